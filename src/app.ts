@@ -1,0 +1,168 @@
+import { ApolloServer } from '@apollo/server';
+import { fastifyApolloDrainPlugin, fastifyApolloHandler } from '@as-integrations/fastify';
+import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
+import { Kind, parse, type DocumentNode } from 'graphql';
+import type { DataSource } from 'typeorm';
+import { Authenticator, type Authenticate } from './auth/authenticator';
+import { hasCredentials } from './auth/credentials';
+import { KeyFormat } from './auth/key-format';
+import type { Caller, Principal } from './auth/principal';
+import { Role } from './auth/roles';
+import type { SessionTokens } from './auth/session-tokens';
+import type { Config } from './config';
+import { AppError, ServiceUnavailableError } from './errors';
+import type { GraphQLContext, Services } from './graphql/context';
+import { createFormatError, isDatabaseUnavailable } from './graphql/format-error';
+import { httpStatusPlugin } from './graphql/http-status.plugin';
+import { createLoaders } from './graphql/loaders';
+import { buildKeygateSchema, type KeygateSchema } from './graphql/schema';
+import { registerGraphiQL } from './http/graphiql.route';
+import { registerHealthRoutes } from './http/health.routes';
+import { ApiKeyService } from './modules/api-keys/api-key.service';
+import { UsageRecorder } from './modules/api-keys/usage-recorder';
+import { AuditService } from './modules/audit/audit.service';
+import { MemberService } from './modules/members/member.service';
+import { Plan } from './modules/organizations/organization.entity';
+import { OrganizationService } from './modules/organizations/organization.service';
+
+export interface AppDeps {
+  config: Config;
+  dataSource: DataSource;
+  sessionTokens: SessionTokens;
+  /** Replaces credential checking; the benchmark's no-auth baseline injects a fixed principal. */
+  authenticate?: Authenticate;
+  /** A prebuilt schema, to share one build across several apps in a test run. */
+  schema?: KeygateSchema;
+  /** Fastify logger options; defaults to pino at config.logLevel with secrets redacted. */
+  logger?: boolean | Record<string, unknown>;
+}
+
+export interface App {
+  server: FastifyInstance;
+  services: Services & { organizations: OrganizationService };
+  usage: UsageRecorder;
+  keyFormat: KeyFormat;
+  authenticator: Authenticator;
+  /** Stops accepting requests, drains, and flushes usage. Does not close the data source. */
+  close(): Promise<void>;
+}
+
+/** Headers that carry secrets; never logged. */
+export const REDACTED_PATHS = ['req.headers.authorization', 'req.headers["x-api-key"]', 'req.headers.cookie', '*.secret'];
+
+/**
+ * Builds the HTTP server without listening, so tests and benchmarks can inject their own pieces
+ * and use `server.inject` or `server.listen` as they need.
+ */
+export async function buildApp(deps: AppDeps): Promise<App> {
+  const { config, dataSource } = deps;
+  const server = Fastify({
+    logger: deps.logger ?? { level: config.logLevel, redact: { paths: REDACTED_PATHS, censor: '[redacted]' } },
+    bodyLimit: 100 * 1024,
+  });
+
+  const keyFormat = new KeyFormat(config.apiKeyPrefix);
+  const audit = new AuditService(dataSource);
+  const apiKeys = new ApiKeyService(dataSource, keyFormat, audit);
+  const members = new MemberService(dataSource, apiKeys, audit);
+  const organizations = new OrganizationService(dataSource, apiKeys, audit);
+  const services = { apiKeys, members, audit, organizations };
+
+  const usage = new UsageRecorder(dataSource);
+  usage.start(config.usageFlushIntervalMs);
+  const authenticator = new Authenticator(dataSource, keyFormat, deps.sessionTokens, usage);
+  const authenticate: Authenticate = deps.authenticate ?? ((headers) => authenticator.authenticate(headers));
+
+  const { schema, catalog } = deps.schema ?? (await buildKeygateSchema());
+  const apollo = new ApolloServer<GraphQLContext>({
+    schema,
+    plugins: [fastifyApolloDrainPlugin(server), httpStatusPlugin],
+    formatError: createFormatError((error) => server.log.error({ err: error }, 'unhandled error in resolver')),
+    includeStacktraceInErrorResponses: false,
+    introspection: true,
+    csrfPrevention: true,
+  });
+  await apollo.start();
+
+  const anonymousIntrospection = !config.isProduction;
+
+  async function principalFor(request: FastifyRequest): Promise<Principal> {
+    if (anonymousIntrospection && !hasCredentials(request.headers) && isIntrospectionOnly(request)) {
+      // Safe: an introspection-only operation never reaches a resolver of ours.
+      return INTROSPECTION_PRINCIPAL;
+    }
+    try {
+      return await authenticate(request.headers);
+    } catch (error) {
+      if (error instanceof AppError) throw error;
+      if (isDatabaseUnavailable(error)) throw new ServiceUnavailableError();
+      throw error;
+    }
+  }
+
+  server.route({
+    url: '/graphql',
+    method: ['GET', 'POST', 'OPTIONS'],
+    handler: fastifyApolloHandler(apollo, {
+      context: async (request): Promise<GraphQLContext> => {
+        const principal = await principalFor(request);
+        const caller: Caller = {
+          principal,
+          ip: request.ip ?? null,
+          userAgent: typeof request.headers['user-agent'] === 'string' ? request.headers['user-agent'] : null,
+        };
+        return { principal, caller, loaders: createLoaders(dataSource, principal.orgId), services, catalog };
+      },
+    }),
+  });
+
+  registerHealthRoutes(server, dataSource);
+  registerGraphiQL(server);
+
+  let closed = false;
+  return {
+    server,
+    services,
+    usage,
+    keyFormat,
+    authenticator,
+    async close() {
+      if (closed) return;
+      closed = true;
+      await server.close();
+      await apollo.stop();
+      await usage.stop();
+    },
+  };
+}
+
+/** Stands in for a principal only while serving introspection-only operations in development. */
+const INTROSPECTION_PRINCIPAL: Principal = {
+  kind: 'USER',
+  userId: '00000000-0000-0000-0000-000000000000',
+  orgId: '00000000-0000-0000-0000-000000000000',
+  role: Role.VIEWER,
+  permissions: 0,
+  plan: Plan.FREE,
+  email: 'introspection',
+};
+
+function isIntrospectionOnly(request: FastifyRequest): boolean {
+  const source =
+    (request.body as { query?: unknown } | undefined)?.query ?? (request.query as { query?: unknown } | undefined)?.query;
+  if (typeof source !== 'string' || source.length > 20_000) return false;
+  let document: DocumentNode;
+  try {
+    document = parse(source);
+  } catch {
+    return false;
+  }
+  return document.definitions.every((definition) => {
+    if (definition.kind === Kind.FRAGMENT_DEFINITION) return true;
+    if (definition.kind !== Kind.OPERATION_DEFINITION || definition.operation !== 'query') return false;
+    // Only direct __schema/__type fields at the root: a fragment spread there could hide real fields.
+    return definition.selectionSet.selections.every(
+      (s) => s.kind === Kind.FIELD && (s.name.value === '__schema' || s.name.value === '__type'),
+    );
+  });
+}

@@ -1,0 +1,52 @@
+import type { PermissionMask } from './permissions';
+import type { Role } from './roles';
+import type { Plan } from '../modules/organizations/organization.entity';
+import type { ApiKeyType } from '../modules/api-keys/api-key.entity';
+
+export type PrincipalKind = 'USER' | 'API_KEY';
+
+/** A request made with an API key. `permissions` is already effective (grant ∩ owner's role). */
+export interface ApiKeyPrincipal {
+  kind: 'API_KEY';
+  keyId: string;
+  orgId: string;
+  keyType: ApiKeyType;
+  ownerUserId: string | null;
+  /** The owner's current role, for USER keys. */
+  ownerRole: Role | null;
+  permissions: PermissionMask;
+  plan: Plan;
+  /** `name (sk_live_a1b2)`, copied into audit events as the actor's name. */
+  displayName: string;
+}
+
+/** A signed-in user (session token). */
+export interface UserPrincipal {
+  kind: 'USER';
+  userId: string;
+  orgId: string;
+  role: Role;
+  permissions: PermissionMask;
+  plan: Plan;
+  email: string;
+}
+
+export type Principal = ApiKeyPrincipal | UserPrincipal;
+
+/** Who is acting and from where: what services need to decide and to audit. */
+export interface Caller {
+  principal: Principal;
+  ip: string | null;
+  userAgent: string | null;
+}
+
+export function actorOf(principal: Principal): { kind: PrincipalKind; id: string; name: string } {
+  return principal.kind === 'API_KEY'
+    ? { kind: 'API_KEY', id: principal.keyId, name: principal.displayName }
+    : { kind: 'USER', id: principal.userId, name: principal.email };
+}
+
+/** The user a principal acts for: the signed-in user, or the owner of a USER key. */
+export function actingUserId(principal: Principal): string | null {
+  return principal.kind === 'USER' ? principal.userId : principal.ownerUserId;
+}

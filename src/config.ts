@@ -1,0 +1,119 @@
+import path from 'node:path';
+import { z } from 'zod';
+
+/**
+ * Every environment variable keygate reads is parsed here, once, so a typo or a bad value
+ * stops the process at start-up with a message instead of surfacing as odd behaviour later.
+ */
+
+const bool = (fallback: boolean) =>
+  z
+    .enum(['true', 'false', '1', '0', 'yes', 'no'])
+    .optional()
+    .transform((v) => (v === undefined ? fallback : v === 'true' || v === '1' || v === 'yes'));
+
+const optionalString = z
+  .string()
+  .optional()
+  .transform((v) => (v === undefined || v.trim() === '' ? undefined : v.trim()));
+
+const envSchema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  HOST: optionalString,
+  PORT: z.coerce.number().int().min(0).max(65535).default(4000),
+  PUBLIC_URL: optionalString.pipe(z.string().url().optional()),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional(),
+
+  DATABASE_URL: optionalString,
+  DATA_DIR: z.string().default('.data'),
+  EMBEDDED_PG_PORT: z.coerce.number().int().min(0).max(65535).default(0),
+  MIGRATE_ON_START: bool(true),
+  BOOTSTRAP_ON_START: bool(true),
+
+  SESSION_SECRET: optionalString.pipe(z.string().min(32, 'SESSION_SECRET must be at least 32 characters').optional()),
+  JWKS_URL: optionalString.pipe(z.string().url().optional()),
+  JWT_ISSUER: optionalString,
+  JWT_AUDIENCE: optionalString,
+  SESSION_TTL_SECONDS: z.coerce.number().int().min(60).max(31 * 24 * 3600).default(12 * 3600),
+
+  API_KEY_PREFIX: z
+    .string()
+    .regex(/^[a-z][a-z0-9]{0,9}_(?:[a-z0-9]{1,10}_)?$/, 'API_KEY_PREFIX must look like "sk_live_" (lowercase, ending in "_")')
+    .default('sk_live_'),
+  USAGE_FLUSH_INTERVAL_MS: z.coerce.number().int().min(100).max(60_000).default(5_000),
+});
+
+export type Env = z.infer<typeof envSchema>;
+
+export interface Config {
+  env: Env['NODE_ENV'];
+  isProduction: boolean;
+  host: string;
+  port: number;
+  publicUrl: string;
+  logLevel: NonNullable<Env['LOG_LEVEL']>;
+  database: {
+    /** Undefined means: start the embedded PostgreSQL under `dataDir`. */
+    url?: string;
+    embeddedPort: number;
+    migrateOnStart: boolean;
+  };
+  dataDir: string;
+  bootstrapOnStart: boolean;
+  session: {
+    /** HS256 secret; undefined when only JWKS is used or the dev secret must be generated. */
+    secret?: string;
+    jwksUrl?: string;
+    issuer?: string;
+    audience?: string;
+    ttlSeconds: number;
+  };
+  apiKeyPrefix: string;
+  usageFlushIntervalMs: number;
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = envSchema.safeParse(source);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
+    throw new ConfigError(`Invalid environment:\n${lines.join('\n')}`);
+  }
+  const e = parsed.data;
+  const isProduction = e.NODE_ENV === 'production';
+
+  // A production server must never invent its own signing secret: sessions would silently
+  // stop verifying on the next instance or restart.
+  if (isProduction && !e.SESSION_SECRET && !e.JWKS_URL) {
+    throw new ConfigError(
+      'NODE_ENV=production needs SESSION_SECRET (HS256, at least 32 characters) or JWKS_URL to verify session tokens. ' +
+        'Set one of them and start again.',
+    );
+  }
+
+  const host = e.HOST ?? (isProduction ? '0.0.0.0' : '127.0.0.1');
+  const port = e.PORT;
+  return {
+    env: e.NODE_ENV,
+    isProduction,
+    host,
+    port,
+    publicUrl: (e.PUBLIC_URL ?? `http://localhost:${port}`).replace(/\/$/, ''),
+    logLevel: e.LOG_LEVEL ?? (e.NODE_ENV === 'test' ? 'silent' : 'info'),
+    database: { url: e.DATABASE_URL, embeddedPort: e.EMBEDDED_PG_PORT, migrateOnStart: e.MIGRATE_ON_START },
+    dataDir: path.resolve(e.DATA_DIR),
+    bootstrapOnStart: e.BOOTSTRAP_ON_START,
+    session: {
+      secret: e.SESSION_SECRET,
+      jwksUrl: e.JWKS_URL,
+      issuer: e.JWT_ISSUER,
+      audience: e.JWT_AUDIENCE,
+      ttlSeconds: e.SESSION_TTL_SECONDS,
+    },
+    apiKeyPrefix: e.API_KEY_PREFIX,
+    usageFlushIntervalMs: e.USAGE_FLUSH_INTERVAL_MS,
+  };
+}

@@ -1,0 +1,13 @@
+import { Column, type ColumnOptions } from 'typeorm';
+
+/**
+ * Timestamps are stored with millisecond precision so that a JavaScript Date read back from the
+ * database compares equal to the row it came from; keyset cursors depend on that.
+ */
+export function TimestampColumn(name: string, options: Omit<ColumnOptions, 'type' | 'name' | 'precision'> = {}) {
+  return Column({ type: 'timestamptz', precision: 3, name, ...options });
+}
+
+export function CreatedAtColumn(name = 'created_at') {
+  return TimestampColumn(name, { default: () => 'now()' });
+}

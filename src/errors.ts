@@ -1,0 +1,106 @@
+import { GraphQLError } from 'graphql';
+
+/**
+ * The one error vocabulary of keygate. Every error a client can see carries one of these codes
+ * in `extensions.code`; the HTTP status that goes with each code lives in this file too, so the
+ * response status is decided from one table (see graphql/http-status.plugin.ts), never ad hoc.
+ */
+export enum ErrorCode {
+  UNAUTHENTICATED = 'UNAUTHENTICATED',
+  FORBIDDEN = 'FORBIDDEN',
+  NOT_FOUND = 'NOT_FOUND',
+  BAD_USER_INPUT = 'BAD_USER_INPUT',
+  RATE_LIMITED = 'RATE_LIMITED',
+  CONFLICT = 'CONFLICT',
+  INTERNAL_SERVER_ERROR = 'INTERNAL_SERVER_ERROR',
+  SERVICE_UNAVAILABLE = 'SERVICE_UNAVAILABLE',
+}
+
+/** Status used when an error leaves a response with no data at all. */
+export const HTTP_STATUS: Record<ErrorCode, number> = {
+  [ErrorCode.UNAUTHENTICATED]: 401,
+  [ErrorCode.FORBIDDEN]: 403,
+  [ErrorCode.NOT_FOUND]: 200,
+  [ErrorCode.BAD_USER_INPUT]: 400,
+  [ErrorCode.RATE_LIMITED]: 429,
+  [ErrorCode.CONFLICT]: 200,
+  [ErrorCode.INTERNAL_SERVER_ERROR]: 500,
+  [ErrorCode.SERVICE_UNAVAILABLE]: 503,
+};
+
+/** Why a request could not be authenticated; sent as `extensions.reason`. */
+export enum AuthFailureReason {
+  MISSING = 'MISSING',
+  MALFORMED = 'MALFORMED',
+  UNKNOWN = 'UNKNOWN',
+  REVOKED = 'REVOKED',
+  INACTIVE = 'INACTIVE',
+  EXPIRED = 'EXPIRED',
+  OWNER_REMOVED = 'OWNER_REMOVED',
+  INVALID_SESSION = 'INVALID_SESSION',
+}
+
+const AUTH_FAILURE_MESSAGES: Record<AuthFailureReason, string> = {
+  MISSING: 'No credentials: send an API key in x-api-key or a session token as Authorization: Bearer <token>.',
+  MALFORMED: 'The API key is malformed (wrong prefix, length or checksum).',
+  UNKNOWN: 'The API key is not known.',
+  REVOKED: 'The API key has been revoked.',
+  INACTIVE: 'The API key is inactive.',
+  EXPIRED: 'The API key has expired.',
+  OWNER_REMOVED: 'The owner of this user key is no longer a member of the organization.',
+  INVALID_SESSION: 'The session token is invalid or has expired.',
+};
+
+/**
+ * Base class: code and default HTTP status travel together. Services throw these; they know
+ * nothing of GraphQL beyond this class, which keeps the error shape identical everywhere.
+ */
+export class AppError extends GraphQLError {
+  readonly code: ErrorCode;
+  constructor(code: ErrorCode, message: string, extensions: Record<string, unknown> = {}) {
+    super(message, { extensions: { code, ...extensions } });
+    this.code = code;
+  }
+  get httpStatus(): number {
+    return HTTP_STATUS[this.code];
+  }
+}
+
+export class UnauthenticatedError extends AppError {
+  constructor(readonly reason: AuthFailureReason) {
+    // `http` is set here because authentication fails in the context function, before any
+    // resolver runs; Apollo uses it for the response status of that whole request.
+    super(ErrorCode.UNAUTHENTICATED, AUTH_FAILURE_MESSAGES[reason], { reason, http: { status: 401 } });
+  }
+}
+
+export class ForbiddenError extends AppError {
+  constructor(required: string, message = `Missing permission ${required}.`) {
+    super(ErrorCode.FORBIDDEN, message, { required });
+  }
+}
+
+export class NotFoundError extends AppError {
+  constructor(what: string) {
+    super(ErrorCode.NOT_FOUND, `${what} not found.`);
+  }
+}
+
+export class ConflictError extends AppError {
+  constructor(message: string) {
+    super(ErrorCode.CONFLICT, message);
+  }
+}
+
+/** `fields` maps an input path (e.g. `input.expiresAt`) to a message about that field. */
+export class BadUserInputError extends AppError {
+  constructor(fields: Record<string, string>, message?: string) {
+    super(ErrorCode.BAD_USER_INPUT, message ?? Object.values(fields).join(' '), { fields });
+  }
+}
+
+export class ServiceUnavailableError extends AppError {
+  constructor(message = 'The database is unreachable; try again shortly.') {
+    super(ErrorCode.SERVICE_UNAVAILABLE, message, { http: { status: 503 } });
+  }
+}

@@ -1,0 +1,37 @@
+import { unwrapResolverError } from '@apollo/server/errors';
+import type { GraphQLFormattedError } from 'graphql';
+import { AppError, ErrorCode } from '../errors';
+
+const CONNECTION_FAILURES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', '57P01', '57P03', '08006', '08001', '08003']);
+
+export function isDatabaseUnavailable(error: unknown): boolean {
+  const e = error as { code?: string; message?: string } | undefined;
+  if (!e) return false;
+  if (e.code && CONNECTION_FAILURES.has(e.code)) return true;
+  return /Connection terminated|timeout exceeded when trying to connect|connect ECONNREFUSED/i.test(e.message ?? '');
+}
+
+/**
+ * What leaves the server: known errors keep their code and extensions; anything else becomes a
+ * bare INTERNAL_SERVER_ERROR so no stack trace, SQL or driver message reaches a client.
+ */
+export function createFormatError(log: (error: unknown) => void) {
+  return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
+    const original = unwrapResolverError(error);
+    const { stacktrace: _stack, http: _http, ...extensions } = formatted.extensions ?? {};
+    if (original instanceof AppError) {
+      return { message: formatted.message, locations: formatted.locations, path: formatted.path, extensions };
+    }
+    // graphql-js and Apollo's own client errors (parse, validation, variable coercion) carry a
+    // client-facing code already; only unclassified errors are internal.
+    const code = extensions.code as string | undefined;
+    if (code && code !== ErrorCode.INTERNAL_SERVER_ERROR) {
+      return { message: formatted.message, locations: formatted.locations, path: formatted.path, extensions };
+    }
+    if (isDatabaseUnavailable(original)) {
+      return { message: 'The database is unreachable; try again shortly.', path: formatted.path, extensions: { code: ErrorCode.SERVICE_UNAVAILABLE } };
+    }
+    log(original);
+    return { message: 'Internal server error', path: formatted.path, extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR } };
+  };
+}

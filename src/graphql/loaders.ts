@@ -1,0 +1,91 @@
+import DataLoader from 'dataloader';
+import { In, type DataSource } from 'typeorm';
+import type { PrincipalKind } from '../auth/principal';
+import { ApiKey } from '../modules/api-keys/api-key.entity';
+import { Membership } from '../modules/members/membership.entity';
+import { User } from '../modules/members/user.entity';
+import { Organization } from '../modules/organizations/organization.entity';
+import type { Actor } from './types/actor.type';
+import { PrincipalKindEnum } from './types/actor.type';
+
+export interface UsageDayRow {
+  day: string;
+  requests: number;
+}
+
+/**
+ * Per-request batching: every relation reached from a list costs one query per field, not one
+ * per row. Loaders are created per request so nothing is cached across principals.
+ */
+export function createLoaders(dataSource: DataSource, orgId: string) {
+  const byId = <T extends { id: string }>(rows: T[], ids: readonly string[]) => {
+    const map = new Map(rows.map((r) => [r.id, r]));
+    return ids.map((id) => map.get(id) ?? null);
+  };
+
+  const users = new DataLoader<string, User | null>(async (ids) =>
+    byId(await dataSource.getRepository(User).findBy({ id: In([...ids]) }), ids),
+  );
+
+  /** Includes deleted keys: an actor that was a key keeps its name in history. Org-scoped. */
+  const apiKeys = new DataLoader<string, ApiKey | null>(async (ids) =>
+    byId(await dataSource.getRepository(ApiKey).findBy({ id: In([...ids]), orgId }), ids),
+  );
+
+  /** The caller's organization's membership of each user id. */
+  const memberships = new DataLoader<string, Membership | null>(async (userIds) => {
+    const rows = await dataSource.getRepository(Membership).findBy({ orgId, userId: In([...userIds]) });
+    const map = new Map(rows.map((r) => [r.userId, r]));
+    return userIds.map((id) => map.get(id) ?? null);
+  });
+
+  const organizations = new DataLoader<string, Organization | null>(async (ids) =>
+    byId(await dataSource.getRepository(Organization).findBy({ id: In([...ids]) }), ids),
+  );
+
+  const requestCounts = new DataLoader<string, number>(async (ids) => {
+    const rows: { api_key_id: string; total: string }[] = await dataSource.query(
+      'SELECT api_key_id, sum(requests)::bigint AS total FROM api_key_usage WHERE api_key_id = ANY($1::uuid[]) GROUP BY api_key_id',
+      [ids],
+    );
+    const map = new Map(rows.map((r) => [r.api_key_id, Number(r.total)]));
+    return ids.map((id) => map.get(id) ?? 0);
+  });
+
+  const usageByDays = new Map<number, DataLoader<string, UsageDayRow[]>>();
+  const usage = (days: number) => {
+    let loader = usageByDays.get(days);
+    if (!loader) {
+      loader = new DataLoader<string, UsageDayRow[]>(async (ids) => {
+        const rows: { api_key_id: string; day: string; requests: number }[] = await dataSource.query(
+          `SELECT api_key_id, to_char(day, 'YYYY-MM-DD') AS day, requests FROM api_key_usage
+            WHERE api_key_id = ANY($1::uuid[]) AND day > (now() AT TIME ZONE 'UTC')::date - $2::int`,
+          [ids, days],
+        );
+        const byKey = new Map<string, UsageDayRow[]>();
+        for (const r of rows) {
+          const list = byKey.get(r.api_key_id) ?? [];
+          list.push({ day: r.day, requests: r.requests });
+          byKey.set(r.api_key_id, list);
+        }
+        return ids.map((id) => byKey.get(id) ?? []);
+      });
+      usageByDays.set(days, loader);
+    }
+    return loader;
+  };
+
+  async function actor(kind: PrincipalKind | null, id: string | null): Promise<Actor | null> {
+    if (!kind || !id) return null;
+    if (kind === 'USER') {
+      const user = await users.load(id);
+      return user && { kind: PrincipalKindEnum.USER, id, name: user.email };
+    }
+    const key = await apiKeys.load(id);
+    return key && { kind: PrincipalKindEnum.API_KEY, id, name: `${key.name} (${key.prefix})` };
+  }
+
+  return { users, apiKeys, memberships, organizations, requestCounts, usage, actor };
+}
+
+export type Loaders = ReturnType<typeof createLoaders>;

@@ -1,0 +1,43 @@
+import { Field, Int, ObjectType, type ClassType } from 'type-graphql';
+import type { Page } from '../../db/pagination';
+
+@ObjectType()
+export class PageInfo {
+  @Field() hasNextPage: boolean;
+  @Field(() => String, { nullable: true }) endCursor: string | null;
+}
+
+export interface ConnectionShape<T> {
+  nodes: T[];
+  edges: { cursor: string; node: T }[];
+  pageInfo: PageInfo;
+  /** A function, so graphql-js calls it (and the count query runs) only when selected. */
+  totalCount: () => Promise<number>;
+}
+
+/** `XConnection { nodes, edges { cursor node }, pageInfo, totalCount }` for a node type. */
+export function Connection<T extends object>(node: ClassType<T>, name = node.name) {
+  @ObjectType(`${name}Edge`)
+  class Edge {
+    @Field() cursor: string;
+    @Field(() => node) node: T;
+  }
+
+  @ObjectType(`${name}Connection`)
+  class ConnectionType {
+    @Field(() => [node]) nodes: T[];
+    @Field(() => [Edge]) edges: Edge[];
+    @Field(() => PageInfo) pageInfo: PageInfo;
+    @Field(() => Int) totalCount: number;
+  }
+  return ConnectionType;
+}
+
+export function toConnection<T>(page: Page<T>): ConnectionShape<T> {
+  return {
+    nodes: page.nodes,
+    edges: page.nodes.map((node, i) => ({ cursor: page.cursors[i], node })),
+    pageInfo: { hasNextPage: page.hasNextPage, endCursor: page.cursors.at(-1) ?? null },
+    totalCount: page.totalCount,
+  };
+}

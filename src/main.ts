@@ -1,0 +1,76 @@
+import 'reflect-metadata';
+import { buildApp, type App } from './app';
+import { createSessionTokens } from './auth/session-tokens';
+import { ConfigError, loadConfig } from './config';
+import { openDatabase, type OpenDatabase } from './db/open-database';
+
+/**
+ * Process entry: config → database (+ migrations) → first-start bootstrap → listen.
+ * On SIGTERM/SIGINT: stop accepting, drain, flush usage, close the database, exit 0.
+ */
+async function main(): Promise<void> {
+  const startedAt = process.hrtime.bigint();
+  const config = loadConfig();
+  const db: OpenDatabase = await openDatabase(config, { migrate: config.database.migrateOnStart });
+  let app: App | undefined;
+
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    app?.server.log.info({ signal }, 'shutting down');
+    const force = setTimeout(() => process.exit(1), 15_000).unref();
+    try {
+      await app?.close();
+      await db.close();
+      clearTimeout(force);
+      process.exit(0);
+    } catch (error) {
+      console.error('shutdown failed', error);
+      process.exit(1);
+    }
+  };
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+
+  const sessionTokens = await createSessionTokens(config);
+  app = await buildApp({ config, dataSource: db.dataSource, sessionTokens });
+  const log = app.server.log;
+  if (db.migrated.length) log.info({ migrations: db.migrated }, 'applied migrations');
+
+  const bootstrap = config.bootstrapOnStart ? await app.services.organizations.bootstrapIfEmpty() : null;
+  await app.server.listen({ host: config.host, port: config.port });
+  const ms = Number(process.hrtime.bigint() - startedAt) / 1e6;
+
+  // The bootstrap key is printed to the terminal exactly once, on the start that created it,
+  // and never through the logger (logs are shipped and kept; a terminal is not).
+  const lines = [
+    '',
+    `keygate is listening on ${config.publicUrl} (ready in ${Math.round(ms)} ms)`,
+    `  GraphQL:  ${config.publicUrl}/graphql`,
+    `  GraphiQL: ${config.publicUrl}/graphiql`,
+  ];
+  if (bootstrap) {
+    lines.push(
+      '',
+      `First start: created organization "${bootstrap.organization.name}" (${bootstrap.organization.id})`,
+      `with owner ${bootstrap.owner.email} and a BOT key holding every permission.`,
+      'It is shown ONCE. Store it now; keygate keeps only its SHA-256:',
+      '',
+      `  ${bootstrap.apiKey.secret}`,
+      '',
+      `Try it:  curl -s ${config.publicUrl}/graphql -H 'content-type: application/json' \\`,
+      `           -H 'x-api-key: <the key above>' -d '{"query":"{ viewer { kind organization { name } } }"}'`,
+    );
+  }
+  process.stdout.write(lines.join('\n') + '\n\n');
+}
+
+main().catch((error) => {
+  if (error instanceof ConfigError) {
+    console.error(`keygate: ${error.message}`);
+  } else {
+    console.error('keygate failed to start:', error);
+  }
+  process.exit(1);
+});

@@ -1,0 +1,127 @@
+import { Field, ID, ObjectType, registerEnumType } from 'type-graphql';
+import { Column, Entity, Index, JoinColumn, ManyToOne, PrimaryGeneratedColumn } from 'typeorm';
+import type { PermissionsJson } from '../../auth/permissions';
+import type { PrincipalKind } from '../../auth/principal';
+import { CreatedAtColumn, TimestampColumn } from '../../db/columns';
+import { Organization } from '../organizations/organization.entity';
+import { User } from '../members/user.entity';
+
+export enum ApiKeyType {
+  USER = 'USER',
+  BOT = 'BOT',
+}
+registerEnumType(ApiKeyType, {
+  name: 'ApiKeyType',
+  description: 'USER keys act for the user who made them; BOT keys belong to the organization.',
+});
+
+/** EXPIRED is never stored: it is derived from `expiresAt` at read time. */
+export enum ApiKeyStatus {
+  ACTIVE = 'ACTIVE',
+  INACTIVE = 'INACTIVE',
+  REVOKED = 'REVOKED',
+  EXPIRED = 'EXPIRED',
+}
+registerEnumType(ApiKeyStatus, { name: 'ApiKeyStatus' });
+
+export type StoredApiKeyStatus = ApiKeyStatus.ACTIVE | ApiKeyStatus.INACTIVE | ApiKeyStatus.REVOKED;
+
+/**
+ * A key's identity and metadata. Its secrets (one, or two during a rotation grace period) live
+ * in `api_key_secrets`; nothing here can be turned back into a usable key.
+ */
+@Entity('api_keys')
+@Index('api_keys_org_created_idx', ['orgId', 'createdAt', 'id'])
+@Index('api_keys_org_owner_idx', ['orgId', 'ownerUserId'])
+@ObjectType({ description: 'An API key. The secret itself is never readable; see CreatedApiKey.' })
+export class ApiKey {
+  @Field(() => ID)
+  @PrimaryGeneratedColumn('uuid')
+  id: string;
+
+  @Column({ name: 'org_id', type: 'uuid' })
+  orgId: string;
+
+  @ManyToOne(() => Organization, { onDelete: 'CASCADE' })
+  @JoinColumn({ name: 'org_id' })
+  organization?: Organization;
+
+  @Field()
+  @Column({ type: 'varchar', length: 100 })
+  name: string;
+
+  @Field(() => ApiKeyType)
+  @Column({ type: 'varchar', length: 8 })
+  type: ApiKeyType;
+
+  @Column({ name: 'owner_user_id', type: 'uuid', nullable: true })
+  ownerUserId: string | null;
+
+  @ManyToOne(() => User, { onDelete: 'RESTRICT' })
+  @JoinColumn({ name: 'owner_user_id' })
+  owner?: User;
+
+  /** As granted; for USER keys the effective set is this ∩ the owner's current role. */
+  @Column({ type: 'jsonb' })
+  permissions: PermissionsJson;
+
+  @Column({ name: 'status', type: 'varchar', length: 16, default: ApiKeyStatus.ACTIVE })
+  storedStatus: StoredApiKeyStatus;
+
+  /** Display parts of the current secret, e.g. `sk_live_a1b2` and `9f3c`. */
+  @Field()
+  @Column({ type: 'varchar', length: 32 })
+  prefix: string;
+
+  @Field()
+  @Column({ type: 'varchar', length: 4 })
+  last4: string;
+
+  @Field(() => Date, { nullable: true })
+  @TimestampColumn('expires_at', { nullable: true })
+  expiresAt: Date | null;
+
+  @Field(() => Date)
+  @CreatedAtColumn()
+  createdAt: Date;
+
+  @Column({ name: 'created_by_kind', type: 'varchar', length: 8 })
+  createdByKind: PrincipalKind;
+
+  @Column({ name: 'created_by_id', type: 'uuid' })
+  createdById: string;
+
+  @Field(() => Date, { nullable: true })
+  @TimestampColumn('last_used_at', { nullable: true })
+  lastUsedAt: Date | null;
+
+  @Field(() => Date, { nullable: true })
+  @TimestampColumn('revoked_at', { nullable: true })
+  revokedAt: Date | null;
+
+  @Column({ name: 'revoked_by_kind', type: 'varchar', length: 8, nullable: true })
+  revokedByKind: PrincipalKind | null;
+
+  @Column({ name: 'revoked_by_id', type: 'uuid', nullable: true })
+  revokedById: string | null;
+
+  @Field(() => String, { nullable: true })
+  @Column({ name: 'revoked_reason', type: 'varchar', length: 500, nullable: true })
+  revokedReason: string | null;
+
+  /** Deleted keys stay as rows so audit actors still resolve; every list and lookup hides them. */
+  @TimestampColumn('deleted_at', { nullable: true })
+  deletedAt: Date | null;
+
+  @Field(() => ApiKeyStatus)
+  get status(): ApiKeyStatus {
+    if (this.storedStatus === ApiKeyStatus.REVOKED) return ApiKeyStatus.REVOKED;
+    if (this.expiresAt && this.expiresAt.getTime() <= Date.now()) return ApiKeyStatus.EXPIRED;
+    return this.storedStatus;
+  }
+
+  @Field({ description: 'Safe to display anywhere, e.g. `sk_live_a1b2…9f3c`.' })
+  get maskedKey(): string {
+    return `${this.prefix}…${this.last4}`;
+  }
+}

@@ -1,0 +1,51 @@
+import { Field, InputType, Int } from 'type-graphql';
+import { PermissionsInput } from '../../graphql/types/permissions.type';
+import { ApiKeyStatus, ApiKeyType } from './api-key.entity';
+
+// Ranges and formats are checked by ApiKeyService, so the rules hold for every caller and the
+// errors carry field paths; these classes only describe the wire shape.
+
+@InputType()
+export class CreateApiKeyInput {
+  @Field({ description: '1 to 100 characters, e.g. "GitHub Actions".' })
+  name: string;
+
+  @Field(() => ApiKeyType, { defaultValue: ApiKeyType.BOT })
+  type: ApiKeyType;
+
+  @Field(() => PermissionsInput)
+  permissions: PermissionsInput;
+
+  @Field(() => Int, { nullable: true, description: '1 to 365; or give expiresAt; or neither for no expiry.' })
+  expiresInDays?: number | null;
+
+  @Field(() => Date, { nullable: true, description: 'Must be in the future.' })
+  expiresAt?: Date | null;
+}
+
+@InputType()
+export class UpdateApiKeyInput {
+  @Field(() => String, { nullable: true })
+  name?: string | null;
+
+  @Field(() => PermissionsInput, { nullable: true, description: 'Replaces the whole grant.' })
+  permissions?: PermissionsInput | null;
+}
+
+@InputType()
+export class ApiKeyFilter {
+  @Field(() => ApiKeyStatus, { nullable: true })
+  status?: ApiKeyStatus | null;
+
+  @Field(() => ApiKeyType, { nullable: true })
+  type?: ApiKeyType | null;
+
+  @Field(() => String, { nullable: true, description: 'Owner user id (USER keys).' })
+  ownerId?: string | null;
+
+  @Field(() => Int, { nullable: true, description: 'Keys that expire within this many days from now.' })
+  expiringWithinDays?: number | null;
+
+  @Field(() => String, { nullable: true, description: 'Part of the name, or an exact display prefix.' })
+  search?: string | null;
+}

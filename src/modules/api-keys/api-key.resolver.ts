@@ -1,0 +1,137 @@
+import { Arg, Args, ArgsType, Ctx, Field, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { maskFromJson } from '../../auth/permissions';
+import { ROLE_PERMISSIONS } from '../../auth/roles';
+import type { GraphQLContext } from '../../graphql/context';
+import { Requires } from '../../graphql/requires.directive';
+import { Actor } from '../../graphql/types/actor.type';
+import { toConnection } from '../../graphql/types/connection';
+import { PermissionSet } from '../../graphql/types/permissions.type';
+import { BadUserInputError } from '../../errors';
+import { User } from '../members/user.entity';
+import { ApiKey, ApiKeyStatus, ApiKeyType } from './api-key.entity';
+import { ApiKeyFilter, CreateApiKeyInput, UpdateApiKeyInput } from './api-key.input';
+import { ApiKeyConnection, ApiKeyToggle, CreatedApiKey, UsageDay } from './api-key.types';
+
+@ArgsType()
+class ApiKeysArgs {
+  @Field(() => Int, { defaultValue: 20 }) first: number;
+  @Field(() => String, { nullable: true }) after?: string | null;
+  @Field(() => ApiKeyFilter, { nullable: true }) filter?: ApiKeyFilter | null;
+}
+
+const MAX_USAGE_DAYS = 366;
+const DAY_MS = 24 * 3600 * 1000;
+
+@Resolver(() => ApiKey)
+export class ApiKeyResolver {
+  @Query(() => ApiKeyConnection, { description: 'Keys of your organization, newest first.' })
+  @Requires('apiKeys', 'read')
+  apiKeys(@Args() args: ApiKeysArgs, @Ctx() ctx: GraphQLContext) {
+    return ctx.services.apiKeys.list(ctx.caller, args).then(toConnection);
+  }
+
+  @Query(() => ApiKey, { nullable: true })
+  @Requires('apiKeys', 'read')
+  apiKey(@Arg('id', () => ID) id: string, @Ctx() ctx: GraphQLContext) {
+    return ctx.services.apiKeys.get(ctx.caller, id);
+  }
+
+  @Mutation(() => CreatedApiKey, { description: 'Creates a key; the secret is in the payload and nowhere else, ever.' })
+  @Requires('apiKeys', 'create')
+  createApiKey(@Arg('input', () => CreateApiKeyInput) input: CreateApiKeyInput, @Ctx() ctx: GraphQLContext) {
+    return ctx.services.apiKeys.create(ctx.caller, input);
+  }
+
+  @Mutation(() => CreatedApiKey, { description: 'New secret for the same key; the old one ends now or after the grace period (≤ 7 days).' })
+  @Requires('apiKeys', 'update')
+  rotateApiKey(
+    @Arg('id', () => ID) id: string,
+    @Arg('gracePeriodSeconds', () => Int, { defaultValue: 0 }) gracePeriodSeconds: number,
+    @Ctx() ctx: GraphQLContext,
+  ) {
+    return ctx.services.apiKeys.rotate(ctx.caller, id, gracePeriodSeconds);
+  }
+
+  @Mutation(() => ApiKey)
+  @Requires('apiKeys', 'update')
+  updateApiKey(
+    @Arg('id', () => ID) id: string,
+    @Arg('input', () => UpdateApiKeyInput) input: UpdateApiKeyInput,
+    @Ctx() ctx: GraphQLContext,
+  ) {
+    return ctx.services.apiKeys.update(ctx.caller, id, input);
+  }
+
+  @Mutation(() => ApiKey, { description: 'Switch between ACTIVE and INACTIVE. A REVOKED key stays revoked (CONFLICT).' })
+  @Requires('apiKeys', 'update')
+  setApiKeyStatus(
+    @Arg('id', () => ID) id: string,
+    @Arg('status', () => ApiKeyToggle) status: ApiKeyToggle,
+    @Ctx() ctx: GraphQLContext,
+  ) {
+    return ctx.services.apiKeys.setStatus(ctx.caller, id, status as unknown as ApiKeyStatus.ACTIVE | ApiKeyStatus.INACTIVE);
+  }
+
+  @Mutation(() => ApiKey, { description: 'Permanent.' })
+  @Requires('apiKeys', 'delete')
+  revokeApiKey(
+    @Arg('id', () => ID) id: string,
+    @Arg('reason', () => String, { nullable: true }) reason: string | null,
+    @Ctx() ctx: GraphQLContext,
+  ) {
+    return ctx.services.apiKeys.revoke(ctx.caller, id, reason);
+  }
+
+  @Mutation(() => ID, { description: 'Removes the key from lists for good; the audit log keeps its name and prefix.' })
+  @Requires('apiKeys', 'delete')
+  deleteApiKey(@Arg('id', () => ID) id: string, @Ctx() ctx: GraphQLContext) {
+    return ctx.services.apiKeys.delete(ctx.caller, id);
+  }
+
+  @FieldResolver(() => User, { nullable: true, description: 'The user a USER key acts for; null for BOT keys.' })
+  owner(@Root() key: ApiKey, @Ctx() ctx: GraphQLContext) {
+    return key.ownerUserId ? ctx.loaders.users.load(key.ownerUserId) : null;
+  }
+
+  @FieldResolver(() => PermissionSet, { description: 'As granted.' })
+  permissions(@Root() key: ApiKey) {
+    return PermissionSet.of(maskFromJson(key.permissions));
+  }
+
+  @FieldResolver(() => PermissionSet, { description: 'What the key can do now: for USER keys, the grant ∩ the owner’s current role.' })
+  async effectivePermissions(@Root() key: ApiKey, @Ctx() ctx: GraphQLContext) {
+    const granted = maskFromJson(key.permissions);
+    if (key.type !== ApiKeyType.USER || !key.ownerUserId) return PermissionSet.of(granted);
+    const members = await ctx.loaders.memberships.load(key.ownerUserId);
+    return PermissionSet.of(members ? granted & ROLE_PERMISSIONS[members.role] : 0);
+  }
+
+  @FieldResolver(() => Actor, { nullable: true })
+  createdBy(@Root() key: ApiKey, @Ctx() ctx: GraphQLContext) {
+    return ctx.loaders.actor(key.createdByKind, key.createdById);
+  }
+
+  @FieldResolver(() => Actor, { nullable: true })
+  revokedBy(@Root() key: ApiKey, @Ctx() ctx: GraphQLContext) {
+    return ctx.loaders.actor(key.revokedByKind, key.revokedById);
+  }
+
+  @FieldResolver(() => Int, { description: 'All requests made with this key (flushed every few seconds).' })
+  requestCount(@Root() key: ApiKey, @Ctx() ctx: GraphQLContext) {
+    return ctx.loaders.requestCounts.load(key.id);
+  }
+
+  @FieldResolver(() => [UsageDay], { description: 'Requests per UTC day for the last `days` days, oldest first, zero-filled.' })
+  async usage(@Root() key: ApiKey, @Arg('days', () => Int, { defaultValue: 30 }) days: number, @Ctx() ctx: GraphQLContext) {
+    if (!Number.isInteger(days) || days < 1 || days > MAX_USAGE_DAYS) {
+      throw new BadUserInputError({ days: `days must be between 1 and ${MAX_USAGE_DAYS}.` });
+    }
+    const rows = await ctx.loaders.usage(days).load(key.id);
+    const counts = new Map(rows.map((r) => [r.day, r.requests]));
+    const today = Date.UTC(new Date().getUTCFullYear(), new Date().getUTCMonth(), new Date().getUTCDate());
+    return Array.from({ length: days }, (_, i) => {
+      const day = new Date(today - (days - 1 - i) * DAY_MS).toISOString().slice(0, 10);
+      return { day, requests: counts.get(day) ?? 0 };
+    });
+  }
+}

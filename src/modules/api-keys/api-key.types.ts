@@ -1,0 +1,26 @@
+import { DateResolver } from 'graphql-scalars';
+import { Field, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { Connection } from '../../graphql/types/connection';
+import { ApiKey, ApiKeyStatus } from './api-key.entity';
+
+export enum ApiKeyToggle {
+  ACTIVE = ApiKeyStatus.ACTIVE,
+  INACTIVE = ApiKeyStatus.INACTIVE,
+}
+registerEnumType(ApiKeyToggle, { name: 'ApiKeyToggle', description: 'The reversible statuses a key can be switched between.' });
+
+@ObjectType({ description: 'Returned once, when a secret is made. The secret is never readable again.' })
+export class CreatedApiKey {
+  @Field(() => ApiKey) apiKey: ApiKey;
+  @Field({ description: 'The full key. Store it now: keygate keeps only its SHA-256.' })
+  secret: string;
+}
+
+@ObjectType()
+export class UsageDay {
+  @Field(() => DateResolver) day: string;
+  @Field(() => Int) requests: number;
+}
+
+@ObjectType()
+export class ApiKeyConnection extends Connection(ApiKey) {}

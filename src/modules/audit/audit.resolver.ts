@@ -1,0 +1,32 @@
+import { Args, ArgsType, Ctx, Field, FieldResolver, Int, ObjectType, Query, Resolver, Root } from 'type-graphql';
+import type { GraphQLContext } from '../../graphql/context';
+import { Requires } from '../../graphql/requires.directive';
+import { Actor, PrincipalKindEnum } from '../../graphql/types/actor.type';
+import { Connection, toConnection } from '../../graphql/types/connection';
+import { AuditEvent } from './audit-event.entity';
+import { AuditFilter } from './audit.input';
+
+@ObjectType()
+class AuditEventConnection extends Connection(AuditEvent) {}
+
+@ArgsType()
+class AuditLogArgs {
+  @Field(() => Int, { defaultValue: 50 }) first: number;
+  @Field(() => String, { nullable: true }) after?: string | null;
+  @Field(() => AuditFilter, { nullable: true }) filter?: AuditFilter | null;
+}
+
+@Resolver(() => AuditEvent)
+export class AuditResolver {
+  @Query(() => AuditEventConnection, { description: 'Key and membership changes in your organization, newest first.' })
+  @Requires('apiKeys', 'read')
+  auditLog(@Args() args: AuditLogArgs, @Ctx() ctx: GraphQLContext) {
+    return ctx.services.audit.list(ctx.caller, args).then(toConnection);
+  }
+
+  /** Names are copied at write time, so no lookup is needed and history survives deletions. */
+  @FieldResolver(() => Actor)
+  actor(@Root() event: AuditEvent): Actor {
+    return { kind: event.actorKind as PrincipalKindEnum, id: event.actorId, name: event.actorName };
+  }
+}

@@ -1,0 +1,33 @@
+import { Arg, Ctx, ID, Mutation, Query, Resolver } from 'type-graphql';
+import { Role } from '../../auth/roles';
+import type { GraphQLContext } from '../../graphql/context';
+import { Requires } from '../../graphql/requires.directive';
+import { Membership } from './membership.entity';
+import { RemovedMember } from './member.types';
+
+@Resolver(() => Membership)
+export class MemberResolver {
+  @Query(() => [Membership])
+  @Requires('members', 'read')
+  members(@Ctx() ctx: GraphQLContext) {
+    return ctx.services.members.list(ctx.caller);
+  }
+
+  @Mutation(() => Membership, { description: 'Adds a user (created on first sight) with a role you may grant.' })
+  @Requires('members', 'create')
+  addMember(@Arg('email') email: string, @Arg('role', () => Role) role: Role, @Ctx() ctx: GraphQLContext) {
+    return ctx.services.members.add(ctx.caller, email, role);
+  }
+
+  @Mutation(() => Membership, { description: 'Takes effect at once, including on that user’s USER key.' })
+  @Requires('members', 'update')
+  updateMemberRole(@Arg('userId', () => ID) userId: string, @Arg('role', () => Role) role: Role, @Ctx() ctx: GraphQLContext) {
+    return ctx.services.members.updateRole(ctx.caller, userId, role);
+  }
+
+  @Mutation(() => RemovedMember, { description: 'Removes the membership and deletes that user’s USER keys in this organization.' })
+  @Requires('members', 'delete')
+  removeMember(@Arg('userId', () => ID) userId: string, @Ctx() ctx: GraphQLContext) {
+    return ctx.services.members.remove(ctx.caller, userId);
+  }
+}

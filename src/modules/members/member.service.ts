@@ -1,0 +1,162 @@
+import type { DataSource, EntityManager } from 'typeorm';
+import { missingScopes } from '../../auth/permissions';
+import { actingUserId, type Caller, type Principal } from '../../auth/principal';
+import { ROLE_PERMISSIONS, Role } from '../../auth/roles';
+import { isUuid } from '../../db/pagination';
+import { BadUserInputError, ConflictError, ForbiddenError, NotFoundError } from '../../errors';
+import type { ApiKeyService } from '../api-keys/api-key.service';
+import { AuditAction, type AuditService } from '../audit/audit.service';
+import { Membership } from './membership.entity';
+import { User } from './user.entity';
+
+// Deliberately simple: the address is an identifier here, not a mailbox we verify.
+const EMAIL = /^[^\s@]{1,64}@[^\s@]+\.[^\s@]+$|^[^\s@]{1,64}@localhost$/;
+
+export interface RemovedMemberResult {
+  userId: string;
+  deletedApiKeyIds: string[];
+}
+
+/**
+ * Membership rules: nobody grants a role holding more than they hold, only an owner makes or
+ * unmakes owners, and an organization always keeps at least one owner.
+ */
+export class MemberService {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly apiKeys: ApiKeyService,
+    private readonly audit: AuditService,
+  ) {}
+
+  async list(caller: Caller): Promise<Membership[]> {
+    return this.dataSource
+      .getRepository(Membership)
+      .createQueryBuilder('ms')
+      .innerJoinAndSelect('ms.user', 'u')
+      .where('ms.orgId = :orgId', { orgId: caller.principal.orgId })
+      .orderBy('ms.joinedAt', 'ASC')
+      .addOrderBy('u.email', 'ASC')
+      .getMany();
+  }
+
+  async add(caller: Caller, rawEmail: string, role: Role): Promise<Membership> {
+    const email = normalizeEmail(rawEmail);
+    assertCanAssign(caller.principal, role);
+    return this.dataSource.transaction(async (m) => {
+      const user = await upsertUser(m, email);
+      const exists = await m.getRepository(Membership).existsBy({ orgId: caller.principal.orgId, userId: user.id });
+      if (exists) throw new ConflictError(`${email} is already a member of this organization.`);
+      await m.insert(Membership, { orgId: caller.principal.orgId, userId: user.id, role });
+      await this.audit.record(m, caller, {
+        action: AuditAction.MEMBER_ADDED,
+        targetType: 'MEMBER',
+        targetId: user.id,
+        targetName: email,
+        metadata: { role },
+      });
+      return this.load(m, caller.principal.orgId, user.id);
+    });
+  }
+
+  async updateRole(caller: Caller, userId: string, role: Role): Promise<Membership> {
+    return this.dataSource.transaction(async (m) => {
+      const membership = await this.lockMembership(m, caller, userId);
+      if (membership.role === role) return membership;
+      assertCanAssign(caller.principal, role);
+      if (membership.role === Role.OWNER) {
+        assertIsOwner(caller.principal, 'Only an owner can change an owner\u2019s role.');
+        await this.assertNotLastOwner(m, caller.principal.orgId, 'demote');
+      }
+      const from = membership.role;
+      membership.role = role;
+      await m.update(Membership, { orgId: membership.orgId, userId: membership.userId }, { role });
+      await this.audit.record(m, caller, {
+        action: AuditAction.MEMBER_ROLE_CHANGED,
+        targetType: 'MEMBER',
+        targetId: membership.userId,
+        targetName: membership.user.email,
+        metadata: { from, to: role },
+      });
+      return membership;
+    });
+  }
+
+  async remove(caller: Caller, userId: string): Promise<RemovedMemberResult> {
+    return this.dataSource.transaction(async (m) => {
+      const membership = await this.lockMembership(m, caller, userId);
+      if (membership.role === Role.OWNER) {
+        assertIsOwner(caller.principal, 'Only an owner can remove an owner.');
+        await this.assertNotLastOwner(m, caller.principal.orgId, 'remove');
+      }
+      // A user key acts as its owner, so it cannot outlive the owner's membership.
+      const deletedApiKeyIds = await this.apiKeys.deleteUserKeysWithin(m, caller, membership.userId);
+      await m.delete(Membership, { orgId: membership.orgId, userId: membership.userId });
+      await this.audit.record(m, caller, {
+        action: AuditAction.MEMBER_REMOVED,
+        targetType: 'MEMBER',
+        targetId: membership.userId,
+        targetName: membership.user.email,
+        metadata: { role: membership.role, deletedApiKeyIds },
+      });
+      return { userId: membership.userId, deletedApiKeyIds };
+    });
+  }
+
+  private async lockMembership(m: EntityManager, caller: Caller, userId: string): Promise<Membership> {
+    if (!isUuid(userId)) throw new NotFoundError('Member');
+    const membership = await m
+      .getRepository(Membership)
+      .createQueryBuilder('ms')
+      .setLock('pessimistic_write', undefined, ['ms'])
+      .innerJoinAndSelect('ms.user', 'u')
+      .where('ms.orgId = :orgId AND ms.userId = :userId', { orgId: caller.principal.orgId, userId })
+      .getOne();
+    if (!membership) throw new NotFoundError('Member');
+    return membership;
+  }
+
+  private async assertNotLastOwner(m: EntityManager, orgId: string, verb: string): Promise<void> {
+    // Lock every owner row: two concurrent demotions must not leave the organization ownerless.
+    const owners = await m
+      .getRepository(Membership)
+      .createQueryBuilder('ms')
+      .setLock('pessimistic_write')
+      .where('ms.orgId = :orgId AND ms.role = :owner', { orgId, owner: Role.OWNER })
+      .getMany();
+    if (owners.length <= 1) {
+      throw new ConflictError(`Cannot ${verb} the last owner of the organization; make someone else an owner first.`);
+    }
+  }
+
+  private async load(m: EntityManager, orgId: string, userId: string): Promise<Membership> {
+    return m.getRepository(Membership).findOneOrFail({ where: { orgId, userId }, relations: { user: true } });
+  }
+}
+
+export function normalizeEmail(raw: string): string {
+  const email = raw.trim().toLowerCase();
+  if (email.length > 254 || !EMAIL.test(email)) throw new BadUserInputError({ email: 'Enter a valid email address.' });
+  return email;
+}
+
+/** Creates the user on first sight; one user can belong to many organizations. */
+export async function upsertUser(m: EntityManager, email: string): Promise<User> {
+  await m.createQueryBuilder().insert().into(User).values({ email }).orIgnore().execute();
+  return m.getRepository(User).findOneByOrFail({ email });
+}
+
+function assertCanAssign(principal: Principal, role: Role): void {
+  const missing = missingScopes(principal.permissions, ROLE_PERMISSIONS[role]);
+  if (missing.length > 0) {
+    throw new ForbiddenError(missing[0], `You cannot assign the ${role} role: it holds ${missing.join(', ')}, which you do not.`);
+  }
+  if (role === Role.OWNER) assertIsOwner(principal, 'Only an owner can make someone an owner.');
+}
+
+function assertIsOwner(principal: Principal, message: string): void {
+  const role = principal.kind === 'USER' ? principal.role : principal.ownerRole;
+  if (role !== Role.OWNER || actingUserId(principal) === null) {
+    // Not a scope: owner status is a role, which no key can hold on its own.
+    throw new ForbiddenError('role:OWNER', message);
+  }
+}

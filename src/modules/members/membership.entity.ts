@@ -1,0 +1,37 @@
+import { Field, ObjectType, registerEnumType } from 'type-graphql';
+import { Column, Entity, Index, JoinColumn, ManyToOne, PrimaryColumn } from 'typeorm';
+import { Role } from '../../auth/roles';
+import { CreatedAtColumn } from '../../db/columns';
+import { Organization } from '../organizations/organization.entity';
+import { User } from './user.entity';
+
+registerEnumType(Role, { name: 'Role' });
+
+/** A user's membership of an organization; exposed to GraphQL as `Member`. */
+@Entity('memberships')
+@Index('memberships_user_idx', ['userId'])
+@ObjectType('Member')
+export class Membership {
+  @PrimaryColumn({ name: 'org_id', type: 'uuid' })
+  orgId: string;
+
+  @PrimaryColumn({ name: 'user_id', type: 'uuid' })
+  userId: string;
+
+  @ManyToOne(() => Organization, { onDelete: 'CASCADE' })
+  @JoinColumn({ name: 'org_id' })
+  organization?: Organization;
+
+  @Field(() => User)
+  @ManyToOne(() => User, { onDelete: 'CASCADE' })
+  @JoinColumn({ name: 'user_id' })
+  user: User;
+
+  @Field(() => Role)
+  @Column({ type: 'varchar', length: 16 })
+  role: Role;
+
+  @Field(() => Date)
+  @CreatedAtColumn('joined_at')
+  joinedAt: Date;
+}

@@ -1,0 +1,30 @@
+import { Field, ID, ObjectType, registerEnumType } from 'type-graphql';
+import { Entity, PrimaryGeneratedColumn, Column } from 'typeorm';
+import { CreatedAtColumn } from '../../db/columns';
+
+export enum Plan {
+  FREE = 'FREE',
+  STARTER = 'STARTER',
+  TEAM = 'TEAM',
+  ENTERPRISE = 'ENTERPRISE',
+}
+registerEnumType(Plan, { name: 'Plan', description: 'Billing plan; sets the per-key rate limit.' });
+
+@Entity('organizations')
+@ObjectType()
+export class Organization {
+  @Field(() => ID)
+  @PrimaryGeneratedColumn('uuid')
+  id: string;
+
+  @Field()
+  @Column({ type: 'varchar', length: 100 })
+  name: string;
+
+  @Field(() => Plan)
+  @Column({ type: 'varchar', length: 16, default: Plan.FREE })
+  plan: Plan;
+
+  @CreatedAtColumn()
+  createdAt: Date;
+}

@@ -1,0 +1,89 @@
+import type { DataSource, EntityManager } from 'typeorm';
+import { ALL_PERMISSIONS, storedJsonFromMask } from '../../auth/permissions';
+import type { Caller } from '../../auth/principal';
+import { ROLE_PERMISSIONS, Role } from '../../auth/roles';
+import { BadUserInputError } from '../../errors';
+import { ApiKeyType } from '../api-keys/api-key.entity';
+import type { ApiKeyService } from '../api-keys/api-key.service';
+import { AuditAction, type AuditService } from '../audit/audit.service';
+import { Membership } from '../members/membership.entity';
+import { normalizeEmail, upsertUser } from '../members/member.service';
+import type { User } from '../members/user.entity';
+import { Organization, Plan } from './organization.entity';
+
+export interface BootstrapResult {
+  organization: Organization;
+  owner: User;
+  apiKey: { id: string; secret: string };
+}
+
+/** Any fixed 64-bit number: serializes first-start bootstraps of several instances. */
+const BOOTSTRAP_LOCK = 0x6b657967617465;
+
+export class OrganizationService {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly apiKeys: ApiKeyService,
+    private readonly audit: AuditService,
+  ) {}
+
+  /**
+   * Creates an organization, its owner (reusing the user if the email is known) and a BOT key
+   * named `bootstrap` with every permission, in one transaction.
+   */
+  async bootstrap(input: { name: string; ownerEmail: string; plan?: Plan }): Promise<BootstrapResult> {
+    return this.dataSource.transaction((m) => this.bootstrapWithin(m, input));
+  }
+
+  /** Bootstraps the "Default" organization only when there is none at all (first start). */
+  async bootstrapIfEmpty(): Promise<BootstrapResult | null> {
+    return this.dataSource.transaction(async (m) => {
+      await m.query('SELECT pg_advisory_xact_lock($1)', [BOOTSTRAP_LOCK]);
+      if (await m.getRepository(Organization).exists()) return null;
+      return this.bootstrapWithin(m, { name: 'Default', ownerEmail: 'owner@localhost' });
+    });
+  }
+
+  async setPlan(orgId: string, plan: Plan): Promise<void> {
+    await this.dataSource.getRepository(Organization).update({ id: orgId }, { plan });
+  }
+
+  private async bootstrapWithin(m: EntityManager, input: { name: string; ownerEmail: string; plan?: Plan }): Promise<BootstrapResult> {
+    const name = input.name.trim();
+    if (name.length < 1 || name.length > 100) throw new BadUserInputError({ org: 'Organization name must be 1 to 100 characters.' });
+    const plan = input.plan ?? Plan.FREE;
+    if (!Object.values(Plan).includes(plan)) throw new BadUserInputError({ plan: `plan must be one of ${Object.values(Plan).join(', ')}.` });
+    const owner = await upsertUser(m, normalizeEmail(input.ownerEmail));
+    const organization = m.getRepository(Organization).create({ name, plan });
+    await m.save(organization);
+    await m.insert(Membership, { orgId: organization.id, userId: owner.id, role: Role.OWNER });
+
+    // The owner creates the bootstrap key, so the audit log starts with a real actor.
+    const caller: Caller = {
+      principal: {
+        kind: 'USER',
+        userId: owner.id,
+        orgId: organization.id,
+        role: Role.OWNER,
+        permissions: ROLE_PERMISSIONS[Role.OWNER],
+        plan,
+        email: owner.email,
+      },
+      ip: null,
+      userAgent: 'keygate bootstrap',
+    };
+    await this.audit.record(m, caller, {
+      action: AuditAction.ORGANIZATION_CREATED,
+      targetType: 'ORGANIZATION',
+      targetId: organization.id,
+      targetName: organization.name,
+      metadata: { plan, owner: owner.email },
+    });
+    const created = await this.apiKeys.createWithin(m, caller, {
+      name: 'bootstrap',
+      type: ApiKeyType.BOT,
+      permissions: storedJsonFromMask(ALL_PERMISSIONS),
+    });
+    return { organization, owner, apiKey: { id: created.apiKey.id, secret: created.secret } };
+  }
+}

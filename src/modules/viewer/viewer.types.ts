@@ -1,0 +1,19 @@
+import { Field, ObjectType } from 'type-graphql';
+import { ActionEnum, ResourceEnum } from '../../graphql/types/permissions.type';
+import type { Action, Resource } from '../../auth/permissions';
+import { PrincipalKindEnum } from '../../graphql/types/actor.type';
+
+@ObjectType({ description: 'Who is calling. `user` is the signed-in user or the owner of a USER key.' })
+export class Viewer {
+  @Field(() => PrincipalKindEnum) kind: PrincipalKindEnum;
+}
+
+@ObjectType()
+export class PermissionInfo {
+  @Field({ description: 'e.g. "shortLinks:read"' }) scope: string;
+  @Field(() => ResourceEnum) resource: Resource;
+  @Field(() => ActionEnum) action: Action;
+  @Field() description: string;
+  @Field(() => [String], { description: 'Schema coordinates guarded by this scope, e.g. "Query.apiKeys".' })
+  fields: string[];
+}
