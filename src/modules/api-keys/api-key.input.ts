@@ -10,8 +10,8 @@ export class CreateApiKeyInput {
   @Field({ description: '1 to 100 characters, e.g. "GitHub Actions".' })
   name: string;
 
-  @Field(() => ApiKeyType, { defaultValue: ApiKeyType.BOT })
-  type: ApiKeyType;
+  @Field(() => ApiKeyType, { nullable: true, defaultValue: ApiKeyType.BOT })
+  type?: ApiKeyType | null;
 
   @Field(() => PermissionsInput)
   permissions: PermissionsInput;

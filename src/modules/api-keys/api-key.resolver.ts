@@ -14,7 +14,7 @@ import { ApiKeyConnection, ApiKeyToggle, CreatedApiKey, UsageDay } from './api-k
 
 @ArgsType()
 class ApiKeysArgs {
-  @Field(() => Int, { defaultValue: 20 }) first: number;
+  @Field(() => Int, { nullable: true, defaultValue: 20 }) first: number;
   @Field(() => String, { nullable: true }) after?: string | null;
   @Field(() => ApiKeyFilter, { nullable: true }) filter?: ApiKeyFilter | null;
 }
@@ -46,7 +46,7 @@ export class ApiKeyResolver {
   @Requires('apiKeys', 'update')
   rotateApiKey(
     @Arg('id', () => ID) id: string,
-    @Arg('gracePeriodSeconds', () => Int, { defaultValue: 0 }) gracePeriodSeconds: number,
+    @Arg('gracePeriodSeconds', () => Int, { nullable: true, defaultValue: 0 }) gracePeriodSeconds: number | null,
     @Ctx() ctx: GraphQLContext,
   ) {
     return ctx.services.apiKeys.rotate(ctx.caller, id, gracePeriodSeconds);
@@ -122,7 +122,8 @@ export class ApiKeyResolver {
   }
 
   @FieldResolver(() => [UsageDay], { description: 'Requests per UTC day for the last `days` days, oldest first, zero-filled.' })
-  async usage(@Root() key: ApiKey, @Arg('days', () => Int, { defaultValue: 30 }) days: number, @Ctx() ctx: GraphQLContext) {
+  async usage(@Root() key: ApiKey, @Arg('days', () => Int, { nullable: true, defaultValue: 30 }) daysArg: number | null, @Ctx() ctx: GraphQLContext) {
+    const days = daysArg ?? 30;
     if (!Number.isInteger(days) || days < 1 || days > MAX_USAGE_DAYS) {
       throw new BadUserInputError({ days: `days must be between 1 and ${MAX_USAGE_DAYS}.` });
     }

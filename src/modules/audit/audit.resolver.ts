@@ -11,7 +11,7 @@ class AuditEventConnection extends Connection(AuditEvent) {}
 
 @ArgsType()
 class AuditLogArgs {
-  @Field(() => Int, { defaultValue: 50 }) first: number;
+  @Field(() => Int, { nullable: true, defaultValue: 50 }) first: number;
   @Field(() => String, { nullable: true }) after?: string | null;
   @Field(() => AuditFilter, { nullable: true }) filter?: AuditFilter | null;
 }

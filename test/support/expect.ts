@@ -1,0 +1,32 @@
+import type { GqlResponse } from './harness';
+
+/**
+ * Shared assertions for the error shapes of the contract, so every suite checks the same exact
+ * code, reason, status and `required` scope.
+ */
+export function expectUnauthenticated(res: GqlResponse<unknown>, reason: string): void {
+  expect(res.status).toBe(401);
+  expect(res.body.data ?? null).toBeNull();
+  expect(res.body.errors).toHaveLength(1);
+  expect(res.body.errors![0].extensions).toEqual({ code: 'UNAUTHENTICATED', reason });
+}
+
+/** A FORBIDDEN that left no data: HTTP 403, the missing scope named, the field null. */
+export function expectForbidden(res: GqlResponse<unknown>, required: string): void {
+  expect(res.body.errors?.[0]?.extensions).toEqual({ code: 'FORBIDDEN', required });
+  expect(res.status).toBe(403);
+  expect(res.body.data ?? null).toBeNull();
+}
+
+/** An error of `code` from a field; with no data left, the status the error table gives. */
+export function expectError(res: GqlResponse<unknown>, code: string, status?: number): Record<string, any> {
+  expect(res.body.errors?.[0]?.extensions?.code).toBe(code);
+  if (status !== undefined) expect(res.status).toBe(status);
+  return res.body.errors![0].extensions!;
+}
+
+export function expectOk<T>(res: GqlResponse<T>): T {
+  expect(res.body.errors).toBeUndefined();
+  expect(res.status).toBe(200);
+  return res.body.data as T;
+}

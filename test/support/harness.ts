@@ -1,0 +1,163 @@
+import 'reflect-metadata';
+import { print, type DocumentNode } from 'graphql';
+import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
+import type { DataSource } from 'typeorm';
+import { buildApp, type App } from '../../src/app';
+import { ALL_PERMISSIONS, storedJsonFromMask, type PermissionMask, type PermissionsJson } from '../../src/auth/permissions';
+import type { Caller, UserPrincipal } from '../../src/auth/principal';
+import { ROLE_PERMISSIONS, Role } from '../../src/auth/roles';
+import { SessionTokens } from '../../src/auth/session-tokens';
+import { loadConfig, type Config } from '../../src/config';
+import { createDataSource } from '../../src/db/data-source';
+import { buildKeygateSchema, type KeygateSchema } from '../../src/graphql/schema';
+import { ApiKeyType } from '../../src/modules/api-keys/api-key.entity';
+import { Membership } from '../../src/modules/members/membership.entity';
+import { upsertUser } from '../../src/modules/members/member.service';
+import type { Organization } from '../../src/modules/organizations/organization.entity';
+import { createTestDatabase } from './test-database';
+
+export const TEST_SESSION_SECRET = 'test-session-secret-that-is-long-enough-0123456789';
+
+export type Auth = { key: string } | { token: string } | { headers: Record<string, string> } | null;
+
+export interface GqlResponse<T> {
+  status: number;
+  headers: Record<string, unknown>;
+  body: { data?: T | null; errors?: { message: string; path?: (string | number)[]; extensions?: Record<string, any> }[] };
+}
+
+export interface Member {
+  userId: string;
+  email: string;
+  role: Role;
+  token: string;
+  caller: Caller;
+}
+
+let sharedSchema: Promise<KeygateSchema> | undefined;
+
+/** One real PostgreSQL database, one app, one bootstrapped organization per test file. */
+export class TestApp {
+  queryLog: string[] = [];
+  private recording = false;
+
+  private constructor(
+    readonly app: App,
+    readonly dataSource: DataSource,
+    readonly config: Config,
+    readonly sessions: SessionTokens,
+    private readonly dropDatabase: () => Promise<void>,
+  ) {}
+
+  org!: Organization;
+  owner!: Member;
+  /** The bootstrap BOT key (all permissions). */
+  rootKey!: string;
+
+  static async create(env: Record<string, string> = {}): Promise<TestApp> {
+    const db = await createTestDatabase();
+    const config = loadConfig({
+      NODE_ENV: 'test',
+      SESSION_SECRET: TEST_SESSION_SECRET,
+      USAGE_FLUSH_INTERVAL_MS: '60000',
+      ...env,
+    });
+    let self: TestApp | undefined;
+    const dataSource = createDataSource({ url: db.url, queryObserver: (sql) => self?.observe(sql), poolSize: 5 });
+    await dataSource.initialize();
+    const sessions = new SessionTokens({ secret: TEST_SESSION_SECRET, ttlSeconds: 3600 });
+    sharedSchema ??= buildKeygateSchema();
+    const app = await buildApp({ config, dataSource, sessionTokens: sessions, schema: await sharedSchema, logger: false });
+    self = new TestApp(app, dataSource, config, sessions, db.drop);
+    await self.bootstrap();
+    return self;
+  }
+
+  private observe(sql: string) {
+    if (this.recording) this.queryLog.push(sql);
+  }
+
+  private async bootstrap() {
+    const result = await this.app.services.organizations.bootstrap({ name: 'Acme', ownerEmail: 'owner@acme.test' });
+    this.org = result.organization;
+    this.rootKey = result.apiKey.secret;
+    this.owner = await this.memberFor(result.owner.id, result.owner.email, Role.OWNER, this.org.id);
+  }
+
+  /** Counts SQL statements run while `fn` runs. */
+  async countQueries<T>(fn: () => Promise<T>): Promise<{ result: T; count: number; statements: string[] }> {
+    this.queryLog = [];
+    this.recording = true;
+    try {
+      const result = await fn();
+      return { result, count: this.queryLog.length, statements: [...this.queryLog] };
+    } finally {
+      this.recording = false;
+    }
+  }
+
+  async gql<T = any, V = Record<string, unknown>>(
+    document: TypedDocumentNode<T, V> | DocumentNode | string,
+    variables?: V,
+    auth: Auth = { key: this.rootKey },
+  ): Promise<GqlResponse<T>> {
+    const headers: Record<string, string> = { 'content-type': 'application/json', 'user-agent': 'keygate-tests' };
+    if (auth && 'key' in auth) headers['x-api-key'] = auth.key;
+    if (auth && 'token' in auth) headers.authorization = `Bearer ${auth.token}`;
+    if (auth && 'headers' in auth) Object.assign(headers, auth.headers);
+    const query = typeof document === 'string' ? document : print(document);
+    const res = await this.app.server.inject({ method: 'POST', url: '/graphql', headers, payload: { query, variables } });
+    return { status: res.statusCode, headers: res.headers, body: JSON.parse(res.body) };
+  }
+
+  /** Adds a member straight through the database (no audit); returns a session for them. */
+  async addMember(email: string, role: Role, orgId = this.org.id): Promise<Member> {
+    const user = await this.dataSource.transaction((m) => upsertUser(m, email));
+    await this.dataSource.getRepository(Membership).insert({ orgId, userId: user.id, role });
+    return this.memberFor(user.id, user.email, role, orgId);
+  }
+
+  private async memberFor(userId: string, email: string, role: Role, orgId: string): Promise<Member> {
+    const principal: UserPrincipal = {
+      kind: 'USER',
+      userId,
+      orgId,
+      role,
+      permissions: ROLE_PERMISSIONS[role],
+      plan: this.org?.plan ?? ('FREE' as never),
+      email,
+    };
+    return { userId, email, role, token: await this.sessions.sign({ userId, orgId }), caller: { principal, ip: null, userAgent: null } };
+  }
+
+  /** Creates a key through the service (as `by`, the owner by default). */
+  async createKey(
+    permissions: PermissionsJson | PermissionMask = ALL_PERMISSIONS,
+    options: { name?: string; type?: ApiKeyType; by?: Member; expiresInDays?: number } = {},
+  ): Promise<{ id: string; secret: string }> {
+    const json = typeof permissions === 'number' ? storedJsonFromMask(permissions) : permissions;
+    const created = await this.app.services.apiKeys.create((options.by ?? this.owner).caller, {
+      name: options.name ?? 'test key',
+      type: options.type ?? ApiKeyType.BOT,
+      permissions: json,
+      expiresInDays: options.expiresInDays,
+    });
+    return { id: created.apiKey.id, secret: created.secret };
+  }
+
+  /** A second organization with its own owner and root key, in the same database. */
+  async createOtherOrganization(name = 'Other'): Promise<{ org: Organization; rootKey: string; owner: Member }> {
+    const result = await this.app.services.organizations.bootstrap({ name, ownerEmail: `owner@${name.toLowerCase()}.test` });
+    return {
+      org: result.organization,
+      rootKey: result.apiKey.secret,
+      owner: await this.memberFor(result.owner.id, result.owner.email, Role.OWNER, result.organization.id),
+    };
+  }
+
+  async close(): Promise<void> {
+    await this.app.close();
+    await this.dataSource.destroy();
+    await this.dropDatabase();
+  }
+}
