@@ -129,7 +129,8 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     async close() {
       if (closed) return;
       closed = true;
-      await server.close();
+      // Apollo's drain plugin closes Fastify (stop accepting, wait for in-flight requests,
+      // cut idle keep-alive connections); closing Fastify a second time would never settle.
       await apollo.stop();
       await usage.stop();
     },

@@ -60,6 +60,7 @@ export async function startEmbeddedPostgres(options: {
   await fs.mkdir(dir, { recursive: true, mode: 0o755 });
   // initdb runs as the `postgres` system user when we are root: it must be able to reach the dir.
   await fs.chmod(dir, 0o755);
+  if (process.getuid?.() === 0) await assertTraversable(dir);
 
   let connection: ConnectionFile | undefined;
   if (existsSync(connectionPath)) {
@@ -111,6 +112,19 @@ export async function startEmbeddedPostgres(options: {
     owned: true,
     stop: () => pg.stop(),
   };
+}
+
+/** Every ancestor must let "others" in, or initdb fails with a bare "Permission denied". */
+async function assertTraversable(dir: string): Promise<void> {
+  for (let d = path.dirname(dir); d !== path.dirname(d); d = path.dirname(d)) {
+    const { mode } = await fs.stat(d);
+    if ((mode & 0o001) === 0) {
+      throw new Error(
+        `The embedded PostgreSQL runs as the "postgres" user, which cannot enter ${d} (mode ${(mode & 0o777).toString(8)}). ` +
+          'Use a DATA_DIR outside it, make it traversable (chmod o+x), or set DATABASE_URL.',
+      );
+    }
+  }
 }
 
 function urlFor(c: ConnectionFile): string {

@@ -11,11 +11,12 @@ export function expectUnauthenticated(res: GqlResponse<unknown>, reason: string)
   expect(res.body.errors![0].extensions).toEqual({ code: 'UNAUTHENTICATED', reason });
 }
 
-/** A FORBIDDEN that left no data: HTTP 403, the missing scope named, the field null. */
+/** A FORBIDDEN that left no data: HTTP 403, the missing scope named, every root field null. */
 export function expectForbidden(res: GqlResponse<unknown>, required: string): void {
   expect(res.body.errors?.[0]?.extensions).toEqual({ code: 'FORBIDDEN', required });
   expect(res.status).toBe(403);
-  expect(res.body.data ?? null).toBeNull();
+  const data = res.body.data as Record<string, unknown> | null | undefined;
+  expect(data == null || Object.values(data).every((v) => v === null)).toBe(true);
 }
 
 /** An error of `code` from a field; with no data left, the status the error table gives. */

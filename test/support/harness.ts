@@ -46,6 +46,8 @@ export class TestApp {
     readonly dataSource: DataSource,
     readonly config: Config,
     readonly sessions: SessionTokens,
+    /** The database's URL, for child processes (CLI, server) that must share it. */
+    readonly databaseUrl: string,
     private readonly dropDatabase: () => Promise<void>,
   ) {}
 
@@ -68,7 +70,7 @@ export class TestApp {
     const sessions = new SessionTokens({ secret: TEST_SESSION_SECRET, ttlSeconds: 3600 });
     sharedSchema ??= buildKeygateSchema();
     const app = await buildApp({ config, dataSource, sessionTokens: sessions, schema: await sharedSchema, logger: false });
-    self = new TestApp(app, dataSource, config, sessions, db.drop);
+    self = new TestApp(app, dataSource, config, sessions, db.url, db.drop);
     await self.bootstrap();
     return self;
   }

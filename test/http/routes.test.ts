@@ -1,0 +1,146 @@
+import { getIntrospectionQuery } from 'graphql';
+import { buildApp } from '../../src/app';
+import { SessionTokens } from '../../src/auth/session-tokens';
+import { loadConfig } from '../../src/config';
+import { createDataSource } from '../../src/db/data-source';
+import { expectOk, expectUnauthenticated } from '../support/expect';
+import { TEST_SESSION_SECRET, TestApp } from '../support/harness';
+
+let t: TestApp;
+beforeAll(async () => {
+  t = await TestApp.create();
+});
+afterAll(() => t.close());
+
+describe('health', () => {
+  it('/healthz answers 200 and reveals nothing', async () => {
+    const res = await t.app.server.inject({ method: 'GET', url: '/healthz' });
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toEqual({ status: 'ok' });
+  });
+
+  it('/readyz answers 200 when the database answers', async () => {
+    const res = await t.app.server.inject({ method: 'GET', url: '/readyz' });
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toEqual({ status: 'ready' });
+  });
+
+  it('/readyz answers 503 when the database is unreachable, /healthz stays up', async () => {
+    // A real pg pool pointed at a port nothing listens on.
+    const dead = createDataSource({ url: 'postgres://postgres@127.0.0.1:1/none' });
+    const config = loadConfig({ NODE_ENV: 'test', SESSION_SECRET: TEST_SESSION_SECRET });
+    const app = await buildApp({ config, dataSource: dead, sessionTokens: new SessionTokens({ secret: TEST_SESSION_SECRET, ttlSeconds: 60 }), logger: false });
+    try {
+      expect((await app.server.inject({ method: 'GET', url: '/readyz' })).statusCode).toBe(503);
+      expect((await app.server.inject({ method: 'GET', url: '/healthz' })).statusCode).toBe(200);
+    } finally {
+      await app.close();
+    }
+  });
+});
+
+describe('GraphiQL', () => {
+  it('serves a self-contained page: no script, style or font from any other origin', async () => {
+    const res = await t.app.server.inject({ method: 'GET', url: '/graphiql' });
+    expect(res.statusCode).toBe(200);
+    expect(res.headers['content-type']).toBe('text/html; charset=utf-8');
+    expect(res.body).toContain('<title>keygate GraphiQL</title>');
+    expect(res.body).toContain('"endpoint":"/graphql"');
+    // Header editor prefilled for an API key.
+    expect(res.body).toContain('x-api-key');
+    expect(res.body).not.toMatch(/<script[^>]+src=["']?https?:/i);
+    expect(res.body).not.toMatch(/<link[^>]+href=["']?https?:/i);
+    expect(res.body).not.toMatch(/@import\s+url\(["']?https?:/i);
+  });
+});
+
+describe('GraphQL over HTTP', () => {
+  it('introspection works without credentials outside production (GraphiQL’s schema fetch)', async () => {
+    const res = await t.gql(getIntrospectionQuery(), {}, null);
+    expect(res.status).toBe(200);
+    expect(res.body.data.__schema.queryType.name).toBe('Query');
+  });
+
+  it('an operation mixing introspection with real fields still needs a principal', async () => {
+    expectUnauthenticated(await t.gql('{ __schema { queryType { name } } viewer { kind } }', {}, null), 'MISSING');
+    expectUnauthenticated(await t.gql('{ ...F } fragment F on Query { apiKeys { totalCount } }', {}, null), 'MISSING');
+  });
+
+  it('in production, introspection needs a principal too', async () => {
+    const config = loadConfig({ NODE_ENV: 'production', SESSION_SECRET: TEST_SESSION_SECRET });
+    const app = await buildApp({ config, dataSource: t.dataSource, sessionTokens: t.sessions, logger: false });
+    try {
+      const res = await app.server.inject({
+        method: 'POST',
+        url: '/graphql',
+        headers: { 'content-type': 'application/json' },
+        payload: { query: getIntrospectionQuery() },
+      });
+      expect(res.statusCode).toBe(401);
+      expect(res.json().errors[0].extensions).toEqual({ code: 'UNAUTHENTICATED', reason: 'MISSING' });
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('CSRF prevention: a simple GET without a preflight header is refused', async () => {
+    const res = await t.app.server.inject({
+      method: 'GET',
+      url: `/graphql?query=${encodeURIComponent('{ viewer { kind } }')}`,
+      headers: { 'x-api-key': t.rootKey },
+    });
+    expect(res.statusCode).toBe(400);
+    expect(res.body).toContain('CSRF');
+  });
+
+  it('GET with a preflight-forcing header works for queries', async () => {
+    const res = await t.app.server.inject({
+      method: 'GET',
+      url: `/graphql?query=${encodeURIComponent('{ viewer { kind } }')}`,
+      headers: { 'x-api-key': t.rootKey, 'apollo-require-preflight': 'true' },
+    });
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toEqual({ data: { viewer: { kind: 'API_KEY' } } });
+  });
+
+  it('partial data keeps HTTP 200: one denied field among allowed ones', async () => {
+    const statsOnly = await t.createKey({ stats: ['read'] });
+    // apiKey(id) is nullable, so its denial leaves the sibling's data in place.
+    const res = await t.gql(`{ viewer { kind } apiKey(id: "${statsOnly.id}") { id } }`, {}, { key: statsOnly.secret });
+    expect(res.status).toBe(200);
+    expect(res.body.data).toEqual({ viewer: { kind: 'API_KEY' }, apiKey: null });
+    expect(res.body.errors![0].extensions).toEqual({ code: 'FORBIDDEN', required: 'apiKeys:read' });
+  });
+
+  it('client errors keep their codes; a syntax error is 400 GRAPHQL_PARSE_FAILED', async () => {
+    const res = await t.gql('{ viewer { ', {}, { key: t.rootKey });
+    expect(res.status).toBe(400);
+    expect(res.body.errors![0].extensions!.code).toBe('GRAPHQL_PARSE_FAILED');
+    const unknown = await t.gql('{ nope }', {}, { key: t.rootKey });
+    expect(unknown.status).toBe(400);
+    expect(unknown.body.errors![0].extensions!.code).toBe('GRAPHQL_VALIDATION_FAILED');
+  });
+
+  it('a bad variable is 400 BAD_USER_INPUT and never reaches a resolver', async () => {
+    const res = await t.gql('query($n: Int) { apiKeys(first: $n) { totalCount } }', { n: 'ten' }, { key: t.rootKey });
+    expect(res.status).toBe(400);
+    expect(res.body.errors![0].extensions!.code).toBe('BAD_USER_INPUT');
+  });
+
+  it('a request body over 100 KB is refused with 413', async () => {
+    const res = await t.app.server.inject({
+      method: 'POST',
+      url: '/graphql',
+      headers: { 'content-type': 'application/json', 'x-api-key': t.rootKey },
+      payload: JSON.stringify({ query: `{ viewer { kind } } # ${'x'.repeat(110 * 1024)}` }),
+    });
+    expect(res.statusCode).toBe(413);
+  });
+
+  it('errors carry no stack traces', async () => {
+    const res = await t.gql('mutation { deleteApiKey(id: "not-a-uuid") }', {}, { key: t.rootKey });
+    expect(res.body.errors![0].extensions).toEqual({ code: 'NOT_FOUND' });
+    expect(JSON.stringify(res.body)).not.toMatch(/stacktrace|at .*\.ts:\d+/);
+    expectOk(await t.gql('{ viewer { kind } }'));
+  });
+});

@@ -1,0 +1,22 @@
+import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { buildKeygateSchema, printKeygateSchema } from '../../src/graphql/schema';
+
+const root = path.resolve(__dirname, '..', '..');
+
+describe('checked-in artifacts are current', () => {
+  it('schema/schema.graphql is the SDL the code builds (run `npm run schema:emit` after changing types)', async () => {
+    const { schema } = await buildKeygateSchema();
+    const onDisk = readFileSync(path.join(root, 'schema', 'schema.graphql'), 'utf8');
+    expect(onDisk).toBe(printKeygateSchema(schema));
+  });
+
+  it('test/generated/graphql.ts matches codegen.yml’s output (run `npm run codegen`)', async () => {
+    // --check is codegen's dry run: non-zero exit when a generated file would change.
+    const bin = path.join(root, 'node_modules', '.bin', 'graphql-codegen');
+    const run = promisify(execFile)(bin, ['--config', 'codegen.yml', '--check'], { cwd: root });
+    await expect(run).resolves.toBeDefined();
+  });
+});

@@ -1,0 +1,60 @@
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import path from 'node:path';
+
+export const ROOT = path.resolve(__dirname, '..', '..');
+
+/** Runs a TypeScript entry point the way the npm scripts do. */
+export function spawnTs(entry: string, args: string[], env: Record<string, string | undefined>): ChildProcessWithoutNullStreams {
+  return spawn(process.execPath, ['--require', 'ts-node/register/transpile-only', entry, ...args], {
+    cwd: ROOT,
+    env: { ...process.env, DATABASE_URL: undefined, ...env } as NodeJS.ProcessEnv,
+  });
+}
+
+export interface Finished {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+export function finished(child: ChildProcessWithoutNullStreams, timeoutMs = 60_000): Promise<Finished> {
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d) => (stdout += d));
+  child.stderr.on('data', (d) => (stderr += d));
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`timed out\nstdout: ${stdout}\nstderr: ${stderr}`));
+    }, timeoutMs);
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+export async function runTs(entry: string, args: string[], env: Record<string, string | undefined>): Promise<Finished> {
+  return finished(spawnTs(entry, args, env));
+}
+
+/** Resolves with everything printed so far once stdout contains `text`. */
+export function waitForOutput(child: ChildProcessWithoutNullStreams, text: string, timeoutMs = 60_000): Promise<string> {
+  let out = '';
+  let err = '';
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no "${text}" within ${timeoutMs} ms\nstdout: ${out}\nstderr: ${err}`)), timeoutMs);
+    child.stderr.on('data', (d) => (err += d));
+    child.stdout.on('data', (d) => {
+      out += d;
+      if (out.includes(text)) {
+        clearTimeout(timer);
+        resolve(out);
+      }
+    });
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`exited ${code} before "${text}"\nstdout: ${out}\nstderr: ${err}`));
+    });
+  });
+}
