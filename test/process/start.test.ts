@@ -19,10 +19,10 @@ beforeAll(() => {
 });
 afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 
-async function viewer(port: number, key: string) {
+async function viewer(port: number, key: string | undefined) {
   const res = await fetch(`http://127.0.0.1:${port}/graphql`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', 'x-api-key': key },
+    headers: { 'content-type': 'application/json', 'x-api-key': key ?? '' },
     body: JSON.stringify({ query: '{ viewer { kind organization { name } user { email } } members { user { email } role } }' }),
   });
   return { status: res.status, body: await res.json() };
@@ -36,7 +36,7 @@ describe('npm start on an empty machine (embedded PostgreSQL)', () => {
     const first = spawnTs('src/main.ts', [], env);
     const firstDone = finished(first, 90_000);
     const out1 = await waitForOutput(first, 'Try it:', 90_000);
-    const keys = out1.match(KEY) ?? [];
+    const keys: string[] = out1.match(KEY) ?? [];
     expect(keys).toHaveLength(1);
     expect(out1).toContain(`http://localhost:${port}/graphiql`);
     expect(out1).toContain('created organization "Default"');
