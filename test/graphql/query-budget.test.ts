@@ -1,0 +1,68 @@
+import { Role } from '../../src/auth/roles';
+import { expectOk } from '../support/expect';
+import { TestApp } from '../support/harness';
+
+/**
+ * Relations reached from a list go through per-request DataLoaders, so a page costs the same
+ * number of SQL statements whatever its size. Counted with the data source's query observer.
+ */
+let t: TestApp;
+beforeAll(async () => {
+  t = await TestApp.create();
+  const admin = await t.addMember('admin@acme.test', Role.ADMIN);
+  const people = [t.owner, admin];
+  for (let i = 0; i < 60; i++) {
+    const key = await t.createKey({ stats: ['read'] }, { name: `key ${i}`, by: people[i % 2] });
+    if (i % 3 === 0) await t.app.services.apiKeys.revoke(people[(i + 1) % 2].caller, key.id, 'rotation drill');
+  }
+  await t.createKey({ stats: ['read'] }, { type: 'USER' as never, by: admin, name: 'admin user key' });
+  // Usage for every key, so requestCount has rows to sum.
+  const ids: { id: string }[] = await t.dataSource.query('SELECT id FROM api_keys');
+  for (const { id } of ids) t.app.usage.record(id);
+  await t.app.usage.flush();
+});
+afterAll(() => t.close());
+
+const LIST = `query($first: Int) {
+  apiKeys(first: $first) {
+    nodes {
+      id name status maskedKey
+      owner { email }
+      createdBy { kind name }
+      revokedBy { kind name }
+      requestCount
+      permissions { scopes }
+    }
+  }
+}`;
+
+async function statementsFor(first: number): Promise<number> {
+  const { result, count } = await t.countQueries(() => t.gql(LIST, { first }));
+  const data = expectOk(result);
+  expect(data.apiKeys.nodes).toHaveLength(first);
+  return count;
+}
+
+describe('query budget', () => {
+  it('apiKeys(first: N) with owner, createdBy, revokedBy and requestCount costs the same for 10 and 50 rows', async () => {
+    const ten = await statementsFor(10);
+    const fifty = await statementsFor(50);
+    // auth (1) + page (1) + users (1) + actor keys (1) + request counts (1)
+    expect(ten).toBe(fifty);
+    expect(fifty).toBeLessThanOrEqual(5);
+  });
+
+  it('the loaded relations are right', async () => {
+    const data = expectOk(await t.gql(LIST, { first: 61 }));
+    const revoked = data.apiKeys.nodes.filter((n: any) => n.status === 'REVOKED');
+    expect(revoked.length).toBe(20);
+    for (const n of revoked) expect(n.revokedBy.kind).toBe('USER');
+    expect(data.apiKeys.nodes.every((n: any) => n.requestCount === 1)).toBe(true);
+    expect(data.apiKeys.nodes.find((n: any) => n.name === 'admin user key').owner).toEqual({ email: 'admin@acme.test' });
+  });
+
+  it('viewer { kind } needs nothing beyond authentication', async () => {
+    const { count } = await t.countQueries(() => t.gql('{ viewer { kind } }'));
+    expect(count).toBe(1);
+  });
+});

@@ -1,0 +1,55 @@
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { resolveSessionSecret } from '../../src/auth/session-tokens';
+import { ConfigError, loadConfig } from '../../src/config';
+
+describe('config', () => {
+  it('has working defaults for a fresh development machine', () => {
+    const c = loadConfig({});
+    expect(c).toMatchObject({ env: 'development', host: '127.0.0.1', port: 4000, apiKeyPrefix: 'sk_live_', publicUrl: 'http://localhost:4000' });
+    expect(c.database).toEqual({ url: undefined, embeddedPort: 0, migrateOnStart: true });
+  });
+
+  it('refuses production without SESSION_SECRET or JWKS_URL, naming both', () => {
+    expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(ConfigError);
+    expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(/SESSION_SECRET .* or JWKS_URL/);
+    expect(loadConfig({ NODE_ENV: 'production', JWKS_URL: 'https://idp.example/jwks' }).host).toBe('0.0.0.0');
+  });
+
+  it.each([
+    [{ PORT: 'x' }, 'PORT'],
+    [{ SESSION_SECRET: 'short' }, 'SESSION_SECRET'],
+    [{ MIGRATE_ON_START: 'maybe' }, 'MIGRATE_ON_START'],
+    [{ API_KEY_PREFIX: 'SK-' }, 'API_KEY_PREFIX'],
+    [{ JWKS_URL: 'not a url' }, 'JWKS_URL'],
+  ])('rejects %o naming %s', (env, name) => {
+    expect(() => loadConfig(env)).toThrow(new RegExp(name));
+  });
+
+  it('MIGRATE_ON_START=false is honoured', () => {
+    expect(loadConfig({ MIGRATE_ON_START: 'false' }).database.migrateOnStart).toBe(false);
+  });
+});
+
+describe('development session secret', () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = mkdtempSync(path.join(os.tmpdir(), 'keygate-secret-'));
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('is generated once, kept under DATA_DIR with mode 0600, and reused', async () => {
+    const config = loadConfig({ DATA_DIR: dir });
+    const first = await resolveSessionSecret(config);
+    expect(first).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(statSync(path.join(dir, 'session-secret')).mode & 0o777).toBe(0o600);
+    expect(await resolveSessionSecret(config)).toBe(first);
+  });
+
+  it('SESSION_SECRET wins; with only JWKS_URL there is no HS256 secret at all', async () => {
+    const secret = 's'.repeat(40);
+    expect(await resolveSessionSecret(loadConfig({ DATA_DIR: dir, SESSION_SECRET: secret }))).toBe(secret);
+    expect(await resolveSessionSecret(loadConfig({ DATA_DIR: dir, JWKS_URL: 'https://idp.example/jwks' }))).toBeUndefined();
+  });
+});
