@@ -18,10 +18,15 @@ import { createLoaders } from './graphql/loaders';
 import { buildKeygateSchema, type KeygateSchema } from './graphql/schema';
 import { registerGraphiQL } from './http/graphiql.route';
 import { registerHealthRoutes } from './http/health.routes';
+import { registerRedirectRoute } from './http/redirect.route';
 import { ApiKeyService } from './modules/api-keys/api-key.service';
 import { UsageRecorder } from './modules/api-keys/usage-recorder';
 import { AuditService } from './modules/audit/audit.service';
+import { DomainService, systemTxtResolver, type TxtResolver } from './modules/domains/domain.service';
 import { MemberService } from './modules/members/member.service';
+import { ShortLinkService } from './modules/short-links/short-link.service';
+import { ClickRecorder } from './modules/stats/click-recorder';
+import { StatsService } from './modules/stats/stats.service';
 import { Plan } from './modules/organizations/organization.entity';
 import { OrganizationService } from './modules/organizations/organization.service';
 
@@ -33,6 +38,8 @@ export interface AppDeps {
   authenticate?: Authenticate;
   /** A prebuilt schema, to share one build across several apps in a test run. */
   schema?: KeygateSchema;
+  /** DNS TXT lookups for domain verification; tests answer for domains they do not own. */
+  txtResolver?: TxtResolver;
   /** Fastify logger options; defaults to pino at config.logLevel with secrets redacted. */
   logger?: boolean | Record<string, unknown>;
 }
@@ -41,6 +48,7 @@ export interface App {
   server: FastifyInstance;
   services: Services & { organizations: OrganizationService };
   usage: UsageRecorder;
+  clicks: ClickRecorder;
   keyFormat: KeyFormat;
   authenticator: Authenticator;
   /** Stops accepting requests, drains, and flushes usage. Does not close the data source. */
@@ -66,10 +74,21 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   const apiKeys = new ApiKeyService(dataSource, keyFormat, audit);
   const members = new MemberService(dataSource, apiKeys, audit);
   const organizations = new OrganizationService(dataSource, apiKeys, audit);
-  const services = { apiKeys, members, audit, organizations };
+  const ownHostnames = new Set(['localhost', new URL(config.publicUrl).hostname.toLowerCase()]);
+  const services = {
+    apiKeys,
+    members,
+    audit,
+    organizations,
+    shortLinks: new ShortLinkService(dataSource, audit),
+    domains: new DomainService(dataSource, audit, deps.txtResolver ?? systemTxtResolver, ownHostnames),
+    stats: new StatsService(dataSource),
+  };
 
   const usage = new UsageRecorder(dataSource);
   usage.start(config.usageFlushIntervalMs);
+  const clicks = new ClickRecorder(dataSource);
+  clicks.start(config.usageFlushIntervalMs);
   const authenticator = new Authenticator(dataSource, keyFormat, deps.sessionTokens, usage);
   const authenticate: Authenticate = deps.authenticate ?? ((headers) => authenticator.authenticate(headers));
 
@@ -118,12 +137,14 @@ export async function buildApp(deps: AppDeps): Promise<App> {
 
   registerHealthRoutes(server, dataSource);
   registerGraphiQL(server);
+  registerRedirectRoute(server, { dataSource, clicks, countryHeader: config.clickCountryHeader });
 
   let closed = false;
   return {
     server,
     services,
     usage,
+    clicks,
     keyFormat,
     authenticator,
     async close() {
@@ -132,7 +153,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
       // Apollo's drain plugin closes Fastify (stop accepting, wait for in-flight requests,
       // cut idle keep-alive connections); closing Fastify a second time would never settle.
       await apollo.stop();
-      await usage.stop();
+      await Promise.all([usage.stop(), clicks.stop()]);
     },
   };
 }

@@ -41,6 +41,9 @@ const envSchema = z.object({
     .regex(/^[a-z][a-z0-9]{0,9}_(?:[a-z0-9]{1,10}_)?$/, 'API_KEY_PREFIX must look like "sk_live_" (lowercase, ending in "_")')
     .default('sk_live_'),
   USAGE_FLUSH_INTERVAL_MS: z.coerce.number().int().min(100).max(60_000).default(5_000),
+  CLICK_COUNTRY_HEADER: optionalString.pipe(
+    z.string().regex(/^[a-z0-9-]+$/i, 'CLICK_COUNTRY_HEADER must be a header name such as cf-ipcountry').optional(),
+  ),
 });
 
 export type Env = z.infer<typeof envSchema>;
@@ -69,7 +72,10 @@ export interface Config {
     ttlSeconds: number;
   };
   apiKeyPrefix: string;
+  /** Also the click recorder's flush interval. */
   usageFlushIntervalMs: number;
+  /** A header set by a trusted proxy (e.g. `cf-ipcountry`) with the client's country. */
+  clickCountryHeader?: string;
 }
 
 export class ConfigError extends Error {
@@ -115,5 +121,6 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     },
     apiKeyPrefix: e.API_KEY_PREFIX,
     usageFlushIntervalMs: e.USAGE_FLUSH_INTERVAL_MS,
+    clickCountryHeader: e.CLICK_COUNTRY_HEADER?.toLowerCase(),
   };
 }

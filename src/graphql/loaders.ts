@@ -2,6 +2,7 @@ import DataLoader from 'dataloader';
 import { In, type DataSource } from 'typeorm';
 import type { PrincipalKind } from '../auth/principal';
 import { ApiKey } from '../modules/api-keys/api-key.entity';
+import { Domain } from '../modules/domains/domain.entity';
 import { Membership } from '../modules/members/membership.entity';
 import { User } from '../modules/members/user.entity';
 import { Organization } from '../modules/organizations/organization.entity';
@@ -37,6 +38,19 @@ export function createLoaders(dataSource: DataSource, orgId: string) {
     const rows = await dataSource.getRepository(Membership).findBy({ orgId, userId: In([...userIds]) });
     const map = new Map(rows.map((r) => [r.userId, r]));
     return userIds.map((id) => map.get(id) ?? null);
+  });
+
+  const domains = new DataLoader<string, Domain | null>(async (ids) =>
+    byId(await dataSource.getRepository(Domain).findBy({ id: In([...ids]), orgId }), ids),
+  );
+
+  const linkCounts = new DataLoader<string, number>(async (domainIds) => {
+    const rows: { domain_id: string; n: number }[] = await dataSource.query(
+      'SELECT domain_id, count(*)::int AS n FROM short_links WHERE org_id = $1 AND domain_id = ANY($2::uuid[]) GROUP BY domain_id',
+      [orgId, domainIds],
+    );
+    const map = new Map(rows.map((r) => [r.domain_id, r.n]));
+    return domainIds.map((id) => map.get(id) ?? 0);
   });
 
   const organizations = new DataLoader<string, Organization | null>(async (ids) =>
@@ -85,7 +99,7 @@ export function createLoaders(dataSource: DataSource, orgId: string) {
     return key && { kind: PrincipalKindEnum.API_KEY, id, name: `${key.name} (${key.prefix})` };
   }
 
-  return { users, apiKeys, memberships, organizations, requestCounts, usage, actor };
+  return { users, apiKeys, memberships, domains, linkCounts, organizations, requestCounts, usage, actor };
 }
 
 export type Loaders = ReturnType<typeof createLoaders>;

@@ -6,10 +6,21 @@ import { buildSchema, type NonEmptyArray } from 'type-graphql';
 import { ApiKeyResolver } from '../modules/api-keys/api-key.resolver';
 import { AuditResolver } from '../modules/audit/audit.resolver';
 import { MemberResolver } from '../modules/members/member.resolver';
+import { DomainResolver } from '../modules/domains/domain.resolver';
+import { ShortLinkResolver } from '../modules/short-links/short-link.resolver';
+import { StatsResolver } from '../modules/stats/stats.resolver';
 import { ViewerResolver } from '../modules/viewer/viewer.resolver';
 import { applyRequiresDirective, type CatalogEntry } from './requires.directive';
 
-export const RESOLVERS: NonEmptyArray<Function> = [ViewerResolver, ApiKeyResolver, MemberResolver, AuditResolver];
+export const RESOLVERS: NonEmptyArray<Function> = [
+  ViewerResolver,
+  ApiKeyResolver,
+  MemberResolver,
+  AuditResolver,
+  ShortLinkResolver,
+  DomainResolver,
+  StatsResolver,
+];
 
 export interface KeygateSchema {
   schema: GraphQLSchema;

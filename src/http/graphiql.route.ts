@@ -5,7 +5,7 @@ const DEFAULT_QUERY = `# Welcome to keygate.
 #
 # Paste your API key into the Headers tab below as
 #   { "x-api-key": "sk_live_…" }
-# (or a session token as { "Authorization": "Bearer <token>" }), then run:
+# (a session token goes in as "Authorization": "Bearer …"), then run:
 
 query Me {
   viewer {

@@ -76,6 +76,7 @@ export type Plan =
 
 export type PrincipalKind =
   | 'API_KEY'
+  | 'SYSTEM'
   | 'USER';
 
 /** What a permission is about. */

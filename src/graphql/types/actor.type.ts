@@ -3,6 +3,8 @@ import { Field, ID, ObjectType, registerEnumType } from 'type-graphql';
 export enum PrincipalKindEnum {
   USER = 'USER',
   API_KEY = 'API_KEY',
+  /** keygate itself: scheduled jobs and automatic actions. Appears only as an audit actor. */
+  SYSTEM = 'SYSTEM',
 }
 registerEnumType(PrincipalKindEnum, { name: 'PrincipalKind' });
 

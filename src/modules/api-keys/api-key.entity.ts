@@ -109,6 +109,10 @@ export class ApiKey {
   @Column({ name: 'revoked_reason', type: 'varchar', length: 500, nullable: true })
   revokedReason: string | null;
 
+  /** 0: no expiry alert sent; 7: the 7-day alert was sent; 1: the last-day alert was sent. */
+  @Column({ name: 'expiry_alert_stage', type: 'smallint', default: 0 })
+  expiryAlertStage: number;
+
   /** Deleted keys stay as rows so audit actors still resolve; every list and lookup hides them. */
   @TimestampColumn('deleted_at', { nullable: true })
   deletedAt: Date | null;

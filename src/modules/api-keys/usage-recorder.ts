@@ -1,4 +1,5 @@
 import type { DataSource } from 'typeorm';
+import { WriteBehindBuffer } from '../../db/write-behind';
 
 interface Pending {
   keyId: string;
@@ -7,28 +8,16 @@ interface Pending {
   lastUsedAt: Date;
 }
 
-/**
- * Counts key usage in memory and writes it in one batched statement every few seconds and at
- * shutdown, so authenticating a request never costs a database write. If a flush fails, its
- * counts are merged back and retried on the next flush rather than dropped.
- */
-export class UsageRecorder {
+/** Counts key usage per key and UTC day in memory; one upsert statement per flush. */
+export class UsageRecorder extends WriteBehindBuffer<Pending[]> {
   private pending = new Map<string, Pending>();
-  private timer?: NodeJS.Timeout;
-  private flushing?: Promise<void>;
 
-  constructor(private readonly dataSource: DataSource) {}
+  constructor(private readonly dataSource: DataSource) {
+    super();
+  }
 
   record(keyId: string, at = new Date()): void {
-    const day = at.toISOString().slice(0, 10);
-    const slot = `${keyId}|${day}`;
-    const entry = this.pending.get(slot);
-    if (entry) {
-      entry.requests += 1;
-      entry.lastUsedAt = at;
-    } else {
-      this.pending.set(slot, { keyId, day, requests: 1, lastUsedAt: at });
-    }
+    this.add({ keyId, day: at.toISOString().slice(0, 10), requests: 1, lastUsedAt: at });
   }
 
   get pendingCount(): number {
@@ -37,41 +26,29 @@ export class UsageRecorder {
     return n;
   }
 
-  start(intervalMs: number): void {
-    this.timer = setInterval(() => void this.flush().catch(() => undefined), intervalMs);
-    this.timer.unref();
+  private add(p: Pending): void {
+    const slot = `${p.keyId}|${p.day}`;
+    const entry = this.pending.get(slot);
+    if (!entry) {
+      this.pending.set(slot, { ...p });
+      return;
+    }
+    entry.requests += p.requests;
+    if (p.lastUsedAt > entry.lastUsedAt) entry.lastUsedAt = p.lastUsedAt;
   }
 
-  async stop(): Promise<void> {
-    clearInterval(this.timer);
-    await this.flush();
-  }
-
-  /** Writes everything recorded so far. Concurrent calls share one flush. */
-  async flush(): Promise<void> {
-    while (this.flushing) await this.flushing;
-    if (this.pending.size === 0) return;
+  protected take(): Pending[] | null {
+    if (this.pending.size === 0) return null;
     const batch = [...this.pending.values()];
     this.pending = new Map();
-    this.flushing = this.write(batch)
-      .catch((error) => {
-        for (const p of batch) {
-          const slot = `${p.keyId}|${p.day}`;
-          const entry = this.pending.get(slot);
-          if (entry) {
-            entry.requests += p.requests;
-            if (p.lastUsedAt > entry.lastUsedAt) entry.lastUsedAt = p.lastUsedAt;
-          } else this.pending.set(slot, p);
-        }
-        throw error;
-      })
-      .finally(() => {
-        this.flushing = undefined;
-      });
-    await this.flushing;
+    return batch;
   }
 
-  private async write(batch: Pending[]): Promise<void> {
+  protected restore(batch: Pending[]): void {
+    for (const p of batch) this.add(p);
+  }
+
+  protected async write(batch: Pending[]): Promise<void> {
     await this.dataSource.query(
       `WITH input AS (
          SELECT * FROM unnest($1::uuid[], $2::date[], $3::int[], $4::timestamptz[]) AS t(api_key_id, day, requests, last_used_at)

@@ -30,7 +30,7 @@ export class AuditEvent {
   action: string;
 
   @Column({ name: 'actor_kind', type: 'varchar', length: 8 })
-  actorKind: PrincipalKind;
+  actorKind: PrincipalKind | 'SYSTEM';
 
   @Column({ name: 'actor_id', type: 'uuid' })
   actorId: string;

@@ -1,7 +1,8 @@
 import type { DataSource, EntityManager } from 'typeorm';
-import { actorOf, type Caller } from '../../auth/principal';
+import { actorOf, type Caller, type PrincipalKind } from '../../auth/principal';
 import { BadUserInputError } from '../../errors';
 import { isUuid, keysetPage, type Page, type PageArgs } from '../../db/pagination';
+import { WebhookEvent } from '../webhooks/webhook-event.entity';
 import { AuditEvent } from './audit-event.entity';
 
 /** Every action name written to the audit log. */
@@ -17,11 +18,65 @@ export enum AuditAction {
   MEMBER_ROLE_CHANGED = 'MEMBER_ROLE_CHANGED',
   MEMBER_REMOVED = 'MEMBER_REMOVED',
   ORGANIZATION_CREATED = 'ORGANIZATION_CREATED',
+  API_KEY_EXPIRING = 'API_KEY_EXPIRING',
+  SHORT_LINK_CREATED = 'SHORT_LINK_CREATED',
+  SHORT_LINK_UPDATED = 'SHORT_LINK_UPDATED',
+  SHORT_LINK_DELETED = 'SHORT_LINK_DELETED',
+  DOMAIN_CREATED = 'DOMAIN_CREATED',
+  DOMAIN_VERIFIED = 'DOMAIN_VERIFIED',
+  DOMAIN_DELETED = 'DOMAIN_DELETED',
+  WEBHOOK_CREATED = 'WEBHOOK_CREATED',
+  WEBHOOK_UPDATED = 'WEBHOOK_UPDATED',
+  WEBHOOK_SECRET_ROTATED = 'WEBHOOK_SECRET_ROTATED',
+  WEBHOOK_DELETED = 'WEBHOOK_DELETED',
+  WEBHOOK_DISABLED = 'WEBHOOK_DISABLED',
 }
+
+/**
+ * The webhook event each audit action is emitted as. The issue's list (apiKey.*, member.added,
+ * member.removed, shortLink.*, domain.verified, ping) plus the remaining audit actions, so every
+ * audit event reaches subscribers.
+ */
+export const EVENT_TYPE_OF: Record<AuditAction, string> = {
+  API_KEY_CREATED: 'apiKey.created',
+  API_KEY_UPDATED: 'apiKey.updated',
+  API_KEY_ENABLED: 'apiKey.updated',
+  API_KEY_DISABLED: 'apiKey.updated',
+  API_KEY_ROTATED: 'apiKey.rotated',
+  API_KEY_REVOKED: 'apiKey.revoked',
+  API_KEY_DELETED: 'apiKey.deleted',
+  API_KEY_EXPIRING: 'apiKey.expiring',
+  MEMBER_ADDED: 'member.added',
+  MEMBER_ROLE_CHANGED: 'member.updated',
+  MEMBER_REMOVED: 'member.removed',
+  SHORT_LINK_CREATED: 'shortLink.created',
+  SHORT_LINK_UPDATED: 'shortLink.updated',
+  SHORT_LINK_DELETED: 'shortLink.deleted',
+  DOMAIN_CREATED: 'domain.created',
+  DOMAIN_VERIFIED: 'domain.verified',
+  DOMAIN_DELETED: 'domain.deleted',
+  WEBHOOK_CREATED: 'webhook.created',
+  WEBHOOK_UPDATED: 'webhook.updated',
+  WEBHOOK_SECRET_ROTATED: 'webhook.secretRotated',
+  WEBHOOK_DELETED: 'webhook.deleted',
+  WEBHOOK_DISABLED: 'webhook.disabled',
+  ORGANIZATION_CREATED: 'organization.created',
+};
+
+export const PING_EVENT = 'ping';
+export const WEBHOOK_EVENT_TYPES: readonly string[] = [...new Set([...Object.values(EVENT_TYPE_OF), PING_EVENT])];
+
+/** Who acted: a principal, or keygate itself (scheduled jobs, automatic disabling). */
+export interface AuditActor {
+  kind: PrincipalKind | 'SYSTEM';
+  id: string;
+  name: string;
+}
+export const SYSTEM_ACTOR: AuditActor = { kind: 'SYSTEM', id: '00000000-0000-0000-0000-000000000000', name: 'keygate' };
 
 export interface AuditEntry {
   action: AuditAction;
-  targetType: 'API_KEY' | 'MEMBER' | 'ORGANIZATION';
+  targetType: 'API_KEY' | 'MEMBER' | 'ORGANIZATION' | 'SHORT_LINK' | 'DOMAIN' | 'WEBHOOK';
   targetId: string | null;
   targetName: string | null;
   metadata?: Record<string, unknown>;

@@ -1,0 +1,140 @@
+import { randomBytes } from 'node:crypto';
+import dns from 'node:dns';
+import net from 'node:net';
+import { domainToASCII } from 'node:url';
+import { QueryFailedError, type DataSource, type EntityManager } from 'typeorm';
+import type { Caller } from '../../auth/principal';
+import { isUuid } from '../../db/pagination';
+import { AppError, BadUserInputError, ConflictError, ErrorCode, NotFoundError } from '../../errors';
+import { AuditAction, type AuditService } from '../audit/audit.service';
+import { ShortLink } from '../short-links/short-link.entity';
+import { Domain } from './domain.entity';
+
+/** Resolves TXT records; injected so tests can answer for domains they do not own. */
+export type TxtResolver = (name: string) => Promise<string[][]>;
+export const systemTxtResolver: TxtResolver = (name) => dns.promises.resolveTxt(name);
+
+const LABEL = /^(?!-)[a-z0-9-]{1,63}(?<!-)$/;
+
+export class DomainService {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly audit: AuditService,
+    private readonly resolveTxt: TxtResolver,
+    /** Hostnames that are keygate itself and so cannot be claimed (e.g. from PUBLIC_URL). */
+    private readonly ownHostnames: ReadonlySet<string>,
+  ) {}
+
+  async list(caller: Caller): Promise<Domain[]> {
+    return this.dataSource.getRepository(Domain).find({
+      where: { orgId: caller.principal.orgId },
+      order: { createdAt: 'DESC', id: 'DESC' },
+    });
+  }
+
+  async create(caller: Caller, rawHostname: string): Promise<Domain> {
+    const hostname = this.validateHostname(rawHostname);
+    try {
+      return await this.dataSource.transaction(async (m) => {
+        const domain = m.getRepository(Domain).create({
+          orgId: caller.principal.orgId,
+          hostname,
+          verificationToken: randomBytes(16).toString('hex'),
+          verifiedAt: null,
+        });
+        await m.save(domain);
+        await this.audit.record(m, caller, {
+          action: AuditAction.DOMAIN_CREATED,
+          targetType: 'DOMAIN',
+          targetId: domain.id,
+          targetName: hostname,
+        });
+        return domain;
+      });
+    } catch (error) {
+      if (error instanceof QueryFailedError && (error as { code?: string }).code === '23505') {
+        // Taken, by this organization or another: the answer is the same, to leak nothing.
+        throw new ConflictError(`${hostname} is already registered.`);
+      }
+      throw error;
+    }
+  }
+
+  /** Looks up `_keygate.<hostname>` TXT and marks the domain verified when it holds the token. */
+  async verify(caller: Caller, id: string): Promise<Domain> {
+    const domain = await this.find(this.dataSource.manager, caller, id);
+    if (domain.verifiedAt) return domain;
+    const { name, value } = domain.verificationRecord;
+    let records: string[][];
+    try {
+      records = await this.resolveTxt(name);
+    } catch {
+      records = [];
+    }
+    // A TXT record may arrive split in 255-byte chunks; join them before comparing.
+    if (!records.some((chunks) => chunks.join('').trim() === value)) {
+      throw new AppError(ErrorCode.CONFLICT, `No TXT record ${name} with value ${value} was found. Add it and try again; DNS changes can take a few minutes.`, {
+        record: { name, value },
+      });
+    }
+    return this.dataSource.transaction(async (m) => {
+      const locked = await this.find(m, caller, id, true);
+      if (locked.verifiedAt) return locked;
+      locked.verifiedAt = new Date();
+      await m.save(locked);
+      await this.audit.record(m, caller, {
+        action: AuditAction.DOMAIN_VERIFIED,
+        targetType: 'DOMAIN',
+        targetId: locked.id,
+        targetName: locked.hostname,
+      });
+      return locked;
+    });
+  }
+
+  async delete(caller: Caller, id: string, force: boolean): Promise<string> {
+    return this.dataSource.transaction(async (m) => {
+      const domain = await this.find(m, caller, id, true);
+      const linkCount = await m.getRepository(ShortLink).countBy({ domainId: domain.id });
+      if (linkCount > 0 && !force) {
+        throw new ConflictError(`${domain.hostname} still has ${linkCount} short link(s); delete them first or pass force: true.`);
+      }
+      if (linkCount > 0) await m.delete(ShortLink, { domainId: domain.id });
+      await m.delete(Domain, { id: domain.id });
+      await this.audit.record(m, caller, {
+        action: AuditAction.DOMAIN_DELETED,
+        targetType: 'DOMAIN',
+        targetId: domain.id,
+        targetName: domain.hostname,
+        metadata: { deletedLinkCount: linkCount },
+      });
+      return domain.id;
+    });
+  }
+
+  private async find(m: EntityManager, caller: Caller, id: string, lock = false): Promise<Domain> {
+    if (!isUuid(id)) throw new NotFoundError('Domain');
+    const qb = m.getRepository(Domain).createQueryBuilder('d').where('d.id = :id AND d.orgId = :orgId', { id, orgId: caller.principal.orgId });
+    if (lock) qb.setLock('pessimistic_write');
+    const domain = await qb.getOne();
+    if (!domain) throw new NotFoundError('Domain');
+    return domain;
+  }
+
+  /** Lower-cases, converts IDNs to punycode, refuses IPs, single labels and keygate's own host. */
+  validateHostname(raw: string): string {
+    const field = 'hostname';
+    const trimmed = raw.trim().replace(/\.$/, '');
+    if (!trimmed || trimmed.length > 253) throw new BadUserInputError({ [field]: 'hostname must be 1 to 253 characters.' });
+    if (net.isIP(trimmed.replace(/^\[|\]$/g, ''))) throw new BadUserInputError({ [field]: 'hostname must be a domain name, not an IP address.' });
+    if (/[/:@?#\s]/.test(trimmed)) throw new BadUserInputError({ [field]: 'hostname must be a bare host name such as links.example.com.' });
+    const ascii = domainToASCII(trimmed.toLowerCase());
+    if (!ascii || ascii.length > 253) throw new BadUserInputError({ [field]: 'hostname is not a valid domain name.' });
+    const labels = ascii.split('.');
+    if (labels.length < 2 || !labels.every((l) => LABEL.test(l)) || /^[0-9]+$/.test(labels.at(-1)!)) {
+      throw new BadUserInputError({ [field]: 'hostname must be a fully qualified domain name such as links.example.com.' });
+    }
+    if (this.ownHostnames.has(ascii)) throw new BadUserInputError({ [field]: `${ascii} is this server's own host.` });
+    return ascii;
+  }
+}

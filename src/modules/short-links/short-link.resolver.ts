@@ -1,0 +1,87 @@
+import { Arg, Args, ArgsType, Ctx, Field, FieldResolver, ID, Int, Mutation, ObjectType, Query, Resolver, Root } from 'type-graphql';
+import type { GraphQLContext } from '../../graphql/context';
+import { Requires } from '../../graphql/requires.directive';
+import { Actor } from '../../graphql/types/actor.type';
+import { Connection, toConnection } from '../../graphql/types/connection';
+import { Domain } from '../domains/domain.entity';
+import { StatsInterval } from '../stats/stats.service';
+import { LinkStats } from '../stats/stats.types';
+import { ShortLink } from './short-link.entity';
+import { CreateShortLinkInput, ShortLinkFilter, UpdateShortLinkInput } from './short-link.input';
+
+@ObjectType()
+class ShortLinkConnection extends Connection(ShortLink) {}
+
+@ArgsType()
+class ShortLinksArgs {
+  @Field(() => Int, { nullable: true, defaultValue: 20 }) first: number;
+  @Field(() => String, { nullable: true }) after?: string | null;
+  @Field(() => ShortLinkFilter, { nullable: true }) filter?: ShortLinkFilter | null;
+}
+
+@Resolver(() => ShortLink)
+export class ShortLinkResolver {
+  @Query(() => ShortLinkConnection, { description: 'Your organization’s short links, newest first.' })
+  @Requires('shortLinks', 'read')
+  shortLinks(@Args() args: ShortLinksArgs, @Ctx() ctx: GraphQLContext) {
+    return ctx.services.shortLinks.list(ctx.caller, args).then(toConnection);
+  }
+
+  @Query(() => ShortLink, { nullable: true })
+  @Requires('shortLinks', 'read')
+  shortLink(@Arg('id', () => ID) id: string, @Ctx() ctx: GraphQLContext) {
+    return ctx.services.shortLinks.get(ctx.caller, id);
+  }
+
+  @Mutation(() => ShortLink)
+  @Requires('shortLinks', 'create')
+  createShortLink(@Arg('input', () => CreateShortLinkInput) input: CreateShortLinkInput, @Ctx() ctx: GraphQLContext) {
+    return ctx.services.shortLinks.create(ctx.caller, input);
+  }
+
+  @Mutation(() => ShortLink)
+  @Requires('shortLinks', 'update')
+  updateShortLink(
+    @Arg('id', () => ID) id: string,
+    @Arg('input', () => UpdateShortLinkInput) input: UpdateShortLinkInput,
+    @Ctx() ctx: GraphQLContext,
+  ) {
+    return ctx.services.shortLinks.update(ctx.caller, id, input);
+  }
+
+  @Mutation(() => ID)
+  @Requires('shortLinks', 'delete')
+  deleteShortLink(@Arg('id', () => ID) id: string, @Ctx() ctx: GraphQLContext) {
+    return ctx.services.shortLinks.delete(ctx.caller, id);
+  }
+
+  @FieldResolver(() => Domain, { nullable: true, description: 'Null on the default host.' })
+  domain(@Root() link: ShortLink, @Ctx() ctx: GraphQLContext) {
+    return link.domainId ? ctx.loaders.domains.load(link.domainId) : null;
+  }
+
+  @FieldResolver(() => Actor, { nullable: true })
+  createdBy(@Root() link: ShortLink, @Ctx() ctx: GraphQLContext) {
+    return ctx.loaders.actor(link.createdByKind, link.createdById);
+  }
+
+  // Nullable on purpose: a caller without stats:read still sees the link, with a FORBIDDEN
+  // here; a non-null field would null the whole link instead.
+  @FieldResolver(() => Int, { nullable: true, description: 'Total redirects (written every few seconds). Needs stats:read.' })
+  @Requires('stats', 'read')
+  clicks(@Root() link: ShortLink): number {
+    return link.clickCount;
+  }
+
+  @FieldResolver(() => LinkStats, { nullable: true, description: 'Needs stats:read.' })
+  @Requires('stats', 'read')
+  stats(
+    @Root() link: ShortLink,
+    @Arg('from', () => Date, { nullable: true }) from: Date | null,
+    @Arg('to', () => Date, { nullable: true }) to: Date | null,
+    @Arg('interval', () => StatsInterval, { nullable: true, defaultValue: StatsInterval.DAY }) interval: StatsInterval,
+    @Ctx() ctx: GraphQLContext,
+  ) {
+    return ctx.services.stats.stats(ctx.caller, { linkId: link.id, from, to }, interval ?? StatsInterval.DAY);
+  }
+}

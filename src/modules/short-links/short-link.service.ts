@@ -1,0 +1,174 @@
+import { QueryFailedError, type DataSource, type EntityManager } from 'typeorm';
+import { actorOf, type Caller } from '../../auth/principal';
+import { isUuid, keysetPage, type Page, type PageArgs } from '../../db/pagination';
+import { BadUserInputError, ConflictError, NotFoundError } from '../../errors';
+import { AuditAction, type AuditService } from '../audit/audit.service';
+import { Domain } from '../domains/domain.entity';
+import { ShortLink } from './short-link.entity';
+import { generateSlug, validateSlug, validateTags, validateTargetUrl, validateTitle } from './short-link.rules';
+
+export interface CreateShortLinkArgs {
+  url: string;
+  slug?: string | null;
+  domainId?: string | null;
+  title?: string | null;
+  tags?: string[] | null;
+}
+
+export interface UpdateShortLinkArgs {
+  url?: string | null;
+  slug?: string | null;
+  domainId?: string | null;
+  title?: string | null;
+  tags?: string[] | null;
+}
+
+export interface ShortLinkFilterArgs {
+  search?: string | null;
+  domainId?: string | null;
+  tag?: string | null;
+}
+
+const SLUG_ATTEMPTS = 5;
+const UNIQUE_VIOLATION = '23505';
+
+function isSlugTaken(error: unknown): boolean {
+  return error instanceof QueryFailedError && (error as QueryFailedError & { code?: string }).code === UNIQUE_VIOLATION;
+}
+
+export class ShortLinkService {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly audit: AuditService,
+  ) {}
+
+  async list(caller: Caller, args: PageArgs & { filter?: ShortLinkFilterArgs | null }): Promise<Page<ShortLink>> {
+    const qb = this.dataSource
+      .getRepository(ShortLink)
+      .createQueryBuilder('l')
+      .where('l.orgId = :orgId', { orgId: caller.principal.orgId });
+    const f = args.filter ?? {};
+    const search = f.search?.trim();
+    if (search) {
+      if (search.length > 200) throw new BadUserInputError({ 'filter.search': 'search is at most 200 characters.' });
+      const like = `%${search.replace(/[\\%_]/g, '\\$&')}%`;
+      qb.andWhere("(l.slug ILIKE :like ESCAPE '\\' OR l.url ILIKE :like ESCAPE '\\' OR l.title ILIKE :like ESCAPE '\\')", { like });
+    }
+    if (f.domainId) qb.andWhere(isUuid(f.domainId) ? 'l.domainId = :domainId' : 'false', { domainId: f.domainId });
+    if (f.tag) qb.andWhere(':tag = ANY(l.tags)', { tag: f.tag.trim().toLowerCase() });
+    return keysetPage(qb, args, 20);
+  }
+
+  async get(caller: Caller, id: string): Promise<ShortLink | null> {
+    if (!isUuid(id)) return null;
+    return this.dataSource.getRepository(ShortLink).findOneBy({ id, orgId: caller.principal.orgId });
+  }
+
+  async create(caller: Caller, input: CreateShortLinkArgs): Promise<ShortLink> {
+    const url = validateTargetUrl(input.url, 'input.url');
+    const chosenSlug = input.slug == null || input.slug.trim() === '' ? null : validateSlug(input.slug, 'input.slug');
+    const title = validateTitle(input.title, 'input.title');
+    const tags = validateTags(input.tags, 'input.tags');
+    const actor = actorOf(caller.principal);
+
+    // A generated slug that collides is retried with a new one; a chosen slug that is taken is CONFLICT.
+    for (let attempt = 1; ; attempt++) {
+      const slug = chosenSlug ?? generateSlug();
+      try {
+        return await this.dataSource.transaction(async (m) => {
+          const domainId = await this.ownDomainId(m, caller, input.domainId, 'input.domainId');
+          const link = m.getRepository(ShortLink).create({
+            orgId: caller.principal.orgId,
+            domainId,
+            slug,
+            url,
+            title,
+            tags,
+            createdByKind: actor.kind,
+            createdById: actor.id,
+            clickCount: 0,
+          });
+          await m.save(link);
+          await this.audit.record(m, caller, {
+            action: AuditAction.SHORT_LINK_CREATED,
+            targetType: 'SHORT_LINK',
+            targetId: link.id,
+            targetName: slug,
+            metadata: { url, domainId, slug },
+          });
+          return link;
+        });
+      } catch (error) {
+        if (!isSlugTaken(error)) throw error;
+        if (chosenSlug !== null) throw new ConflictError(`The slug "${chosenSlug}" is already taken on this domain.`);
+        if (attempt >= SLUG_ATTEMPTS) throw new ConflictError('Could not find a free slug; try again or choose one.');
+      }
+    }
+  }
+
+  async update(caller: Caller, id: string, input: UpdateShortLinkArgs): Promise<ShortLink> {
+    const changes: Partial<ShortLink> = {};
+    if (input.url != null) changes.url = validateTargetUrl(input.url, 'input.url');
+    if (input.slug != null) changes.slug = validateSlug(input.slug, 'input.slug');
+    if (input.title !== undefined) changes.title = validateTitle(input.title, 'input.title');
+    if (input.tags != null) changes.tags = validateTags(input.tags, 'input.tags');
+    if (Object.keys(changes).length === 0 && input.domainId === undefined) {
+      throw new BadUserInputError({ input: 'Give at least one field to change.' });
+    }
+    try {
+      return await this.dataSource.transaction(async (m) => {
+        const link = await this.lock(m, caller, id);
+        if (input.domainId !== undefined) changes.domainId = await this.ownDomainId(m, caller, input.domainId, 'input.domainId');
+        const before = { url: link.url, slug: link.slug, domainId: link.domainId, title: link.title, tags: link.tags };
+        Object.assign(link, changes, { updatedAt: new Date() });
+        await m.save(link);
+        await this.audit.record(m, caller, {
+          action: AuditAction.SHORT_LINK_UPDATED,
+          targetType: 'SHORT_LINK',
+          targetId: link.id,
+          targetName: link.slug,
+          metadata: { before, changed: Object.keys(changes) },
+        });
+        return link;
+      });
+    } catch (error) {
+      if (isSlugTaken(error)) throw new ConflictError(`The slug "${changes.slug}" is already taken on this domain.`);
+      throw error;
+    }
+  }
+
+  async delete(caller: Caller, id: string): Promise<string> {
+    return this.dataSource.transaction(async (m) => {
+      const link = await this.lock(m, caller, id);
+      await m.delete(ShortLink, { id: link.id });
+      await this.audit.record(m, caller, {
+        action: AuditAction.SHORT_LINK_DELETED,
+        targetType: 'SHORT_LINK',
+        targetId: link.id,
+        targetName: link.slug,
+        metadata: { url: link.url, domainId: link.domainId },
+      });
+      return link.id;
+    });
+  }
+
+  private async lock(m: EntityManager, caller: Caller, id: string): Promise<ShortLink> {
+    if (!isUuid(id)) throw new NotFoundError('Short link');
+    const link = await m
+      .getRepository(ShortLink)
+      .createQueryBuilder('l')
+      .setLock('pessimistic_write')
+      .where('l.id = :id AND l.orgId = :orgId', { id, orgId: caller.principal.orgId })
+      .getOne();
+    if (!link) throw new NotFoundError('Short link');
+    return link;
+  }
+
+  /** A domain id must name a domain of the caller's organization; null means the default host. */
+  private async ownDomainId(m: EntityManager, caller: Caller, domainId: string | null | undefined, field: string): Promise<string | null> {
+    if (domainId == null) return null;
+    const found = isUuid(domainId) && (await m.getRepository(Domain).existsBy({ id: domainId, orgId: caller.principal.orgId }));
+    if (!found) throw new BadUserInputError({ [field]: 'No such domain in your organization.' });
+    return domainId;
+  }
+}

@@ -1,0 +1,65 @@
+import type { DataSource } from 'typeorm';
+import { WriteBehindBuffer } from '../../db/write-behind';
+
+export interface Click {
+  linkId: string;
+  orgId: string;
+  clickedAt: Date;
+  referrerHost: string | null;
+  userAgentFamily: string;
+  country: string | null;
+}
+
+/** Clicks from redirects, written in one statement per flush (rows + each link's counter). */
+export class ClickRecorder extends WriteBehindBuffer<Click[]> {
+  private pending: Click[] = [];
+
+  constructor(private readonly dataSource: DataSource) {
+    super();
+  }
+
+  record(click: Click): void {
+    this.pending.push(click);
+  }
+
+  get pendingCount(): number {
+    return this.pending.length;
+  }
+
+  protected take(): Click[] | null {
+    if (this.pending.length === 0) return null;
+    const batch = this.pending;
+    this.pending = [];
+    return batch;
+  }
+
+  protected restore(batch: Click[]): void {
+    this.pending = batch.concat(this.pending);
+  }
+
+  protected async write(batch: Click[]): Promise<void> {
+    await this.dataSource.query(
+      `WITH input AS (
+         SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::timestamptz[], $4::varchar[], $5::varchar[], $6::char(2)[])
+           AS t(link_id, org_id, clicked_at, referrer_host, user_agent_family, country)
+       ), live AS (
+         -- A link deleted since its click was buffered takes its clicks with it.
+         SELECT i.* FROM input i JOIN short_links l ON l.id = i.link_id
+       ), inserted AS (
+         INSERT INTO link_clicks (link_id, org_id, clicked_at, referrer_host, user_agent_family, country)
+         SELECT link_id, org_id, clicked_at, referrer_host, user_agent_family, country FROM live
+       )
+       UPDATE short_links l SET click_count = l.click_count + c.n
+         FROM (SELECT link_id, count(*) AS n FROM live GROUP BY link_id) c
+        WHERE l.id = c.link_id`,
+      [
+        batch.map((c) => c.linkId),
+        batch.map((c) => c.orgId),
+        batch.map((c) => c.clickedAt),
+        batch.map((c) => c.referrerHost),
+        batch.map((c) => c.userAgentFamily),
+        batch.map((c) => c.country),
+      ],
+    );
+  }
+}

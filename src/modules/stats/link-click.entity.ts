@@ -1,0 +1,34 @@
+import { Column, Entity, Index, JoinColumn, ManyToOne, PrimaryGeneratedColumn } from 'typeorm';
+import { TimestampColumn } from '../../db/columns';
+import { ShortLink } from '../short-links/short-link.entity';
+
+/** One redirect. Written in batches by the ClickRecorder, never on the redirect's own path. */
+@Entity('link_clicks')
+@Index('link_clicks_link_time_idx', ['linkId', 'clickedAt'])
+@Index('link_clicks_org_time_idx', ['orgId', 'clickedAt'])
+export class LinkClick {
+  @PrimaryGeneratedColumn('increment', { type: 'bigint' })
+  id: string;
+
+  @Column({ name: 'org_id', type: 'uuid' })
+  orgId: string;
+
+  @Column({ name: 'link_id', type: 'uuid' })
+  linkId: string;
+
+  @ManyToOne(() => ShortLink, { onDelete: 'CASCADE' })
+  @JoinColumn({ name: 'link_id' })
+  link?: ShortLink;
+
+  @TimestampColumn('clicked_at')
+  clickedAt: Date;
+
+  @Column({ name: 'referrer_host', type: 'varchar', length: 253, nullable: true })
+  referrerHost: string | null;
+
+  @Column({ name: 'user_agent_family', type: 'varchar', length: 32 })
+  userAgentFamily: string;
+
+  @Column({ type: 'char', length: 2, nullable: true })
+  country: string | null;
+}

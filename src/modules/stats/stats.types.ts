@@ -1,0 +1,36 @@
+import { Field, InputType, Int, ObjectType, ID, registerEnumType } from 'type-graphql';
+import { StatsInterval } from './stats.service';
+
+registerEnumType(StatsInterval, { name: 'StatsInterval' });
+
+@InputType()
+export class StatsFilter {
+  @Field(() => ID, { nullable: true }) linkId?: string | null;
+  @Field(() => ID, { nullable: true }) domainId?: string | null;
+  @Field(() => Date, { nullable: true, description: 'Default: 30 days (DAY) or 24 hours (HOUR) before `to`.' }) from?: Date | null;
+  @Field(() => Date, { nullable: true, description: 'Default: now. The range is at most 366 days.' }) to?: Date | null;
+}
+
+@ObjectType()
+export class StatsBucket {
+  @Field(() => Date, { description: 'Start of the hour or day (UTC).' }) bucket: Date;
+  @Field(() => Int) clicks: number;
+}
+
+@ObjectType()
+export class CountedValue {
+  @Field() value: string;
+  @Field(() => Int) clicks: number;
+}
+
+@ObjectType()
+export class LinkStats {
+  @Field(() => Date) from: Date;
+  @Field(() => Date) to: Date;
+  @Field(() => StatsInterval) interval: StatsInterval;
+  @Field(() => Int) totalClicks: number;
+  @Field(() => [StatsBucket], { description: 'Every bucket in the range, zero-filled.' }) series: StatsBucket[];
+  @Field(() => [CountedValue], { description: 'Top 10 referrer hosts; "(direct)" when none was sent.' }) topReferrers: CountedValue[];
+  @Field(() => [CountedValue], { description: 'Top 10 countries (ISO 3166 alpha-2); "??" when unknown.' }) topCountries: CountedValue[];
+  @Field(() => [CountedValue], { description: 'Top 10 user-agent families.' }) topUserAgents: CountedValue[];
+}
