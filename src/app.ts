@@ -27,6 +27,13 @@ import { MemberService } from './modules/members/member.service';
 import { ShortLinkService } from './modules/short-links/short-link.service';
 import { ClickRecorder } from './modules/stats/click-recorder';
 import { StatsService } from './modules/stats/stats.service';
+import { ExpiryNotifier } from './modules/api-keys/expiry-notifier';
+import { defaultLookup, type Lookup } from './modules/webhooks/ssrf-guard';
+import { WebhookDeliverer } from './modules/webhooks/webhook-deliverer';
+import { WebhookJobs } from './modules/webhooks/webhook-jobs';
+import { WebhookSender } from './modules/webhooks/webhook-sender';
+import { WebhookService } from './modules/webhooks/webhook.service';
+import { resolveEncryptionKey, SecretBox } from './auth/secret-box';
 import { Plan } from './modules/organizations/organization.entity';
 import { OrganizationService } from './modules/organizations/organization.service';
 
@@ -38,6 +45,10 @@ export interface AppDeps {
   authenticate?: Authenticate;
   /** A prebuilt schema, to share one build across several apps in a test run. */
   schema?: KeygateSchema;
+  /** Runs webhook delivery workers, the outbox dispatcher and expiry checks; default JOBS_ENABLED. */
+  jobs?: boolean | { pollingIntervalSeconds?: number; dispatchIntervalMs?: number; expiryCheckIntervalMs?: number };
+  /** Address lookups for webhook URLs (the SSRF guard); tests stub remote names. */
+  webhookLookup?: Lookup;
   /** DNS TXT lookups for domain verification; tests answer for domains they do not own. */
   txtResolver?: TxtResolver;
   /** Fastify logger options; defaults to pino at config.logLevel with secrets redacted. */
@@ -49,6 +60,10 @@ export interface App {
   services: Services & { organizations: OrganizationService };
   usage: UsageRecorder;
   clicks: ClickRecorder;
+  /** Present when jobs run in this process. */
+  webhookJobs?: WebhookJobs;
+  deliverer: WebhookDeliverer;
+  expiry: ExpiryNotifier;
   keyFormat: KeyFormat;
   authenticator: Authenticator;
   /** Stops accepting requests, drains, and flushes usage. Does not close the data source. */
@@ -75,6 +90,14 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   const members = new MemberService(dataSource, apiKeys, audit);
   const organizations = new OrganizationService(dataSource, apiKeys, audit);
   const ownHostnames = new Set(['localhost', new URL(config.publicUrl).hostname.toLowerCase()]);
+  const secretBox = new SecretBox(await resolveEncryptionKey({ encryptionKey: config.encryptionKey, dataDir: config.dataDir, isProduction: config.isProduction }));
+  const lookup = deps.webhookLookup ?? defaultLookup;
+  const sender = new WebhookSender({ lookup, allowPrivate: config.webhooks.allowPrivate, timeoutMs: config.webhooks.timeoutMs });
+  const deliverer = new WebhookDeliverer(dataSource, secretBox, sender, audit, {
+    retrySchedule: config.webhooks.retrySchedule,
+    maxConsecutiveFailures: config.webhooks.maxConsecutiveFailures,
+  });
+  const expiry = new ExpiryNotifier(dataSource, audit);
   const services = {
     apiKeys,
     members,
@@ -83,6 +106,13 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     shortLinks: new ShortLinkService(dataSource, audit),
     domains: new DomainService(dataSource, audit, deps.txtResolver ?? systemTxtResolver, ownHostnames),
     stats: new StatsService(dataSource),
+    webhooks: new WebhookService(
+      dataSource,
+      audit,
+      secretBox,
+      { isProduction: config.isProduction, allowPrivate: config.webhooks.allowPrivate, lookup },
+      deliverer,
+    ),
   };
 
   const usage = new UsageRecorder(dataSource);
@@ -135,6 +165,20 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     }),
   });
 
+  const jobsOption = deps.jobs ?? config.jobsEnabled;
+  let webhookJobs: WebhookJobs | undefined;
+  if (jobsOption) {
+    const tuning = typeof jobsOption === 'object' ? jobsOption : {};
+    webhookJobs = new WebhookJobs(dataSource, deliverer, expiry, {
+      connectionString: (dataSource.options as { url?: string }).url!,
+      dispatchIntervalMs: tuning.dispatchIntervalMs ?? 1_000,
+      expiryCheckIntervalMs: tuning.expiryCheckIntervalMs ?? 10 * 60_000,
+      pollingIntervalSeconds: tuning.pollingIntervalSeconds ?? 2,
+      onError: (error) => server.log.error({ err: error }, 'webhook job failed'),
+    });
+    await webhookJobs.start();
+  }
+
   registerHealthRoutes(server, dataSource);
   registerGraphiQL(server);
   registerRedirectRoute(server, { dataSource, clicks, countryHeader: config.clickCountryHeader });
@@ -145,6 +189,9 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     services,
     usage,
     clicks,
+    webhookJobs,
+    deliverer,
+    expiry,
     keyFormat,
     authenticator,
     async close() {
@@ -153,6 +200,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
       // Apollo's drain plugin closes Fastify (stop accepting, wait for in-flight requests,
       // cut idle keep-alive connections); closing Fastify a second time would never settle.
       await apollo.stop();
+      await webhookJobs?.stop();
       await Promise.all([usage.stop(), clicks.stop()]);
     },
   };

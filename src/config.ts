@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { z } from 'zod';
+import { parseRetrySchedule } from './modules/webhooks/retry-schedule';
 
 /**
  * Every environment variable keygate reads is parsed here, once, so a typo or a bad value
@@ -41,6 +42,12 @@ const envSchema = z.object({
     .regex(/^[a-z][a-z0-9]{0,9}_(?:[a-z0-9]{1,10}_)?$/, 'API_KEY_PREFIX must look like "sk_live_" (lowercase, ending in "_")')
     .default('sk_live_'),
   USAGE_FLUSH_INTERVAL_MS: z.coerce.number().int().min(100).max(60_000).default(5_000),
+  ENCRYPTION_KEY: optionalString,
+  WEBHOOK_RETRY_SCHEDULE: z.string().default('30s,2m,10m,1h,6h,12h'),
+  WEBHOOK_MAX_CONSECUTIVE_FAILURES: z.coerce.number().int().min(1).max(10_000).default(20),
+  WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(10_000),
+  WEBHOOKS_ALLOW_PRIVATE: bool(false),
+  JOBS_ENABLED: bool(true),
   CLICK_COUNTRY_HEADER: optionalString.pipe(
     z.string().regex(/^[a-z0-9-]+$/i, 'CLICK_COUNTRY_HEADER must be a header name such as cf-ipcountry').optional(),
   ),
@@ -76,6 +83,18 @@ export interface Config {
   usageFlushIntervalMs: number;
   /** A header set by a trusted proxy (e.g. `cf-ipcountry`) with the client's country. */
   clickCountryHeader?: string;
+  /** Seals webhook signing secrets at rest; generated under DATA_DIR outside production. */
+  encryptionKey?: string;
+  webhooks: {
+    /** Delays in ms before attempts 2, 3, …. */
+    retrySchedule: number[];
+    maxConsecutiveFailures: number;
+    timeoutMs: number;
+    /** Lifts the SSRF guard for loopback and private ranges (never for link-local/metadata). */
+    allowPrivate: boolean;
+  };
+  /** Runs the webhook queue workers, the outbox dispatcher and the expiry check in this process. */
+  jobsEnabled: boolean;
 }
 
 export class ConfigError extends Error {
@@ -91,12 +110,24 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
   const e = parsed.data;
   const isProduction = e.NODE_ENV === 'production';
 
+  let retrySchedule: number[];
+  try {
+    retrySchedule = parseRetrySchedule(e.WEBHOOK_RETRY_SCHEDULE);
+  } catch (error) {
+    throw new ConfigError(`Invalid environment:\n  WEBHOOK_RETRY_SCHEDULE: ${(error as Error).message}`);
+  }
   // A production server must never invent its own signing secret: sessions would silently
   // stop verifying on the next instance or restart.
   if (isProduction && !e.SESSION_SECRET && !e.JWKS_URL) {
     throw new ConfigError(
       'NODE_ENV=production needs SESSION_SECRET (HS256, at least 32 characters) or JWKS_URL to verify session tokens. ' +
         'Set one of them and start again.',
+    );
+  }
+  if (isProduction && !e.ENCRYPTION_KEY) {
+    throw new ConfigError(
+      'NODE_ENV=production needs ENCRYPTION_KEY (32 bytes as 64 hex characters or base64) to seal webhook signing secrets. ' +
+        'Generate one with `openssl rand -hex 32`.',
     );
   }
 
@@ -122,5 +153,13 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     apiKeyPrefix: e.API_KEY_PREFIX,
     usageFlushIntervalMs: e.USAGE_FLUSH_INTERVAL_MS,
     clickCountryHeader: e.CLICK_COUNTRY_HEADER?.toLowerCase(),
+    encryptionKey: e.ENCRYPTION_KEY,
+    webhooks: {
+      retrySchedule,
+      maxConsecutiveFailures: e.WEBHOOK_MAX_CONSECUTIVE_FAILURES,
+      timeoutMs: e.WEBHOOK_TIMEOUT_MS,
+      allowPrivate: e.WEBHOOKS_ALLOW_PRIVATE,
+    },
+    jobsEnabled: e.JOBS_ENABLED,
   };
 }

@@ -5,6 +5,7 @@ import type { DomainService } from '../modules/domains/domain.service';
 import type { MemberService } from '../modules/members/member.service';
 import type { ShortLinkService } from '../modules/short-links/short-link.service';
 import type { StatsService } from '../modules/stats/stats.service';
+import type { WebhookService } from '../modules/webhooks/webhook.service';
 import type { Loaders } from './loaders';
 import type { CatalogEntry } from './requires.directive';
 
@@ -15,6 +16,7 @@ export interface Services {
   shortLinks: ShortLinkService;
   domains: DomainService;
   stats: StatsService;
+  webhooks: WebhookService;
 }
 
 /** What every resolver receives. Built per request after authentication succeeded. */

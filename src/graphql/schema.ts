@@ -10,6 +10,7 @@ import { DomainResolver } from '../modules/domains/domain.resolver';
 import { ShortLinkResolver } from '../modules/short-links/short-link.resolver';
 import { StatsResolver } from '../modules/stats/stats.resolver';
 import { ViewerResolver } from '../modules/viewer/viewer.resolver';
+import { WebhookResolver } from '../modules/webhooks/webhook.resolver';
 import { applyRequiresDirective, type CatalogEntry } from './requires.directive';
 
 export const RESOLVERS: NonEmptyArray<Function> = [
@@ -20,6 +21,7 @@ export const RESOLVERS: NonEmptyArray<Function> = [
   ShortLinkResolver,
   DomainResolver,
   StatsResolver,
+  WebhookResolver,
 ];
 
 export interface KeygateSchema {

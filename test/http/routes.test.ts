@@ -4,7 +4,7 @@ import { SessionTokens } from '../../src/auth/session-tokens';
 import { loadConfig } from '../../src/config';
 import { createDataSource } from '../../src/db/data-source';
 import { expectOk, expectUnauthenticated } from '../support/expect';
-import { TEST_SESSION_SECRET, TestApp } from '../support/harness';
+import { TEST_ENCRYPTION_KEY, TEST_SESSION_SECRET, TestApp } from '../support/harness';
 
 let t: TestApp;
 beforeAll(async () => {
@@ -28,8 +28,8 @@ describe('health', () => {
   it('/readyz answers 503 when the database is unreachable, /healthz stays up', async () => {
     // A real pg pool pointed at a port nothing listens on.
     const dead = createDataSource({ url: 'postgres://postgres@127.0.0.1:1/none' });
-    const config = loadConfig({ NODE_ENV: 'test', SESSION_SECRET: TEST_SESSION_SECRET });
-    const app = await buildApp({ config, dataSource: dead, sessionTokens: new SessionTokens({ secret: TEST_SESSION_SECRET, ttlSeconds: 60 }), logger: false });
+    const config = loadConfig({ NODE_ENV: 'test', SESSION_SECRET: TEST_SESSION_SECRET, ENCRYPTION_KEY: TEST_ENCRYPTION_KEY });
+    const app = await buildApp({ config, dataSource: dead, sessionTokens: new SessionTokens({ secret: TEST_SESSION_SECRET, ttlSeconds: 60 }), logger: false, jobs: false });
     try {
       expect((await app.server.inject({ method: 'GET', url: '/readyz' })).statusCode).toBe(503);
       expect((await app.server.inject({ method: 'GET', url: '/healthz' })).statusCode).toBe(200);
@@ -67,8 +67,8 @@ describe('GraphQL over HTTP', () => {
   });
 
   it('in production, introspection needs a principal too', async () => {
-    const config = loadConfig({ NODE_ENV: 'production', SESSION_SECRET: TEST_SESSION_SECRET });
-    const app = await buildApp({ config, dataSource: t.dataSource, sessionTokens: t.sessions, logger: false });
+    const config = loadConfig({ NODE_ENV: 'production', SESSION_SECRET: TEST_SESSION_SECRET, ENCRYPTION_KEY: 'a'.repeat(64) });
+    const app = await buildApp({ config, dataSource: t.dataSource, sessionTokens: t.sessions, logger: false, jobs: false });
     try {
       const res = await app.server.inject({
         method: 'POST',

@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { print, type DocumentNode } from 'graphql';
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import type { DataSource } from 'typeorm';
-import { buildApp, type App } from '../../src/app';
+import { buildApp, type App, type AppDeps } from '../../src/app';
 import { ALL_PERMISSIONS, storedJsonFromMask, type PermissionMask, type PermissionsJson } from '../../src/auth/permissions';
 import type { Caller, UserPrincipal } from '../../src/auth/principal';
 import { ROLE_PERMISSIONS, Role } from '../../src/auth/roles';
@@ -17,6 +17,15 @@ import type { Organization } from '../../src/modules/organizations/organization.
 import { createTestDatabase } from './test-database';
 
 export const TEST_SESSION_SECRET = 'test-session-secret-that-is-long-enough-0123456789';
+export const TEST_ENCRYPTION_KEY = '0f'.repeat(32);
+
+export interface TestAppOptions {
+  env?: Record<string, string>;
+  /** Start the webhook queue workers (pg-boss); off by default to keep suites light. */
+  jobs?: AppDeps['jobs'];
+  webhookLookup?: AppDeps['webhookLookup'];
+  txtResolver?: AppDeps['txtResolver'];
+}
 
 export type Auth = { key: string } | { token: string } | { headers: Record<string, string> } | null;
 
@@ -56,20 +65,31 @@ export class TestApp {
   /** The bootstrap BOT key (all permissions). */
   rootKey!: string;
 
-  static async create(env: Record<string, string> = {}): Promise<TestApp> {
+  static async create(options: TestAppOptions = {}): Promise<TestApp> {
     const db = await createTestDatabase();
     const config = loadConfig({
       NODE_ENV: 'test',
       SESSION_SECRET: TEST_SESSION_SECRET,
       USAGE_FLUSH_INTERVAL_MS: '60000',
-      ...env,
+      ENCRYPTION_KEY: TEST_ENCRYPTION_KEY,
+      WEBHOOKS_ALLOW_PRIVATE: 'true',
+      ...options.env,
     });
     let self: TestApp | undefined;
     const dataSource = createDataSource({ url: db.url, queryObserver: (sql) => self?.observe(sql), poolSize: 5 });
     await dataSource.initialize();
     const sessions = new SessionTokens({ secret: TEST_SESSION_SECRET, ttlSeconds: 3600 });
     sharedSchema ??= buildKeygateSchema();
-    const app = await buildApp({ config, dataSource, sessionTokens: sessions, schema: await sharedSchema, logger: false });
+    const app = await buildApp({
+      config,
+      dataSource,
+      sessionTokens: sessions,
+      schema: await sharedSchema,
+      logger: false,
+      jobs: options.jobs ?? false,
+      webhookLookup: options.webhookLookup,
+      txtResolver: options.txtResolver,
+    });
     self = new TestApp(app, dataSource, config, sessions, db.url, db.drop);
     await self.bootstrap();
     return self;

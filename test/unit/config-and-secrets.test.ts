@@ -14,7 +14,7 @@ describe('config', () => {
   it('refuses production without SESSION_SECRET or JWKS_URL, naming both', () => {
     expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(ConfigError);
     expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(/SESSION_SECRET .* or JWKS_URL/);
-    expect(loadConfig({ NODE_ENV: 'production', JWKS_URL: 'https://idp.example/jwks' }).host).toBe('0.0.0.0');
+    expect(loadConfig({ NODE_ENV: 'production', JWKS_URL: 'https://idp.example/jwks', ENCRYPTION_KEY: 'a'.repeat(64) }).host).toBe('0.0.0.0');
   });
 
   it.each([

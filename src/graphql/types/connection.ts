@@ -11,8 +11,8 @@ export interface ConnectionShape<T> {
   nodes: T[];
   edges: { cursor: string; node: T }[];
   pageInfo: PageInfo;
-  /** A function, so graphql-js calls it (and the count query runs) only when selected. */
-  totalCount: () => Promise<number>;
+  /** A getter, so the count query runs only when a client selects totalCount. */
+  readonly totalCount: Promise<number>;
 }
 
 /** `XConnection { nodes, edges { cursor node }, pageInfo, totalCount }` for a node type. */
@@ -38,6 +38,8 @@ export function toConnection<T>(page: Page<T>): ConnectionShape<T> {
     nodes: page.nodes,
     edges: page.nodes.map((node, i) => ({ cursor: page.cursors[i], node })),
     pageInfo: { hasNextPage: page.hasNextPage, endCursor: page.cursors.at(-1) ?? null },
-    totalCount: page.totalCount,
+    get totalCount() {
+      return page.totalCount();
+    },
   };
 }

@@ -96,22 +96,55 @@ export class AuditService {
    * commits or rolls back together with it.
    */
   async record(manager: EntityManager, caller: Caller, entry: AuditEntry): Promise<void> {
-    const actor = actorOf(caller.principal);
-    await manager.save(
+    await this.recordAs(
+      manager,
+      { actor: actorOf(caller.principal), orgId: caller.principal.orgId, ip: caller.ip, userAgent: caller.userAgent },
+      entry,
+    );
+  }
+
+  /**
+   * Writes the audit row and its webhook outbox row through `manager`, the transaction of the
+   * change itself: the change, its audit event and its webhook event commit together or not at all.
+   */
+  async recordAs(
+    manager: EntityManager,
+    source: { actor: AuditActor; orgId: string; ip?: string | null; userAgent?: string | null },
+    entry: AuditEntry,
+  ): Promise<void> {
+    const { actor, orgId } = source;
+    const event = await manager.save(
       manager.create(AuditEvent, {
-      orgId: caller.principal.orgId,
-      action: entry.action,
-      actorKind: actor.kind,
-      actorId: actor.id,
-      actorName: actor.name.slice(0, 200),
-      targetType: entry.targetType,
-      targetId: entry.targetId,
-      targetName: entry.targetName?.slice(0, 200) ?? null,
-      metadata: entry.metadata ?? null,
-      ip: caller.ip?.slice(0, 64) ?? null,
-      userAgent: caller.userAgent?.slice(0, 512) ?? null,
+        orgId,
+        action: entry.action,
+        actorKind: actor.kind,
+        actorId: actor.id,
+        actorName: actor.name.slice(0, 200),
+        targetType: entry.targetType,
+        targetId: entry.targetId,
+        targetName: entry.targetName?.slice(0, 200) ?? null,
+        metadata: entry.metadata ?? null,
+        ip: source.ip?.slice(0, 64) ?? null,
+        userAgent: source.userAgent?.slice(0, 512) ?? null,
       }),
     );
+    const type = EVENT_TYPE_OF[entry.action];
+    await manager.insert(WebhookEvent, {
+      orgId,
+      type,
+      payload: {
+        type,
+        timestamp: event.createdAt.toISOString(),
+        organizationId: orgId,
+        data: {
+          auditEventId: event.id,
+          action: entry.action,
+          actor: { kind: actor.kind, id: actor.id, name: actor.name },
+          target: { type: entry.targetType, id: entry.targetId, name: entry.targetName },
+          metadata: entry.metadata ?? {},
+        },
+      },
+    });
   }
 
   async list(caller: Caller, args: PageArgs & { filter?: AuditFilterArgs | null }): Promise<Page<AuditEvent>> {

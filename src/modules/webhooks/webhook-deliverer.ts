@@ -1,0 +1,115 @@
+import type { DataSource, EntityManager } from 'typeorm';
+import type { SecretBox } from '../../auth/secret-box';
+import { rowsOf } from '../../db/sql';
+import { AuditAction, SYSTEM_ACTOR, type AuditService } from '../audit/audit.service';
+import { withJitter } from './retry-schedule';
+import { WebhookDelivery } from './webhook-delivery.entity';
+import { WebhookEvent } from './webhook-event.entity';
+import type { WebhookSender } from './webhook-sender';
+import { Webhook } from './webhook.entity';
+
+export interface DeliveryJob {
+  webhookId: string;
+  eventId: string;
+  attempt: number;
+}
+
+/** Puts a delivery job on the durable queue, inside the caller's transaction when one is given. */
+export interface DeliveryScheduler {
+  schedule(job: DeliveryJob, startAfter: Date | null, manager?: EntityManager): Promise<void>;
+}
+
+export interface DeliveryPolicy {
+  /** Delays before attempts 2, 3, …; its length is the number of retries. */
+  retrySchedule: number[];
+  /** Consecutive failed attempts after which an endpoint is disabled. */
+  maxConsecutiveFailures: number;
+}
+
+/**
+ * One delivery attempt: sign and send, record the attempt, update the endpoint's health, and
+ * either schedule the next attempt (with jitter) or give up. The attempt row, the health update,
+ * the next job and any automatic disabling commit together.
+ */
+export class WebhookDeliverer {
+  private scheduler?: DeliveryScheduler;
+
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly secretBox: SecretBox,
+    private readonly sender: WebhookSender,
+    private readonly audit: AuditService,
+    private readonly policy: DeliveryPolicy,
+  ) {}
+
+  useScheduler(scheduler: DeliveryScheduler): void {
+    this.scheduler = scheduler;
+  }
+
+  /** Runs a queued job. Safe to run twice: a delivered event or a recorded attempt is skipped. */
+  async deliver(job: DeliveryJob): Promise<WebhookDelivery | null> {
+    const webhook = await this.dataSource.getRepository(Webhook).findOneBy({ id: job.webhookId });
+    if (!webhook || !webhook.enabled) return null;
+    const event = await this.dataSource.getRepository(WebhookEvent).findOneBy({ id: job.eventId, orgId: webhook.orgId });
+    if (!event) return null;
+    const done = await this.dataSource
+      .getRepository(WebhookDelivery)
+      .createQueryBuilder('d')
+      .where('d.webhookId = :w AND d.eventId = :e AND (d.succeeded OR d.attempt = :a)', { w: webhook.id, e: event.id, a: job.attempt })
+      .getExists();
+    if (done) return null;
+    return this.attempt(webhook, event, job.attempt, { retry: true });
+  }
+
+  async attempt(webhook: Webhook, event: WebhookEvent, attempt: number, options: { retry: boolean }): Promise<WebhookDelivery> {
+    const result = await this.sender.send({
+      url: webhook.url,
+      secret: this.secretBox.open(webhook.secretSealed),
+      messageId: event.id,
+      timestamp: new Date(),
+      payload: JSON.stringify(event.payload),
+    });
+    const retryDelay = !result.ok && options.retry ? this.policy.retrySchedule[attempt - 1] : undefined;
+    const nextRetryAt = retryDelay === undefined ? null : new Date(Date.now() + withJitter(retryDelay));
+
+    return this.dataSource.transaction(async (m) => {
+      const row = {
+        orgId: webhook.orgId,
+        webhookId: webhook.id,
+        eventId: event.id,
+        eventType: event.type,
+        attempt,
+        succeeded: result.ok,
+        statusCode: result.statusCode,
+        durationMs: Math.round(result.durationMs),
+        error: result.error?.slice(0, 500) ?? null,
+        nextRetryAt,
+      };
+      // orIgnore: a job that runs twice (a crash after sending) records its attempt once.
+      await m.createQueryBuilder().insert().into(WebhookDelivery).values(row).orIgnore().execute();
+
+      const [health] = await rowsOf<{ consecutive_failures: number; enabled: boolean }>(
+        m,
+        `UPDATE webhooks SET last_delivery_at = now(), last_delivery_status = $2,
+                consecutive_failures = CASE WHEN $3 THEN 0 ELSE consecutive_failures + 1 END
+          WHERE id = $1 RETURNING consecutive_failures, enabled`,
+        [webhook.id, result.statusCode, result.ok],
+      );
+      const stillEnabled = health !== undefined && health.enabled;
+      if (stillEnabled && !result.ok && health.consecutive_failures >= this.policy.maxConsecutiveFailures) {
+        await m.update(Webhook, { id: webhook.id }, { enabled: false });
+        await this.audit.recordAs(m, { actor: SYSTEM_ACTOR, orgId: webhook.orgId }, {
+          action: AuditAction.WEBHOOK_DISABLED,
+          targetType: 'WEBHOOK',
+          targetId: webhook.id,
+          targetName: webhook.url,
+          metadata: { consecutiveFailures: health.consecutive_failures, lastError: row.error, lastStatus: result.statusCode },
+        });
+        await m.update(WebhookDelivery, { webhookId: webhook.id, eventId: event.id, attempt }, { nextRetryAt: null });
+      } else if (stillEnabled && nextRetryAt && this.scheduler) {
+        await this.scheduler.schedule({ webhookId: webhook.id, eventId: event.id, attempt: attempt + 1 }, nextRetryAt, m);
+      }
+      return m.getRepository(WebhookDelivery).findOneByOrFail({ webhookId: webhook.id, eventId: event.id, attempt });
+    });
+  }
+}

@@ -1,0 +1,201 @@
+import { randomUUID } from 'node:crypto';
+import type { DataSource, EntityManager } from 'typeorm';
+import type { Caller } from '../../auth/principal';
+import type { SecretBox } from '../../auth/secret-box';
+import { isUuid, keysetPage, type Page, type PageArgs } from '../../db/pagination';
+import { BadUserInputError, NotFoundError } from '../../errors';
+import { AuditAction, PING_EVENT, WEBHOOK_EVENT_TYPES, type AuditService } from '../audit/audit.service';
+import { assertPublicDestination, validateWebhookUrl, type Lookup } from './ssrf-guard';
+import { WebhookDelivery } from './webhook-delivery.entity';
+import type { WebhookDeliverer } from './webhook-deliverer';
+import { WebhookEvent } from './webhook-event.entity';
+import { generateWebhookSecret } from './webhook-sender';
+import { Webhook } from './webhook.entity';
+
+export interface CreateWebhookArgs {
+  url: string;
+  events: string[];
+  description?: string | null;
+}
+
+export interface UpdateWebhookArgs {
+  url?: string | null;
+  events?: string[] | null;
+  description?: string | null;
+  enabled?: boolean | null;
+}
+
+export interface WebhookGuardOptions {
+  isProduction: boolean;
+  allowPrivate: boolean;
+  lookup: Lookup;
+}
+
+/** Webhook endpoints: CRUD, secret rotation, the delivery log and test pings. */
+export class WebhookService {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly audit: AuditService,
+    private readonly secretBox: SecretBox,
+    private readonly guard: WebhookGuardOptions,
+    private readonly deliverer: WebhookDeliverer,
+  ) {}
+
+  async list(caller: Caller): Promise<Webhook[]> {
+    return this.dataSource.getRepository(Webhook).find({ where: { orgId: caller.principal.orgId }, order: { createdAt: 'DESC', id: 'DESC' } });
+  }
+
+  async create(caller: Caller, input: CreateWebhookArgs): Promise<{ webhook: Webhook; secret: string }> {
+    const url = await this.checkUrl(input.url, 'input.url');
+    const events = validateEvents(input.events, 'input.events');
+    const description = validateDescription(input.description, 'input.description');
+    const secret = generateWebhookSecret();
+    return this.dataSource.transaction(async (m) => {
+      const webhook = m.getRepository(Webhook).create({
+        orgId: caller.principal.orgId,
+        url,
+        events,
+        description,
+        enabled: true,
+        secretSealed: this.secretBox.seal(secret),
+        consecutiveFailures: 0,
+        lastDeliveryAt: null,
+        lastDeliveryStatus: null,
+      });
+      await m.save(webhook);
+      await this.audit.record(m, caller, {
+        action: AuditAction.WEBHOOK_CREATED,
+        targetType: 'WEBHOOK',
+        targetId: webhook.id,
+        targetName: url,
+        metadata: { events },
+      });
+      return { webhook, secret };
+    });
+  }
+
+  async update(caller: Caller, id: string, input: UpdateWebhookArgs): Promise<Webhook> {
+    const changes: Partial<Webhook> = {};
+    if (input.url != null) changes.url = await this.checkUrl(input.url, 'input.url');
+    if (input.events != null) changes.events = validateEvents(input.events, 'input.events');
+    if (input.description !== undefined) changes.description = validateDescription(input.description, 'input.description');
+    if (input.enabled != null) {
+      changes.enabled = input.enabled;
+      // Re-enabling starts a fresh run: the failures that disabled it are history.
+      if (input.enabled) changes.consecutiveFailures = 0;
+    }
+    if (Object.keys(changes).length === 0) throw new BadUserInputError({ input: 'Give at least one field to change.' });
+    return this.dataSource.transaction(async (m) => {
+      const webhook = await this.lock(m, caller, id);
+      Object.assign(webhook, changes);
+      await m.save(webhook);
+      await this.audit.record(m, caller, {
+        action: AuditAction.WEBHOOK_UPDATED,
+        targetType: 'WEBHOOK',
+        targetId: webhook.id,
+        targetName: webhook.url,
+        metadata: { changed: Object.keys(changes) },
+      });
+      return webhook;
+    });
+  }
+
+  async rotateSecret(caller: Caller, id: string): Promise<{ webhook: Webhook; secret: string }> {
+    const secret = generateWebhookSecret();
+    return this.dataSource.transaction(async (m) => {
+      const webhook = await this.lock(m, caller, id);
+      webhook.secretSealed = this.secretBox.seal(secret);
+      await m.save(webhook);
+      await this.audit.record(m, caller, {
+        action: AuditAction.WEBHOOK_SECRET_ROTATED,
+        targetType: 'WEBHOOK',
+        targetId: webhook.id,
+        targetName: webhook.url,
+      });
+      return { webhook, secret };
+    });
+  }
+
+  async delete(caller: Caller, id: string): Promise<string> {
+    return this.dataSource.transaction(async (m) => {
+      const webhook = await this.lock(m, caller, id);
+      await m.delete(Webhook, { id: webhook.id });
+      await this.audit.record(m, caller, {
+        action: AuditAction.WEBHOOK_DELETED,
+        targetType: 'WEBHOOK',
+        targetId: webhook.id,
+        targetName: webhook.url,
+      });
+      return webhook.id;
+    });
+  }
+
+  async deliveries(caller: Caller, webhookId: string, args: PageArgs): Promise<Page<WebhookDelivery>> {
+    await this.find(caller, webhookId);
+    const qb = this.dataSource
+      .getRepository(WebhookDelivery)
+      .createQueryBuilder('d')
+      .where('d.orgId = :orgId AND d.webhookId = :webhookId', { orgId: caller.principal.orgId, webhookId });
+    return keysetPage(qb, args, 20);
+  }
+
+  /** Sends a `ping` now, outside the queue, and returns the attempt. */
+  async test(caller: Caller, id: string): Promise<WebhookDelivery> {
+    const webhook = await this.find(caller, id);
+    const event = await this.dataSource.getRepository(WebhookEvent).save({
+      id: randomUUID(),
+      orgId: webhook.orgId,
+      type: PING_EVENT,
+      payload: { type: PING_EVENT, timestamp: new Date().toISOString(), organizationId: webhook.orgId, data: { webhookId: webhook.id } },
+      // Never fanned out: a ping is for this endpoint only.
+      dispatchedAt: new Date(),
+    });
+    return this.deliverer.attempt(webhook, event, 1, { retry: false });
+  }
+
+  private async checkUrl(raw: string, field: string): Promise<string> {
+    const url = validateWebhookUrl(raw, { isProduction: this.guard.isProduction });
+    try {
+      await assertPublicDestination(url, { allowPrivate: this.guard.allowPrivate, lookup: this.guard.lookup });
+    } catch (error) {
+      if (error instanceof BadUserInputError) throw new BadUserInputError({ [field]: error.message });
+      throw error;
+    }
+    return url.toString();
+  }
+
+  private async find(caller: Caller, id: string): Promise<Webhook> {
+    if (!isUuid(id)) throw new NotFoundError('Webhook');
+    const webhook = await this.dataSource.getRepository(Webhook).findOneBy({ id, orgId: caller.principal.orgId });
+    if (!webhook) throw new NotFoundError('Webhook');
+    return webhook;
+  }
+
+  private async lock(m: EntityManager, caller: Caller, id: string): Promise<Webhook> {
+    if (!isUuid(id)) throw new NotFoundError('Webhook');
+    const webhook = await m
+      .getRepository(Webhook)
+      .createQueryBuilder('w')
+      .setLock('pessimistic_write')
+      .where('w.id = :id AND w.orgId = :orgId', { id, orgId: caller.principal.orgId })
+      .getOne();
+    if (!webhook) throw new NotFoundError('Webhook');
+    return webhook;
+  }
+}
+
+function validateEvents(raw: string[], field: string): string[] {
+  const events = [...new Set(raw.map((e) => e.trim()))];
+  if (events.length === 0) throw new BadUserInputError({ [field]: 'Subscribe to at least one event.' });
+  const unknown = events.filter((e) => !WEBHOOK_EVENT_TYPES.includes(e));
+  if (unknown.length) {
+    throw new BadUserInputError({ [field]: `Unknown event(s) ${unknown.join(', ')}. Known: ${WEBHOOK_EVENT_TYPES.join(', ')}.` });
+  }
+  return events;
+}
+
+function validateDescription(raw: string | null | undefined, field: string): string | null {
+  const text = raw?.trim() ?? '';
+  if (text.length > 500) throw new BadUserInputError({ [field]: 'description is at most 500 characters.' });
+  return text || null;
+}

@@ -1,0 +1,31 @@
+import { Field, InputType, ObjectType } from 'type-graphql';
+import { Connection } from '../../graphql/types/connection';
+import { WebhookDelivery } from './webhook-delivery.entity';
+import { Webhook } from './webhook.entity';
+
+@InputType()
+export class CreateWebhookInput {
+  @Field({ description: 'https (http only outside production); must not resolve to a private, loopback or link-local address.' })
+  url: string;
+  @Field(() => [String], { description: 'Event types, e.g. ["apiKey.revoked", "shortLink.created"].' })
+  events: string[];
+  @Field(() => String, { nullable: true }) description?: string | null;
+}
+
+@InputType()
+export class UpdateWebhookInput {
+  @Field(() => String, { nullable: true }) url?: string | null;
+  @Field(() => [String], { nullable: true }) events?: string[] | null;
+  @Field(() => String, { nullable: true }) description?: string | null;
+  @Field(() => Boolean, { nullable: true, description: 'Re-enabling resets consecutiveFailures.' }) enabled?: boolean | null;
+}
+
+@ObjectType({ description: 'Returned when a signing secret is made; the secret is never readable again.' })
+export class CreatedWebhook {
+  @Field(() => Webhook) webhook: Webhook;
+  @Field({ description: '`whsec_…`: verify deliveries with it (Standard Webhooks).' }) secret: string;
+}
+
+@ObjectType()
+export class WebhookDeliveryConnection extends Connection(WebhookDelivery) {}
+

@@ -1,0 +1,228 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Webhook as StandardWebhook } from 'standardwebhooks';
+import { buildApp } from '../../src/app';
+import { loadConfig } from '../../src/config';
+import { createDataSource } from '../../src/db/data-source';
+import { expectError, expectOk } from '../support/expect';
+import { TEST_ENCRYPTION_KEY, TEST_SESSION_SECRET, TestApp } from '../support/harness';
+
+/** A receiver on loopback that verifies every delivery with the Standard Webhooks verifier. */
+class Receiver {
+  requests: { headers: http.IncomingHttpHeaders; body: string; verified: boolean }[] = [];
+  respond: (n: number) => number = () => 200;
+  secret = '';
+  private server = http.createServer((req, res) => {
+    let body = '';
+    req.on('data', (c) => (body += c));
+    req.on('end', () => {
+      let verified = false;
+      try {
+        new StandardWebhook(this.secret).verify(body, req.headers as Record<string, string>);
+        verified = true;
+      } catch {
+        verified = false;
+      }
+      this.requests.push({ headers: req.headers, body, verified });
+      res.writeHead(this.respond(this.requests.length)).end('ok');
+    });
+  });
+  url = '';
+  async start() {
+    await new Promise<void>((r) => this.server.listen(0, '127.0.0.1', r));
+    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}/hooks`;
+  }
+  stop() {
+    return new Promise((r) => this.server.close(r));
+  }
+}
+
+async function until<T>(what: string, fn: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 20_000): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await fn();
+    if (v) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+const CREATE_WEBHOOK = `mutation($input: CreateWebhookInput!) { createWebhook(input: $input) { secret webhook { id url events enabled consecutiveFailures } } }`;
+const DELIVERIES = `query($id: ID!) { webhookDeliveries(webhookId: $id, first: 20) { totalCount nodes { attempt succeeded statusCode durationMs error nextRetryAt eventType eventId } } }`;
+const WEBHOOK = `{ webhooks { id enabled consecutiveFailures lastDeliveryStatus lastDeliveryAt } }`;
+
+const JOBS = { pollingIntervalSeconds: 0.5, dispatchIntervalMs: 100, expiryCheckIntervalMs: 3_600_000 };
+
+describe('webhook deliveries', () => {
+  let t: TestApp;
+  let receiver: Receiver;
+  beforeAll(async () => {
+    t = await TestApp.create({ jobs: JOBS, env: { WEBHOOK_RETRY_SCHEDULE: '300ms,300ms,300ms', WEBHOOK_MAX_CONSECUTIVE_FAILURES: '3' } });
+    receiver = new Receiver();
+    await receiver.start();
+  });
+  afterAll(async () => {
+    await receiver.stop();
+    await t.close();
+  });
+
+  it('signs per Standard Webhooks, fails twice, retries with the same webhook-id and then succeeds', async () => {
+    const created = expectOk(await t.gql(CREATE_WEBHOOK, { input: { url: receiver.url, events: ['apiKey.created'], description: 'ci' } }));
+    const { secret, webhook } = created.createWebhook;
+    expect(secret).toMatch(/^whsec_[A-Za-z0-9+/]{32}$/);
+    receiver.secret = secret;
+    receiver.requests = [];
+    receiver.respond = (n) => (n <= 2 ? 500 : 204);
+
+    const key = await t.createKey({ stats: ['read'] }, { name: 'triggers the event' });
+    await until('3 attempts', () => receiver.requests.length >= 3 && receiver.requests);
+
+    expect(receiver.requests.map((r) => r.verified)).toEqual([true, true, true]);
+    const ids = new Set(receiver.requests.map((r) => r.headers['webhook-id']));
+    expect(ids.size).toBe(1);
+    const body = JSON.parse(receiver.requests[2].body);
+    expect(body).toMatchObject({ type: 'apiKey.created', organizationId: t.org.id, data: { action: 'API_KEY_CREATED', target: { type: 'API_KEY', id: key.id, name: 'triggers the event' } } });
+    for (const r of receiver.requests) expect(r.body).not.toContain(key.secret);
+
+    const log = await until('3 recorded attempts', async () => {
+      const d = expectOk(await t.gql(DELIVERIES, { id: webhook.id }));
+      return d.webhookDeliveries.totalCount === 3 && d.webhookDeliveries.nodes;
+    });
+    expect(log.map((n: any) => [n.attempt, n.succeeded, n.statusCode])).toEqual([
+      [3, true, 204],
+      [2, false, 500],
+      [1, false, 500],
+    ]);
+    expect(log[1].nextRetryAt).not.toBeNull();
+    expect(log[0].nextRetryAt).toBeNull();
+    expect(log[2].error).toBe('HTTP 500');
+    const hook = expectOk(await t.gql(WEBHOOK)).webhooks.find((w: any) => w.id === webhook.id);
+    expect(hook).toMatchObject({ enabled: true, consecutiveFailures: 0, lastDeliveryStatus: 204 });
+    // The receiver never sees another delivery of the same event.
+    await new Promise((r) => setTimeout(r, 1_000));
+    expect(receiver.requests).toHaveLength(3);
+    await t.gql('mutation($id: ID!) { deleteWebhook(id: $id) }', { id: webhook.id });
+  });
+
+  it('testWebhook sends a ping now and returns the attempt', async () => {
+    const { createWebhook } = expectOk(await t.gql(CREATE_WEBHOOK, { input: { url: receiver.url, events: ['shortLink.created'] } }));
+    receiver.secret = createWebhook.secret;
+    receiver.requests = [];
+    receiver.respond = () => 200;
+    const res = expectOk(await t.gql('mutation($id: ID!) { testWebhook(id: $id) { attempt succeeded statusCode eventType error } }', { id: createWebhook.webhook.id }));
+    expect(res.testWebhook).toEqual({ attempt: 1, succeeded: true, statusCode: 200, eventType: 'ping', error: null });
+    expect(receiver.requests).toHaveLength(1);
+    expect(receiver.requests[0].verified).toBe(true);
+    expect(JSON.parse(receiver.requests[0].body).type).toBe('ping');
+    await t.gql('mutation($id: ID!) { deleteWebhook(id: $id) }', { id: createWebhook.webhook.id });
+  });
+
+  it('an endpoint that keeps failing is disabled after the configured run, with an audit event', async () => {
+    const { createWebhook } = expectOk(await t.gql(CREATE_WEBHOOK, { input: { url: receiver.url, events: ['shortLink.created'] } }));
+    receiver.secret = createWebhook.secret;
+    receiver.requests = [];
+    receiver.respond = () => 503;
+    expectOk(await t.gql('mutation { createShortLink(input: { url: "https://example.com/x" }) { id } }'));
+    const hook = await until('disabled', async () => {
+      const h = expectOk(await t.gql(WEBHOOK)).webhooks.find((w: any) => w.id === createWebhook.webhook.id);
+      return h && !h.enabled && h;
+    });
+    expect(hook.consecutiveFailures).toBe(3);
+    const audit = expectOk(await t.gql(`{ auditLog(filter: { action: "WEBHOOK_DISABLED" }) { nodes { actor { kind name } targetId metadata } } }`));
+    expect(audit.auditLog.nodes).toEqual([
+      { actor: { kind: 'SYSTEM', name: 'keygate' }, targetId: createWebhook.webhook.id, metadata: { consecutiveFailures: 3, lastError: 'HTTP 503', lastStatus: 503 } },
+    ]);
+    await new Promise((r) => setTimeout(r, 1_000));
+    expect(receiver.requests).toHaveLength(3);
+  });
+
+  it('the outbox: a committed change always has its event, a refused one never does', async () => {
+    const count = async () => (await t.dataSource.query('SELECT count(*)::int AS n FROM webhook_events'))[0].n as number;
+    const before = await count();
+    expectError(await t.gql('mutation { createShortLink(input: { url: "ftp://example.com" }) { id } }'), 'BAD_USER_INPUT');
+    expectError(await t.gql('mutation { setApiKeyStatus(id: "00000000-0000-4000-8000-000000000000", status: INACTIVE) { id } }'), 'NOT_FOUND');
+    expect(await count()).toBe(before);
+    expectOk(await t.gql('mutation { createShortLink(input: { url: "https://example.com/ok" }) { id } }'));
+    expect(await count()).toBe(before + 1);
+  });
+});
+
+describe('SSRF guard at creation', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await TestApp.create({
+      env: { WEBHOOKS_ALLOW_PRIVATE: 'false' },
+      webhookLookup: async (host) => (host === 'rebind.example' ? [{ address: '10.0.0.7', family: 4 }] : [{ address: '93.184.216.34', family: 4 }]),
+    });
+  });
+  afterAll(() => t.close());
+
+  it.each([
+    ['http://127.0.0.1:9/hook', 'loopback address (127.0.0.1)'],
+    ['http://169.254.169.254/latest/meta-data', 'link-local address (169.254.169.254)'],
+    ['http://[::1]/hook', 'loopback address (::1)'],
+    ['https://rebind.example/hook', 'private address (10.0.0.7)'],
+    ['ftp://example.com/hook', 'url must use https'],
+    ['https://user:pass@example.com/hook', 'must not contain credentials'],
+  ])('refuses %s', async (url, message) => {
+    const res = await t.gql(CREATE_WEBHOOK, { input: { url, events: ['ping'] } });
+    const ext = expectError(res, 'BAD_USER_INPUT', 400);
+    expect(ext.fields['input.url'] ?? ext.fields.url).toContain(message);
+  });
+
+  it('accepts a public https endpoint and returns its secret once; unknown events are refused', async () => {
+    const ok = expectOk(await t.gql(CREATE_WEBHOOK, { input: { url: 'https://hooks.example.com/x', events: ['apiKey.revoked', 'ping'] } }));
+    expect(ok.createWebhook.webhook).toMatchObject({ url: 'https://hooks.example.com/x', events: ['apiKey.revoked', 'ping'], enabled: true });
+    const [row] = await t.dataSource.query('SELECT secret_sealed FROM webhooks WHERE id = $1', [ok.createWebhook.webhook.id]);
+    expect(row.secret_sealed).not.toContain(ok.createWebhook.secret);
+    expect(row.secret_sealed.startsWith('v1:')).toBe(true);
+    const bad = await t.gql(CREATE_WEBHOOK, { input: { url: 'https://hooks.example.com/y', events: ['apiKey.exploded'] } });
+    expect(expectError(bad, 'BAD_USER_INPUT', 400).fields['input.events']).toContain('Unknown event(s) apiKey.exploded');
+  });
+
+  it('link-local stays refused even with WEBHOOKS_ALLOW_PRIVATE=true', async () => {
+    const lax = await TestApp.create({ env: { WEBHOOKS_ALLOW_PRIVATE: 'true' } });
+    try {
+      const res = await lax.gql(CREATE_WEBHOOK, { input: { url: 'http://169.254.169.254/', events: ['ping'] } });
+      expect(expectError(res, 'BAD_USER_INPUT', 400).fields['input.url']).toContain('link-local');
+      expectOk(await lax.gql(CREATE_WEBHOOK, { input: { url: 'http://127.0.0.1:9/', events: ['ping'] } }));
+    } finally {
+      await lax.close();
+    }
+  });
+});
+
+describe('durability', () => {
+  it('a queued retry survives a restart and is delivered by the next instance', async () => {
+    const receiver = new Receiver();
+    await receiver.start();
+    receiver.respond = (n) => (n === 1 ? 500 : 200);
+    const env = { WEBHOOK_RETRY_SCHEDULE: '3s' };
+    const first = await TestApp.create({ jobs: JOBS, env });
+    try {
+      const { createWebhook } = expectOk(await first.gql(CREATE_WEBHOOK, { input: { url: receiver.url, events: ['apiKey.created'] } }));
+      receiver.secret = createWebhook.secret;
+      await first.createKey({ stats: ['read'] });
+      await until('first attempt', () => receiver.requests.length === 1);
+      // Stop this instance before the retry is due; the retry job is in PostgreSQL.
+      await first.app.close();
+      expect(receiver.requests).toHaveLength(1);
+
+      const config = loadConfig({ NODE_ENV: 'test', SESSION_SECRET: TEST_SESSION_SECRET, ENCRYPTION_KEY: TEST_ENCRYPTION_KEY, WEBHOOKS_ALLOW_PRIVATE: 'true', ...env });
+      const ds = createDataSource({ url: first.databaseUrl });
+      await ds.initialize();
+      const second = await buildApp({ config, dataSource: ds, sessionTokens: first.sessions, logger: false, jobs: JOBS });
+      try {
+        await until('the retry from the new instance', () => receiver.requests.length === 2, 30_000);
+        expect(receiver.requests[1].verified).toBe(true);
+        expect(receiver.requests[1].headers['webhook-id']).toBe(receiver.requests[0].headers['webhook-id']);
+      } finally {
+        await second.close();
+        await ds.destroy();
+      }
+    } finally {
+      await receiver.stop();
+      await first.close();
+    }
+  }, 60_000);
+});
