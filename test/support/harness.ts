@@ -169,7 +169,7 @@ export class TestApp {
 
   /** A second organization with its own owner and root key, in the same database. */
   async createOtherOrganization(name = 'Other'): Promise<{ org: Organization; rootKey: string; owner: Member }> {
-    const result = await this.app.services.organizations.bootstrap({ name, ownerEmail: `owner@${name.toLowerCase()}.test` });
+    const result = await this.app.services.organizations.bootstrap({ name, ownerEmail: `owner@${name.toLowerCase().replace(/[^a-z0-9]+/g, '-')}.test` });
     return {
       org: result.organization,
       rootKey: result.apiKey.secret,

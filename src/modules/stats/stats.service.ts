@@ -32,6 +32,11 @@ export interface LinkStatsResult {
 }
 
 const DAY_MS = 24 * 3600 * 1000;
+
+/** The top values of `expr` in `scoped`; ties in byte order (COLLATE "C"), the same on every server locale. */
+const top = (expr: string) =>
+  `(SELECT coalesce(json_agg(json_build_object('value', value, 'clicks', clicks) ORDER BY clicks DESC, value COLLATE "C"), '[]')
+      FROM (SELECT ${expr} AS value, count(*)::int AS clicks FROM scoped GROUP BY 1 ORDER BY 2 DESC, ${expr} COLLATE "C" LIMIT ${TOP}) t)`;
 const MAX_RANGE_DAYS = 366;
 const TOP = 10;
 
@@ -77,9 +82,9 @@ export class StatsService {
          (SELECT count(*)::int FROM scoped) AS total,
          (SELECT coalesce(json_agg(json_build_object('bucket', b.bucket, 'clicks', coalesce(c.clicks, 0)) ORDER BY b.bucket), '[]')
             FROM buckets b LEFT JOIN counted c USING (bucket)) AS series,
-         (SELECT coalesce(json_agg(t), '[]') FROM (SELECT coalesce(referrer_host, '(direct)') AS value, count(*)::int AS clicks FROM scoped GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT ${TOP}) t) AS referrers,
-         (SELECT coalesce(json_agg(t), '[]') FROM (SELECT coalesce(country, '??') AS value, count(*)::int AS clicks FROM scoped GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT ${TOP}) t) AS countries,
-         (SELECT coalesce(json_agg(t), '[]') FROM (SELECT user_agent_family AS value, count(*)::int AS clicks FROM scoped GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT ${TOP}) t) AS agents`,
+         ${top("coalesce(referrer_host, '(direct)')")} AS referrers,
+         ${top("coalesce(country, '??')")} AS countries,
+         ${top('user_agent_family')} AS agents`,
       params,
     );
     return {
