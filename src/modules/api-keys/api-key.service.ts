@@ -12,8 +12,9 @@ import {
   type PermissionsJson,
 } from '../../auth/permissions';
 import { actingUserId, actorOf, type Caller } from '../../auth/principal';
+import { findOrgRow } from '../../db/org-scoped';
 import { isUuid, keysetPage, type Page, type PageArgs } from '../../db/pagination';
-import { BadUserInputError, ConflictError, ForbiddenError, NotFoundError } from '../../errors';
+import { BadUserInputError, ConflictError, ForbiddenError } from '../../errors';
 import { AuditAction, type AuditService } from '../audit/audit.service';
 import { Membership } from '../members/membership.entity';
 import { ApiKeySecret } from './api-key-secret.entity';
@@ -381,17 +382,9 @@ export class ApiKeyService {
       .execute();
   }
 
-  /** Loads a live key of the caller's organization for update, or NOT_FOUND. */
-  private async lockKey(m: EntityManager, caller: Caller, id: string): Promise<ApiKey> {
-    if (!isUuid(id)) throw new NotFoundError('API key');
-    const key = await m
-      .getRepository(ApiKey)
-      .createQueryBuilder('k')
-      .setLock('pessimistic_write')
-      .where('k.id = :id AND k.orgId = :orgId AND k.deletedAt IS NULL', { id, orgId: caller.principal.orgId })
-      .getOne();
-    if (!key) throw new NotFoundError('API key');
-    return key;
+  /** Loads a live (not deleted) key of the caller's organization for update, or NOT_FOUND. */
+  private lockKey(m: EntityManager, caller: Caller, id: string): Promise<ApiKey> {
+    return findOrgRow(m, ApiKey, caller, id, { what: 'API key', lock: true, where: 'row.deletedAt IS NULL' });
   }
 }
 

@@ -2,10 +2,10 @@ import { randomBytes } from 'node:crypto';
 import dns from 'node:dns';
 import net from 'node:net';
 import { domainToASCII } from 'node:url';
-import { QueryFailedError, type DataSource, type EntityManager } from 'typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
 import type { Caller } from '../../auth/principal';
-import { isUuid } from '../../db/pagination';
-import { AppError, BadUserInputError, ConflictError, ErrorCode, NotFoundError } from '../../errors';
+import { findOrgRow, isUniqueViolation } from '../../db/org-scoped';
+import { AppError, BadUserInputError, ConflictError, ErrorCode } from '../../errors';
 import { AuditAction, type AuditService } from '../audit/audit.service';
 import { ShortLink } from '../short-links/short-link.entity';
 import { Domain } from './domain.entity';
@@ -52,7 +52,7 @@ export class DomainService {
         return domain;
       });
     } catch (error) {
-      if (error instanceof QueryFailedError && (error as { code?: string }).code === '23505') {
+      if (isUniqueViolation(error)) {
         // Taken, by this organization or another: the answer is the same, to leak nothing.
         throw new ConflictError(`${hostname} is already registered.`);
       }
@@ -112,13 +112,8 @@ export class DomainService {
     });
   }
 
-  private async find(m: EntityManager, caller: Caller, id: string, lock = false): Promise<Domain> {
-    if (!isUuid(id)) throw new NotFoundError('Domain');
-    const qb = m.getRepository(Domain).createQueryBuilder('d').where('d.id = :id AND d.orgId = :orgId', { id, orgId: caller.principal.orgId });
-    if (lock) qb.setLock('pessimistic_write');
-    const domain = await qb.getOne();
-    if (!domain) throw new NotFoundError('Domain');
-    return domain;
+  private find(m: EntityManager, caller: Caller, id: string, lock = false): Promise<Domain> {
+    return findOrgRow(m, Domain, caller, id, { what: 'Domain', lock });
   }
 
   /** Lower-cases, converts IDNs to punycode, refuses IPs, single labels and keygate's own host. */

@@ -1,7 +1,8 @@
-import { QueryFailedError, type DataSource, type EntityManager } from 'typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
 import { actorOf, type Caller } from '../../auth/principal';
+import { findOrgRow, isUniqueViolation } from '../../db/org-scoped';
 import { isUuid, keysetPage, type Page, type PageArgs } from '../../db/pagination';
-import { BadUserInputError, ConflictError, NotFoundError } from '../../errors';
+import { BadUserInputError, ConflictError } from '../../errors';
 import { AuditAction, type AuditService } from '../audit/audit.service';
 import { Domain } from '../domains/domain.entity';
 import { ShortLink } from './short-link.entity';
@@ -30,11 +31,6 @@ export interface ShortLinkFilterArgs {
 }
 
 const SLUG_ATTEMPTS = 5;
-const UNIQUE_VIOLATION = '23505';
-
-function isSlugTaken(error: unknown): boolean {
-  return error instanceof QueryFailedError && (error as QueryFailedError & { code?: string }).code === UNIQUE_VIOLATION;
-}
 
 export class ShortLinkService {
   constructor(
@@ -99,7 +95,7 @@ export class ShortLinkService {
           return link;
         });
       } catch (error) {
-        if (!isSlugTaken(error)) throw error;
+        if (!isUniqueViolation(error)) throw error;
         if (chosenSlug !== null) throw new ConflictError(`The slug "${chosenSlug}" is already taken on this domain.`);
         if (attempt >= SLUG_ATTEMPTS) throw new ConflictError('Could not find a free slug; try again or choose one.');
       }
@@ -132,7 +128,7 @@ export class ShortLinkService {
         return link;
       });
     } catch (error) {
-      if (isSlugTaken(error)) throw new ConflictError(`The slug "${changes.slug}" is already taken on this domain.`);
+      if (isUniqueViolation(error)) throw new ConflictError(`The slug "${changes.slug}" is already taken on this domain.`);
       throw error;
     }
   }
@@ -152,16 +148,8 @@ export class ShortLinkService {
     });
   }
 
-  private async lock(m: EntityManager, caller: Caller, id: string): Promise<ShortLink> {
-    if (!isUuid(id)) throw new NotFoundError('Short link');
-    const link = await m
-      .getRepository(ShortLink)
-      .createQueryBuilder('l')
-      .setLock('pessimistic_write')
-      .where('l.id = :id AND l.orgId = :orgId', { id, orgId: caller.principal.orgId })
-      .getOne();
-    if (!link) throw new NotFoundError('Short link');
-    return link;
+  private lock(m: EntityManager, caller: Caller, id: string): Promise<ShortLink> {
+    return findOrgRow(m, ShortLink, caller, id, { what: 'Short link', lock: true });
   }
 
   /** A domain id must name a domain of the caller's organization; null means the default host. */

@@ -2,8 +2,9 @@ import { randomUUID } from 'node:crypto';
 import type { DataSource, EntityManager } from 'typeorm';
 import type { Caller } from '../../auth/principal';
 import type { SecretBox } from '../../auth/secret-box';
-import { isUuid, keysetPage, type Page, type PageArgs } from '../../db/pagination';
-import { BadUserInputError, NotFoundError } from '../../errors';
+import { findOrgRow } from '../../db/org-scoped';
+import { keysetPage, type Page, type PageArgs } from '../../db/pagination';
+import { BadUserInputError } from '../../errors';
 import { AuditAction, PING_EVENT, WEBHOOK_EVENT_TYPES, type AuditService } from '../audit/audit.service';
 import { assertPublicDestination, validateWebhookUrl, type Lookup } from './ssrf-guard';
 import { WebhookDelivery } from './webhook-delivery.entity';
@@ -164,23 +165,12 @@ export class WebhookService {
     return url.toString();
   }
 
-  private async find(caller: Caller, id: string): Promise<Webhook> {
-    if (!isUuid(id)) throw new NotFoundError('Webhook');
-    const webhook = await this.dataSource.getRepository(Webhook).findOneBy({ id, orgId: caller.principal.orgId });
-    if (!webhook) throw new NotFoundError('Webhook');
-    return webhook;
+  private find(caller: Caller, id: string): Promise<Webhook> {
+    return findOrgRow(this.dataSource.manager, Webhook, caller, id, { what: 'Webhook' });
   }
 
-  private async lock(m: EntityManager, caller: Caller, id: string): Promise<Webhook> {
-    if (!isUuid(id)) throw new NotFoundError('Webhook');
-    const webhook = await m
-      .getRepository(Webhook)
-      .createQueryBuilder('w')
-      .setLock('pessimistic_write')
-      .where('w.id = :id AND w.orgId = :orgId', { id, orgId: caller.principal.orgId })
-      .getOne();
-    if (!webhook) throw new NotFoundError('Webhook');
-    return webhook;
+  private lock(m: EntityManager, caller: Caller, id: string): Promise<Webhook> {
+    return findOrgRow(m, Webhook, caller, id, { what: 'Webhook', lock: true });
   }
 }
 
