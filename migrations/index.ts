@@ -1,5 +1,6 @@
 /** Every migration, in order. New ones are generated with `npm run migration:generate -- <Name>`. */
 import { Init1795350680726 } from './1795350680726-Init';
 import { LinksDomainsStatsWebhooks1795351990606 } from './1795351990606-LinksDomainsStatsWebhooks';
+import { ApiKeyRateLimit1795353604242 } from './1795353604242-ApiKeyRateLimit';
 
-export const MIGRATIONS: Function[] = [Init1795350680726, LinksDomainsStatsWebhooks1795351990606];
+export const MIGRATIONS: Function[] = [Init1795350680726, LinksDomainsStatsWebhooks1795351990606, ApiKeyRateLimit1795353604242];

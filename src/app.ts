@@ -1,16 +1,20 @@
 import { ApolloServer } from '@apollo/server';
 import { fastifyApolloDrainPlugin, fastifyApolloHandler } from '@as-integrations/fastify';
-import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import Redis from 'ioredis';
 import { Kind, parse, type DocumentNode } from 'graphql';
 import type { DataSource } from 'typeorm';
+import { AuthInvalidator, InvalidationListener } from './auth/auth-invalidation';
 import { Authenticator, type Authenticate } from './auth/authenticator';
+import { VerificationCache } from './auth/verification-cache';
+import { RequestRateLimiter } from './http/rate-limits';
 import { hasCredentials } from './auth/credentials';
 import { KeyFormat } from './auth/key-format';
 import type { Caller, Principal } from './auth/principal';
 import { Role } from './auth/roles';
 import type { SessionTokens } from './auth/session-tokens';
 import type { Config } from './config';
-import { AppError, ServiceUnavailableError } from './errors';
+import { AppError, RateLimitedError, ServiceUnavailableError, UnauthenticatedError } from './errors';
 import type { GraphQLContext, Services } from './graphql/context';
 import { createFormatError, isDatabaseUnavailable } from './graphql/format-error';
 import { httpStatusPlugin } from './graphql/http-status.plugin';
@@ -60,6 +64,9 @@ export interface App {
   services: Services & { organizations: OrganizationService };
   usage: UsageRecorder;
   clicks: ClickRecorder;
+  /** Null when VERIFICATION_CACHE_ENABLED=false. */
+  cache: VerificationCache | null;
+  rateLimiter: RequestRateLimiter | null;
   /** Present when jobs run in this process. */
   webhookJobs?: WebhookJobs;
   deliverer: WebhookDeliverer;
@@ -85,10 +92,20 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   });
 
   const keyFormat = new KeyFormat(config.apiKeyPrefix);
+  const connectionString = (dataSource.options as { url?: string }).url!;
+  const cache = config.verificationCache.enabled
+    ? new VerificationCache({ maxEntries: config.verificationCache.maxEntries, ttlMs: config.verificationCache.ttlMs, maxUnknown: 10_000, unknownTtlMs: 10_000 })
+    : null;
+  const invalidator = new AuthInvalidator(cache);
+  // Evicts this instance's cache the moment a transaction that changed authentication commits.
+  dataSource.subscribers.push(invalidator);
+  const listener = cache ? new InvalidationListener(connectionString, cache, server.log) : null;
+  await listener?.start();
+
   const audit = new AuditService(dataSource);
-  const apiKeys = new ApiKeyService(dataSource, keyFormat, audit);
-  const members = new MemberService(dataSource, apiKeys, audit);
-  const organizations = new OrganizationService(dataSource, apiKeys, audit);
+  const apiKeys = new ApiKeyService(dataSource, keyFormat, audit, invalidator);
+  const members = new MemberService(dataSource, apiKeys, audit, invalidator);
+  const organizations = new OrganizationService(dataSource, apiKeys, audit, invalidator);
   const ownHostnames = new Set(['localhost', new URL(config.publicUrl).hostname.toLowerCase()]);
   const secretBox = new SecretBox(await resolveEncryptionKey({ encryptionKey: config.encryptionKey, dataDir: config.dataDir, isProduction: config.isProduction }));
   const lookup = deps.webhookLookup ?? defaultLookup;
@@ -119,7 +136,9 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   usage.start(config.usageFlushIntervalMs);
   const clicks = new ClickRecorder(dataSource);
   clicks.start(config.usageFlushIntervalMs);
-  const authenticator = new Authenticator(dataSource, keyFormat, deps.sessionTokens, usage);
+  const authenticator = new Authenticator(dataSource, keyFormat, deps.sessionTokens, usage, cache);
+  const redis = config.rateLimitsEnabled && config.redisUrl ? connectRedis(config.redisUrl, server.log) : null;
+  const rateLimiter = config.rateLimitsEnabled ? new RequestRateLimiter(redis, config.redisKeyPrefix) : null;
   const authenticate: Authenticate = deps.authenticate ?? ((headers) => authenticator.authenticate(headers));
 
   const { schema, catalog } = deps.schema ?? (await buildKeygateSchema());
@@ -135,26 +154,46 @@ export async function buildApp(deps: AppDeps): Promise<App> {
 
   const anonymousIntrospection = !config.isProduction;
 
-  async function principalFor(request: FastifyRequest): Promise<Principal> {
+  async function principalFor(request: FastifyRequest, reply: FastifyReply): Promise<Principal> {
     if (anonymousIntrospection && !hasCredentials(request.headers) && isIntrospectionOnly(request)) {
       // Safe: an introspection-only operation never reaches a resolver of ours.
       return INTROSPECTION_PRINCIPAL;
     }
+    // A client that keeps failing is turned away before any hashing or SQL: keys cannot be
+    // guessed at speed.
+    const blockedFor = await rateLimiter?.failedAuthRetryAfter(request.ip);
+    if (blockedFor) {
+      reply.header('retry-after', String(blockedFor));
+      throw new RateLimitedError(blockedFor, 'Too many failed authentication attempts; retry after the time in Retry-After.');
+    }
+    let principal: Principal;
     try {
-      return await authenticate(request.headers);
+      principal = await authenticate(request.headers);
     } catch (error) {
+      if (error instanceof UnauthenticatedError) await rateLimiter?.recordFailedAuth(request.ip);
       if (error instanceof AppError) throw error;
       if (isDatabaseUnavailable(error)) throw new ServiceUnavailableError();
       throw error;
     }
+    if (rateLimiter) {
+      const rate = await rateLimiter.consume(principal);
+      reply.header('x-ratelimit-limit', String(rate.limit));
+      reply.header('x-ratelimit-remaining', String(rate.remaining));
+      reply.header('x-ratelimit-reset', String(rate.resetAt));
+      if (!rate.allowed) {
+        reply.header('retry-after', String(rate.retryAfterSeconds));
+        throw new RateLimitedError(rate.retryAfterSeconds);
+      }
+    }
+    return principal;
   }
 
   server.route({
     url: '/graphql',
     method: ['GET', 'POST', 'OPTIONS'],
     handler: fastifyApolloHandler(apollo, {
-      context: async (request): Promise<GraphQLContext> => {
-        const principal = await principalFor(request);
+      context: async (request, reply): Promise<GraphQLContext> => {
+        const principal = await principalFor(request, reply);
         const caller: Caller = {
           principal,
           ip: request.ip ?? null,
@@ -189,6 +228,8 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     services,
     usage,
     clicks,
+    cache,
+    rateLimiter,
     webhookJobs,
     deliverer,
     expiry,
@@ -201,6 +242,10 @@ export async function buildApp(deps: AppDeps): Promise<App> {
       // cut idle keep-alive connections); closing Fastify a second time would never settle.
       await apollo.stop();
       await webhookJobs?.stop();
+      await listener?.stop();
+      redis?.disconnect();
+      const at = dataSource.subscribers.indexOf(invalidator);
+      if (at >= 0) dataSource.subscribers.splice(at, 1);
       await Promise.all([usage.stop(), clicks.stop()]);
     },
   };
@@ -235,4 +280,22 @@ function isIntrospectionOnly(request: FastifyRequest): boolean {
       (s) => s.kind === Kind.FIELD && (s.name.value === '__schema' || s.name.value === '__type'),
     );
   });
+}
+
+/**
+ * Redis for shared rate-limit counters. No offline queue: while Redis is away, calls fail at once
+ * and the limiter's in-process insurance answers; the outage and the recovery are logged once each.
+ */
+function connectRedis(url: string, log: FastifyInstance['log']): Redis {
+  const redis = new Redis(url, { enableOfflineQueue: false, maxRetriesPerRequest: 1, connectTimeout: 2_000, lazyConnect: false });
+  let down = false;
+  redis.on('error', (error: Error) => {
+    if (!down) log.warn({ err: error.message }, 'Redis unreachable; rate limits fall back to in-process counters');
+    down = true;
+  });
+  redis.on('ready', () => {
+    if (down) log.info({}, 'Redis is back; rate limits are shared again');
+    down = false;
+  });
+  return redis;
 }

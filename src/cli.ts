@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 import { parseArgs } from 'node:util';
+import { AuthInvalidator } from './auth/auth-invalidation';
 import { createSessionTokens } from './auth/session-tokens';
 import { ConfigError, loadConfig } from './config';
 import { openDatabase } from './db/open-database';
@@ -76,8 +77,10 @@ async function run(argv: string[]): Promise<void> {
   try {
     const ds = db.dataSource;
     const audit = new AuditService(ds);
-    const apiKeys = new ApiKeyService(ds, new KeyFormat(config.apiKeyPrefix), audit);
-    const organizations = new OrganizationService(ds, apiKeys, audit);
+    // No cache in this process: the NOTIFY alone tells running servers what changed.
+    const invalidator = new AuthInvalidator(null);
+    const apiKeys = new ApiKeyService(ds, new KeyFormat(config.apiKeyPrefix), audit, invalidator);
+    const organizations = new OrganizationService(ds, apiKeys, audit, invalidator);
 
     if (command === 'bootstrap') {
       const result = await organizations.bootstrap({

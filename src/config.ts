@@ -48,6 +48,12 @@ const envSchema = z.object({
   WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(10_000),
   WEBHOOKS_ALLOW_PRIVATE: bool(false),
   JOBS_ENABLED: bool(true),
+  REDIS_URL: optionalString,
+  REDIS_KEY_PREFIX: z.string().regex(/^[A-Za-z0-9:_-]{0,40}$/).default('keygate:'),
+  RATE_LIMITS_ENABLED: bool(true),
+  VERIFICATION_CACHE_ENABLED: bool(true),
+  VERIFICATION_CACHE_SIZE: z.coerce.number().int().min(1).max(10_000_000).default(100_000),
+  VERIFICATION_CACHE_TTL_MS: z.coerce.number().int().min(1_000).default(10 * 60_000),
   CLICK_COUNTRY_HEADER: optionalString.pipe(
     z.string().regex(/^[a-z0-9-]+$/i, 'CLICK_COUNTRY_HEADER must be a header name such as cf-ipcountry').optional(),
   ),
@@ -95,6 +101,11 @@ export interface Config {
   };
   /** Runs the webhook queue workers, the outbox dispatcher and the expiry check in this process. */
   jobsEnabled: boolean;
+  /** Shared rate-limit counters; unset: in-process. */
+  redisUrl?: string;
+  redisKeyPrefix: string;
+  rateLimitsEnabled: boolean;
+  verificationCache: { enabled: boolean; maxEntries: number; ttlMs: number };
 }
 
 export class ConfigError extends Error {
@@ -161,5 +172,9 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       allowPrivate: e.WEBHOOKS_ALLOW_PRIVATE,
     },
     jobsEnabled: e.JOBS_ENABLED,
+    redisUrl: e.REDIS_URL,
+    redisKeyPrefix: e.REDIS_KEY_PREFIX,
+    rateLimitsEnabled: e.RATE_LIMITS_ENABLED,
+    verificationCache: { enabled: e.VERIFICATION_CACHE_ENABLED, maxEntries: e.VERIFICATION_CACHE_SIZE, ttlMs: e.VERIFICATION_CACHE_TTL_MS },
   };
 }

@@ -99,6 +99,13 @@ export class BadUserInputError extends AppError {
   }
 }
 
+export class RateLimitedError extends AppError {
+  constructor(retryAfterSeconds: number, message = 'Rate limit exceeded; retry after the time in Retry-After.') {
+    // Raised before the operation runs, so it sets the response status itself.
+    super(ErrorCode.RATE_LIMITED, message, { retryAfter: retryAfterSeconds, http: { status: 429 } });
+  }
+}
+
 export class ServiceUnavailableError extends AppError {
   constructor(message = 'The database is unreachable; try again shortly.') {
     super(ErrorCode.SERVICE_UNAVAILABLE, message, { http: { status: 503 } });

@@ -8,6 +8,7 @@ import type { Plan } from '../modules/organizations/organization.entity';
 import { readCredentials } from './credentials';
 import { hashSecret, type KeyFormat } from './key-format';
 import { maskFromJson, type PermissionsJson } from './permissions';
+import type { VerificationCache, VerifiedSecret } from './verification-cache';
 import type { ApiKeyPrincipal, Principal, UserPrincipal } from './principal';
 import { ROLE_PERMISSIONS, type Role } from './roles';
 import { SessionTokenError, type SessionTokens } from './session-tokens';
@@ -20,27 +21,47 @@ interface KeyRow {
   type: ApiKeyType;
   owner_user_id: string | null;
   permissions: PermissionsJson;
-  status: ApiKeyStatus;
+  status: 'ACTIVE' | 'INACTIVE' | 'REVOKED';
   expires_at: Date | null;
   deleted_at: Date | null;
   secret_ends_at: Date | null;
+  rate_limit_per_minute: number | null;
   plan: Plan;
   owner_role: Role | null;
 }
 
 /**
  * Everything authentication needs, in one indexed query: the secret by its hash, its key, the
- * organization's plan and, for USER keys, the owner's current role. No cache in front of it, so a
- * revocation, deactivation or rotation takes effect on the very next request.
+ * organization's plan and, for USER keys, the owner's current role. Its answer is cached per
+ * secret hash (see VerificationCache); every change that affects it invalidates that entry on
+ * every instance before the change's response is sent.
  */
 const KEY_LOOKUP = `
   SELECT k.id AS key_id, k.org_id, k.name, k.prefix, k.type, k.owner_user_id, k.permissions, k.status,
-         k.expires_at, k.deleted_at, s.ends_at AS secret_ends_at, o.plan, m.role AS owner_role
+         k.expires_at, k.deleted_at, k.rate_limit_per_minute, s.ends_at AS secret_ends_at, o.plan, m.role AS owner_role
     FROM api_key_secrets s
     JOIN api_keys k ON k.id = s.api_key_id
     JOIN organizations o ON o.id = k.org_id
     LEFT JOIN memberships m ON m.org_id = k.org_id AND m.user_id = k.owner_user_id
    WHERE s.secret_hash = $1`;
+
+function toVerified(row: KeyRow): VerifiedSecret {
+  return {
+    keyId: row.key_id,
+    orgId: row.org_id,
+    keyType: row.type,
+    ownerUserId: row.owner_user_id,
+    ownerRole: row.owner_role,
+    granted: maskFromJson(row.permissions),
+    status: row.status,
+    deleted: row.deleted_at !== null,
+    keyExpiresAt: row.expires_at?.getTime() ?? null,
+    secretEndsAt: row.secret_ends_at?.getTime() ?? null,
+    plan: row.plan,
+    rateLimitPerMinute: row.rate_limit_per_minute,
+    displayName: `${row.name} (${row.prefix})`,
+  };
+}
 
 const SESSION_LOOKUP = `
   SELECT m.role, o.plan, u.email
@@ -55,6 +76,7 @@ export class Authenticator {
     private readonly keyFormat: KeyFormat,
     private readonly sessions: SessionTokens,
     private readonly usage: UsageRecorder,
+    private readonly cache: VerificationCache | null = null,
   ) {}
 
   async authenticate(headers: IncomingHttpHeaders): Promise<Principal> {
@@ -63,30 +85,40 @@ export class Authenticator {
   }
 
   async authenticateKey(key: string): Promise<ApiKeyPrincipal> {
-    const rows: KeyRow[] = await this.dataSource.query(KEY_LOOKUP, [hashSecret(key)]);
-    const row = rows[0];
-    if (!row) throw new UnauthenticatedError(AuthFailureReason.UNKNOWN);
-    const now = Date.now();
-    if (row.type === ApiKeyType.USER && row.owner_role === null) throw new UnauthenticatedError(AuthFailureReason.OWNER_REMOVED);
-    if (row.status === ApiKeyStatus.REVOKED || row.deleted_at !== null) throw new UnauthenticatedError(AuthFailureReason.REVOKED);
-    // A secret that was rotated out (or whose grace period ended) is past its end: EXPIRED.
-    if (row.secret_ends_at !== null && row.secret_ends_at.getTime() <= now) throw new UnauthenticatedError(AuthFailureReason.EXPIRED);
-    if (row.expires_at !== null && row.expires_at.getTime() <= now) throw new UnauthenticatedError(AuthFailureReason.EXPIRED);
-    if (row.status === ApiKeyStatus.INACTIVE) throw new UnauthenticatedError(AuthFailureReason.INACTIVE);
+    const hash = hashSecret(key);
+    let verified = this.cache?.get(hash);
+    if (verified === undefined) {
+      const epoch = this.cache?.epoch ?? 0;
+      const rows: KeyRow[] = await this.dataSource.query(KEY_LOOKUP, [hash]);
+      verified = rows[0] ? toVerified(rows[0]) : 'unknown';
+      this.cache?.set(hash, verified, epoch);
+    }
+    if (verified === 'unknown') throw new UnauthenticatedError(AuthFailureReason.UNKNOWN);
+    return this.admit(verified);
+  }
 
-    const granted = maskFromJson(row.permissions);
-    this.usage.record(row.key_id);
+  /** The verdict, decided afresh on every request (expiry is checked against the clock now). */
+  private admit(v: VerifiedSecret): ApiKeyPrincipal {
+    const now = Date.now();
+    if (v.keyType === ApiKeyType.USER && v.ownerRole === null) throw new UnauthenticatedError(AuthFailureReason.OWNER_REMOVED);
+    if (v.status === ApiKeyStatus.REVOKED || v.deleted) throw new UnauthenticatedError(AuthFailureReason.REVOKED);
+    // A secret that was rotated out (or whose grace period ended) is past its end: EXPIRED.
+    if (v.secretEndsAt !== null && v.secretEndsAt <= now) throw new UnauthenticatedError(AuthFailureReason.EXPIRED);
+    if (v.keyExpiresAt !== null && v.keyExpiresAt <= now) throw new UnauthenticatedError(AuthFailureReason.EXPIRED);
+    if (v.status === ApiKeyStatus.INACTIVE) throw new UnauthenticatedError(AuthFailureReason.INACTIVE);
+    this.usage.record(v.keyId);
     return {
       kind: 'API_KEY',
-      keyId: row.key_id,
-      orgId: row.org_id,
-      keyType: row.type,
-      ownerUserId: row.owner_user_id,
-      ownerRole: row.owner_role,
+      keyId: v.keyId,
+      orgId: v.orgId,
+      keyType: v.keyType,
+      ownerUserId: v.ownerUserId,
+      ownerRole: v.ownerRole,
       // A user key can never do more than its owner may do right now.
-      permissions: row.type === ApiKeyType.USER && row.owner_role ? granted & ROLE_PERMISSIONS[row.owner_role] : granted,
-      plan: row.plan,
-      displayName: `${row.name} (${row.prefix})`,
+      permissions: v.keyType === ApiKeyType.USER && v.ownerRole ? v.granted & ROLE_PERMISSIONS[v.ownerRole] : v.granted,
+      plan: v.plan,
+      rateLimitPerMinute: v.rateLimitPerMinute,
+      displayName: v.displayName,
     };
   }
 

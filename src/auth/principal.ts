@@ -16,6 +16,8 @@ export interface ApiKeyPrincipal {
   ownerRole: Role | null;
   permissions: PermissionMask;
   plan: Plan;
+  /** The key's own limit when below the plan's. */
+  rateLimitPerMinute: number | null;
   /** `name (sk_live_a1b2)`, copied into audit events as the actor's name. */
   displayName: string;
 }

@@ -200,7 +200,7 @@ describe('rotateApiKey', () => {
     expectOk(await t.gql(ViewerDocument, {}, { key: rotated.secret }));
     const [secret] = await t.dataSource.query('SELECT ends_at FROM api_key_secrets WHERE api_key_id = $1 AND ends_at IS NOT NULL', [key.id]);
     expect(Math.abs(new Date(secret.ends_at).getTime() - (Date.now() + 3_600_000))).toBeLessThan(60_000);
-    await t.dataSource.query("UPDATE api_key_secrets SET ends_at = now() - interval '1 millisecond' WHERE api_key_id = $1 AND ends_at IS NOT NULL", [key.id]);
+    await t.sql("UPDATE api_key_secrets SET ends_at = now() - interval '1 millisecond' WHERE api_key_id = $1 AND ends_at IS NOT NULL", [key.id]);
     expectUnauthenticated(await t.gql(ViewerDocument, {}, { key: key.secret }), 'EXPIRED');
     expectOk(await t.gql(ViewerDocument, {}, { key: rotated.secret }));
   });
@@ -268,7 +268,7 @@ describe('updateApiKey', () => {
     const admin = await t.addMember('demotee@acme.test', Role.ADMIN);
     const key = await t.createKey({ apiKeys: ['read'], stats: ['read'] }, { type: 'USER' as never, by: admin });
     expectOk(await t.gql(ApiKeysDocument, { first: 1 }, { key: key.secret }));
-    await t.dataSource.query("UPDATE memberships SET role = 'VIEWER' WHERE user_id = $1", [admin.userId]);
+    await t.sql("UPDATE memberships SET role = 'VIEWER' WHERE user_id = $1", [admin.userId]);
     expectForbidden(await t.gql(ApiKeysDocument, { first: 1 }, { key: key.secret }), 'apiKeys:read');
     const seen = expectOk(await t.gql(ApiKeyDocument, { id: key.id })).apiKey!;
     expect(seen.permissions.scopes).toEqual(['stats:read', 'apiKeys:read']);

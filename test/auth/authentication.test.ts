@@ -85,7 +85,7 @@ describe('credentials → principal', () => {
     expectOk(await t.gql(ViewerDocument, {}, { key: inactive.secret }));
 
     const expired = await t.createKey({ stats: ['read'] }, { expiresInDays: 1 });
-    await t.dataSource.query(`UPDATE api_keys SET expires_at = now() - interval '1 second' WHERE id = $1`, [expired.id]);
+    await t.sql(`UPDATE api_keys SET expires_at = now() - interval '1 second' WHERE id = $1`, [expired.id]);
     expectUnauthenticated(await t.gql(ViewerDocument, {}, { key: expired.secret }), 'EXPIRED');
   });
 
@@ -100,7 +100,7 @@ describe('credentials → principal', () => {
     const key = await t.createKey({ stats: ['read'] }, { type: 'USER' as never, by: admin });
     expectOk(await t.gql(ViewerDocument, {}, { key: key.secret }));
     // Remove the membership directly, as a crash between steps or an external tool might.
-    await t.dataSource.query('DELETE FROM memberships WHERE org_id = $1 AND user_id = $2', [t.org.id, admin.userId]);
+    await t.sql('DELETE FROM memberships WHERE org_id = $1 AND user_id = $2', [t.org.id, admin.userId]);
     expectUnauthenticated(await t.gql(ViewerDocument, {}, { key: key.secret }), 'OWNER_REMOVED');
   });
 

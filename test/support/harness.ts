@@ -73,6 +73,8 @@ export class TestApp {
       USAGE_FLUSH_INTERVAL_MS: '60000',
       ENCRYPTION_KEY: TEST_ENCRYPTION_KEY,
       WEBHOOKS_ALLOW_PRIVATE: 'true',
+      // Suites send hundreds of requests a minute with one key; rate-limit suites turn this on.
+      RATE_LIMITS_ENABLED: 'false',
       ...options.env,
     });
     let self: TestApp | undefined;
@@ -104,6 +106,16 @@ export class TestApp {
     this.org = result.organization;
     this.rootKey = result.apiKey.secret;
     this.owner = await this.memberFor(result.owner.id, result.owner.email, Role.OWNER, this.org.id);
+  }
+
+  /**
+   * Changes rows behind the services' back (to fake time passing, or a crash between steps).
+   * The services announce every change that affects authentication; raw SQL must too.
+   */
+  async sql(text: string, params: unknown[] = []): Promise<void> {
+    await this.dataSource.query(text, params);
+    await this.dataSource.query("SELECT pg_notify('keygate_auth', '{\"kind\":\"all\"}')");
+    this.app.cache?.apply({ kind: 'all' });
   }
 
   /** Counts SQL statements run while `fn` runs. */

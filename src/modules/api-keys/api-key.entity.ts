@@ -1,4 +1,4 @@
-import { Field, ID, ObjectType, registerEnumType } from 'type-graphql';
+import { Field, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { Column, Entity, Index, JoinColumn, ManyToOne, PrimaryGeneratedColumn } from 'typeorm';
 import type { PermissionsJson } from '../../auth/permissions';
 import type { PrincipalKind } from '../../auth/principal';
@@ -108,6 +108,11 @@ export class ApiKey {
   @Field(() => String, { nullable: true })
   @Column({ name: 'revoked_reason', type: 'varchar', length: 500, nullable: true })
   revokedReason: string | null;
+
+  /** A per-key limit below the plan's; null means the plan's limit applies. */
+  @Field(() => Int, { nullable: true, description: 'Requests per minute; null means the organization plan’s limit.' })
+  @Column({ name: 'rate_limit_per_minute', type: 'integer', nullable: true })
+  rateLimitPerMinute: number | null;
 
   /** 0: no expiry alert sent; 7: the 7-day alert was sent; 1: the last-day alert was sent. */
   @Column({ name: 'expiry_alert_stage', type: 'smallint', default: 0 })

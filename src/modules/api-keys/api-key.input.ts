@@ -21,6 +21,9 @@ export class CreateApiKeyInput {
 
   @Field(() => Date, { nullable: true, description: 'Must be in the future.' })
   expiresAt?: Date | null;
+
+  @Field(() => Int, { nullable: true, description: 'Requests per minute, below the plan’s limit; omitted: the plan’s limit.' })
+  rateLimitPerMinute?: number | null;
 }
 
 @InputType()
@@ -30,6 +33,9 @@ export class UpdateApiKeyInput {
 
   @Field(() => PermissionsInput, { nullable: true, description: 'Replaces the whole grant.' })
   permissions?: PermissionsInput | null;
+
+  @Field(() => Int, { nullable: true, description: 'Requests per minute; 0 removes the per-key limit.' })
+  rateLimitPerMinute?: number | null;
 }
 
 @InputType()

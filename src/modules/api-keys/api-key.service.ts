@@ -1,4 +1,5 @@
 import { Brackets, type DataSource, type EntityManager } from 'typeorm';
+import type { AuthInvalidator } from '../../auth/auth-invalidation';
 import type { KeyFormat } from '../../auth/key-format';
 import {
   diffScopes,
@@ -32,12 +33,17 @@ export interface CreateApiKeyArgs {
   permissions: PermissionsJson;
   expiresInDays?: number | null;
   expiresAt?: Date | null;
+  rateLimitPerMinute?: number | null;
 }
 
 export interface UpdateApiKeyArgs {
   name?: string | null;
   permissions?: PermissionsJson | null;
+  /** 0 removes the per-key limit. */
+  rateLimitPerMinute?: number | null;
 }
+
+export const MAX_KEY_RATE_LIMIT = 100_000;
 
 export interface ApiKeyFilterArgs {
   status?: ApiKeyStatus | null;
@@ -61,6 +67,7 @@ export class ApiKeyService {
     private readonly dataSource: DataSource,
     private readonly keyFormat: KeyFormat,
     private readonly audit: AuditService,
+    private readonly invalidator: AuthInvalidator,
   ) {}
 
   async list(caller: Caller, args: PageArgs & { filter?: ApiKeyFilterArgs | null }): Promise<Page<ApiKey>> {
@@ -132,6 +139,7 @@ export class ApiKeyService {
     const type = input.type ?? ApiKeyType.BOT;
     const granted = validatePermissions(input.permissions, 'input.permissions');
     const expiresAt = resolveExpiry(input);
+    const rateLimitPerMinute = validateRateLimit(input.rateLimitPerMinute, 'input.rateLimitPerMinute', false);
     assertCanGrant(principal.permissions, granted);
 
     let ownerUserId: string | null = null;
@@ -175,6 +183,7 @@ export class ApiKeyService {
       prefix: generated.prefix,
       last4: generated.last4,
       expiresAt,
+      rateLimitPerMinute: rateLimitPerMinute ?? null,
       createdByKind: actor.kind,
       createdById: actor.id,
       lastUsedAt: null,
@@ -236,6 +245,7 @@ export class ApiKeyService {
       key.prefix = generated.prefix;
       key.last4 = generated.last4;
       await m.save(key);
+      await this.invalidator.within(m, { kind: 'key', keyId: key.id });
       await this.audit.record(m, caller, {
         action: AuditAction.API_KEY_ROTATED,
         targetType: 'API_KEY',
@@ -250,7 +260,8 @@ export class ApiKeyService {
   async update(caller: Caller, id: string, input: UpdateApiKeyArgs): Promise<ApiKey> {
     const name = input.name == null ? undefined : validateName(input.name, 'input.name');
     const permissions = input.permissions == null ? undefined : validatePermissions(input.permissions, 'input.permissions');
-    if (name === undefined && permissions === undefined) {
+    const rateLimit = validateRateLimit(input.rateLimitPerMinute, 'input.rateLimitPerMinute', true);
+    if (name === undefined && permissions === undefined && rateLimit === undefined) {
       throw new BadUserInputError({ input: 'Give a name or permissions to change.' });
     }
     if (permissions !== undefined) assertCanGrant(caller.principal.permissions, permissions);
@@ -267,8 +278,13 @@ export class ApiKeyService {
         if (diff.added.length || diff.removed.length) metadata.permissions = diff;
         key.permissions = storedJsonFromMask(permissions);
       }
+      if (rateLimit !== undefined && rateLimit !== key.rateLimitPerMinute) {
+        metadata.rateLimitPerMinute = { from: key.rateLimitPerMinute, to: rateLimit };
+        key.rateLimitPerMinute = rateLimit;
+      }
       if (Object.keys(metadata).length === 0) return key;
       await m.save(key);
+      await this.invalidator.within(m, { kind: 'key', keyId: key.id });
       await this.audit.record(m, caller, {
         action: AuditAction.API_KEY_UPDATED,
         targetType: 'API_KEY',
@@ -289,6 +305,7 @@ export class ApiKeyService {
       if (key.storedStatus === status) return key;
       key.storedStatus = status;
       await m.save(key);
+      await this.invalidator.within(m, { kind: 'key', keyId: key.id });
       await this.audit.record(m, caller, {
         action: status === ApiKeyStatus.ACTIVE ? AuditAction.API_KEY_ENABLED : AuditAction.API_KEY_DISABLED,
         targetType: 'API_KEY',
@@ -317,6 +334,7 @@ export class ApiKeyService {
       key.revokedReason = why;
       await m.save(key);
       await this.endSecrets(m, [key.id], now);
+      await this.invalidator.within(m, { kind: 'key', keyId: key.id });
       await this.audit.record(m, caller, {
         action: AuditAction.API_KEY_REVOKED,
         targetType: 'API_KEY',
@@ -363,6 +381,7 @@ export class ApiKeyService {
       .execute();
     await this.endSecrets(m, keys.map((k) => k.id), now);
     for (const key of keys) {
+      await this.invalidator.within(m, { kind: 'key', keyId: key.id });
       await this.audit.record(m, caller, {
         action: AuditAction.API_KEY_DELETED,
         targetType: 'API_KEY',
@@ -412,6 +431,16 @@ export function validatePermissions(json: PermissionsJson, field: string): Permi
     }
   }
   return maskFromJson(json);
+}
+
+/** undefined: unchanged; null: none (0 on update removes the per-key limit). */
+function validateRateLimit(value: number | null | undefined, field: string, zeroClears: boolean): number | null | undefined {
+  if (value == null) return undefined;
+  if (zeroClears && value === 0) return null;
+  if (!Number.isInteger(value) || value < 1 || value > MAX_KEY_RATE_LIMIT) {
+    throw new BadUserInputError({ [field]: `rateLimitPerMinute must be between 1 and ${MAX_KEY_RATE_LIMIT}${zeroClears ? ', or 0 to remove it' : ''}.` });
+  }
+  return value;
 }
 
 function resolveExpiry(input: CreateApiKeyArgs): Date | null {

@@ -1,4 +1,5 @@
 import type { DataSource, EntityManager } from 'typeorm';
+import type { AuthInvalidator } from '../../auth/auth-invalidation';
 import { missingScopes } from '../../auth/permissions';
 import { actingUserId, type Caller, type Principal } from '../../auth/principal';
 import { ROLE_PERMISSIONS, Role } from '../../auth/roles';
@@ -26,6 +27,7 @@ export class MemberService {
     private readonly dataSource: DataSource,
     private readonly apiKeys: ApiKeyService,
     private readonly audit: AuditService,
+    private readonly invalidator: AuthInvalidator,
   ) {}
 
   async list(caller: Caller): Promise<Membership[]> {
@@ -70,6 +72,8 @@ export class MemberService {
       const from = membership.role;
       membership.role = role;
       await m.update(Membership, { orgId: membership.orgId, userId: membership.userId }, { role });
+      // The member's USER keys are effective as grant ∩ role: cached verdicts must go.
+      await this.invalidator.within(m, { kind: 'member', orgId: membership.orgId, userId: membership.userId });
       await this.audit.record(m, caller, {
         action: AuditAction.MEMBER_ROLE_CHANGED,
         targetType: 'MEMBER',
@@ -91,6 +95,7 @@ export class MemberService {
       // A user key acts as its owner, so it cannot outlive the owner's membership.
       const deletedApiKeyIds = await this.apiKeys.deleteUserKeysWithin(m, caller, membership.userId);
       await m.delete(Membership, { orgId: membership.orgId, userId: membership.userId });
+      await this.invalidator.within(m, { kind: 'member', orgId: membership.orgId, userId: membership.userId });
       await this.audit.record(m, caller, {
         action: AuditAction.MEMBER_REMOVED,
         targetType: 'MEMBER',

@@ -1,4 +1,5 @@
 import type { DataSource, EntityManager } from 'typeorm';
+import type { AuthInvalidator } from '../../auth/auth-invalidation';
 import { ALL_PERMISSIONS, storedJsonFromMask } from '../../auth/permissions';
 import type { Caller } from '../../auth/principal';
 import { ROLE_PERMISSIONS, Role } from '../../auth/roles';
@@ -25,6 +26,7 @@ export class OrganizationService {
     private readonly dataSource: DataSource,
     private readonly apiKeys: ApiKeyService,
     private readonly audit: AuditService,
+    private readonly invalidator: AuthInvalidator,
   ) {}
 
   /**
@@ -44,8 +46,12 @@ export class OrganizationService {
     });
   }
 
+  /** The plan sets every key's rate limit, so cached verdicts of the organization go too. */
   async setPlan(orgId: string, plan: Plan): Promise<void> {
-    await this.dataSource.getRepository(Organization).update({ id: orgId }, { plan });
+    await this.dataSource.transaction(async (m) => {
+      await m.update(Organization, { id: orgId }, { plan });
+      await this.invalidator.within(m, { kind: 'org', orgId });
+    });
   }
 
   private async bootstrapWithin(m: EntityManager, input: { name: string; ownerEmail: string; plan?: Plan }): Promise<BootstrapResult> {

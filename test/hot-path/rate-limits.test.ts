@@ -1,0 +1,122 @@
+import { randomBytes } from 'node:crypto';
+import type { DataSource } from 'typeorm';
+import { buildApp, type App } from '../../src/app';
+import { loadConfig } from '../../src/config';
+import { createDataSource } from '../../src/db/data-source';
+import { expectOk } from '../support/expect';
+import { TEST_ENCRYPTION_KEY, TEST_SESSION_SECRET, TestApp } from '../support/harness';
+
+const VIEWER = '{ viewer { kind } }';
+/** A fresh key namespace per run, so parallel suites and earlier runs never share counters in Redis. */
+const prefix = () => `kgtest:${randomBytes(4).toString('hex')}:`;
+
+describe('per-key rate limits (in-process)', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await TestApp.create({ env: { RATE_LIMITS_ENABLED: 'true', REDIS_URL: '' } });
+  });
+  afterAll(() => t.close());
+
+  it('every authenticated response carries the limit headers; the plan sets the limit (FREE: 60/min)', async () => {
+    const key = await t.createKey({ stats: ['read'] });
+    const first = await t.gql(VIEWER, {}, { key: key.secret });
+    expect(first.status).toBe(200);
+    expect(first.headers['x-ratelimit-limit']).toBe('60');
+    expect(first.headers['x-ratelimit-remaining']).toBe('59');
+    const reset = Number(first.headers['x-ratelimit-reset']);
+    expect(reset).toBeGreaterThan(Date.now() / 1000);
+    expect(reset).toBeLessThanOrEqual(Math.ceil(Date.now() / 1000) + 60);
+  });
+
+  it('over the limit: HTTP 429, RATE_LIMITED, Retry-After; the operation does not run', async () => {
+    const key = await t.createKey({ stats: ['read'], shortLinks: ['create'] });
+    for (let i = 0; i < 60; i++) expect((await t.gql(VIEWER, {}, { key: key.secret })).status).toBe(200);
+    const over = await t.gql('mutation { createShortLink(input: { url: "https://example.com/over" }) { id } }', {}, { key: key.secret });
+    expect(over.status).toBe(429);
+    expect(over.body.errors![0].extensions).toEqual({ code: 'RATE_LIMITED', retryAfter: expect.any(Number) });
+    expect(Number(over.headers['retry-after'])).toBeGreaterThanOrEqual(1);
+    expect(over.headers['x-ratelimit-remaining']).toBe('0');
+    expect((await t.dataSource.query("SELECT count(*)::int AS n FROM short_links WHERE url = 'https://example.com/over'"))[0].n).toBe(0);
+  });
+
+  it('a per-key rateLimitPerMinute below the plan’s applies; limits are per key', async () => {
+    const slow = expectOk(await t.gql('mutation { createApiKey(input: { name: "slow", permissions: { stats: [read] }, rateLimitPerMinute: 3 }) { secret apiKey { rateLimitPerMinute } } }')).createApiKey;
+    expect(slow.apiKey.rateLimitPerMinute).toBe(3);
+    const statuses = [];
+    for (let i = 0; i < 4; i++) statuses.push((await t.gql(VIEWER, {}, { key: slow.secret })).status);
+    expect(statuses).toEqual([200, 200, 200, 429]);
+    const other = await t.createKey({ stats: ['read'] });
+    expect((await t.gql(VIEWER, {}, { key: other.secret })).status).toBe(200);
+    const zero = await t.gql('mutation { createApiKey(input: { name: "x", permissions: {}, rateLimitPerMinute: 0 }) { secret } }');
+    expect(zero.body.errors![0].extensions).toEqual({ code: 'BAD_USER_INPUT', fields: { 'input.rateLimitPerMinute': 'rateLimitPerMinute must be between 1 and 100000.' } });
+  });
+
+  it('a plan change applies to the next request (ENTERPRISE: 1000/min)', async () => {
+    const key = await t.createKey({ stats: ['read'] });
+    expect((await t.gql(VIEWER, {}, { key: key.secret })).headers['x-ratelimit-limit']).toBe('60');
+    await t.app.services.organizations.setPlan(t.org.id, 'ENTERPRISE' as never);
+    expect((await t.gql(VIEWER, {}, { key: key.secret })).headers['x-ratelimit-limit']).toBe('1000');
+    await t.app.services.organizations.setPlan(t.org.id, 'FREE' as never);
+  });
+
+  it('failed authentication is throttled per IP: after 30 failures even a valid key gets 429, before any SQL', async () => {
+    const key = await t.createKey({ stats: ['read'] });
+    for (let i = 0; i < 30; i++) {
+      const bad = await t.gql(VIEWER, {}, { headers: { 'x-api-key': t.app.keyFormat.generate().secret } });
+      expect(bad.status).toBe(401);
+    }
+    const { result, count } = await t.countQueries(() => t.gql(VIEWER, {}, { key: key.secret }));
+    expect(result.status).toBe(429);
+    expect(result.body.errors![0].message).toBe('Too many failed authentication attempts; retry after the time in Retry-After.');
+    expect(Number(result.headers['retry-after'])).toBeGreaterThan(0);
+    expect(count).toBe(0);
+  });
+});
+
+describe('shared limits in Redis', () => {
+  const redisUrl = process.env.REDIS_URL;
+  if (!redisUrl) {
+    // Said plainly, and counted by Jest as skipped (never as passed): CI sets REDIS_URL.
+    it.skip('skipped: REDIS_URL is not set (CI sets it when Redis answers on 127.0.0.1:6379)', () => undefined);
+    return;
+  }
+
+  let t: TestApp;
+  let ds: DataSource;
+  let b: App;
+  beforeAll(async () => {
+    const env = { RATE_LIMITS_ENABLED: 'true', REDIS_URL: redisUrl, REDIS_KEY_PREFIX: prefix() };
+    t = await TestApp.create({ env });
+    ds = createDataSource({ url: t.databaseUrl });
+    await ds.initialize();
+    const config = loadConfig({ NODE_ENV: 'test', SESSION_SECRET: TEST_SESSION_SECRET, ENCRYPTION_KEY: TEST_ENCRYPTION_KEY, ...env });
+    b = await buildApp({ config, dataSource: ds, sessionTokens: t.sessions, logger: false, jobs: false });
+  });
+  afterAll(async () => {
+    await b.close();
+    await ds.destroy();
+    await t.close();
+  });
+
+  it('requests spread over two instances are limited as one', async () => {
+    const key = expectOk(await t.gql('mutation { createApiKey(input: { name: "shared", permissions: { stats: [read] }, rateLimitPerMinute: 4 }) { secret } }')).createApiKey;
+    const onB = async () =>
+      (await b.server.inject({ method: 'POST', url: '/graphql', headers: { 'content-type': 'application/json', 'x-api-key': key.secret }, payload: { query: VIEWER } })).statusCode;
+    const onA = async () => (await t.gql(VIEWER, {}, { key: key.secret })).status;
+    expect([await onA(), await onB(), await onA(), await onB(), await onA(), await onB()]).toEqual([200, 200, 200, 200, 429, 429]);
+  });
+});
+
+describe('Redis unreachable', () => {
+  it('falls back to in-process limiting instead of failing or letting everything through', async () => {
+    const t = await TestApp.create({ env: { RATE_LIMITS_ENABLED: 'true', REDIS_URL: 'redis://127.0.0.1:1', REDIS_KEY_PREFIX: prefix() } });
+    try {
+      const key = expectOk(await t.gql('mutation { createApiKey(input: { name: "insured", permissions: { stats: [read] }, rateLimitPerMinute: 2 }) { secret } }')).createApiKey;
+      const statuses = [];
+      for (let i = 0; i < 3; i++) statuses.push((await t.gql(VIEWER, {}, { key: key.secret })).status);
+      expect(statuses).toEqual([200, 200, 429]);
+    } finally {
+      await t.close();
+    }
+  });
+});
