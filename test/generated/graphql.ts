@@ -53,6 +53,8 @@ export type CreateApiKeyInput = {
   /** 1 to 100 characters, e.g. "GitHub Actions". */
   name: string;
   permissions: PermissionsInput;
+  /** Requests per minute, below the plan’s limit; omitted: the plan’s limit. */
+  rateLimitPerMinute?: number | null | undefined;
   type?: ApiKeyType | null | undefined;
 };
 
@@ -99,6 +101,8 @@ export type UpdateApiKeyInput = {
   name?: string | null | undefined;
   /** Replaces the whole grant. */
   permissions?: PermissionsInput | null | undefined;
+  /** Requests per minute; 0 removes the per-key limit. */
+  rateLimitPerMinute?: number | null | undefined;
 };
 
 export type ApiKeyFieldsFragment = { id: string, name: string, type: ApiKeyType, status: ApiKeyStatus, prefix: string, last4: string, maskedKey: string, createdAt: string, lastUsedAt: string | null, expiresAt: string | null, revokedAt: string | null, revokedReason: string | null, requestCount: number, owner: { id: string, email: string } | null, permissions: { scopes: Array<string> }, effectivePermissions: { scopes: Array<string> }, createdBy: { kind: PrincipalKind, id: string, name: string } | null, revokedBy: { kind: PrincipalKind, id: string, name: string } | null };
