@@ -34,13 +34,20 @@ export interface KeygateSchema {
  * Throws (default deny) when a root field has no permission decision.
  */
 export async function buildKeygateSchema(resolvers: NonEmptyArray<Function> = RESOLVERS): Promise<KeygateSchema> {
-  const built = await buildSchema({
+  return applyRequiresDirective(await buildUnguardedSchema(resolvers));
+}
+
+/**
+ * The type-graphql schema before the @requires transform: directive usages are in its AST but
+ * nothing enforces them. Only the benchmark uses it directly, to guard it another way.
+ */
+export function buildUnguardedSchema(resolvers: NonEmptyArray<Function> = RESOLVERS): Promise<GraphQLSchema> {
+  return buildSchema({
     resolvers,
     scalarsMap: [{ type: Date, scalar: DateTimeResolver }],
     // Input rules live in the services (with field paths in errors), not in class-validator.
     validate: false,
   });
-  return applyRequiresDirective(built);
 }
 
 /** The SDL clients see, with @requires usages (type-graphql's own emitter drops them). */
