@@ -18,6 +18,7 @@ import { AppError, RateLimitedError, ServiceUnavailableError, UnauthenticatedErr
 import type { GraphQLContext, Services } from './graphql/context';
 import { createFormatError, isDatabaseUnavailable } from './graphql/format-error';
 import { httpStatusPlugin } from './graphql/http-status.plugin';
+import { rejectNulPlugin } from './graphql/reject-nul.plugin';
 import { createLoaders } from './graphql/loaders';
 import { buildKeygateSchema, type KeygateSchema } from './graphql/schema';
 import { registerGraphiQL } from './http/graphiql.route';
@@ -144,7 +145,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   const { schema, catalog } = deps.schema ?? (await buildKeygateSchema());
   const apollo = new ApolloServer<GraphQLContext>({
     schema,
-    plugins: [fastifyApolloDrainPlugin(server), httpStatusPlugin],
+    plugins: [fastifyApolloDrainPlugin(server), rejectNulPlugin, httpStatusPlugin],
     formatError: createFormatError((error) => server.log.error({ err: error }, 'unhandled error in resolver')),
     includeStacktraceInErrorResponses: false,
     introspection: true,

@@ -34,7 +34,9 @@ export function decodeCursor(cursor: string, field = 'after'): { createdAt: Date
   try {
     const [at, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as [string, string];
     const createdAt = new Date(at);
-    if (Number.isNaN(createdAt.getTime()) || !isUuid(id)) throw new Error('bad cursor');
+    // Cursors we issue hold row timestamps; anything outside what PostgreSQL stores is forged.
+    const year = createdAt.getUTCFullYear();
+    if (Number.isNaN(createdAt.getTime()) || year < 1970 || year > 9999 || !isUuid(id)) throw new Error('bad cursor');
     return { createdAt, id };
   } catch {
     throw new BadUserInputError({ [field]: 'Invalid cursor: pass an endCursor from a previous page.' });

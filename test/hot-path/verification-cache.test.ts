@@ -68,9 +68,9 @@ describe('verification cache', () => {
 
   it('expiry is checked on every request against the cached expiresAt, with no query', async () => {
     const key = await t.createKey({ stats: ['read'] });
-    await t.sql("UPDATE api_keys SET expires_at = now() + interval '600 milliseconds' WHERE id = $1", [key.id]);
+    await t.sql("UPDATE api_keys SET expires_at = now() + interval '1500 milliseconds' WHERE id = $1", [key.id]);
     expectOk(await t.gql(VIEWER, {}, { key: key.secret }));
-    await new Promise((r) => setTimeout(r, 700));
+    await new Promise((r) => setTimeout(r, 1_600));
     const late = await t.countQueries(() => t.gql(VIEWER, {}, { key: key.secret }));
     expectUnauthenticated(late.result, 'EXPIRED');
     expect(late.count).toBe(0);

@@ -62,12 +62,12 @@ export class MemberService {
 
   async updateRole(caller: Caller, userId: string, role: Role): Promise<Membership> {
     return this.dataSource.transaction(async (m) => {
-      const membership = await this.lockMembership(m, caller, userId);
-      if (membership.role === role) return membership;
+      const { membership, owners } = await this.lockMembership(m, caller, userId);
       assertCanAssign(caller.principal, role);
+      if (membership.role === role) return membership;
       if (membership.role === Role.OWNER) {
         assertIsOwner(caller.principal, 'Only an owner can change an owner\u2019s role.');
-        await this.assertNotLastOwner(m, caller.principal.orgId, 'demote');
+        assertNotLastOwner(owners, 'demote');
       }
       const from = membership.role;
       membership.role = role;
@@ -87,10 +87,10 @@ export class MemberService {
 
   async remove(caller: Caller, userId: string): Promise<RemovedMemberResult> {
     return this.dataSource.transaction(async (m) => {
-      const membership = await this.lockMembership(m, caller, userId);
+      const { membership, owners } = await this.lockMembership(m, caller, userId);
       if (membership.role === Role.OWNER) {
         assertIsOwner(caller.principal, 'Only an owner can remove an owner.');
-        await this.assertNotLastOwner(m, caller.principal.orgId, 'remove');
+        assertNotLastOwner(owners, 'remove');
       }
       // A user key acts as its owner, so it cannot outlive the owner's membership.
       const deletedApiKeyIds = await this.apiKeys.deleteUserKeysWithin(m, caller, membership.userId);
@@ -107,8 +107,19 @@ export class MemberService {
     });
   }
 
-  private async lockMembership(m: EntityManager, caller: Caller, userId: string): Promise<Membership> {
+  /**
+   * Locks the organization's owner rows, then the target's, always in that order: two owners
+   * acting on each other at once must queue (one then sees the other's result), not deadlock.
+   */
+  private async lockMembership(m: EntityManager, caller: Caller, userId: string): Promise<{ membership: Membership; owners: number }> {
     if (!isUuid(userId)) throw new NotFoundError('Member');
+    const owners = await m
+      .getRepository(Membership)
+      .createQueryBuilder('ms')
+      .setLock('pessimistic_write')
+      .where('ms.orgId = :orgId AND ms.role = :owner', { orgId: caller.principal.orgId, owner: Role.OWNER })
+      .orderBy('ms.userId')
+      .getMany();
     const membership = await m
       .getRepository(Membership)
       .createQueryBuilder('ms')
@@ -117,20 +128,7 @@ export class MemberService {
       .where('ms.orgId = :orgId AND ms.userId = :userId', { orgId: caller.principal.orgId, userId })
       .getOne();
     if (!membership) throw new NotFoundError('Member');
-    return membership;
-  }
-
-  private async assertNotLastOwner(m: EntityManager, orgId: string, verb: string): Promise<void> {
-    // Lock every owner row: two concurrent demotions must not leave the organization ownerless.
-    const owners = await m
-      .getRepository(Membership)
-      .createQueryBuilder('ms')
-      .setLock('pessimistic_write')
-      .where('ms.orgId = :orgId AND ms.role = :owner', { orgId, owner: Role.OWNER })
-      .getMany();
-    if (owners.length <= 1) {
-      throw new ConflictError(`Cannot ${verb} the last owner of the organization; make someone else an owner first.`);
-    }
+    return { membership, owners: owners.length };
   }
 
   private async load(m: EntityManager, orgId: string, userId: string): Promise<Membership> {
@@ -156,6 +154,11 @@ function assertCanAssign(principal: Principal, role: Role): void {
     throw new ForbiddenError(missing[0], `You cannot assign the ${role} role: it holds ${missing.join(', ')}, which you do not.`);
   }
   if (role === Role.OWNER) assertIsOwner(principal, 'Only an owner can make someone an owner.');
+}
+
+/** The owner rows were locked first, so this count cannot change before the transaction ends. */
+function assertNotLastOwner(owners: number, verb: string): void {
+  if (owners <= 1) throw new ConflictError(`Cannot ${verb} the last owner of the organization; make someone else an owner first.`);
 }
 
 function assertIsOwner(principal: Principal, message: string): void {
