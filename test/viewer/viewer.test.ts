@@ -1,0 +1,254 @@
+import { Kind, parse, type ConstDirectiveNode } from 'graphql';
+import { ACTIONS, RESOURCES, maskFromScopes, type Scope } from '../../src/auth/permissions';
+import { Role } from '../../src/auth/roles';
+import { buildKeygateSchema, printKeygateSchema } from '../../src/graphql/schema';
+import { ApiKeysDocument, PermissionCatalogDocument, UpdateMemberRoleDocument, ViewerDocument, type PermissionCatalogQuery } from '../generated/graphql';
+import { expectForbidden, expectOk, expectUnauthenticated } from '../support/expect';
+import { TestApp } from '../support/harness';
+
+let t: TestApp;
+beforeAll(async () => {
+  t = await TestApp.create();
+});
+afterAll(() => t.close());
+
+/** Every field of Viewer, with the full Permissions shape. */
+const FULL_VIEWER = /* GraphQL */ `
+  query FullViewer {
+    viewer {
+      kind
+      organization { id name plan }
+      user { id email name }
+      apiKey { id name type status owner { id email } permissions { scopes } effectivePermissions { scopes } }
+      permissions { shortLinks domains stats files apiKeys webhooks members scopes }
+    }
+  }
+`;
+
+type Actions = ('create' | 'read' | 'update' | 'delete')[];
+interface FullViewer {
+  viewer: {
+    kind: 'USER' | 'API_KEY';
+    organization: { id: string; name: string; plan: string };
+    user: { id: string; email: string; name: string | null } | null;
+    apiKey: {
+      id: string;
+      name: string;
+      type: 'USER' | 'BOT';
+      status: string;
+      owner: { id: string; email: string } | null;
+      permissions: { scopes: string[] };
+      effectivePermissions: { scopes: string[] };
+    } | null;
+    permissions: Record<(typeof RESOURCES)[number], Actions> & { scopes: string[] };
+  };
+}
+
+const ALL_SCOPES: Scope[] = RESOURCES.flatMap((r) => ACTIONS.map((a) => `${r}:${a}` as Scope));
+const EVERYTHING = { shortLinks: [...ACTIONS], domains: [...ACTIONS], stats: [...ACTIONS], files: [...ACTIONS], apiKeys: [...ACTIONS], webhooks: [...ACTIONS], members: [...ACTIONS] };
+const NOTHING = { shortLinks: [], domains: [], stats: [], files: [], apiKeys: [], webhooks: [], members: [] };
+const PRODUCT = ['shortLinks', 'domains', 'stats', 'files', 'webhooks'] as const;
+const MEMBER_ROLE = { ...NOTHING, ...Object.fromEntries(PRODUCT.map((r) => [r, [...ACTIONS]])) };
+const VIEWER_ROLE = { ...NOTHING, ...Object.fromEntries(PRODUCT.map((r) => [r, ['read']])) };
+const VIEWER_SCOPES = ['shortLinks:read', 'domains:read', 'stats:read', 'files:read', 'webhooks:read'];
+
+async function fullViewer(auth: Parameters<TestApp['gql']>[2]): Promise<FullViewer['viewer']> {
+  return expectOk(await t.gql<FullViewer>(FULL_VIEWER, {}, auth)).viewer;
+}
+
+describe('viewer', () => {
+  it('a BOT key: kind API_KEY, its organization, no user, the key itself, its granted permissions', async () => {
+    const key = await t.createKey({ stats: ['read'], shortLinks: ['read', 'create'], members: ['read'] }, { name: 'reporting bot' });
+    const viewer = await fullViewer({ key: key.secret });
+    expect(viewer).toEqual({
+      kind: 'API_KEY',
+      organization: { id: t.org.id, name: 'Acme', plan: 'FREE' },
+      user: null,
+      apiKey: {
+        id: key.id,
+        name: 'reporting bot',
+        type: 'BOT',
+        status: 'ACTIVE',
+        owner: null,
+        permissions: { scopes: ['shortLinks:create', 'shortLinks:read', 'stats:read', 'members:read'] },
+        effectivePermissions: { scopes: ['shortLinks:create', 'shortLinks:read', 'stats:read', 'members:read'] },
+      },
+      permissions: { ...NOTHING, shortLinks: ['create', 'read'], stats: ['read'], members: ['read'], scopes: ['shortLinks:create', 'shortLinks:read', 'stats:read', 'members:read'] },
+    });
+  });
+
+  it('the bootstrap key holds all 28 scopes', async () => {
+    const viewer = await fullViewer({ key: t.rootKey });
+    expect(viewer).toMatchObject({ kind: 'API_KEY', user: null, apiKey: { name: 'bootstrap', type: 'BOT', owner: null } });
+    expect(viewer.permissions).toEqual({ ...EVERYTHING, scopes: ALL_SCOPES });
+  });
+
+  it('a USER key of the owner: the user is the owner, the key is the key, permissions are the grant (an owner holds everything)', async () => {
+    const key = await t.createKey({ apiKeys: ['read'], webhooks: ['create', 'delete'] }, { type: 'USER' as never, name: 'owner laptop' });
+    const viewer = await fullViewer({ key: key.secret });
+    expect(viewer).toEqual({
+      kind: 'API_KEY',
+      organization: { id: t.org.id, name: 'Acme', plan: 'FREE' },
+      user: { id: t.owner.userId, email: 'owner@acme.test', name: null },
+      apiKey: {
+        id: key.id,
+        name: 'owner laptop',
+        type: 'USER',
+        status: 'ACTIVE',
+        owner: { id: t.owner.userId, email: 'owner@acme.test' },
+        permissions: { scopes: ['apiKeys:read', 'webhooks:create', 'webhooks:delete'] },
+        effectivePermissions: { scopes: ['apiKeys:read', 'webhooks:create', 'webhooks:delete'] },
+      },
+      permissions: { ...NOTHING, apiKeys: ['read'], webhooks: ['create', 'delete'], scopes: ['apiKeys:read', 'webhooks:create', 'webhooks:delete'] },
+    });
+  });
+
+  it('a USER key’s permissions are effective: the grant ∩ its owner’s current role, and follow role changes at once', async () => {
+    const admin = await t.addMember('shifting@acme.test', Role.ADMIN);
+    const key = await t.createKey({ apiKeys: ['read'], members: ['read'], stats: ['read', 'update'] }, { type: 'USER' as never, by: admin });
+    expect((await fullViewer({ key: key.secret })).permissions.scopes).toEqual(['stats:read', 'stats:update', 'apiKeys:read', 'members:read']);
+
+    expectOk(await t.gql(UpdateMemberRoleDocument, { userId: admin.userId, role: 'MEMBER' }));
+    const asMember = await fullViewer({ key: key.secret });
+    expect(asMember.permissions).toEqual({ ...NOTHING, stats: ['read', 'update'], scopes: ['stats:read', 'stats:update'] });
+    expect(asMember.apiKey!.permissions.scopes).toEqual(['stats:read', 'stats:update', 'apiKeys:read', 'members:read']);
+    expect(asMember.apiKey!.effectivePermissions.scopes).toEqual(['stats:read', 'stats:update']);
+
+    expectOk(await t.gql(UpdateMemberRoleDocument, { userId: admin.userId, role: 'VIEWER' }));
+    expect((await fullViewer({ key: key.secret })).permissions).toEqual({ ...NOTHING, stats: ['read'], scopes: ['stats:read'] });
+  });
+
+  it('a session: kind USER, the signed-in user, no key, the permissions of the member’s role', async () => {
+    const owner = await fullViewer({ token: t.owner.token });
+    expect(owner).toEqual({
+      kind: 'USER',
+      organization: { id: t.org.id, name: 'Acme', plan: 'FREE' },
+      user: { id: t.owner.userId, email: 'owner@acme.test', name: null },
+      apiKey: null,
+      permissions: { ...EVERYTHING, scopes: ALL_SCOPES },
+    });
+    const admin = await t.addMember('session-admin@acme.test', Role.ADMIN);
+    expect((await fullViewer({ token: admin.token })).permissions).toEqual({ ...EVERYTHING, scopes: ALL_SCOPES });
+    const member = await t.addMember('session-member@acme.test', Role.MEMBER);
+    const asMember = await fullViewer({ token: member.token });
+    expect(asMember).toMatchObject({ kind: 'USER', user: { id: member.userId, email: 'session-member@acme.test' }, apiKey: null });
+    expect(asMember.permissions).toEqual({ ...MEMBER_ROLE, scopes: ALL_SCOPES.filter((s) => PRODUCT.some((r) => s.startsWith(`${r}:`))) });
+    const viewer = await t.addMember('session-viewer@acme.test', Role.VIEWER);
+    expect((await fullViewer({ token: viewer.token })).permissions).toEqual({ ...VIEWER_ROLE, scopes: VIEWER_SCOPES });
+  });
+
+  it('a session’s permissions come from the membership now, not from when the token was signed', async () => {
+    const m = await t.addMember('promoted-session@acme.test', Role.VIEWER);
+    expect(expectOk(await t.gql(ViewerDocument, {}, { token: m.token })).viewer.permissions.scopes).toEqual(VIEWER_SCOPES);
+    expectOk(await t.gql(UpdateMemberRoleDocument, { userId: m.userId, role: 'ADMIN' }));
+    expect(expectOk(await t.gql(ViewerDocument, {}, { token: m.token })).viewer.permissions.scopes).toEqual(ALL_SCOPES);
+  });
+
+  it('a key with NO permissions at all may still call viewer (and nothing guarded)', async () => {
+    const empty = await t.createKey({}, { name: 'empty' });
+    const viewer = await fullViewer({ key: empty.secret });
+    expect(viewer).toEqual({
+      kind: 'API_KEY',
+      organization: { id: t.org.id, name: 'Acme', plan: 'FREE' },
+      user: null,
+      apiKey: { id: empty.id, name: 'empty', type: 'BOT', status: 'ACTIVE', owner: null, permissions: { scopes: [] }, effectivePermissions: { scopes: [] } },
+      permissions: { ...NOTHING, scopes: [] },
+    });
+    expectForbidden(await t.gql(ApiKeysDocument, {}, { key: empty.secret }), 'apiKeys:read');
+  });
+
+  it('shows the caller’s own organization, never another one', async () => {
+    const other = await t.createOtherOrganization('Far Away');
+    const viaKey = expectOk(await t.gql(ViewerDocument, {}, { key: other.rootKey })).viewer;
+    expect(viaKey.organization).toEqual({ id: other.org.id, name: 'Far Away', plan: 'FREE' });
+    const viaSession = expectOk(await t.gql(ViewerDocument, {}, { token: other.owner.token })).viewer;
+    expect(viaSession).toMatchObject({ kind: 'USER', organization: { id: other.org.id }, user: { id: other.owner.userId, email: 'owner@far-away.test' } });
+  });
+
+  it('needs an authenticated principal', async () => {
+    expectUnauthenticated(await t.gql(ViewerDocument, {}, null), 'MISSING');
+    expectUnauthenticated(await t.gql(ViewerDocument, {}, { token: 'not.a.jwt' }), 'INVALID_SESSION');
+  });
+});
+
+describe('permissionCatalog', () => {
+  let catalog: PermissionCatalogQuery['permissionCatalog'];
+  let by: Record<string, PermissionCatalogQuery['permissionCatalog'][number]>;
+  beforeAll(async () => {
+    catalog = expectOk(await t.gql(PermissionCatalogDocument)).permissionCatalog;
+    by = Object.fromEntries(catalog.map((c) => [c.scope, c]));
+  });
+
+  it('lists all 28 scopes (7 resources × 4 actions) in catalog order, each with its resource and action', () => {
+    expect(catalog).toHaveLength(28);
+    expect(catalog.map((c) => c.scope)).toEqual(ALL_SCOPES);
+    for (const c of catalog) expect(`${c.resource}:${c.action}`).toBe(c.scope);
+  });
+
+  it('describes every scope in words', () => {
+    const resource: Record<string, string> = {
+      shortLinks: 'short links',
+      domains: 'custom domains',
+      stats: 'click statistics',
+      files: 'uploaded files',
+      apiKeys: 'API keys and the audit log',
+      webhooks: 'webhook endpoints',
+      members: 'organization members',
+    };
+    const action: Record<string, string> = { create: 'Create', read: 'Read', update: 'Change', delete: 'Delete' };
+    expect(Object.fromEntries(catalog.map((c) => [c.scope, c.description]))).toEqual(
+      Object.fromEntries(ALL_SCOPES.map((s) => [s, `${action[s.split(':')[1]]} ${resource[s.split(':')[0]]}.`])),
+    );
+    expect(by['apiKeys:read'].description).toBe('Read API keys and the audit log.');
+    expect(by['members:delete'].description).toBe('Delete organization members.');
+  });
+
+  it('names the fields each scope guards', () => {
+    expect(by['apiKeys:read'].fields).toEqual(expect.arrayContaining(['Query.apiKeys', 'Query.apiKey', 'Query.auditLog']));
+    expect(by['apiKeys:create'].fields).toEqual(['Mutation.createApiKey']);
+    expect([...by['apiKeys:update'].fields].sort()).toEqual(['Mutation.rotateApiKey', 'Mutation.setApiKeyStatus', 'Mutation.updateApiKey']);
+    expect([...by['apiKeys:delete'].fields].sort()).toEqual(['Mutation.deleteApiKey', 'Mutation.revokeApiKey']);
+    expect(by['members:read'].fields).toEqual(['Query.members']);
+    expect(by['members:create'].fields).toEqual(['Mutation.addMember']);
+    expect(by['members:update'].fields).toEqual(['Mutation.updateMemberRole']);
+    expect(by['members:delete'].fields).toEqual(['Mutation.removeMember']);
+    expect(by['shortLinks:read'].fields).toEqual(expect.arrayContaining(['ShortLink', 'Query.shortLinks', 'Query.shortLink']));
+    expect(by['stats:read'].fields).toEqual(expect.arrayContaining(['Query.stats', 'ShortLink.clicks', 'ShortLink.stats']));
+    for (const a of ACTIONS) expect(by[`files:${a}`]).toEqual({ scope: `files:${a}`, resource: 'files', action: a, description: expect.any(String), fields: [] });
+    const everywhere = catalog.flatMap((c) => c.fields);
+    expect(everywhere).not.toContain('Query.viewer');
+    expect(everywhere).not.toContain('Query.permissionCatalog');
+  });
+
+  it('is exactly what the schema’s @requires usages say, type by type and field by field', async () => {
+    const sdl = printKeygateSchema((await buildKeygateSchema()).schema);
+    const expected = new Map<string, string[]>(ALL_SCOPES.map((s) => [s, []]));
+    const scopeOf = (d: ConstDirectiveNode) => {
+      const arg = (name: string) => (d.arguments!.find((a) => a.name.value === name)!.value as { value: string }).value;
+      return `${arg('resource')}:${arg('action')}`;
+    };
+    for (const def of parse(sdl).definitions) {
+      if (def.kind !== Kind.OBJECT_TYPE_DEFINITION) continue;
+      for (const d of def.directives ?? []) if (d.name.value === 'requires') expected.get(scopeOf(d))!.push(def.name.value);
+      for (const field of def.fields ?? []) {
+        for (const d of field.directives ?? []) if (d.name.value === 'requires') expected.get(scopeOf(d))!.push(`${def.name.value}.${field.name.value}`);
+      }
+    }
+    expect(Object.fromEntries(catalog.map((c) => [c.scope, [...c.fields].sort()]))).toEqual(
+      Object.fromEntries([...expected].map(([s, fields]) => [s, fields.sort()])),
+    );
+  });
+
+  it('is the same for every principal, including a key with NO permissions at all and a VIEWER session', async () => {
+    const empty = await t.createKey({});
+    const viewer = await t.addMember('catalog-viewer@acme.test', Role.VIEWER);
+    const userKey = await t.createKey(maskFromScopes(['stats:read']), { type: 'USER' as never, by: viewer });
+    for (const auth of [{ key: empty.secret }, { token: viewer.token }, { key: userKey.secret }]) {
+      expect(expectOk(await t.gql(PermissionCatalogDocument, {}, auth)).permissionCatalog).toEqual(catalog);
+    }
+  });
+
+  it('needs an authenticated principal', async () => {
+    expectUnauthenticated(await t.gql(PermissionCatalogDocument, {}, null), 'MISSING');
+  });
+});
