@@ -114,8 +114,13 @@ export class TestApp {
    */
   async sql(text: string, params: unknown[] = []): Promise<void> {
     await this.dataSource.query(text, params);
+    const cache = this.app.cache;
+    cache?.apply({ kind: 'all' });
+    const afterLocal = cache?.epoch ?? 0;
     await this.dataSource.query("SELECT pg_notify('keygate_auth', '{\"kind\":\"all\"}')");
-    this.app.cache?.apply({ kind: 'all' });
+    // Wait for our own notification to come back, so it cannot evict what the test caches next.
+    const deadline = Date.now() + 2_000;
+    while (cache?.usable && cache.epoch === afterLocal && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
   }
 
   /** Counts SQL statements run while `fn` runs. */

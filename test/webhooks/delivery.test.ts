@@ -86,7 +86,8 @@ describe('webhook deliveries', () => {
 
     const log = await until('3 recorded attempts', async () => {
       const d = expectOk(await t.gql(DELIVERIES, { id: webhook.id }));
-      return d.webhookDeliveries.totalCount === 3 && d.webhookDeliveries.nodes;
+      // Wait on the page itself: totalCount is a second query and may see a later commit.
+      return d.webhookDeliveries.nodes.length === 3 && d.webhookDeliveries.nodes;
     });
     expect(log.map((n: any) => [n.attempt, n.succeeded, n.statusCode])).toEqual([
       [3, true, 204],
