@@ -2,6 +2,7 @@ import { ApolloServer } from '@apollo/server';
 import { fastifyApolloDrainPlugin, fastifyApolloHandler } from '@as-integrations/fastify';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import Redis from 'ioredis';
+import cors from '@fastify/cors';
 import { Kind, parse, type DocumentNode } from 'graphql';
 import type { DataSource } from 'typeorm';
 import { AuthInvalidator, InvalidationListener } from './auth/auth-invalidation';
@@ -18,6 +19,7 @@ import { AppError, RateLimitedError, ServiceUnavailableError, UnauthenticatedErr
 import type { GraphQLContext, Services } from './graphql/context';
 import { createFormatError, isDatabaseUnavailable } from './graphql/format-error';
 import { httpStatusPlugin } from './graphql/http-status.plugin';
+import { aliasLimitRule, complexityLimitPlugin, depthLimitRule } from './graphql/query-limits';
 import { rejectNulPlugin } from './graphql/reject-nul.plugin';
 import { createLoaders } from './graphql/loaders';
 import { buildKeygateSchema, type KeygateSchema } from './graphql/schema';
@@ -92,6 +94,16 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     bodyLimit: 100 * 1024,
   });
 
+  // Browsers may call the API only from configured origins (CORS_ORIGINS); none by default.
+  if (config.corsOrigins) {
+    await server.register(cors, {
+      origin: config.corsOrigins === '*' ? '*' : config.corsOrigins,
+      methods: ['GET', 'POST', 'OPTIONS'],
+      allowedHeaders: ['content-type', 'authorization', 'x-api-key', 'apollo-require-preflight'],
+      exposedHeaders: ['x-ratelimit-limit', 'x-ratelimit-remaining', 'x-ratelimit-reset', 'retry-after'],
+      maxAge: 600,
+    });
+  }
   const keyFormat = new KeyFormat(config.apiKeyPrefix);
   const connectionString = (dataSource.options as { url?: string }).url!;
   const cache = config.verificationCache.enabled
@@ -145,7 +157,10 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   const { schema, catalog } = deps.schema ?? (await buildKeygateSchema());
   const apollo = new ApolloServer<GraphQLContext>({
     schema,
-    plugins: [fastifyApolloDrainPlugin(server), rejectNulPlugin, httpStatusPlugin],
+    plugins: [fastifyApolloDrainPlugin(server), rejectNulPlugin, complexityLimitPlugin(), httpStatusPlugin],
+    validationRules: [depthLimitRule(), aliasLimitRule()],
+    // One operation per request: batched HTTP requests stay off.
+    allowBatchedHttpRequests: false,
     formatError: createFormatError((error) => server.log.error({ err: error }, 'unhandled error in resolver')),
     includeStacktraceInErrorResponses: false,
     introspection: true,

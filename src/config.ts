@@ -54,6 +54,7 @@ const envSchema = z.object({
   VERIFICATION_CACHE_ENABLED: bool(true),
   VERIFICATION_CACHE_SIZE: z.coerce.number().int().min(1).max(10_000_000).default(100_000),
   VERIFICATION_CACHE_TTL_MS: z.coerce.number().int().min(1_000).default(10 * 60_000),
+  CORS_ORIGINS: optionalString,
   CLICK_COUNTRY_HEADER: optionalString.pipe(
     z.string().regex(/^[a-z0-9-]+$/i, 'CLICK_COUNTRY_HEADER must be a header name such as cf-ipcountry').optional(),
   ),
@@ -87,6 +88,8 @@ export interface Config {
   apiKeyPrefix: string;
   /** Also the click recorder's flush interval. */
   usageFlushIntervalMs: number;
+  /** Origins allowed to call the API from a browser: a list, `*`, or none (no CORS headers). */
+  corsOrigins: string[] | '*' | null;
   /** A header set by a trusted proxy (e.g. `cf-ipcountry`) with the client's country. */
   clickCountryHeader?: string;
   /** Seals webhook signing secrets at rest; generated under DATA_DIR outside production. */
@@ -110,6 +113,24 @@ export interface Config {
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
+}
+
+function parseCorsOrigins(raw: string | undefined): string[] | '*' | null {
+  if (!raw) return null;
+  if (raw === '*') return '*';
+  const origins = raw.split(',').map((o) => o.trim()).filter(Boolean);
+  for (const origin of origins) {
+    let parsed: URL | undefined;
+    try {
+      parsed = new URL(origin);
+    } catch {
+      parsed = undefined;
+    }
+    if (!parsed || parsed.origin !== origin) {
+      throw new ConfigError(`Invalid environment:\n  CORS_ORIGINS: "${origin}" is not an origin such as https://app.example.com`);
+    }
+  }
+  return origins;
 }
 
 export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
@@ -164,6 +185,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     apiKeyPrefix: e.API_KEY_PREFIX,
     usageFlushIntervalMs: e.USAGE_FLUSH_INTERVAL_MS,
     clickCountryHeader: e.CLICK_COUNTRY_HEADER?.toLowerCase(),
+    corsOrigins: parseCorsOrigins(e.CORS_ORIGINS),
     encryptionKey: e.ENCRYPTION_KEY,
     webhooks: {
       retrySchedule,
