@@ -145,9 +145,11 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     ),
   };
 
-  const usage = new UsageRecorder(dataSource);
+  const reportDrops = (what: string) => (dropped: number, total: number) =>
+    server.log.error({ dropped, total }, `${what} buffer full while the database was unreachable; entries dropped`);
+  const usage = new UsageRecorder(dataSource, 100_000, reportDrops('usage'));
   usage.start(config.usageFlushIntervalMs);
-  const clicks = new ClickRecorder(dataSource);
+  const clicks = new ClickRecorder(dataSource, 100_000, reportDrops('click'));
   clicks.start(config.usageFlushIntervalMs);
   const authenticator = new Authenticator(dataSource, keyFormat, deps.sessionTokens, usage, cache);
   const redis = config.rateLimitsEnabled && config.redisUrl ? connectRedis(config.redisUrl, server.log) : null;

@@ -6,6 +6,24 @@
 export abstract class WriteBehindBuffer<TBatch> {
   private timer?: NodeJS.Timeout;
   private flushing?: Promise<void>;
+  /** Entries refused because the buffer was full (the database away for long); never silent. */
+  dropped = 0;
+  private reportedDrops = 0;
+
+  /**
+   * @param capacity  entries held at most; beyond it new entries are counted in `dropped` and
+   *                  logged, so an outage cannot exhaust memory
+   * @param onDrop    told how many entries were dropped since it was last told
+   */
+  constructor(
+    protected readonly capacity = 100_000,
+    private readonly onDrop: (dropped: number, total: number) => void = () => undefined,
+  ) {}
+
+  /** Call when an entry could not be buffered. */
+  protected overflow(): void {
+    this.dropped++;
+  }
 
   /** Removes and returns everything buffered, or null when there is nothing. */
   protected abstract take(): TBatch | null;
@@ -25,6 +43,10 @@ export abstract class WriteBehindBuffer<TBatch> {
 
   /** Writes everything buffered so far. Concurrent calls wait for the flush under way. */
   async flush(): Promise<void> {
+    if (this.dropped > this.reportedDrops) {
+      this.onDrop(this.dropped - this.reportedDrops, this.dropped);
+      this.reportedDrops = this.dropped;
+    }
     while (this.flushing) await this.flushing;
     const batch = this.take();
     if (batch === null) return;

@@ -8,7 +8,9 @@ export function isDatabaseUnavailable(error: unknown): boolean {
   const e = error as { code?: string; message?: string } | undefined;
   if (!e) return false;
   if (e.code && CONNECTION_FAILURES.has(e.code)) return true;
-  return /Connection terminated|timeout exceeded when trying to connect|connect ECONNREFUSED/i.test(e.message ?? '');
+  return /Connection terminated|timeout exceeded when trying to connect|connect ECONNREFUSED|not currently accepting connections|the database system is (shutting down|starting up)/i.test(
+    e.message ?? '',
+  );
 }
 
 /**

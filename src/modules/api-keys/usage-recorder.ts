@@ -12,8 +12,12 @@ interface Pending {
 export class UsageRecorder extends WriteBehindBuffer<Pending[]> {
   private pending = new Map<string, Pending>();
 
-  constructor(private readonly dataSource: DataSource) {
-    super();
+  constructor(
+    private readonly dataSource: DataSource,
+    capacity?: number,
+    onDrop?: (dropped: number, total: number) => void,
+  ) {
+    super(capacity, onDrop);
   }
 
   record(keyId: string, at = new Date()): void {
@@ -30,6 +34,11 @@ export class UsageRecorder extends WriteBehindBuffer<Pending[]> {
     const slot = `${p.keyId}|${p.day}`;
     const entry = this.pending.get(slot);
     if (!entry) {
+      // One entry per key and day: only a very long outage with very many keys fills it.
+      if (this.pending.size >= this.capacity) {
+        this.overflow();
+        return;
+      }
       this.pending.set(slot, { ...p });
       return;
     }

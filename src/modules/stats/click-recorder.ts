@@ -14,11 +14,19 @@ export interface Click {
 export class ClickRecorder extends WriteBehindBuffer<Click[]> {
   private pending: Click[] = [];
 
-  constructor(private readonly dataSource: DataSource) {
-    super();
+  constructor(
+    private readonly dataSource: DataSource,
+    capacity?: number,
+    onDrop?: (dropped: number, total: number) => void,
+  ) {
+    super(capacity, onDrop);
   }
 
   record(click: Click): void {
+    if (this.pending.length >= this.capacity) {
+      this.overflow();
+      return;
+    }
     this.pending.push(click);
   }
 
@@ -34,7 +42,10 @@ export class ClickRecorder extends WriteBehindBuffer<Click[]> {
   }
 
   protected restore(batch: Click[]): void {
-    this.pending = batch.concat(this.pending);
+    const merged = batch.concat(this.pending);
+    // The oldest are kept (they were counted first); whatever no longer fits is counted as dropped.
+    for (let i = this.capacity; i < merged.length; i++) this.overflow();
+    this.pending = merged.slice(0, this.capacity);
   }
 
   protected async write(batch: Click[]): Promise<void> {
