@@ -77,6 +77,10 @@ async function main() {
   const payload = JSON.stringify({ data: { viewer: { kind: 'API_KEY' } } });
   ceiling.post('/graphql', async (_req, reply) => reply.type('application/json; charset=utf-8').send(payload));
   ceiling.get('/__queries', async () => ({ queries }));
+  ceiling.get('/__memory', async () => {
+    const m = process.memoryUsage();
+    return { rss: m.rss, heapUsed: m.heapUsed };
+  });
 
   const ports: Record<string, number> = {};
   for (const [name, server] of [['ceiling', ceiling], ['ours', ours.server], ['noauth', noauth.server], ['shield', shielded.server]] as const) {
