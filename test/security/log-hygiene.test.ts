@@ -1,0 +1,102 @@
+import 'reflect-metadata';
+import type { DataSource } from 'typeorm';
+import { buildApp, REDACTED_PATHS, type App } from '../../src/app';
+import { SessionTokens } from '../../src/auth/session-tokens';
+import { loadConfig } from '../../src/config';
+import { createDataSource } from '../../src/db/data-source';
+import { TEST_ENCRYPTION_KEY, TEST_SESSION_SECRET } from '../support/harness';
+import { createTestDatabase } from '../support/test-database';
+
+/** Every log line at trace level, captured: no key, session token or webhook secret ever reaches a log. */
+const lines: string[] = [];
+let app: App;
+let dataSource: DataSource;
+let drop: () => Promise<void>;
+let sessions: SessionTokens;
+let rootKey: string;
+let orgId: string;
+let ownerId: string;
+
+beforeAll(async () => {
+  const db = await createTestDatabase();
+  drop = db.drop;
+  dataSource = createDataSource({ url: db.url });
+  await dataSource.initialize();
+  const config = loadConfig({
+    NODE_ENV: 'test',
+    SESSION_SECRET: TEST_SESSION_SECRET,
+    ENCRYPTION_KEY: TEST_ENCRYPTION_KEY,
+    RATE_LIMITS_ENABLED: 'false',
+    WEBHOOKS_ALLOW_PRIVATE: 'true',
+    LOG_LEVEL: 'trace',
+  });
+  sessions = new SessionTokens({ secret: TEST_SESSION_SECRET, ttlSeconds: 3600 });
+  app = await buildApp({
+    config,
+    dataSource,
+    sessionTokens: sessions,
+    jobs: false,
+    logger: { level: 'trace', redact: { paths: REDACTED_PATHS, censor: '[redacted]' }, stream: { write: (line: string) => lines.push(line) } },
+  });
+  const boot = await app.services.organizations.bootstrap({ name: 'Acme', ownerEmail: 'owner@acme.test' });
+  rootKey = boot.apiKey.secret;
+  orgId = boot.organization.id;
+  ownerId = boot.owner.id;
+});
+afterAll(async () => {
+  await app.close();
+  await dataSource.destroy();
+  await drop();
+});
+
+async function gql(query: string, variables: Record<string, unknown>, headers: Record<string, string>) {
+  const res = await app.server.inject({ method: 'POST', url: '/graphql', headers: { 'content-type': 'application/json', ...headers }, payload: { query, variables } });
+  return { status: res.statusCode, body: JSON.parse(res.body) };
+}
+
+it('no log line carries a key, a key body, a session token or a whsec_ secret; headers show [redacted]', async () => {
+  const secrets: string[] = [rootKey];
+  const viewer = '{ viewer { kind } }';
+  for (const h of <Record<string, string>[]>[{ 'x-api-key': rootKey }, { authorization: `Bearer ${rootKey}` }, { authorization: `x-api-key ${rootKey}` }]) {
+    expect((await gql(viewer, {}, h)).status).toBe(200);
+  }
+  const token = await sessions.sign({ userId: ownerId, orgId });
+  secrets.push(token);
+  expect((await gql(viewer, {}, { authorization: `Bearer ${token}` })).status).toBe(200);
+
+  const unknown = app.keyFormat.generate().secret;
+  const malformed = rootKey.slice(0, -1) + (rootKey.endsWith('A') ? 'B' : 'A');
+  secrets.push(unknown, malformed);
+  for (const h of <Record<string, string>[]>[{ 'x-api-key': unknown }, { 'x-api-key': malformed }, { authorization: `Bearer ${unknown}` }, { authorization: `Bearer ${token}x` }]) {
+    expect((await gql(viewer, {}, h)).status).toBe(401);
+  }
+
+  const auth = { 'x-api-key': rootKey };
+  const created = await gql(`mutation($input: CreateApiKeyInput!) { createApiKey(input: $input) { secret apiKey { id } } }`, { input: { name: 'ci', permissions: { stats: ['read'] } } }, auth);
+  expect(created.status).toBe(200);
+  secrets.push(created.body.data.createApiKey.secret);
+  const rotated = await gql(`mutation($id: ID!) { rotateApiKey(id: $id, gracePeriodSeconds: 60) { secret } }`, { id: created.body.data.createApiKey.apiKey.id }, auth);
+  expect(rotated.status).toBe(200);
+  secrets.push(rotated.body.data.rotateApiKey.secret);
+  const hook = await gql(`mutation($input: CreateWebhookInput!) { createWebhook(input: $input) { secret webhook { id } } }`, { input: { url: 'http://127.0.0.1:9/h', events: ['apiKey.revoked'] } }, auth);
+  expect(hook.status).toBe(200);
+  const whsec: string = hook.body.data.createWebhook.secret;
+  expect(whsec).toMatch(/^whsec_/);
+  secrets.push(whsec);
+  // A secret passed where it does not belong (as a variable) must not be logged either.
+  await gql(`mutation($input: CreateWebhookInput!) { createWebhook(input: $input) { secret } }`, { input: { url: rootKey, events: [] } }, auth);
+
+  // Trace level logs at least the incoming request and the response of each of the ~13 requests.
+  expect(lines.length).toBeGreaterThanOrEqual(20);
+  const bodies = secrets.filter((s) => s.startsWith('sk_live_')).map((s) => s.slice(8, 72));
+  for (const line of lines) {
+    for (const s of [...secrets, ...bodies]) expect(line.includes(s)).toBe(false);
+    expect(line).not.toMatch(/whsec_/);
+    const entry = JSON.parse(line) as { req?: { headers?: Record<string, unknown> } };
+    const headers = entry.req?.headers;
+    if (headers) {
+      if ('x-api-key' in headers) expect(headers['x-api-key']).toBe('[redacted]');
+      if ('authorization' in headers) expect(headers.authorization).toBe('[redacted]');
+    }
+  }
+});
