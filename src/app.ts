@@ -104,6 +104,16 @@ export async function buildApp(deps: AppDeps): Promise<App> {
       maxAge: 600,
     });
   }
+  // Outside GraphQL (redirects, health, body parsing): client errors keep their status and
+  // message; an unreachable database is a bare 503; anything else a bare 500, logged here.
+  server.setErrorHandler((error: Error & { statusCode?: number }, request, reply) => {
+    const status = error.statusCode ?? 500;
+    if (status < 500) return reply.code(status).send({ error: error.message });
+    if (isDatabaseUnavailable(error)) return reply.code(503).type('text/plain; charset=utf-8').send('Service unavailable\n');
+    request.log.error({ err: error }, 'unhandled error');
+    return reply.code(500).type('text/plain; charset=utf-8').send('Internal server error\n');
+  });
+
   const keyFormat = new KeyFormat(config.apiKeyPrefix);
   const connectionString = (dataSource.options as { url?: string }).url!;
   const cache = config.verificationCache.enabled

@@ -60,6 +60,15 @@ it('answers 503 fast while the database is away, and recovers on its own with no
     expect(res.body.errors![0]).toMatchObject({ message: 'The database is unreachable; try again shortly.', extensions: { code: 'SERVICE_UNAVAILABLE' } });
     expect(JSON.stringify(res.body)).not.toMatch(/accepting connections|pg_|\n\s+at /);
   }
+  // Under load: twenty at once, all 503 within the limit.
+  const burstStarted = Date.now();
+  const burst = await Promise.all(Array.from({ length: 20 }, () => t.gql('{ apiKeys(first: 5) { totalCount } }', {}, { key: key.secret })));
+  expect(burst.map((r) => r.status)).toEqual(Array(20).fill(503));
+  expect(Date.now() - burstStarted).toBeLessThan(5_000);
+  // Outside GraphQL too: a redirect answers a bare 503, with nothing of the driver's message.
+  const redirect = await t.app.server.inject({ method: 'GET', url: '/some-slug' });
+  expect(redirect.statusCode).toBe(503);
+  expect(redirect.body).toBe('Service unavailable\n');
   expect((await t.app.server.inject({ method: 'GET', url: '/readyz' })).statusCode).toBe(503);
   expect((await t.app.server.inject({ method: 'GET', url: '/healthz' })).statusCode).toBe(200);
   // Usage counted in memory now cannot be written yet; the failed flush keeps it.
