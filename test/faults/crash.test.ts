@@ -1,9 +1,8 @@
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { freePort } from '../../src/db/embedded-postgres';
-import { TEST_ENCRYPTION_KEY, TEST_SESSION_SECRET, TestApp } from '../support/harness';
-import { finished, spawnTs, waitForOutput } from '../support/processes';
+import { TestApp } from '../support/harness';
+import { startServerProcess } from '../support/processes';
 
 /**
  * kill -9 in the middle of key changes. Afterwards, and after a restart, every change either
@@ -21,24 +20,7 @@ afterAll(async () => {
   await t.close();
 });
 
-async function start(port: number) {
-  const child = spawnTs('src/main.ts', [], {
-    DATABASE_URL: t.databaseUrl,
-    PORT: String(port),
-    NODE_ENV: 'development',
-    LOG_LEVEL: 'warn',
-    DATA_DIR: dataDir,
-    SESSION_SECRET: TEST_SESSION_SECRET,
-    ENCRYPTION_KEY: TEST_ENCRYPTION_KEY,
-    MIGRATE_ON_START: 'false',
-    BOOTSTRAP_ON_START: 'false',
-    RATE_LIMITS_ENABLED: 'false',
-    JOBS_ENABLED: 'false',
-  });
-  const done = finished(child, 60_000);
-  await waitForOutput(child, '/graphiql', 60_000);
-  return { child, done };
-}
+const start = () => startServerProcess(t.databaseUrl, dataDir, { JOBS_ENABLED: 'false' });
 
 async function invariants() {
   const q = (sql: string) => t.dataSource.query(sql).then((r: { n: number }[]) => r[0].n);
@@ -57,9 +39,8 @@ async function invariants() {
 const CLEAN = { keysWithoutCreatedEvent: 0, createdEventsWithoutKey: 0, revokedWithoutEvent: 0, revokedEventsOnLiveKeys: 0, keysWithoutSecret: 0, auditWithoutOutbox: 0, outboxWithoutAudit: 0 };
 
 it('after kill -9 mid-change and a restart, every key change happened whole or not at all', async () => {
-  const port = await freePort();
-  const first = await start(port);
-  const url = `http://127.0.0.1:${port}/graphql`;
+  const first = await start();
+  const url = first.url;
   const call = (query: string, variables?: object) =>
     fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', 'x-api-key': t.rootKey }, body: JSON.stringify({ query, variables }) }).then((r) => r.json());
 
@@ -81,15 +62,19 @@ it('after kill -9 mid-change and a restart, every key change happened whole or n
   await new Promise((r) => setTimeout(r, 700));
   first.child.kill('SIGKILL');
   await workers;
-  expect((await first.done as { code: number | null }).code).toBeNull(); // killed, not exited
+  expect((await first.exit).code).toBeNull(); // killed, not exited
   expect(completed).toBeGreaterThan(5);
   // Connections the dead process held are gone once PostgreSQL notices; its open transactions rolled back.
   expect(await invariants()).toEqual(CLEAN);
 
-  const second = await start(port);
-  const res = await call('{ apiKeys(first: 1, filter: { search: "crash" }) { totalCount } }');
+  const second = await start();
+  const res = await fetch(second.url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-api-key': t.rootKey },
+    body: JSON.stringify({ query: '{ apiKeys(first: 1, filter: { search: "crash" }) { totalCount } }' }),
+  }).then((r) => r.json());
   expect(res.data.apiKeys.totalCount).toBeGreaterThan(5);
   second.child.kill('SIGTERM');
-  expect((await second.done as { code: number | null }).code).toBe(0);
+  expect((await second.exit).code).toBe(0);
   expect(await invariants()).toEqual(CLEAN);
 }, 120_000);

@@ -1,9 +1,8 @@
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { freePort } from '../../src/db/embedded-postgres';
-import { TEST_ENCRYPTION_KEY, TEST_SESSION_SECRET, TestApp } from '../support/harness';
-import { finished, spawnTs, waitForOutput } from '../support/processes';
+import { TestApp } from '../support/harness';
+import { startServerProcess } from '../support/processes';
 
 /**
  * SIGTERM in the middle of load: the server stops accepting, finishes what is in flight,
@@ -24,22 +23,8 @@ afterAll(async () => {
 
 it('exits 0 after SIGTERM mid-load, with every answered request counted', async () => {
   const key = await t.createKey({ stats: ['read'] });
-  const port = await freePort();
-  const child = spawnTs('src/main.ts', [], {
-    DATABASE_URL: t.databaseUrl,
-    PORT: String(port),
-    NODE_ENV: 'development',
-    LOG_LEVEL: 'warn',
-    DATA_DIR: dataDir,
-    SESSION_SECRET: TEST_SESSION_SECRET,
-    ENCRYPTION_KEY: TEST_ENCRYPTION_KEY,
-    MIGRATE_ON_START: 'false',
-    BOOTSTRAP_ON_START: 'false',
-    RATE_LIMITS_ENABLED: 'false',
-    USAGE_FLUSH_INTERVAL_MS: '60000',
-  });
-  const exit = finished(child, 60_000);
-  await waitForOutput(child, '/graphiql', 60_000);
+  // Usage is written only at shutdown here: the flush interval is a minute.
+  const { port, child, exit } = await startServerProcess(t.databaseUrl, dataDir, { USAGE_FLUSH_INTERVAL_MS: '60000' });
 
   let ok = 0;
   let stop = false;

@@ -1,10 +1,8 @@
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { ChildProcessWithoutNullStreams } from 'node:child_process';
-import { freePort } from '../../src/db/embedded-postgres';
-import { TEST_ENCRYPTION_KEY, TEST_SESSION_SECRET, TestApp } from '../support/harness';
-import { finished, spawnTs, waitForOutput } from '../support/processes';
+import { TestApp } from '../support/harness';
+import { startServerProcess, type ServerProcess } from '../support/processes';
 
 /**
  * Two server processes on one database. For each of 50 trials: a key is created through A and
@@ -14,28 +12,11 @@ import { finished, spawnTs, waitForOutput } from '../support/processes';
 const TRIALS = 50;
 let t: TestApp;
 let dataDir: string;
-const servers: { url: string; child: ChildProcessWithoutNullStreams; done: Promise<unknown> }[] = [];
+const servers: ServerProcess[] = [];
 
-async function startServer(): Promise<(typeof servers)[number]> {
-  const port = await freePort();
-  const child = spawnTs('src/main.ts', [], {
-    DATABASE_URL: t.databaseUrl,
-    PORT: String(port),
-    NODE_ENV: 'development',
-    LOG_LEVEL: 'warn',
-    DATA_DIR: dataDir,
-    SESSION_SECRET: TEST_SESSION_SECRET,
-    ENCRYPTION_KEY: TEST_ENCRYPTION_KEY,
-    MIGRATE_ON_START: 'false',
-    BOOTSTRAP_ON_START: 'false',
-    JOBS_ENABLED: 'false',
-    // The poller makes thousands of requests a minute, many of them 401s after each revocation.
-    RATE_LIMITS_ENABLED: 'false',
-  });
-  const done = finished(child, 300_000);
-  await waitForOutput(child, '/graphiql', 60_000);
-  return { url: `http://127.0.0.1:${port}/graphql`, child, done };
-}
+// The poller makes thousands of requests a minute, many of them 401s after each revocation:
+// rate limits stay off (the helper's default).
+const startServer = () => startServerProcess(t.databaseUrl, dataDir, { JOBS_ENABLED: 'false' });
 
 async function call(url: string, key: string, query: string, variables?: object): Promise<{ status: number; body: any }> {
   const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', 'x-api-key': key }, body: JSON.stringify({ query, variables }) });
@@ -53,7 +34,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   for (const s of servers) s.child.kill('SIGTERM');
-  await Promise.all(servers.map((s) => s.done));
+  await Promise.all(servers.map((s) => s.exit));
   rmSync(dataDir, { recursive: true, force: true });
   await t.close();
 });

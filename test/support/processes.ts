@@ -1,5 +1,7 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import path from 'node:path';
+import { freePort } from '../../src/db/embedded-postgres';
+import { TEST_ENCRYPTION_KEY, TEST_SESSION_SECRET } from './harness';
 
 export const ROOT = path.resolve(__dirname, '..', '..');
 
@@ -57,4 +59,36 @@ export function waitForOutput(child: ChildProcessWithoutNullStreams, text: strin
       reject(new Error(`exited ${code} before "${text}"\nstdout: ${out}\nstderr: ${err}`));
     });
   });
+}
+
+export interface ServerProcess {
+  port: number;
+  url: string;
+  child: ChildProcessWithoutNullStreams;
+  /** Settles when the process exits. */
+  exit: Promise<Finished>;
+}
+
+/**
+ * `npm start` as a child process on the test's database (already migrated and bootstrapped),
+ * ready when it prints its GraphiQL URL. `env` adds or overrides settings.
+ */
+export async function startServerProcess(databaseUrl: string, dataDir: string, env: Record<string, string> = {}): Promise<ServerProcess> {
+  const port = await freePort();
+  const child = spawnTs('src/main.ts', [], {
+    DATABASE_URL: databaseUrl,
+    PORT: String(port),
+    NODE_ENV: 'development',
+    LOG_LEVEL: 'warn',
+    DATA_DIR: dataDir,
+    SESSION_SECRET: TEST_SESSION_SECRET,
+    ENCRYPTION_KEY: TEST_ENCRYPTION_KEY,
+    MIGRATE_ON_START: 'false',
+    BOOTSTRAP_ON_START: 'false',
+    RATE_LIMITS_ENABLED: 'false',
+    ...env,
+  });
+  const exit = finished(child, 300_000);
+  await waitForOutput(child, '/graphiql', 60_000);
+  return { port, url: `http://127.0.0.1:${port}/graphql`, child, exit };
 }
