@@ -1,9 +1,9 @@
+import { OrgOwnedEntity } from '../organizations/org-owned.entity';
 import { Field, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { Column, Entity, Index, JoinColumn, ManyToOne, PrimaryGeneratedColumn } from 'typeorm';
 import type { PermissionsJson } from '../../auth/permissions';
 import type { PrincipalKind } from '../../auth/principal';
 import { CreatedAtColumn, TimestampColumn } from '../../db/columns';
-import { Organization } from '../organizations/organization.entity';
 import { User } from '../members/user.entity';
 
 export enum ApiKeyType {
@@ -34,18 +34,7 @@ export type StoredApiKeyStatus = ApiKeyStatus.ACTIVE | ApiKeyStatus.INACTIVE | A
 @Index('api_keys_org_created_idx', ['orgId', 'createdAt', 'id'])
 @Index('api_keys_org_owner_idx', ['orgId', 'ownerUserId'])
 @ObjectType({ description: 'An API key. The secret itself is never readable; see CreatedApiKey.' })
-export class ApiKey {
-  @Field(() => ID)
-  @PrimaryGeneratedColumn('uuid')
-  id: string;
-
-  @Column({ name: 'org_id', type: 'uuid' })
-  orgId: string;
-
-  @ManyToOne(() => Organization, { onDelete: 'CASCADE' })
-  @JoinColumn({ name: 'org_id' })
-  organization?: Organization;
-
+export class ApiKey extends OrgOwnedEntity {
   @Field()
   @Column({ type: 'varchar', length: 100 })
   name: string;

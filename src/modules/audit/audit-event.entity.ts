@@ -1,9 +1,9 @@
 import { JSONResolver } from 'graphql-scalars';
+import { OrgOwnedEntity } from '../organizations/org-owned.entity';
 import { Field, ID, ObjectType } from 'type-graphql';
 import { Column, Entity, Index, JoinColumn, ManyToOne, PrimaryGeneratedColumn } from 'typeorm';
 import type { PrincipalKind } from '../../auth/principal';
 import { CreatedAtColumn } from '../../db/columns';
-import { Organization } from '../organizations/organization.entity';
 
 /**
  * Who did what to which target. Actor and target names are copied in at write time, so the
@@ -13,18 +13,7 @@ import { Organization } from '../organizations/organization.entity';
 @Index('audit_events_org_created_idx', ['orgId', 'createdAt', 'id'])
 @Index('audit_events_org_target_idx', ['orgId', 'targetId'])
 @ObjectType()
-export class AuditEvent {
-  @Field(() => ID)
-  @PrimaryGeneratedColumn('uuid')
-  id: string;
-
-  @Column({ name: 'org_id', type: 'uuid' })
-  orgId: string;
-
-  @ManyToOne(() => Organization, { onDelete: 'CASCADE' })
-  @JoinColumn({ name: 'org_id' })
-  organization?: Organization;
-
+export class AuditEvent extends OrgOwnedEntity {
   @Field()
   @Column({ type: 'varchar', length: 64 })
   action: string;

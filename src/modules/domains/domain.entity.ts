@@ -1,8 +1,8 @@
+import { OrgOwnedEntity } from '../organizations/org-owned.entity';
 import { Field, ID, ObjectType } from 'type-graphql';
 import { Column, Entity, Index, JoinColumn, ManyToOne, PrimaryGeneratedColumn } from 'typeorm';
 import { CreatedAtColumn, TimestampColumn } from '../../db/columns';
 import { Requires } from '../../graphql/requires.directive';
-import { Organization } from '../organizations/organization.entity';
 
 @ObjectType({ description: 'The DNS TXT record that proves control of a domain.' })
 export class VerificationRecord {
@@ -15,18 +15,7 @@ export class VerificationRecord {
 @Index('domains_org_created_idx', ['orgId', 'createdAt', 'id'])
 @ObjectType()
 @Requires('domains', 'read')
-export class Domain {
-  @Field(() => ID)
-  @PrimaryGeneratedColumn('uuid')
-  id: string;
-
-  @Column({ name: 'org_id', type: 'uuid' })
-  orgId: string;
-
-  @ManyToOne(() => Organization, { onDelete: 'CASCADE' })
-  @JoinColumn({ name: 'org_id' })
-  organization?: Organization;
-
+export class Domain extends OrgOwnedEntity {
   /** Lower-case ASCII (punycode for IDNs). */
   @Field()
   @Index('domains_hostname_key', { unique: true })

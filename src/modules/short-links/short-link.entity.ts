@@ -1,10 +1,10 @@
+import { OrgOwnedEntity } from '../organizations/org-owned.entity';
 import { Field, ID, ObjectType } from 'type-graphql';
 import { Column, Entity, Index, JoinColumn, ManyToOne, PrimaryGeneratedColumn } from 'typeorm';
 import type { PrincipalKind } from '../../auth/principal';
 import { CreatedAtColumn, TimestampColumn } from '../../db/columns';
 import { Requires } from '../../graphql/requires.directive';
 import { Domain } from '../domains/domain.entity';
-import { Organization } from '../organizations/organization.entity';
 
 /**
  * A slug that redirects to a URL, on the default host (domainId null) or a custom domain.
@@ -16,18 +16,7 @@ import { Organization } from '../organizations/organization.entity';
 @Index('short_links_domain_slug_key', { synchronize: false })
 @ObjectType()
 @Requires('shortLinks', 'read')
-export class ShortLink {
-  @Field(() => ID)
-  @PrimaryGeneratedColumn('uuid')
-  id: string;
-
-  @Column({ name: 'org_id', type: 'uuid' })
-  orgId: string;
-
-  @ManyToOne(() => Organization, { onDelete: 'CASCADE' })
-  @JoinColumn({ name: 'org_id' })
-  organization?: Organization;
-
+export class ShortLink extends OrgOwnedEntity {
   @Column({ name: 'domain_id', type: 'uuid', nullable: true })
   domainId: string | null;
 

@@ -1,26 +1,15 @@
+import { OrgOwnedEntity } from '../organizations/org-owned.entity';
 import { Field, ID, Int, ObjectType } from 'type-graphql';
 import { Column, Entity, Index, JoinColumn, ManyToOne, PrimaryGeneratedColumn } from 'typeorm';
 import { CreatedAtColumn, TimestampColumn } from '../../db/columns';
 import { Requires } from '../../graphql/requires.directive';
-import { Organization } from '../organizations/organization.entity';
 
 /** An endpoint that receives signed events. Its signing secret is stored sealed (AES-256-GCM). */
 @Entity('webhooks')
 @Index('webhooks_org_created_idx', ['orgId', 'createdAt', 'id'])
 @ObjectType()
 @Requires('webhooks', 'read')
-export class Webhook {
-  @Field(() => ID)
-  @PrimaryGeneratedColumn('uuid')
-  id: string;
-
-  @Column({ name: 'org_id', type: 'uuid' })
-  orgId: string;
-
-  @ManyToOne(() => Organization, { onDelete: 'CASCADE' })
-  @JoinColumn({ name: 'org_id' })
-  organization?: Organization;
-
+export class Webhook extends OrgOwnedEntity {
   @Field()
   @Column({ type: 'varchar', length: 2048 })
   url: string;

@@ -1,0 +1,22 @@
+import { Field, ID, ObjectType } from 'type-graphql';
+import { Column, JoinColumn, ManyToOne, PrimaryGeneratedColumn } from 'typeorm';
+import { Organization } from './organization.entity';
+
+/**
+ * What every row that belongs to one organization has: a UUID id and `org_id`, deleted with its
+ * organization. Services scope every query by `orgId` (see findOrgRow), never by a client value.
+ */
+// Never referenced by a resolver, so it is not emitted; the subclasses inherit its fields.
+@ObjectType()
+export abstract class OrgOwnedEntity {
+  @Field(() => ID)
+  @PrimaryGeneratedColumn('uuid')
+  id: string;
+
+  @Column({ name: 'org_id', type: 'uuid' })
+  orgId: string;
+
+  @ManyToOne(() => Organization, { onDelete: 'CASCADE' })
+  @JoinColumn({ name: 'org_id' })
+  organization?: Organization;
+}
