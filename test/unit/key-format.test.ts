@@ -44,7 +44,7 @@ describe('permissions algebra', () => {
   it('28 scopes, one bit each', () => {
     expect(ALL_SCOPES).toHaveLength(28);
     expect(new Set(ALL_SCOPES.map((s) => s.mask)).size).toBe(28);
-    expect(ALL_SCOPES.reduce((m, s) => m | s.mask, 0)).toBe(ALL_PERMISSIONS);
+    expect(ALL_SCOPES.reduce((m, s) => m | s.mask, 0n)).toBe(ALL_PERMISSIONS);
   });
 
   it('round-trips the JSON shape', () => {
