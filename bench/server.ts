@@ -26,7 +26,7 @@ interface Requirement {
 }
 
 function requirementOf(node: { astNode?: { directives?: readonly any[] } | null }): Requirement | null {
-  let mask = 0;
+  let mask = 0n;
   let scope = '';
   for (const d of node.astNode?.directives ?? []) {
     if (d.name.value !== 'requires') continue;
@@ -43,7 +43,7 @@ function requirementOf(node: { astNode?: { directives?: readonly any[] } | null 
 /** The rule tree most projects would write by hand: one rule per guarded type and field. */
 function shieldFor(schema: GraphQLSchema): GraphQLSchema {
   const ruleFor = (r: Requirement) =>
-    rule({ cache: 'contextual' })((_parent, _args, ctx: { principal: Principal }) => ((ctx.principal.permissions & r.mask) === r.mask ? true : new ForbiddenError(r.scope)));
+    rule({ cache: 'contextual' })((_parent, _args, ctx: { principal: Principal }) => ((ctx.principal.permissions & r.mask) === r.mask ? true : new ForbiddenError({ required: [r.scope] })));
   const tree: Record<string, any> = {};
   for (const type of Object.values(schema.getTypeMap())) {
     if (!isObjectType(type) || type.name.startsWith('__')) continue;
@@ -51,7 +51,7 @@ function shieldFor(schema: GraphQLSchema): GraphQLSchema {
     const fields: Record<string, any> = {};
     for (const field of Object.values(type.getFields())) {
       const fieldReq = requirementOf(field);
-      const combined = typeReq || fieldReq ? { mask: (typeReq?.mask ?? 0) | (fieldReq?.mask ?? 0), scope: fieldReq?.scope ?? typeReq!.scope } : null;
+      const combined = typeReq || fieldReq ? { mask: (typeReq?.mask ?? 0n) | (fieldReq?.mask ?? 0n), scope: fieldReq?.scope ?? typeReq!.scope } : null;
       if (combined) fields[field.name] = ruleFor(combined);
     }
     if (Object.keys(fields).length) tree[type.name] = fields;
@@ -71,7 +71,15 @@ async function main() {
   const ours = await buildApp({ config, dataSource, sessionTokens, logger: false });
   const principal = await ours.authenticator.authenticateKey(process.env.BENCH_KEY!);
   const noauth = await buildApp({ config, dataSource, sessionTokens, logger: false, authenticate: async () => principal });
-  const shielded = await buildApp({ config, dataSource, sessionTokens, logger: false, schema: { schema: shieldFor(await buildUnguardedSchema()), catalog: [] } });
+  // graphql-shield alone decides: no @requires requirements, so every operation runs on its schema.
+  const shieldSchema = shieldFor(await buildUnguardedSchema());
+  const shielded = await buildApp({
+    config,
+    dataSource,
+    sessionTokens,
+    logger: false,
+    schema: { schema: shieldSchema, plain: shieldSchema, requirements: { of: () => 0n }, catalog: [] },
+  });
 
   const ceiling = Fastify({ logger: false });
   const payload = JSON.stringify({ data: { viewer: { kind: 'API_KEY' } } });

@@ -3,20 +3,22 @@ import { fastifyApolloDrainPlugin, fastifyApolloHandler } from '@as-integrations
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import Redis from 'ioredis';
 import cors from '@fastify/cors';
-import { Kind, parse, type DocumentNode } from 'graphql';
 import type { DataSource } from 'typeorm';
 import { AuthInvalidator, InvalidationListener } from './auth/auth-invalidation';
 import { Authenticator, type Authenticate } from './auth/authenticator';
 import { VerificationCache } from './auth/verification-cache';
 import { RequestRateLimiter } from './http/rate-limits';
-import { hasCredentials } from './auth/credentials';
+import { RequestPolicy } from './http/request-policy';
+import { Authority } from './auth/authority';
+import { Changes } from './auth/changes';
 import { KeyFormat } from './auth/key-format';
 import type { Caller, Principal } from './auth/principal';
-import { Role } from './auth/roles';
 import type { SessionTokens } from './auth/session-tokens';
 import type { Config } from './config';
-import { AppError, RateLimitedError, ServiceUnavailableError, UnauthenticatedError } from './errors';
 import type { GraphQLContext, Services } from './graphql/context';
+import { authorizationPlugin } from './graphql/authorization/authorization.plugin';
+import { decidedExecutor } from './graphql/authorization/executor';
+import { OperationRequirements } from './graphql/authorization/operation-requirements';
 import { createFormatError, isDatabaseUnavailable } from './graphql/format-error';
 import { httpStatusPlugin } from './graphql/http-status.plugin';
 import { aliasLimitRule, complexityLimitPlugin, depthLimitRule } from './graphql/query-limits';
@@ -41,7 +43,6 @@ import { WebhookJobs } from './modules/webhooks/webhook-jobs';
 import { WebhookSender } from './modules/webhooks/webhook-sender';
 import { WebhookService } from './modules/webhooks/webhook.service';
 import { resolveEncryptionKey, SecretBox } from './auth/secret-box';
-import { Plan } from './modules/organizations/organization.entity';
 import { OrganizationService } from './modules/organizations/organization.service';
 
 export interface AppDeps {
@@ -92,6 +93,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   const server = Fastify({
     logger: deps.logger ?? { level: config.logLevel, redact: { paths: REDACTED_PATHS, censor: '[redacted]' } },
     bodyLimit: 100 * 1024,
+    trustProxy: config.trustProxy,
   });
 
   // Browsers may call the API only from configured origins (CORS_ORIGINS); none by default.
@@ -126,8 +128,9 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   await listener?.start();
 
   const audit = new AuditService(dataSource);
-  const apiKeys = new ApiKeyService(dataSource, keyFormat, audit, invalidator);
-  const members = new MemberService(dataSource, apiKeys, audit, invalidator);
+  const changes = new Changes(dataSource, new Authority());
+  const apiKeys = new ApiKeyService(dataSource, keyFormat, audit, invalidator, changes);
+  const members = new MemberService(dataSource, apiKeys, audit, invalidator, changes);
   const organizations = new OrganizationService(dataSource, apiKeys, audit, invalidator);
   const ownHostnames = new Set(['localhost', new URL(config.publicUrl).hostname.toLowerCase()]);
   const secretBox = new SecretBox(await resolveEncryptionKey({ encryptionKey: config.encryptionKey, dataDir: config.dataDir, isProduction: config.isProduction }));
@@ -143,8 +146,8 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     members,
     audit,
     organizations,
-    shortLinks: new ShortLinkService(dataSource, audit),
-    domains: new DomainService(dataSource, audit, deps.txtResolver ?? systemTxtResolver, ownHostnames),
+    shortLinks: new ShortLinkService(dataSource, audit, changes),
+    domains: new DomainService(dataSource, audit, deps.txtResolver ?? systemTxtResolver, ownHostnames, changes),
     stats: new StatsService(dataSource),
     webhooks: new WebhookService(
       dataSource,
@@ -152,6 +155,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
       secretBox,
       { isProduction: config.isProduction, allowPrivate: config.webhooks.allowPrivate, lookup },
       deliverer,
+      changes,
     ),
   };
 
@@ -161,15 +165,24 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   usage.start(config.usageFlushIntervalMs);
   const clicks = new ClickRecorder(dataSource, 100_000, reportDrops('click'));
   clicks.start(config.usageFlushIntervalMs);
-  const authenticator = new Authenticator(dataSource, keyFormat, deps.sessionTokens, usage, cache);
+  const authenticator = new Authenticator(dataSource, keyFormat, deps.sessionTokens, cache);
   const redis = config.rateLimitsEnabled && config.redisUrl ? connectRedis(config.redisUrl, server.log) : null;
   const rateLimiter = config.rateLimitsEnabled ? new RequestRateLimiter(redis, config.redisKeyPrefix) : null;
-  const authenticate: Authenticate = deps.authenticate ?? ((headers) => authenticator.authenticate(headers));
+  const policy = new RequestPolicy({ authenticator, authenticate: deps.authenticate, rateLimiter, usage });
 
-  const { schema, catalog } = deps.schema ?? (await buildKeygateSchema());
+  const { schema, plain, requirements, catalog } = deps.schema ?? (await buildKeygateSchema());
   const apollo = new ApolloServer<GraphQLContext>({
-    schema,
-    plugins: [fastifyApolloDrainPlugin(server), rejectNulPlugin, complexityLimitPlugin(), httpStatusPlugin],
+    gateway: decidedExecutor({ plain, guarded: schema }),
+    plugins: [
+      fastifyApolloDrainPlugin(server),
+      authorizationPlugin(new OperationRequirements(schema, requirements), { anonymousIntrospection: !config.isProduction }),
+      rejectNulPlugin,
+      complexityLimitPlugin(),
+      httpStatusPlugin,
+    ],
+    // Automatic persisted queries only when asked for: a hash is then resolved to its document
+    // before the admission rule and the permission decision judge it, like any other.
+    persistedQueries: config.persistedQueries ? {} : false,
     validationRules: [depthLimitRule(), aliasLimitRule()],
     // One operation per request: batched HTTP requests stay off.
     allowBatchedHttpRequests: false,
@@ -180,54 +193,19 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   });
   await apollo.start();
 
-  const anonymousIntrospection = !config.isProduction;
-
-  async function principalFor(request: FastifyRequest, reply: FastifyReply): Promise<Principal> {
-    if (anonymousIntrospection && !hasCredentials(request.headers) && isIntrospectionOnly(request)) {
-      // Safe: an introspection-only operation never reaches a resolver of ours.
-      return INTROSPECTION_PRINCIPAL;
-    }
-    // A client that keeps failing is turned away before any hashing or SQL: keys cannot be
-    // guessed at speed.
-    const blockedFor = await rateLimiter?.failedAuthRetryAfter(request.ip);
-    if (blockedFor) {
-      reply.header('retry-after', String(blockedFor));
-      throw new RateLimitedError(blockedFor, 'Too many failed authentication attempts; retry after the time in Retry-After.');
-    }
-    let principal: Principal;
-    try {
-      principal = await authenticate(request.headers);
-    } catch (error) {
-      if (error instanceof UnauthenticatedError) await rateLimiter?.recordFailedAuth(request.ip);
-      if (error instanceof AppError) throw error;
-      if (isDatabaseUnavailable(error)) throw new ServiceUnavailableError();
-      throw error;
-    }
-    if (rateLimiter) {
-      const rate = await rateLimiter.consume(principal);
-      reply.header('x-ratelimit-limit', String(rate.limit));
-      reply.header('x-ratelimit-remaining', String(rate.remaining));
-      reply.header('x-ratelimit-reset', String(rate.resetAt));
-      if (!rate.allowed) {
-        reply.header('retry-after', String(rate.retryAfterSeconds));
-        throw new RateLimitedError(rate.retryAfterSeconds);
-      }
-    }
-    return principal;
-  }
-
   server.route({
     url: '/graphql',
     method: ['GET', 'POST', 'OPTIONS'],
     handler: fastifyApolloHandler(apollo, {
       context: async (request, reply): Promise<GraphQLContext> => {
-        const principal = await principalFor(request, reply);
+        const principal = await policy.principalFor(request, reply);
+        if (!principal) return anonymousContext(services, catalog);
         const caller: Caller = {
           principal,
           ip: request.ip ?? null,
           userAgent: typeof request.headers['user-agent'] === 'string' ? request.headers['user-agent'] : null,
         };
-        return { principal, caller, loaders: createLoaders(dataSource, principal.orgId), services, catalog };
+        return { principal, caller, loaders: createLoaders(dataSource, principal), services, catalog, anonymous: false };
       },
     }),
   });
@@ -279,34 +257,19 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   };
 }
 
-/** Stands in for a principal only while serving introspection-only operations in development. */
-const INTROSPECTION_PRINCIPAL: Principal = {
-  kind: 'USER',
-  userId: '00000000-0000-0000-0000-000000000000',
-  orgId: '00000000-0000-0000-0000-000000000000',
-  role: Role.VIEWER,
-  permissions: 0,
-  plan: Plan.FREE,
-  email: 'introspection',
-};
-
-function isIntrospectionOnly(request: FastifyRequest): boolean {
-  const source =
-    (request.body as { query?: unknown } | undefined)?.query ?? (request.query as { query?: unknown } | undefined)?.query;
-  if (typeof source !== 'string' || source.length > 20_000) return false;
-  let document: DocumentNode;
-  try {
-    document = parse(source);
-  } catch {
-    return false;
-  }
-  return document.definitions.every((definition) => {
-    if (definition.kind === Kind.FRAGMENT_DEFINITION) return true;
-    if (definition.kind !== Kind.OPERATION_DEFINITION || definition.operation !== 'query') return false;
-    // Only direct __schema/__type fields at the root: a fragment spread there could hide real fields.
-    return definition.selectionSet.selections.every(
-      (s) => s.kind === Kind.FIELD && (s.name.value === '__schema' || s.name.value === '__type'),
-    );
+/**
+ * The context of a request without credentials. The authorization plugin lets it run only a
+ * pure introspection query, which reads none of these; should anything else ever reach a
+ * resolver, touching the principal fails loudly instead of acting as anyone.
+ */
+function anonymousContext(services: GraphQLContext['services'], catalog: GraphQLContext['catalog']): GraphQLContext {
+  const refuse = (): never => {
+    throw new Error('No principal: a request without credentials may run only introspection.');
+  };
+  return Object.defineProperties({ services, catalog, anonymous: true } as unknown as GraphQLContext, {
+    principal: { get: refuse },
+    caller: { get: refuse },
+    loaders: { get: refuse },
   });
 }
 

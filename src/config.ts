@@ -1,3 +1,4 @@
+import net from 'node:net';
 import path from 'node:path';
 import { z } from 'zod';
 import { parseRetrySchedule } from './modules/webhooks/retry-schedule';
@@ -55,6 +56,9 @@ const envSchema = z.object({
   VERIFICATION_CACHE_SIZE: z.coerce.number().int().min(1).max(10_000_000).default(100_000),
   VERIFICATION_CACHE_TTL_MS: z.coerce.number().int().min(1_000).default(10 * 60_000),
   CORS_ORIGINS: optionalString,
+  TRUST_PROXY: optionalString,
+  PERSISTED_QUERIES: bool(false),
+  PRINT_BOOTSTRAP_KEY: z.enum(['true', 'false', '1', '0', 'yes', 'no']).optional(),
   CLICK_COUNTRY_HEADER: optionalString.pipe(
     z.string().regex(/^[a-z0-9-]+$/i, 'CLICK_COUNTRY_HEADER must be a header name such as cf-ipcountry').optional(),
   ),
@@ -109,10 +113,46 @@ export interface Config {
   redisKeyPrefix: string;
   rateLimitsEnabled: boolean;
   verificationCache: { enabled: boolean; maxEntries: number; ttlMs: number };
+  /**
+   * Which proxies' X-Forwarded-For to believe for the client IP (Fastify's trustProxy): false
+   * (the socket's address), true (any), or a list of addresses, CIDRs and named ranges.
+   */
+  trustProxy: boolean | string[];
+  /** Automatic persisted queries (hash instead of query text); off unless asked for. */
+  persistedQueries: boolean;
+  /**
+   * Print the first-start bootstrap key (to stderr, never through the logger). Off in
+   * production unless PRINT_BOOTSTRAP_KEY=true; without it no bootstrap key is created there.
+   */
+  printBootstrapKey: boolean;
 }
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
+}
+
+/** proxy-addr's named ranges, accepted by Fastify's trustProxy list. */
+const PROXY_RANGE_NAMES = new Set(['loopback', 'linklocal', 'uniquelocal']);
+
+function parseTrustProxy(raw: string | undefined): boolean | string[] {
+  if (raw === undefined || raw === 'false') return false;
+  if (raw === 'true') return true;
+  const entries = raw.split(',').map((e) => e.trim()).filter(Boolean);
+  for (const entry of entries) {
+    const [address, bits] = entry.split('/');
+    const valid =
+      PROXY_RANGE_NAMES.has(entry) ||
+      (net.isIP(address) !== 0 && (bits === undefined || (/^\d+$/.test(bits) && Number(bits) <= (net.isIPv6(address) ? 128 : 32))));
+    if (!valid) {
+      // Fastify 5 trusts nothing for a bare hop count (it cannot check the immediate peer), so
+      // a count is refused here rather than silently ignored.
+      throw new ConfigError(
+        `Invalid environment:\n  TRUST_PROXY: "${entry}" is not an IP address, a CIDR or loopback|linklocal|uniquelocal; ` +
+          'use true, or the proxies\u2019 addresses such as 10.0.0.0/8,127.0.0.1',
+      );
+    }
+  }
+  return entries;
 }
 
 function parseCorsOrigins(raw: string | undefined): string[] | '*' | null {
@@ -198,5 +238,8 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     redisKeyPrefix: e.REDIS_KEY_PREFIX,
     rateLimitsEnabled: e.RATE_LIMITS_ENABLED,
     verificationCache: { enabled: e.VERIFICATION_CACHE_ENABLED, maxEntries: e.VERIFICATION_CACHE_SIZE, ttlMs: e.VERIFICATION_CACHE_TTL_MS },
+    trustProxy: parseTrustProxy(e.TRUST_PROXY),
+    persistedQueries: e.PERSISTED_QUERIES,
+    printBootstrapKey: e.PRINT_BOOTSTRAP_KEY === undefined ? !isProduction : ['true', '1', 'yes'].includes(e.PRINT_BOOTSTRAP_KEY),
   };
 }

@@ -10,6 +10,8 @@ export enum ErrorCode {
   FORBIDDEN = 'FORBIDDEN',
   NOT_FOUND = 'NOT_FOUND',
   BAD_USER_INPUT = 'BAD_USER_INPUT',
+  /** The request itself is unusable (e.g. a persisted-query hash that does not match its query). */
+  BAD_REQUEST = 'BAD_REQUEST',
   RATE_LIMITED = 'RATE_LIMITED',
   CONFLICT = 'CONFLICT',
   INTERNAL_SERVER_ERROR = 'INTERNAL_SERVER_ERROR',
@@ -22,6 +24,7 @@ export const HTTP_STATUS: Record<ErrorCode, number> = {
   [ErrorCode.FORBIDDEN]: 403,
   [ErrorCode.NOT_FOUND]: 200,
   [ErrorCode.BAD_USER_INPUT]: 400,
+  [ErrorCode.BAD_REQUEST]: 400,
   [ErrorCode.RATE_LIMITED]: 429,
   [ErrorCode.CONFLICT]: 200,
   [ErrorCode.INTERNAL_SERVER_ERROR]: 500,
@@ -36,6 +39,8 @@ export enum AuthFailureReason {
   REVOKED = 'REVOKED',
   INACTIVE = 'INACTIVE',
   EXPIRED = 'EXPIRED',
+  /** The secret was replaced by a rotation (its grace period, if any, is over); the key itself lives on. */
+  ROTATED = 'ROTATED',
   OWNER_REMOVED = 'OWNER_REMOVED',
   INVALID_SESSION = 'INVALID_SESSION',
 }
@@ -47,6 +52,7 @@ const AUTH_FAILURE_MESSAGES: Record<AuthFailureReason, string> = {
   REVOKED: 'The API key has been revoked.',
   INACTIVE: 'The API key is inactive.',
   EXPIRED: 'The API key has expired.',
+  ROTATED: 'This secret of the API key was rotated out; use the key\u2019s current secret.',
   OWNER_REMOVED: 'The owner of this user key is no longer a member of the organization.',
   INVALID_SESSION: 'The session token is invalid or has expired.',
 };
@@ -74,9 +80,41 @@ export class UnauthenticatedError extends AppError {
   }
 }
 
+/**
+ * Refusals that are rules rather than missing scopes: the caller may hold every scope involved
+ * and still be refused, so naming a scope in `required` would mislead. Stable names, sent as
+ * `extensions.rule`.
+ */
+export enum ForbiddenRule {
+  /** Only the user a USER key acts for may rotate it: the new secret would act as them. */
+  USER_KEY_OWNER_ONLY = 'USER_KEY_OWNER_ONLY',
+  /** USER keys act for a person, so only a signed-in person can create one. */
+  USER_KEY_NEEDS_SESSION = 'USER_KEY_NEEDS_SESSION',
+  /** Making, demoting or removing an owner takes an owner (a session or the owner's USER key). */
+  OWNER_ONLY = 'OWNER_ONLY',
+  /** Nobody grants what they do not hold; `required` lists what the grant would need. */
+  NO_ESCALATION = 'NO_ESCALATION',
+  /** A webhook receives an event's data only if its subscriber may read that data. */
+  EVENT_NEEDS_READ = 'EVENT_NEEDS_READ',
+}
+
+/**
+ * `required` lists every scope the principal lacks for what it asked (always a list, also when
+ * it is one scope); `rule` names a rule refusal (see ForbiddenRule).
+ */
 export class ForbiddenError extends AppError {
-  constructor(required: string, message = `Missing permission ${required}.`) {
-    super(ErrorCode.FORBIDDEN, message, { required });
+  constructor(
+    details: { required: readonly string[]; rule?: ForbiddenRule } | { rule: ForbiddenRule },
+    message?: string,
+    /** Only for refusals made before execution, which decide the response status themselves. */
+    options: { httpStatus?: number } = {},
+  ) {
+    const required = 'required' in details ? [...details.required] : undefined;
+    super(ErrorCode.FORBIDDEN, message ?? `Missing permission${required && required.length > 1 ? 's' : ''} ${required?.join(', ')}.`, {
+      ...(required ? { required } : {}),
+      ...(details.rule ? { rule: details.rule } : {}),
+      ...(options.httpStatus ? { http: { status: options.httpStatus } } : {}),
+    });
   }
 }
 

@@ -3,17 +3,17 @@ import type { DataSource } from 'typeorm';
 import { AuthFailureReason, UnauthenticatedError } from '../errors';
 import { isUuid } from '../db/pagination';
 import { ApiKeyStatus, ApiKeyType } from '../modules/api-keys/api-key.entity';
-import type { UsageRecorder } from '../modules/api-keys/usage-recorder';
 import type { Plan } from '../modules/organizations/organization.entity';
-import { readCredentials } from './credentials';
+import { readCredentials, type Credentials } from './credentials';
 import { hashSecret, type KeyFormat } from './key-format';
 import { maskFromJson, type PermissionsJson } from './permissions';
 import type { VerificationCache, VerifiedSecret } from './verification-cache';
 import type { ApiKeyPrincipal, Principal, UserPrincipal } from './principal';
 import { ROLE_PERMISSIONS, type Role } from './roles';
-import { SessionTokenError, type SessionTokens } from './session-tokens';
+import { SessionTokenError, type SessionClaims, type SessionTokens } from './session-tokens';
 
-interface KeyRow {
+export interface KeyRow {
+  secret_id: string;
   key_id: string;
   org_id: string;
   name: string;
@@ -30,6 +30,10 @@ interface KeyRow {
   owner_role: Role | null;
 }
 
+/** The columns a key verdict needs; `FROM api_key_secrets s JOIN api_keys k JOIN organizations o` plus the owner's role. */
+export const KEY_VERDICT_COLUMNS = `s.id AS secret_id, k.id AS key_id, k.org_id, k.name, k.prefix, k.type, k.owner_user_id, k.permissions,
+         k.status, k.expires_at, k.deleted_at, k.rate_limit_per_minute, s.ends_at AS secret_ends_at, o.plan`;
+
 /**
  * Everything authentication needs, in one indexed query: the secret by its hash, its key, the
  * organization's plan and, for USER keys, the owner's current role. Its answer is cached per
@@ -37,16 +41,16 @@ interface KeyRow {
  * every instance before the change's response is sent.
  */
 const KEY_LOOKUP = `
-  SELECT k.id AS key_id, k.org_id, k.name, k.prefix, k.type, k.owner_user_id, k.permissions, k.status,
-         k.expires_at, k.deleted_at, k.rate_limit_per_minute, s.ends_at AS secret_ends_at, o.plan, m.role AS owner_role
+  SELECT ${KEY_VERDICT_COLUMNS}, m.role AS owner_role
     FROM api_key_secrets s
     JOIN api_keys k ON k.id = s.api_key_id
     JOIN organizations o ON o.id = k.org_id
     LEFT JOIN memberships m ON m.org_id = k.org_id AND m.user_id = k.owner_user_id
    WHERE s.secret_hash = $1`;
 
-function toVerified(row: KeyRow): VerifiedSecret {
+export function toVerified(row: KeyRow): VerifiedSecret {
   return {
+    secretId: row.secret_id,
     keyId: row.key_id,
     orgId: row.org_id,
     keyType: row.type,
@@ -63,6 +67,48 @@ function toVerified(row: KeyRow): VerifiedSecret {
   };
 }
 
+/**
+ * The verdict on a key, decided afresh on every request (expiry is checked against the clock
+ * `now`). Used at authentication and again inside every change's transaction (auth/authority.ts),
+ * so both apply exactly the same rules.
+ */
+export function keyVerdict(v: VerifiedSecret, now: number): ApiKeyPrincipal {
+  if (v.keyType === ApiKeyType.USER && v.ownerRole === null) throw new UnauthenticatedError(AuthFailureReason.OWNER_REMOVED);
+  if (v.status === ApiKeyStatus.REVOKED || v.deleted) throw new UnauthenticatedError(AuthFailureReason.REVOKED);
+  if (v.keyExpiresAt !== null && v.keyExpiresAt <= now) throw new UnauthenticatedError(AuthFailureReason.EXPIRED);
+  // A secret that was rotated out (or whose grace period ended) on a key that lives on.
+  if (v.secretEndsAt !== null && v.secretEndsAt <= now) throw new UnauthenticatedError(AuthFailureReason.ROTATED);
+  if (v.status === ApiKeyStatus.INACTIVE) throw new UnauthenticatedError(AuthFailureReason.INACTIVE);
+  return {
+    kind: 'API_KEY',
+    keyId: v.keyId,
+    secretId: v.secretId,
+    orgId: v.orgId,
+    keyType: v.keyType,
+    ownerUserId: v.ownerUserId,
+    ownerRole: v.ownerRole,
+    // A user key can never do more than its owner may do right now.
+    permissions: v.keyType === ApiKeyType.USER && v.ownerRole ? v.granted & ROLE_PERMISSIONS[v.ownerRole] : v.granted,
+    plan: v.plan,
+    rateLimitPerMinute: v.rateLimitPerMinute,
+    displayName: v.displayName,
+  };
+}
+
+export function userVerdict(claims: { userId: string; orgId: string }, membership: { role: Role; plan: Plan; email: string } | undefined): UserPrincipal {
+  // Not (or no longer) a member: the token names a membership that does not exist.
+  if (!membership) throw new UnauthenticatedError(AuthFailureReason.INVALID_SESSION);
+  return {
+    kind: 'USER',
+    userId: claims.userId,
+    orgId: claims.orgId,
+    role: membership.role,
+    permissions: ROLE_PERMISSIONS[membership.role],
+    plan: membership.plan,
+    email: membership.email,
+  };
+}
+
 const SESSION_LOOKUP = `
   SELECT m.role, o.plan, u.email
     FROM memberships m
@@ -75,13 +121,34 @@ export class Authenticator {
     private readonly dataSource: DataSource,
     private readonly keyFormat: KeyFormat,
     private readonly sessions: SessionTokens,
-    private readonly usage: UsageRecorder,
     private readonly cache: VerificationCache | null = null,
   ) {}
 
+  /** Credentials from the headers; MISSING or MALFORMED before any hashing or SQL. */
+  credentials(headers: IncomingHttpHeaders): Credentials {
+    return readCredentials(headers, this.keyFormat);
+  }
+
   async authenticate(headers: IncomingHttpHeaders): Promise<Principal> {
-    const credentials = readCredentials(headers, this.keyFormat);
+    return this.authenticateCredentials(this.credentials(headers));
+  }
+
+  authenticateCredentials(credentials: Credentials): Promise<Principal> {
     return credentials.kind === 'apiKey' ? this.authenticateKey(credentials.key) : this.authenticateSession(credentials.token);
+  }
+
+  /**
+   * True when these credentials can be verified without touching the database: a key whose
+   * verdict is already in the verification cache, or a session token whose signature verifies.
+   * An IP that is throttled for failed attempts may still use these (guessing is what the
+   * throttle stops, and neither can be guessed).
+   */
+  async verifiesWithoutDatabase(credentials: Credentials): Promise<boolean> {
+    if (credentials.kind === 'apiKey') {
+      const cached = this.cache?.get(hashSecret(credentials.key));
+      return cached !== undefined && cached !== 'unknown';
+    }
+    return (await this.verifySession(credentials.token).catch(() => null)) !== null;
   }
 
   async authenticateKey(key: string): Promise<ApiKeyPrincipal> {
@@ -94,36 +161,17 @@ export class Authenticator {
       this.cache?.set(hash, verified, epoch);
     }
     if (verified === 'unknown') throw new UnauthenticatedError(AuthFailureReason.UNKNOWN);
-    return this.admit(verified);
-  }
-
-  /** The verdict, decided afresh on every request (expiry is checked against the clock now). */
-  private admit(v: VerifiedSecret): ApiKeyPrincipal {
-    const now = Date.now();
-    if (v.keyType === ApiKeyType.USER && v.ownerRole === null) throw new UnauthenticatedError(AuthFailureReason.OWNER_REMOVED);
-    if (v.status === ApiKeyStatus.REVOKED || v.deleted) throw new UnauthenticatedError(AuthFailureReason.REVOKED);
-    // A secret that was rotated out (or whose grace period ended) is past its end: EXPIRED.
-    if (v.secretEndsAt !== null && v.secretEndsAt <= now) throw new UnauthenticatedError(AuthFailureReason.EXPIRED);
-    if (v.keyExpiresAt !== null && v.keyExpiresAt <= now) throw new UnauthenticatedError(AuthFailureReason.EXPIRED);
-    if (v.status === ApiKeyStatus.INACTIVE) throw new UnauthenticatedError(AuthFailureReason.INACTIVE);
-    this.usage.record(v.keyId);
-    return {
-      kind: 'API_KEY',
-      keyId: v.keyId,
-      orgId: v.orgId,
-      keyType: v.keyType,
-      ownerUserId: v.ownerUserId,
-      ownerRole: v.ownerRole,
-      // A user key can never do more than its owner may do right now.
-      permissions: v.keyType === ApiKeyType.USER && v.ownerRole ? v.granted & ROLE_PERMISSIONS[v.ownerRole] : v.granted,
-      plan: v.plan,
-      rateLimitPerMinute: v.rateLimitPerMinute,
-      displayName: v.displayName,
-    };
+    return keyVerdict(verified, Date.now());
   }
 
   async authenticateSession(token: string): Promise<UserPrincipal> {
-    let claims;
+    const claims = await this.verifySession(token);
+    const rows: { role: Role; plan: Plan; email: string }[] = await this.dataSource.query(SESSION_LOOKUP, [claims.orgId, claims.userId]);
+    return userVerdict(claims, rows[0]);
+  }
+
+  private async verifySession(token: string): Promise<SessionClaims> {
+    let claims: SessionClaims;
     try {
       claims = await this.sessions.verify(token);
     } catch (e) {
@@ -131,19 +179,7 @@ export class Authenticator {
       throw e;
     }
     if (!isUuid(claims.userId) || !isUuid(claims.orgId)) throw new UnauthenticatedError(AuthFailureReason.INVALID_SESSION);
-    const rows: { role: Role; plan: Plan; email: string }[] = await this.dataSource.query(SESSION_LOOKUP, [claims.orgId, claims.userId]);
-    const row = rows[0];
-    // Not (or no longer) a member: the token names a membership that does not exist.
-    if (!row) throw new UnauthenticatedError(AuthFailureReason.INVALID_SESSION);
-    return {
-      kind: 'USER',
-      userId: claims.userId,
-      orgId: claims.orgId,
-      role: row.role,
-      permissions: ROLE_PERMISSIONS[row.role],
-      plan: row.plan,
-      email: row.email,
-    };
+    return claims;
   }
 }
 

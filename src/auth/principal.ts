@@ -1,4 +1,4 @@
-import type { PermissionMask } from './permissions';
+import { bit, holds, type PermissionMask, type Resource } from './permissions';
 import type { Role } from './roles';
 import type { Plan } from '../modules/organizations/organization.entity';
 import type { ApiKeyType } from '../modules/api-keys/api-key.entity';
@@ -9,6 +9,8 @@ export type PrincipalKind = 'USER' | 'API_KEY';
 export interface ApiKeyPrincipal {
   kind: 'API_KEY';
   keyId: string;
+  /** The secret this request presented (its row id): rotating it out ends this principal. */
+  secretId: string;
   orgId: string;
   keyType: ApiKeyType;
   ownerUserId: string | null;
@@ -40,12 +42,34 @@ export interface Caller {
   principal: Principal;
   ip: string | null;
   userAgent: string | null;
+  /**
+   * The scopes the whole operation was admitted with (set by the up-front decision). A change
+   * commits only if its principal still holds them, checked inside the change's transaction.
+   */
+  admitted?: PermissionMask;
 }
 
 export function actorOf(principal: Principal): { kind: PrincipalKind; id: string; name: string } {
   return principal.kind === 'API_KEY'
     ? { kind: 'API_KEY', id: principal.keyId, name: principal.displayName }
     : { kind: 'USER', id: principal.userId, name: principal.email };
+}
+
+/**
+ * Who acted is data of a resource: a user's email is member data, a key's name key data. A
+ * reader sees an actor's name only when it may read that resource; otherwise this placeholder.
+ */
+const RESOURCE_OF_ACTOR: Record<PrincipalKind | 'SYSTEM', Resource | null> = { USER: 'members', API_KEY: 'apiKeys', SYSTEM: null };
+
+export function visibleActorName(kind: PrincipalKind | 'SYSTEM', name: string, held: PermissionMask): string {
+  const resource = RESOURCE_OF_ACTOR[kind];
+  return resource === null || holds(held, bit(resource, 'read')) ? name : `(hidden: needs ${resource}:read)`;
+}
+
+/** True when a reader holding `held` sees the names of actors of this kind. */
+export function seesActor(kind: PrincipalKind | 'SYSTEM', held: PermissionMask): boolean {
+  const resource = RESOURCE_OF_ACTOR[kind];
+  return resource === null || holds(held, bit(resource, 'read'));
 }
 
 /** The user a principal acts for: the signed-in user, or the owner of a USER key. */

@@ -6,6 +6,7 @@ import type { Role } from './roles';
 
 /** Everything authentication needs about one secret: enough to decide without a query. */
 export interface VerifiedSecret {
+  secretId: string;
   keyId: string;
   orgId: string;
   keyType: ApiKeyType;

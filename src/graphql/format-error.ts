@@ -30,6 +30,12 @@ export function createFormatError(log: (error: unknown) => void) {
     if (code && code !== ErrorCode.INTERNAL_SERVER_ERROR) {
       return { message: formatted.message, locations: formatted.locations, path: formatted.path, extensions };
     }
+    // Apollo refuses some malformed requests (a persisted-query hash that does not match its
+    // query, say) with a 4xx status but no code: they are the client's error, not ours.
+    const status = (original as { extensions?: { http?: { status?: number } } } | undefined)?.extensions?.http?.status;
+    if (status !== undefined && status >= 400 && status < 500) {
+      return { message: formatted.message, extensions: { code: ErrorCode.BAD_REQUEST } };
+    }
     if (isDatabaseUnavailable(original)) {
       return { message: 'The database is unreachable; try again shortly.', path: formatted.path, extensions: { code: ErrorCode.SERVICE_UNAVAILABLE } };
     }

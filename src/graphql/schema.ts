@@ -11,7 +11,7 @@ import { ShortLinkResolver } from '../modules/short-links/short-link.resolver';
 import { StatsResolver } from '../modules/stats/stats.resolver';
 import { ViewerResolver } from '../modules/viewer/viewer.resolver';
 import { WebhookResolver } from '../modules/webhooks/webhook.resolver';
-import { applyRequiresDirective, type CatalogEntry } from './requires.directive';
+import { guardSchema, readRequirements, withRequiresDefinition, type CatalogEntry, type FieldRequirements } from './authorization/schema-requirements';
 
 export const RESOLVERS: NonEmptyArray<Function> = [
   ViewerResolver,
@@ -25,16 +25,24 @@ export const RESOLVERS: NonEmptyArray<Function> = [
 ];
 
 export interface KeygateSchema {
+  /** Guarded fields null themselves with FORBIDDEN; used for validation, introspection and partly allowed queries. */
   schema: GraphQLSchema;
+  /** The same types without per-field checks; runs operations the up-front decision fully allowed. */
+  plain: GraphQLSchema;
+  /** What each field needs, read once from the @requires usages. */
+  requirements: FieldRequirements;
   catalog: CatalogEntry[];
 }
 
 /**
- * Builds the schema once: type-graphql classes → SDL with @requires usages → guarded resolvers.
- * Throws (default deny) when a root field has no permission decision.
+ * Builds the schema once: type-graphql classes → SDL with @requires usages → requirements read
+ * once → a plain and a guarded variant. Throws (default deny) when a root field has no permission
+ * decision.
  */
 export async function buildKeygateSchema(resolvers: NonEmptyArray<Function> = RESOLVERS): Promise<KeygateSchema> {
-  return applyRequiresDirective(await buildUnguardedSchema(resolvers));
+  const plain = withRequiresDefinition(await buildUnguardedSchema(resolvers));
+  const { requirements, catalog } = readRequirements(plain);
+  return { schema: guardSchema(plain, requirements), plain, requirements, catalog };
 }
 
 /**

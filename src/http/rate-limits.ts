@@ -23,30 +23,29 @@ export interface RateDecision {
   retryAfterSeconds: number;
 }
 
-function decision(limit: number, res: RateLimiterRes, allowed: boolean): RateDecision {
-  return {
-    allowed,
-    limit,
-    remaining: Math.max(0, res.remainingPoints),
-    resetAt: Math.ceil((Date.now() + res.msBeforeNext) / 1000),
-    retryAfterSeconds: Math.max(1, Math.ceil(res.msBeforeNext / 1000)),
-  };
-}
+/** Above every limit a key or plan can have (MAX_KEY_RATE_LIMIT is 100,000). */
+const MAX_COUNTED = 1_000_000_000;
 
 /**
  * Per-key request limits and a failed-authentication throttle per IP. With Redis the counters
  * are shared by every instance; each Redis limiter is insured by an in-process one, which
  * rate-limiter-flexible uses for any call Redis cannot answer, so an outage degrades to
  * per-instance limiting rather than to no limiting (or to errors).
+ *
+ * One counter per subject whatever its limit: the limit is compared with the count, not built
+ * into the counter, so changing a key's limit (or its organization's plan) keeps the count of
+ * the current window instead of starting a fresh one.
  */
 export class RequestRateLimiter {
-  private readonly limiters = new Map<number, RateLimiterAbstract>();
+  private readonly requests: RateLimiterAbstract;
   private readonly failedAuth: RateLimiterAbstract;
 
   constructor(
     private readonly redis: Redis | null,
     private readonly prefix = 'keygate:',
   ) {
+    // The counter itself never refuses: no limit is above MAX_COUNTED.
+    this.requests = this.make(MAX_COUNTED, 'rl');
     this.failedAuth = this.make(FAILED_AUTH_PER_MINUTE, 'authfail');
   }
 
@@ -58,18 +57,21 @@ export class RequestRateLimiter {
 
   async consume(principal: Principal): Promise<RateDecision> {
     const limit = this.limitFor(principal);
-    let limiter = this.limiters.get(limit);
-    if (!limiter) {
-      limiter = this.make(limit, `rl${limit}`);
-      this.limiters.set(limit, limiter);
-    }
     const subject = principal.kind === 'API_KEY' ? `key:${principal.keyId}` : `user:${principal.orgId}:${principal.userId}`;
+    let res: RateLimiterRes;
     try {
-      return decision(limit, await limiter.consume(subject), true);
+      res = await this.requests.consume(subject);
     } catch (rejection) {
-      if (rejection instanceof RateLimiterRes) return decision(limit, rejection, false);
-      throw rejection;
+      if (!(rejection instanceof RateLimiterRes)) throw rejection;
+      res = rejection;
     }
+    return {
+      allowed: res.consumedPoints <= limit,
+      limit,
+      remaining: Math.max(0, limit - res.consumedPoints),
+      resetAt: Math.ceil((Date.now() + res.msBeforeNext) / 1000),
+      retryAfterSeconds: Math.max(1, Math.ceil(res.msBeforeNext / 1000)),
+    };
   }
 
   /** Seconds to wait when this IP has failed authentication too often, else null. No hashing, no SQL. */

@@ -25,7 +25,7 @@ beforeAll(async () => {
   }));
   ({ privateKey: strangerKey } = await generateKeyPair('RS256'));
   const sessions = new SessionTokens({ jwksUrl, issuer: 'https://idp.example', audience: 'keygate', ttlSeconds: 3600 });
-  auth = new Authenticator(t.dataSource, t.app.keyFormat, sessions, t.app.usage);
+  auth = new Authenticator(t.dataSource, t.app.keyFormat, sessions);
 });
 afterAll(async () => {
   server.close();

@@ -4,7 +4,8 @@ import { graphql, graphqlSync } from 'graphql';
 import { Ctx, Field, Mutation, ObjectType, Query, Resolver } from 'type-graphql';
 import { ALL_PERMISSIONS, bit } from '../../src/auth/permissions';
 import type { GraphQLContext } from '../../src/graphql/context';
-import { Public, Requires, UnguardedFieldError } from '../../src/graphql/requires.directive';
+import { UnguardedFieldError } from '../../src/graphql/authorization/schema-requirements';
+import { Public, Requires } from '../../src/graphql/requires.directive';
 import { buildKeygateSchema, RESOLVERS } from '../../src/graphql/schema';
 
 @ObjectType()
@@ -56,7 +57,7 @@ class Decided {
   }
 }
 
-const context = (permissions: number) => ({ principal: { kind: 'API_KEY', permissions } }) as unknown as GraphQLContext;
+const context = (permissions: bigint) => ({ principal: { kind: 'API_KEY', permissions } }) as unknown as GraphQLContext;
 
 describe('default deny', () => {
   it('refuses to build a schema with a root field that has no permission decision, naming every one', async () => {
@@ -88,15 +89,15 @@ describe('the @requires transform', () => {
   });
 
   it('guards a field: FORBIDDEN with the required scope, data null', async () => {
-    const res = await graphql({ schema, source: '{ secret { plain } }', contextValue: context(0) });
+    const res = await graphql({ schema, source: '{ secret { plain } }', contextValue: context(0n) });
     expect(res.data).toBeNull();
-    expect(res.errors?.[0].extensions).toEqual({ code: 'FORBIDDEN', required: 'shortLinks:read' });
+    expect(res.errors?.[0].extensions).toEqual({ code: 'FORBIDDEN', required: ['shortLinks:read'] });
   });
 
   it('a nested guarded field fails alone while its siblings resolve (the partial case)', async () => {
     const res = await graphql({ schema, source: '{ secret { plain guarded } }', contextValue: context(bit('shortLinks', 'read')) });
     expect(res.data).toEqual({ secret: { plain: 'p', guarded: null } });
-    expect(res.errors?.[0].extensions).toEqual({ code: 'FORBIDDEN', required: 'stats:read' });
+    expect(res.errors?.[0].extensions).toEqual({ code: 'FORBIDDEN', required: ['stats:read'] });
     const ok = await graphql({
       schema,
       source: '{ secret { plain guarded } }',
@@ -107,13 +108,13 @@ describe('the @requires transform', () => {
 
   it('a directive on an OBJECT guards every field of that type wherever it is reached', async () => {
     const denied = await graphql({ schema, source: '{ typeGuarded { value } }', contextValue: context(ALL_PERMISSIONS & ~bit('webhooks', 'read')) });
-    expect(denied.errors?.[0].extensions).toEqual({ code: 'FORBIDDEN', required: 'webhooks:read' });
+    expect(denied.errors?.[0].extensions).toEqual({ code: 'FORBIDDEN', required: ['webhooks:read'] });
     const allowed = await graphql({ schema, source: '{ typeGuarded { value } }', contextValue: context(bit('webhooks', 'read')) });
     expect(allowed).toEqual({ data: { typeGuarded: { value: 'v' } } });
   });
 
   it('public fields run for a principal with no permissions at all', async () => {
-    const res = await graphql({ schema, source: '{ hello }', contextValue: context(0) });
+    const res = await graphql({ schema, source: '{ hello }', contextValue: context(0n) });
     expect(res).toEqual({ data: { hello: 'hello API_KEY' } });
   });
 

@@ -11,12 +11,25 @@ export function expectUnauthenticated(res: GqlResponse<unknown>, reason: string)
   expect(res.body.errors![0].extensions).toEqual({ code: 'UNAUTHENTICATED', reason });
 }
 
-/** A FORBIDDEN that left no data: HTTP 403, the missing scope named, every root field null. */
-export function expectForbidden(res: GqlResponse<unknown>, required: string): void {
-  expect(res.body.errors?.[0]?.extensions).toEqual({ code: 'FORBIDDEN', required });
+/**
+ * A FORBIDDEN that left no data: HTTP 403, `required` listing exactly the missing scopes (always
+ * a list, in catalog order), every root field null or absent. A mutation refused up front has no
+ * `data` at all: nothing ran.
+ */
+export function expectForbidden(res: GqlResponse<unknown>, required: string | readonly string[]): void {
+  expect(res.body.errors?.[0]?.extensions).toEqual({ code: 'FORBIDDEN', required: typeof required === 'string' ? [required] : [...required] });
   expect(res.status).toBe(403);
   const data = res.body.data as Record<string, unknown> | null | undefined;
   expect(data == null || Object.values(data).every((v) => v === null)).toBe(true);
+}
+
+/**
+ * A rule refusal (FORBIDDEN with `extensions.rule`): the caller may hold every scope involved.
+ * `required` only where the rule is about scopes the caller lacks (NO_ESCALATION, EVENT_NEEDS_READ).
+ */
+export function expectRuleRefusal(res: GqlResponse<unknown>, rule: string, required?: readonly string[]): void {
+  expect(res.body.errors?.[0]?.extensions).toEqual({ code: 'FORBIDDEN', rule, ...(required ? { required: [...required] } : {}) });
+  expect(res.status).toBe(403);
 }
 
 /** An error of `code` from a field; with no data left, the status the error table gives. */

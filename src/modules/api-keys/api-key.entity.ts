@@ -4,6 +4,7 @@ import { Column, Entity, Index, JoinColumn, ManyToOne, PrimaryGeneratedColumn } 
 import type { PermissionsJson } from '../../auth/permissions';
 import type { PrincipalKind } from '../../auth/principal';
 import { CreatedAtColumn, TimestampColumn } from '../../db/columns';
+import { Requires } from '../../graphql/requires.directive';
 import { User } from '../members/user.entity';
 
 export enum ApiKeyType {
@@ -34,6 +35,7 @@ export type StoredApiKeyStatus = ApiKeyStatus.ACTIVE | ApiKeyStatus.INACTIVE | A
 @Index('api_keys_org_created_idx', ['orgId', 'createdAt', 'id'])
 @Index('api_keys_org_owner_idx', ['orgId', 'ownerUserId'])
 @ObjectType({ description: 'An API key. The secret itself is never readable; see CreatedApiKey.' })
+@Requires('apiKeys', 'read')
 export class ApiKey extends OrgOwnedEntity {
   @Field()
   @Column({ type: 'varchar', length: 100 })

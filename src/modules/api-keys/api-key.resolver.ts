@@ -88,7 +88,8 @@ export class ApiKeyResolver {
     return ctx.services.apiKeys.delete(ctx.caller, id);
   }
 
-  @FieldResolver(() => User, { nullable: true, description: 'The user a USER key acts for; null for BOT keys.' })
+  @FieldResolver(() => User, { nullable: true, description: 'The user a USER key acts for; null for BOT keys. Member data: needs members:read.' })
+  @Requires('members', 'read')
   owner(@Root() key: ApiKey, @Ctx() ctx: GraphQLContext) {
     return key.ownerUserId ? ctx.loaders.users.load(key.ownerUserId) : null;
   }
@@ -103,7 +104,7 @@ export class ApiKeyResolver {
     const granted = maskFromJson(key.permissions);
     if (key.type !== ApiKeyType.USER || !key.ownerUserId) return PermissionSet.of(granted);
     const members = await ctx.loaders.memberships.load(key.ownerUserId);
-    return PermissionSet.of(members ? granted & ROLE_PERMISSIONS[members.role] : 0);
+    return PermissionSet.of(members ? granted & ROLE_PERMISSIONS[members.role] : 0n);
   }
 
   @FieldResolver(() => Actor, { nullable: true })

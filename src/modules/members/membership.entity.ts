@@ -1,4 +1,5 @@
 import { Field, ObjectType, registerEnumType } from 'type-graphql';
+import { Requires } from '../../graphql/requires.directive';
 import { Column, Entity, Index, JoinColumn, ManyToOne, PrimaryColumn } from 'typeorm';
 import { Role } from '../../auth/roles';
 import { CreatedAtColumn } from '../../db/columns';
@@ -11,6 +12,7 @@ registerEnumType(Role, { name: 'Role' });
 @Entity('memberships')
 @Index('memberships_user_idx', ['userId'])
 @ObjectType('Member')
+@Requires('members', 'read')
 export class Membership {
   @PrimaryColumn({ name: 'org_id', type: 'uuid' })
   orgId: string;
