@@ -5,6 +5,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { Client } from 'pg';
 import { AuthInvalidator } from '../src/auth/auth-invalidation';
+import { Authority } from '../src/auth/authority';
+import { Changes } from '../src/auth/changes';
 import { KeyFormat } from '../src/auth/key-format';
 import { createDataSource } from '../src/db/data-source';
 import { startEmbeddedPostgres } from '../src/db/embedded-postgres';
@@ -57,7 +59,7 @@ export async function seed(url: string, KEYS: number, LINKS: number): Promise<st
   await ds.runMigrations({ transaction: 'each' });
   const audit = new AuditService(ds);
   const invalidator = new AuthInvalidator(null);
-  const apiKeys = new ApiKeyService(ds, keyFormat, audit, invalidator);
+  const apiKeys = new ApiKeyService(ds, keyFormat, audit, invalidator, new Changes(ds, new Authority()));
   const orgs = new OrganizationService(ds, apiKeys, audit, invalidator);
   const boot = await orgs.bootstrap({ name: 'Bench', ownerEmail: 'owner@bench.test', plan: Plan.ENTERPRISE });
   const org = boot.organization.id;

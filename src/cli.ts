@@ -1,6 +1,8 @@
 import 'reflect-metadata';
 import { parseArgs } from 'node:util';
 import { AuthInvalidator } from './auth/auth-invalidation';
+import { Authority } from './auth/authority';
+import { Changes } from './auth/changes';
 import { createSessionTokens } from './auth/session-tokens';
 import { ConfigError, loadConfig } from './config';
 import { openDatabase } from './db/open-database';
@@ -79,7 +81,7 @@ async function run(argv: string[]): Promise<void> {
     const audit = new AuditService(ds);
     // No cache in this process: the NOTIFY alone tells running servers what changed.
     const invalidator = new AuthInvalidator(null);
-    const apiKeys = new ApiKeyService(ds, new KeyFormat(config.apiKeyPrefix), audit, invalidator);
+    const apiKeys = new ApiKeyService(ds, new KeyFormat(config.apiKeyPrefix), audit, invalidator, new Changes(ds, new Authority()));
     const organizations = new OrganizationService(ds, apiKeys, audit, invalidator);
 
     if (command === 'bootstrap') {

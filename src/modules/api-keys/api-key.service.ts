@@ -1,5 +1,6 @@
 import { Brackets, type DataSource, type EntityManager } from 'typeorm';
 import type { AuthInvalidator } from '../../auth/auth-invalidation';
+import type { Changes } from '../../auth/changes';
 import type { KeyFormat } from '../../auth/key-format';
 import {
   diffScopes,
@@ -15,7 +16,7 @@ import {
 import { actingUserId, actorOf, type Caller } from '../../auth/principal';
 import { findOrgRow } from '../../db/org-scoped';
 import { isUuid, keysetPage, type Page, type PageArgs } from '../../db/pagination';
-import { BadUserInputError, ConflictError, ForbiddenError } from '../../errors';
+import { BadUserInputError, ConflictError, ForbiddenError, ForbiddenRule } from '../../errors';
 import { AuditAction, type AuditService } from '../audit/audit.service';
 import { Membership } from '../members/membership.entity';
 import { ApiKeySecret } from './api-key-secret.entity';
@@ -68,6 +69,7 @@ export class ApiKeyService {
     private readonly keyFormat: KeyFormat,
     private readonly audit: AuditService,
     private readonly invalidator: AuthInvalidator,
+    private readonly changes: Changes,
   ) {}
 
   async list(caller: Caller, args: PageArgs & { filter?: ApiKeyFilterArgs | null }): Promise<Page<ApiKey>> {
@@ -129,7 +131,7 @@ export class ApiKeyService {
   }
 
   async create(caller: Caller, input: CreateApiKeyArgs): Promise<CreatedKey> {
-    return this.dataSource.transaction((m) => this.createWithin(m, caller, input));
+    return this.changes.run(caller, 'apiKeys:create', (m, current) => this.createWithin(m, current, input));
   }
 
   /** Also used by the organization bootstrap, inside its own transaction. */
@@ -145,14 +147,17 @@ export class ApiKeyService {
     let ownerUserId: string | null = null;
     if (type === ApiKeyType.USER) {
       if (principal.kind !== 'USER') {
-        throw new ForbiddenError('apiKeys:create', 'An API key can create only BOT keys; sign in to create a USER key.');
+        throw new ForbiddenError({ rule: ForbiddenRule.USER_KEY_NEEDS_SESSION }, 'An API key can create only BOT keys; sign in to create a USER key.');
       }
       ownerUserId = principal.userId;
       // Lock the membership row so two concurrent requests cannot both create "the" user key.
+      // FOR NO KEY UPDATE queues such requests behind each other without conflicting with the
+      // FOR KEY SHARE each of them already holds on the same row (auth/authority.ts): FOR UPDATE
+      // here would deadlock two requests of one person.
       await m
         .getRepository(Membership)
         .createQueryBuilder('ms')
-        .setLock('pessimistic_write')
+        .setLock('for_no_key_update')
         .where('ms.orgId = :orgId AND ms.userId = :userId', { orgId: principal.orgId, userId: ownerUserId })
         .getOne();
       const live = await m
@@ -216,12 +221,12 @@ export class ApiKeyService {
     if (!Number.isInteger(grace) || grace < 0 || grace > MAX_GRACE_PERIOD_SECONDS) {
       throw new BadUserInputError({ gracePeriodSeconds: `gracePeriodSeconds must be between 0 and ${MAX_GRACE_PERIOD_SECONDS} (7 days).` });
     }
-    return this.dataSource.transaction(async (m) => {
+    return this.changes.run(caller, 'apiKeys:update', async (m, caller) => {
       const key = await this.lockKey(m, caller, id);
       if (key.storedStatus === ApiKeyStatus.REVOKED) throw new ConflictError('A revoked key cannot be rotated.');
       if (key.type === ApiKeyType.USER && actingUserId(caller.principal) !== key.ownerUserId) {
         // The new secret would act as that user: only the user may mint it.
-        throw new ForbiddenError('apiKeys:update', 'Only the owner of a USER key can rotate it.');
+        throw new ForbiddenError({ rule: ForbiddenRule.USER_KEY_OWNER_ONLY }, 'Only the owner of a USER key can rotate it.');
       }
       // Whoever receives the new secret receives the key's permissions.
       assertCanGrant(caller.principal.permissions, maskFromJson(key.permissions));
@@ -264,8 +269,8 @@ export class ApiKeyService {
     if (name === undefined && permissions === undefined && rateLimit === undefined) {
       throw new BadUserInputError({ input: 'Give a name or permissions to change.' });
     }
-    if (permissions !== undefined) assertCanGrant(caller.principal.permissions, permissions);
-    return this.dataSource.transaction(async (m) => {
+    return this.changes.run(caller, 'apiKeys:update', async (m, caller) => {
+      if (permissions !== undefined) assertCanGrant(caller.principal.permissions, permissions);
       const key = await this.lockKey(m, caller, id);
       if (key.storedStatus === ApiKeyStatus.REVOKED) throw new ConflictError('A revoked key cannot be changed.');
       const metadata: Record<string, unknown> = {};
@@ -297,7 +302,7 @@ export class ApiKeyService {
   }
 
   async setStatus(caller: Caller, id: string, status: ApiKeyStatus.ACTIVE | ApiKeyStatus.INACTIVE): Promise<ApiKey> {
-    return this.dataSource.transaction(async (m) => {
+    return this.changes.run(caller, 'apiKeys:update', async (m, caller) => {
       const key = await this.lockKey(m, caller, id);
       if (key.storedStatus === ApiKeyStatus.REVOKED) {
         throw new ConflictError('A revoked key cannot be re-enabled or disabled; revocation is permanent.');
@@ -321,7 +326,7 @@ export class ApiKeyService {
     if (why && why.length > MAX_REASON_LENGTH) {
       throw new BadUserInputError({ reason: `reason is at most ${MAX_REASON_LENGTH} characters.` });
     }
-    return this.dataSource.transaction(async (m) => {
+    return this.changes.run(caller, 'apiKeys:delete', async (m, caller) => {
       const key = await this.lockKey(m, caller, id);
       // Revoking twice is harmless; the first revocation's record stands.
       if (key.storedStatus === ApiKeyStatus.REVOKED) return key;
@@ -347,7 +352,7 @@ export class ApiKeyService {
   }
 
   async delete(caller: Caller, id: string): Promise<string> {
-    return this.dataSource.transaction(async (m) => {
+    return this.changes.run(caller, 'apiKeys:delete', async (m, caller) => {
       const key = await this.lockKey(m, caller, id);
       await this.softDelete(m, caller, [key], null);
       return key.id;
@@ -470,6 +475,9 @@ function resolveExpiry(input: CreateApiKeyArgs): Date | null {
 export function assertCanGrant(held: PermissionMask, requested: PermissionMask): void {
   const missing = missingScopes(held, requested);
   if (missing.length > 0) {
-    throw new ForbiddenError(missing[0], `You cannot grant ${missing.join(', ')}: you do not hold ${missing.length > 1 ? 'them' : 'it'}.`);
+    throw new ForbiddenError(
+      { required: missing, rule: ForbiddenRule.NO_ESCALATION },
+      `You cannot grant ${missing.join(', ')}: you do not hold ${missing.length > 1 ? 'them' : 'it'}.`,
+    );
   }
 }

@@ -1,5 +1,6 @@
 import type { DataSource, EntityManager } from 'typeorm';
-import { actorOf, type Caller, type PrincipalKind } from '../../auth/principal';
+import { bit, holds, type PermissionMask, type Resource } from '../../auth/permissions';
+import { actorOf, seesActor, visibleActorName, type Caller, type PrincipalKind } from '../../auth/principal';
 import { BadUserInputError } from '../../errors';
 import { isUuid, keysetPage, type Page, type PageArgs } from '../../db/pagination';
 import { WebhookEvent } from '../webhooks/webhook-event.entity';
@@ -63,8 +64,60 @@ export const EVENT_TYPE_OF: Record<AuditAction, string> = {
   ORGANIZATION_CREATED: 'organization.created',
 };
 
+export type AuditTargetType = 'API_KEY' | 'MEMBER' | 'ORGANIZATION' | 'SHORT_LINK' | 'DOMAIN' | 'WEBHOOK';
+
+/**
+ * The resource each audit event belongs to, by its target: reading the event (in the audit log
+ * or as a webhook delivery) needs read on that resource, exactly as reading the target does.
+ */
+export const RESOURCE_OF_TARGET: Record<AuditTargetType, Resource> = {
+  API_KEY: 'apiKeys',
+  MEMBER: 'members',
+  ORGANIZATION: 'members',
+  SHORT_LINK: 'shortLinks',
+  DOMAIN: 'domains',
+  WEBHOOK: 'webhooks',
+};
+
+/** The target type of each action (every action has exactly one). */
+export const TARGET_OF_ACTION: Record<AuditAction, AuditTargetType> = {
+  API_KEY_CREATED: 'API_KEY',
+  API_KEY_ROTATED: 'API_KEY',
+  API_KEY_UPDATED: 'API_KEY',
+  API_KEY_ENABLED: 'API_KEY',
+  API_KEY_DISABLED: 'API_KEY',
+  API_KEY_REVOKED: 'API_KEY',
+  API_KEY_DELETED: 'API_KEY',
+  API_KEY_EXPIRING: 'API_KEY',
+  MEMBER_ADDED: 'MEMBER',
+  MEMBER_ROLE_CHANGED: 'MEMBER',
+  MEMBER_REMOVED: 'MEMBER',
+  ORGANIZATION_CREATED: 'ORGANIZATION',
+  SHORT_LINK_CREATED: 'SHORT_LINK',
+  SHORT_LINK_UPDATED: 'SHORT_LINK',
+  SHORT_LINK_DELETED: 'SHORT_LINK',
+  DOMAIN_CREATED: 'DOMAIN',
+  DOMAIN_VERIFIED: 'DOMAIN',
+  DOMAIN_DELETED: 'DOMAIN',
+  WEBHOOK_CREATED: 'WEBHOOK',
+  WEBHOOK_UPDATED: 'WEBHOOK',
+  WEBHOOK_SECRET_ROTATED: 'WEBHOOK',
+  WEBHOOK_DELETED: 'WEBHOOK',
+  WEBHOOK_DISABLED: 'WEBHOOK',
+};
+
 export const PING_EVENT = 'ping';
 export const WEBHOOK_EVENT_TYPES: readonly string[] = [...new Set([...Object.values(EVENT_TYPE_OF), PING_EVENT])];
+
+/** The resource whose read scope a subscription to each event type needs; the ping needs none. */
+export const RESOURCE_OF_EVENT: ReadonlyMap<string, Resource | null> = new Map<string, Resource | null>([
+  ...(Object.entries(EVENT_TYPE_OF) as [AuditAction, string][]).map(([action, type]) => [type, RESOURCE_OF_TARGET[TARGET_OF_ACTION[action]]] as const),
+  [PING_EVENT, null],
+]);
+
+function canRead(held: PermissionMask, resource: Resource | null): boolean {
+  return resource === null || holds(held, bit(resource, 'read'));
+}
 
 /** Who acted: a principal, or keygate itself (scheduled jobs, automatic disabling). */
 export interface AuditActor {
@@ -76,7 +129,7 @@ export const SYSTEM_ACTOR: AuditActor = { kind: 'SYSTEM', id: '00000000-0000-000
 
 export interface AuditEntry {
   action: AuditAction;
-  targetType: 'API_KEY' | 'MEMBER' | 'ORGANIZATION' | 'SHORT_LINK' | 'DOMAIN' | 'WEBHOOK';
+  targetType: AuditTargetType;
   targetId: string | null;
   targetName: string | null;
   metadata?: Record<string, unknown>;
@@ -129,6 +182,11 @@ export class AuditService {
       }),
     );
     const type = EVENT_TYPE_OF[entry.action];
+    // A subscriber to this event holds read on its resource and nothing more is assumed: the
+    // actor's name travels only when that read covers it (a key's name in key events, a user's
+    // email in member events); otherwise its kind and id.
+    const eventResource = RESOURCE_OF_TARGET[entry.targetType];
+    const actorShown = seesActor(actor.kind, bit(eventResource, 'read'));
     await manager.insert(WebhookEvent, {
       orgId,
       type,
@@ -139,7 +197,7 @@ export class AuditService {
         data: {
           auditEventId: event.id,
           action: entry.action,
-          actor: { kind: actor.kind, id: actor.id, name: actor.name },
+          actor: actorShown ? { kind: actor.kind, id: actor.id, name: actor.name } : { kind: actor.kind, id: actor.id },
           target: { type: entry.targetType, id: entry.targetId, name: entry.targetName },
           metadata: entry.metadata ?? {},
         },
@@ -147,11 +205,20 @@ export class AuditService {
     });
   }
 
+  /**
+   * Events of the caller's organization whose resource the caller may read (key events need
+   * apiKeys:read, member and organization events members:read, link events shortLinks:read, …).
+   * Actor emails, IP addresses and user agents are member data: without members:read they are
+   * withheld, and a user actor's name reads "(hidden: needs members:read)".
+   */
   async list(caller: Caller, args: PageArgs & { filter?: AuditFilterArgs | null }): Promise<Page<AuditEvent>> {
+    const held = caller.principal.permissions;
+    const readable = (Object.keys(RESOURCE_OF_TARGET) as AuditTargetType[]).filter((t) => canRead(held, RESOURCE_OF_TARGET[t]));
     const qb = this.dataSource
       .getRepository(AuditEvent)
       .createQueryBuilder('e')
-      .where('e.orgId = :orgId', { orgId: caller.principal.orgId });
+      .where('e.orgId = :orgId', { orgId: caller.principal.orgId })
+      .andWhere(readable.length ? 'e.targetType IN (:...readable)' : 'false', { readable });
     const filter = args.filter ?? {};
     if (filter.action) qb.andWhere('e.action = :action', { action: filter.action });
     if (filter.targetId) {
@@ -159,6 +226,14 @@ export class AuditService {
       qb.andWhere('e.targetId = :targetId', { targetId: filter.targetId });
     }
     if (filter.since) qb.andWhere('e.createdAt >= :since', { since: filter.since });
-    return keysetPage(qb, args, 50);
+    const page = await keysetPage(qb, args, 50);
+    if (!canRead(held, 'members')) {
+      for (const event of page.nodes) {
+        event.ip = null;
+        event.userAgent = null;
+        event.actorName = visibleActorName(event.actorKind, event.actorName, held);
+      }
+    }
+    return page;
   }
 }

@@ -3,9 +3,11 @@ import dns from 'node:dns';
 import net from 'node:net';
 import { domainToASCII } from 'node:url';
 import type { DataSource, EntityManager } from 'typeorm';
+import type { Changes } from '../../auth/changes';
+import { bit, holds } from '../../auth/permissions';
 import type { Caller } from '../../auth/principal';
 import { findOrgRow, isUniqueViolation } from '../../db/org-scoped';
-import { AppError, BadUserInputError, ConflictError, ErrorCode } from '../../errors';
+import { AppError, BadUserInputError, ConflictError, ErrorCode, ForbiddenError } from '../../errors';
 import { AuditAction, type AuditService } from '../audit/audit.service';
 import { ShortLink } from '../short-links/short-link.entity';
 import { Domain } from './domain.entity';
@@ -23,6 +25,7 @@ export class DomainService {
     private readonly resolveTxt: TxtResolver,
     /** Hostnames that are keygate itself and so cannot be claimed (e.g. from PUBLIC_URL). */
     private readonly ownHostnames: ReadonlySet<string>,
+    private readonly changes: Changes,
   ) {}
 
   async list(caller: Caller): Promise<Domain[]> {
@@ -35,7 +38,7 @@ export class DomainService {
   async create(caller: Caller, rawHostname: string): Promise<Domain> {
     const hostname = this.validateHostname(rawHostname);
     try {
-      return await this.dataSource.transaction(async (m) => {
+      return await this.changes.run(caller, 'domains:create', async (m, caller) => {
         const domain = m.getRepository(Domain).create({
           orgId: caller.principal.orgId,
           hostname,
@@ -77,7 +80,7 @@ export class DomainService {
         record: { name, value },
       });
     }
-    return this.dataSource.transaction(async (m) => {
+    return this.changes.run(caller, 'domains:update', async (m, caller) => {
       const locked = await this.find(m, caller, id, true);
       if (locked.verifiedAt) return locked;
       locked.verifiedAt = new Date();
@@ -93,11 +96,15 @@ export class DomainService {
   }
 
   async delete(caller: Caller, id: string, force: boolean): Promise<string> {
-    return this.dataSource.transaction(async (m) => {
+    return this.changes.run(caller, 'domains:delete', async (m, caller) => {
       const domain = await this.find(m, caller, id, true);
       const linkCount = await m.getRepository(ShortLink).countBy({ domainId: domain.id });
       if (linkCount > 0 && !force) {
         throw new ConflictError(`${domain.hostname} still has ${linkCount} short link(s); delete them first or pass force: true.`);
+      }
+      // Deleting the links with the domain is deleting links: it takes the scope that does.
+      if (linkCount > 0 && !holds(caller.principal.permissions, bit('shortLinks', 'delete'))) {
+        throw new ForbiddenError({ required: ['shortLinks:delete'] }, `force: true deletes ${linkCount} short link(s), which needs shortLinks:delete.`);
       }
       if (linkCount > 0) await m.delete(ShortLink, { domainId: domain.id });
       await m.delete(Domain, { id: domain.id });

@@ -1,10 +1,11 @@
 import type { DataSource, EntityManager } from 'typeorm';
 import type { AuthInvalidator } from '../../auth/auth-invalidation';
+import type { Changes } from '../../auth/changes';
 import { missingScopes } from '../../auth/permissions';
 import { actingUserId, type Caller, type Principal } from '../../auth/principal';
 import { ROLE_PERMISSIONS, Role } from '../../auth/roles';
 import { isUuid } from '../../db/pagination';
-import { BadUserInputError, ConflictError, ForbiddenError, NotFoundError } from '../../errors';
+import { BadUserInputError, ConflictError, ForbiddenError, ForbiddenRule, NotFoundError } from '../../errors';
 import type { ApiKeyService } from '../api-keys/api-key.service';
 import { AuditAction, type AuditService } from '../audit/audit.service';
 import { Membership } from './membership.entity';
@@ -28,6 +29,7 @@ export class MemberService {
     private readonly apiKeys: ApiKeyService,
     private readonly audit: AuditService,
     private readonly invalidator: AuthInvalidator,
+    private readonly changes: Changes,
   ) {}
 
   async list(caller: Caller): Promise<Membership[]> {
@@ -43,8 +45,8 @@ export class MemberService {
 
   async add(caller: Caller, rawEmail: string, role: Role): Promise<Membership> {
     const email = normalizeEmail(rawEmail);
-    assertCanAssign(caller.principal, role);
-    return this.dataSource.transaction(async (m) => {
+    return this.changes.run(caller, 'members:create', async (m, caller) => {
+      assertCanAssign(caller.principal, role);
       const user = await upsertUser(m, email);
       const exists = await m.getRepository(Membership).existsBy({ orgId: caller.principal.orgId, userId: user.id });
       if (exists) throw new ConflictError(`${email} is already a member of this organization.`);
@@ -61,7 +63,7 @@ export class MemberService {
   }
 
   async updateRole(caller: Caller, userId: string, role: Role): Promise<Membership> {
-    return this.dataSource.transaction(async (m) => {
+    return this.changes.run(caller, 'members:update', async (m, caller) => {
       const { membership, owners } = await this.lockMembership(m, caller, userId);
       assertCanAssign(caller.principal, role);
       if (membership.role === role) return membership;
@@ -86,7 +88,7 @@ export class MemberService {
   }
 
   async remove(caller: Caller, userId: string): Promise<RemovedMemberResult> {
-    return this.dataSource.transaction(async (m) => {
+    return this.changes.run(caller, 'members:delete', async (m, caller) => {
       const { membership, owners } = await this.lockMembership(m, caller, userId);
       if (membership.role === Role.OWNER) {
         assertIsOwner(caller.principal, 'Only an owner can remove an owner.');
@@ -110,13 +112,17 @@ export class MemberService {
   /**
    * Locks the organization's owner rows, then the target's, always in that order: two owners
    * acting on each other at once must queue (one then sees the other's result), not deadlock.
+   * The owner rows take FOR NO KEY UPDATE, which queues owner changes against each other but not
+   * against the FOR KEY SHARE that every change holds on its own principal's membership
+   * (auth/authority.ts); the target takes FOR UPDATE, so a removal or demotion waits for the
+   * target's own changes in flight, and they, once it commits, see it.
    */
   private async lockMembership(m: EntityManager, caller: Caller, userId: string): Promise<{ membership: Membership; owners: number }> {
     if (!isUuid(userId)) throw new NotFoundError('Member');
     const owners = await m
       .getRepository(Membership)
       .createQueryBuilder('ms')
-      .setLock('pessimistic_write')
+      .setLock('for_no_key_update')
       .where('ms.orgId = :orgId AND ms.role = :owner', { orgId: caller.principal.orgId, owner: Role.OWNER })
       .orderBy('ms.userId')
       .getMany();
@@ -151,7 +157,10 @@ export async function upsertUser(m: EntityManager, email: string): Promise<User>
 function assertCanAssign(principal: Principal, role: Role): void {
   const missing = missingScopes(principal.permissions, ROLE_PERMISSIONS[role]);
   if (missing.length > 0) {
-    throw new ForbiddenError(missing[0], `You cannot assign the ${role} role: it holds ${missing.join(', ')}, which you do not.`);
+    throw new ForbiddenError(
+      { required: missing, rule: ForbiddenRule.NO_ESCALATION },
+      `You cannot assign the ${role} role: it holds ${missing.join(', ')}, which you do not.`,
+    );
   }
   if (role === Role.OWNER) assertIsOwner(principal, 'Only an owner can make someone an owner.');
 }
@@ -165,6 +174,6 @@ function assertIsOwner(principal: Principal, message: string): void {
   const role = principal.kind === 'USER' ? principal.role : principal.ownerRole;
   if (role !== Role.OWNER || actingUserId(principal) === null) {
     // Not a scope: owner status is a role, which no key can hold on its own.
-    throw new ForbiddenError('role:OWNER', message);
+    throw new ForbiddenError({ rule: ForbiddenRule.OWNER_ONLY }, message);
   }
 }

@@ -18,6 +18,9 @@ export interface BootstrapResult {
   apiKey: { id: string; secret: string };
 }
 
+/** A first start may create no key: one that nobody is shown would be a live secret with no keeper. */
+export type FirstStartResult = Omit<BootstrapResult, 'apiKey'> & { apiKey: BootstrapResult['apiKey'] | null };
+
 /** Any fixed 64-bit number: serializes first-start bootstraps of several instances. */
 const BOOTSTRAP_LOCK = 0x6b657967617465;
 
@@ -37,12 +40,15 @@ export class OrganizationService {
     return this.dataSource.transaction((m) => this.bootstrapWithin(m, input));
   }
 
-  /** Bootstraps the "Default" organization only when there is none at all (first start). */
-  async bootstrapIfEmpty(): Promise<BootstrapResult | null> {
+  /**
+   * Bootstraps the "Default" organization only when there is none at all (first start), with
+   * its all-permission key only when that key will be shown to someone (`withKey`).
+   */
+  async bootstrapIfEmpty(options: { withKey: boolean } = { withKey: true }): Promise<FirstStartResult | null> {
     return this.dataSource.transaction(async (m) => {
       await m.query('SELECT pg_advisory_xact_lock($1)', [BOOTSTRAP_LOCK]);
       if (await m.getRepository(Organization).exists()) return null;
-      return this.bootstrapWithin(m, { name: 'Default', ownerEmail: 'owner@localhost' });
+      return this.bootstrapWithin(m, { name: 'Default', ownerEmail: 'owner@localhost' }, options.withKey);
     });
   }
 
@@ -54,7 +60,9 @@ export class OrganizationService {
     });
   }
 
-  private async bootstrapWithin(m: EntityManager, input: { name: string; ownerEmail: string; plan?: Plan }): Promise<BootstrapResult> {
+  private async bootstrapWithin(m: EntityManager, input: { name: string; ownerEmail: string; plan?: Plan }): Promise<BootstrapResult>;
+  private async bootstrapWithin(m: EntityManager, input: { name: string; ownerEmail: string; plan?: Plan }, withKey: boolean): Promise<FirstStartResult>;
+  private async bootstrapWithin(m: EntityManager, input: { name: string; ownerEmail: string; plan?: Plan }, withKey = true): Promise<FirstStartResult> {
     const name = input.name.trim();
     if (name.length < 1 || name.length > 100) throw new BadUserInputError({ org: 'Organization name must be 1 to 100 characters.' });
     const plan = input.plan ?? Plan.FREE;
@@ -85,6 +93,7 @@ export class OrganizationService {
       targetName: organization.name,
       metadata: { plan, owner: owner.email },
     });
+    if (!withKey) return { organization, owner, apiKey: null };
     const created = await this.apiKeys.createWithin(m, caller, {
       name: 'bootstrap',
       type: ApiKeyType.BOT,

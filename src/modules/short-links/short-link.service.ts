@@ -1,4 +1,5 @@
 import type { DataSource, EntityManager } from 'typeorm';
+import type { Changes } from '../../auth/changes';
 import { actorOf, type Caller } from '../../auth/principal';
 import { findOrgRow, isUniqueViolation } from '../../db/org-scoped';
 import { isUuid, keysetPage, type Page, type PageArgs } from '../../db/pagination';
@@ -36,6 +37,7 @@ export class ShortLinkService {
   constructor(
     private readonly dataSource: DataSource,
     private readonly audit: AuditService,
+    private readonly changes: Changes,
   ) {}
 
   async list(caller: Caller, args: PageArgs & { filter?: ShortLinkFilterArgs | null }): Promise<Page<ShortLink>> {
@@ -71,7 +73,7 @@ export class ShortLinkService {
     for (let attempt = 1; ; attempt++) {
       const slug = chosenSlug ?? generateSlug();
       try {
-        return await this.dataSource.transaction(async (m) => {
+        return await this.changes.run(caller, 'shortLinks:create', async (m, caller) => {
           const domainId = await this.ownDomainId(m, caller, input.domainId, 'input.domainId');
           const link = m.getRepository(ShortLink).create({
             orgId: caller.principal.orgId,
@@ -112,7 +114,7 @@ export class ShortLinkService {
       throw new BadUserInputError({ input: 'Give at least one field to change.' });
     }
     try {
-      return await this.dataSource.transaction(async (m) => {
+      return await this.changes.run(caller, 'shortLinks:update', async (m, caller) => {
         const link = await this.lock(m, caller, id);
         if (input.domainId !== undefined) changes.domainId = await this.ownDomainId(m, caller, input.domainId, 'input.domainId');
         const before = { url: link.url, slug: link.slug, domainId: link.domainId, title: link.title, tags: link.tags };
@@ -134,7 +136,7 @@ export class ShortLinkService {
   }
 
   async delete(caller: Caller, id: string): Promise<string> {
-    return this.dataSource.transaction(async (m) => {
+    return this.changes.run(caller, 'shortLinks:delete', async (m, caller) => {
       const link = await this.lock(m, caller, id);
       await m.delete(ShortLink, { id: link.id });
       await this.audit.record(m, caller, {

@@ -1,11 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import type { DataSource, EntityManager } from 'typeorm';
+import { bit, missingScopes } from '../../auth/permissions';
 import type { Caller } from '../../auth/principal';
+import type { Changes } from '../../auth/changes';
 import type { SecretBox } from '../../auth/secret-box';
 import { findOrgRow } from '../../db/org-scoped';
 import { keysetPage, type Page, type PageArgs } from '../../db/pagination';
-import { BadUserInputError } from '../../errors';
-import { AuditAction, PING_EVENT, WEBHOOK_EVENT_TYPES, type AuditService } from '../audit/audit.service';
+import { BadUserInputError, ForbiddenError, ForbiddenRule } from '../../errors';
+import { AuditAction, PING_EVENT, RESOURCE_OF_EVENT, WEBHOOK_EVENT_TYPES, type AuditService } from '../audit/audit.service';
 import { assertPublicDestination, validateWebhookUrl, type Lookup } from './ssrf-guard';
 import { WebhookDelivery } from './webhook-delivery.entity';
 import type { WebhookDeliverer } from './webhook-deliverer';
@@ -40,6 +42,7 @@ export class WebhookService {
     private readonly secretBox: SecretBox,
     private readonly guard: WebhookGuardOptions,
     private readonly deliverer: WebhookDeliverer,
+    private readonly changes: Changes,
   ) {}
 
   async list(caller: Caller): Promise<Webhook[]> {
@@ -51,7 +54,8 @@ export class WebhookService {
     const events = validateEvents(input.events, 'input.events');
     const description = validateDescription(input.description, 'input.description');
     const secret = generateWebhookSecret();
-    return this.dataSource.transaction(async (m) => {
+    return this.changes.run(caller, 'webhooks:create', async (m, caller) => {
+      assertMayReceive(caller, events);
       const webhook = m.getRepository(Webhook).create({
         orgId: caller.principal.orgId,
         url,
@@ -86,9 +90,12 @@ export class WebhookService {
       if (input.enabled) changes.consecutiveFailures = 0;
     }
     if (Object.keys(changes).length === 0) throw new BadUserInputError({ input: 'Give at least one field to change.' });
-    return this.dataSource.transaction(async (m) => {
+    return this.changes.run(caller, 'webhooks:update', async (m, caller) => {
       const webhook = await this.lock(m, caller, id);
       Object.assign(webhook, changes);
+      // Whoever points an endpoint somewhere (or changes what it receives) decides where its
+      // events go: they must be able to read every one of them.
+      assertMayReceive(caller, webhook.events);
       await m.save(webhook);
       await this.audit.record(m, caller, {
         action: AuditAction.WEBHOOK_UPDATED,
@@ -103,7 +110,7 @@ export class WebhookService {
 
   async rotateSecret(caller: Caller, id: string): Promise<{ webhook: Webhook; secret: string }> {
     const secret = generateWebhookSecret();
-    return this.dataSource.transaction(async (m) => {
+    return this.changes.run(caller, 'webhooks:update', async (m, caller) => {
       const webhook = await this.lock(m, caller, id);
       webhook.secretSealed = this.secretBox.seal(secret);
       await m.save(webhook);
@@ -118,7 +125,7 @@ export class WebhookService {
   }
 
   async delete(caller: Caller, id: string): Promise<string> {
-    return this.dataSource.transaction(async (m) => {
+    return this.changes.run(caller, 'webhooks:delete', async (m, caller) => {
       const webhook = await this.lock(m, caller, id);
       await m.delete(Webhook, { id: webhook.id });
       await this.audit.record(m, caller, {
@@ -142,6 +149,8 @@ export class WebhookService {
 
   /** Sends a `ping` now, outside the queue, and returns the attempt. */
   async test(caller: Caller, id: string): Promise<WebhookDelivery> {
+    // Nothing commits before the ping leaves, so authority is confirmed right before it does.
+    caller = await this.changes.confirm(caller, 'webhooks:update');
     const webhook = await this.find(caller, id);
     const event = await this.dataSource.getRepository(WebhookEvent).save({
       id: randomUUID(),
@@ -171,6 +180,25 @@ export class WebhookService {
 
   private lock(m: EntityManager, caller: Caller, id: string): Promise<Webhook> {
     return findOrgRow(m, Webhook, caller, id, { what: 'Webhook', lock: true });
+  }
+}
+
+/**
+ * A webhook endpoint receives each event's data, so subscribing to an event needs read on its
+ * resource: `member.added` needs members:read, `apiKey.created` apiKeys:read, and so on.
+ */
+function assertMayReceive(caller: Caller, events: readonly string[]): void {
+  let needed = 0n;
+  for (const event of events) {
+    const resource = RESOURCE_OF_EVENT.get(event);
+    if (resource) needed |= bit(resource, 'read');
+  }
+  const missing = missingScopes(caller.principal.permissions, needed);
+  if (missing.length > 0) {
+    throw new ForbiddenError(
+      { required: missing, rule: ForbiddenRule.EVENT_NEEDS_READ },
+      `A webhook receives the data of its events; subscribing to them needs ${missing.join(', ')}.`,
+    );
   }
 }
 
