@@ -1,6 +1,6 @@
 import DataLoader from 'dataloader';
 import { In, type DataSource } from 'typeorm';
-import type { PrincipalKind } from '../auth/principal';
+import { visibleActorName, type Principal, type PrincipalKind } from '../auth/principal';
 import { ApiKey } from '../modules/api-keys/api-key.entity';
 import { Domain } from '../modules/domains/domain.entity';
 import { Membership } from '../modules/members/membership.entity';
@@ -18,7 +18,8 @@ export interface UsageDayRow {
  * Per-request batching: every relation reached from a list costs one query per field, not one
  * per row. Loaders are created per request so nothing is cached across principals.
  */
-export function createLoaders(dataSource: DataSource, orgId: string) {
+export function createLoaders(dataSource: DataSource, principal: Pick<Principal, 'orgId' | 'permissions'>) {
+  const { orgId } = principal;
   const byId = <T extends { id: string }>(rows: T[], ids: readonly string[]) => {
     const map = new Map(rows.map((r) => [r.id, r]));
     return ids.map((id) => map.get(id) ?? null);
@@ -89,14 +90,15 @@ export function createLoaders(dataSource: DataSource, orgId: string) {
     return loader;
   };
 
+  /** Who made or revoked something; the name only for readers of the actor's resource. */
   async function actor(kind: PrincipalKind | null, id: string | null): Promise<Actor | null> {
     if (!kind || !id) return null;
     if (kind === 'USER') {
       const user = await users.load(id);
-      return user && { kind: PrincipalKindEnum.USER, id, name: user.email };
+      return user && { kind: PrincipalKindEnum.USER, id, name: visibleActorName('USER', user.email, principal.permissions) };
     }
     const key = await apiKeys.load(id);
-    return key && { kind: PrincipalKindEnum.API_KEY, id, name: `${key.name} (${key.prefix})` };
+    return key && { kind: PrincipalKindEnum.API_KEY, id, name: visibleActorName('API_KEY', `${key.name} (${key.prefix})`, principal.permissions) };
   }
 
   return { users, apiKeys, memberships, domains, linkCounts, organizations, requestCounts, usage, actor };
