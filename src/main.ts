@@ -38,19 +38,21 @@ async function main(): Promise<void> {
   const log = app.server.log;
   if (db.migrated.length) log.info({ migrations: db.migrated }, 'applied migrations');
 
-  const bootstrap = config.bootstrapOnStart ? await app.services.organizations.bootstrapIfEmpty() : null;
+  const bootstrap = config.bootstrapOnStart ? await app.services.organizations.bootstrapIfEmpty({ withKey: config.printBootstrapKey }) : null;
   await app.server.listen({ host: config.host, port: config.port });
   const ms = Number(process.hrtime.bigint() - startedAt) / 1e6;
 
-  // The bootstrap key is printed to the terminal exactly once, on the start that created it,
-  // and never through the logger (logs are shipped and kept; a terminal is not).
+  // The banner is for the person at the terminal, so it goes to stderr: stdout carries the JSON
+  // log stream, which is shipped and kept, and a secret must never be part of it. The bootstrap
+  // key is shown exactly once, on the start that created it, and only where PRINT_BOOTSTRAP_KEY
+  // allows it (off in production, where it is then not created at all).
   const lines = [
     '',
     `keygate is listening on ${config.publicUrl} (ready in ${Math.round(ms)} ms)`,
     `  GraphQL:  ${config.publicUrl}/graphql`,
     `  GraphiQL: ${config.publicUrl}/graphiql`,
   ];
-  if (bootstrap) {
+  if (bootstrap?.apiKey) {
     lines.push(
       '',
       `First start: created organization "${bootstrap.organization.name}" (${bootstrap.organization.id})`,
@@ -62,8 +64,15 @@ async function main(): Promise<void> {
       `Try it:  curl -s ${config.publicUrl}/graphql -H 'content-type: application/json' \\`,
       `           -H 'x-api-key: <the key above>' -d '{"query":"{ viewer { kind organization { name } } }"}'`,
     );
+  } else if (bootstrap) {
+    lines.push(
+      '',
+      `First start: created organization "${bootstrap.organization.name}" (${bootstrap.organization.id}) with owner ${bootstrap.owner.email}.`,
+      'No bootstrap key was created (PRINT_BOOTSTRAP_KEY is off). Sign in as the owner with a session token:',
+      `  npm run --silent cli -- session --org ${bootstrap.organization.id} --email ${bootstrap.owner.email}`,
+    );
   }
-  process.stdout.write(lines.join('\n') + '\n\n');
+  process.stderr.write(lines.join('\n') + '\n\n');
 }
 
 main().catch((error) => {

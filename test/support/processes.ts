@@ -40,23 +40,26 @@ export async function runTs(entry: string, args: string[], env: Record<string, s
   return finished(spawnTs(entry, args, env));
 }
 
-/** Resolves with everything printed so far once stdout contains `text`. */
+/**
+ * Resolves with everything printed so far (stdout and stderr, in arrival order) once the output
+ * contains `text`. The server's banner is on stderr, its JSON logs on stdout.
+ */
 export function waitForOutput(child: ChildProcessWithoutNullStreams, text: string, timeoutMs = 60_000): Promise<string> {
   let out = '';
-  let err = '';
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no "${text}" within ${timeoutMs} ms\nstdout: ${out}\nstderr: ${err}`)), timeoutMs);
-    child.stderr.on('data', (d) => (err += d));
-    child.stdout.on('data', (d) => {
+    const timer = setTimeout(() => reject(new Error(`no "${text}" within ${timeoutMs} ms\noutput: ${out}`)), timeoutMs);
+    const onData = (d: Buffer) => {
       out += d;
       if (out.includes(text)) {
         clearTimeout(timer);
         resolve(out);
       }
-    });
+    };
+    child.stdout.on('data', onData);
+    child.stderr.on('data', onData);
     child.on('exit', (code) => {
       clearTimeout(timer);
-      reject(new Error(`exited ${code} before "${text}"\nstdout: ${out}\nstderr: ${err}`));
+      reject(new Error(`exited ${code} before "${text}"\noutput: ${out}`));
     });
   });
 }
