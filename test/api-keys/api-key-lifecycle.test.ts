@@ -2,16 +2,23 @@ import { Role } from '../../src/auth/roles';
 import {
   ApiKeyDocument,
   ApiKeysDocument,
+  ApiKeyTotalDocument,
   ApiKeyUsageDocument,
   CreateApiKeyDocument,
+  CreateApiKeyGrantDocument,
+  CreateApiKeySecretDocument,
   DeleteApiKeyDocument,
   RevokeApiKeyDocument,
   RotateApiKeyDocument,
+  RotateApiKeySecretDocument,
+  RevokeApiKeyBareDocument,
+  SetApiKeyStatusBareDocument,
   SetApiKeyStatusDocument,
+  UpdateApiKeyBareDocument,
   UpdateApiKeyDocument,
-  ViewerDocument,
+  ViewerPrincipalDocument,
 } from '../generated/graphql';
-import { expectError, expectForbidden, expectOk, expectUnauthenticated } from '../support/expect';
+import { expectError, expectForbidden, expectOk, expectRuleRefusal, expectUnauthenticated } from '../support/expect';
 import { TestApp } from '../support/harness';
 
 const KEY_SHAPE = /^sk_live_[0-9a-f]{64}[0-9A-Za-z]{6}$/;
@@ -56,7 +63,7 @@ describe('createApiKey', () => {
     const audit = JSON.stringify(await t.dataSource.query('SELECT * FROM audit_events'));
     expect(audit).not.toContain(secret.slice(12, 60));
     // The new key works at once with exactly its grant.
-    expect(expectOk(await t.gql(ViewerDocument, {}, { key: secret })).viewer.permissions.scopes).toEqual(apiKey.permissions.scopes);
+    expect(expectOk(await t.gql(ViewerPrincipalDocument, {}, { key: secret })).viewer.permissions.scopes).toEqual(apiKey.permissions.scopes);
   });
 
   it('accepts expiresAt in the future, or no expiry', async () => {
@@ -86,21 +93,23 @@ describe('createApiKey', () => {
   });
 
   it('needs apiKeys:create', async () => {
-    const key = await t.createKey({ apiKeys: ['read', 'update', 'delete'] });
+    const key = await t.createKey({ apiKeys: ['read', 'update', 'delete'], members: ['read'] });
     expectForbidden(await create({ name: 'k', permissions: {} }, key.secret), 'apiKeys:create');
+    expectForbidden(await t.gql(CreateApiKeySecretDocument, { input: { name: 'k', permissions: {} } }, { key: key.secret }), 'apiKeys:create');
   });
 
-  it('nobody grants what they do not hold: FORBIDDEN naming the first missing scope, nothing created', async () => {
+  it('nobody grants what they do not hold: FORBIDDEN (NO_ESCALATION) naming every missing scope, nothing created', async () => {
     const limited = await t.createKey({ apiKeys: ['create', 'read'], stats: ['read'] });
-    const res = await create({ name: 'escalate', permissions: { stats: ['read'], webhooks: ['delete'], members: ['create'] } }, limited.secret);
-    expectForbidden(res, 'webhooks:delete');
+    const createGrant = (input: Record<string, unknown>) => t.gql(CreateApiKeyGrantDocument, { input } as never, { key: limited.secret });
+    const res = await createGrant({ name: 'escalate', permissions: { stats: ['read'], webhooks: ['delete'], members: ['create'] } });
+    expectRuleRefusal(res, 'NO_ESCALATION', ['webhooks:delete', 'members:create']);
     expect(res.body.errors![0].message).toBe('You cannot grant webhooks:delete, members:create: you do not hold them.');
     expect((await t.dataSource.query("SELECT count(*)::int AS n FROM api_keys WHERE name = 'escalate'"))[0].n).toBe(0);
-    expectOk(await create({ name: 'subset', permissions: { stats: ['read'] } }, limited.secret));
+    expectOk(await createGrant({ name: 'subset', permissions: { stats: ['read'] } }));
   });
 
   it('USER keys: only a signed-in user makes one, it is theirs, at most one live per organization', async () => {
-    expectForbidden(await create({ name: 'u', type: 'USER', permissions: { stats: ['read'] } }), 'apiKeys:create');
+    expectRuleRefusal(await create({ name: 'u', type: 'USER', permissions: { stats: ['read'] } }), 'USER_KEY_NEEDS_SESSION');
     const admin = await t.addMember('keyholder@acme.test', Role.ADMIN);
     const mine = expectOk(await t.gql(CreateApiKeyDocument, { input: { name: 'mine', type: 'USER', permissions: { stats: ['read'] } } }, { token: admin.token }));
     expect(mine.createApiKey.apiKey.owner).toEqual({ id: admin.userId, email: 'keyholder@acme.test' });
@@ -169,7 +178,7 @@ describe('apiKeys and apiKey(id)', () => {
 
   it('usage(days) is zero-filled, oldest first; requestCount and lastUsedAt follow the flush', async () => {
     const key = await t.createKey({ stats: ['read'] });
-    for (let i = 0; i < 4; i++) await t.gql(ViewerDocument, {}, { key: key.secret });
+    for (let i = 0; i < 4; i++) await t.gql(ViewerPrincipalDocument, {}, { key: key.secret });
     await t.app.usage.flush();
     const usage = expectOk(await t.gql(ApiKeyUsageDocument, { id: key.id, days: 3 })).apiKey!;
     expect(usage.requestCount).toBe(4);
@@ -183,26 +192,26 @@ describe('apiKeys and apiKey(id)', () => {
 });
 
 describe('rotateApiKey', () => {
-  it('immediately: the old secret is refused on the very next request (EXPIRED), the new one works', async () => {
+  it('immediately: the old secret is refused on the very next request (ROTATED), the new one works', async () => {
     const key = await t.createKey({ stats: ['read'] });
     const rotated = expectOk(await t.gql(RotateApiKeyDocument, { id: key.id })).rotateApiKey;
     expect(rotated.secret).toMatch(KEY_SHAPE);
     expect(rotated.secret).not.toBe(key.secret);
     expect(rotated.apiKey).toMatchObject({ id: key.id, prefix: rotated.secret.slice(0, 12), last4: rotated.secret.slice(-4) });
-    expectUnauthenticated(await t.gql(ViewerDocument, {}, { key: key.secret }), 'EXPIRED');
-    expectOk(await t.gql(ViewerDocument, {}, { key: rotated.secret }));
+    expectUnauthenticated(await t.gql(ViewerPrincipalDocument, {}, { key: key.secret }), 'ROTATED');
+    expectOk(await t.gql(ViewerPrincipalDocument, {}, { key: rotated.secret }));
   });
 
   it('with a grace period both secrets work until it ends, then only the new one', async () => {
     const key = await t.createKey({ stats: ['read'] });
     const rotated = expectOk(await t.gql(RotateApiKeyDocument, { id: key.id, gracePeriodSeconds: 3600 })).rotateApiKey;
-    expectOk(await t.gql(ViewerDocument, {}, { key: key.secret }));
-    expectOk(await t.gql(ViewerDocument, {}, { key: rotated.secret }));
+    expectOk(await t.gql(ViewerPrincipalDocument, {}, { key: key.secret }));
+    expectOk(await t.gql(ViewerPrincipalDocument, {}, { key: rotated.secret }));
     const [secret] = await t.dataSource.query('SELECT ends_at FROM api_key_secrets WHERE api_key_id = $1 AND ends_at IS NOT NULL', [key.id]);
     expect(Math.abs(new Date(secret.ends_at).getTime() - (Date.now() + 3_600_000))).toBeLessThan(60_000);
     await t.sql("UPDATE api_key_secrets SET ends_at = now() - interval '1 millisecond' WHERE api_key_id = $1 AND ends_at IS NOT NULL", [key.id]);
-    expectUnauthenticated(await t.gql(ViewerDocument, {}, { key: key.secret }), 'EXPIRED');
-    expectOk(await t.gql(ViewerDocument, {}, { key: rotated.secret }));
+    expectUnauthenticated(await t.gql(ViewerPrincipalDocument, {}, { key: key.secret }), 'ROTATED');
+    expectOk(await t.gql(ViewerPrincipalDocument, {}, { key: rotated.secret }));
   });
 
   it('bad input and conflicts: grace period out of range, a revoked key, another organization’s key', async () => {
@@ -212,7 +221,7 @@ describe('rotateApiKey', () => {
     });
     expectError(await t.gql(RotateApiKeyDocument, { id: key.id, gracePeriodSeconds: -1 }), 'BAD_USER_INPUT', 400);
     expectError(await t.gql(RotateApiKeyDocument, { id: key.id }, { key: other.rootKey }), 'NOT_FOUND', 200);
-    expectOk(await t.gql(ViewerDocument, {}, { key: key.secret })); // untouched by the refused rotation
+    expectOk(await t.gql(ViewerPrincipalDocument, {}, { key: key.secret })); // untouched by the refused rotation
     await t.app.services.apiKeys.revoke(t.owner.caller, key.id, null);
     expectError(await t.gql(RotateApiKeyDocument, { id: key.id }), 'CONFLICT', 200);
     expectError(await t.gql(RotateApiKeyDocument, { id: NIL }), 'NOT_FOUND', 200);
@@ -221,16 +230,16 @@ describe('rotateApiKey', () => {
   it('security: needs apiKeys:update; cannot rotate a key holding more than you; only the owner rotates a USER key', async () => {
     const powerful = await t.createKey({ stats: ['read'], members: ['delete'] });
     const updater = await t.createKey({ apiKeys: ['update'], stats: ['read'] });
-    const refused = await t.gql(RotateApiKeyDocument, { id: powerful.id }, { key: updater.secret });
-    expectForbidden(refused, 'members:delete');
-    expectOk(await t.gql(ViewerDocument, {}, { key: powerful.secret }));
-    const noUpdate = await t.createKey({ apiKeys: ['read'] });
+    const refused = await t.gql(RotateApiKeySecretDocument, { id: powerful.id }, { key: updater.secret });
+    expectRuleRefusal(refused, 'NO_ESCALATION', ['members:delete']);
+    expectOk(await t.gql(ViewerPrincipalDocument, {}, { key: powerful.secret }));
+    const noUpdate = await t.createKey({ apiKeys: ['read'], members: ['read'] });
     expectForbidden(await t.gql(RotateApiKeyDocument, { id: powerful.id }, { key: noUpdate.secret }), 'apiKeys:update');
 
     const member = await t.addMember('rotator@acme.test', Role.ADMIN);
     const userKey = await t.createKey({ stats: ['read'] }, { type: 'USER' as never, by: member });
     const byOwnerOfOrg = await t.gql(RotateApiKeyDocument, { id: userKey.id }, { token: t.owner.token });
-    expectForbidden(byOwnerOfOrg, 'apiKeys:update');
+    expectRuleRefusal(byOwnerOfOrg, 'USER_KEY_OWNER_ONLY');
     expect(byOwnerOfOrg.body.errors![0].message).toBe('Only the owner of a USER key can rotate it.');
     expectOk(await t.gql(RotateApiKeyDocument, { id: userKey.id }, { token: member.token }));
   });
@@ -258,8 +267,8 @@ describe('updateApiKey', () => {
 
   it('escalation: a key cannot widen itself or another key beyond what it holds', async () => {
     const self = await t.createKey({ apiKeys: ['update', 'read'], stats: ['read'] });
-    const res = await t.gql(UpdateApiKeyDocument, { id: self.id, input: { permissions: { apiKeys: ['update', 'read', 'create'], stats: ['read'] } } }, { key: self.secret });
-    expectForbidden(res, 'apiKeys:create');
+    const res = await t.gql(UpdateApiKeyBareDocument, { id: self.id, input: { permissions: { apiKeys: ['update', 'read', 'create'], stats: ['read'] } } }, { key: self.secret });
+    expectRuleRefusal(res, 'NO_ESCALATION', ['apiKeys:create']);
     const [row] = await t.dataSource.query('SELECT permissions FROM api_keys WHERE id = $1', [self.id]);
     expect(row.permissions).toEqual({ stats: ['read'], apiKeys: ['read', 'update'] });
   });
@@ -267,9 +276,9 @@ describe('updateApiKey', () => {
   it('a USER key’s effective permissions are its grant ∩ its owner’s current role', async () => {
     const admin = await t.addMember('demotee@acme.test', Role.ADMIN);
     const key = await t.createKey({ apiKeys: ['read'], stats: ['read'] }, { type: 'USER' as never, by: admin });
-    expectOk(await t.gql(ApiKeysDocument, { first: 1 }, { key: key.secret }));
+    expectOk(await t.gql(ApiKeyTotalDocument, {}, { key: key.secret }));
     await t.sql("UPDATE memberships SET role = 'VIEWER' WHERE user_id = $1", [admin.userId]);
-    expectForbidden(await t.gql(ApiKeysDocument, { first: 1 }, { key: key.secret }), 'apiKeys:read');
+    expectForbidden(await t.gql(ApiKeyTotalDocument, {}, { key: key.secret }), 'apiKeys:read');
     const seen = expectOk(await t.gql(ApiKeyDocument, { id: key.id })).apiKey!;
     expect(seen.permissions.scopes).toEqual(['stats:read', 'apiKeys:read']);
     expect(seen.effectivePermissions.scopes).toEqual(['stats:read']);
@@ -280,10 +289,10 @@ describe('setApiKeyStatus, revokeApiKey, deleteApiKey', () => {
   it('INACTIVE refuses at once and ACTIVE restores; no-op toggles write no audit event', async () => {
     const key = await t.createKey({ stats: ['read'] });
     expect(expectOk(await t.gql(SetApiKeyStatusDocument, { id: key.id, status: 'INACTIVE' })).setApiKeyStatus.status).toBe('INACTIVE');
-    expectUnauthenticated(await t.gql(ViewerDocument, {}, { key: key.secret }), 'INACTIVE');
+    expectUnauthenticated(await t.gql(ViewerPrincipalDocument, {}, { key: key.secret }), 'INACTIVE');
     expectOk(await t.gql(SetApiKeyStatusDocument, { id: key.id, status: 'INACTIVE' }));
     expect(expectOk(await t.gql(SetApiKeyStatusDocument, { id: key.id, status: 'ACTIVE' })).setApiKeyStatus.status).toBe('ACTIVE');
-    expectOk(await t.gql(ViewerDocument, {}, { key: key.secret }));
+    expectOk(await t.gql(ViewerPrincipalDocument, {}, { key: key.secret }));
     const actions = await t.dataSource.query('SELECT action FROM audit_events WHERE target_id = $1 ORDER BY created_at', [key.id]);
     expect(actions.map((a: { action: string }) => a.action)).toEqual(['API_KEY_CREATED', 'API_KEY_DISABLED', 'API_KEY_ENABLED']);
   });
@@ -293,7 +302,7 @@ describe('setApiKeyStatus, revokeApiKey, deleteApiKey', () => {
     const revoked = expectOk(await t.gql(RevokeApiKeyDocument, { id: key.id, reason: 'leaked in a log' })).revokeApiKey;
     expect(revoked).toMatchObject({ status: 'REVOKED', revokedReason: 'leaked in a log', revokedBy: { kind: 'API_KEY', name: expect.stringContaining('bootstrap') } });
     expect(revoked.revokedAt).not.toBeNull();
-    expectUnauthenticated(await t.gql(ViewerDocument, {}, { key: key.secret }), 'REVOKED');
+    expectUnauthenticated(await t.gql(ViewerPrincipalDocument, {}, { key: key.secret }), 'REVOKED');
     const reenable = await t.gql(SetApiKeyStatusDocument, { id: key.id, status: 'ACTIVE' });
     expectError(reenable, 'CONFLICT', 200);
     expect(reenable.body.errors![0].message).toBe('A revoked key cannot be re-enabled or disabled; revocation is permanent.');
@@ -307,7 +316,7 @@ describe('setApiKeyStatus, revokeApiKey, deleteApiKey', () => {
     const [{ prefix }] = await t.dataSource.query('SELECT prefix FROM api_keys WHERE id = $1', [key.id]);
     expect(expectOk(await t.gql(DeleteApiKeyDocument, { id: key.id })).deleteApiKey).toBe(key.id);
     expect(expectOk(await t.gql(ApiKeyDocument, { id: key.id })).apiKey).toBeNull();
-    expectUnauthenticated(await t.gql(ViewerDocument, {}, { key: key.secret }), 'REVOKED');
+    expectUnauthenticated(await t.gql(ViewerPrincipalDocument, {}, { key: key.secret }), 'REVOKED');
     const [event] = await t.dataSource.query("SELECT target_name, metadata FROM audit_events WHERE action = 'API_KEY_DELETED' AND target_id = $1", [key.id]);
     expect(event).toEqual({ target_name: 'to delete', metadata: { prefix, type: 'BOT' } });
     expectError(await t.gql(DeleteApiKeyDocument, { id: key.id }), 'NOT_FOUND', 200);
@@ -326,14 +335,18 @@ describe('setApiKeyStatus, revokeApiKey, deleteApiKey', () => {
       const res = await t.gql(doc as never, vars as never, as);
       expect(res.body.errors![0]).toMatchObject({ message: 'API key not found.', extensions: { code: 'NOT_FOUND' } });
     }
-    expectOk(await t.gql(ViewerDocument, {}, { key: key.secret }));
+    expectOk(await t.gql(ViewerPrincipalDocument, {}, { key: key.secret }));
   });
 
   it('scopes: status needs apiKeys:update; revoke and delete need apiKeys:delete', async () => {
     const key = await t.createKey({ stats: ['read'] });
     const reader = await t.createKey({ apiKeys: ['read', 'create'] });
-    expectForbidden(await t.gql(SetApiKeyStatusDocument, { id: key.id, status: 'INACTIVE' }, { key: reader.secret }), 'apiKeys:update');
-    expectForbidden(await t.gql(RevokeApiKeyDocument, { id: key.id }, { key: reader.secret }), 'apiKeys:delete');
+    expectForbidden(await t.gql(SetApiKeyStatusBareDocument, { id: key.id, status: 'INACTIVE' }, { key: reader.secret }), 'apiKeys:update');
+    expectForbidden(await t.gql(RevokeApiKeyBareDocument, { id: key.id }, { key: reader.secret }), 'apiKeys:delete');
     expectForbidden(await t.gql(DeleteApiKeyDocument, { id: key.id }, { key: reader.secret }), 'apiKeys:delete');
+    // The full documents also read the key's owner, which needs members:read: both are missing.
+    expectForbidden(await t.gql(SetApiKeyStatusDocument, { id: key.id, status: 'INACTIVE' }, { key: reader.secret }), ['apiKeys:update', 'members:read']);
+    expectForbidden(await t.gql(RevokeApiKeyDocument, { id: key.id }, { key: reader.secret }), ['apiKeys:delete', 'members:read']);
+    expectOk(await t.gql(ViewerPrincipalDocument, {}, { key: key.secret }));
   });
 });

@@ -6,10 +6,13 @@ import {
   ApiKeyTypeFieldsDocument,
   AuditLogDocument,
   CreateApiKeyDocument,
+  CreateApiKeyGrantDocument,
   type CreateApiKeyInput,
+  CreateApiKeySecretDocument,
   ViewerDocument,
+  ViewerPrincipalDocument,
 } from '../generated/graphql';
-import { expectError, expectForbidden, expectOk } from '../support/expect';
+import { expectError, expectForbidden, expectOk, expectRuleRefusal } from '../support/expect';
 import { TestApp, type Auth, type GqlResponse } from '../support/harness';
 import { allBut, auditOf, bodyOf, countAudit, countKeys, countRows, DAY_MS, databaseText, expectNear, KEY_SHAPE, rootKeyId, sha256 } from './helpers';
 
@@ -20,6 +23,10 @@ beforeAll(async () => {
 afterAll(() => t.close());
 
 const create = (input: CreateApiKeyInput, auth: Auth = { key: t.rootKey }) => t.gql(CreateApiKeyDocument, { input }, auth);
+/** Selects only the secret: needs apiKeys:create and nothing else (ApiKey itself needs apiKeys:read). */
+const createSecretOnly = (input: CreateApiKeyInput, auth: Auth) => t.gql(CreateApiKeySecretDocument, { input }, auth);
+/** Selects the created key without its owner: needs apiKeys:create and apiKeys:read. */
+const createGrant = (input: CreateApiKeyInput, auth: Auth) => t.gql(CreateApiKeyGrantDocument, { input }, auth);
 
 describe('createApiKey: happy path', () => {
   it('creates a BOT key with its grant, display parts and no owner; the secret is shaped and checksummed', async () => {
@@ -56,7 +63,7 @@ describe('createApiKey: happy path', () => {
 
   it('the new key works on the very next request with exactly its grant, and nothing more', async () => {
     const { secret } = expectOk(await create({ name: 'reader', permissions: { stats: ['read'], domains: ['read'] } })).createApiKey;
-    const viewer = expectOk(await t.gql(ViewerDocument, {}, { key: secret })).viewer;
+    const viewer = expectOk(await t.gql(ViewerPrincipalDocument, {}, { key: secret })).viewer;
     expect(viewer.kind).toBe('API_KEY');
     expect(viewer.organization.id).toBe(t.org.id);
     expect(viewer.permissions.scopes).toEqual(['domains:read', 'stats:read']);
@@ -66,7 +73,7 @@ describe('createApiKey: happy path', () => {
   it('an empty grant is allowed: the key authenticates but may do nothing guarded', async () => {
     const { secret, apiKey } = expectOk(await create({ name: 'nothing', permissions: {} })).createApiKey;
     expect(apiKey.permissions.scopes).toEqual([]);
-    expect(expectOk(await t.gql(ViewerDocument, {}, { key: secret })).viewer.permissions.scopes).toEqual([]);
+    expect(expectOk(await t.gql(ViewerPrincipalDocument, {}, { key: secret })).viewer.permissions.scopes).toEqual([]);
   });
 
   it('a signed-in admin is recorded as createdBy (kind USER, their id and email)', async () => {
@@ -124,7 +131,8 @@ describe('createApiKey: the secret is shown once and stored only as SHA-256', ()
   });
 
   it('no read returns it: apiKey, apiKeys, auditLog and viewer responses never contain the secret', async () => {
-    const { secret, apiKey } = expectOk(await create({ name: 'never again', permissions: { apiKeys: ['read'] } })).createApiKey;
+    // apiKeys:read to read keys (itself included), members:read for their owner field.
+    const { secret, apiKey } = expectOk(await create({ name: 'never again', permissions: { apiKeys: ['read'], members: ['read'] } })).createApiKey;
     const responses: GqlResponse<unknown>[] = [
       await t.gql(ApiKeyDocument, { id: apiKey.id }),
       await t.gql(ApiKeysDocument, { first: 100 }),
@@ -208,39 +216,48 @@ describe('createApiKey: security', () => {
     expect(await countKeys(t)).toBe(keys);
   });
 
-  it.each([Role.MEMBER, Role.VIEWER])('a signed-in %s cannot create keys (FORBIDDEN apiKeys:create)', async (role) => {
+  it.each([Role.MEMBER, Role.VIEWER])('a signed-in %s cannot create keys (FORBIDDEN apiKeys:create), nothing created', async (role) => {
     const member = await t.addMember(`no-keys-${role.toLowerCase()}@acme.test`, role);
-    expectForbidden(await create({ name: 'nope', permissions: {} }, { token: member.token }), 'apiKeys:create');
+    const [keys, events] = [await countKeys(t), await countAudit(t)];
+    expectForbidden(await createSecretOnly({ name: 'nope', permissions: {} }, { token: member.token }), 'apiKeys:create');
+    // The whole document is judged before anything runs: the key and its owner are not theirs to read either.
+    const full = await create({ name: 'nope', permissions: {} }, { token: member.token });
+    expectForbidden(full, ['apiKeys:create', 'apiKeys:read', 'members:read']);
+    expect(full.body).not.toHaveProperty('data');
+    expect([await countKeys(t), await countAudit(t)]).toEqual([keys, events]);
   });
 
   it('no escalation: a key with apiKeys:create but not webhooks:delete cannot grant webhooks:delete', async () => {
     const limited = await t.createKey({ apiKeys: ['create'], stats: ['read'], webhooks: ['read'] }, { name: 'limited creator' });
     const [keys, events] = [await countKeys(t), await countAudit(t)];
-    const res = await create({ name: 'escalated', permissions: { webhooks: ['read', 'delete'] } }, { key: limited.secret });
-    expectForbidden(res, 'webhooks:delete');
+    const res = await createSecretOnly({ name: 'escalated', permissions: { webhooks: ['read', 'delete'] } }, { key: limited.secret });
+    expectRuleRefusal(res, 'NO_ESCALATION', ['webhooks:delete']);
     expect(res.body.errors![0].message).toBe('You cannot grant webhooks:delete: you do not hold it.');
     expect([await countKeys(t), await countAudit(t)]).toEqual([keys, events]);
   });
 
-  it('no escalation: with several missing scopes, `required` names the first in catalog order', async () => {
+  it('no escalation: with several missing scopes, `required` lists every one in catalog order', async () => {
     const limited = await t.createKey({ apiKeys: ['create'] }, { name: 'limited creator 2' });
-    const res = await create({ name: 'escalated', permissions: { members: ['delete'], apiKeys: ['create', 'read'], shortLinks: ['update'] } }, { key: limited.secret });
-    expectForbidden(res, 'shortLinks:update');
+    const keys = await countKeys(t);
+    const res = await createSecretOnly({ name: 'escalated', permissions: { members: ['delete'], apiKeys: ['create', 'read'], shortLinks: ['update'] } }, { key: limited.secret });
+    expectRuleRefusal(res, 'NO_ESCALATION', ['shortLinks:update', 'apiKeys:read', 'members:delete']);
+    expect(await countKeys(t)).toBe(keys);
     expect(res.body.errors![0].message).toBe('You cannot grant shortLinks:update, apiKeys:read, members:delete: you do not hold them.');
   });
 
   it('granting a subset (or all) of what you hold is allowed', async () => {
-    const limited = await t.createKey({ apiKeys: ['create'], stats: ['read'], webhooks: ['read'] }, { name: 'limited creator 3' });
-    const { apiKey } = expectOk(await create({ name: 'subset', permissions: { stats: ['read'] } }, { key: limited.secret })).createApiKey;
+    // apiKeys:read as well, to read the created key back.
+    const limited = await t.createKey({ apiKeys: ['create', 'read'], stats: ['read'], webhooks: ['read'] }, { name: 'limited creator 3' });
+    const { apiKey } = expectOk(await createGrant({ name: 'subset', permissions: { stats: ['read'] } }, { key: limited.secret })).createApiKey;
     expect(apiKey.permissions.scopes).toEqual(['stats:read']);
-    const all = expectOk(await create({ name: 'same', permissions: { apiKeys: ['create'], stats: ['read'], webhooks: ['read'] } }, { key: limited.secret }));
-    expect(all.createApiKey.apiKey.permissions.scopes).toEqual(['stats:read', 'apiKeys:create', 'webhooks:read']);
+    const all = expectOk(await createGrant({ name: 'same', permissions: { apiKeys: ['create', 'read'], stats: ['read'], webhooks: ['read'] } }, { key: limited.secret }));
+    expect(all.createApiKey.apiKey.permissions.scopes).toEqual(['stats:read', 'apiKeys:create', 'apiKeys:read', 'webhooks:read']);
   });
 
   it('key principals cannot create USER keys: a BOT key gets FORBIDDEN, nothing created', async () => {
     const keys = await countKeys(t);
     const res = await create({ name: 'user key by a bot', type: 'USER', permissions: { stats: ['read'] } });
-    expectForbidden(res, 'apiKeys:create');
+    expectRuleRefusal(res, 'USER_KEY_NEEDS_SESSION');
     expect(res.body.errors![0].message).toBe('An API key can create only BOT keys; sign in to create a USER key.');
     expect(await countKeys(t)).toBe(keys);
   });
@@ -248,15 +265,17 @@ describe('createApiKey: security', () => {
   it('key principals cannot create USER keys: not even a USER key of an admin', async () => {
     const admin = await t.addMember('userkey-creator@acme.test', Role.ADMIN);
     const userKey = await t.createKey({ apiKeys: ['create', 'read'], stats: ['read'] }, { type: ApiKeyType.USER, by: admin, name: 'admin user key' });
-    expectForbidden(await create({ name: 'another user key', type: 'USER', permissions: { stats: ['read'] } }, { key: userKey.secret }), 'apiKeys:create');
+    const keys = await countKeys(t);
+    expectRuleRefusal(await createGrant({ name: 'another user key', type: 'USER', permissions: { stats: ['read'] } }, { key: userKey.secret }), 'USER_KEY_NEEDS_SESSION');
+    expect(await countKeys(t)).toBe(keys);
     // A BOT key is fine from the same principal.
-    expect(expectOk(await create({ name: 'bot from user key', permissions: { stats: ['read'] } }, { key: userKey.secret })).createApiKey.apiKey.type).toBe('BOT');
+    expect(expectOk(await createGrant({ name: 'bot from user key', permissions: { stats: ['read'] } }, { key: userKey.secret })).createApiKey.apiKey.type).toBe('BOT');
   });
 
   it('another organization creates keys only in its own organization', async () => {
     const other = await t.createOtherOrganization('Elsewhere');
     const { secret, apiKey } = expectOk(await create({ name: 'theirs', permissions: { stats: ['read'] } }, { key: other.rootKey })).createApiKey;
-    expect(expectOk(await t.gql(ViewerDocument, {}, { key: secret })).viewer.organization.id).toBe(other.org.id);
+    expect(expectOk(await t.gql(ViewerPrincipalDocument, {}, { key: secret })).viewer.organization.id).toBe(other.org.id);
     expect(expectOk(await t.gql(ApiKeyDocument, { id: apiKey.id })).apiKey).toBeNull();
     const [row] = await t.dataSource.query('SELECT org_id FROM api_keys WHERE id = $1', [apiKey.id]);
     expect(row.org_id).toBe(other.org.id);

@@ -8,6 +8,7 @@ import {
   ApiKeysWithUsageDocument,
   ApiKeyUsageDocument,
   ViewerDocument,
+  ViewerPrincipalDocument,
 } from '../generated/graphql';
 import { expectError, expectForbidden, expectOk, expectUnauthenticated } from '../support/expect';
 import { TestApp, type Auth, type Member } from '../support/harness';
@@ -417,7 +418,7 @@ describe('usage(days) and requestCount', () => {
 
   it('requests are counted in memory and appear after t.app.usage.flush(): requestCount, today’s usage, lastUsedAt', async () => {
     const key = await t.createKey({ stats: ['read'] }, { name: 'busy' });
-    for (let i = 0; i < 3; i++) expectOk(await t.gql(ViewerDocument, {}, { key: key.secret }));
+    for (let i = 0; i < 3; i++) expectOk(await t.gql(ViewerPrincipalDocument, {}, { key: key.secret }));
     const before = expectOk(await t.gql(ApiKeyUsageDocument, { id: key.id, days: 2 })).apiKey!;
     expect(before).toMatchObject({ requestCount: 0, lastUsedAt: null, usage: [{ day: daysAgo(1), requests: 0 }, { day: today(), requests: 0 }] });
 
@@ -431,10 +432,10 @@ describe('usage(days) and requestCount', () => {
 
   it('counts accumulate across flushes', async () => {
     const key = await t.createKey({ stats: ['read'] }, { name: 'accumulating' });
-    expectOk(await t.gql(ViewerDocument, {}, { key: key.secret }));
+    expectOk(await t.gql(ViewerPrincipalDocument, {}, { key: key.secret }));
     await t.app.usage.flush();
-    expectOk(await t.gql(ViewerDocument, {}, { key: key.secret }));
-    expectOk(await t.gql(ViewerDocument, {}, { key: key.secret }));
+    expectOk(await t.gql(ViewerPrincipalDocument, {}, { key: key.secret }));
+    expectOk(await t.gql(ViewerPrincipalDocument, {}, { key: key.secret }));
     await t.app.usage.flush();
     const usage = expectOk(await t.gql(ApiKeyUsageDocument, { id: key.id, days: 1 })).apiKey!;
     expect(usage.requestCount).toBe(3);
@@ -469,7 +470,7 @@ describe('usage(days) and requestCount', () => {
   it('requests refused at authentication (inactive key) are not counted', async () => {
     const key = await t.createKey({ stats: ['read'] }, { name: 'refused' });
     await t.app.services.apiKeys.setStatus(t.owner.caller, key.id, 'INACTIVE' as never);
-    expectUnauthenticated(await t.gql(ViewerDocument, {}, { key: key.secret }), 'INACTIVE');
+    expectUnauthenticated(await t.gql(ViewerPrincipalDocument, {}, { key: key.secret }), 'INACTIVE');
     await t.app.usage.flush();
     expect(expectOk(await t.gql(ApiKeyUsageDocument, { id: key.id, days: 1 })).apiKey).toMatchObject({ requestCount: 0, lastUsedAt: null });
   });
@@ -477,8 +478,8 @@ describe('usage(days) and requestCount', () => {
   it('in a list, every key gets its own counts', async () => {
     const quiet = await t.createKey({ stats: ['read'] }, { name: 'perkey quiet' });
     const loud = await t.createKey({ stats: ['read'] }, { name: 'perkey loud' });
-    for (let i = 0; i < 4; i++) expectOk(await t.gql(ViewerDocument, {}, { key: loud.secret }));
-    expectOk(await t.gql(ViewerDocument, {}, { key: quiet.secret }));
+    for (let i = 0; i < 4; i++) expectOk(await t.gql(ViewerPrincipalDocument, {}, { key: loud.secret }));
+    expectOk(await t.gql(ViewerPrincipalDocument, {}, { key: quiet.secret }));
     await t.app.usage.flush();
     const nodes = expectOk(await t.gql(ApiKeysWithUsageDocument, { first: 10, filter: { search: 'perkey' }, days: 2 })).apiKeys.nodes;
     expect(nodes.map((n) => [n.name, n.requestCount, n.usage.map((u) => u.requests)])).toEqual([

@@ -5,12 +5,14 @@ import {
   ApiKeyPageDocument,
   AuditLogDocument,
   CreateApiKeyDocument,
+  CreateApiKeyGrantDocument,
   DeleteApiKeyDocument,
+  RevokeApiKeyBareDocument,
   RevokeApiKeyDocument,
   RotateApiKeyDocument,
   SetApiKeyStatusDocument,
   UpdateApiKeyDocument,
-  ViewerDocument,
+  ViewerPrincipalDocument,
 } from '../generated/graphql';
 import { expectError, expectForbidden, expectOk, expectUnauthenticated } from '../support/expect';
 import { TestApp, type Auth } from '../support/harness';
@@ -28,7 +30,9 @@ const revoke = (id: string, reason?: string | null, auth: Auth = { key: t.rootKe
   t.gql(RevokeApiKeyDocument, reason === undefined ? { id } : { id, reason }, auth);
 const remove = (id: string, auth: Auth = { key: t.rootKey }) => t.gql(DeleteApiKeyDocument, { id }, auth);
 const lookup = async (id: string) => expectOk(await t.gql(ApiKeyDocument, { id })).apiKey;
-const works = async (secret: string) => expectOk(await t.gql(ViewerDocument, {}, { key: secret }));
+const works = async (secret: string) => expectOk(await t.gql(ViewerPrincipalDocument, {}, { key: secret }));
+/** Selects nothing of the key: needs apiKeys:delete and nothing else (ApiKey itself needs apiKeys:read). */
+const revokeBare = (id: string, reason: string | null, auth: Auth) => t.gql(RevokeApiKeyBareDocument, { id, reason }, auth);
 const listed = async (search: string) => {
   const conn = expectOk(await t.gql(ApiKeyPageDocument, { first: 100, filter: { search } })).apiKeys;
   return { ids: conn.nodes.map((n) => n.id).sort(), totalCount: conn.totalCount };
@@ -51,7 +55,7 @@ describe('revokeApiKey', () => {
     });
     expectNear(revoked.revokedAt, revokedAt, 10_000);
     expect(await lookup(key.id)).toEqual(revoked);
-    expectUnauthenticated(await t.gql(ViewerDocument, {}, { key: key.secret }), 'REVOKED');
+    expectUnauthenticated(await t.gql(ViewerPrincipalDocument, {}, { key: key.secret }), 'REVOKED');
   });
 
   it('revokedBy is the signed-in user when a person revokes', async () => {
@@ -105,15 +109,17 @@ describe('revokeApiKey', () => {
     await works(key.secret);
     await works(rotated.secret);
     expectOk(await revoke(key.id, 'both must stop'));
-    expectUnauthenticated(await t.gql(ViewerDocument, {}, { key: key.secret }), 'REVOKED');
-    expectUnauthenticated(await t.gql(ViewerDocument, {}, { key: rotated.secret }), 'REVOKED');
+    expectUnauthenticated(await t.gql(ViewerPrincipalDocument, {}, { key: key.secret }), 'REVOKED');
+    expectUnauthenticated(await t.gql(ViewerPrincipalDocument, {}, { key: rotated.secret }), 'REVOKED');
   });
 
   it('a key with apiKeys:delete may revoke itself; it is refused from its next request on', async () => {
     const self = await t.createKey({ apiKeys: ['delete'] }, { name: 'self revoker' });
-    const revoked = expectOk(await revoke(self.id, 'retiring', { key: self.secret })).revokeApiKey;
-    expect(revoked.revokedBy).toMatchObject({ kind: 'API_KEY', id: self.id, name: expect.stringMatching(/^self revoker \(sk_live_/) });
-    expectUnauthenticated(await t.gql(ViewerDocument, {}, { key: self.secret }), 'REVOKED');
+    expect(expectOk(await revokeBare(self.id, 'retiring', { key: self.secret })).revokeApiKey).toEqual({ __typename: 'ApiKey' });
+    const revoked = await lookup(self.id);
+    expect(revoked).toMatchObject({ status: 'REVOKED', revokedReason: 'retiring' });
+    expect(revoked!.revokedBy).toMatchObject({ kind: 'API_KEY', id: self.id, name: expect.stringMatching(/^self revoker \(sk_live_/) });
+    expectUnauthenticated(await t.gql(ViewerPrincipalDocument, {}, { key: self.secret }), 'REVOKED');
   });
 
   it('a revoked key stays listed (status REVOKED) and cannot be brought back', async () => {
@@ -124,7 +130,7 @@ describe('revokeApiKey', () => {
     expectError(await t.gql(SetApiKeyStatusDocument, { id: key.id, status: 'ACTIVE' }), 'CONFLICT', 200);
     expectError(await t.gql(RotateApiKeyDocument, { id: key.id }), 'CONFLICT', 200);
     expectError(await t.gql(UpdateApiKeyDocument, { id: key.id, input: { name: 'revived' } }), 'CONFLICT', 200);
-    expectUnauthenticated(await t.gql(ViewerDocument, {}, { key: key.secret }), 'REVOKED');
+    expectUnauthenticated(await t.gql(ViewerPrincipalDocument, {}, { key: key.secret }), 'REVOKED');
   });
 
   it('a revoked USER key frees its owner to create a new one', async () => {
@@ -173,7 +179,13 @@ describe('revokeApiKey', () => {
     it.each([Role.MEMBER, Role.VIEWER])('a signed-in %s cannot revoke', async (role) => {
       const member = await t.addMember(`revoker-${role.toLowerCase()}@acme.test`, role);
       const target = await t.createKey({ stats: ['read'] }, { name: `revoke target ${role}` });
-      expectForbidden(await revoke(target.id, null, { token: member.token }), 'apiKeys:delete');
+      expectForbidden(await revokeBare(target.id, null, { token: member.token }), 'apiKeys:delete');
+      // The full document also reads the key and its owner: every missing scope is named, nothing runs.
+      const full = await revoke(target.id, null, { token: member.token });
+      expectForbidden(full, ['apiKeys:read', 'apiKeys:delete', 'members:read']);
+      expect(full.body).not.toHaveProperty('data');
+      expect((await lookup(target.id))?.status).toBe('ACTIVE');
+      await works(target.secret);
     });
 
     it('another organization’s key id behaves exactly like a nonexistent id: NOT_FOUND; the key keeps working', async () => {
@@ -206,7 +218,7 @@ describe('deleteApiKey', () => {
     expect(expectOk(await t.gql(ApiKeyPageDocument, { first: 1 })).apiKeys.totalCount).toBe(all - 1);
     const lookupRes = await t.gql(ApiKeyDocument, { id: key.id });
     expect(lookupRes.body).toEqual({ data: { apiKey: null } });
-    expectUnauthenticated(await t.gql(ViewerDocument, {}, { key: key.secret }), 'REVOKED');
+    expectUnauthenticated(await t.gql(ViewerPrincipalDocument, {}, { key: key.secret }), 'REVOKED');
     await works(keep.secret);
     for (const status of ['ACTIVE', 'INACTIVE', 'REVOKED', 'EXPIRED'] as const) {
       const conn = expectOk(await t.gql(ApiKeyPageDocument, { first: 100, filter: { status } })).apiKeys;
@@ -239,14 +251,15 @@ describe('deleteApiKey', () => {
     expectOk(await remove(key.id));
     const [event] = await auditOf(t, key.id, 'API_KEY_DELETED');
     expect(event.metadata).toEqual({ prefix: rotated.apiKey.prefix, type: 'BOT' });
-    expectUnauthenticated(await t.gql(ViewerDocument, {}, { key: key.secret }), 'REVOKED');
-    expectUnauthenticated(await t.gql(ViewerDocument, {}, { key: rotated.secret }), 'REVOKED');
+    expectUnauthenticated(await t.gql(ViewerPrincipalDocument, {}, { key: key.secret }), 'REVOKED');
+    expectUnauthenticated(await t.gql(ViewerPrincipalDocument, {}, { key: rotated.secret }), 'REVOKED');
   });
 
   it('keys a deleted key created still name it as their creator', async () => {
-    const creator = await t.createKey({ apiKeys: ['create'], stats: ['read'] }, { name: 'departed creator' });
+    // apiKeys:read as well, to read back the key it creates.
+    const creator = await t.createKey({ apiKeys: ['create', 'read'], stats: ['read'] }, { name: 'departed creator' });
     const prefix = await prefixOf(creator.id);
-    const made = expectOk(await t.gql(CreateApiKeyDocument, { input: { name: 'orphan', permissions: { stats: ['read'] } } }, { key: creator.secret })).createApiKey;
+    const made = expectOk(await t.gql(CreateApiKeyGrantDocument, { input: { name: 'orphan', permissions: { stats: ['read'] } } }, { key: creator.secret })).createApiKey;
     expectOk(await remove(creator.id));
     expect((await lookup(made.apiKey.id))?.createdBy).toEqual({ kind: 'API_KEY', id: creator.id, name: `departed creator (${prefix})` });
     const log = expectOk(await t.gql(AuditLogDocument, { first: 10, filter: { targetId: made.apiKey.id } })).auditLog.nodes;

@@ -1,7 +1,15 @@
 import { Role } from '../../src/auth/roles';
 import { ApiKeyType } from '../../src/modules/api-keys/api-key.entity';
-import { ApiKeyDocument, ApiKeyPageDocument, ApiKeysDocument, RotateApiKeyDocument, ViewerDocument } from '../generated/graphql';
-import { expectError, expectForbidden, expectOk, expectUnauthenticated } from '../support/expect';
+import {
+  ApiKeyDocument,
+  ApiKeyPageDocument,
+  ApiKeysDocument,
+  RotateApiKeyDocument,
+  RotateApiKeySecretDocument,
+  ViewerDocument,
+  ViewerPrincipalDocument,
+} from '../generated/graphql';
+import { expectError, expectForbidden, expectOk, expectRuleRefusal, expectUnauthenticated } from '../support/expect';
 import { TestApp, type Auth, type GqlResponse } from '../support/harness';
 import { allBut, auditOf, bodyOf, countAudit, databaseText, expectNear, KEY_SHAPE, MISSING_ID, rootKeyId, sha256 } from './helpers';
 
@@ -16,15 +24,22 @@ afterAll(() => t.close());
 const rotate = (id: string, gracePeriodSeconds?: number | null, auth: Auth = { key: t.rootKey }) =>
   t.gql(RotateApiKeyDocument, gracePeriodSeconds === undefined ? { id } : { id, gracePeriodSeconds }, auth);
 
-const works = async (secret: string) => expectOk(await t.gql(ViewerDocument, {}, { key: secret }));
+/** Selects only the new secret: needs apiKeys:update and nothing else (ApiKey itself needs apiKeys:read). */
+const rotateSecretOnly = (id: string, gracePeriodSeconds: number, auth: Auth) => t.gql(RotateApiKeySecretDocument, { id, gracePeriodSeconds }, auth);
+
+const works = async (secret: string) => expectOk(await t.gql(ViewerPrincipalDocument, {}, { key: secret }));
+/** The key a secret acts as, read by that secret itself: its key needs apiKeys:read. */
+const identity = async (secret: string) => expectOk(await t.gql(ViewerDocument, {}, { key: secret })).viewer;
+const prefixOf = async (id: string) => expectOk(await t.gql(ApiKeyDocument, { id })).apiKey!.prefix;
 const secretsOf = (id: string): Promise<{ secret_hash: string; ends_at: Date | null }[]> =>
   t.dataSource.query('SELECT secret_hash, ends_at FROM api_key_secrets WHERE api_key_id = $1 ORDER BY created_at, ends_at NULLS LAST', [id]);
 const endSecretsNow = (hash: string) =>
   t.sql(`UPDATE api_key_secrets SET ends_at = now() - interval '1 millisecond' WHERE secret_hash = $1`, [hash]);
 
 describe('rotateApiKey: immediate (the default)', () => {
-  it('returns a new secret for the same key; the old secret is 401 EXPIRED on the very next request; the new one works', async () => {
-    const key = await t.createKey({ stats: ['read'], shortLinks: ['read'] }, { name: 'rotating', expiresInDays: 20 });
+  it('returns a new secret for the same key; the old secret is 401 ROTATED on the very next request; the new one works', async () => {
+    // apiKeys:read so that the new secret can show which key it is.
+    const key = await t.createKey({ stats: ['read'], shortLinks: ['read'], apiKeys: ['read'] }, { name: 'rotating', expiresInDays: 20 });
     await works(key.secret); // verified (and cached) before the rotation
     const before = expectOk(await t.gql(ApiKeyDocument, { id: key.id })).apiKey!;
     const { secret, apiKey } = expectOk(await rotate(key.id)).rotateApiKey;
@@ -39,12 +54,12 @@ describe('rotateApiKey: immediate (the default)', () => {
       maskedKey: `${secret.slice(0, 12)}…${secret.slice(-4)}`,
     });
 
-    expectUnauthenticated(await t.gql(ViewerDocument, {}, { key: key.secret }), 'EXPIRED');
-    const viewer = (await works(secret)).viewer;
+    expectUnauthenticated(await t.gql(ViewerPrincipalDocument, {}, { key: key.secret }), 'ROTATED');
+    const viewer = await identity(secret);
     expect(viewer.apiKey?.id).toBe(key.id);
-    expect(viewer.permissions.scopes).toEqual(['shortLinks:read', 'stats:read']);
+    expect(viewer.permissions.scopes).toEqual(['shortLinks:read', 'stats:read', 'apiKeys:read']);
     // And it stays refused.
-    expectUnauthenticated(await t.gql(ViewerDocument, {}, { key: key.secret }), 'EXPIRED');
+    expectUnauthenticated(await t.gql(ViewerPrincipalDocument, {}, { key: key.secret }), 'ROTATED');
   });
 
   it.each([
@@ -55,7 +70,7 @@ describe('rotateApiKey: immediate (the default)', () => {
     const key = await t.createKey({ stats: ['read'] }, { name: `no grace ${_case}` });
     await works(key.secret);
     const { secret } = expectOk(await rotate(key.id, grace)).rotateApiKey;
-    expectUnauthenticated(await t.gql(ViewerDocument, {}, { key: key.secret }), 'EXPIRED');
+    expectUnauthenticated(await t.gql(ViewerPrincipalDocument, {}, { key: key.secret }), 'ROTATED');
     await works(secret);
   });
 
@@ -110,11 +125,11 @@ describe('rotateApiKey: immediate (the default)', () => {
     if (old !== apiKey.prefix) expect(await ids(old)).not.toContain(key.id);
   });
 
-  it('a key with apiKeys:update may rotate itself: the secret that asked is EXPIRED on its next request', async () => {
+  it('a key with apiKeys:update may rotate itself: the secret that asked is ROTATED on its next request', async () => {
     const self = await t.createKey({ apiKeys: ['update'], stats: ['read'] }, { name: 'self rotating' });
-    const { secret, apiKey } = expectOk(await rotate(self.id, 0, { key: self.secret })).rotateApiKey;
-    expect(apiKey.id).toBe(self.id);
-    expectUnauthenticated(await t.gql(ViewerDocument, {}, { key: self.secret }), 'EXPIRED');
+    const { secret } = expectOk(await rotateSecretOnly(self.id, 0, { key: self.secret })).rotateApiKey;
+    expect(await prefixOf(self.id)).toBe(secret.slice(0, 12)); // the same key, now showing the new secret's prefix
+    expectUnauthenticated(await t.gql(ViewerPrincipalDocument, {}, { key: self.secret }), 'ROTATED');
     await works(secret);
   });
 
@@ -123,15 +138,15 @@ describe('rotateApiKey: immediate (the default)', () => {
     await t.app.services.apiKeys.setStatus(t.owner.caller, key.id, 'INACTIVE' as never);
     const { secret, apiKey } = expectOk(await rotate(key.id)).rotateApiKey;
     expect(apiKey.status).toBe('INACTIVE');
-    expectUnauthenticated(await t.gql(ViewerDocument, {}, { key: key.secret }), 'EXPIRED');
-    expectUnauthenticated(await t.gql(ViewerDocument, {}, { key: secret }), 'INACTIVE');
+    expectUnauthenticated(await t.gql(ViewerPrincipalDocument, {}, { key: key.secret }), 'ROTATED');
+    expectUnauthenticated(await t.gql(ViewerPrincipalDocument, {}, { key: secret }), 'INACTIVE');
     await t.app.services.apiKeys.setStatus(t.owner.caller, key.id, 'ACTIVE' as never);
     await works(secret);
   });
 });
 
 describe('rotateApiKey: with a grace period', () => {
-  it('both secrets work until the grace period ends; then the old one is EXPIRED and the new one still works', async () => {
+  it('both secrets work until the grace period ends; then the old one is ROTATED and the new one still works', async () => {
     const key = await t.createKey({ stats: ['read'] }, { name: 'graceful' });
     await works(key.secret);
     const { secret } = expectOk(await rotate(key.id, 3600)).rotateApiKey;
@@ -141,7 +156,7 @@ describe('rotateApiKey: with a grace period', () => {
     const [old] = await secretsOf(key.id);
     expectNear(old.ends_at, Date.now() + 3600_000);
     await endSecretsNow(sha256(key.secret)); // the hour passes
-    expectUnauthenticated(await t.gql(ViewerDocument, {}, { key: key.secret }), 'EXPIRED');
+    expectUnauthenticated(await t.gql(ViewerPrincipalDocument, {}, { key: key.secret }), 'ROTATED');
     await works(secret);
   });
 
@@ -160,8 +175,8 @@ describe('rotateApiKey: with a grace period', () => {
     await works(key.secret);
     await works(second);
     const third = expectOk(await rotate(key.id)).rotateApiKey.secret;
-    expectUnauthenticated(await t.gql(ViewerDocument, {}, { key: key.secret }), 'EXPIRED');
-    expectUnauthenticated(await t.gql(ViewerDocument, {}, { key: second }), 'EXPIRED');
+    expectUnauthenticated(await t.gql(ViewerPrincipalDocument, {}, { key: key.secret }), 'ROTATED');
+    expectUnauthenticated(await t.gql(ViewerPrincipalDocument, {}, { key: second }), 'ROTATED');
     await works(third);
   });
 
@@ -175,11 +190,11 @@ describe('rotateApiKey: with a grace period', () => {
   });
 
   it('the old secret during its grace period is still the same key with the same permissions', async () => {
-    const key = await t.createKey({ stats: ['read'], domains: ['read'] }, { name: 'grace identity' });
+    const key = await t.createKey({ stats: ['read'], domains: ['read'], apiKeys: ['read'] }, { name: 'grace identity' });
     expectOk(await rotate(key.id, 600));
-    const viewer = (await works(key.secret)).viewer;
+    const viewer = await identity(key.secret);
     expect(viewer.apiKey?.id).toBe(key.id);
-    expect(viewer.permissions.scopes).toEqual(['domains:read', 'stats:read']);
+    expect(viewer.permissions.scopes).toEqual(['domains:read', 'stats:read', 'apiKeys:read']);
   });
 });
 
@@ -245,17 +260,20 @@ describe('rotateApiKey: security', () => {
     expect(await countAudit(t)).toBe(events);
   });
 
-  it('no escalation: rotating a key that holds scopes you lack is FORBIDDEN naming the first one; the target is untouched', async () => {
+  it('no escalation: rotating a key that holds scopes you lack is FORBIDDEN (NO_ESCALATION) naming every one; the target is untouched', async () => {
     const powerful = await t.createKey({ stats: ['read'], webhooks: ['delete'], members: ['delete'] }, { name: 'powerful' });
     const rotator = await t.createKey({ apiKeys: ['update'], stats: ['read'] }, { name: 'weak rotator' });
-    const res = await rotate(powerful.id, 0, { key: rotator.secret });
-    expectForbidden(res, 'webhooks:delete');
+    const events = await countAudit(t);
+    const res = await rotateSecretOnly(powerful.id, 0, { key: rotator.secret });
+    expectRuleRefusal(res, 'NO_ESCALATION', ['webhooks:delete', 'members:delete']);
     expect(res.body.errors![0].message).toBe('You cannot grant webhooks:delete, members:delete: you do not hold them.');
     await works(powerful.secret);
     expect(await secretsOf(powerful.id)).toHaveLength(1);
+    expect(await countAudit(t)).toBe(events);
     // A key within its reach rotates fine.
     const modest = await t.createKey({ stats: ['read'] }, { name: 'modest' });
-    expectOk(await rotate(modest.id, 0, { key: rotator.secret }));
+    expectOk(await rotateSecretOnly(modest.id, 0, { key: rotator.secret }));
+    expect(await secretsOf(modest.id)).toHaveLength(2);
   });
 
   describe('someone else’s USER key', () => {
@@ -263,7 +281,7 @@ describe('rotateApiKey: security', () => {
       const admin = await t.addMember('userkey-holder@acme.test', Role.ADMIN);
       const userKey = await t.createKey({ stats: ['read'] }, { type: ApiKeyType.USER, by: admin, name: 'admin user key' });
       const res = await rotate(userKey.id, 0, { token: t.owner.token });
-      expectForbidden(res, 'apiKeys:update');
+      expectRuleRefusal(res, 'USER_KEY_OWNER_ONLY');
       expect(res.body.errors![0].message).toBe('Only the owner of a USER key can rotate it.');
       await works(userKey.secret);
       expect(await secretsOf(userKey.id)).toHaveLength(1);
@@ -272,8 +290,9 @@ describe('rotateApiKey: security', () => {
     it('a BOT key with every permission cannot rotate a USER key', async () => {
       const admin = await t.addMember('userkey-holder-2@acme.test', Role.ADMIN);
       const userKey = await t.createKey({ stats: ['read'] }, { type: ApiKeyType.USER, by: admin, name: 'admin user key 2' });
-      expectForbidden(await rotate(userKey.id), 'apiKeys:update');
+      expectRuleRefusal(await rotate(userKey.id), 'USER_KEY_OWNER_ONLY');
       await works(userKey.secret);
+      expect(await secretsOf(userKey.id)).toHaveLength(1);
     });
 
     it('another user’s USER key cannot rotate it either', async () => {
@@ -281,8 +300,9 @@ describe('rotateApiKey: security', () => {
       const b = await t.addMember('userkey-b@acme.test', Role.ADMIN);
       const keyA = await t.createKey({ stats: ['read'] }, { type: ApiKeyType.USER, by: a, name: 'a user key' });
       const keyB = await t.createKey({ apiKeys: ['update'], stats: ['read'] }, { type: ApiKeyType.USER, by: b, name: 'b user key' });
-      expectForbidden(await rotate(keyA.id, 0, { key: keyB.secret }), 'apiKeys:update');
+      expectRuleRefusal(await rotateSecretOnly(keyA.id, 0, { key: keyB.secret }), 'USER_KEY_OWNER_ONLY');
       await works(keyA.secret);
+      expect(await secretsOf(keyA.id)).toHaveLength(1);
     });
 
     it('the owner may rotate their own USER key, signed in or with the key itself', async () => {
@@ -290,10 +310,12 @@ describe('rotateApiKey: security', () => {
       const userKey = await t.createKey({ apiKeys: ['update'], stats: ['read'] }, { type: ApiKeyType.USER, by: admin, name: 'own user key' });
       const bySession = expectOk(await rotate(userKey.id, 0, { token: admin.token })).rotateApiKey;
       expect(bySession.apiKey).toMatchObject({ id: userKey.id, type: 'USER', owner: { id: admin.userId } });
-      expectUnauthenticated(await t.gql(ViewerDocument, {}, { key: userKey.secret }), 'EXPIRED');
-      const byKey = expectOk(await rotate(userKey.id, 0, { key: bySession.secret })).rotateApiKey;
-      expectUnauthenticated(await t.gql(ViewerDocument, {}, { key: bySession.secret }), 'EXPIRED');
+      expectUnauthenticated(await t.gql(ViewerPrincipalDocument, {}, { key: userKey.secret }), 'ROTATED');
+      // The key's own grant (apiKeys:update) rotates it; reading the key back would need apiKeys:read.
+      const byKey = expectOk(await rotateSecretOnly(userKey.id, 0, { key: bySession.secret })).rotateApiKey;
+      expectUnauthenticated(await t.gql(ViewerPrincipalDocument, {}, { key: bySession.secret }), 'ROTATED');
       await works(byKey.secret);
+      expect(await prefixOf(userKey.id)).toBe(byKey.secret.slice(0, 12));
     });
   });
 });

@@ -3,15 +3,17 @@ import { ApiKeyType } from '../../src/modules/api-keys/api-key.entity';
 import {
   ApiKeyDocument,
   ApiKeyPermissionsDocument,
-  ApiKeysDocument,
+  ApiKeyTotalDocument,
   type ApiKeyToggle,
+  SetApiKeyStatusBareDocument,
   SetApiKeyStatusDocument,
+  UpdateApiKeyBareDocument,
   UpdateApiKeyDocument,
   type UpdateApiKeyInput,
   UpdateMemberRoleDocument,
-  ViewerDocument,
+  ViewerPrincipalDocument,
 } from '../generated/graphql';
-import { expectError, expectForbidden, expectOk, expectUnauthenticated } from '../support/expect';
+import { expectError, expectForbidden, expectOk, expectRuleRefusal, expectUnauthenticated } from '../support/expect';
 import { TestApp, type Auth } from '../support/harness';
 import { allBut, auditOf, countAudit, MISSING_ID, rootKeyId } from './helpers';
 
@@ -24,9 +26,11 @@ beforeAll(async () => {
 afterAll(() => t.close());
 
 const update = (id: string, input: UpdateApiKeyInput, auth: Auth = { key: t.rootKey }) => t.gql(UpdateApiKeyDocument, { id, input }, auth);
+/** Selects nothing of the key: needs apiKeys:update and nothing else (ApiKey itself needs apiKeys:read). */
+const updateBare = (id: string, input: UpdateApiKeyInput, auth: Auth) => t.gql(UpdateApiKeyBareDocument, { id, input }, auth);
 const setStatus = (id: string, status: ApiKeyToggle, auth: Auth = { key: t.rootKey }) => t.gql(SetApiKeyStatusDocument, { id, status }, auth);
 const lookup = async (id: string) => expectOk(await t.gql(ApiKeyDocument, { id })).apiKey!;
-const scopesOfSecret = async (secret: string) => expectOk(await t.gql(ViewerDocument, {}, { key: secret })).viewer.permissions.scopes;
+const scopesOfSecret = async (secret: string) => expectOk(await t.gql(ViewerPrincipalDocument, {}, { key: secret })).viewer.permissions.scopes;
 const deletedKey = async () => {
   const key = await t.createKey({ stats: ['read'] }, { name: 'deleted' });
   await t.app.services.apiKeys.delete(t.owner.caller, key.id);
@@ -54,13 +58,13 @@ describe('updateApiKey: happy path', () => {
 
   it('replaces the whole grant; the very next request uses it; the audit event has the permission diff', async () => {
     const key = await t.createKey({ stats: ['read'], apiKeys: ['read'], domains: ['read', 'update'] }, { name: 'regranted' });
-    expectOk(await t.gql(ApiKeysDocument, { first: 1 }, { key: key.secret }));
+    expectOk(await t.gql(ApiKeyTotalDocument, {}, { key: key.secret }));
     const updated = expectOk(await update(key.id, { permissions: { stats: ['read'], shortLinks: ['read', 'create'], domains: ['read'] } })).updateApiKey;
     expect(updated.name).toBe('regranted');
     expect(updated.permissions.scopes).toEqual(['shortLinks:create', 'shortLinks:read', 'domains:read', 'stats:read']);
     expect(updated.effectivePermissions.scopes).toEqual(updated.permissions.scopes);
 
-    expectForbidden(await t.gql(ApiKeysDocument, { first: 1 }, { key: key.secret }), 'apiKeys:read');
+    expectForbidden(await t.gql(ApiKeyTotalDocument, {}, { key: key.secret }), 'apiKeys:read');
     expect(await scopesOfSecret(key.secret)).toEqual(updated.permissions.scopes);
 
     const [event] = await auditOf(t, key.id, 'API_KEY_UPDATED');
@@ -93,7 +97,7 @@ describe('updateApiKey: happy path', () => {
     expect(await scopesOfSecret(key.secret)).toEqual(['stats:read', 'apiKeys:read']);
     expect(expectOk(await update(key.id, { permissions: {} })).updateApiKey.permissions.scopes).toEqual([]);
     expect(await scopesOfSecret(key.secret)).toEqual([]);
-    expectForbidden(await t.gql(ApiKeysDocument, {}, { key: key.secret }), 'apiKeys:read');
+    expectForbidden(await t.gql(ApiKeyTotalDocument, {}, { key: key.secret }), 'apiKeys:read');
   });
 
   it('a signed-in admin is the audit actor', async () => {
@@ -174,34 +178,40 @@ describe('updateApiKey: security', () => {
   it('no escalation: a key with apiKeys:update but not webhooks:delete cannot grant webhooks:delete to another key', async () => {
     const target = await t.createKey({ stats: ['read'] }, { name: 'escalation target' });
     const editor = await t.createKey({ apiKeys: ['update'], stats: ['read'], webhooks: ['read'] }, { name: 'limited editor' });
-    const res = await update(target.id, { permissions: { stats: ['read'], webhooks: ['read', 'delete'] } }, { key: editor.secret });
-    expectForbidden(res, 'webhooks:delete');
+    const res = await updateBare(target.id, { permissions: { stats: ['read'], webhooks: ['read', 'delete'] } }, { key: editor.secret });
+    expectRuleRefusal(res, 'NO_ESCALATION', ['webhooks:delete']);
     expect(res.body.errors![0].message).toBe('You cannot grant webhooks:delete: you do not hold it.');
     expect((await lookup(target.id)).permissions.scopes).toEqual(['stats:read']);
     expect(await auditOf(t, target.id, 'API_KEY_UPDATED')).toEqual([]);
     // Within its own permissions it may edit.
-    expect(expectOk(await update(target.id, { permissions: { webhooks: ['read'] } }, { key: editor.secret })).updateApiKey.permissions.scopes).toEqual(['webhooks:read']);
+    expectOk(await updateBare(target.id, { permissions: { webhooks: ['read'] } }, { key: editor.secret }));
+    expect((await lookup(target.id)).permissions.scopes).toEqual(['webhooks:read']);
   });
 
   it('no escalation: a key cannot widen itself, but may narrow itself', async () => {
     const self = await t.createKey({ apiKeys: ['read', 'update'], stats: ['read'] }, { name: 'self editor' });
-    expectForbidden(await update(self.id, { permissions: { apiKeys: ['read', 'update', 'create'], stats: ['read'] } }, { key: self.secret }), 'apiKeys:create');
+    expectRuleRefusal(await updateBare(self.id, { permissions: { apiKeys: ['read', 'update', 'create'], stats: ['read'] } }, { key: self.secret }), 'NO_ESCALATION', ['apiKeys:create']);
     expect(await scopesOfSecret(self.secret)).toEqual(['stats:read', 'apiKeys:read', 'apiKeys:update']);
-    expectOk(await update(self.id, { permissions: { apiKeys: ['update'] } }, { key: self.secret }));
+    expectOk(await updateBare(self.id, { permissions: { apiKeys: ['update'] } }, { key: self.secret }));
     expect(await scopesOfSecret(self.secret)).toEqual(['apiKeys:update']);
   });
 
   it('no escalation: re-granting a scope the target already has but the editor lacks is FORBIDDEN', async () => {
     const target = await t.createKey({ members: ['delete'], stats: ['read'] }, { name: 'holds members:delete' });
     const editor = await t.createKey({ apiKeys: ['update'], stats: ['read'] }, { name: 'editor without members' });
-    expectForbidden(await update(target.id, { permissions: { members: ['delete'], stats: ['read'] } }, { key: editor.secret }), 'members:delete');
+    expectRuleRefusal(await updateBare(target.id, { permissions: { members: ['delete'], stats: ['read'] } }, { key: editor.secret }), 'NO_ESCALATION', ['members:delete']);
     expect((await lookup(target.id)).permissions.scopes).toEqual(['stats:read', 'members:delete']);
   });
 
   it.each([Role.MEMBER, Role.VIEWER])('a signed-in %s cannot update keys', async (role) => {
     const member = await t.addMember(`updater-${role.toLowerCase()}@acme.test`, role);
     const target = await t.createKey({ stats: ['read'] }, { name: `target for ${role}` });
-    expectForbidden(await update(target.id, { name: 'x' }, { token: member.token }), 'apiKeys:update');
+    expectForbidden(await updateBare(target.id, { name: 'x' }, { token: member.token }), 'apiKeys:update');
+    // The full document also reads the key and its owner: every missing scope is named, nothing runs.
+    const full = await update(target.id, { name: 'x' }, { token: member.token });
+    expectForbidden(full, ['apiKeys:read', 'apiKeys:update', 'members:read']);
+    expect(full.body).not.toHaveProperty('data');
+    expect((await lookup(target.id)).name).toBe(`target for ${role}`);
   });
 });
 
@@ -218,39 +228,39 @@ describe('effectivePermissions: a USER key’s grant ∩ its owner’s current r
 
     // As ADMIN the grant is fully effective.
     expect(await perms(key.id)).toMatchObject({ type: 'USER', owner: { id: admin.userId }, permissions: granted, effectivePermissions: granted });
-    expectOk(await t.gql(ApiKeysDocument, { first: 1 }, { key: key.secret }));
+    expectOk(await t.gql(ApiKeyTotalDocument, {}, { key: key.secret }));
 
     // Demoted to VIEWER: only the reads of product resources remain; apiKeys is refused on the very next request.
     await setRole(admin.userId, 'VIEWER');
     const asViewer = await perms(key.id);
     expect(asViewer.permissions).toEqual(granted);
     expect(asViewer.effectivePermissions).toEqual({ ...NONE, shortLinks: ['read'], stats: ['read'], scopes: ['shortLinks:read', 'stats:read'] });
-    expectForbidden(await t.gql(ApiKeysDocument, { first: 1 }, { key: key.secret }), 'apiKeys:read');
+    expectForbidden(await t.gql(ApiKeyTotalDocument, {}, { key: key.secret }), 'apiKeys:read');
     expectForbidden(await t.gql(ApiKeyDocument, { id: key.id }, { key: key.secret }), 'apiKeys:read');
     expect(await scopesOfSecret(key.secret)).toEqual(['shortLinks:read', 'stats:read']);
 
     // MEMBER: every product action, still nothing on apiKeys.
     await setRole(admin.userId, 'MEMBER');
     expect((await perms(key.id)).effectivePermissions.scopes).toEqual(['shortLinks:create', 'shortLinks:read', 'stats:read']);
-    expectForbidden(await t.gql(ApiKeysDocument, { first: 1 }, { key: key.secret }), 'apiKeys:read');
+    expectForbidden(await t.gql(ApiKeyTotalDocument, {}, { key: key.secret }), 'apiKeys:read');
 
     // Promoted back: the whole grant again, at once.
     await setRole(admin.userId, 'ADMIN');
     expect((await perms(key.id)).effectivePermissions).toEqual(granted);
-    expectOk(await t.gql(ApiKeysDocument, { first: 1 }, { key: key.secret }));
+    expectOk(await t.gql(ApiKeyTotalDocument, {}, { key: key.secret }));
   });
 
   it('demotion through updateMemberRole narrows the key on its very next request (its verification was cached)', async () => {
     const admin = await t.addMember('api-demotee@acme.test', Role.ADMIN);
     const key = await t.createKey(grant, { type: ApiKeyType.USER, by: admin, name: 'api demotee key' });
-    expectOk(await t.gql(ApiKeysDocument, { first: 1 }, { key: key.secret }));
-    expectOk(await t.gql(ApiKeysDocument, { first: 1 }, { key: key.secret }));
+    expectOk(await t.gql(ApiKeyTotalDocument, {}, { key: key.secret }));
+    expectOk(await t.gql(ApiKeyTotalDocument, {}, { key: key.secret }));
     expectOk(await t.gql(UpdateMemberRoleDocument, { userId: admin.userId, role: 'VIEWER' }));
-    expectForbidden(await t.gql(ApiKeysDocument, { first: 1 }, { key: key.secret }), 'apiKeys:read');
+    expectForbidden(await t.gql(ApiKeyTotalDocument, {}, { key: key.secret }), 'apiKeys:read');
     expect(await scopesOfSecret(key.secret)).toEqual(['shortLinks:read', 'stats:read']);
     expect((await perms(key.id)).effectivePermissions.scopes).toEqual(['shortLinks:read', 'stats:read']);
     expectOk(await t.gql(UpdateMemberRoleDocument, { userId: admin.userId, role: 'ADMIN' }));
-    expectOk(await t.gql(ApiKeysDocument, { first: 1 }, { key: key.secret }));
+    expectOk(await t.gql(ApiKeyTotalDocument, {}, { key: key.secret }));
   });
 
   it('an owner who left the organization leaves the key with no effective permissions, and it is refused', async () => {
@@ -261,7 +271,7 @@ describe('effectivePermissions: a USER key’s grant ∩ its owner’s current r
     const seen = await perms(key.id);
     expect(seen.permissions.scopes).toEqual(['shortLinks:create', 'shortLinks:read', 'stats:read', 'apiKeys:read']);
     expect(seen.effectivePermissions).toEqual({ ...NONE, scopes: [] });
-    expectUnauthenticated(await t.gql(ViewerDocument, {}, { key: key.secret }), 'OWNER_REMOVED');
+    expectUnauthenticated(await t.gql(ViewerPrincipalDocument, {}, { key: key.secret }), 'OWNER_REMOVED');
   });
 
   it('a grant wider than the owner’s role is stored as granted but never effective', async () => {
@@ -294,7 +304,7 @@ describe('setApiKeyStatus', () => {
     const off = expectOk(await setStatus(key.id, 'INACTIVE')).setApiKeyStatus;
     expect(off).toMatchObject({ id: key.id, status: 'INACTIVE', revokedAt: null });
     expect((await lookup(key.id)).status).toBe('INACTIVE');
-    expectUnauthenticated(await t.gql(ViewerDocument, {}, { key: key.secret }), 'INACTIVE');
+    expectUnauthenticated(await t.gql(ViewerPrincipalDocument, {}, { key: key.secret }), 'INACTIVE');
 
     expect(expectOk(await setStatus(key.id, 'ACTIVE')).setApiKeyStatus.status).toBe('ACTIVE');
     expect(await scopesOfSecret(key.secret)).toEqual(['stats:read']);
@@ -322,7 +332,7 @@ describe('setApiKeyStatus', () => {
     expectError(res, 'CONFLICT', 200);
     expect(res.body.errors![0].message).toBe('A revoked key cannot be re-enabled or disabled; revocation is permanent.');
     expect((await lookup(key.id)).status).toBe('REVOKED');
-    expectUnauthenticated(await t.gql(ViewerDocument, {}, { key: key.secret }), 'REVOKED');
+    expectUnauthenticated(await t.gql(ViewerPrincipalDocument, {}, { key: key.secret }), 'REVOKED');
   });
 
   it('an expired key reports EXPIRED whatever its toggle', async () => {
@@ -331,7 +341,7 @@ describe('setApiKeyStatus', () => {
     await t.sql(`UPDATE api_keys SET expires_at = now() - interval '1 minute' WHERE id = $1`, [key.id]);
     expect(expectOk(await setStatus(key.id, 'INACTIVE')).setApiKeyStatus.status).toBe('EXPIRED');
     expect(expectOk(await setStatus(key.id, 'ACTIVE')).setApiKeyStatus.status).toBe('EXPIRED');
-    expectUnauthenticated(await t.gql(ViewerDocument, {}, { key: key.secret }), 'EXPIRED');
+    expectUnauthenticated(await t.gql(ViewerPrincipalDocument, {}, { key: key.secret }), 'EXPIRED');
   });
 
   it.each(['REVOKED', 'EXPIRED', 'DELETED'])('status %s is not a toggle: 400 BAD_USER_INPUT from GraphQL validation', async (status) => {
@@ -354,6 +364,8 @@ describe('setApiKeyStatus', () => {
     const target = await t.createKey({ stats: ['read'] }, { name: 'status target' });
     const caller = await t.createKey(allBut('apiKeys', 'update'), { name: 'all but update (status)' });
     expectForbidden(await setStatus(target.id, 'INACTIVE', { key: caller.secret }), 'apiKeys:update');
+    expectForbidden(await t.gql(SetApiKeyStatusBareDocument, { id: target.id, status: 'INACTIVE' }, { key: caller.secret }), 'apiKeys:update');
+    expect((await lookup(target.id)).status).toBe('ACTIVE');
     expect(await scopesOfSecret(target.secret)).toEqual(['stats:read']);
   });
 

@@ -5,6 +5,7 @@ import {
   AuditLogDocument,
   AuditLogPageDocument,
   CreateApiKeyDocument,
+  CreateApiKeySecretDocument,
   DeleteApiKeyDocument,
   RemoveMemberDocument,
   RevokeApiKeyDocument,
@@ -13,9 +14,10 @@ import {
   UpdateApiKeyDocument,
   UpdateMemberRoleDocument,
   ViewerDocument,
+  ViewerPrincipalDocument,
   type AuditLogQuery,
 } from '../generated/graphql';
-import { expectError, expectForbidden, expectOk } from '../support/expect';
+import { expectError, expectForbidden, expectOk, expectRuleRefusal } from '../support/expect';
 import { TestApp, type Auth } from '../support/harness';
 
 type AuditNode = AuditLogQuery['auditLog']['nodes'][number];
@@ -255,7 +257,7 @@ describe('a change that fails writes no event', () => {
     const before = await counts();
 
     expectError(await t.gql(AddMemberDocument, { email: 'EXISTS@acme.test', role: 'ADMIN' }), 'CONFLICT', 200);
-    expectError(await t.gql(AddMemberDocument, { email: 'brand-new@acme.test', role: 'OWNER' }), 'FORBIDDEN', 403);
+    expectRuleRefusal(await t.gql(AddMemberDocument, { email: 'brand-new@acme.test', role: 'OWNER' }), 'OWNER_ONLY');
     expectError(await t.gql(AddMemberDocument, { email: 'broken', role: 'VIEWER' }), 'BAD_USER_INPUT', 400);
     expectError(await t.gql(UpdateMemberRoleDocument, { userId: t.owner.userId, role: 'ADMIN' }, { token: t.owner.token }), 'CONFLICT', 200);
     expectError(await t.gql(UpdateMemberRoleDocument, { userId: other.owner.userId, role: 'ADMIN' }), 'NOT_FOUND', 200);
@@ -264,7 +266,9 @@ describe('a change that fails writes no event', () => {
     expectError(await t.gql(UpdateApiKeyDocument, { id: revoked.id, input: { name: 'x' } }), 'CONFLICT', 200);
     expectError(await t.gql(SetApiKeyStatusDocument, { id: revoked.id, status: 'ACTIVE' }), 'CONFLICT', 200);
     expectError(await t.gql(CreateApiKeyDocument, { input: { name: 'second', type: 'USER', permissions: {} } }, { token: admin.token }), 'CONFLICT', 200);
-    expectForbidden(await t.gql(CreateApiKeyDocument, { input: { name: 'wider', permissions: { shortLinks: ['read'] } } }, { key: narrow.secret }), 'shortLinks:read');
+    // Refused up front (the payload reads keys and their owners), and refused in the resolver (no escalation).
+    expectForbidden(await t.gql(CreateApiKeyDocument, { input: { name: 'wider', permissions: { shortLinks: ['read'] } } }, { key: narrow.secret }), ['apiKeys:read', 'members:read']);
+    expectRuleRefusal(await t.gql(CreateApiKeySecretDocument, { input: { name: 'wider', permissions: { shortLinks: ['read'] } } }, { key: narrow.secret }), 'NO_ESCALATION', ['shortLinks:read']);
     expectError(await t.gql(CreateApiKeyDocument, { input: { name: '   ', permissions: {} } }), 'BAD_USER_INPUT', 400);
     expectError(await t.gql(RevokeApiKeyDocument, { id: '00000000-0000-4000-8000-000000000000' }), 'NOT_FOUND', 200);
     expectError(await t.gql(RevokeApiKeyDocument, { id: revoked.id, reason: 'r'.repeat(501) }), 'BAD_USER_INPUT', 400);
@@ -303,7 +307,7 @@ describe('a change that fails writes no event', () => {
       const leaverKey = await t.createKey({ stats: ['read'] }, { type: 'USER' as never, by: leaver });
       expectError(await t.gql(RemoveMemberDocument, { userId: leaver.userId }), 'INTERNAL_SERVER_ERROR', 500);
       expect(await t.dataSource.query('SELECT role FROM memberships WHERE org_id = $1 AND user_id = $2', [t.org.id, leaver.userId])).toEqual([{ role: 'ADMIN' }]);
-      expectOk(await t.gql(ViewerDocument, {}, { key: leaverKey.secret }));
+      expectOk(await t.gql(ViewerPrincipalDocument, {}, { key: leaverKey.secret }));
 
       const [{ n }] = await t.dataSource.query('SELECT count(*)::int AS n FROM audit_events WHERE org_id = $1', [t.org.id]);
       // Only the leaver's key creation (through the service, a different target name) got through.

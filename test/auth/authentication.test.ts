@@ -1,6 +1,6 @@
 import { SignJWT } from 'jose';
 import { Role } from '../../src/auth/roles';
-import { ViewerDocument } from '../generated/graphql';
+import { ViewerDocument, ViewerPrincipalDocument } from '../generated/graphql';
 import { expectOk, expectUnauthenticated } from '../support/expect';
 import { TEST_SESSION_SECRET, TestApp } from '../support/harness';
 
@@ -82,7 +82,7 @@ describe('credentials → principal', () => {
     await t.app.services.apiKeys.setStatus(t.owner.caller, inactive.id, 'INACTIVE' as never);
     expectUnauthenticated(await t.gql(ViewerDocument, {}, { key: inactive.secret }), 'INACTIVE');
     await t.app.services.apiKeys.setStatus(t.owner.caller, inactive.id, 'ACTIVE' as never);
-    expectOk(await t.gql(ViewerDocument, {}, { key: inactive.secret }));
+    expectOk(await t.gql(ViewerPrincipalDocument, {}, { key: inactive.secret }));
 
     const expired = await t.createKey({ stats: ['read'] }, { expiresInDays: 1 });
     await t.sql(`UPDATE api_keys SET expires_at = now() - interval '1 second' WHERE id = $1`, [expired.id]);
@@ -98,7 +98,7 @@ describe('credentials → principal', () => {
   it('OWNER_REMOVED: a USER key stops when its owner leaves the organization', async () => {
     const admin = await t.addMember('leaver@acme.test', Role.ADMIN);
     const key = await t.createKey({ stats: ['read'] }, { type: 'USER' as never, by: admin });
-    expectOk(await t.gql(ViewerDocument, {}, { key: key.secret }));
+    expectOk(await t.gql(ViewerPrincipalDocument, {}, { key: key.secret }));
     // Remove the membership directly, as a crash between steps or an external tool might.
     await t.sql('DELETE FROM memberships WHERE org_id = $1 AND user_id = $2', [t.org.id, admin.userId]);
     expectUnauthenticated(await t.gql(ViewerDocument, {}, { key: key.secret }), 'OWNER_REMOVED');
@@ -149,7 +149,7 @@ describe('credentials → principal', () => {
 describe('usage recording', () => {
   it('counts requests in memory and flushes them in one statement', async () => {
     const key = await t.createKey({ stats: ['read'] });
-    for (let i = 0; i < 3; i++) expectOk(await t.gql(ViewerDocument, {}, { key: key.secret }));
+    for (let i = 0; i < 3; i++) expectOk(await t.gql(ViewerPrincipalDocument, {}, { key: key.secret }));
     const { count, statements } = await t.countQueries(() => t.app.usage.flush());
     expect(count).toBe(1);
     expect(statements[0]).toMatch(/INSERT INTO api_key_usage/);

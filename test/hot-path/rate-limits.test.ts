@@ -3,7 +3,7 @@ import type { DataSource } from 'typeorm';
 import { buildApp, type App } from '../../src/app';
 import { loadConfig } from '../../src/config';
 import { createDataSource } from '../../src/db/data-source';
-import { expectOk } from '../support/expect';
+import { expectOk, expectUnauthenticated } from '../support/expect';
 import { TEST_ENCRYPTION_KEY, TEST_SESSION_SECRET, TestApp } from '../support/harness';
 
 const VIEWER = '{ viewer { kind } }';
@@ -37,6 +37,9 @@ describe('per-key rate limits (in-process)', () => {
     expect(Number(over.headers['retry-after'])).toBeGreaterThanOrEqual(1);
     expect(over.headers['x-ratelimit-remaining']).toBe('0');
     expect((await t.dataSource.query("SELECT count(*)::int AS n FROM short_links WHERE url = 'https://example.com/over'"))[0].n).toBe(0);
+    // Usage is recorded once the rate limit admits a request: the refused one is not counted.
+    await t.app.usage.flush();
+    expect(await t.dataSource.query('SELECT requests FROM api_key_usage WHERE api_key_id = $1', [key.id])).toEqual([{ requests: 60 }]);
   });
 
   it('a per-key rateLimitPerMinute below the plan’s applies; limits are per key', async () => {
@@ -59,17 +62,43 @@ describe('per-key rate limits (in-process)', () => {
     await t.app.services.organizations.setPlan(t.org.id, 'FREE' as never);
   });
 
-  it('failed authentication is throttled per IP: after 30 failures even a valid key gets 429, before any SQL', async () => {
+  it('missing and malformed credentials do not count towards the failed-authentication throttle', async () => {
+    for (let i = 0; i < 40; i++) {
+      expectUnauthenticated(await t.gql(VIEWER, {}, null), 'MISSING');
+      expectUnauthenticated(await t.gql(VIEWER, {}, { key: 'not-a-key' }), 'MALFORMED');
+    }
+    // 80 failures, none of them counted: a key nobody has used yet still reaches the database.
+    const fresh = await t.createKey({ stats: ['read'] });
+    const { result, count } = await t.countQueries(() => t.gql(VIEWER, {}, { key: fresh.secret }));
+    expect(result.status).toBe(200);
+    expect(count).toBe(1);
+  });
+
+  it('failed authentication is throttled per IP: after 30 failures a key not in the verification cache gets 429, before any SQL', async () => {
     const key = await t.createKey({ stats: ['read'] });
+    const cached = await t.createKey({ stats: ['read'] });
+    expect((await t.gql(VIEWER, {}, { key: cached.secret })).status).toBe(200);
     for (let i = 0; i < 30; i++) {
       const bad = await t.gql(VIEWER, {}, { headers: { 'x-api-key': t.app.keyFormat.generate().secret } });
-      expect(bad.status).toBe(401);
+      expectUnauthenticated(bad, 'UNKNOWN');
     }
     const { result, count } = await t.countQueries(() => t.gql(VIEWER, {}, { key: key.secret }));
     expect(result.status).toBe(429);
-    expect(result.body.errors![0].message).toBe('Too many failed authentication attempts; retry after the time in Retry-After.');
+    expect(result.body.errors![0].extensions).toEqual({ code: 'RATE_LIMITED', retryAfter: expect.any(Number) });
+    expect(result.body.errors![0].message).toBe('Too many failed authentication attempts from this address; retry after the time in Retry-After.');
     expect(Number(result.headers['retry-after'])).toBeGreaterThan(0);
     expect(count).toBe(0);
+    // Credentials that verify without the database cannot be guessed, so they still pass: a key
+    // already in the verification cache (no SQL at all), and a valid session token.
+    const hit = await t.countQueries(() => t.gql(VIEWER, {}, { key: cached.secret }));
+    expect(hit.result.status).toBe(200);
+    expect(hit.result.body).toEqual({ data: { viewer: { kind: 'API_KEY' } } });
+    expect(hit.count).toBe(0);
+    const session = await t.gql(VIEWER, {}, { token: t.owner.token });
+    expect(session.status).toBe(200);
+    expect(session.body).toEqual({ data: { viewer: { kind: 'USER' } } });
+    // A well-formed key that is not cached is still refused outright.
+    expect((await t.gql(VIEWER, {}, { key: t.app.keyFormat.generate().secret })).status).toBe(429);
   });
 });
 

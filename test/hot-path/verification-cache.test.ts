@@ -40,7 +40,7 @@ describe('verification cache', () => {
     ['revokeApiKey', 'mutation($id: ID!) { revokeApiKey(id: $id) { id } }', 'REVOKED'],
     ['setApiKeyStatus', 'mutation($id: ID!) { setApiKeyStatus(id: $id, status: INACTIVE) { id } }', 'INACTIVE'],
     ['deleteApiKey', 'mutation($id: ID!) { deleteApiKey(id: $id) }', 'REVOKED'],
-    ['rotateApiKey', 'mutation($id: ID!) { rotateApiKey(id: $id) { secret } }', 'EXPIRED'],
+    ['rotateApiKey', 'mutation($id: ID!) { rotateApiKey(id: $id) { secret } }', 'ROTATED'],
   ])('%s evicts the cached verdict before its response is sent', async (_name, mutation, reason) => {
     const key = await t.createKey({ stats: ['read'] });
     expectOk(await t.gql(VIEWER, {}, { key: key.secret }));
@@ -85,7 +85,7 @@ describe('verification cache', () => {
     expectOk(await t.gql(VIEWER, {}, { key: key.secret }));
     await new Promise((r) => setTimeout(r, 950));
     const late = await t.countQueries(() => t.gql(VIEWER, {}, { key: key.secret }));
-    expectUnauthenticated(late.result, 'EXPIRED');
+    expectUnauthenticated(late.result, 'ROTATED');
     expect(late.count).toBe(0);
     expectOk(await t.gql(VIEWER, {}, { key: rotated.secret }));
   });

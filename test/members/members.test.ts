@@ -2,16 +2,20 @@ import { Client } from 'pg';
 import { ALL_PERMISSIONS, maskFromScopes, type Scope } from '../../src/auth/permissions';
 import { Role } from '../../src/auth/roles';
 import {
+  AddMemberBareDocument,
   AddMemberDocument,
   ApiKeyDocument,
-  ApiKeysDocument,
+  ApiKeyTotalDocument,
   AuditLogDocument,
   MembersDocument,
+  RemoveMemberBareDocument,
   RemoveMemberDocument,
+  UpdateMemberRoleBareDocument,
   UpdateMemberRoleDocument,
   ViewerDocument,
+  ViewerPrincipalDocument,
 } from '../generated/graphql';
-import { expectError, expectForbidden, expectOk, expectUnauthenticated } from '../support/expect';
+import { expectError, expectForbidden, expectOk, expectRuleRefusal, expectUnauthenticated } from '../support/expect';
 import { TestApp, type GqlResponse, type Member } from '../support/harness';
 
 let t: TestApp;
@@ -29,6 +33,8 @@ afterAll(() => t.close());
 const NO_UUID = '00000000-0000-4000-8000-000000000000';
 const API_KEYS_ALL: Scope[] = ['apiKeys:create', 'apiKeys:read', 'apiKeys:update', 'apiKeys:delete'];
 const MEMBERS_ALL: Scope[] = ['members:create', 'members:read', 'members:update', 'members:delete'];
+/** What the VIEWER role holds: the reads of the product resources. */
+const VIEWER_ROLE: Scope[] = ['shortLinks:read', 'domains:read', 'stats:read', 'files:read', 'webhooks:read'];
 
 /** Every permission except `scopes`. */
 const allBut = (...scopes: Scope[]) => ALL_PERMISSIONS & ~maskFromScopes(scopes);
@@ -161,36 +167,41 @@ describe('addMember', () => {
     const key = await t.createKey(allBut('members:create'));
     expectForbidden(await t.gql(AddMemberDocument, { email: 'scope@acme.test', role: 'VIEWER' }, { key: key.secret }), 'members:create');
     const member = await t.addMember('member-adder@acme.test', Role.MEMBER);
-    expectForbidden(await t.gql(AddMemberDocument, { email: 'scope@acme.test', role: 'VIEWER' }, { token: member.token }), 'members:create');
+    expectForbidden(await t.gql(AddMemberBareDocument, { email: 'scope@acme.test', role: 'VIEWER' }, { token: member.token }), 'members:create');
+    // The full document also reads the added Member, which needs members:read: both are named, nothing runs.
+    const full = await t.gql(AddMemberDocument, { email: 'scope@acme.test', role: 'VIEWER' }, { token: member.token });
+    expectForbidden(full, ['members:create', 'members:read']);
+    expect(full.body).not.toHaveProperty('data');
     expect(await t.dataSource.query('SELECT id FROM users WHERE email = $1', ['scope@acme.test'])).toEqual([]);
   });
 
-  it('escalation: members:* without apiKeys:* cannot add an ADMIN or OWNER (first missing scope apiKeys:create), but can add a MEMBER', async () => {
+  it('escalation: members:* without apiKeys:* cannot add an ADMIN or OWNER (NO_ESCALATION naming every apiKeys scope), but can add a MEMBER', async () => {
     const key = await t.createKey(allBut(...API_KEYS_ALL), { name: 'membership bot' });
     const before = await auditCount();
     const admin = await t.gql(AddMemberDocument, { email: 'would-be-admin@acme.test', role: 'ADMIN' }, { key: key.secret });
-    expectForbidden(admin, 'apiKeys:create');
+    expectRuleRefusal(admin, 'NO_ESCALATION', API_KEYS_ALL);
     expect(admin.body.errors![0].message).toBe(
       'You cannot assign the ADMIN role: it holds apiKeys:create, apiKeys:read, apiKeys:update, apiKeys:delete, which you do not.',
     );
-    expectForbidden(await t.gql(AddMemberDocument, { email: 'would-be-admin@acme.test', role: 'OWNER' }, { key: key.secret }), 'apiKeys:create');
+    expectRuleRefusal(await t.gql(AddMemberDocument, { email: 'would-be-admin@acme.test', role: 'OWNER' }, { key: key.secret }), 'NO_ESCALATION', API_KEYS_ALL);
     expect(await auditCount()).toBe(before);
     expect(await t.dataSource.query('SELECT id FROM users WHERE email = $1', ['would-be-admin@acme.test'])).toEqual([]);
     expect(expectOk(await t.gql(AddMemberDocument, { email: 'would-be-admin@acme.test', role: 'MEMBER' }, { key: key.secret })).addMember.role).toBe('MEMBER');
   });
 
-  it('escalation: a key holding only members:* cannot even add a VIEWER (first missing scope shortLinks:read)', async () => {
+  it('escalation: a key holding only members:* cannot even add a VIEWER (NO_ESCALATION naming the reads it lacks)', async () => {
     const key = await t.createKey({ members: ['create', 'read', 'update', 'delete'] });
-    expectForbidden(await t.gql(AddMemberDocument, { email: 'v@acme.test', role: 'VIEWER' }, { key: key.secret }), 'shortLinks:read');
+    expectRuleRefusal(await t.gql(AddMemberDocument, { email: 'v@acme.test', role: 'VIEWER' }, { key: key.secret }), 'NO_ESCALATION', VIEWER_ROLE);
+    expect(await t.dataSource.query('SELECT id FROM users WHERE email = $1', ['v@acme.test'])).toEqual([]);
   });
 
-  it('only an owner makes owners: ADMIN session, ADMIN’s USER key and an all-permission BOT key get FORBIDDEN role:OWNER', async () => {
+  it('only an owner makes owners: ADMIN session, ADMIN’s USER key and an all-permission BOT key get FORBIDDEN OWNER_ONLY', async () => {
     const admin = await t.addMember('ambitious-admin@acme.test', Role.ADMIN);
     const adminKey = await t.createKey(ALL_PERMISSIONS, { type: 'USER' as never, by: admin });
     const before = await auditCount();
     for (const auth of [{ token: admin.token }, { key: adminKey.secret }, { key: t.rootKey }]) {
       const res = await t.gql(AddMemberDocument, { email: 'wannabe-owner@acme.test', role: 'OWNER' }, auth);
-      expectForbidden(res, 'role:OWNER');
+      expectRuleRefusal(res, 'OWNER_ONLY');
       expect(res.body.errors![0].message).toBe('Only an owner can make someone an owner.');
     }
     expect(await auditCount()).toBe(before);
@@ -224,21 +235,27 @@ describe('updateMemberRole', () => {
   it('takes effect at once: a demoted ADMIN’s USER key is FORBIDDEN on apiKeys:read on the very next request, still may call viewer', async () => {
     const admin = await t.addMember('demoted@acme.test', Role.ADMIN);
     const key = await t.createKey({ apiKeys: ['read'], stats: ['read'] }, { type: 'USER' as never, by: admin });
-    expectOk(await t.gql(ApiKeysDocument, { first: 1 }, { key: key.secret }));
+    expectOk(await t.gql(ApiKeyTotalDocument, {}, { key: key.secret }));
     expectOk(await t.gql(MembersDocument, {}, { token: admin.token }));
 
     expect(expectOk(await t.gql(UpdateMemberRoleDocument, { userId: admin.userId, role: 'VIEWER' })).updateMemberRole.role).toBe('VIEWER');
 
-    expectForbidden(await t.gql(ApiKeysDocument, { first: 1 }, { key: key.secret }), 'apiKeys:read');
-    const viewer = expectOk(await t.gql(ViewerDocument, {}, { key: key.secret })).viewer;
-    expect(viewer).toMatchObject({ kind: 'API_KEY', user: { id: admin.userId }, apiKey: { id: key.id, type: 'USER', status: 'ACTIVE' } });
+    expectForbidden(await t.gql(ApiKeyTotalDocument, {}, { key: key.secret }), 'apiKeys:read');
+    const viewer = expectOk(await t.gql(ViewerPrincipalDocument, {}, { key: key.secret })).viewer;
+    expect(viewer).toMatchObject({ kind: 'API_KEY', user: { id: admin.userId } });
     expect(viewer.permissions.scopes).toEqual(['stats:read']);
+    // The key itself lives on (ACTIVE), but reading it, even as itself, needs the apiKeys:read it no longer has.
+    expect(expectOk(await t.gql(ApiKeyDocument, { id: key.id })).apiKey).toMatchObject({ id: key.id, type: 'USER', status: 'ACTIVE' });
+    const self = await t.gql(ViewerDocument, {}, { key: key.secret });
+    expect(self.status).toBe(200);
+    expect(self.body.data!.viewer).toMatchObject({ kind: 'API_KEY', apiKey: null });
+    expect(self.body.errors!.map((e) => [e.path!.join('.'), e.extensions])).toEqual([['viewer.apiKey.id', { code: 'FORBIDDEN', required: ['apiKeys:read'] }]]);
     // The session narrows too: the membership row, not the token, says what the user may do.
     expectForbidden(await t.gql(MembersDocument, {}, { token: admin.token }), 'members:read');
 
     // The grant itself is kept: promoting again restores the key's access.
     expectOk(await t.gql(UpdateMemberRoleDocument, { userId: admin.userId, role: 'ADMIN' }));
-    expectOk(await t.gql(ApiKeysDocument, { first: 1 }, { key: key.secret }));
+    expectOk(await t.gql(ApiKeyTotalDocument, {}, { key: key.secret }));
     expect(expectOk(await t.gql(ViewerDocument, {}, { key: key.secret })).viewer.permissions.scopes).toEqual(['stats:read', 'apiKeys:read']);
   });
 
@@ -270,13 +287,19 @@ describe('updateMemberRole', () => {
     const m = await t.addMember('untouched@acme.test', Role.MEMBER);
     const key = await t.createKey(allBut('members:update'));
     expectForbidden(await t.gql(UpdateMemberRoleDocument, { userId: m.userId, role: 'VIEWER' }, { key: key.secret }), 'members:update');
+    const member = await t.addMember('member-updater@acme.test', Role.MEMBER);
+    expectForbidden(await t.gql(UpdateMemberRoleBareDocument, { userId: m.userId, role: 'VIEWER' }, { token: member.token }), 'members:update');
+    // The full document also reads the Member, which needs members:read: both are named, nothing runs.
+    const full = await t.gql(UpdateMemberRoleDocument, { userId: m.userId, role: 'VIEWER' }, { token: member.token });
+    expectForbidden(full, ['members:read', 'members:update']);
+    expect(full.body).not.toHaveProperty('data');
     expect(await roleOf(m.userId)).toBe('MEMBER');
   });
 
-  it('escalation: members:* without apiKeys:* cannot promote to ADMIN (apiKeys:create); the role stays', async () => {
+  it('escalation: members:* without apiKeys:* cannot promote to ADMIN (NO_ESCALATION, apiKeys:*); the role stays', async () => {
     const m = await t.addMember('stays-member@acme.test', Role.MEMBER);
     const key = await t.createKey(allBut(...API_KEYS_ALL));
-    expectForbidden(await t.gql(UpdateMemberRoleDocument, { userId: m.userId, role: 'ADMIN' }, { key: key.secret }), 'apiKeys:create');
+    expectRuleRefusal(await t.gql(UpdateMemberRoleDocument, { userId: m.userId, role: 'ADMIN' }, { key: key.secret }), 'NO_ESCALATION', API_KEYS_ALL);
     expect(await roleOf(m.userId)).toBe('MEMBER');
     expect(expectOk(await t.gql(UpdateMemberRoleDocument, { userId: m.userId, role: 'VIEWER' }, { key: key.secret })).updateMemberRole.role).toBe('VIEWER');
   });
@@ -287,10 +310,10 @@ describe('updateMemberRole', () => {
     const before = await auditCount();
     for (const auth of [{ token: admin.token }, { key: adminKey.secret }, { key: t.rootKey }]) {
       const promote = await t.gql(UpdateMemberRoleDocument, { userId: admin.userId, role: 'OWNER' }, auth);
-      expectForbidden(promote, 'role:OWNER');
+      expectRuleRefusal(promote, 'OWNER_ONLY');
       expect(promote.body.errors![0].message).toBe('Only an owner can make someone an owner.');
       const demote = await t.gql(UpdateMemberRoleDocument, { userId: t.owner.userId, role: 'VIEWER' }, auth);
-      expectForbidden(demote, 'role:OWNER');
+      expectRuleRefusal(demote, 'OWNER_ONLY');
       expect(demote.body.errors![0].message).toBe('Only an owner can change an owner’s role.');
     }
     expect(await roleOf(admin.userId)).toBe('ADMIN');
@@ -334,24 +357,32 @@ describe('updateMemberRole', () => {
     expect(expectOk(await t.gql(UpdateMemberRoleDocument, { userId: solo.owner.userId, role: 'ADMIN' }, { token: solo.owner.token })).updateMemberRole.role).toBe('ADMIN');
     // Now `second` is the last owner, and the demoted first owner is no longer an owner.
     expectError(await t.gql(UpdateMemberRoleDocument, { userId: second.user.id, role: 'ADMIN' }, { token: (await sessionFor(second.user.id, solo.org.id)).token }), 'CONFLICT', 200);
-    expectForbidden(await t.gql(UpdateMemberRoleDocument, { userId: second.user.id, role: 'ADMIN' }, { token: solo.owner.token }), 'role:OWNER');
+    expectRuleRefusal(await t.gql(UpdateMemberRoleDocument, { userId: second.user.id, role: 'ADMIN' }, { token: solo.owner.token }), 'OWNER_ONLY');
     expect(await roleOf(second.user.id, solo.org.id)).toBe('OWNER');
   });
 
-  it('two owners demoting each other at the same moment: one wins, the other gets CONFLICT, one owner remains', async () => {
+  it('two owners demoting each other at the same moment: one wins; the other, no longer an owner when its change commits, gets OWNER_ONLY; one owner remains', async () => {
     const org = await t.createOtherOrganization('Race Demote');
     const second = await t.addMember('second@race-demote.test', Role.OWNER, org.org.id);
+    const before = await auditCount(org.org.id);
     const [a, b] = await whileMembershipsLocked(org.org.id, 2, () =>
       Promise.all([
         t.gql(UpdateMemberRoleDocument, { userId: second.userId, role: 'ADMIN' }, { token: org.owner.token }),
         t.gql(UpdateMemberRoleDocument, { userId: org.owner.userId, role: 'ADMIN' }, { token: second.token }),
       ]),
     );
-    const outcomes = [a, b].map((r) => r.body.errors?.[0]?.extensions?.code ?? 'OK').sort();
-    expect(outcomes).toEqual(['CONFLICT', 'OK']);
-    expect([a, b].map((r) => r.status)).toEqual([200, 200]);
-    const owners = await t.dataSource.query("SELECT count(*)::int AS n FROM memberships WHERE org_id = $1 AND role = 'OWNER'", [org.org.id]);
-    expect(owners).toEqual([{ n: 1 }]);
+    const outcomes = [a, b].map((r) => r.body.errors?.[0]?.extensions?.code ?? 'OK');
+    expect([...outcomes].sort()).toEqual(['FORBIDDEN', 'OK']);
+    const [winner, loser] = outcomes[0] === 'OK' ? [a, b] : [b, a];
+    const winnerId = winner === a ? org.owner.userId : second.userId;
+    expect(winner.status).toBe(200);
+    expect(winner.body.data!.updateMemberRole.role).toBe('ADMIN');
+    // The loser's authority is checked again inside its own transaction: it was demoted first, so it is refused.
+    expectRuleRefusal(loser, 'OWNER_ONLY');
+    expect(loser.body.errors![0].message).toBe('Only an owner can change an owner’s role.');
+    const owners = await t.dataSource.query("SELECT user_id FROM memberships WHERE org_id = $1 AND role = 'OWNER'", [org.org.id]);
+    expect(owners).toEqual([{ user_id: winnerId }]);
+    expect(await auditCount(org.org.id)).toBe(before + 1);
   });
 });
 
@@ -369,7 +400,7 @@ describe('removeMember', () => {
     expectUnauthenticated(await t.gql(ViewerDocument, {}, { key: userKey.secret }), 'OWNER_REMOVED');
     expectUnauthenticated(await t.gql(ViewerDocument, {}, { token: admin.token }), 'INVALID_SESSION');
     expect(expectOk(await t.gql(ViewerDocument, {}, { key: botKey.secret })).viewer.apiKey).toEqual({ id: botKey.id, name: 'leaving bot', type: 'BOT', status: 'ACTIVE' });
-    expectOk(await t.gql(ApiKeysDocument, { first: 1 }, { key: botKey.secret }));
+    expectOk(await t.gql(ApiKeyTotalDocument, {}, { key: botKey.secret }));
 
     expect(expectOk(await t.gql(MembersDocument)).members.map((m) => m.user.id)).not.toContain(admin.userId);
     expect(expectOk(await t.gql(ApiKeyDocument, { id: userKey.id })).apiKey).toBeNull();
@@ -407,7 +438,7 @@ describe('removeMember', () => {
     const there = await t.createKey({ stats: ['read'] }, { type: 'USER' as never, by: elsewhere });
     expect(expectOk(await t.gql(RemoveMemberDocument, { userId: both.userId })).removeMember.deletedApiKeyIds).toEqual([here.id]);
     expectUnauthenticated(await t.gql(ViewerDocument, {}, { key: here.secret }), 'OWNER_REMOVED');
-    expect(expectOk(await t.gql(ViewerDocument, {}, { key: there.secret })).viewer.organization.id).toBe(other.org.id);
+    expect(expectOk(await t.gql(ViewerPrincipalDocument, {}, { key: there.secret })).viewer.organization.id).toBe(other.org.id);
     expect(expectOk(await t.gql(ViewerDocument, {}, { token: elsewhere.token })).viewer.organization.id).toBe(other.org.id);
   });
 
@@ -433,7 +464,7 @@ describe('removeMember', () => {
     expect(await roleOf(foreigner.userId, other.org.id)).toBe('ADMIN');
     expect(await auditCount(other.org.id)).toBe(before);
     expect(expectOk(await t.gql(MembersDocument, {}, { key: other.rootKey })).members.map((m) => m.user.email)).toContain('stays-far@far-away.test');
-    expectOk(await t.gql(ViewerDocument, {}, { key: foreignKey.secret }));
+    expectOk(await t.gql(ViewerPrincipalDocument, {}, { key: foreignKey.secret }));
   });
 
   it('security: needs members:delete', async () => {
@@ -441,25 +472,33 @@ describe('removeMember', () => {
     const key = await t.createKey(allBut('members:delete'));
     expectForbidden(await t.gql(RemoveMemberDocument, { userId: m.userId }, { key: key.secret }), 'members:delete');
     const member = await t.addMember('member-remover@acme.test', Role.MEMBER);
-    expectForbidden(await t.gql(RemoveMemberDocument, { userId: m.userId }, { token: member.token }), 'members:delete');
+    expectForbidden(await t.gql(RemoveMemberBareDocument, { userId: m.userId }, { token: member.token }), 'members:delete');
+    // The full document also reads the deleted key ids, which needs apiKeys:read: both are named, nothing runs.
+    const full = await t.gql(RemoveMemberDocument, { userId: m.userId }, { token: member.token });
+    expectForbidden(full, ['apiKeys:read', 'members:delete']);
+    expect(full.body).not.toHaveProperty('data');
     expect(await roleOf(m.userId)).toBe('MEMBER');
   });
 
   it('a key with members:* (and nothing on apiKeys) may remove a MEMBER; the removal is audited with that key as actor', async () => {
     const m = await t.addMember('removed-by-bot@acme.test', Role.MEMBER);
     const key = await t.createKey(maskFromScopes(MEMBERS_ALL), { name: 'hr bot' });
-    expect(expectOk(await t.gql(RemoveMemberDocument, { userId: m.userId }, { key: key.secret })).removeMember.userId).toBe(m.userId);
+    // The ids of the USER keys deleted with the member are key data: asking for them needs apiKeys:read, and nothing runs.
+    expectForbidden(await t.gql(RemoveMemberDocument, { userId: m.userId }, { key: key.secret }), 'apiKeys:read');
+    expect(await roleOf(m.userId)).toBe('MEMBER');
+    expect(expectOk(await t.gql(RemoveMemberBareDocument, { userId: m.userId }, { key: key.secret })).removeMember).toEqual({ userId: m.userId });
+    expect(await roleOf(m.userId)).toBeNull();
     const [event] = expectOk(await t.gql(AuditLogDocument, { filter: { targetId: m.userId } })).auditLog.nodes;
     expect(event.actor).toEqual({ kind: 'API_KEY', id: key.id, name: `hr bot (${key.secret.slice(0, 12)})` });
   });
 
-  it('only an owner removes an owner: ADMIN session, ADMIN’s USER key and an all-permission BOT key get FORBIDDEN role:OWNER', async () => {
+  it('only an owner removes an owner: ADMIN session, ADMIN’s USER key and an all-permission BOT key get FORBIDDEN OWNER_ONLY', async () => {
     const coOwner = await t.addMember('co-owner-stays@acme.test', Role.OWNER);
     const admin = await t.addMember('usurper@acme.test', Role.ADMIN);
     const adminKey = await t.createKey(ALL_PERMISSIONS, { type: 'USER' as never, by: admin });
     for (const auth of [{ token: admin.token }, { key: adminKey.secret }, { key: t.rootKey }]) {
       const res = await t.gql(RemoveMemberDocument, { userId: coOwner.userId }, auth);
-      expectForbidden(res, 'role:OWNER');
+      expectRuleRefusal(res, 'OWNER_ONLY');
       expect(res.body.errors![0].message).toBe('Only an owner can remove an owner.');
     }
     expect(await roleOf(coOwner.userId)).toBe('OWNER');
@@ -486,19 +525,27 @@ describe('removeMember', () => {
     expectUnauthenticated(await t.gql(ViewerDocument, {}, { token: second.token }), 'INVALID_SESSION');
   });
 
-  it('two owners removing each other at the same moment: one wins, the other gets CONFLICT, one owner remains', async () => {
+  it('two owners removing each other at the same moment: one wins; the other, removed before its change commits, is UNAUTHENTICATED; one owner remains', async () => {
     const org = await t.createOtherOrganization('Race Remove');
     const second = await t.addMember('second@race-remove.test', Role.OWNER, org.org.id);
+    const before = await auditCount(org.org.id);
     const [a, b] = await whileMembershipsLocked(org.org.id, 2, () =>
       Promise.all([
         t.gql(RemoveMemberDocument, { userId: second.userId }, { token: org.owner.token }),
         t.gql(RemoveMemberDocument, { userId: org.owner.userId }, { token: second.token }),
       ]),
     );
-    expect([a, b].map((r) => r.body.errors?.[0]?.extensions?.code ?? 'OK').sort()).toEqual(['CONFLICT', 'OK']);
-    expect([a, b].map((r) => r.status)).toEqual([200, 200]);
-    const owners = await t.dataSource.query("SELECT count(*)::int AS n FROM memberships WHERE org_id = $1 AND role = 'OWNER'", [org.org.id]);
-    expect(owners).toEqual([{ n: 1 }]);
+    const outcomes = [a, b].map((r) => r.body.errors?.[0]?.extensions?.code ?? 'OK');
+    expect([...outcomes].sort()).toEqual(['OK', 'UNAUTHENTICATED']);
+    const [winner, loser] = outcomes[0] === 'OK' ? [a, b] : [b, a];
+    const [winnerId, loserId] = winner === a ? [org.owner.userId, second.userId] : [second.userId, org.owner.userId];
+    expect(winner.status).toBe(200);
+    expect(winner.body.data!.removeMember).toEqual({ userId: loserId, deletedApiKeyIds: [] });
+    // The loser's session is checked again inside its own transaction: its membership is gone.
+    expectUnauthenticated(loser, 'INVALID_SESSION');
+    const owners = await t.dataSource.query("SELECT user_id FROM memberships WHERE org_id = $1 AND role = 'OWNER'", [org.org.id]);
+    expect(owners).toEqual([{ user_id: winnerId }]);
+    expect(await auditCount(org.org.id)).toBe(before + 1);
   });
 });
 

@@ -118,30 +118,37 @@ function nestedGuards(schema: GraphQLSchema): NestedGuard[] {
 }
 
 /**
- * The shortest query from the root to `guard` along fields that take no required arguments and
- * whose own requirements (field and parent type) do not include the guard's scope. Null when
- * every way there already needs the scope, so the root cases prove it.
+ * The shortest operation from a root to `guard` along fields whose own requirements (field and
+ * parent type) do not include the guard's scope: a query if one reaches it (along fields that take
+ * no required arguments), else a mutation whose payload does (the mutation's own arguments get
+ * literals; it is refused before it runs, so they need not name anything real). Null when every
+ * way there already needs the scope, so the root cases prove it.
  */
-function pathTo(schema: GraphQLSchema, guard: NestedGuard): string | null {
-  const query = schema.getQueryType()!;
-  const blocked = (parent: GraphQLObjectType, field: GraphQLField<unknown, unknown>) =>
-    [...scopesOf(schema, parent), ...scopesOf(schema, field)].includes(guard.scope) ||
-    field.args.some((a) => isNonNullType(a.type) && a.defaultValue === undefined);
-  const queue: { type: GraphQLObjectType; open: string[] }[] = [{ type: query, open: [] }];
-  const seen = new Set<string>([query.name]);
-  while (queue.length) {
-    const { type, open } = queue.shift()!;
-    for (const field of Object.values(type.getFields())) {
-      if (blocked(type, field)) continue;
-      const target = getNamedType(field.type);
-      if (!isObjectType(target) || seen.has(target.name)) continue;
-      const path = [...open, field.name];
-      if (target.name === guard.typeName) {
-        const leaf = guard.fieldName ? target.getFields()[guard.fieldName] : Object.values(target.getFields()).find((f) => isLeafType(getNamedType(f.type)) && f.args.length === 0)!;
-        return `query { ${path.join(' { ')} { ${leaf.name}${selection(leaf)} }${' }'.repeat(path.length - 1)} }`;
+function pathTo(schema: GraphQLSchema, guard: NestedGuard): { kind: 'query' | 'mutation'; operation: string } | null {
+  const requiresArgs = (field: GraphQLField<unknown, unknown>) => field.args.some((a) => isNonNullType(a.type) && a.defaultValue === undefined);
+  const needsScope = (parent: GraphQLObjectType, field: GraphQLField<unknown, unknown>) => [...scopesOf(schema, parent), ...scopesOf(schema, field)].includes(guard.scope);
+  for (const [root, kind] of [
+    [schema.getQueryType(), 'query'],
+    [schema.getMutationType(), 'mutation'],
+  ] as const) {
+    if (!root) continue;
+    const queue: { type: GraphQLObjectType; open: string[] }[] = [{ type: root, open: [] }];
+    const seen = new Set<string>([root.name]);
+    while (queue.length) {
+      const { type, open } = queue.shift()!;
+      for (const field of Object.values(type.getFields())) {
+        // Only a mutation's own arguments are filled in; below the root, fields with required arguments are not walked.
+        if (needsScope(type, field) || (requiresArgs(field) && !(kind === 'mutation' && type === root))) continue;
+        const target = getNamedType(field.type);
+        if (!isObjectType(target) || seen.has(target.name)) continue;
+        const path = [...open, type === root ? `${field.name}${args(field.args)}` : field.name];
+        if (target.name === guard.typeName) {
+          const leaf = guard.fieldName ? target.getFields()[guard.fieldName] : Object.values(target.getFields()).find((f) => isLeafType(getNamedType(f.type)) && f.args.length === 0)!;
+          return { kind, operation: `${kind} { ${path.join(' { ')} { ${leaf.name}${selection(leaf)} }${' }'.repeat(path.length - 1)} }` };
+        }
+        seen.add(target.name);
+        queue.push({ type: target, open: path });
       }
-      seen.add(target.name);
-      queue.push({ type: target, open: path });
     }
   }
   return null;
@@ -158,6 +165,20 @@ beforeAll(async () => {
   await t.app.services.shortLinks.create(t.owner.caller, { url: 'https://example.com/', domainId: domain.id });
 });
 afterAll(() => t.close());
+
+/** Row counts of everything a mutation could change, leaving out the keys the tests themselves create. */
+async function changesSoFar(): Promise<Record<string, number>> {
+  const [row] = await t.dataSource.query(`
+    SELECT (SELECT count(*)::int FROM audit_events WHERE action <> 'API_KEY_CREATED') AS audit,
+           (SELECT count(*)::int FROM webhook_events WHERE type <> 'apiKey.created') AS outbox,
+           (SELECT count(*)::int FROM short_links) AS links,
+           (SELECT count(*)::int FROM domains) AS domains,
+           (SELECT count(*)::int FROM webhooks) AS webhooks,
+           (SELECT count(*)::int FROM webhook_deliveries) AS deliveries,
+           (SELECT count(*)::int FROM memberships) AS memberships,
+           (SELECT count(*)::int FROM users) AS users`);
+  return row;
+}
 
 describe('generated: every guarded field refuses a principal lacking exactly its scope', () => {
   it('finds guarded root fields for every API-key and member operation', () => {
@@ -181,21 +202,46 @@ describe('generated: every guarded field refuses a principal lacking exactly its
     }
   });
 
-  it('nested and type-level guards: FORBIDDEN naming the scope at the guarded path, siblings keep their data', async () => {
+  it('nested and type-level guards: FORBIDDEN naming exactly the scope; a query keeps its siblings’ data, a mutation is refused whole', async () => {
     const guards = nestedGuards(schema);
-    expect(guards.map((g) => `${g.coordinate}=${g.scope}`)).toEqual(expect.arrayContaining(['ShortLink.clicks=stats:read', 'ShortLink.stats=stats:read', 'Domain=domains:read']));
+    expect(guards.map((g) => `${g.coordinate}=${g.scope}`)).toEqual(
+      expect.arrayContaining([
+        'ShortLink.clicks=stats:read',
+        'ShortLink.stats=stats:read',
+        'Domain=domains:read',
+        'ApiKey=apiKeys:read',
+        'ApiKey.owner=members:read',
+        'Member=members:read',
+        'RemovedMember.deletedApiKeyIds=apiKeys:read',
+      ]),
+    );
+    const before = await changesSoFar();
     const reached: string[] = [];
     for (const guard of guards) {
-      const operation = pathTo(schema, guard);
-      if (!operation) continue; // only reachable through fields that need the same scope: the root cases cover it
+      const path = pathTo(schema, guard);
+      if (!path) continue; // only reachable through fields that need the same scope: the root cases cover it
+      const { kind, operation } = path;
       const mask = ALL_PERMISSIONS & ~ALL_SCOPES.find((s) => s.scope === guard.scope)!.mask;
       const res = await t.gql(operation, {}, { key: (await t.createKey(mask, { name: `nested ${guard.coordinate}` })).secret });
-      const denial = res.body.errors?.find((e) => e.extensions?.code === 'FORBIDDEN');
-      expect({ operation, denial: denial?.extensions }).toEqual({ operation, denial: { code: 'FORBIDDEN', required: guard.scope } });
+      const seen = { operation, status: res.status, hasData: 'data' in res.body && res.body.data !== null, errors: res.body.errors?.map((e) => e.extensions) };
+      if (kind === 'query') {
+        // Partial data: the guarded field is null, each denial names exactly the missing scope, the rest resolves.
+        expect(seen).toEqual({ operation, status: 200, hasData: true, errors: expect.arrayContaining([{ code: 'FORBIDDEN', required: [guard.scope] }]) });
+        expect(new Set(seen.errors!.map((e) => JSON.stringify(e)))).toEqual(new Set([JSON.stringify({ code: 'FORBIDDEN', required: [guard.scope] })]));
+      } else {
+        // A mutation whose payload reaches the guard is refused before anything runs: 403, no data at all.
+        expect({ ...seen, hasDataKey: 'data' in res.body }).toEqual({ operation, status: 403, hasData: false, hasDataKey: false, errors: [{ code: 'FORBIDDEN', required: [guard.scope] }] });
+      }
       reached.push(guard.coordinate);
     }
     // The nested case of the product: a link is visible without stats:read, its clicks and stats are not.
-    expect(reached).toEqual(expect.arrayContaining(['ShortLink.clicks', 'ShortLink.stats', 'Domain']));
+    // Type-level guards hold wherever the type is reached: a key through the viewer, a member or a
+    // delivery through a mutation's payload.
+    expect(reached).toEqual(
+      expect.arrayContaining(['ShortLink.clicks', 'ShortLink.stats', 'Domain', 'ApiKey', 'ApiKey.owner', 'Member', 'RemovedMember.deletedApiKeyIds', 'ShortLink', 'Webhook', 'WebhookDelivery']),
+    );
+    // Nothing a refused mutation was asked to do happened (the keys this test made aside).
+    expect(await changesSoFar()).toEqual(before);
   });
 
   it('FORBIDDEN (HTTP 403, required = the scope) for each root field and each of its scopes', async () => {

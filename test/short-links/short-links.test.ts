@@ -60,7 +60,13 @@ describe('createShortLink', () => {
 
   it('needs shortLinks:create', async () => {
     const key = await t.createKey({ shortLinks: ['read', 'update', 'delete'] });
-    expectForbidden(await createLink({ url: 'https://example.com' }, key.secret), 'shortLinks:create');
+    const before = (await t.dataSource.query('SELECT count(*)::int AS n FROM short_links'))[0].n;
+    expectForbidden(await t.gql('mutation($input: CreateShortLinkInput!) { createShortLink(input: $input) { id slug } }', { input: { url: 'https://example.com' } }, { key: key.secret }), 'shortLinks:create');
+    // CREATE also reads the link's domain, which needs domains:read: the refusal names both, and nothing runs.
+    const full = await createLink({ url: 'https://example.com' }, key.secret);
+    expectForbidden(full, ['shortLinks:create', 'domains:read']);
+    expect(full.body).not.toHaveProperty('data');
+    expect((await t.dataSource.query('SELECT count(*)::int AS n FROM short_links'))[0].n).toBe(before);
   });
 
   it('the same slug may exist once per custom domain', async () => {
@@ -103,8 +109,8 @@ describe('reading links', () => {
     expect(res.status).toBe(200);
     expect(res.body.data).toEqual({ shortLink: { slug: 'page-0', clicks: null, stats: null } });
     expect(res.body.errors!.map((e) => [e.path!.join('.'), e.extensions])).toEqual([
-      ['shortLink.clicks', { code: 'FORBIDDEN', required: 'stats:read' }],
-      ['shortLink.stats', { code: 'FORBIDDEN', required: 'stats:read' }],
+      ['shortLink.clicks', { code: 'FORBIDDEN', required: ['stats:read'] }],
+      ['shortLink.stats', { code: 'FORBIDDEN', required: ['stats:read'] }],
     ]);
     const withStats = await t.createKey({ shortLinks: ['read'], stats: ['read'] });
     expect(expectOk(await t.gql(`{ shortLink(id: "${ids[0]}") { clicks } }`, {}, { key: withStats.secret })).shortLink.clicks).toBe(0);
@@ -144,7 +150,10 @@ describe('updateShortLink and deleteShortLink', () => {
   it('delete removes the link and its redirect; update and delete need their scopes', async () => {
     const link = expectOk(await createLink({ url: 'https://example.com/bye', slug: 'bye-bye' })).createShortLink;
     const readOnly = await t.createKey({ shortLinks: ['read', 'create'] });
-    expectForbidden(await t.gql(UPDATE, { id: link.id, input: { title: 'x' } }, { key: readOnly.secret }), 'shortLinks:update');
+    expectForbidden(await t.gql('mutation($id: ID!, $input: UpdateShortLinkInput!) { updateShortLink(id: $id, input: $input) { id title } }', { id: link.id, input: { title: 'x' } }, { key: readOnly.secret }), 'shortLinks:update');
+    // UPDATE also reads the link's domain (domains:read): both are named, and the link is unchanged.
+    expectForbidden(await t.gql(UPDATE, { id: link.id, input: { title: 'x' } }, { key: readOnly.secret }), ['shortLinks:update', 'domains:read']);
+    expect(expectOk(await t.gql(`{ shortLink(id: "${link.id}") { title } }`)).shortLink.title).toBeNull();
     expectForbidden(await t.gql('mutation($id: ID!) { deleteShortLink(id: $id) }', { id: link.id }, { key: readOnly.secret }), 'shortLinks:delete');
     expect(expectOk(await t.gql('mutation($id: ID!) { deleteShortLink(id: $id) }', { id: link.id })).deleteShortLink).toBe(link.id);
     expect((await t.app.server.inject({ method: 'GET', url: '/bye-bye' })).statusCode).toBe(404);

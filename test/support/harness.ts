@@ -174,7 +174,7 @@ export class TestApp {
     permissions: PermissionsJson | PermissionMask = ALL_PERMISSIONS,
     options: { name?: string; type?: ApiKeyType; by?: Member; expiresInDays?: number } = {},
   ): Promise<{ id: string; secret: string }> {
-    const json = typeof permissions === 'number' ? storedJsonFromMask(permissions) : permissions;
+    const json = typeof permissions === 'bigint' ? storedJsonFromMask(permissions) : permissions;
     const created = await this.app.services.apiKeys.create((options.by ?? this.owner).caller, {
       name: options.name ?? 'test key',
       type: options.type ?? ApiKeyType.BOT,

@@ -2,7 +2,14 @@ import { Kind, parse, type ConstDirectiveNode } from 'graphql';
 import { ACTIONS, RESOURCES, maskFromScopes, type Scope } from '../../src/auth/permissions';
 import { Role } from '../../src/auth/roles';
 import { buildKeygateSchema, printKeygateSchema } from '../../src/graphql/schema';
-import { ApiKeysDocument, PermissionCatalogDocument, UpdateMemberRoleDocument, ViewerDocument, type PermissionCatalogQuery } from '../generated/graphql';
+import {
+  ApiKeyPermissionsDocument,
+  ApiKeysDocument,
+  PermissionCatalogDocument,
+  UpdateMemberRoleDocument,
+  ViewerDocument,
+  type PermissionCatalogQuery,
+} from '../generated/graphql';
 import { expectForbidden, expectOk, expectUnauthenticated } from '../support/expect';
 import { TestApp } from '../support/harness';
 
@@ -52,13 +59,33 @@ const MEMBER_ROLE = { ...NOTHING, ...Object.fromEntries(PRODUCT.map((r) => [r, [
 const VIEWER_ROLE = { ...NOTHING, ...Object.fromEntries(PRODUCT.map((r) => [r, ['read']])) };
 const VIEWER_SCOPES = ['shortLinks:read', 'domains:read', 'stats:read', 'files:read', 'webhooks:read'];
 
+/** The whole viewer; `viewer.apiKey` is an ApiKey (apiKeys:read) and its owner member data (members:read). */
 async function fullViewer(auth: Parameters<TestApp['gql']>[2]): Promise<FullViewer['viewer']> {
   return expectOk(await t.gql<FullViewer>(FULL_VIEWER, {}, auth)).viewer;
 }
 
+/**
+ * The whole viewer for a key that may not read keys: partial data (HTTP 200), `apiKey` null with
+ * one FORBIDDEN naming apiKeys:read, everything else there.
+ */
+async function viewerWithoutKey(auth: Parameters<TestApp['gql']>[2]): Promise<FullViewer['viewer']> {
+  const res = await t.gql<FullViewer>(FULL_VIEWER, {}, auth);
+  expect(res.status).toBe(200);
+  expect(res.body.errors!.map((e) => [e.path!.join('.'), e.extensions])).toEqual([['viewer.apiKey.id', { code: 'FORBIDDEN', required: ['apiKeys:read'] }]]);
+  expect(res.body.data!.viewer.apiKey).toBeNull();
+  return res.body.data!.viewer;
+}
+
+/** A key's grant and effective permissions, as the bootstrap key reads them. */
+async function grantOf(id: string): Promise<{ permissions: string[]; effective: string[] }> {
+  const key = expectOk(await t.gql(ApiKeyPermissionsDocument, { id })).apiKey!;
+  return { permissions: key.permissions.scopes, effective: key.effectivePermissions.scopes };
+}
+
 describe('viewer', () => {
   it('a BOT key: kind API_KEY, its organization, no user, the key itself, its granted permissions', async () => {
-    const key = await t.createKey({ stats: ['read'], shortLinks: ['read', 'create'], members: ['read'] }, { name: 'reporting bot' });
+    // apiKeys:read to see itself (an ApiKey), members:read for its owner field.
+    const key = await t.createKey({ stats: ['read'], shortLinks: ['read', 'create'], apiKeys: ['read'], members: ['read'] }, { name: 'reporting bot' });
     const viewer = await fullViewer({ key: key.secret });
     expect(viewer).toEqual({
       kind: 'API_KEY',
@@ -70,10 +97,17 @@ describe('viewer', () => {
         type: 'BOT',
         status: 'ACTIVE',
         owner: null,
-        permissions: { scopes: ['shortLinks:create', 'shortLinks:read', 'stats:read', 'members:read'] },
-        effectivePermissions: { scopes: ['shortLinks:create', 'shortLinks:read', 'stats:read', 'members:read'] },
+        permissions: { scopes: ['shortLinks:create', 'shortLinks:read', 'stats:read', 'apiKeys:read', 'members:read'] },
+        effectivePermissions: { scopes: ['shortLinks:create', 'shortLinks:read', 'stats:read', 'apiKeys:read', 'members:read'] },
       },
-      permissions: { ...NOTHING, shortLinks: ['create', 'read'], stats: ['read'], members: ['read'], scopes: ['shortLinks:create', 'shortLinks:read', 'stats:read', 'members:read'] },
+      permissions: {
+        ...NOTHING,
+        shortLinks: ['create', 'read'],
+        stats: ['read'],
+        apiKeys: ['read'],
+        members: ['read'],
+        scopes: ['shortLinks:create', 'shortLinks:read', 'stats:read', 'apiKeys:read', 'members:read'],
+      },
     });
   });
 
@@ -84,7 +118,8 @@ describe('viewer', () => {
   });
 
   it('a USER key of the owner: the user is the owner, the key is the key, permissions are the grant (an owner holds everything)', async () => {
-    const key = await t.createKey({ apiKeys: ['read'], webhooks: ['create', 'delete'] }, { type: 'USER' as never, name: 'owner laptop' });
+    // members:read for the key's owner, which is member data.
+    const key = await t.createKey({ apiKeys: ['read'], webhooks: ['create', 'delete'], members: ['read'] }, { type: 'USER' as never, name: 'owner laptop' });
     const viewer = await fullViewer({ key: key.secret });
     expect(viewer).toEqual({
       kind: 'API_KEY',
@@ -96,26 +131,34 @@ describe('viewer', () => {
         type: 'USER',
         status: 'ACTIVE',
         owner: { id: t.owner.userId, email: 'owner@acme.test' },
-        permissions: { scopes: ['apiKeys:read', 'webhooks:create', 'webhooks:delete'] },
-        effectivePermissions: { scopes: ['apiKeys:read', 'webhooks:create', 'webhooks:delete'] },
+        permissions: { scopes: ['apiKeys:read', 'webhooks:create', 'webhooks:delete', 'members:read'] },
+        effectivePermissions: { scopes: ['apiKeys:read', 'webhooks:create', 'webhooks:delete', 'members:read'] },
       },
-      permissions: { ...NOTHING, apiKeys: ['read'], webhooks: ['create', 'delete'], scopes: ['apiKeys:read', 'webhooks:create', 'webhooks:delete'] },
+      permissions: {
+        ...NOTHING,
+        apiKeys: ['read'],
+        webhooks: ['create', 'delete'],
+        members: ['read'],
+        scopes: ['apiKeys:read', 'webhooks:create', 'webhooks:delete', 'members:read'],
+      },
     });
   });
 
   it('a USER key’s permissions are effective: the grant ∩ its owner’s current role, and follow role changes at once', async () => {
     const admin = await t.addMember('shifting@acme.test', Role.ADMIN);
     const key = await t.createKey({ apiKeys: ['read'], members: ['read'], stats: ['read', 'update'] }, { type: 'USER' as never, by: admin });
-    expect((await fullViewer({ key: key.secret })).permissions.scopes).toEqual(['stats:read', 'stats:update', 'apiKeys:read', 'members:read']);
+    const asAdmin = await fullViewer({ key: key.secret });
+    expect(asAdmin.permissions.scopes).toEqual(['stats:read', 'stats:update', 'apiKeys:read', 'members:read']);
+    expect(asAdmin.apiKey!.effectivePermissions.scopes).toEqual(['stats:read', 'stats:update', 'apiKeys:read', 'members:read']);
 
     expectOk(await t.gql(UpdateMemberRoleDocument, { userId: admin.userId, role: 'MEMBER' }));
-    const asMember = await fullViewer({ key: key.secret });
+    // A MEMBER holds nothing on apiKeys: the key may no longer read even itself.
+    const asMember = await viewerWithoutKey({ key: key.secret });
     expect(asMember.permissions).toEqual({ ...NOTHING, stats: ['read', 'update'], scopes: ['stats:read', 'stats:update'] });
-    expect(asMember.apiKey!.permissions.scopes).toEqual(['stats:read', 'stats:update', 'apiKeys:read', 'members:read']);
-    expect(asMember.apiKey!.effectivePermissions.scopes).toEqual(['stats:read', 'stats:update']);
+    expect(await grantOf(key.id)).toEqual({ permissions: ['stats:read', 'stats:update', 'apiKeys:read', 'members:read'], effective: ['stats:read', 'stats:update'] });
 
     expectOk(await t.gql(UpdateMemberRoleDocument, { userId: admin.userId, role: 'VIEWER' }));
-    expect((await fullViewer({ key: key.secret })).permissions).toEqual({ ...NOTHING, stats: ['read'], scopes: ['stats:read'] });
+    expect((await viewerWithoutKey({ key: key.secret })).permissions).toEqual({ ...NOTHING, stats: ['read'], scopes: ['stats:read'] });
   });
 
   it('a session: kind USER, the signed-in user, no key, the permissions of the member’s role', async () => {
@@ -144,16 +187,17 @@ describe('viewer', () => {
     expect(expectOk(await t.gql(ViewerDocument, {}, { token: m.token })).viewer.permissions.scopes).toEqual(ALL_SCOPES);
   });
 
-  it('a key with NO permissions at all may still call viewer (and nothing guarded)', async () => {
+  it('a key with NO permissions at all may still call viewer (and nothing guarded, not even its own key)', async () => {
     const empty = await t.createKey({}, { name: 'empty' });
-    const viewer = await fullViewer({ key: empty.secret });
+    const viewer = await viewerWithoutKey({ key: empty.secret });
     expect(viewer).toEqual({
       kind: 'API_KEY',
       organization: { id: t.org.id, name: 'Acme', plan: 'FREE' },
       user: null,
-      apiKey: { id: empty.id, name: 'empty', type: 'BOT', status: 'ACTIVE', owner: null, permissions: { scopes: [] }, effectivePermissions: { scopes: [] } },
+      apiKey: null,
       permissions: { ...NOTHING, scopes: [] },
     });
+    expect(expectOk(await t.gql(ApiKeyPermissionsDocument, { id: empty.id })).apiKey).toMatchObject({ id: empty.id, type: 'BOT', owner: null });
     expectForbidden(await t.gql(ApiKeysDocument, {}, { key: empty.secret }), 'apiKeys:read');
   });
 
@@ -204,11 +248,12 @@ describe('permissionCatalog', () => {
   });
 
   it('names the fields each scope guards', () => {
-    expect(by['apiKeys:read'].fields).toEqual(expect.arrayContaining(['Query.apiKeys', 'Query.apiKey', 'Query.auditLog']));
+    expect(by['apiKeys:read'].fields).toEqual(expect.arrayContaining(['ApiKey', 'Query.apiKeys', 'Query.apiKey', 'Query.auditLog', 'RemovedMember.deletedApiKeyIds']));
     expect(by['apiKeys:create'].fields).toEqual(['Mutation.createApiKey']);
     expect([...by['apiKeys:update'].fields].sort()).toEqual(['Mutation.rotateApiKey', 'Mutation.setApiKeyStatus', 'Mutation.updateApiKey']);
     expect([...by['apiKeys:delete'].fields].sort()).toEqual(['Mutation.deleteApiKey', 'Mutation.revokeApiKey']);
-    expect(by['members:read'].fields).toEqual(['Query.members']);
+    // A key's owner (an email) is member data, and so is every Member, wherever it is reached.
+    expect([...by['members:read'].fields].sort()).toEqual(['ApiKey.owner', 'Member', 'Query.members']);
     expect(by['members:create'].fields).toEqual(['Mutation.addMember']);
     expect(by['members:update'].fields).toEqual(['Mutation.updateMemberRole']);
     expect(by['members:delete'].fields).toEqual(['Mutation.removeMember']);
@@ -241,8 +286,11 @@ describe('permissionCatalog', () => {
 
   it('is the same for every principal, including a key with NO permissions at all and a VIEWER session', async () => {
     const empty = await t.createKey({});
-    const viewer = await t.addMember('catalog-viewer@acme.test', Role.VIEWER);
+    // A VIEWER cannot create keys: the USER key is made while an ADMIN, then the role drops to VIEWER.
+    const viewer = await t.addMember('catalog-viewer@acme.test', Role.ADMIN);
     const userKey = await t.createKey(maskFromScopes(['stats:read']), { type: 'USER' as never, by: viewer });
+    await t.sql('UPDATE memberships SET role = $3 WHERE org_id = $1 AND user_id = $2', [t.org.id, viewer.userId, Role.VIEWER]);
+    expect(expectOk(await t.gql(ViewerDocument, {}, { token: viewer.token })).viewer.permissions.scopes).toEqual(VIEWER_SCOPES);
     for (const auth of [{ key: empty.secret }, { token: viewer.token }, { key: userKey.secret }]) {
       expect(expectOk(await t.gql(PermissionCatalogDocument, {}, auth)).permissionCatalog).toEqual(catalog);
     }
