@@ -19,8 +19,8 @@ import { AppError, RateLimitedError, ServiceUnavailableError, UnauthenticatedErr
 import type { GraphQLContext, Services } from './graphql/context';
 import { createFormatError, isDatabaseUnavailable } from './graphql/format-error';
 import { httpStatusPlugin } from './graphql/http-status.plugin';
-import { aliasLimitRule, complexityLimitPlugin, depthLimitRule } from './graphql/query-limits';
-import { rejectNulPlugin } from './graphql/reject-nul.plugin';
+import { aliasLimitRule, complexityLimitPlugin, documentLimitsHook } from './graphql/query-limits';
+import { rejectInvalidTextPlugin } from './graphql/reject-invalid-text.plugin';
 import { createLoaders } from './graphql/loaders';
 import { buildKeygateSchema, type KeygateSchema } from './graphql/schema';
 import { registerGraphiQL } from './http/graphiql.route';
@@ -169,8 +169,8 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   const { schema, catalog } = deps.schema ?? (await buildKeygateSchema());
   const apollo = new ApolloServer<GraphQLContext>({
     schema,
-    plugins: [fastifyApolloDrainPlugin(server), rejectNulPlugin, complexityLimitPlugin(), httpStatusPlugin],
-    validationRules: [depthLimitRule(), aliasLimitRule()],
+    plugins: [fastifyApolloDrainPlugin(server), rejectInvalidTextPlugin, complexityLimitPlugin(), httpStatusPlugin],
+    validationRules: [aliasLimitRule()],
     // One operation per request: batched HTTP requests stay off.
     allowBatchedHttpRequests: false,
     formatError: createFormatError((error) => server.log.error({ err: error }, 'unhandled error in resolver')),
@@ -219,6 +219,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   server.route({
     url: '/graphql',
     method: ['GET', 'POST', 'OPTIONS'],
+    preHandler: documentLimitsHook,
     handler: fastifyApolloHandler(apollo, {
       context: async (request, reply): Promise<GraphQLContext> => {
         const principal = await principalFor(request, reply);
