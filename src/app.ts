@@ -9,12 +9,15 @@ import { AuthInvalidator, InvalidationListener } from './auth/auth-invalidation'
 import { Authenticator, type Authenticate } from './auth/authenticator';
 import { VerificationCache } from './auth/verification-cache';
 import { RequestRateLimiter } from './http/rate-limits';
+import { watchRedis } from './http/redis-heartbeat';
 import { hasCredentials } from './auth/credentials';
 import { KeyFormat } from './auth/key-format';
 import type { Caller, Principal } from './auth/principal';
 import { Role } from './auth/roles';
 import type { SessionTokens } from './auth/session-tokens';
 import type { Config } from './config';
+import { pgClientOptions } from './db/data-source';
+import { currentRequestBudget, RequestBudgets } from './db/request-budget';
 import { AppError, RateLimitedError, ServiceUnavailableError, UnauthenticatedError } from './errors';
 import type { GraphQLContext, Services } from './graphql/context';
 import { createFormatError, isDatabaseUnavailable } from './graphql/format-error';
@@ -70,6 +73,7 @@ export interface App {
   /** Null when VERIFICATION_CACHE_ENABLED=false. */
   cache: VerificationCache | null;
   rateLimiter: RequestRateLimiter | null;
+  requestBudgets: RequestBudgets;
   /** Present when jobs run in this process. */
   webhookJobs?: WebhookJobs;
   deliverer: WebhookDeliverer;
@@ -109,7 +113,9 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   server.setErrorHandler((error: Error & { statusCode?: number }, request, reply) => {
     const status = error.statusCode ?? 500;
     if (status < 500) return reply.code(status).send({ error: error.message });
-    if (isDatabaseUnavailable(error)) return reply.code(503).type('text/plain; charset=utf-8').send('Service unavailable\n');
+    if (isDatabaseUnavailable(error) || error instanceof ServiceUnavailableError) {
+      return reply.code(503).type('text/plain; charset=utf-8').send('Service unavailable\n');
+    }
     request.log.error({ err: error }, 'unhandled error');
     return reply.code(500).type('text/plain; charset=utf-8').send('Internal server error\n');
   });
@@ -122,7 +128,9 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   const invalidator = new AuthInvalidator(cache);
   // Evicts this instance's cache the moment a transaction that changed authentication commits.
   dataSource.subscribers.push(invalidator);
-  const listener = cache ? new InvalidationListener(connectionString, cache, server.log) : null;
+  const listener = cache
+    ? new InvalidationListener(connectionString, cache, server.log, { ...config.invalidation, client: pgClientOptions(config.database.timeouts, 'keygate-invalidation') })
+    : null;
   await listener?.start();
 
   const audit = new AuditService(dataSource);
@@ -162,7 +170,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   const clicks = new ClickRecorder(dataSource, 100_000, reportDrops('click'));
   clicks.start(config.usageFlushIntervalMs);
   const authenticator = new Authenticator(dataSource, keyFormat, deps.sessionTokens, usage, cache);
-  const redis = config.rateLimitsEnabled && config.redisUrl ? connectRedis(config.redisUrl, server.log) : null;
+  const redis = config.rateLimitsEnabled && config.redisUrl ? connectRedis(config.redisUrl, config.redis, server.log) : null;
   const rateLimiter = config.rateLimitsEnabled ? new RequestRateLimiter(redis, config.redisKeyPrefix) : null;
   const authenticate: Authenticate = deps.authenticate ?? ((headers) => authenticator.authenticate(headers));
 
@@ -216,13 +224,12 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     return principal;
   }
 
-  server.route({
-    url: '/graphql',
-    method: ['GET', 'POST', 'OPTIONS'],
-    preHandler: documentLimitsHook,
-    handler: fastifyApolloHandler(apollo, {
+  // Each GraphQL request runs inside its own database budget (statements, connections).
+  const requestBudgets = new RequestBudgets(config.database.budget);
+  const graphqlHandler = fastifyApolloHandler(apollo, {
       context: async (request, reply): Promise<GraphQLContext> => {
         const principal = await principalFor(request, reply);
+        currentRequestBudget()?.forOrganization(principal.orgId);
         const caller: Caller = {
           principal,
           ip: request.ip ?? null,
@@ -230,7 +237,12 @@ export async function buildApp(deps: AppDeps): Promise<App> {
         };
         return { principal, caller, loaders: createLoaders(dataSource, principal.orgId), services, catalog };
       },
-    }),
+    });
+  server.route({
+    url: '/graphql',
+    method: ['GET', 'POST', 'OPTIONS'],
+    preHandler: documentLimitsHook,
+    handler: (request, reply) => requestBudgets.run(async () => graphqlHandler.call(server, request as never, reply as never)),
   });
 
   const jobsOption = deps.jobs ?? config.jobsEnabled;
@@ -239,6 +251,9 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     const tuning = typeof jobsOption === 'object' ? jobsOption : {};
     webhookJobs = new WebhookJobs(dataSource, deliverer, expiry, {
       connectionString: (dataSource.options as { url?: string }).url!,
+      clientOptions: pgClientOptions(config.database.timeouts, 'keygate-jobs'),
+      concurrency: config.webhooks.concurrency,
+      deferralMaxMs: config.webhooks.timeoutMs,
       dispatchIntervalMs: tuning.dispatchIntervalMs ?? 1_000,
       expiryCheckIntervalMs: tuning.expiryCheckIntervalMs ?? 10 * 60_000,
       pollingIntervalSeconds: tuning.pollingIntervalSeconds ?? 2,
@@ -259,6 +274,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     clicks,
     cache,
     rateLimiter,
+    requestBudgets,
     webhookJobs,
     deliverer,
     expiry,
@@ -314,9 +330,21 @@ function isIntrospectionOnly(request: FastifyRequest): boolean {
 /**
  * Redis for shared rate-limit counters. No offline queue: while Redis is away, calls fail at once
  * and the limiter's in-process insurance answers; the outage and the recovery are logged once each.
+ * A command that gets no answer in time fails too, and a heartbeat that misses its PONG drops the
+ * connection, so a silent partition costs at most one command timeout before calls fail at once.
  */
-function connectRedis(url: string, log: FastifyInstance['log']): Redis {
-  const redis = new Redis(url, { enableOfflineQueue: false, maxRetriesPerRequest: 1, connectTimeout: 2_000, lazyConnect: false });
+function connectRedis(url: string, bounds: Config['redis'], log: FastifyInstance['log']): Redis {
+  const redis = new Redis(url, {
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 1,
+    connectTimeout: bounds.connectTimeoutMs,
+    commandTimeout: bounds.commandTimeoutMs,
+    // A dropped connection's socket is destroyed after this long even if the peer never answers.
+    disconnectTimeout: bounds.commandTimeoutMs,
+    keepAlive: bounds.heartbeatMs,
+    lazyConnect: false,
+  });
+  watchRedis(redis, bounds.heartbeatMs);
   let down = false;
   redis.on('error', (error: Error) => {
     if (!down) log.warn({ err: error.message }, 'Redis unreachable; rate limits fall back to in-process counters');
