@@ -63,6 +63,8 @@ export class InvalidationListener {
   /** A channel only this listener listens on, for its heartbeat. */
   private readonly echoChannel = `keygate_echo_${randomBytes(8).toString('hex')}`;
   private lastEchoAt = 0;
+  /** The heartbeat's NOTIFY still awaiting its answer: never two at once on one connection. */
+  private notifying = false;
 
   constructor(
     private readonly connectionString: string,
@@ -118,6 +120,7 @@ export class InvalidationListener {
     }
     this.client = client;
     this.retryMs = 250;
+    this.notifying = false;
     this.lastEchoAt = Date.now();
     this.cache.enable();
     clearInterval(this.heartbeat);
@@ -126,7 +129,12 @@ export class InvalidationListener {
         this.down(client, new Error(`no heartbeat echo for ${this.options.echoTimeoutMs} ms`));
         return;
       }
-      client.query(`NOTIFY ${this.echoChannel}`).catch((error: Error) => this.down(client, error));
+      if (this.notifying) return;
+      this.notifying = true;
+      client
+        .query(`NOTIFY ${this.echoChannel}`)
+        .catch((error: Error) => this.down(client, error))
+        .finally(() => (this.notifying = false));
     }, this.options.heartbeatMs);
     this.heartbeat.unref();
   }
