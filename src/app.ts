@@ -9,20 +9,24 @@ import { Authenticator, type Authenticate } from './auth/authenticator';
 import { VerificationCache } from './auth/verification-cache';
 import { RequestRateLimiter } from './http/rate-limits';
 import { RequestPolicy } from './http/request-policy';
+import { watchRedis } from './http/redis-heartbeat';
 import { Authority } from './auth/authority';
 import { Changes } from './auth/changes';
 import { KeyFormat } from './auth/key-format';
 import type { Caller, Principal } from './auth/principal';
 import type { SessionTokens } from './auth/session-tokens';
 import type { Config } from './config';
+import { pgClientOptions } from './db/data-source';
+import { currentRequestBudget, RequestBudgets } from './db/request-budget';
+import { ServiceUnavailableError } from './errors';
 import type { GraphQLContext, Services } from './graphql/context';
 import { authorizationPlugin } from './graphql/authorization/authorization.plugin';
 import { decidedExecutor } from './graphql/authorization/executor';
 import { OperationRequirements } from './graphql/authorization/operation-requirements';
 import { createFormatError, isDatabaseUnavailable } from './graphql/format-error';
 import { httpStatusPlugin } from './graphql/http-status.plugin';
-import { aliasLimitRule, complexityLimitPlugin, depthLimitRule } from './graphql/query-limits';
-import { rejectNulPlugin } from './graphql/reject-nul.plugin';
+import { aliasLimitRule, complexityLimitPlugin, documentLimitsHook } from './graphql/query-limits';
+import { rejectInvalidTextPlugin } from './graphql/reject-invalid-text.plugin';
 import { createLoaders } from './graphql/loaders';
 import { buildKeygateSchema, type KeygateSchema } from './graphql/schema';
 import { registerGraphiQL } from './http/graphiql.route';
@@ -71,6 +75,7 @@ export interface App {
   /** Null when VERIFICATION_CACHE_ENABLED=false. */
   cache: VerificationCache | null;
   rateLimiter: RequestRateLimiter | null;
+  requestBudgets: RequestBudgets;
   /** Present when jobs run in this process. */
   webhookJobs?: WebhookJobs;
   deliverer: WebhookDeliverer;
@@ -111,7 +116,9 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   server.setErrorHandler((error: Error & { statusCode?: number }, request, reply) => {
     const status = error.statusCode ?? 500;
     if (status < 500) return reply.code(status).send({ error: error.message });
-    if (isDatabaseUnavailable(error)) return reply.code(503).type('text/plain; charset=utf-8').send('Service unavailable\n');
+    if (isDatabaseUnavailable(error) || error instanceof ServiceUnavailableError) {
+      return reply.code(503).type('text/plain; charset=utf-8').send('Service unavailable\n');
+    }
     request.log.error({ err: error }, 'unhandled error');
     return reply.code(500).type('text/plain; charset=utf-8').send('Internal server error\n');
   });
@@ -124,7 +131,9 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   const invalidator = new AuthInvalidator(cache);
   // Evicts this instance's cache the moment a transaction that changed authentication commits.
   dataSource.subscribers.push(invalidator);
-  const listener = cache ? new InvalidationListener(connectionString, cache, server.log) : null;
+  const listener = cache
+    ? new InvalidationListener(connectionString, cache, server.log, { ...config.invalidation, client: pgClientOptions(config.database.timeouts, 'keygate-invalidation') })
+    : null;
   await listener?.start();
 
   const audit = new AuditService(dataSource);
@@ -166,7 +175,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   const clicks = new ClickRecorder(dataSource, 100_000, reportDrops('click'));
   clicks.start(config.usageFlushIntervalMs);
   const authenticator = new Authenticator(dataSource, keyFormat, deps.sessionTokens, cache);
-  const redis = config.rateLimitsEnabled && config.redisUrl ? connectRedis(config.redisUrl, server.log) : null;
+  const redis = config.rateLimitsEnabled && config.redisUrl ? connectRedis(config.redisUrl, config.redis, server.log) : null;
   const rateLimiter = config.rateLimitsEnabled ? new RequestRateLimiter(redis, config.redisKeyPrefix) : null;
   const policy = new RequestPolicy({ authenticator, authenticate: deps.authenticate, rateLimiter, usage });
 
@@ -176,14 +185,14 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     plugins: [
       fastifyApolloDrainPlugin(server),
       authorizationPlugin(new OperationRequirements(schema, requirements), { anonymousIntrospection: !config.isProduction }),
-      rejectNulPlugin,
+      rejectInvalidTextPlugin,
       complexityLimitPlugin(),
       httpStatusPlugin,
     ],
     // Automatic persisted queries only when asked for: a hash is then resolved to its document
     // before the admission rule and the permission decision judge it, like any other.
     persistedQueries: config.persistedQueries ? {} : false,
-    validationRules: [depthLimitRule(), aliasLimitRule()],
+    validationRules: [aliasLimitRule()],
     // One operation per request: batched HTTP requests stay off.
     allowBatchedHttpRequests: false,
     formatError: createFormatError((error) => server.log.error({ err: error }, 'unhandled error in resolver')),
@@ -193,13 +202,13 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   });
   await apollo.start();
 
-  server.route({
-    url: '/graphql',
-    method: ['GET', 'POST', 'OPTIONS'],
-    handler: fastifyApolloHandler(apollo, {
-      context: async (request, reply): Promise<GraphQLContext> => {
-        const principal = await policy.principalFor(request, reply);
-        if (!principal) return anonymousContext(services, catalog);
+  // Each GraphQL request runs inside its own database budget (statements, connections).
+  const requestBudgets = new RequestBudgets(config.database.budget);
+  const graphqlHandler = fastifyApolloHandler(apollo, {
+    context: async (request, reply): Promise<GraphQLContext> => {
+      const principal = await policy.principalFor(request, reply);
+      if (!principal) return anonymousContext(services, catalog);
+      currentRequestBudget()?.forOrganization(principal.orgId);
         const caller: Caller = {
           principal,
           ip: request.ip ?? null,
@@ -207,7 +216,12 @@ export async function buildApp(deps: AppDeps): Promise<App> {
         };
         return { principal, caller, loaders: createLoaders(dataSource, principal), services, catalog, anonymous: false };
       },
-    }),
+    });
+  server.route({
+    url: '/graphql',
+    method: ['GET', 'POST', 'OPTIONS'],
+    preHandler: documentLimitsHook,
+    handler: (request, reply) => requestBudgets.run(async () => graphqlHandler.call(server, request as never, reply as never)),
   });
 
   const jobsOption = deps.jobs ?? config.jobsEnabled;
@@ -216,6 +230,9 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     const tuning = typeof jobsOption === 'object' ? jobsOption : {};
     webhookJobs = new WebhookJobs(dataSource, deliverer, expiry, {
       connectionString: (dataSource.options as { url?: string }).url!,
+      clientOptions: pgClientOptions(config.database.timeouts, 'keygate-jobs'),
+      concurrency: config.webhooks.concurrency,
+      deferralMaxMs: config.webhooks.timeoutMs,
       dispatchIntervalMs: tuning.dispatchIntervalMs ?? 1_000,
       expiryCheckIntervalMs: tuning.expiryCheckIntervalMs ?? 10 * 60_000,
       pollingIntervalSeconds: tuning.pollingIntervalSeconds ?? 2,
@@ -236,6 +253,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     clicks,
     cache,
     rateLimiter,
+    requestBudgets,
     webhookJobs,
     deliverer,
     expiry,
@@ -276,9 +294,21 @@ function anonymousContext(services: GraphQLContext['services'], catalog: GraphQL
 /**
  * Redis for shared rate-limit counters. No offline queue: while Redis is away, calls fail at once
  * and the limiter's in-process insurance answers; the outage and the recovery are logged once each.
+ * A command that gets no answer in time fails too, and a heartbeat that misses its PONG drops the
+ * connection, so a silent partition costs at most one command timeout before calls fail at once.
  */
-function connectRedis(url: string, log: FastifyInstance['log']): Redis {
-  const redis = new Redis(url, { enableOfflineQueue: false, maxRetriesPerRequest: 1, connectTimeout: 2_000, lazyConnect: false });
+function connectRedis(url: string, bounds: Config['redis'], log: FastifyInstance['log']): Redis {
+  const redis = new Redis(url, {
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 1,
+    connectTimeout: bounds.connectTimeoutMs,
+    commandTimeout: bounds.commandTimeoutMs,
+    // A dropped connection's socket is destroyed after this long even if the peer never answers.
+    disconnectTimeout: bounds.commandTimeoutMs,
+    keepAlive: bounds.heartbeatMs,
+    lazyConnect: false,
+  });
+  watchRedis(redis, bounds.heartbeatMs);
   let down = false;
   redis.on('error', (error: Error) => {
     if (!down) log.warn({ err: error.message }, 'Redis unreachable; rate limits fall back to in-process counters');

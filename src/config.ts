@@ -30,6 +30,16 @@ const envSchema = z.object({
   DATA_DIR: z.string().default('.data'),
   EMBEDDED_PG_PORT: z.coerce.number().int().min(0).max(65535).default(0),
   MIGRATE_ON_START: bool(true),
+  DB_POOL_SIZE: z.coerce.number().int().min(2).max(1_000).default(10),
+  DB_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(5_000),
+  DB_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(5_000),
+  DB_IDLE_IN_TRANSACTION_TIMEOUT_MS: z.coerce.number().int().min(100).max(3_600_000).default(30_000),
+  DB_KEEPALIVE_DELAY_MS: z.coerce.number().int().min(1_000).max(3_600_000).default(10_000),
+  DB_STATEMENTS_PER_REQUEST: z.coerce.number().int().min(1).max(100_000).default(100),
+  DB_CONNECTIONS_PER_REQUEST: z.coerce.number().int().min(1).max(1_000).default(3),
+  DB_CONNECTIONS_PER_ORGANIZATION: z.coerce.number().int().min(1).max(1_000).optional(),
+  INVALIDATION_HEARTBEAT_MS: z.coerce.number().int().min(100).max(60_000).default(1_000),
+  INVALIDATION_ECHO_TIMEOUT_MS: z.coerce.number().int().min(200).max(120_000).default(3_000),
   BOOTSTRAP_ON_START: bool(true),
 
   SESSION_SECRET: optionalString.pipe(z.string().min(32, 'SESSION_SECRET must be at least 32 characters').optional()),
@@ -48,9 +58,15 @@ const envSchema = z.object({
   WEBHOOK_MAX_CONSECUTIVE_FAILURES: z.coerce.number().int().min(1).max(10_000).default(20),
   WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(10_000),
   WEBHOOKS_ALLOW_PRIVATE: bool(false),
+  WEBHOOK_CONCURRENCY: z.coerce.number().int().min(1).max(1_000).default(10),
+  WEBHOOK_CONCURRENCY_PER_ENDPOINT: z.coerce.number().int().min(1).max(1_000).default(2),
+  WEBHOOK_CONCURRENCY_PER_ORGANIZATION: z.coerce.number().int().min(1).max(1_000).default(5),
   JOBS_ENABLED: bool(true),
   REDIS_URL: optionalString,
   REDIS_KEY_PREFIX: z.string().regex(/^[A-Za-z0-9:_-]{0,40}$/).default('keygate:'),
+  REDIS_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(2_000),
+  REDIS_COMMAND_TIMEOUT_MS: z.coerce.number().int().min(10).max(60_000).default(500),
+  REDIS_HEARTBEAT_MS: z.coerce.number().int().min(100).max(60_000).default(1_000),
   RATE_LIMITS_ENABLED: bool(true),
   VERIFICATION_CACHE_ENABLED: bool(true),
   VERIFICATION_CACHE_SIZE: z.coerce.number().int().min(1).max(10_000_000).default(100_000),
@@ -78,7 +94,14 @@ export interface Config {
     url?: string;
     embeddedPort: number;
     migrateOnStart: boolean;
+    /** Bounds on every connection and statement: see DatabaseTimeouts. */
+    timeouts: DatabaseTimeouts;
+    poolSize: number;
+    /** What one GraphQL request may use of the database. */
+    budget: { statementsPerRequest: number; connectionsPerRequest: number; connectionsPerOrganization: number };
   };
+  /** The LISTEN connection proves it is alive by hearing its own NOTIFY every heartbeat. */
+  invalidation: { heartbeatMs: number; echoTimeoutMs: number };
   dataDir: string;
   bootstrapOnStart: boolean;
   session: {
@@ -103,6 +126,8 @@ export interface Config {
     retrySchedule: number[];
     maxConsecutiveFailures: number;
     timeoutMs: number;
+    /** Deliveries in flight per process, per endpoint and per organization. */
+    concurrency: { total: number; perEndpoint: number; perOrganization: number };
     /** Lifts the SSRF guard for loopback and private ranges (never for link-local/metadata). */
     allowPrivate: boolean;
   };
@@ -111,6 +136,8 @@ export interface Config {
   /** Shared rate-limit counters; unset: in-process. */
   redisUrl?: string;
   redisKeyPrefix: string;
+  /** Bounds on Redis: a command that does not answer in time is answered by the in-process limiter. */
+  redis: { connectTimeoutMs: number; commandTimeoutMs: number; heartbeatMs: number };
   rateLimitsEnabled: boolean;
   verificationCache: { enabled: boolean; maxEntries: number; ttlMs: number };
   /**
@@ -125,6 +152,16 @@ export interface Config {
    * production unless PRINT_BOOTSTRAP_KEY=true; without it no bootstrap key is created there.
    */
   printBootstrapKey: boolean;
+}
+
+export interface DatabaseTimeouts {
+  /** Connecting, and waiting for a free connection of the pool. */
+  connectMs: number;
+  /** Server-side statement_timeout; the client gives up one second later if no answer comes at all. */
+  statementMs: number;
+  idleInTransactionMs: number;
+  /** TCP keepalive starts probing an idle connection after this long. */
+  keepAliveDelayMs: number;
 }
 
 export class ConfigError extends Error {
@@ -212,7 +249,25 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     port,
     publicUrl: (e.PUBLIC_URL ?? `http://localhost:${port}`).replace(/\/$/, ''),
     logLevel: e.LOG_LEVEL ?? (e.NODE_ENV === 'test' ? 'silent' : 'info'),
-    database: { url: e.DATABASE_URL, embeddedPort: e.EMBEDDED_PG_PORT, migrateOnStart: e.MIGRATE_ON_START },
+    database: {
+      url: e.DATABASE_URL,
+      embeddedPort: e.EMBEDDED_PG_PORT,
+      migrateOnStart: e.MIGRATE_ON_START,
+      poolSize: e.DB_POOL_SIZE,
+      timeouts: {
+        connectMs: e.DB_CONNECT_TIMEOUT_MS,
+        statementMs: e.DB_STATEMENT_TIMEOUT_MS,
+        idleInTransactionMs: e.DB_IDLE_IN_TRANSACTION_TIMEOUT_MS,
+        keepAliveDelayMs: e.DB_KEEPALIVE_DELAY_MS,
+      },
+      budget: {
+        statementsPerRequest: e.DB_STATEMENTS_PER_REQUEST,
+        connectionsPerRequest: Math.min(e.DB_CONNECTIONS_PER_REQUEST, e.DB_POOL_SIZE),
+        // Half the pool by default: one organization's burst leaves the other half to everyone else.
+        connectionsPerOrganization: Math.min(e.DB_CONNECTIONS_PER_ORGANIZATION ?? Math.ceil(e.DB_POOL_SIZE / 2), e.DB_POOL_SIZE),
+      },
+    },
+    invalidation: { heartbeatMs: e.INVALIDATION_HEARTBEAT_MS, echoTimeoutMs: Math.max(e.INVALIDATION_ECHO_TIMEOUT_MS, e.INVALIDATION_HEARTBEAT_MS * 2) },
     dataDir: path.resolve(e.DATA_DIR),
     bootstrapOnStart: e.BOOTSTRAP_ON_START,
     session: {
@@ -231,11 +286,13 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       retrySchedule,
       maxConsecutiveFailures: e.WEBHOOK_MAX_CONSECUTIVE_FAILURES,
       timeoutMs: e.WEBHOOK_TIMEOUT_MS,
+      concurrency: { total: e.WEBHOOK_CONCURRENCY, perEndpoint: e.WEBHOOK_CONCURRENCY_PER_ENDPOINT, perOrganization: e.WEBHOOK_CONCURRENCY_PER_ORGANIZATION },
       allowPrivate: e.WEBHOOKS_ALLOW_PRIVATE,
     },
     jobsEnabled: e.JOBS_ENABLED,
     redisUrl: e.REDIS_URL,
     redisKeyPrefix: e.REDIS_KEY_PREFIX,
+    redis: { connectTimeoutMs: e.REDIS_CONNECT_TIMEOUT_MS, commandTimeoutMs: e.REDIS_COMMAND_TIMEOUT_MS, heartbeatMs: e.REDIS_HEARTBEAT_MS },
     rateLimitsEnabled: e.RATE_LIMITS_ENABLED,
     verificationCache: { enabled: e.VERIFICATION_CACHE_ENABLED, maxEntries: e.VERIFICATION_CACHE_SIZE, ttlMs: e.VERIFICATION_CACHE_TTL_MS },
     trustProxy: parseTrustProxy(e.TRUST_PROXY),

@@ -6,12 +6,13 @@ import { openDatabase, type OpenDatabase } from './db/open-database';
 
 /**
  * Process entry: config → database (+ migrations) → first-start bootstrap → listen.
- * On SIGTERM/SIGINT: stop accepting, drain, flush usage, close the database, exit 0.
+ * On SIGTERM/SIGINT: stop accepting, drain, flush usage, close the database — the embedded
+ * PostgreSQL last, which runs in its own process group so a Ctrl-C reaches only us — exit 0.
  */
 async function main(): Promise<void> {
   const startedAt = process.hrtime.bigint();
   const config = loadConfig();
-  const db: OpenDatabase = await openDatabase(config, { migrate: config.database.migrateOnStart });
+  let db: OpenDatabase | undefined;
   let app: App | undefined;
 
   let stopping = false;
@@ -22,7 +23,7 @@ async function main(): Promise<void> {
     const force = setTimeout(() => process.exit(1), 15_000).unref();
     try {
       await app?.close();
-      await db.close();
+      await db?.close();
       clearTimeout(force);
       process.exit(0);
     } catch (error) {
@@ -32,6 +33,9 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
   process.on('SIGINT', () => void shutdown('SIGINT'));
+
+  db = await openDatabase(config, { migrate: config.database.migrateOnStart, ownProcessGroup: true });
+  if (stopping) return; // a signal came while the database was starting; shutdown() closes it
 
   const sessionTokens = await createSessionTokens(config);
   app = await buildApp({ config, dataSource: db.dataSource, sessionTokens });

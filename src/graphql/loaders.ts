@@ -6,6 +6,7 @@ import { Domain } from '../modules/domains/domain.entity';
 import { Membership } from '../modules/members/membership.entity';
 import { User } from '../modules/members/user.entity';
 import { Organization } from '../modules/organizations/organization.entity';
+import { StatsService, type LinkStatsResult, type StatsInterval } from '../modules/stats/stats.service';
 import type { Actor } from './types/actor.type';
 import { PrincipalKindEnum } from './types/actor.type';
 
@@ -90,6 +91,19 @@ export function createLoaders(dataSource: DataSource, principal: Pick<Principal,
     return loader;
   };
 
+  /** One statement per page of links (and per distinct range asked), whatever the page size. */
+  const stats = new StatsService(dataSource);
+  const linkStatsByRange = new Map<string, DataLoader<string, LinkStatsResult>>();
+  const linkStats = (interval: StatsInterval, from: Date | null, to: Date | null) => {
+    const key = `${interval}|${from?.toISOString() ?? ''}|${to?.toISOString() ?? ''}`;
+    let loader = linkStatsByRange.get(key);
+    if (!loader) {
+      loader = new DataLoader<string, LinkStatsResult>((ids) => stats.forLinks(orgId, ids, { from, to }, interval));
+      linkStatsByRange.set(key, loader);
+    }
+    return loader;
+  };
+
   /** Who made or revoked something; the name only for readers of the actor's resource. */
   async function actor(kind: PrincipalKind | null, id: string | null): Promise<Actor | null> {
     if (!kind || !id) return null;
@@ -101,7 +115,7 @@ export function createLoaders(dataSource: DataSource, principal: Pick<Principal,
     return key && { kind: PrincipalKindEnum.API_KEY, id, name: visibleActorName('API_KEY', `${key.name} (${key.prefix})`, principal.permissions) };
   }
 
-  return { users, apiKeys, memberships, domains, linkCounts, organizations, requestCounts, usage, actor };
+  return { users, apiKeys, memberships, domains, linkCounts, organizations, requestCounts, usage, linkStats, actor };
 }
 
 export type Loaders = ReturnType<typeof createLoaders>;

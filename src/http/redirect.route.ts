@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { DataSource } from 'typeorm';
+import { hostnameOfHostHeader } from '../modules/domains/hostname';
 import type { ClickRecorder } from '../modules/stats/click-recorder';
 import { countryCode, referrerHost, userAgentFamily } from '../modules/stats/user-agent';
 
@@ -21,7 +22,10 @@ export function registerRedirectRoute(
     const { slug } = request.params;
     const notFound = () => reply.code(404).type('text/plain; charset=utf-8').send('Not found\n');
     if (!/^[A-Za-z0-9_-]{1,64}$/.test(slug)) return notFound();
-    const rows: { id: string; org_id: string; url: string }[] = await deps.dataSource.query(LOOKUP, [slug, request.hostname.toLowerCase()]);
+    // Normalised exactly like stored domains (case, port, trailing dot, IDN), or `go.acme.test.`
+    // would miss the verified domain and fall through to the default host's slugs.
+    const hostname = hostnameOfHostHeader(request.headers.host);
+    const rows: { id: string; org_id: string; url: string }[] = await deps.dataSource.query(LOOKUP, [slug, hostname]);
     const link = rows[0];
     if (!link) return notFound();
     deps.clicks.record({

@@ -28,6 +28,10 @@ it('exits 0 after SIGTERM mid-load, with every answered request counted', async 
 
   let ok = 0;
   let stop = false;
+  // Resolves when the server has answered `n` requests: the signal is sent after an event, not a time.
+  let reached: () => void;
+  const answered = new Promise<void>((resolve) => (reached = resolve));
+  const ANSWERED_BEFORE_SIGTERM = 40;
   const worker = async () => {
     while (!stop) {
       try {
@@ -39,19 +43,21 @@ it('exits 0 after SIGTERM mid-load, with every answered request counted', async 
         if (res.status === 200) ok++;
         else stop = true;
         await res.arrayBuffer();
+        if (ok >= ANSWERED_BEFORE_SIGTERM) reached();
       } catch {
         stop = true; // connection refused or reset: the server has stopped accepting
       }
     }
   };
   const workers = Promise.all(Array.from({ length: 8 }, worker));
-  await new Promise((r) => setTimeout(r, 400));
+  await answered;
+  // Load is still running when the signal arrives: eight requests are in flight or about to be.
   child.kill('SIGTERM');
   await workers;
   const result = await exit;
 
   expect(result.code).toBe(0);
-  expect(ok).toBeGreaterThan(20);
+  expect(ok).toBeGreaterThanOrEqual(ANSWERED_BEFORE_SIGTERM);
   const [row] = await t.dataSource.query('SELECT coalesce(sum(requests), 0)::int AS n FROM api_key_usage WHERE api_key_id = $1', [key.id]);
   expect(row.n).toBe(ok);
 }, 90_000);

@@ -101,6 +101,8 @@ const anyString = fc.oneof(
   fc.string({ minLength: 200, maxLength: 200 }),
   fc.string({ unit: fc.integer({ min: 0, max: 0x1f }).map((c) => String.fromCharCode(c)), maxLength: 20 }),
   fc.constantFrom('', ' ', '   ', '\u0000', 'a\u0000b', "'; DROP TABLE api_keys; --", '%s%s%n', '${7*7}', '<script>'),
+  // Lone UTF-16 surrogates: valid in a JS string and in JSON, with no UTF-8 form.
+  fc.constantFrom('x\ud800y', '\udfff', 'end\ud83d', '\ude00start'),
 );
 const anyInteger = fc.oneof(
   fc.integer(),

@@ -78,7 +78,7 @@ export class TestApp {
       ...options.env,
     });
     let self: TestApp | undefined;
-    const dataSource = createDataSource({ url: db.url, queryObserver: (sql) => self?.observe(sql), poolSize: 5 });
+    const dataSource = createDataSource({ url: db.url, queryObserver: (sql) => self?.observe(sql), poolSize: 5, timeouts: config.database.timeouts });
     await dataSource.initialize();
     const sessions = new SessionTokens({ secret: TEST_SESSION_SECRET, ttlSeconds: 3600 });
     sharedSchema ??= buildKeygateSchema();

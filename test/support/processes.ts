@@ -5,11 +5,16 @@ import { TEST_ENCRYPTION_KEY, TEST_SESSION_SECRET } from './harness';
 
 export const ROOT = path.resolve(__dirname, '..', '..');
 
-/** Runs a TypeScript entry point the way the npm scripts do. */
-export function spawnTs(entry: string, args: string[], env: Record<string, string | undefined>): ChildProcessWithoutNullStreams {
+/**
+ * Runs a TypeScript entry point the way the npm scripts do. `detached` makes it the leader of a
+ * process group of its own, as a shell does for a foreground job, so a test can signal the
+ * whole group the way Ctrl-C does: `process.kill(-child.pid, 'SIGINT')`.
+ */
+export function spawnTs(entry: string, args: string[], env: Record<string, string | undefined>, options: { detached?: boolean } = {}): ChildProcessWithoutNullStreams {
   return spawn(process.execPath, ['--require', 'ts-node/register/transpile-only', entry, ...args], {
     cwd: ROOT,
     env: { ...process.env, DATABASE_URL: undefined, ...env } as NodeJS.ProcessEnv,
+    detached: options.detached ?? false,
   });
 }
 
@@ -74,9 +79,15 @@ export interface ServerProcess {
 
 /**
  * `npm start` as a child process on the test's database (already migrated and bootstrapped),
- * ready when it prints its GraphiQL URL. `env` adds or overrides settings.
+ * ready when it prints its GraphiQL URL. `env` adds or overrides settings. With no database URL
+ * it starts the embedded PostgreSQL under `dataDir`.
  */
-export async function startServerProcess(databaseUrl: string, dataDir: string, env: Record<string, string> = {}): Promise<ServerProcess> {
+export async function startServerProcess(
+  databaseUrl: string | undefined,
+  dataDir: string,
+  env: Record<string, string> = {},
+  options: { detached?: boolean } = {},
+): Promise<ServerProcess> {
   const port = await freePort();
   const child = spawnTs('src/main.ts', [], {
     DATABASE_URL: databaseUrl,
@@ -90,7 +101,7 @@ export async function startServerProcess(databaseUrl: string, dataDir: string, e
     BOOTSTRAP_ON_START: 'false',
     RATE_LIMITS_ENABLED: 'false',
     ...env,
-  });
+  }, options);
   const exit = finished(child, 300_000);
   await waitForOutput(child, '/graphiql', 60_000);
   return { port, url: `http://127.0.0.1:${port}/graphql`, child, exit };

@@ -8,7 +8,26 @@ describe('config', () => {
   it('has working defaults for a fresh development machine', () => {
     const c = loadConfig({});
     expect(c).toMatchObject({ env: 'development', host: '127.0.0.1', port: 4000, apiKeyPrefix: 'sk_live_', publicUrl: 'http://localhost:4000' });
-    expect(c.database).toEqual({ url: undefined, embeddedPort: 0, migrateOnStart: true });
+    expect(c.database).toEqual({
+      url: undefined,
+      embeddedPort: 0,
+      migrateOnStart: true,
+      poolSize: 10,
+      timeouts: { connectMs: 5_000, statementMs: 5_000, idleInTransactionMs: 30_000, keepAliveDelayMs: 10_000 },
+      budget: { statementsPerRequest: 100, connectionsPerRequest: 3, connectionsPerOrganization: 5 },
+    });
+    expect(c.invalidation).toEqual({ heartbeatMs: 1_000, echoTimeoutMs: 3_000 });
+    expect(c.redis).toEqual({ connectTimeoutMs: 2_000, commandTimeoutMs: 500, heartbeatMs: 1_000 });
+    expect(c.webhooks.concurrency).toEqual({ total: 10, perEndpoint: 2, perOrganization: 5 });
+  });
+
+  it('every bound is validated, and the per-request and per-organization shares never exceed the pool', () => {
+    expect(() => loadConfig({ DB_STATEMENT_TIMEOUT_MS: '0' })).toThrow(/DB_STATEMENT_TIMEOUT_MS/);
+    expect(() => loadConfig({ REDIS_COMMAND_TIMEOUT_MS: 'soon' })).toThrow(/REDIS_COMMAND_TIMEOUT_MS/);
+    const small = loadConfig({ DB_POOL_SIZE: '4', DB_CONNECTIONS_PER_REQUEST: '10', DB_CONNECTIONS_PER_ORGANIZATION: '9' });
+    expect(small.database.budget).toEqual({ statementsPerRequest: 100, connectionsPerRequest: 4, connectionsPerOrganization: 4 });
+    // The echo may not be expected sooner than two heartbeats.
+    expect(loadConfig({ INVALIDATION_HEARTBEAT_MS: '2000', INVALIDATION_ECHO_TIMEOUT_MS: '1000' }).invalidation.echoTimeoutMs).toBe(4_000);
   });
 
   it('refuses production without SESSION_SECRET or JWKS_URL, naming both', () => {

@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import dns from 'node:dns';
 import net from 'node:net';
-import { domainToASCII } from 'node:url';
 import type { DataSource, EntityManager } from 'typeorm';
 import type { Changes } from '../../auth/changes';
 import { bit, holds } from '../../auth/permissions';
@@ -11,6 +10,7 @@ import { AppError, BadUserInputError, ConflictError, ErrorCode, ForbiddenError }
 import { AuditAction, type AuditService } from '../audit/audit.service';
 import { ShortLink } from '../short-links/short-link.entity';
 import { Domain } from './domain.entity';
+import { canonicalHostname } from './hostname';
 
 /** Resolves TXT records; injected so tests can answer for domains they do not own. */
 export type TxtResolver = (name: string) => Promise<string[][]>;
@@ -130,7 +130,7 @@ export class DomainService {
     if (!trimmed || trimmed.length > 253) throw new BadUserInputError({ [field]: 'hostname must be 1 to 253 characters.' });
     if (net.isIP(trimmed.replace(/^\[|\]$/g, ''))) throw new BadUserInputError({ [field]: 'hostname must be a domain name, not an IP address.' });
     if (/[/:@?#\s]/.test(trimmed)) throw new BadUserInputError({ [field]: 'hostname must be a bare host name such as links.example.com.' });
-    const ascii = domainToASCII(trimmed.toLowerCase());
+    const ascii = canonicalHostname(raw);
     if (!ascii || ascii.length > 253) throw new BadUserInputError({ [field]: 'hostname is not a valid domain name.' });
     const labels = ascii.split('.');
     if (labels.length < 2 || !labels.every((l) => LABEL.test(l)) || /^[0-9]+$/.test(labels.at(-1)!)) {

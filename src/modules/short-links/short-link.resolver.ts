@@ -82,6 +82,6 @@ export class ShortLinkResolver {
     @Arg('interval', () => StatsInterval, { nullable: true, defaultValue: StatsInterval.DAY }) interval: StatsInterval,
     @Ctx() ctx: GraphQLContext,
   ) {
-    return ctx.services.stats.stats(ctx.caller, { linkId: link.id, from, to }, interval ?? StatsInterval.DAY);
+    return ctx.loaders.linkStats(interval ?? StatsInterval.DAY, from, to).load(link.id);
   }
 }

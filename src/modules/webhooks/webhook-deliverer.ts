@@ -10,8 +10,12 @@ import { Webhook } from './webhook.entity';
 
 export interface DeliveryJob {
   webhookId: string;
+  /** For per-organization fairness; absent on jobs queued by older versions. */
+  orgId?: string;
   eventId: string;
   attempt: number;
+  /** Times this attempt was put back because its endpoint or organization was busy. */
+  deferrals?: number;
 }
 
 /** Puts a delivery job on the durable queue, inside the caller's transaction when one is given. */
@@ -107,7 +111,7 @@ export class WebhookDeliverer {
         });
         await m.update(WebhookDelivery, { webhookId: webhook.id, eventId: event.id, attempt }, { nextRetryAt: null });
       } else if (stillEnabled && nextRetryAt && this.scheduler) {
-        await this.scheduler.schedule({ webhookId: webhook.id, eventId: event.id, attempt: attempt + 1 }, nextRetryAt, m);
+        await this.scheduler.schedule({ webhookId: webhook.id, orgId: webhook.orgId, eventId: event.id, attempt: attempt + 1 }, nextRetryAt, m);
       }
       return m.getRepository(WebhookDelivery).findOneByOrFail({ webhookId: webhook.id, eventId: event.id, attempt });
     });

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import type { ClientConfig } from 'pg';
 import PgBoss from 'pg-boss';
 import type { DataSource, EntityManager } from 'typeorm';
 import type { ExpiryNotifier } from '../api-keys/expiry-notifier';
@@ -8,6 +9,12 @@ export const DELIVERY_QUEUE = 'webhook-delivery';
 
 export interface WebhookJobsOptions {
   connectionString: string;
+  /** Connection bounds for the queue's own pool (connect timeout, keepalive, statement timeouts). */
+  clientOptions?: ClientConfig;
+  /** Deliveries in flight in this process: in all, per endpoint, per organization. */
+  concurrency?: { total: number; perEndpoint: number; perOrganization: number };
+  /** Longest wait before a deferred delivery is tried again (the per-attempt timeout). */
+  deferralMaxMs?: number;
   /** How often the outbox is scanned for new events. */
   dispatchIntervalMs: number;
   /** How often keys are checked for expiry alerts. */
@@ -17,22 +24,40 @@ export interface WebhookJobsOptions {
   onError: (error: unknown) => void;
 }
 
-/** A stable job id per (webhook, event, attempt): enqueuing the same attempt twice is a no-op. */
+/** A stable job id per (webhook, event, attempt, deferral): enqueuing the same one twice is a no-op. */
 function jobId(job: DeliveryJob): string {
-  const h = createHash('sha256').update(`${job.webhookId}:${job.eventId}:${job.attempt}`).digest('hex');
+  const deferral = job.deferrals ? `:d${job.deferrals}` : '';
+  const h = createHash('sha256').update(`${job.webhookId}:${job.eventId}:${job.attempt}${deferral}`).digest('hex');
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-a${h.slice(17, 20)}-${h.slice(20, 32)}`;
 }
+
+const DEFAULT_CONCURRENCY = { total: 10, perEndpoint: 2, perOrganization: 5 };
+/** The first deferral waits this long; each next one twice as long, up to deferralMaxMs. */
+const FIRST_DEFERRAL_MS = 500;
 
 /**
  * The background side of webhooks, on pg-boss (a durable queue in PostgreSQL, so queued
  * deliveries survive restarts): moves outbox events to delivery jobs, runs the jobs, and runs the
  * expiry check. Several instances can run it at once: the outbox is claimed with SKIP LOCKED and
  * job ids are deterministic.
+ *
+ * Deliveries are isolated per endpoint: jobs are fetched as slots free up and each runs on its
+ * own (one hanging endpoint never holds a batch), at most `perEndpoint` at once for an endpoint
+ * and `perOrganization` for an organization. A job over either cap is not waited for: it is put
+ * back on the queue a little later (a deferral, not an attempt), so the slot goes to the next
+ * job — usually another endpoint's or another organization's — and a slow receiver delays only
+ * itself.
  */
 export class WebhookJobs implements DeliveryScheduler {
   private boss?: PgBoss;
   private timers: NodeJS.Timeout[] = [];
   private dispatching?: Promise<number>;
+  private running = false;
+  private readonly inFlight = new Set<Promise<void>>();
+  private readonly perEndpoint = new Map<string, number>();
+  private readonly perOrganization = new Map<string, number>();
+  private wake?: () => void;
+  private fetchLoop?: Promise<void>;
 
   constructor(
     private readonly dataSource: DataSource,
@@ -44,14 +69,19 @@ export class WebhookJobs implements DeliveryScheduler {
   }
 
   async start(): Promise<void> {
-    const boss = new PgBoss({ connectionString: this.options.connectionString, schema: 'pgboss', max: 4, application_name: 'keygate-jobs' });
+    const boss = new PgBoss({
+      ...(this.options.clientOptions as object),
+      connectionString: this.options.connectionString,
+      schema: 'pgboss',
+      max: 4,
+      application_name: 'keygate-jobs',
+    });
     boss.on('error', this.options.onError);
     await boss.start();
     await boss.createQueue(DELIVERY_QUEUE, { name: DELIVERY_QUEUE, retryLimit: 3, retryDelay: 30, retryBackoff: true, expireInSeconds: 60 });
-    await boss.work<DeliveryJob>(DELIVERY_QUEUE, { pollingIntervalSeconds: this.options.pollingIntervalSeconds, batchSize: 5 }, async (jobs) => {
-      for (const job of jobs) await this.deliverer.deliver(job.data);
-    });
     this.boss = boss;
+    this.running = true;
+    this.fetchLoop = this.fetchJobs();
     const every = (ms: number, fn: () => Promise<unknown>) => {
       const timer = setInterval(() => void fn().catch(this.options.onError), ms);
       timer.unref();
@@ -64,6 +94,11 @@ export class WebhookJobs implements DeliveryScheduler {
   async stop(): Promise<void> {
     for (const t of this.timers) clearInterval(t);
     this.timers = [];
+    this.running = false;
+    this.wake?.();
+    await this.fetchLoop;
+    // Each delivery in flight is bounded by the webhook timeout and the statement timeouts.
+    await Promise.all(this.inFlight);
     await this.dispatching?.catch(() => undefined);
     await this.boss?.stop({ graceful: true, wait: true, timeout: 10_000 });
     this.boss = undefined;
@@ -77,6 +112,77 @@ export class WebhookJobs implements DeliveryScheduler {
       // Inside the caller's transaction: the job exists if and only if that transaction commits.
       ...(manager?.queryRunner ? { db: { executeSql: (text: string, values: unknown[]) => manager.queryRunner!.query(text, values, true).then((r) => ({ rows: r.records })) } } : {}),
     });
+  }
+
+  private get limits() {
+    return this.options.concurrency ?? DEFAULT_CONCURRENCY;
+  }
+
+  /** Fetches as many jobs as there are free slots, whenever a slot frees up or the polling interval passes. */
+  private async fetchJobs(): Promise<void> {
+    while (this.running) {
+      const free = this.limits.total - this.inFlight.size;
+      let fetched = 0;
+      if (free > 0) {
+        try {
+          const jobs = await this.boss!.fetch<DeliveryJob>(DELIVERY_QUEUE, { batchSize: free });
+          fetched = jobs.length;
+          for (const job of jobs) this.run(job);
+        } catch (error) {
+          this.options.onError(error);
+        }
+      }
+      // A full batch means more may be waiting: fetch again as soon as a slot is free.
+      if (this.running && (free <= 0 || fetched < free)) {
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, this.options.pollingIntervalSeconds * 1000);
+          this.wake = () => {
+            clearTimeout(timer);
+            resolve();
+          };
+        });
+      }
+    }
+  }
+
+  private run(job: PgBoss.Job<DeliveryJob>): void {
+    const { webhookId } = job.data;
+    const orgKey = job.data.orgId ?? `webhook:${webhookId}`;
+    const busy = (this.perEndpoint.get(webhookId) ?? 0) >= this.limits.perEndpoint || (this.perOrganization.get(orgKey) ?? 0) >= this.limits.perOrganization;
+    const count = (map: Map<string, number>, key: string, by: number) => {
+      const n = (map.get(key) ?? 0) + by;
+      if (n > 0) map.set(key, n);
+      else map.delete(key);
+    };
+    if (!busy) {
+      count(this.perEndpoint, webhookId, 1);
+      count(this.perOrganization, orgKey, 1);
+    }
+    const work = (busy ? this.defer(job.data) : this.deliverer.deliver(job.data)).then(
+      () => this.boss!.complete(DELIVERY_QUEUE, job.id),
+      (error: unknown) => {
+        this.options.onError(error);
+        return this.boss!.fail(DELIVERY_QUEUE, job.id, { message: error instanceof Error ? error.message : String(error) });
+      },
+    );
+    const settled = work
+      .catch(this.options.onError)
+      .finally(() => {
+        if (!busy) {
+          count(this.perEndpoint, webhookId, -1);
+          count(this.perOrganization, orgKey, -1);
+        }
+        this.inFlight.delete(settled);
+        this.wake?.();
+      });
+    this.inFlight.add(settled);
+  }
+
+  /** Puts the job back for later, with a doubling wait: its endpoint or organization is busy now. */
+  private async defer(job: DeliveryJob): Promise<void> {
+    const deferrals = (job.deferrals ?? 0) + 1;
+    const delay = Math.min(FIRST_DEFERRAL_MS * 2 ** Math.min(deferrals - 1, 20), this.options.deferralMaxMs ?? 10_000);
+    await this.schedule({ ...job, deferrals }, new Date(Date.now() + delay));
   }
 
   /** Fans undispatched outbox events out to subscribed, enabled webhooks. Returns the count. */
@@ -94,15 +200,15 @@ export class WebhookJobs implements DeliveryScheduler {
           ORDER BY created_at LIMIT 200 FOR UPDATE SKIP LOCKED`,
       );
       if (events.length === 0) return 0;
-      const targets: { event_id: string; webhook_id: string }[] = await m.query(
-        `SELECT e.id AS event_id, w.id AS webhook_id
+      const targets: { event_id: string; webhook_id: string; org_id: string }[] = await m.query(
+        `SELECT e.id AS event_id, w.id AS webhook_id, w.org_id
            FROM unnest($1::uuid[], $2::uuid[], $3::text[]) AS e(id, org_id, type)
            JOIN webhook_events ev ON ev.id = e.id
            -- A new endpoint receives what happens after it exists, not the backlog.
            JOIN webhooks w ON w.org_id = e.org_id AND w.enabled AND e.type = ANY(w.events) AND w.created_at <= ev.created_at`,
         [events.map((e) => e.id), events.map((e) => e.org_id), events.map((e) => e.type)],
       );
-      for (const t of targets) await this.schedule({ webhookId: t.webhook_id, eventId: t.event_id, attempt: 1 }, null, m);
+      for (const t of targets) await this.schedule({ webhookId: t.webhook_id, orgId: t.org_id, eventId: t.event_id, attempt: 1 }, null, m);
       await m.query('UPDATE webhook_events SET dispatched_at = now() WHERE id = ANY($1::uuid[])', [events.map((e) => e.id)]);
       return events.length;
     });

@@ -1,0 +1,71 @@
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { runTs, startServerProcess, type ServerProcess } from '../support/processes';
+
+/**
+ * Ctrl-C in a terminal sends SIGINT to the whole foreground process group. The embedded
+ * PostgreSQL runs in a group of its own, so the signal reaches keygate only; keygate drains,
+ * flushes usage and then stops the database itself: every counted request is stored and the
+ * exit code is 0 — for SIGINT to the group and for SIGTERM alike. Usage is flushed only at
+ * shutdown here (the interval is a minute), so the stored count proves the final flush ran.
+ */
+let dataDir: string;
+beforeAll(() => {
+  dataDir = mkdtempSync(path.join(os.tmpdir(), 'keygate-signals-'));
+  // The embedded PostgreSQL runs as the postgres user when the tests run as root.
+  chmodSync(dataDir, 0o755);
+});
+afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+
+const env = { USAGE_FLUSH_INTERVAL_MS: '60000', MIGRATE_ON_START: 'true' };
+const start = () => startServerProcess(undefined, dataDir, env, { detached: true });
+
+function acceptsConnections(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = net.connect({ port, host: '127.0.0.1' });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}
+
+async function graphql(server: ServerProcess, key: string, query: string) {
+  const res = await fetch(server.url, { method: 'POST', headers: { 'content-type': 'application/json', 'x-api-key': key }, body: JSON.stringify({ query }) });
+  expect(res.status).toBe(200);
+  return ((await res.json()) as { data: any }).data;
+}
+
+async function stopGroup(server: ServerProcess, signal: NodeJS.Signals) {
+  process.kill(-server.child.pid!, signal);
+  const result = await server.exit;
+  // stderr holds the start banner (for the terminal) and nothing else: no error on the way out.
+  const unexpected = result.stderr.split('\n').filter((line) => line.trim() && !/^keygate is listening on |^ {2}GraphQL: |^ {2}GraphiQL: /.test(line));
+  expect({ code: result.code, unexpected }).toEqual({ code: 0, unexpected: [] });
+  // keygate stopped its database on the way out.
+  const { port } = JSON.parse(readFileSync(path.join(dataDir, 'postgres', 'connection.json'), 'utf8')) as { port: number };
+  expect(existsSync(path.join(dataDir, 'postgres', 'pg', 'postmaster.pid'))).toBe(false);
+  expect(await acceptsConnections(port)).toBe(false);
+}
+
+it('SIGINT to the process group and SIGTERM both exit 0 with every counted request stored', async () => {
+  const first = await start();
+  const bootstrap = await runTs('src/cli.ts', ['bootstrap', '--org', 'Signals', '--owner', 'owner@signals.test', '--json'], { DATA_DIR: dataDir });
+  expect(bootstrap.code).toBe(0);
+  const { apiKey } = JSON.parse(bootstrap.stdout) as { apiKey: { id: string; secret: string } };
+  for (let i = 0; i < 10; i++) expect((await graphql(first, apiKey.secret, '{ viewer { kind } }')).viewer.kind).toBe('API_KEY');
+  await stopGroup(first, 'SIGINT');
+
+  const second = await start();
+  const count = `{ apiKey(id: "${apiKey.id}") { requestCount } }`;
+  // This request is counted in memory; only the final flush can store it.
+  expect((await graphql(second, apiKey.secret, count)).apiKey.requestCount).toBe(10);
+  await stopGroup(second, 'SIGTERM');
+
+  const third = await start();
+  expect((await graphql(third, apiKey.secret, count)).apiKey.requestCount).toBe(11);
+  await stopGroup(third, 'SIGINT');
+}, 180_000);
