@@ -20,7 +20,7 @@ beforeAll(() => {
 afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 
 const env = { USAGE_FLUSH_INTERVAL_MS: '60000', MIGRATE_ON_START: 'true' };
-const start = () => startServerProcess(undefined, dataDir, env, { detached: true });
+const start = (viaNpm = false) => startServerProcess(undefined, dataDir, env, { detached: true, viaNpm });
 
 function acceptsConnections(port: number): Promise<boolean> {
   return new Promise((resolve) => {
@@ -68,4 +68,13 @@ it('SIGINT to the process group and SIGTERM both exit 0 with every counted reque
   const third = await start();
   expect((await graphql(third, apiKey.secret, count)).apiKey.requestCount).toBe(11);
   await stopGroup(third, 'SIGINT');
+
+  // `npm start` as a person runs it: npm → sh → node. The script execs node, so no shell stands
+  // between npm and keygate to die of the Ctrl-C and make npm exit 130.
+  const viaNpm = await start(true);
+  expect((await graphql(viaNpm, apiKey.secret, count)).apiKey.requestCount).toBe(12);
+  await stopGroup(viaNpm, 'SIGINT');
+  const last = await start();
+  expect((await graphql(last, apiKey.secret, count)).apiKey.requestCount).toBe(13);
+  await stopGroup(last, 'SIGTERM');
 }, 180_000);

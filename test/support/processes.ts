@@ -18,6 +18,15 @@ export function spawnTs(entry: string, args: string[], env: Record<string, strin
   });
 }
 
+/** `npm start` itself, as a person runs it (npm, then sh, then node). */
+export function spawnNpmStart(env: Record<string, string | undefined>, options: { detached?: boolean } = {}): ChildProcessWithoutNullStreams {
+  return spawn('npm', ['start', '--silent'], {
+    cwd: ROOT,
+    env: { ...process.env, DATABASE_URL: undefined, ...env } as NodeJS.ProcessEnv,
+    detached: options.detached ?? false,
+  });
+}
+
 export interface Finished {
   code: number | null;
   stdout: string;
@@ -86,10 +95,11 @@ export async function startServerProcess(
   databaseUrl: string | undefined,
   dataDir: string,
   env: Record<string, string> = {},
-  options: { detached?: boolean } = {},
+  options: { detached?: boolean; viaNpm?: boolean } = {},
 ): Promise<ServerProcess> {
   const port = await freePort();
-  const child = spawnTs('src/main.ts', [], {
+  const spawnServer = (e: Record<string, string | undefined>) => (options.viaNpm ? spawnNpmStart(e, options) : spawnTs('src/main.ts', [], e, options));
+  const child = spawnServer({
     DATABASE_URL: databaseUrl,
     PORT: String(port),
     NODE_ENV: 'development',
@@ -101,7 +111,7 @@ export async function startServerProcess(
     BOOTSTRAP_ON_START: 'false',
     RATE_LIMITS_ENABLED: 'false',
     ...env,
-  }, options);
+  });
   const exit = finished(child, 300_000);
   await waitForOutput(child, '/graphiql', 60_000);
   return { port, url: `http://127.0.0.1:${port}/graphql`, child, exit };
