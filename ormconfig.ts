@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { createDataSource } from './src/db/data-source';
+import { KEYGATE } from './src/modules';
 
 /**
  * The data source the TypeORM CLI uses (`npx typeorm-ts-node-commonjs -d ormconfig.ts …`).
@@ -17,4 +18,4 @@ function resolveUrl(): string {
   throw new Error('Set DATABASE_URL, or run `npm start` first so the embedded PostgreSQL is up.');
 }
 
-export default createDataSource({ url: resolveUrl() });
+export default createDataSource({ url: resolveUrl(), entities: KEYGATE.entities });

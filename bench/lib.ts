@@ -4,16 +4,13 @@ import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Client } from 'pg';
-import { AuthInvalidator } from '../src/auth/auth-invalidation';
-import { Authority } from '../src/auth/authority';
-import { Changes } from '../src/auth/changes';
 import { KeyFormat } from '../src/auth/key-format';
 import { createDataSource } from '../src/db/data-source';
 import { startEmbeddedPostgres } from '../src/db/embedded-postgres';
-import { ApiKeyService } from '../src/modules/api-keys/api-key.service';
-import { AuditService } from '../src/modules/audit/audit.service';
-import { Plan } from '../src/modules/organizations/organization.entity';
-import { OrganizationService } from '../src/modules/organizations/organization.service';
+import { Plan } from '../src/kernel/plans';
+import { KEYGATE } from '../src/modules';
+import { createServiceGraph } from '../src/service-graph';
+import { loadConfig } from '../src/kernel/config';
 
 /** Shared by `npm run bench` and `npm run soak`: a throwaway database, the seed, the server process. */
 export const keyFormat = new KeyFormat('sk_live_');
@@ -21,7 +18,7 @@ export const keyFormat = new KeyFormat('sk_live_');
 /** A fresh database: a new one on DATABASE_URL's server, or an embedded PostgreSQL in a temp dir. */
 export async function openBenchDatabase(): Promise<{ url: string; cleanup: () => Promise<void> }> {
   let url = process.env.DATABASE_URL;
-  let cleanup = async () => undefined as void;
+  let cleanup: () => Promise<void>;
   let database: string | undefined;
   if (url) {
     database = `keygate_bench_${Date.now()}`;
@@ -54,14 +51,12 @@ export async function openBenchDatabase(): Promise<{ url: string; cleanup: () =>
 }
 
 export async function seed(url: string, KEYS: number, LINKS: number): Promise<string> {
-  const ds = createDataSource({ url });
+  const ds = createDataSource({ url, entities: KEYGATE.entities });
   await ds.initialize();
   await ds.runMigrations({ transaction: 'each' });
-  const audit = new AuditService(ds);
-  const invalidator = new AuthInvalidator(null);
-  const apiKeys = new ApiKeyService(ds, keyFormat, audit, invalidator, new Changes(ds, new Authority()));
-  const orgs = new OrganizationService(ds, apiKeys, audit, invalidator);
-  const boot = await orgs.bootstrap({ name: 'Bench', ownerEmail: 'owner@bench.test', plan: Plan.ENTERPRISE });
+  const config = loadConfig({ NODE_ENV: 'test', ENCRYPTION_KEY: 'ab'.repeat(32) });
+  const { organizations } = (await createServiceGraph({ dataSource: ds, config })).services;
+  const boot = await organizations.bootstrap({ name: 'Bench', ownerEmail: 'owner@bench.test', plan: Plan.ENTERPRISE });
   const org = boot.organization.id;
   const owner = boot.owner.id;
   // Keys made alternately by the owner and by the bootstrap key, so createdBy needs both loaders.

@@ -2,14 +2,15 @@ import 'reflect-metadata';
 import Fastify from 'fastify';
 import { applyMiddleware } from 'graphql-middleware';
 import { allow, rule, shield } from 'graphql-shield';
-import { isObjectType, type GraphQLSchema } from 'graphql';
+import { isObjectType, type ConstDirectiveNode, type GraphQLSchema } from 'graphql';
 import { buildApp } from '../src/app';
-import { bit, isAction, isResource, type PermissionMask } from '../src/auth/permissions';
+import type { PermissionMask } from '../src/kernel/permissions';
+import { KEYGATE } from '../src/modules';
 import type { Principal } from '../src/auth/principal';
 import { SessionTokens } from '../src/auth/session-tokens';
-import { loadConfig } from '../src/config';
+import { loadConfig } from '../src/kernel/config';
 import { createDataSource } from '../src/db/data-source';
-import { ForbiddenError } from '../src/errors';
+import { ForbiddenError } from '../src/kernel/errors';
 import { buildUnguardedSchema } from '../src/graphql/schema';
 
 /**
@@ -25,15 +26,15 @@ interface Requirement {
   scope: string;
 }
 
-function requirementOf(node: { astNode?: { directives?: readonly any[] } | null }): Requirement | null {
+function requirementOf(node: { astNode?: { directives?: readonly ConstDirectiveNode[] } | null }): Requirement | null {
   let mask = 0n;
   let scope = '';
   for (const d of node.astNode?.directives ?? []) {
     if (d.name.value !== 'requires') continue;
-    const arg = (n: string) => d.arguments.find((a: any) => a.name.value === n).value.value;
+    const arg = (n: string) => (d.arguments?.find((a) => a.name.value === n)?.value as { value?: string } | undefined)?.value ?? '';
     const [resource, action] = [arg('resource'), arg('action')];
-    if (isResource(resource) && isAction(action)) {
-      mask |= bit(resource, action);
+    if (KEYGATE.access.declares(resource, action)) {
+      mask |= KEYGATE.access.maskFromScopes([`${resource}:${action}`]);
       scope ||= `${resource}:${action}`;
     }
   }
@@ -44,11 +45,11 @@ function requirementOf(node: { astNode?: { directives?: readonly any[] } | null 
 function shieldFor(schema: GraphQLSchema): GraphQLSchema {
   const ruleFor = (r: Requirement) =>
     rule({ cache: 'contextual' })((_parent, _args, ctx: { principal: Principal }) => ((ctx.principal.permissions & r.mask) === r.mask ? true : new ForbiddenError({ required: [r.scope] })));
-  const tree: Record<string, any> = {};
+  const tree: Record<string, Record<string, ReturnType<typeof ruleFor>>> = {};
   for (const type of Object.values(schema.getTypeMap())) {
     if (!isObjectType(type) || type.name.startsWith('__')) continue;
     const typeReq = requirementOf(type);
-    const fields: Record<string, any> = {};
+    const fields: Record<string, ReturnType<typeof ruleFor>> = {};
     for (const field of Object.values(type.getFields())) {
       const fieldReq = requirementOf(field);
       const combined = typeReq || fieldReq ? { mask: (typeReq?.mask ?? 0n) | (fieldReq?.mask ?? 0n), scope: fieldReq?.scope ?? typeReq!.scope } : null;
@@ -62,7 +63,7 @@ function shieldFor(schema: GraphQLSchema): GraphQLSchema {
 async function main() {
   const url = process.env.DATABASE_URL!;
   let queries = 0;
-  const dataSource = createDataSource({ url, queryObserver: () => queries++, poolSize: 20 });
+  const dataSource = createDataSource({ url, entities: KEYGATE.entities, queryObserver: () => queries++, poolSize: 20 });
   await dataSource.initialize();
   const env = { NODE_ENV: 'production', SESSION_SECRET: 'bench-secret-bench-secret-bench-secret!!', ENCRYPTION_KEY: 'ab'.repeat(32), LOG_LEVEL: 'silent', RATE_LIMITS_ENABLED: 'false', JOBS_ENABLED: 'false' };
   const config = loadConfig(env);
@@ -72,7 +73,7 @@ async function main() {
   const principal = await ours.authenticator.authenticateKey(process.env.BENCH_KEY!);
   const noauth = await buildApp({ config, dataSource, sessionTokens, logger: false, authenticate: async () => principal });
   // graphql-shield alone decides: no @requires requirements, so every operation runs on its schema.
-  const shieldSchema = shieldFor(await buildUnguardedSchema());
+  const shieldSchema = shieldFor(await buildUnguardedSchema({ resolvers: KEYGATE.resolvers, access: KEYGATE.access }));
   const shielded = await buildApp({
     config,
     dataSource,

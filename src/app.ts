@@ -1,53 +1,27 @@
-import { ApolloServer } from '@apollo/server';
-import { fastifyApolloDrainPlugin, fastifyApolloHandler } from '@as-integrations/fastify';
-import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
-import Redis from 'ioredis';
-import cors from '@fastify/cors';
+import type { FastifyInstance } from 'fastify';
 import type { DataSource } from 'typeorm';
-import { AuthInvalidator, InvalidationListener } from './auth/auth-invalidation';
+import { InvalidationListener } from './auth/auth-invalidation';
 import { Authenticator, type Authenticate } from './auth/authenticator';
-import { VerificationCache } from './auth/verification-cache';
-import { RequestRateLimiter } from './http/rate-limits';
-import { RequestPolicy } from './http/request-policy';
-import { watchRedis } from './http/redis-heartbeat';
-import { Authority } from './auth/authority';
-import { Changes } from './auth/changes';
-import { KeyFormat } from './auth/key-format';
-import type { Caller, Principal } from './auth/principal';
+import type { KeyFormat } from './auth/key-format';
 import type { SessionTokens } from './auth/session-tokens';
-import type { Config } from './config';
+import { VerificationCache } from './auth/verification-cache';
 import { pgClientOptions } from './db/data-source';
-import { currentRequestBudget, RequestBudgets } from './db/request-budget';
-import { ServiceUnavailableError } from './errors';
-import type { GraphQLContext, Services } from './graphql/context';
-import { authorizationPlugin } from './graphql/authorization/authorization.plugin';
-import { decidedExecutor } from './graphql/authorization/executor';
-import { OperationRequirements } from './graphql/authorization/operation-requirements';
-import { createFormatError, isDatabaseUnavailable } from './graphql/format-error';
-import { httpStatusPlugin } from './graphql/http-status.plugin';
-import { aliasLimitRule, complexityLimitPlugin, documentLimitsHook } from './graphql/query-limits';
-import { rejectInvalidTextPlugin } from './graphql/reject-invalid-text.plugin';
-import { createLoaders } from './graphql/loaders';
+import { RequestBudgets } from './db/request-budget';
 import { buildKeygateSchema, type KeygateSchema } from './graphql/schema';
 import { registerGraphiQL } from './http/graphiql.route';
+import { registerGraphQLRoute } from './http/graphql.route';
 import { registerHealthRoutes } from './http/health.routes';
+import { RequestRateLimiter } from './http/rate-limits';
+import { connectRedis } from './http/redis';
 import { registerRedirectRoute } from './http/redirect.route';
-import { ApiKeyService } from './modules/api-keys/api-key.service';
-import { UsageRecorder } from './modules/api-keys/usage-recorder';
-import { AuditService } from './modules/audit/audit.service';
-import { DomainService, systemTxtResolver, type TxtResolver } from './modules/domains/domain.service';
-import { MemberService } from './modules/members/member.service';
-import { ShortLinkService } from './modules/short-links/short-link.service';
-import { ClickRecorder } from './modules/stats/click-recorder';
-import { StatsService } from './modules/stats/stats.service';
-import { ExpiryNotifier } from './modules/api-keys/expiry-notifier';
-import { defaultLookup, type Lookup } from './modules/webhooks/ssrf-guard';
-import { WebhookDeliverer } from './modules/webhooks/webhook-deliverer';
+import { RequestPolicy } from './http/request-policy';
+import { createHttpServer } from './http/server';
+import type { Config } from './kernel/config';
+import { KEYGATE, type Services } from './modules';
+import type { TxtResolver } from './modules/domains/domain.service';
+import type { Lookup } from './modules/webhooks/ssrf-guard';
 import { WebhookJobs } from './modules/webhooks/webhook-jobs';
-import { WebhookSender } from './modules/webhooks/webhook-sender';
-import { WebhookService } from './modules/webhooks/webhook.service';
-import { resolveEncryptionKey, SecretBox } from './auth/secret-box';
-import { OrganizationService } from './modules/organizations/organization.service';
+import { createServiceGraph } from './service-graph';
 
 export interface AppDeps {
   config: Config;
@@ -69,25 +43,23 @@ export interface AppDeps {
 
 export interface App {
   server: FastifyInstance;
-  services: Services & { organizations: OrganizationService };
-  usage: UsageRecorder;
-  clicks: ClickRecorder;
+  services: Services;
   /** Null when VERIFICATION_CACHE_ENABLED=false. */
   cache: VerificationCache | null;
   rateLimiter: RequestRateLimiter | null;
   requestBudgets: RequestBudgets;
   /** Present when jobs run in this process. */
   webhookJobs?: WebhookJobs;
-  deliverer: WebhookDeliverer;
-  expiry: ExpiryNotifier;
   keyFormat: KeyFormat;
   authenticator: Authenticator;
   /** Stops accepting requests, drains, and flushes usage. Does not close the data source. */
   close(): Promise<void>;
 }
 
-/** Headers that carry secrets; never logged. */
-export const REDACTED_PATHS = ['req.headers.authorization', 'req.headers["x-api-key"]', 'req.headers.cookie', '*.secret'];
+/** Schema for the modules of this build (tests share one across the apps of a file). */
+export function buildSchema(): Promise<KeygateSchema> {
+  return buildKeygateSchema({ resolvers: KEYGATE.resolvers, access: KEYGATE.access });
+}
 
 /**
  * Builds the HTTP server without listening, so tests and benchmarks can inject their own pieces
@@ -95,168 +67,42 @@ export const REDACTED_PATHS = ['req.headers.authorization', 'req.headers["x-api-
  */
 export async function buildApp(deps: AppDeps): Promise<App> {
   const { config, dataSource } = deps;
-  const server = Fastify({
-    logger: deps.logger ?? { level: config.logLevel, redact: { paths: REDACTED_PATHS, censor: '[redacted]' } },
-    bodyLimit: 100 * 1024,
-    trustProxy: config.trustProxy,
-  });
+  const server = await createHttpServer(config, deps.logger);
 
-  // Browsers may call the API only from configured origins (CORS_ORIGINS); none by default.
-  if (config.corsOrigins) {
-    await server.register(cors, {
-      origin: config.corsOrigins === '*' ? '*' : config.corsOrigins,
-      methods: ['GET', 'POST', 'OPTIONS'],
-      allowedHeaders: ['content-type', 'authorization', 'x-api-key', 'apollo-require-preflight'],
-      exposedHeaders: ['x-ratelimit-limit', 'x-ratelimit-remaining', 'x-ratelimit-reset', 'retry-after'],
-      maxAge: 600,
-    });
-  }
-  // Outside GraphQL (redirects, health, body parsing): client errors keep their status and
-  // message; an unreachable database is a bare 503; anything else a bare 500, logged here.
-  server.setErrorHandler((error: Error & { statusCode?: number }, request, reply) => {
-    const status = error.statusCode ?? 500;
-    if (status < 500) return reply.code(status).send({ error: error.message });
-    if (isDatabaseUnavailable(error) || error instanceof ServiceUnavailableError) {
-      return reply.code(503).type('text/plain; charset=utf-8').send('Service unavailable\n');
-    }
-    request.log.error({ err: error }, 'unhandled error');
-    return reply.code(500).type('text/plain; charset=utf-8').send('Internal server error\n');
-  });
-
-  const keyFormat = new KeyFormat(config.apiKeyPrefix);
-  const connectionString = (dataSource.options as { url?: string }).url!;
-  const cache = config.verificationCache.enabled
-    ? new VerificationCache({ maxEntries: config.verificationCache.maxEntries, ttlMs: config.verificationCache.ttlMs, maxUnknown: 10_000, unknownTtlMs: 10_000 })
-    : null;
-  const invalidator = new AuthInvalidator(cache);
+  const { maxEntries, ttlMs, enabled } = config.verificationCache;
+  const cache = enabled ? new VerificationCache({ maxEntries, ttlMs, maxUnknown: 10_000, unknownTtlMs: 10_000 }) : null;
+  const { services, invalidator, keyFormat } = await createServiceGraph({ ...deps, cache, log: server.log });
   // Evicts this instance's cache the moment a transaction that changed authentication commits.
   dataSource.subscribers.push(invalidator);
+  const connectionString = (dataSource.options as { url?: string }).url!;
   const listener = cache
     ? new InvalidationListener(connectionString, cache, server.log, { ...config.invalidation, client: pgClientOptions(config.database.timeouts, 'keygate-invalidation') })
     : null;
   await listener?.start();
+  services.usage.start(config.usageFlushIntervalMs);
+  services.clicks.start(config.usageFlushIntervalMs);
 
-  const audit = new AuditService(dataSource);
-  const changes = new Changes(dataSource, new Authority());
-  const apiKeys = new ApiKeyService(dataSource, keyFormat, audit, invalidator, changes);
-  const members = new MemberService(dataSource, apiKeys, audit, invalidator, changes);
-  const organizations = new OrganizationService(dataSource, apiKeys, audit, invalidator);
-  const ownHostnames = new Set(['localhost', new URL(config.publicUrl).hostname.toLowerCase()]);
-  const secretBox = new SecretBox(await resolveEncryptionKey({ encryptionKey: config.encryptionKey, dataDir: config.dataDir, isProduction: config.isProduction }));
-  const lookup = deps.webhookLookup ?? defaultLookup;
-  const sender = new WebhookSender({ lookup, allowPrivate: config.webhooks.allowPrivate, timeoutMs: config.webhooks.timeoutMs });
-  const deliverer = new WebhookDeliverer(dataSource, secretBox, sender, audit, {
-    retrySchedule: config.webhooks.retrySchedule,
-    maxConsecutiveFailures: config.webhooks.maxConsecutiveFailures,
-  });
-  const expiry = new ExpiryNotifier(dataSource, audit);
-  const services = {
-    apiKeys,
-    members,
-    audit,
-    organizations,
-    shortLinks: new ShortLinkService(dataSource, audit, changes),
-    domains: new DomainService(dataSource, audit, deps.txtResolver ?? systemTxtResolver, ownHostnames, changes),
-    stats: new StatsService(dataSource),
-    webhooks: new WebhookService(
-      dataSource,
-      audit,
-      secretBox,
-      { isProduction: config.isProduction, allowPrivate: config.webhooks.allowPrivate, lookup },
-      deliverer,
-      changes,
-    ),
-  };
-
-  const reportDrops = (what: string) => (dropped: number, total: number) =>
-    server.log.error({ dropped, total }, `${what} buffer full while the database was unreachable; entries dropped`);
-  const usage = new UsageRecorder(dataSource, 100_000, reportDrops('usage'));
-  usage.start(config.usageFlushIntervalMs);
-  const clicks = new ClickRecorder(dataSource, 100_000, reportDrops('click'));
-  clicks.start(config.usageFlushIntervalMs);
-  const authenticator = new Authenticator(dataSource, keyFormat, deps.sessionTokens, cache);
+  const authenticator = new Authenticator(dataSource, keyFormat, deps.sessionTokens, KEYGATE.access, cache);
   const redis = config.rateLimitsEnabled && config.redisUrl ? connectRedis(config.redisUrl, config.redis, server.log) : null;
   const rateLimiter = config.rateLimitsEnabled ? new RequestRateLimiter(redis, config.redisKeyPrefix) : null;
-  const policy = new RequestPolicy({ authenticator, authenticate: deps.authenticate, rateLimiter, usage });
-
-  const { schema, plain, requirements, catalog } = deps.schema ?? (await buildKeygateSchema());
-  const apollo = new ApolloServer<GraphQLContext>({
-    gateway: decidedExecutor({ plain, guarded: schema }),
-    plugins: [
-      fastifyApolloDrainPlugin(server),
-      authorizationPlugin(new OperationRequirements(schema, requirements), { anonymousIntrospection: !config.isProduction }),
-      rejectInvalidTextPlugin,
-      complexityLimitPlugin(),
-      httpStatusPlugin,
-    ],
-    // Automatic persisted queries only when asked for: a hash is then resolved to its document
-    // before the admission rule and the permission decision judge it, like any other.
-    persistedQueries: config.persistedQueries ? {} : false,
-    validationRules: [aliasLimitRule()],
-    // One operation per request: batched HTTP requests stay off.
-    allowBatchedHttpRequests: false,
-    formatError: createFormatError((error) => server.log.error({ err: error }, 'unhandled error in resolver')),
-    includeStacktraceInErrorResponses: false,
-    introspection: true,
-    csrfPrevention: true,
-  });
-  await apollo.start();
-
-  // Each GraphQL request runs inside its own database budget (statements, connections).
+  const policy = new RequestPolicy({ authenticator, authenticate: deps.authenticate, rateLimiter, usage: services.usage });
   const requestBudgets = new RequestBudgets(config.database.budget);
-  const graphqlHandler = fastifyApolloHandler(apollo, {
-    context: async (request, reply): Promise<GraphQLContext> => {
-      const principal = await policy.principalFor(request, reply);
-      if (!principal) return anonymousContext(services, catalog);
-      currentRequestBudget()?.forOrganization(principal.orgId);
-        const caller: Caller = {
-          principal,
-          ip: request.ip ?? null,
-          userAgent: typeof request.headers['user-agent'] === 'string' ? request.headers['user-agent'] : null,
-        };
-        return { principal, caller, loaders: createLoaders(dataSource, principal), services, catalog, anonymous: false };
-      },
-    });
-  server.route({
-    url: '/graphql',
-    method: ['GET', 'POST', 'OPTIONS'],
-    preHandler: documentLimitsHook,
-    handler: (request, reply) => requestBudgets.run(async () => graphqlHandler.call(server, request as never, reply as never)),
-  });
+  const schema = deps.schema ?? (await buildSchema());
+  const apollo = await registerGraphQLRoute(server, { config, dataSource, schema, access: KEYGATE.access, services, policy, budgets: requestBudgets });
 
-  const jobsOption = deps.jobs ?? config.jobsEnabled;
-  let webhookJobs: WebhookJobs | undefined;
-  if (jobsOption) {
-    const tuning = typeof jobsOption === 'object' ? jobsOption : {};
-    webhookJobs = new WebhookJobs(dataSource, deliverer, expiry, {
-      connectionString: (dataSource.options as { url?: string }).url!,
-      clientOptions: pgClientOptions(config.database.timeouts, 'keygate-jobs'),
-      concurrency: config.webhooks.concurrency,
-      deferralMaxMs: config.webhooks.timeoutMs,
-      dispatchIntervalMs: tuning.dispatchIntervalMs ?? 1_000,
-      expiryCheckIntervalMs: tuning.expiryCheckIntervalMs ?? 10 * 60_000,
-      pollingIntervalSeconds: tuning.pollingIntervalSeconds ?? 2,
-      onError: (error) => server.log.error({ err: error }, 'webhook job failed'),
-    });
-    await webhookJobs.start();
-  }
-
+  const webhookJobs = await startJobs(deps, services, (error) => server.log.error({ err: error }, 'webhook job failed'));
   registerHealthRoutes(server, dataSource);
   registerGraphiQL(server);
-  registerRedirectRoute(server, { dataSource, clicks, countryHeader: config.clickCountryHeader });
+  registerRedirectRoute(server, { dataSource, clicks: services.clicks, countryHeader: config.clickCountryHeader });
 
   let closed = false;
   return {
     server,
     services,
-    usage,
-    clicks,
     cache,
     rateLimiter,
     requestBudgets,
     webhookJobs,
-    deliverer,
-    expiry,
     keyFormat,
     authenticator,
     async close() {
@@ -270,53 +116,27 @@ export async function buildApp(deps: AppDeps): Promise<App> {
       redis?.disconnect();
       const at = dataSource.subscribers.indexOf(invalidator);
       if (at >= 0) dataSource.subscribers.splice(at, 1);
-      await Promise.all([usage.stop(), clicks.stop()]);
+      await Promise.all([services.usage.stop(), services.clicks.stop()]);
     },
   };
 }
 
-/**
- * The context of a request without credentials. The authorization plugin lets it run only a
- * pure introspection query, which reads none of these; should anything else ever reach a
- * resolver, touching the principal fails loudly instead of acting as anyone.
- */
-function anonymousContext(services: GraphQLContext['services'], catalog: GraphQLContext['catalog']): GraphQLContext {
-  const refuse = (): never => {
-    throw new Error('No principal: a request without credentials may run only introspection.');
-  };
-  return Object.defineProperties({ services, catalog, anonymous: true } as unknown as GraphQLContext, {
-    principal: { get: refuse },
-    caller: { get: refuse },
-    loaders: { get: refuse },
+/** The webhook queue workers, the outbox dispatcher and the expiry check, when this process runs them. */
+async function startJobs(deps: AppDeps, services: Services, onError: (error: unknown) => void): Promise<WebhookJobs | undefined> {
+  const { config, dataSource } = deps;
+  const option = deps.jobs ?? config.jobsEnabled;
+  if (!option) return undefined;
+  const tuning = typeof option === 'object' ? option : {};
+  const jobs = new WebhookJobs(dataSource, services.deliverer, services.expiry, {
+    connectionString: (dataSource.options as { url?: string }).url!,
+    clientOptions: pgClientOptions(config.database.timeouts, 'keygate-jobs'),
+    concurrency: config.webhooks.concurrency,
+    deferralMaxMs: config.webhooks.timeoutMs,
+    dispatchIntervalMs: tuning.dispatchIntervalMs ?? 1_000,
+    expiryCheckIntervalMs: tuning.expiryCheckIntervalMs ?? 10 * 60_000,
+    pollingIntervalSeconds: tuning.pollingIntervalSeconds ?? 2,
+    onError,
   });
-}
-
-/**
- * Redis for shared rate-limit counters. No offline queue: while Redis is away, calls fail at once
- * and the limiter's in-process insurance answers; the outage and the recovery are logged once each.
- * A command that gets no answer in time fails too, and a heartbeat that misses its PONG drops the
- * connection, so a silent partition costs at most one command timeout before calls fail at once.
- */
-function connectRedis(url: string, bounds: Config['redis'], log: FastifyInstance['log']): Redis {
-  const redis = new Redis(url, {
-    enableOfflineQueue: false,
-    maxRetriesPerRequest: 1,
-    connectTimeout: bounds.connectTimeoutMs,
-    commandTimeout: bounds.commandTimeoutMs,
-    // A dropped connection's socket is destroyed after this long even if the peer never answers.
-    disconnectTimeout: bounds.commandTimeoutMs,
-    keepAlive: bounds.heartbeatMs,
-    lazyConnect: false,
-  });
-  watchRedis(redis, bounds.heartbeatMs);
-  let down = false;
-  redis.on('error', (error: Error) => {
-    if (!down) log.warn({ err: error.message }, 'Redis unreachable; rate limits fall back to in-process counters');
-    down = true;
-  });
-  redis.on('ready', () => {
-    if (down) log.info({}, 'Redis is back; rate limits are shared again');
-    down = false;
-  });
-  return redis;
+  await jobs.start();
+  return jobs;
 }

@@ -1,21 +1,17 @@
 import 'reflect-metadata';
 import { parseArgs } from 'node:util';
-import { AuthInvalidator } from './auth/auth-invalidation';
-import { Authority } from './auth/authority';
-import { Changes } from './auth/changes';
 import { createSessionTokens } from './auth/session-tokens';
-import { ConfigError, loadConfig } from './config';
+import { ConfigError, loadConfig } from './kernel/config';
 import { openDatabase } from './db/open-database';
-import { AppError } from './errors';
-import { ApiKeyService } from './modules/api-keys/api-key.service';
-import { AuditService } from './modules/audit/audit.service';
+import { AppError } from './kernel/errors';
 import { Membership } from './modules/members/membership.entity';
 import { normalizeEmail } from './modules/members/member.service';
 import { User } from './modules/members/user.entity';
-import { Organization, Plan } from './modules/organizations/organization.entity';
-import { OrganizationService } from './modules/organizations/organization.service';
-import { KeyFormat } from './auth/key-format';
-import { isUuid } from './db/pagination';
+import { Plan } from './kernel/plans';
+import { Organization } from './modules/organizations/organization.entity';
+import { isUuid } from './kernel/ids';
+import { KEYGATE } from './modules';
+import { createServiceGraph } from './service-graph';
 
 const USAGE = `Usage: npm run --silent cli -- <command> [options]
 
@@ -68,21 +64,17 @@ async function run(argv: string[]): Promise<void> {
   const config = loadConfig();
 
   if (command === 'migrate') {
-    const db = await openDatabase(config, { migrate: true });
+    const db = await openDatabase(config, { entities: KEYGATE.entities, migrate: true });
     console.log(db.migrated.length ? `Applied: ${db.migrated.join(', ')}` : 'No pending migrations.');
     await db.close();
     return;
   }
   if (!['bootstrap', 'session', 'set-plan'].includes(command)) throw new UsageError(`Unknown command "${command}"`);
 
-  const db = await openDatabase(config, { migrate: config.database.migrateOnStart });
+  const db = await openDatabase(config, { entities: KEYGATE.entities, migrate: config.database.migrateOnStart });
   try {
     const ds = db.dataSource;
-    const audit = new AuditService(ds);
-    // No cache in this process: the NOTIFY alone tells running servers what changed.
-    const invalidator = new AuthInvalidator(null);
-    const apiKeys = new ApiKeyService(ds, new KeyFormat(config.apiKeyPrefix), audit, invalidator, new Changes(ds, new Authority()));
-    const organizations = new OrganizationService(ds, apiKeys, audit, invalidator);
+    const { organizations } = (await createServiceGraph({ dataSource: ds, config })).services;
 
     if (command === 'bootstrap') {
       const result = await organizations.bootstrap({

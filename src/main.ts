@@ -1,8 +1,9 @@
 import 'reflect-metadata';
 import { buildApp, type App } from './app';
 import { createSessionTokens } from './auth/session-tokens';
-import { ConfigError, loadConfig } from './config';
+import { ConfigError, loadConfig } from './kernel/config';
 import { openDatabase, type OpenDatabase } from './db/open-database';
+import { KEYGATE } from './modules';
 
 /**
  * Process entry: config → database (+ migrations) → first-start bootstrap → listen.
@@ -34,7 +35,7 @@ async function main(): Promise<void> {
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
   process.on('SIGINT', () => void shutdown('SIGINT'));
 
-  db = await openDatabase(config, { migrate: config.database.migrateOnStart, ownProcessGroup: true });
+  db = await openDatabase(config, { entities: KEYGATE.entities, migrate: config.database.migrateOnStart, ownProcessGroup: true });
   if (stopping) return; // a signal came while the database was starting; shutdown() closes it
 
   const sessionTokens = await createSessionTokens(config);

@@ -1,15 +1,15 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { DataSource } from 'typeorm';
-import { AuthFailureReason, UnauthenticatedError } from '../errors';
-import { isUuid } from '../db/pagination';
-import { ApiKeyStatus, ApiKeyType } from '../modules/api-keys/api-key.entity';
-import type { Plan } from '../modules/organizations/organization.entity';
+import { AuthFailureReason, UnauthenticatedError } from '../kernel/errors';
+import { isUuid } from '../kernel/ids';
+import { ApiKeyStatus, ApiKeyType } from './api-key-states';
+import type { AccessModel, Role } from '../kernel/access';
+import type { Plan } from '../kernel/plans';
 import { readCredentials, type Credentials } from './credentials';
 import { hashSecret, type KeyFormat } from './key-format';
-import { maskFromJson, type PermissionsJson } from './permissions';
+import type { PermissionsJson } from '../kernel/permissions';
 import type { VerificationCache, VerifiedSecret } from './verification-cache';
 import type { ApiKeyPrincipal, Principal, UserPrincipal } from './principal';
-import { ROLE_PERMISSIONS, type Role } from './roles';
 import { SessionTokenError, type SessionClaims, type SessionTokens } from './session-tokens';
 
 export interface KeyRow {
@@ -48,7 +48,7 @@ const KEY_LOOKUP = `
     LEFT JOIN memberships m ON m.org_id = k.org_id AND m.user_id = k.owner_user_id
    WHERE s.secret_hash = $1`;
 
-export function toVerified(row: KeyRow): VerifiedSecret {
+export function toVerified(row: KeyRow, access: AccessModel): VerifiedSecret {
   return {
     secretId: row.secret_id,
     keyId: row.key_id,
@@ -56,7 +56,7 @@ export function toVerified(row: KeyRow): VerifiedSecret {
     keyType: row.type,
     ownerUserId: row.owner_user_id,
     ownerRole: row.owner_role,
-    granted: maskFromJson(row.permissions),
+    granted: access.maskFromJson(row.permissions),
     status: row.status,
     deleted: row.deleted_at !== null,
     keyExpiresAt: row.expires_at?.getTime() ?? null,
@@ -72,7 +72,7 @@ export function toVerified(row: KeyRow): VerifiedSecret {
  * `now`). Used at authentication and again inside every change's transaction (auth/authority.ts),
  * so both apply exactly the same rules.
  */
-export function keyVerdict(v: VerifiedSecret, now: number): ApiKeyPrincipal {
+export function keyVerdict(v: VerifiedSecret, now: number, access: AccessModel): ApiKeyPrincipal {
   if (v.keyType === ApiKeyType.USER && v.ownerRole === null) throw new UnauthenticatedError(AuthFailureReason.OWNER_REMOVED);
   if (v.status === ApiKeyStatus.REVOKED || v.deleted) throw new UnauthenticatedError(AuthFailureReason.REVOKED);
   if (v.keyExpiresAt !== null && v.keyExpiresAt <= now) throw new UnauthenticatedError(AuthFailureReason.EXPIRED);
@@ -88,14 +88,18 @@ export function keyVerdict(v: VerifiedSecret, now: number): ApiKeyPrincipal {
     ownerUserId: v.ownerUserId,
     ownerRole: v.ownerRole,
     // A user key can never do more than its owner may do right now.
-    permissions: v.keyType === ApiKeyType.USER && v.ownerRole ? v.granted & ROLE_PERMISSIONS[v.ownerRole] : v.granted,
+    permissions: v.keyType === ApiKeyType.USER && v.ownerRole ? v.granted & access.roles[v.ownerRole] : v.granted,
     plan: v.plan,
     rateLimitPerMinute: v.rateLimitPerMinute,
     displayName: v.displayName,
   };
 }
 
-export function userVerdict(claims: { userId: string; orgId: string }, membership: { role: Role; plan: Plan; email: string } | undefined): UserPrincipal {
+export function userVerdict(
+  claims: { userId: string; orgId: string },
+  membership: { role: Role; plan: Plan; email: string } | undefined,
+  access: AccessModel,
+): UserPrincipal {
   // Not (or no longer) a member: the token names a membership that does not exist.
   if (!membership) throw new UnauthenticatedError(AuthFailureReason.INVALID_SESSION);
   return {
@@ -103,7 +107,7 @@ export function userVerdict(claims: { userId: string; orgId: string }, membershi
     userId: claims.userId,
     orgId: claims.orgId,
     role: membership.role,
-    permissions: ROLE_PERMISSIONS[membership.role],
+    permissions: access.roles[membership.role],
     plan: membership.plan,
     email: membership.email,
   };
@@ -121,6 +125,7 @@ export class Authenticator {
     private readonly dataSource: DataSource,
     private readonly keyFormat: KeyFormat,
     private readonly sessions: SessionTokens,
+    private readonly access: AccessModel,
     private readonly cache: VerificationCache | null = null,
   ) {}
 
@@ -157,17 +162,17 @@ export class Authenticator {
     if (verified === undefined) {
       const epoch = this.cache?.epoch ?? 0;
       const rows: KeyRow[] = await this.dataSource.query(KEY_LOOKUP, [hash]);
-      verified = rows[0] ? toVerified(rows[0]) : 'unknown';
+      verified = rows[0] ? toVerified(rows[0], this.access) : 'unknown';
       this.cache?.set(hash, verified, epoch);
     }
     if (verified === 'unknown') throw new UnauthenticatedError(AuthFailureReason.UNKNOWN);
-    return keyVerdict(verified, Date.now());
+    return keyVerdict(verified, Date.now(), this.access);
   }
 
   async authenticateSession(token: string): Promise<UserPrincipal> {
     const claims = await this.verifySession(token);
     const rows: { role: Role; plan: Plan; email: string }[] = await this.dataSource.query(SESSION_LOOKUP, [claims.orgId, claims.userId]);
-    return userVerdict(claims, rows[0]);
+    return userVerdict(claims, rows[0], this.access);
   }
 
   private async verifySession(token: string): Promise<SessionClaims> {

@@ -1,10 +1,10 @@
 import type { EntityManager } from 'typeorm';
-import { AuthFailureReason, ForbiddenError, UnauthenticatedError } from '../errors';
-import type { Plan } from '../modules/organizations/organization.entity';
+import { AuthFailureReason, ForbiddenError, UnauthenticatedError } from '../kernel/errors';
+import type { Plan } from '../kernel/plans';
 import { KEY_VERDICT_COLUMNS, keyVerdict, toVerified, userVerdict, type KeyRow } from './authenticator';
-import { missingScopes, type PermissionMask } from './permissions';
+import type { PermissionMask } from '../kernel/permissions';
+import type { AccessModel, Role } from '../kernel/access';
 import type { Caller, Principal } from './principal';
-import type { Role } from './roles';
 
 /**
  * Authority that must still hold when a change commits.
@@ -38,6 +38,8 @@ const USER_AUTHORITY = `
      FOR KEY SHARE OF m`;
 
 export class Authority {
+  constructor(private readonly access: AccessModel) {}
+
   /**
    * Re-verifies `caller.principal` inside `m`'s transaction and returns the caller with its
    * current principal. Throws UNAUTHENTICATED (with the reason) when the principal no longer
@@ -48,7 +50,7 @@ export class Authority {
     const principal = await this.current(m, caller.principal);
     const required = needed | (caller.admitted ?? 0n);
     if ((principal.permissions & required) !== required) {
-      const missing = missingScopes(principal.permissions, required);
+      const missing = this.access.missingScopes(principal.permissions, required);
       throw new ForbiddenError({ required: missing }, `No longer permitted: ${missing.join(', ')} ${missing.length > 1 ? 'were' : 'was'} withdrawn while this request ran. Nothing was changed.`);
     }
     return { ...caller, principal };
@@ -59,9 +61,9 @@ export class Authority {
       const rows: KeyRow[] = await m.query(KEY_AUTHORITY, [principal.secretId, principal.keyId, principal.orgId]);
       // The secret row is never deleted while its key exists; a missing row means the key is gone.
       if (!rows[0]) throw new UnauthenticatedError(AuthFailureReason.REVOKED);
-      return keyVerdict(toVerified(rows[0]), Date.now());
+      return keyVerdict(toVerified(rows[0], this.access), Date.now(), this.access);
     }
     const rows: { role: Role; plan: Plan; email: string }[] = await m.query(USER_AUTHORITY, [principal.orgId, principal.userId]);
-    return userVerdict(principal, rows[0]);
+    return userVerdict(principal, rows[0], this.access);
   }
 }

@@ -1,5 +1,5 @@
 import type { IncomingHttpHeaders } from 'node:http';
-import { AuthFailureReason, UnauthenticatedError } from '../errors';
+import { AuthFailureReason, UnauthenticatedError } from '../kernel/errors';
 import type { KeyFormat } from './key-format';
 
 export type Credentials = { kind: 'apiKey'; key: string } | { kind: 'session'; token: string };

@@ -1,7 +1,7 @@
-import { bit, holds, type PermissionMask, type Resource } from './permissions';
-import type { Role } from './roles';
-import type { Plan } from '../modules/organizations/organization.entity';
-import type { ApiKeyType } from '../modules/api-keys/api-key.entity';
+import type { Role } from '../kernel/access';
+import type { PermissionMask } from '../kernel/permissions';
+import type { Plan } from '../kernel/plans';
+import type { ApiKeyType } from './api-key-states';
 
 export type PrincipalKind = 'USER' | 'API_KEY';
 
@@ -53,23 +53,6 @@ export function actorOf(principal: Principal): { kind: PrincipalKind; id: string
   return principal.kind === 'API_KEY'
     ? { kind: 'API_KEY', id: principal.keyId, name: principal.displayName }
     : { kind: 'USER', id: principal.userId, name: principal.email };
-}
-
-/**
- * Who acted is data of a resource: a user's email is member data, a key's name key data. A
- * reader sees an actor's name only when it may read that resource; otherwise this placeholder.
- */
-const RESOURCE_OF_ACTOR: Record<PrincipalKind | 'SYSTEM', Resource | null> = { USER: 'members', API_KEY: 'apiKeys', SYSTEM: null };
-
-export function visibleActorName(kind: PrincipalKind | 'SYSTEM', name: string, held: PermissionMask): string {
-  const resource = RESOURCE_OF_ACTOR[kind];
-  return resource === null || holds(held, bit(resource, 'read')) ? name : `(hidden: needs ${resource}:read)`;
-}
-
-/** True when a reader holding `held` sees the names of actors of this kind. */
-export function seesActor(kind: PrincipalKind | 'SYSTEM', held: PermissionMask): boolean {
-  const resource = RESOURCE_OF_ACTOR[kind];
-  return resource === null || holds(held, bit(resource, 'read'));
 }
 
 /** The user a principal acts for: the signed-in user, or the owner of a USER key. */

@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { createRemoteJWKSet, decodeProtectedHeader, jwtVerify, SignJWT, type JWTPayload } from 'jose';
-import type { Config } from '../config';
+import type { Config } from '../kernel/config';
 
 /**
  * Session tokens are JWTs with `sub` = user id and `org` = organization id. keygate signs them

@@ -1,8 +1,8 @@
 import { LRUCache } from 'lru-cache';
-import type { ApiKeyType } from '../modules/api-keys/api-key.entity';
-import type { Plan } from '../modules/organizations/organization.entity';
-import type { PermissionMask } from './permissions';
-import type { Role } from './roles';
+import type { ApiKeyType } from './api-key-states';
+import type { Plan } from '../kernel/plans';
+import type { PermissionMask } from '../kernel/permissions';
+import type { Role } from '../kernel/access';
 
 /** Everything authentication needs about one secret: enough to decide without a query. */
 export interface VerifiedSecret {

@@ -11,3 +11,11 @@ export function TimestampColumn(name: string, options: Omit<ColumnOptions, 'type
 export function CreatedAtColumn(name = 'created_at') {
   return TimestampColumn(name, { default: () => 'now()' });
 }
+
+/**
+ * The organization a row belongs to. Every query of the services filters on it (the caller's
+ * organization, never a client value); entities with a UUID id get it from OrgOwnedEntity.
+ */
+export function OrgIdColumn() {
+  return Column({ name: 'org_id', type: 'uuid' });
+}

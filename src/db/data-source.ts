@@ -2,12 +2,13 @@ import 'reflect-metadata';
 import pg from 'pg';
 import { DataSource, type Logger } from 'typeorm';
 import { MIGRATIONS } from '../../migrations';
-import type { DatabaseTimeouts } from '../config';
-import { ENTITIES } from './entities';
+import type { DatabaseTimeouts } from '../kernel/config';
 import { BudgetedPool, StatementBudgetSubscriber } from './request-budget';
 
 export interface DataSourceOptions {
   url: string;
+  /** The entity classes of every module (modules/index.ts: KEYGATE.entities). */
+  entities: readonly Function[];
   /** Sees every SQL statement; tests use it to count queries. */
   queryObserver?: (sql: string) => void;
   poolSize?: number;
@@ -55,7 +56,7 @@ export function createDataSource(options: DataSourceOptions): DataSource {
     type: 'postgres',
     url: options.url,
     driver: pgWithBudgetedPool,
-    entities: ENTITIES,
+    entities: [...options.entities],
     migrations: MIGRATIONS,
     migrationsTableName: 'migrations',
     migrationsTransactionMode: 'each',

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import type { DataSource } from 'typeorm';
-import type { Config } from '../config';
+import type { Config } from '../kernel/config';
 import { createDataSource } from './data-source';
 import { startEmbeddedPostgres, type EmbeddedPostgresHandle } from './embedded-postgres';
 
@@ -16,7 +16,10 @@ export interface OpenDatabase {
  * DATABASE_URL when set; otherwise the embedded PostgreSQL under DATA_DIR. Applies pending
  * migrations when asked (the server does unless MIGRATE_ON_START=false).
  */
-export async function openDatabase(config: Config, options: { migrate: boolean; ownProcessGroup?: boolean }): Promise<OpenDatabase> {
+export async function openDatabase(
+  config: Config,
+  options: { entities: readonly Function[]; migrate: boolean; ownProcessGroup?: boolean },
+): Promise<OpenDatabase> {
   let embedded: EmbeddedPostgresHandle | undefined;
   let url = config.database.url;
   if (!url) {
@@ -29,11 +32,12 @@ export async function openDatabase(config: Config, options: { migrate: boolean; 
   }
   const { timeouts } = config.database;
   let migrated: string[] = [];
-  const dataSource = createDataSource({ url, timeouts, poolSize: config.database.poolSize });
+  const { entities } = options;
+  const dataSource = createDataSource({ url, entities, timeouts, poolSize: config.database.poolSize });
   try {
     if (options.migrate) {
       // Migrations may rewrite large tables: they run on their own connection with no statement bound.
-      const migrations = createDataSource({ url, timeouts: { ...timeouts, statementMs: 0, idleInTransactionMs: 0 }, poolSize: 1 });
+      const migrations = createDataSource({ url, entities, timeouts: { ...timeouts, statementMs: 0, idleInTransactionMs: 0 }, poolSize: 1 });
       await migrations.initialize();
       try {
         migrated = (await migrations.runMigrations({ transaction: 'each' })).map((m) => m.name);

@@ -1,5 +1,6 @@
+import { isUuid } from '../kernel/ids';
 import type { ObjectLiteral, SelectQueryBuilder } from 'typeorm';
-import { BadUserInputError } from '../errors';
+import { BadUserInputError } from '../kernel/errors';
 
 /**
  * Keyset pagination, newest first, over `(created_at, id)`. Cursors are opaque base64url of
@@ -24,11 +25,6 @@ export function encodeCursor(createdAt: Date, id: string): string {
   return Buffer.from(JSON.stringify([createdAt.toISOString(), id])).toString('base64url');
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-export function isUuid(value: unknown): value is string {
-  return typeof value === 'string' && UUID.test(value);
-}
 
 export function decodeCursor(cursor: string, field = 'after'): { createdAt: Date; id: string } {
   try {

@@ -1,7 +1,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import pg from 'pg';
 import { EventSubscriber, type BeforeQueryEvent, type EntitySubscriberInterface } from 'typeorm';
-import { AppError, ErrorCode, ServiceUnavailableError } from '../errors';
+import { AppError, ErrorCode, ServiceUnavailableError } from '../kernel/errors';
 
 /**
  * What one GraphQL request may use of the database: a number of SQL statements, and a number of

@@ -1,34 +1,21 @@
 import type { Caller, Principal } from '../auth/principal';
-import type { ApiKeyService } from '../modules/api-keys/api-key.service';
-import type { AuditService } from '../modules/audit/audit.service';
-import type { DomainService } from '../modules/domains/domain.service';
-import type { MemberService } from '../modules/members/member.service';
-import type { ShortLinkService } from '../modules/short-links/short-link.service';
-import type { StatsService } from '../modules/stats/stats.service';
-import type { WebhookService } from '../modules/webhooks/webhook.service';
-import type { Loaders } from './loaders';
+import type { AccessModel } from '../kernel/access';
 import type { CatalogEntry } from './authorization/schema-requirements';
-
-export interface Services {
-  apiKeys: ApiKeyService;
-  members: MemberService;
-  audit: AuditService;
-  shortLinks: ShortLinkService;
-  domains: DomainService;
-  stats: StatsService;
-  webhooks: WebhookService;
-}
 
 /**
  * What every resolver receives. Built per request after authentication; for a request without
  * credentials (`anonymous`), `principal`, `caller` and `loaders` throw when touched — only a pure
  * introspection query, which touches none of them, is ever executed for it.
+ *
+ * `services` and `loaders` are the modules' own; each resolver names the ones it uses (see
+ * modules/context.ts), so this layer knows none of them.
  */
-export interface GraphQLContext {
+export interface GraphQLContext<Services = unknown, Loaders = unknown> {
   principal: Principal;
   caller: Caller;
   loaders: Loaders;
   services: Services;
+  access: AccessModel;
   catalog: CatalogEntry[];
   anonymous: boolean;
   /** The up-front decision (authorization.plugin.ts): unset means not decided, and runs guarded. */

@@ -1,5 +1,5 @@
 import type { ApolloServerPlugin } from '@apollo/server';
-import { ErrorCode, HTTP_STATUS } from '../errors';
+import { ErrorCode, HTTP_STATUS } from '../kernel/errors';
 
 /**
  * The one place that decides the HTTP status of an executed operation. Field errors never set a

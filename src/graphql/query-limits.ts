@@ -19,8 +19,8 @@ import {
 } from 'graphql';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { MAX_PAGE_SIZE } from '../db/pagination';
-import { ErrorCode } from '../errors';
-import { bucketCount, StatsInterval, TOP_VALUES } from '../modules/stats/stats.service';
+import { ErrorCode } from '../kernel/errors';
+import { Extensions } from 'type-graphql';
 
 /**
  * Limits that keep one request from costing the server more than a request should. The shape
@@ -168,16 +168,33 @@ export function aliasLimitRule(max = MAX_ALIASES) {
   };
 }
 
-/** Items a stats `series` can hold at most: 366 days of hours, plus the partial bucket at each end. */
-const MAX_BUCKETS = 366 * 24 + 1;
+/**
+ * How a field costs, declared by the module that owns it (`@Cost(...)`), so the cost model knows
+ * no module: `items` is how many elements a list field returns, given its arguments and the
+ * values its ancestors set; `sets` gives values for its subtree (a stats field fixes how many
+ * buckets its `series` holds). Lists without either cost their `first` or `days`, or once.
+ */
+export interface FieldCost {
+  items?: (args: Record<string, unknown>, scope: Readonly<Record<string, number>>) => number;
+  sets?: (args: Record<string, unknown>) => Record<string, number>;
+}
+const COST_EXTENSION = 'keygateCost';
+
+export function Cost(cost: FieldCost) {
+  return Extensions({ [COST_EXTENSION]: cost });
+}
+
+function costOf(field: { extensions?: Readonly<Record<string, unknown>> | null }): FieldCost | undefined {
+  return field.extensions?.[COST_EXTENSION] as FieldCost | undefined;
+}
 
 /**
  * What one operation costs, following the work it causes: every field costs 1, and a list costs
- * its items times what is selected in each. Items are `first` (at most MAX_PAGE_SIZE; beyond it
- * the resolver refuses), `usage(days)`, a stats `series`' bucket count (its interval over its
- * from/to, defaults included), and 10 for the top lists. Lists without a size count once: they
- * are bounded per organization and loaded in one statement. Introspection costs 1 per root field.
- * Fragments are costed once per stats range they appear under, so this is linear as well.
+ * its items times what is selected in each. Items are what the field declares (`@Cost`: a stats
+ * `series` costs its bucket count), else `first` (at most MAX_PAGE_SIZE; beyond it the resolver
+ * refuses) or `days`. Lists without a size count once: they are bounded per organization and
+ * loaded in one statement. Introspection costs 1 per root field. Fragments are costed once per
+ * scope they appear under (a stats range), so this is linear as well.
  */
 export function operationCost(schema: GraphQLSchema, document: DocumentNode, operation: OperationDefinitionNode, variables: Record<string, unknown>): number {
   const fragments = new Map<string, FragmentDefinitionNode>();
@@ -185,8 +202,9 @@ export function operationCost(schema: GraphQLSchema, document: DocumentNode, ope
   const memo = new Map<string, number>();
   const inProgress = new Set<string>();
 
-  const fragmentCost = (name: string, buckets: number | undefined): number => {
-    const key = `${name}|${buckets ?? ''}`;
+  type Scope = Readonly<Record<string, number>>;
+  const fragmentCost = (name: string, scope: Scope): number => {
+    const key = `${name}|${JSON.stringify(scope)}`;
     const known = memo.get(key);
     if (known !== undefined) return known;
     const fragment = fragments.get(name);
@@ -194,23 +212,23 @@ export function operationCost(schema: GraphQLSchema, document: DocumentNode, ope
     const type = schema.getType(fragment.typeCondition.name.value);
     if (!type) throw new Error(`unknown type ${fragment.typeCondition.name.value}`);
     inProgress.add(key);
-    const cost = setCost(fragment.selectionSet, type, buckets);
+    const cost = setCost(fragment.selectionSet, type, scope);
     inProgress.delete(key);
     memo.set(key, cost);
     return cost;
   };
 
-  const setCost = (set: SelectionSetNode, parent: GraphQLNamedType, buckets: number | undefined): number => {
+  const setCost = (set: SelectionSetNode, parent: GraphQLNamedType, scope: Scope): number => {
     let cost = 0;
     for (const s of set.selections) {
       if (s.kind === Kind.INLINE_FRAGMENT) {
         const type = s.typeCondition ? schema.getType(s.typeCondition.name.value) : parent;
         if (!type) throw new Error(`unknown type ${s.typeCondition?.name.value}`);
-        cost += setCost(s.selectionSet, type, buckets);
+        cost += setCost(s.selectionSet, type, scope);
         continue;
       }
       if (s.kind === Kind.FRAGMENT_SPREAD) {
-        cost += fragmentCost(s.name.value, buckets);
+        cost += fragmentCost(s.name.value, scope);
         continue;
       }
       const name = s.name.value;
@@ -224,37 +242,24 @@ export function operationCost(schema: GraphQLSchema, document: DocumentNode, ope
       if (!field) throw new Error(`unknown field ${parent.name}.${name}`);
       const args = getArgumentValues(field, s, variables);
       const type = getNamedType(field.type);
-      // A stats field fixes how many buckets its `series` holds.
-      const childBuckets = type.name === 'LinkStats' ? statsBuckets(args) : buckets;
-      const children = s.selectionSet ? setCost(s.selectionSet, type, childBuckets) : 0;
-      cost += 1 + itemsOf(parent.name, name, args, buckets) * children;
+      const declared = costOf(field);
+      const childScope = declared?.sets ? { ...scope, ...declared.sets(args) } : scope;
+      const children = s.selectionSet ? setCost(s.selectionSet, type, childScope) : 0;
+      cost += 1 + itemsOf(args, declared, scope) * children;
     }
     return cost;
   };
 
   const root = schema.getRootType(operation.operation);
   if (!root) throw new Error(`no ${operation.operation} type`);
-  return setCost(operation.selectionSet, root, undefined);
+  return setCost(operation.selectionSet, root, {});
 }
 
-function itemsOf(parent: string, field: string, args: Record<string, unknown>, buckets: number | undefined): number {
+function itemsOf(args: Record<string, unknown>, declared: FieldCost | undefined, scope: Readonly<Record<string, number>>): number {
+  if (declared?.items) return Math.max(1, declared.items(args, scope));
   if (typeof args.first === 'number') return Math.min(Math.max(1, args.first), MAX_PAGE_SIZE);
   if (typeof args.days === 'number') return Math.max(1, args.days);
-  if (parent === 'LinkStats') {
-    if (field === 'series') return buckets ?? MAX_BUCKETS;
-    if (field === 'topReferrers' || field === 'topCountries' || field === 'topUserAgents') return TOP_VALUES;
-  }
   return 1;
-}
-
-/** `stats(interval, from, to)` on a link, or `stats(interval, filter: { from, to })` at the root. */
-function statsBuckets(args: Record<string, unknown>): number {
-  const filter = (args.filter ?? {}) as { from?: unknown; to?: unknown };
-  const asDate = (v: unknown) => (v instanceof Date && !Number.isNaN(v.getTime()) ? v : null);
-  const interval = args.interval === StatsInterval.HOUR ? StatsInterval.HOUR : StatsInterval.DAY;
-  const count = bucketCount(interval, asDate(args.from ?? filter.from), asDate(args.to ?? filter.to));
-  // A range the resolver will refuse still may not cost less than the largest one it accepts.
-  return Math.min(Math.max(1, count), MAX_BUCKETS);
 }
 
 export function complexityLimitPlugin(max = MAX_COMPLEXITY): ApolloServerPlugin {

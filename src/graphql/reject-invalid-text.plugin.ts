@@ -1,6 +1,6 @@
 import type { ApolloServerPlugin } from '@apollo/server';
 import { GraphQLError, Kind, visit, type ValueNode } from 'graphql';
-import { ErrorCode } from '../errors';
+import { ErrorCode } from '../kernel/errors';
 
 const NUL = 'must not contain NUL (\\u0000) characters.';
 const LONE_SURROGATE = 'must be valid Unicode: it contains an unpaired UTF-16 surrogate (such as \\ud800).';

@@ -1,5 +1,5 @@
 import { Directive, Extensions } from 'type-graphql';
-import type { Action, Resource } from '../auth/permissions';
+import type { Action, Resource } from '../kernel/permissions';
 
 /**
  * `@requires(resource, action)`: the permission a field (or every field of a type) needs.

@@ -3,26 +3,9 @@ import { DateTimeResolver } from 'graphql-scalars';
 import type { GraphQLSchema } from 'graphql';
 import { printSchemaWithDirectives } from '@graphql-tools/utils';
 import { buildSchema, type NonEmptyArray } from 'type-graphql';
-import { ApiKeyResolver } from '../modules/api-keys/api-key.resolver';
-import { AuditResolver } from '../modules/audit/audit.resolver';
-import { MemberResolver } from '../modules/members/member.resolver';
-import { DomainResolver } from '../modules/domains/domain.resolver';
-import { ShortLinkResolver } from '../modules/short-links/short-link.resolver';
-import { StatsResolver } from '../modules/stats/stats.resolver';
-import { ViewerResolver } from '../modules/viewer/viewer.resolver';
-import { WebhookResolver } from '../modules/webhooks/webhook.resolver';
+import type { AccessModel } from '../kernel/access';
 import { guardSchema, readRequirements, withRequiresDefinition, type CatalogEntry, type FieldRequirements } from './authorization/schema-requirements';
-
-export const RESOLVERS: NonEmptyArray<Function> = [
-  ViewerResolver,
-  ApiKeyResolver,
-  MemberResolver,
-  AuditResolver,
-  ShortLinkResolver,
-  DomainResolver,
-  StatsResolver,
-  WebhookResolver,
-];
+import { registerAccessTypes } from './types/access.types';
 
 export interface KeygateSchema {
   /** Guarded fields null themselves with FORBIDDEN; used for validation, introspection and partly allowed queries. */
@@ -34,24 +17,30 @@ export interface KeygateSchema {
   catalog: CatalogEntry[];
 }
 
+export interface SchemaParts {
+  resolvers: readonly Function[];
+  access: AccessModel;
+}
+
 /**
  * Builds the schema once: type-graphql classes → SDL with @requires usages → requirements read
  * once → a plain and a guarded variant. Throws (default deny) when a root field has no permission
  * decision.
  */
-export async function buildKeygateSchema(resolvers: NonEmptyArray<Function> = RESOLVERS): Promise<KeygateSchema> {
-  const plain = withRequiresDefinition(await buildUnguardedSchema(resolvers));
-  const { requirements, catalog } = readRequirements(plain);
-  return { schema: guardSchema(plain, requirements), plain, requirements, catalog };
+export async function buildKeygateSchema(parts: SchemaParts): Promise<KeygateSchema> {
+  const plain = withRequiresDefinition(await buildUnguardedSchema(parts));
+  const { requirements, catalog } = readRequirements(plain, parts.access);
+  return { schema: guardSchema(plain, requirements, parts.access), plain, requirements, catalog };
 }
 
 /**
  * The type-graphql schema before the @requires transform: directive usages are in its AST but
  * nothing enforces them. Only the benchmark uses it directly, to guard it another way.
  */
-export function buildUnguardedSchema(resolvers: NonEmptyArray<Function> = RESOLVERS): Promise<GraphQLSchema> {
+export function buildUnguardedSchema(parts: SchemaParts): Promise<GraphQLSchema> {
+  registerAccessTypes(parts.access);
   return buildSchema({
-    resolvers,
+    resolvers: [...parts.resolvers] as NonEmptyArray<Function>,
     scalarsMap: [{ type: Date, scalar: DateTimeResolver }],
     // Input rules live in the services (with field paths in errors), not in class-validator.
     validate: false,

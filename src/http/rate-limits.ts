@@ -1,15 +1,7 @@
 import type Redis from 'ioredis';
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
 import type { Principal } from '../auth/principal';
-import { Plan } from '../modules/organizations/organization.entity';
-
-/** Requests per minute per key (or per signed-in user), by the organization's plan. */
-export const PLAN_RATE_LIMITS: Record<Plan, number> = {
-  [Plan.FREE]: 60,
-  [Plan.STARTER]: 120,
-  [Plan.TEAM]: 300,
-  [Plan.ENTERPRISE]: 1000,
-};
+import { Plan, PLAN_RATE_LIMITS } from '../kernel/plans';
 
 /** Failed authentications allowed per client IP per minute before answering 429 outright. */
 export const FAILED_AUTH_PER_MINUTE = 30;

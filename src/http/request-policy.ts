@@ -2,8 +2,8 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Authenticate, Authenticator } from '../auth/authenticator';
 import { hasCredentials } from '../auth/credentials';
 import type { Principal } from '../auth/principal';
-import { AppError, AuthFailureReason, RateLimitedError, ServiceUnavailableError, UnauthenticatedError } from '../errors';
-import { isDatabaseUnavailable } from '../graphql/format-error';
+import { AppError, AuthFailureReason, RateLimitedError, ServiceUnavailableError, UnauthenticatedError } from '../kernel/errors';
+import { isDatabaseUnavailable } from '../db/errors';
 import type { UsageRecorder } from '../modules/api-keys/usage-recorder';
 import type { RequestRateLimiter } from './rate-limits';
 

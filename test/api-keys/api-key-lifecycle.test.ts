@@ -1,4 +1,4 @@
-import { Role } from '../../src/auth/roles';
+import { Role } from '../../src/kernel/access';
 import {
   ApiKeyDocument,
   ApiKeysDocument,
@@ -179,7 +179,7 @@ describe('apiKeys and apiKey(id)', () => {
   it('usage(days) is zero-filled, oldest first; requestCount and lastUsedAt follow the flush', async () => {
     const key = await t.createKey({ stats: ['read'] });
     for (let i = 0; i < 4; i++) await t.gql(ViewerPrincipalDocument, {}, { key: key.secret });
-    await t.app.usage.flush();
+    await t.app.services.usage.flush();
     const usage = expectOk(await t.gql(ApiKeyUsageDocument, { id: key.id, days: 3 })).apiKey!;
     expect(usage.requestCount).toBe(4);
     expect(usage.lastUsedAt).not.toBeNull();

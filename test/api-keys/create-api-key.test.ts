@@ -1,5 +1,5 @@
-import { Role } from '../../src/auth/roles';
-import { ApiKeyType } from '../../src/modules/api-keys/api-key.entity';
+import { Role } from '../../src/kernel/access';
+import { ApiKeyType } from '../../src/auth/api-key-states';
 import {
   ApiKeyDocument,
   ApiKeysDocument,

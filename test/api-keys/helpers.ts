@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { ALL_PERMISSIONS, bit, type Action, type Resource } from '../../src/auth/permissions';
+import { ALL_PERMISSIONS, bit } from '../support/access';
+import { type Action, type Resource } from '../../src/kernel/permissions';
 import { AuditLogDocument, ViewerDocument } from '../generated/graphql';
 import { expectOk } from '../support/expect';
 import type { TestApp } from '../support/harness';

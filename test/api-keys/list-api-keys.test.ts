@@ -1,5 +1,5 @@
-import { Role } from '../../src/auth/roles';
-import { ApiKeyType } from '../../src/modules/api-keys/api-key.entity';
+import { Role } from '../../src/kernel/access';
+import { ApiKeyType } from '../../src/auth/api-key-states';
 import {
   ApiKeyDocument,
   type ApiKeyFilter,
@@ -416,14 +416,14 @@ describe('usage(days) and requestCount', () => {
     expect(byDefault.usage[29]).toEqual({ day: today(), requests: 0 });
   });
 
-  it('requests are counted in memory and appear after t.app.usage.flush(): requestCount, today’s usage, lastUsedAt', async () => {
+  it('requests are counted in memory and appear after t.app.services.usage.flush(): requestCount, today’s usage, lastUsedAt', async () => {
     const key = await t.createKey({ stats: ['read'] }, { name: 'busy' });
     for (let i = 0; i < 3; i++) expectOk(await t.gql(ViewerPrincipalDocument, {}, { key: key.secret }));
     const before = expectOk(await t.gql(ApiKeyUsageDocument, { id: key.id, days: 2 })).apiKey!;
     expect(before).toMatchObject({ requestCount: 0, lastUsedAt: null, usage: [{ day: daysAgo(1), requests: 0 }, { day: today(), requests: 0 }] });
 
     const usedAt = Date.now();
-    await t.app.usage.flush();
+    await t.app.services.usage.flush();
     const after = expectOk(await t.gql(ApiKeyUsageDocument, { id: key.id, days: 2 })).apiKey!;
     expect(after.requestCount).toBe(3);
     expect(after.usage).toEqual([{ day: daysAgo(1), requests: 0 }, { day: today(), requests: 3 }]);
@@ -433,10 +433,10 @@ describe('usage(days) and requestCount', () => {
   it('counts accumulate across flushes', async () => {
     const key = await t.createKey({ stats: ['read'] }, { name: 'accumulating' });
     expectOk(await t.gql(ViewerPrincipalDocument, {}, { key: key.secret }));
-    await t.app.usage.flush();
+    await t.app.services.usage.flush();
     expectOk(await t.gql(ViewerPrincipalDocument, {}, { key: key.secret }));
     expectOk(await t.gql(ViewerPrincipalDocument, {}, { key: key.secret }));
-    await t.app.usage.flush();
+    await t.app.services.usage.flush();
     const usage = expectOk(await t.gql(ApiKeyUsageDocument, { id: key.id, days: 1 })).apiKey!;
     expect(usage.requestCount).toBe(3);
     expect(usage.usage).toEqual([{ day: today(), requests: 3 }]);
@@ -471,7 +471,7 @@ describe('usage(days) and requestCount', () => {
     const key = await t.createKey({ stats: ['read'] }, { name: 'refused' });
     await t.app.services.apiKeys.setStatus(t.owner.caller, key.id, 'INACTIVE' as never);
     expectUnauthenticated(await t.gql(ViewerPrincipalDocument, {}, { key: key.secret }), 'INACTIVE');
-    await t.app.usage.flush();
+    await t.app.services.usage.flush();
     expect(expectOk(await t.gql(ApiKeyUsageDocument, { id: key.id, days: 1 })).apiKey).toMatchObject({ requestCount: 0, lastUsedAt: null });
   });
 
@@ -480,7 +480,7 @@ describe('usage(days) and requestCount', () => {
     const loud = await t.createKey({ stats: ['read'] }, { name: 'perkey loud' });
     for (let i = 0; i < 4; i++) expectOk(await t.gql(ViewerPrincipalDocument, {}, { key: loud.secret }));
     expectOk(await t.gql(ViewerPrincipalDocument, {}, { key: quiet.secret }));
-    await t.app.usage.flush();
+    await t.app.services.usage.flush();
     const nodes = expectOk(await t.gql(ApiKeysWithUsageDocument, { first: 10, filter: { search: 'perkey' }, days: 2 })).apiKeys.nodes;
     expect(nodes.map((n) => [n.name, n.requestCount, n.usage.map((u) => u.requests)])).toEqual([
       ['perkey loud', 4, [0, 4]],

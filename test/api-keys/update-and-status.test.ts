@@ -1,5 +1,5 @@
-import { Role } from '../../src/auth/roles';
-import { ApiKeyType } from '../../src/modules/api-keys/api-key.entity';
+import { Role } from '../../src/kernel/access';
+import { ApiKeyType } from '../../src/auth/api-key-states';
 import {
   ApiKeyDocument,
   ApiKeyPermissionsDocument,
@@ -74,20 +74,20 @@ describe('updateApiKey: happy path', () => {
   });
 
   it('name and permissions together: both in one audit event', async () => {
-    const key = await t.createKey({ stats: ['read'] }, { name: 'both before' });
-    expectOk(await update(key.id, { name: 'both after', permissions: { stats: ['read', 'update'] } }));
+    const key = await t.createKey({ files: ['read'] }, { name: 'both before' });
+    expectOk(await update(key.id, { name: 'both after', permissions: { files: ['read', 'update'] } }));
     const events = await auditOf(t, key.id, 'API_KEY_UPDATED');
     expect(events).toHaveLength(1);
     expect(events[0]).toMatchObject({
       targetName: 'both after',
-      metadata: { name: { from: 'both before', to: 'both after' }, permissions: { added: ['stats:update'], removed: [] } },
+      metadata: { name: { from: 'both before', to: 'both after' }, permissions: { added: ['files:update'], removed: [] } },
     });
   });
 
   it('a change to nothing (same name, same grant in another order) writes no audit event', async () => {
-    const key = await t.createKey({ stats: ['read', 'create'] }, { name: 'steady' });
+    const key = await t.createKey({ files: ['read', 'create'] }, { name: 'steady' });
     const before = await lookup(key.id);
-    const res = expectOk(await update(key.id, { name: 'steady', permissions: { stats: ['create', 'read'] } })).updateApiKey;
+    const res = expectOk(await update(key.id, { name: 'steady', permissions: { files: ['create', 'read'] } })).updateApiKey;
     expect(res).toEqual(before);
     expect(await auditOf(t, key.id, 'API_KEY_UPDATED')).toEqual([]);
   });

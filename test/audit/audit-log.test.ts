@@ -1,5 +1,5 @@
-import { ALL_PERMISSIONS, maskFromScopes } from '../../src/auth/permissions';
-import { Role } from '../../src/auth/roles';
+import { ALL_PERMISSIONS, maskFromScopes } from '../support/access';
+import { Role } from '../../src/kernel/access';
 import {
   AddMemberDocument,
   AuditLogDocument,
@@ -140,11 +140,11 @@ describe('each key change writes exactly one event, in the same transaction', ()
   it('API_KEY_UPDATED: metadata.permissions {added, removed} in catalog order, metadata.name {from, to}; no change, no event', async () => {
     const key = await t.createKey({ stats: ['read'], domains: ['read'] }, { name: 'to update' });
     const perms = await onlyEventOf(() =>
-      t.gql(UpdateApiKeyDocument, { id: key.id, input: { permissions: { stats: ['read', 'update'], shortLinks: ['read'] } } }),
+      t.gql(UpdateApiKeyDocument, { id: key.id, input: { permissions: { stats: ['read'], files: ['update'], shortLinks: ['read'] } } }),
     );
     expectOk(perms.result);
     expect(perms.event).toMatchObject({ action: 'API_KEY_UPDATED', actor: rootActor, targetType: 'API_KEY', targetId: key.id, targetName: 'to update', ...fromHarness });
-    expect(perms.event.metadata).toEqual({ permissions: { added: ['shortLinks:read', 'stats:update'], removed: ['domains:read'] } });
+    expect(perms.event.metadata).toEqual({ permissions: { added: ['shortLinks:read', 'files:update'], removed: ['domains:read'] } });
 
     const renamed = await onlyEventOf(() => t.gql(UpdateApiKeyDocument, { id: key.id, input: { name: 'updated' } }, { token: t.owner.token }));
     expect(renamed.event).toMatchObject({ action: 'API_KEY_UPDATED', actor: ownerActor, targetName: 'updated' });
@@ -153,7 +153,7 @@ describe('each key change writes exactly one event, in the same transaction', ()
     const both = await onlyEventOf(() => t.gql(UpdateApiKeyDocument, { id: key.id, input: { name: 'updated twice', permissions: {} } }));
     expect(both.event.metadata).toEqual({
       name: { from: 'updated', to: 'updated twice' },
-      permissions: { added: [], removed: ['shortLinks:read', 'stats:read', 'stats:update'] },
+      permissions: { added: [], removed: ['shortLinks:read', 'stats:read', 'files:update'] },
     });
 
     const before = await counts();

@@ -1,5 +1,5 @@
 import { SignJWT } from 'jose';
-import { Role } from '../../src/auth/roles';
+import { Role } from '../../src/kernel/access';
 import { ViewerDocument, ViewerPrincipalDocument } from '../generated/graphql';
 import { expectOk, expectUnauthenticated } from '../support/expect';
 import { TEST_SESSION_SECRET, TestApp } from '../support/harness';
@@ -150,7 +150,7 @@ describe('usage recording', () => {
   it('counts requests in memory and flushes them in one statement', async () => {
     const key = await t.createKey({ stats: ['read'] });
     for (let i = 0; i < 3; i++) expectOk(await t.gql(ViewerPrincipalDocument, {}, { key: key.secret }));
-    const { count, statements } = await t.countQueries(() => t.app.usage.flush());
+    const { count, statements } = await t.countQueries(() => t.app.services.usage.flush());
     expect(count).toBe(1);
     expect(statements[0]).toMatch(/INSERT INTO api_key_usage/);
     const [row] = await t.dataSource.query('SELECT requests FROM api_key_usage WHERE api_key_id = $1', [key.id]);

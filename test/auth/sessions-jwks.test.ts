@@ -1,9 +1,10 @@
+import { KEYGATE } from '../../src/modules';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { exportJWK, generateKeyPair, SignJWT, type KeyLike } from 'jose';
 import { Authenticator } from '../../src/auth/authenticator';
 import { SessionTokens } from '../../src/auth/session-tokens';
-import { AuthFailureReason, UnauthenticatedError } from '../../src/errors';
+import { AuthFailureReason, UnauthenticatedError } from '../../src/kernel/errors';
 import { TEST_SESSION_SECRET, TestApp } from '../support/harness';
 
 /** An identity provider on loopback: a real JWKS endpoint, real RS256 signatures. */
@@ -25,7 +26,7 @@ beforeAll(async () => {
   }));
   ({ privateKey: strangerKey } = await generateKeyPair('RS256'));
   const sessions = new SessionTokens({ jwksUrl, issuer: 'https://idp.example', audience: 'keygate', ttlSeconds: 3600 });
-  auth = new Authenticator(t.dataSource, t.app.keyFormat, sessions);
+  auth = new Authenticator(t.dataSource, t.app.keyFormat, sessions, KEYGATE.access);
 });
 afterAll(async () => {
   server.close();

@@ -1,6 +1,6 @@
 import { Client } from 'pg';
-import { ALL_PERMISSIONS } from '../../src/auth/permissions';
-import { Role } from '../../src/auth/roles';
+import { ALL_PERMISSIONS } from '../support/access';
+import { Role } from '../../src/kernel/access';
 import { expectOk } from '../support/expect';
 import { TestApp, type GqlResponse } from '../support/harness';
 import { WebhookReceiver } from '../support/webhook-receiver';

@@ -6,13 +6,14 @@ import {
   type GraphQLField,
   type GraphQLObjectType,
 } from 'graphql';
-import { ALL_PERMISSIONS, ALL_SCOPES, maskFromScopes, scopesOf } from '../../src/auth/permissions';
-import { buildKeygateSchema, type KeygateSchema } from '../../src/graphql/schema';
+import { ALL_PERMISSIONS, ALL_SCOPES, maskFromScopes, scopesOf } from '../support/access';
+import { type KeygateSchema } from '../../src/graphql/schema';
+import { buildSchema } from '../../src/app';
 import { databaseState } from '../support/database-state';
 import { expectForbidden, expectOk } from '../support/expect';
 import { TestApp } from '../support/harness';
 import { WebhookReceiver } from '../support/webhook-receiver';
-import { Role } from '../../src/auth/roles';
+import { Role } from '../../src/kernel/access';
 
 /**
  * Issue 8 §1: a mutation whose selection needs a scope the caller lacks is refused whole, before
@@ -28,7 +29,7 @@ const txt = new Map<string, string[][]>();
 beforeAll(async () => {
   receiver = await WebhookReceiver.start();
   t = await TestApp.create({ txtResolver: async (name) => txt.get(name) ?? [] });
-  built = await buildKeygateSchema();
+  built = await buildSchema();
 });
 afterAll(async () => {
   await t.close();
@@ -241,7 +242,7 @@ describe('generated: every mutation × every guarded field of its payload', () =
         expectForbidden(res, [c.scope]);
         expect(res.body.data).toBeUndefined();
       } catch (error) {
-        throw new Error(`${c.mutation} → ${c.coordinate} without ${c.scope}: ${operation}\n${JSON.stringify(res.body)}\n${String(error)}`);
+        throw new Error(`${c.mutation} → ${c.coordinate} without ${c.scope}: ${operation}\n${JSON.stringify(res.body)}\n${String(error)}`, { cause: error });
       }
     }
     expect(await stateNow()).toEqual(afterKeys);

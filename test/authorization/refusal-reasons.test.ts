@@ -1,6 +1,6 @@
-import { ALL_PERMISSIONS, maskFromScopes } from '../../src/auth/permissions';
-import { Role } from '../../src/auth/roles';
-import { ApiKeyType } from '../../src/modules/api-keys/api-key.entity';
+import { ALL_PERMISSIONS, maskFromScopes } from '../support/access';
+import { Role } from '../../src/kernel/access';
+import { ApiKeyType } from '../../src/auth/api-key-states';
 import { expectOk, expectRuleRefusal, expectUnauthenticated } from '../support/expect';
 import { TestApp } from '../support/harness';
 
@@ -52,7 +52,7 @@ it('an ADMIN making someone an OWNER: rule OWNER_ONLY', async () => {
 });
 
 it('granting what one does not hold: rule NO_ESCALATION with the scopes it would need', async () => {
-  const key = (await t.createKey(ALL_PERMISSIONS & ~maskFromScopes(['webhooks:delete', 'stats:update']), { name: 'almost all' })).secret;
-  const res = await t.gql('mutation { createApiKey(input: { name: "x", permissions: { stats: [update], webhooks: [delete] } }) { secret } }', {}, { key });
-  expectRuleRefusal(res, 'NO_ESCALATION', ['stats:update', 'webhooks:delete']);
+  const key = (await t.createKey(ALL_PERMISSIONS & ~maskFromScopes(['webhooks:delete', 'files:update']), { name: 'almost all' })).secret;
+  const res = await t.gql('mutation { createApiKey(input: { name: "x", permissions: { files: [update], webhooks: [delete] } }) { secret } }', {}, { key });
+  expectRuleRefusal(res, 'NO_ESCALATION', ['files:update', 'webhooks:delete']);
 });

@@ -1,5 +1,5 @@
-import { maskFromScopes } from '../../src/auth/permissions';
-import { Role } from '../../src/auth/roles';
+import { maskFromScopes } from '../support/access';
+import { Role } from '../../src/kernel/access';
 import { expectOk, expectRuleRefusal } from '../support/expect';
 import { TestApp } from '../support/harness';
 

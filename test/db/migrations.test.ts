@@ -1,4 +1,5 @@
 import { DataSource } from 'typeorm';
+import { KEYGATE } from '../../src/modules';
 import { createDataSource } from '../../src/db/data-source';
 import { createTestDatabase } from '../support/test-database';
 
@@ -6,7 +7,7 @@ let db: Awaited<ReturnType<typeof createTestDatabase>>;
 let ds: DataSource;
 beforeAll(async () => {
   db = await createTestDatabase();
-  ds = createDataSource({ url: db.url });
+  ds = createDataSource({ entities: KEYGATE.entities, url: db.url });
   await ds.initialize();
 });
 afterAll(async () => {

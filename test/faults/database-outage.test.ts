@@ -44,7 +44,7 @@ async function until(what: string, fn: () => Promise<boolean>, timeoutMs = 15_00
 it('answers 503 fast while the database is away, and recovers on its own with nothing lost', async () => {
   const key = await t.createKey({ stats: ['read'], apiKeys: ['read'] });
   for (let i = 0; i < 3; i++) expectOk(await t.gql('{ viewer { kind } }', {}, { key: key.secret }));
-  await t.app.usage.flush();
+  await t.app.services.usage.flush();
 
   await takeDown();
   // The invalidation listener's connection was dropped too; until it notices, a cached key on a
@@ -72,10 +72,10 @@ it('answers 503 fast while the database is away, and recovers on its own with no
   expect((await t.app.server.inject({ method: 'GET', url: '/readyz' })).statusCode).toBe(503);
   expect((await t.app.server.inject({ method: 'GET', url: '/healthz' })).statusCode).toBe(200);
   // Usage counted in memory now cannot be written yet; the failed flush keeps it.
-  t.app.usage.record(key.id);
-  t.app.usage.record(key.id);
-  await expect(t.app.usage.flush()).rejects.toThrow();
-  expect(t.app.usage.pendingCount).toBe(2);
+  t.app.services.usage.record(key.id);
+  t.app.services.usage.record(key.id);
+  await expect(t.app.services.usage.flush()).rejects.toThrow();
+  expect(t.app.services.usage.pendingCount).toBe(2);
 
   const backAt = Date.now();
   await bringBack();
@@ -83,9 +83,9 @@ it('answers 503 fast while the database is away, and recovers on its own with no
   const recoveryMs = Date.now() - backAt;
   console.log(`recovered ${recoveryMs} ms after the database came back`);
   expect((await t.app.server.inject({ method: 'GET', url: '/readyz' })).statusCode).toBe(200);
-  await t.app.usage.flush();
+  await t.app.services.usage.flush();
   const [row] = await t.dataSource.query('SELECT sum(requests)::int AS n FROM api_key_usage WHERE api_key_id = $1', [key.id]);
   // 3 before, 2 buffered during the outage, 1 for the request that proved recovery (and maybe more polls).
   expect(row.n).toBeGreaterThanOrEqual(6);
-  expect(t.app.usage.dropped).toBe(0);
+  expect(t.app.services.usage.dropped).toBe(0);
 }, 60_000);

@@ -1,6 +1,7 @@
 import Redis from 'ioredis';
 import { buildApp, type App } from '../../src/app';
-import { loadConfig } from '../../src/config';
+import { loadConfig } from '../../src/kernel/config';
+import { KEYGATE } from '../../src/modules';
 import { createDataSource } from '../../src/db/data-source';
 import { BlackholeProxy } from '../support/blackhole-proxy';
 import { TEST_ENCRYPTION_KEY, TEST_SESSION_SECRET, TestApp } from '../support/harness';
@@ -51,7 +52,7 @@ describe('PostgreSQL behind a blackhole', () => {
     const proxied = new URL(t.databaseUrl);
     proxied.port = String(await proxy.start());
     const config = loadConfig(env);
-    const dataSource = createDataSource({ url: proxied.toString(), timeouts: config.database.timeouts, poolSize: 4 });
+    const dataSource = createDataSource({ entities: KEYGATE.entities, url: proxied.toString(), timeouts: config.database.timeouts, poolSize: 4 });
     await dataSource.initialize();
     app = await buildApp({ config, dataSource, sessionTokens: t.sessions, logger: false, jobs: false });
   });

@@ -1,4 +1,4 @@
-import { Role } from '../../src/auth/roles';
+import { Role } from '../../src/kernel/access';
 import { expectOk } from '../support/expect';
 import { TestApp } from '../support/harness';
 
@@ -25,8 +25,8 @@ beforeAll(async () => {
   }
   // Usage for every key, so requestCount has rows to sum.
   const ids: { id: string }[] = await t.dataSource.query('SELECT id FROM api_keys');
-  for (const { id } of ids) t.app.usage.record(id);
-  await t.app.usage.flush();
+  for (const { id } of ids) t.app.services.usage.record(id);
+  await t.app.services.usage.flush();
 });
 afterAll(() => t.close());
 

@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import { buildApp, type App } from '../../src/app';
-import { loadConfig } from '../../src/config';
+import { loadConfig } from '../../src/kernel/config';
+import { KEYGATE } from '../../src/modules';
 import { createDataSource } from '../../src/db/data-source';
 import { expectOk, expectUnauthenticated } from '../support/expect';
 import { TEST_ENCRYPTION_KEY, TEST_SESSION_SECRET, TestApp } from '../support/harness';
@@ -38,7 +39,7 @@ describe('per-key rate limits (in-process)', () => {
     expect(over.headers['x-ratelimit-remaining']).toBe('0');
     expect((await t.dataSource.query("SELECT count(*)::int AS n FROM short_links WHERE url = 'https://example.com/over'"))[0].n).toBe(0);
     // Usage is recorded once the rate limit admits a request: the refused one is not counted.
-    await t.app.usage.flush();
+    await t.app.services.usage.flush();
     expect(await t.dataSource.query('SELECT requests FROM api_key_usage WHERE api_key_id = $1', [key.id])).toEqual([{ requests: 60 }]);
   });
 
@@ -116,7 +117,7 @@ describe('shared limits in Redis', () => {
   beforeAll(async () => {
     const env = { RATE_LIMITS_ENABLED: 'true', REDIS_URL: redisUrl, REDIS_KEY_PREFIX: prefix() };
     t = await TestApp.create({ env });
-    ds = createDataSource({ url: t.databaseUrl });
+    ds = createDataSource({ entities: KEYGATE.entities, url: t.databaseUrl });
     await ds.initialize();
     const config = loadConfig({ NODE_ENV: 'test', SESSION_SECRET: TEST_SESSION_SECRET, ENCRYPTION_KEY: TEST_ENCRYPTION_KEY, ...env });
     b = await buildApp({ config, dataSource: ds, sessionTokens: t.sessions, logger: false, jobs: false });

@@ -83,7 +83,7 @@ describe('TRUST_PROXY', () => {
   });
 
   it('a bare hop count is refused at start-up (Fastify 5 would trust nothing and silently ignore it)', () => {
-    const { loadConfig } = jest.requireActual('../../src/config') as typeof import('../../src/config');
+    const { loadConfig } = jest.requireActual('../../src/kernel/config') as typeof import('../../src/kernel/config');
     expect(() => loadConfig({ TRUST_PROXY: '2' })).toThrow(/TRUST_PROXY: "2" is not an IP address, a CIDR or loopback\|linklocal\|uniquelocal/);
     expect(loadConfig({ TRUST_PROXY: '10.0.0.0/8, loopback' }).trustProxy).toEqual(['10.0.0.0/8', 'loopback']);
     expect(loadConfig({}).trustProxy).toBe(false);

@@ -1,7 +1,8 @@
 import { hashSecret } from '../../src/auth/key-format';
-import { Role } from '../../src/auth/roles';
+import { Role } from '../../src/kernel/access';
 import { buildApp, type App } from '../../src/app';
-import { loadConfig } from '../../src/config';
+import { loadConfig } from '../../src/kernel/config';
+import { KEYGATE } from '../../src/modules';
 import { createDataSource } from '../../src/db/data-source';
 import type { DataSource } from 'typeorm';
 import { expectForbidden, expectOk, expectUnauthenticated } from '../support/expect';
@@ -115,7 +116,7 @@ describe('across instances (same process, two apps on one database)', () => {
   let b: App;
   beforeAll(async () => {
     const config = loadConfig({ NODE_ENV: 'test', SESSION_SECRET: TEST_SESSION_SECRET, ENCRYPTION_KEY: TEST_ENCRYPTION_KEY, RATE_LIMITS_ENABLED: 'false' });
-    ds = createDataSource({ url: t.databaseUrl });
+    ds = createDataSource({ entities: KEYGATE.entities, url: t.databaseUrl });
     await ds.initialize();
     b = await buildApp({ config, dataSource: ds, sessionTokens: t.sessions, logger: false, jobs: false });
   });

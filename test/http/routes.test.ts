@@ -1,7 +1,8 @@
 import { getIntrospectionQuery } from 'graphql';
 import { buildApp } from '../../src/app';
 import { SessionTokens } from '../../src/auth/session-tokens';
-import { loadConfig } from '../../src/config';
+import { loadConfig } from '../../src/kernel/config';
+import { KEYGATE } from '../../src/modules';
 import { createDataSource } from '../../src/db/data-source';
 import { expectOk, expectUnauthenticated } from '../support/expect';
 import { TEST_ENCRYPTION_KEY, TEST_SESSION_SECRET, TestApp } from '../support/harness';
@@ -27,7 +28,7 @@ describe('health', () => {
 
   it('/readyz answers 503 when the database is unreachable, /healthz stays up', async () => {
     // A real pg pool pointed at a port nothing listens on.
-    const dead = createDataSource({ url: 'postgres://postgres@127.0.0.1:1/none' });
+    const dead = createDataSource({ entities: KEYGATE.entities, url: 'postgres://postgres@127.0.0.1:1/none' });
     const config = loadConfig({ NODE_ENV: 'test', SESSION_SECRET: TEST_SESSION_SECRET, ENCRYPTION_KEY: TEST_ENCRYPTION_KEY });
     const app = await buildApp({ config, dataSource: dead, sessionTokens: new SessionTokens({ secret: TEST_SESSION_SECRET, ttlSeconds: 60 }), logger: false, jobs: false });
     try {

@@ -1,6 +1,7 @@
 import { Client } from 'pg';
-import { ALL_PERMISSIONS, maskFromScopes, type Scope } from '../../src/auth/permissions';
-import { Role } from '../../src/auth/roles';
+import { ALL_PERMISSIONS, maskFromScopes } from '../support/access';
+import { type Scope } from '../../src/kernel/permissions';
+import { Role } from '../../src/kernel/access';
 import {
   AddMemberBareDocument,
   AddMemberDocument,

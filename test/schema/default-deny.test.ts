@@ -2,11 +2,13 @@ import 'reflect-metadata';
 import { printSchemaWithDirectives } from '@graphql-tools/utils';
 import { graphql, graphqlSync } from 'graphql';
 import { Ctx, Field, Mutation, ObjectType, Query, Resolver } from 'type-graphql';
-import { ALL_PERMISSIONS, bit } from '../../src/auth/permissions';
+import { ALL_PERMISSIONS, bit } from '../support/access';
 import type { GraphQLContext } from '../../src/graphql/context';
 import { UnguardedFieldError } from '../../src/graphql/authorization/schema-requirements';
 import { Public, Requires } from '../../src/graphql/requires.directive';
-import { buildKeygateSchema, RESOLVERS } from '../../src/graphql/schema';
+import { buildSchema } from '../../src/app';
+import { buildKeygateSchema } from '../../src/graphql/schema';
+import { KEYGATE } from '../../src/modules';
 
 @ObjectType()
 class Secret {
@@ -61,13 +63,13 @@ const context = (permissions: bigint) => ({ principal: { kind: 'API_KEY', permis
 
 describe('default deny', () => {
   it('refuses to build a schema with a root field that has no permission decision, naming every one', async () => {
-    const build = buildKeygateSchema([...RESOLVERS, ForgotTheDecision]);
+    const build = buildKeygateSchema({ resolvers: [...KEYGATE.resolvers, ForgotTheDecision], access: KEYGATE.access });
     await expect(build).rejects.toBeInstanceOf(UnguardedFieldError);
     await expect(build).rejects.toMatchObject({ fields: ['Query.oops', 'Mutation.alsoOops'] });
   });
 
   it('the real schema builds, and every root field is either guarded or explicitly public', async () => {
-    const { schema } = await buildKeygateSchema();
+    const { schema } = await buildSchema();
     const roots = [schema.getQueryType()!, schema.getMutationType()!];
     const sdl = printSchemaWithDirectives(schema);
     const publicFields: string[] = [];
@@ -85,7 +87,7 @@ describe('default deny', () => {
 describe('the @requires transform', () => {
   let schema: Awaited<ReturnType<typeof buildKeygateSchema>>['schema'];
   beforeAll(async () => {
-    ({ schema } = await buildKeygateSchema([...RESOLVERS, Decided]));
+    ({ schema } = await buildKeygateSchema({ resolvers: [...KEYGATE.resolvers, Decided], access: KEYGATE.access }));
   });
 
   it('guards a field: FORBIDDEN with the required scope, data null', async () => {

@@ -13,9 +13,9 @@ import {
   type GraphQLObjectType,
   type GraphQLSchema,
 } from 'graphql';
-import { ALL_PERMISSIONS, ALL_SCOPES } from '../../src/auth/permissions';
+import { ALL_PERMISSIONS, ALL_SCOPES } from '../support/access';
 import { REQUIRES } from '../../src/graphql/requires.directive';
-import { buildKeygateSchema } from '../../src/graphql/schema';
+import { buildSchema } from '../../src/app';
 import { expectForbidden } from '../support/expect';
 import { TestApp } from '../support/harness';
 
@@ -67,7 +67,7 @@ function selection(field: GraphQLField<unknown, unknown>): string {
   return isLeafType(getNamedType(field.type)) ? '' : ' { __typename }';
 }
 
-function scopesOf(schema: GraphQLSchema, node: { astNode?: { directives?: readonly any[] } | null }): string[] {
+function scopesOf(_schema: GraphQLSchema, node: { astNode?: { directives?: readonly any[] } | null }): string[] {
   return (node.astNode?.directives ?? [])
     .filter((d) => d.name.value === REQUIRES)
     .map((d) => {
@@ -158,7 +158,7 @@ let t: TestApp;
 let schema: GraphQLSchema;
 beforeAll(async () => {
   t = await TestApp.create();
-  ({ schema } = await buildKeygateSchema());
+  ({ schema } = await buildSchema());
   // One of everything, so every nested path has a row to resolve.
   const domain = await t.app.services.domains.create(t.owner.caller, 'links.acme.test');
   await t.dataSource.query('UPDATE domains SET verified_at = now() WHERE id = $1', [domain.id]);
@@ -255,7 +255,7 @@ describe('generated: every guarded field refuses a principal lacking exactly its
       try {
         expectForbidden(res, c.scope);
       } catch (error) {
-        throw new Error(`${c.coordinate} (${c.scope}) with "${c.operation}": ${JSON.stringify(res.body)}\n${String(error)}`);
+        throw new Error(`${c.coordinate} (${c.scope}) with "${c.operation}": ${JSON.stringify(res.body)}\n${String(error)}`, { cause: error });
       }
     }
     // Nothing a refused mutation was asked to do happened.

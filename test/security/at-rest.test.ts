@@ -42,7 +42,7 @@ it('no key secret, key body, whsec_ secret or session token is stored; secret_ha
   ok(await t.gql(`mutation($id: ID!) { deleteApiKey(id: $id) }`, { id: c.apiKey.id }));
   ok(await t.gql(`mutation($id: ID!) { deleteWebhook(id: $id) }`, { id: w2.webhook.id }));
   ok(await t.gql('{ viewer { kind } }', {}, { token: t.owner.token }));
-  await t.app.usage.flush();
+  await t.app.services.usage.flush();
 
   const tables: { table_name: string }[] = await t.dataSource.query(
     `SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' AND table_type = 'BASE TABLE' ORDER BY table_name`,

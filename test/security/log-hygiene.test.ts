@@ -1,8 +1,10 @@
 import 'reflect-metadata';
 import type { DataSource } from 'typeorm';
-import { buildApp, REDACTED_PATHS, type App } from '../../src/app';
+import { REDACTED_PATHS } from '../../src/http/server';
+import { buildApp, type App } from '../../src/app';
 import { SessionTokens } from '../../src/auth/session-tokens';
-import { loadConfig } from '../../src/config';
+import { loadConfig } from '../../src/kernel/config';
+import { KEYGATE } from '../../src/modules';
 import { createDataSource } from '../../src/db/data-source';
 import { TEST_ENCRYPTION_KEY, TEST_SESSION_SECRET } from '../support/harness';
 import { createTestDatabase } from '../support/test-database';
@@ -20,7 +22,7 @@ let ownerId: string;
 beforeAll(async () => {
   const db = await createTestDatabase();
   drop = db.drop;
-  dataSource = createDataSource({ url: db.url });
+  dataSource = createDataSource({ entities: KEYGATE.entities, url: db.url });
   await dataSource.initialize();
   const config = loadConfig({
     NODE_ENV: 'test',

@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { WEBHOOK_EVENT_TYPES } from '../../src/modules/audit/audit.service';
+import { KEYGATE } from '../../src/modules';
 import { TestApp } from '../support/harness';
 
 /**
@@ -253,7 +253,7 @@ describe('mutation input fuzzing (root key, variables)', () => {
             fc.webUrl(),
             fc.constantFrom('http://127.0.0.1:1/hook', 'http://[::1]/x', 'https://nowhere.invalid/x', 'file:///etc/passwd', 'gopher://x.test', 'http://169.254.169.254/latest'),
           ),
-          events: fc.oneof(fc.array(anyString, { maxLength: 10 }), fc.subarray([...WEBHOOK_EVENT_TYPES]), fc.constant([])),
+          events: fc.oneof(fc.array(anyString, { maxLength: 10 }), fc.subarray(KEYGATE.events.eventTypes), fc.constant([])),
           description: anyString,
         },
         { requiredKeys: ['url', 'events'] },

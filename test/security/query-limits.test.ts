@@ -1,6 +1,6 @@
 import { getIntrospectionQuery } from 'graphql';
 import { buildApp } from '../../src/app';
-import { loadConfig } from '../../src/config';
+import { loadConfig } from '../../src/kernel/config';
 import { MAX_ALIASES, MAX_COMPLEXITY, MAX_DEPTH } from '../../src/graphql/query-limits';
 import { expectOk } from '../support/expect';
 import { TEST_ENCRYPTION_KEY, TEST_SESSION_SECRET, TestApp } from '../support/harness';

@@ -174,9 +174,9 @@ describe('redirects and clicks', () => {
     expect(result.headers.location).toBe('https://example.com/target?x=1');
     expect(statements).toHaveLength(1);
     expect(statements[0]).toMatch(/^\s*SELECT/);
-    expect(t.app.clicks.pendingCount).toBe(1);
+    expect(t.app.services.clicks.pendingCount).toBe(1);
 
-    await t.app.clicks.flush();
+    await t.app.services.clicks.flush();
     const [click] = await t.dataSource.query("SELECT referrer_host, user_agent_family, country FROM link_clicks c JOIN short_links l ON l.id = c.link_id WHERE l.slug = 'go'");
     expect(click).toEqual({ referrer_host: 'news.example.net', user_agent_family: 'Firefox', country: 'DE' });
     const link = expectOk(await t.gql(`{ shortLinks(filter: { search: "target?x" }) { nodes { clicks } } }`)).shortLinks.nodes[0];
@@ -188,7 +188,7 @@ describe('redirects and clicks', () => {
     expect(res.statusCode).toBe(404);
     expect(res.headers['content-type']).toBe('text/plain; charset=utf-8');
     expect(res.body).toBe('Not found\n');
-    expect(t.app.clicks.pendingCount).toBe(0);
+    expect(t.app.services.clicks.pendingCount).toBe(0);
   });
 
   it('on a verified custom domain (by Host) only that domain’s links redirect; unverified domains answer 404', async () => {
@@ -202,7 +202,7 @@ describe('redirects and clicks', () => {
     expect((await get('L.ACME-LINKS.TEST:8080')).headers.location).toBe('https://example.com/custom');
     expect((await get('localhost:4000')).headers.location).toBe('https://example.com/default');
     expect((await t.app.server.inject({ method: 'GET', url: '/go', headers: { host: 'l.acme-links.test' } })).statusCode).toBe(404);
-    await t.app.clicks.flush();
+    await t.app.services.clicks.flush();
   });
 
   it('buffered clicks survive a failed flush and are written by the next one', async () => {
@@ -213,10 +213,10 @@ describe('redirects and clicks', () => {
     (t.dataSource as any).query = async () => {
       throw new Error('connection lost');
     };
-    await expect(t.app.clicks.flush()).rejects.toThrow('connection lost');
+    await expect(t.app.services.clicks.flush()).rejects.toThrow('connection lost');
     (t.dataSource as any).query = original;
-    expect(t.app.clicks.pendingCount).toBe(2);
-    await t.app.clicks.flush();
+    expect(t.app.services.clicks.pendingCount).toBe(2);
+    await t.app.services.clicks.flush();
     const [row] = await t.dataSource.query("SELECT click_count FROM short_links WHERE slug = 'retry-me'");
     expect(Number(row.click_count)).toBe(2);
   });

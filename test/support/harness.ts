@@ -2,15 +2,18 @@ import 'reflect-metadata';
 import { print, type DocumentNode } from 'graphql';
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import type { DataSource } from 'typeorm';
-import { buildApp, type App, type AppDeps } from '../../src/app';
-import { ALL_PERMISSIONS, storedJsonFromMask, type PermissionMask, type PermissionsJson } from '../../src/auth/permissions';
+import { buildApp, buildSchema, type App, type AppDeps } from '../../src/app';
+import { ALL_PERMISSIONS, storedJsonFromMask } from './access';
+import { type PermissionMask, type PermissionsJson } from '../../src/kernel/permissions';
 import type { Caller, UserPrincipal } from '../../src/auth/principal';
-import { ROLE_PERMISSIONS, Role } from '../../src/auth/roles';
+import { ROLE_PERMISSIONS } from './access';
+import { Role } from '../../src/kernel/access';
 import { SessionTokens } from '../../src/auth/session-tokens';
-import { loadConfig, type Config } from '../../src/config';
+import { loadConfig, type Config } from '../../src/kernel/config';
+import { KEYGATE } from '../../src/modules';
 import { createDataSource } from '../../src/db/data-source';
-import { buildKeygateSchema, type KeygateSchema } from '../../src/graphql/schema';
-import { ApiKeyType } from '../../src/modules/api-keys/api-key.entity';
+import type { KeygateSchema } from '../../src/graphql/schema';
+import { ApiKeyType } from '../../src/auth/api-key-states';
 import { Membership } from '../../src/modules/members/membership.entity';
 import { upsertUser } from '../../src/modules/members/member.service';
 import type { Organization } from '../../src/modules/organizations/organization.entity';
@@ -78,10 +81,10 @@ export class TestApp {
       ...options.env,
     });
     let self: TestApp | undefined;
-    const dataSource = createDataSource({ url: db.url, queryObserver: (sql) => self?.observe(sql), poolSize: 5, timeouts: config.database.timeouts });
+    const dataSource = createDataSource({ entities: KEYGATE.entities, url: db.url, queryObserver: (sql) => self?.observe(sql), poolSize: 5, timeouts: config.database.timeouts });
     await dataSource.initialize();
     const sessions = new SessionTokens({ secret: TEST_SESSION_SECRET, ttlSeconds: 3600 });
-    sharedSchema ??= buildKeygateSchema();
+    sharedSchema ??= buildSchema();
     const app = await buildApp({
       config,
       dataSource,

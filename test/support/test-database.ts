@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Client } from 'pg';
 import { createDataSource } from '../../src/db/data-source';
+import { KEYGATE } from '../../src/modules';
 import { startEmbeddedPostgres } from '../../src/db/embedded-postgres';
 
 /**
@@ -44,7 +45,7 @@ export async function setupTestDatabase(): Promise<{ teardown: () => Promise<voi
   }
   const template = `kg_template_${runId}`;
   await admin(adminUrl, (c) => c.query(`CREATE DATABASE ${template}`));
-  const ds = createDataSource({ url: databaseUrl(adminUrl, template) });
+  const ds = createDataSource({ entities: KEYGATE.entities, url: databaseUrl(adminUrl, template) });
   await ds.initialize();
   await ds.runMigrations({ transaction: 'each' });
   await ds.destroy();

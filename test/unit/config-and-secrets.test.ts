@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { resolveSessionSecret } from '../../src/auth/session-tokens';
-import { ConfigError, loadConfig } from '../../src/config';
+import { ConfigError, loadConfig } from '../../src/kernel/config';
 
 describe('config', () => {
   it('has working defaults for a fresh development machine', () => {

@@ -1,4 +1,4 @@
-import { DEFAULT_RETRY_DELAYS_MS, DEFAULT_RETRY_SCHEDULE, parseRetrySchedule, withJitter } from '../../src/modules/webhooks/retry-schedule';
+import { DEFAULT_RETRY_DELAYS_MS, DEFAULT_RETRY_SCHEDULE, parseRetrySchedule, withJitter } from '../../src/kernel/retry-schedule';
 
 describe('parseRetrySchedule', () => {
   it('parses the default: 6 retries, about 19.2 hours, so 7 attempts over about a day', () => {

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { parseEncryptionKey, resolveEncryptionKey, SecretBox } from '../../src/auth/secret-box';
+import { parseEncryptionKey, resolveEncryptionKey, SecretBox } from '../../src/modules/webhooks/secret-box';
 
 const SEALED = /^v1:[A-Za-z0-9_-]{16}:[A-Za-z0-9_-]{22}:[A-Za-z0-9_-]*$/;
 

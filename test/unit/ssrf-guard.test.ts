@@ -1,4 +1,4 @@
-import { BadUserInputError } from '../../src/errors';
+import { BadUserInputError } from '../../src/kernel/errors';
 import { assertPublicDestination, defaultLookup, isForbiddenAddress, validateWebhookUrl, type Lookup } from '../../src/modules/webhooks/ssrf-guard';
 
 describe('isForbiddenAddress', () => {

@@ -1,7 +1,9 @@
 import { Kind, parse, type ConstDirectiveNode } from 'graphql';
-import { ACTIONS, RESOURCES, maskFromScopes, type Scope } from '../../src/auth/permissions';
-import { Role } from '../../src/auth/roles';
-import { buildKeygateSchema, printKeygateSchema } from '../../src/graphql/schema';
+import { ACCESS, jsonFromMask, maskFromScopes, RESOURCES, ROLE_PERMISSIONS, scopesOf } from '../support/access';
+import { ACTIONS } from '../../src/kernel/permissions';
+import { Role } from '../../src/kernel/access';
+import { printKeygateSchema } from '../../src/graphql/schema';
+import { buildSchema } from '../../src/app';
 import {
   ApiKeyPermissionsDocument,
   ApiKeysDocument,
@@ -51,12 +53,13 @@ interface FullViewer {
   };
 }
 
-const ALL_SCOPES: Scope[] = RESOURCES.flatMap((r) => ACTIONS.map((a) => `${r}:${a}` as Scope));
-const EVERYTHING = { shortLinks: [...ACTIONS], domains: [...ACTIONS], stats: [...ACTIONS], files: [...ACTIONS], apiKeys: [...ACTIONS], webhooks: [...ACTIONS], members: [...ACTIONS] };
-const NOTHING = { shortLinks: [], domains: [], stats: [], files: [], apiKeys: [], webhooks: [], members: [] };
-const PRODUCT = ['shortLinks', 'domains', 'stats', 'files', 'webhooks'] as const;
-const MEMBER_ROLE = { ...NOTHING, ...Object.fromEntries(PRODUCT.map((r) => [r, [...ACTIONS]])) };
-const VIEWER_ROLE = { ...NOTHING, ...Object.fromEntries(PRODUCT.map((r) => [r, ['read']])) };
+// Derived from the modules' manifests: every declared scope, and what each role holds.
+const ALL_SCOPES: string[] = ACCESS.ALL_SCOPES.map((s) => s.scope);
+const EVERYTHING = jsonFromMask(ACCESS.ALL);
+const NOTHING = jsonFromMask(0n);
+const MEMBER_ROLE = jsonFromMask(ROLE_PERMISSIONS[Role.MEMBER]);
+const MEMBER_SCOPES = scopesOf(ROLE_PERMISSIONS[Role.MEMBER]);
+const VIEWER_ROLE = jsonFromMask(ROLE_PERMISSIONS[Role.VIEWER]);
 const VIEWER_SCOPES = ['shortLinks:read', 'domains:read', 'stats:read', 'files:read', 'webhooks:read'];
 
 /** The whole viewer; `viewer.apiKey` is an ApiKey (apiKeys:read) and its owner member data (members:read). */
@@ -111,7 +114,7 @@ describe('viewer', () => {
     });
   });
 
-  it('the bootstrap key holds all 28 scopes', async () => {
+  it('the bootstrap key holds every declared scope', async () => {
     const viewer = await fullViewer({ key: t.rootKey });
     expect(viewer).toMatchObject({ kind: 'API_KEY', user: null, apiKey: { name: 'bootstrap', type: 'BOT', owner: null } });
     expect(viewer.permissions).toEqual({ ...EVERYTHING, scopes: ALL_SCOPES });
@@ -146,16 +149,16 @@ describe('viewer', () => {
 
   it('a USER key’s permissions are effective: the grant ∩ its owner’s current role, and follow role changes at once', async () => {
     const admin = await t.addMember('shifting@acme.test', Role.ADMIN);
-    const key = await t.createKey({ apiKeys: ['read'], members: ['read'], stats: ['read', 'update'] }, { type: 'USER' as never, by: admin });
+    const key = await t.createKey({ apiKeys: ['read'], members: ['read'], stats: ['read'], files: ['update'] }, { type: 'USER' as never, by: admin });
     const asAdmin = await fullViewer({ key: key.secret });
-    expect(asAdmin.permissions.scopes).toEqual(['stats:read', 'stats:update', 'apiKeys:read', 'members:read']);
-    expect(asAdmin.apiKey!.effectivePermissions.scopes).toEqual(['stats:read', 'stats:update', 'apiKeys:read', 'members:read']);
+    expect(asAdmin.permissions.scopes).toEqual(['stats:read', 'files:update', 'apiKeys:read', 'members:read']);
+    expect(asAdmin.apiKey!.effectivePermissions.scopes).toEqual(['stats:read', 'files:update', 'apiKeys:read', 'members:read']);
 
     expectOk(await t.gql(UpdateMemberRoleDocument, { userId: admin.userId, role: 'MEMBER' }));
     // A MEMBER holds nothing on apiKeys: the key may no longer read even itself.
     const asMember = await viewerWithoutKey({ key: key.secret });
-    expect(asMember.permissions).toEqual({ ...NOTHING, stats: ['read', 'update'], scopes: ['stats:read', 'stats:update'] });
-    expect(await grantOf(key.id)).toEqual({ permissions: ['stats:read', 'stats:update', 'apiKeys:read', 'members:read'], effective: ['stats:read', 'stats:update'] });
+    expect(asMember.permissions).toEqual({ ...NOTHING, stats: ['read'], files: ['update'], scopes: ['stats:read', 'files:update'] });
+    expect(await grantOf(key.id)).toEqual({ permissions: ['stats:read', 'files:update', 'apiKeys:read', 'members:read'], effective: ['stats:read', 'files:update'] });
 
     expectOk(await t.gql(UpdateMemberRoleDocument, { userId: admin.userId, role: 'VIEWER' }));
     expect((await viewerWithoutKey({ key: key.secret })).permissions).toEqual({ ...NOTHING, stats: ['read'], scopes: ['stats:read'] });
@@ -175,7 +178,7 @@ describe('viewer', () => {
     const member = await t.addMember('session-member@acme.test', Role.MEMBER);
     const asMember = await fullViewer({ token: member.token });
     expect(asMember).toMatchObject({ kind: 'USER', user: { id: member.userId, email: 'session-member@acme.test' }, apiKey: null });
-    expect(asMember.permissions).toEqual({ ...MEMBER_ROLE, scopes: ALL_SCOPES.filter((s) => PRODUCT.some((r) => s.startsWith(`${r}:`))) });
+    expect(asMember.permissions).toEqual({ ...MEMBER_ROLE, scopes: MEMBER_SCOPES });
     const viewer = await t.addMember('session-viewer@acme.test', Role.VIEWER);
     expect((await fullViewer({ token: viewer.token })).permissions).toEqual({ ...VIEWER_ROLE, scopes: VIEWER_SCOPES });
   });
@@ -223,9 +226,9 @@ describe('permissionCatalog', () => {
     by = Object.fromEntries(catalog.map((c) => [c.scope, c]));
   });
 
-  it('lists all 28 scopes (7 resources × 4 actions) in catalog order, each with its resource and action', () => {
-    expect(catalog).toHaveLength(28);
+  it('lists every declared scope in catalog order, each with its resource and action; stats is read-only', () => {
     expect(catalog.map((c) => c.scope)).toEqual(ALL_SCOPES);
+    expect(ALL_SCOPES.filter((s) => s.startsWith('stats:'))).toEqual(['stats:read']);
     for (const c of catalog) expect(`${c.resource}:${c.action}`).toBe(c.scope);
   });
 
@@ -240,8 +243,10 @@ describe('permissionCatalog', () => {
       members: 'organization members',
     };
     const action: Record<string, string> = { create: 'Create', read: 'Read', update: 'Change', delete: 'Delete' };
+    // files is declared for uploads still to come: its scopes say they guard nothing yet.
+    const reserved = (s: string) => (s.startsWith('files:') ? ' (reserved: guards nothing yet)' : '');
     expect(Object.fromEntries(catalog.map((c) => [c.scope, c.description]))).toEqual(
-      Object.fromEntries(ALL_SCOPES.map((s) => [s, `${action[s.split(':')[1]]} ${resource[s.split(':')[0]]}.`])),
+      Object.fromEntries(ALL_SCOPES.map((s) => [s, `${action[s.split(':')[1]]} ${resource[s.split(':')[0]]}.${reserved(s)}`])),
     );
     expect(by['apiKeys:read'].description).toBe('Read API keys and the audit log.');
     expect(by['members:delete'].description).toBe('Delete organization members.');
@@ -266,7 +271,7 @@ describe('permissionCatalog', () => {
   });
 
   it('is exactly what the schema’s @requires usages say, type by type and field by field', async () => {
-    const sdl = printKeygateSchema((await buildKeygateSchema()).schema);
+    const sdl = printKeygateSchema((await buildSchema()).schema);
     const expected = new Map<string, string[]>(ALL_SCOPES.map((s) => [s, []]));
     const scopeOf = (d: ConstDirectiveNode) => {
       const arg = (name: string) => (d.arguments!.find((a) => a.name.value === name)!.value as { value: string }).value;

@@ -2,7 +2,8 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Webhook as StandardWebhook } from 'standardwebhooks';
 import { buildApp } from '../../src/app';
-import { loadConfig } from '../../src/config';
+import { loadConfig } from '../../src/kernel/config';
+import { KEYGATE } from '../../src/modules';
 import { createDataSource } from '../../src/db/data-source';
 import { expectError, expectOk } from '../support/expect';
 import { TEST_ENCRYPTION_KEY, TEST_SESSION_SECRET, TestApp } from '../support/harness';
@@ -16,7 +17,7 @@ class Receiver {
     let body = '';
     req.on('data', (c) => (body += c));
     req.on('end', () => {
-      let verified = false;
+      let verified: boolean;
       try {
         new StandardWebhook(this.secret).verify(body, req.headers as Record<string, string>);
         verified = true;
@@ -210,7 +211,7 @@ describe('durability', () => {
       expect(receiver.requests).toHaveLength(1);
 
       const config = loadConfig({ NODE_ENV: 'test', SESSION_SECRET: TEST_SESSION_SECRET, ENCRYPTION_KEY: TEST_ENCRYPTION_KEY, WEBHOOKS_ALLOW_PRIVATE: 'true', ...env });
-      const ds = createDataSource({ url: first.databaseUrl });
+      const ds = createDataSource({ entities: KEYGATE.entities, url: first.databaseUrl });
       await ds.initialize();
       const second = await buildApp({ config, dataSource: ds, sessionTokens: first.sessions, logger: false, jobs: JOBS });
       try {

@@ -84,19 +84,19 @@ describe('expiry alerts', () => {
         actor_kind: string;
       }[];
 
-    expect(await t.app.expiry.run()).toBe(2);
+    expect(await t.app.services.expiry.run()).toBe(2);
     expect((await alerts()).map((a) => [a.target_id, a.w, a.actor_kind]).sort()).toEqual(
       [
         [soon.id, '7 days', 'SYSTEM'],
         [lastDay.id, '1 day', 'SYSTEM'],
       ].sort(),
     );
-    expect(await t.app.expiry.run()).toBe(0);
+    expect(await t.app.services.expiry.run()).toBe(0);
 
     // Four days later the 5-day key enters its last day: one more alert, then silence.
-    expect(await t.app.expiry.run(new Date(Date.now() + 4.5 * 86_400_000))).toBe(1);
+    expect(await t.app.services.expiry.run(new Date(Date.now() + 4.5 * 86_400_000))).toBe(1);
     expect((await alerts()).filter((a) => a.target_id === soon.id).map((a) => a.w)).toEqual(['7 days', '1 day']);
-    expect(await t.app.expiry.run(new Date(Date.now() + 4.6 * 86_400_000))).toBe(0);
+    expect(await t.app.services.expiry.run(new Date(Date.now() + 4.6 * 86_400_000))).toBe(0);
     const events = await t.dataSource.query("SELECT count(*)::int AS n FROM webhook_events WHERE type = 'apiKey.expiring'");
     expect(events[0].n).toBe(3);
   });

@@ -1,7 +1,6 @@
 import type { ApolloServerPlugin } from '@apollo/server';
 import { OperationTypeNode } from 'graphql';
-import { scopesOf } from '../../auth/permissions';
-import { AppError, AuthFailureReason, ErrorCode, ForbiddenError, UnauthenticatedError } from '../../errors';
+import { AppError, AuthFailureReason, ErrorCode, ForbiddenError, UnauthenticatedError } from '../../kernel/errors';
 import type { GraphQLContext } from '../context';
 import type { OperationRequirements } from './operation-requirements';
 
@@ -47,7 +46,7 @@ export function authorizationPlugin(analyzer: OperationRequirements, options: Au
             return;
           }
           if (analysis.operationType === OperationTypeNode.MUTATION) {
-            const required = scopesOf(missing);
+            const required = contextValue.access.scopesOf(missing);
             throw new ForbiddenError(
               { required },
               `Refused before anything ran: this operation needs ${required.join(', ')}, which this principal does not hold. Nothing was changed.`,

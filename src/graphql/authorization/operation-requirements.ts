@@ -12,7 +12,7 @@ import {
   type OperationDefinitionNode,
   type SelectionSetNode,
 } from 'graphql';
-import type { PermissionMask } from '../../auth/permissions';
+import type { PermissionMask } from '../../kernel/permissions';
 import type { FieldRequirements } from './schema-requirements';
 
 /** What an operation needs, found from its document alone, before anything runs. */

@@ -10,18 +10,9 @@ import {
   isObjectType,
   type GraphQLFieldConfig,
 } from 'graphql';
-import {
-  ALL_SCOPES,
-  bit,
-  isAction,
-  isResource,
-  missingScopes,
-  type Action,
-  type PermissionMask,
-  type Resource,
-  type Scope,
-} from '../../auth/permissions';
-import { ForbiddenError } from '../../errors';
+import type { AccessModel } from '../../kernel/access';
+import type { Action, PermissionMask } from '../../kernel/permissions';
+import { ForbiddenError } from '../../kernel/errors';
 import { PUBLIC_EXTENSION, REQUIRES } from '../requires.directive';
 
 /** What a principal needs to resolve `Type.field`: the field's own @requires and its type's. */
@@ -31,10 +22,12 @@ export interface FieldRequirements {
 }
 
 export interface CatalogEntry {
-  scope: Scope;
-  resource: Resource;
+  scope: string;
+  resource: string;
   action: Action;
-  /** `Type.field` coordinates, or `Type` for type-level requirements. */
+  /** "Read short links.", from the resource's declaration. */
+  description: string;
+  /** `Type.field` coordinates, or `Type` for type-level requirements; empty for a reserved scope. */
   fields: string[];
 }
 
@@ -47,11 +40,12 @@ export class UnguardedFieldError extends Error {
   }
 }
 
-function maskOf(schema: GraphQLSchema, node: Parameters<typeof getDirective>[1]): PermissionMask {
+function maskOf(schema: GraphQLSchema, node: Parameters<typeof getDirective>[1], access: AccessModel): PermissionMask {
   let mask = 0n;
   for (const { resource, action } of getDirective(schema, node, REQUIRES) ?? []) {
-    if (!isResource(resource) || !isAction(action)) throw new Error(`Bad @requires(${resource}, ${action})`);
-    mask |= bit(resource, action);
+    // A requirement no resource declares could never be held: a build error, not a locked field.
+    if (!access.declares(resource, action)) throw new Error(`@requires(${resource}, ${action}): no module declares ${resource}:${action}`);
+    mask |= access.maskFromScopes([`${resource}:${action}`]);
   }
   return mask;
 }
@@ -79,11 +73,11 @@ export function withRequiresDefinition(schema: GraphQLSchema): GraphQLSchema {
  * nor @Public() stops the build) and derives the permission catalog from the same usages, so
  * the catalog cannot drift from what is enforced.
  */
-export function readRequirements(schema: GraphQLSchema): { requirements: FieldRequirements; catalog: CatalogEntry[] } {
+export function readRequirements(schema: GraphQLSchema, access: AccessModel): { requirements: FieldRequirements; catalog: CatalogEntry[] } {
   const byType = new Map<string, Map<string, PermissionMask>>();
-  const fieldsByScope = new Map<Scope, string[]>(ALL_SCOPES.map((s) => [s.scope, []]));
+  const fieldsByScope = new Map<string, string[]>(access.ALL_SCOPES.map((s) => [s.scope, []]));
   const note = (mask: PermissionMask, coordinate: string) => {
-    for (const s of ALL_SCOPES) if (mask & s.mask) fieldsByScope.get(s.scope)!.push(coordinate);
+    for (const s of access.ALL_SCOPES) if (mask & s.mask) fieldsByScope.get(s.scope)!.push(coordinate);
   };
   const rootTypes = new Set([schema.getQueryType(), schema.getMutationType(), schema.getSubscriptionType()].filter(Boolean).map((t) => t!.name));
   const unguarded: string[] = [];
@@ -91,11 +85,11 @@ export function readRequirements(schema: GraphQLSchema): { requirements: FieldRe
   const types = Object.values(schema.getTypeMap()).filter((t) => !t.name.startsWith('__'));
   for (const type of types) {
     if (!isObjectType(type)) continue;
-    const typeMask = maskOf(schema, type);
+    const typeMask = maskOf(schema, type, access);
     note(typeMask, type.name);
     const fields = new Map<string, PermissionMask>();
     for (const field of Object.values(type.getFields())) {
-      const fieldMask = maskOf(schema, field);
+      const fieldMask = maskOf(schema, field, access);
       note(fieldMask, `${type.name}.${field.name}`);
       const mask = fieldMask | typeMask;
       if (mask !== 0n) fields.set(field.name, mask);
@@ -115,7 +109,13 @@ export function readRequirements(schema: GraphQLSchema): { requirements: FieldRe
   }
   if (unguarded.length > 0) throw new UnguardedFieldError(unguarded);
 
-  const catalog = ALL_SCOPES.map(({ scope, resource, action }) => ({ scope, resource, action, fields: fieldsByScope.get(scope)! }));
+  const catalog = access.ALL_SCOPES.map(({ scope, resource, action }) => ({
+    scope,
+    resource,
+    action,
+    description: access.describe(resource, action),
+    fields: fieldsByScope.get(scope)!,
+  }));
   return { requirements: { of: (typeName, fieldName) => byType.get(typeName)?.get(fieldName) ?? 0n }, catalog };
 }
 
@@ -125,7 +125,7 @@ export function readRequirements(schema: GraphQLSchema): { requirements: FieldRe
  * decision found. The check is synchronous and only guarded fields are wrapped; operations that
  * are fully allowed never run through this schema at all.
  */
-export function guardSchema(schema: GraphQLSchema, requirements: FieldRequirements): GraphQLSchema {
+export function guardSchema(schema: GraphQLSchema, requirements: FieldRequirements, access: AccessModel): GraphQLSchema {
   return mapSchema(schema, {
     [MapperKind.OBJECT_FIELD]: (field: GraphQLFieldConfig<unknown, { principal: { permissions: PermissionMask } }>, fieldName, typeName) => {
       const mask = requirements.of(typeName, fieldName);
@@ -135,7 +135,7 @@ export function guardSchema(schema: GraphQLSchema, requirements: FieldRequiremen
         ...field,
         resolve(source, args, context, info) {
           const held = context.principal.permissions;
-          if ((held & mask) !== mask) throw new ForbiddenError({ required: missingScopes(held, mask) });
+          if ((held & mask) !== mask) throw new ForbiddenError({ required: access.missingScopes(held, mask) });
           return resolve(source, args, context, info);
         },
       };

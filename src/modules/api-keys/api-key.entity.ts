@@ -1,31 +1,19 @@
 import { OrgOwnedEntity } from '../organizations/org-owned.entity';
-import { Field, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
-import { Column, Entity, Index, JoinColumn, ManyToOne, PrimaryGeneratedColumn } from 'typeorm';
-import type { PermissionsJson } from '../../auth/permissions';
+import { Field, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { Column, Entity, Index, JoinColumn, ManyToOne } from 'typeorm';
+import type { PermissionsJson } from '../../kernel/permissions';
+import { ApiKeyStatus, ApiKeyType, type StoredApiKeyStatus } from '../../auth/api-key-states';
 import type { PrincipalKind } from '../../auth/principal';
 import { CreatedAtColumn, TimestampColumn } from '../../db/columns';
 import { Requires } from '../../graphql/requires.directive';
 import { User } from '../members/user.entity';
 
-export enum ApiKeyType {
-  USER = 'USER',
-  BOT = 'BOT',
-}
 registerEnumType(ApiKeyType, {
   name: 'ApiKeyType',
   description: 'USER keys act for the user who made them; BOT keys belong to the organization.',
 });
 
-/** EXPIRED is never stored: it is derived from `expiresAt` at read time. */
-export enum ApiKeyStatus {
-  ACTIVE = 'ACTIVE',
-  INACTIVE = 'INACTIVE',
-  REVOKED = 'REVOKED',
-  EXPIRED = 'EXPIRED',
-}
 registerEnumType(ApiKeyStatus, { name: 'ApiKeyStatus' });
-
-export type StoredApiKeyStatus = ApiKeyStatus.ACTIVE | ApiKeyStatus.INACTIVE | ApiKeyStatus.REVOKED;
 
 /**
  * A key's identity and metadata. Its secrets (one, or two during a rotation grace period) live

@@ -1,6 +1,6 @@
 import { Field, InputType, Int } from 'type-graphql';
-import { PermissionsInput } from '../../graphql/types/permissions.type';
-import { ApiKeyStatus, ApiKeyType } from './api-key.entity';
+import { PermissionsInput } from '../../graphql/types/access.types';
+import { ApiKeyStatus, ApiKeyType } from '../../auth/api-key-states';
 
 // Ranges and formats are checked by ApiKeyService, so the rules hold for every caller and the
 // errors carry field paths; these classes only describe the wire shape.

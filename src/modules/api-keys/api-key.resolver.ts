@@ -1,16 +1,19 @@
 import { Arg, Args, ArgsType, Ctx, Field, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
-import { maskFromJson } from '../../auth/permissions';
-import { ROLE_PERMISSIONS } from '../../auth/roles';
-import type { GraphQLContext } from '../../graphql/context';
+import type { ModuleContext } from '../context';
+import type { ApiKeyService } from './api-key.service';
+import type { ApiKeyQueries } from './api-key.queries';
 import { Requires } from '../../graphql/requires.directive';
 import { Actor } from '../../graphql/types/actor.type';
 import { toConnection } from '../../graphql/types/connection';
-import { PermissionSet } from '../../graphql/types/permissions.type';
-import { BadUserInputError } from '../../errors';
+import { PermissionSet } from '../../graphql/types/access.types';
+import { BadUserInputError } from '../../kernel/errors';
 import { User } from '../members/user.entity';
-import { ApiKey, ApiKeyStatus, ApiKeyType } from './api-key.entity';
+import { ApiKeyStatus, ApiKeyType } from '../../auth/api-key-states';
+import { ApiKey } from './api-key.entity';
 import { ApiKeyFilter, CreateApiKeyInput, UpdateApiKeyInput } from './api-key.input';
 import { ApiKeyConnection, ApiKeyToggle, CreatedApiKey, UsageDay } from './api-key.types';
+
+type Context = ModuleContext<{ apiKeys: ApiKeyService; apiKeyQueries: ApiKeyQueries }>;
 
 @ArgsType()
 class ApiKeysArgs {
@@ -26,19 +29,19 @@ const DAY_MS = 24 * 3600 * 1000;
 export class ApiKeyResolver {
   @Query(() => ApiKeyConnection, { description: 'Keys of your organization, newest first.' })
   @Requires('apiKeys', 'read')
-  apiKeys(@Args() args: ApiKeysArgs, @Ctx() ctx: GraphQLContext) {
-    return ctx.services.apiKeys.list(ctx.caller, args).then(toConnection);
+  apiKeys(@Args() args: ApiKeysArgs, @Ctx() ctx: Context) {
+    return ctx.services.apiKeyQueries.list(ctx.caller, args).then(toConnection);
   }
 
   @Query(() => ApiKey, { nullable: true })
   @Requires('apiKeys', 'read')
-  apiKey(@Arg('id', () => ID) id: string, @Ctx() ctx: GraphQLContext) {
-    return ctx.services.apiKeys.get(ctx.caller, id);
+  apiKey(@Arg('id', () => ID) id: string, @Ctx() ctx: Context) {
+    return ctx.services.apiKeyQueries.get(ctx.caller, id);
   }
 
   @Mutation(() => CreatedApiKey, { description: 'Creates a key; the secret is in the payload and nowhere else, ever.' })
   @Requires('apiKeys', 'create')
-  createApiKey(@Arg('input', () => CreateApiKeyInput) input: CreateApiKeyInput, @Ctx() ctx: GraphQLContext) {
+  createApiKey(@Arg('input', () => CreateApiKeyInput) input: CreateApiKeyInput, @Ctx() ctx: Context) {
     return ctx.services.apiKeys.create(ctx.caller, input);
   }
 
@@ -47,7 +50,7 @@ export class ApiKeyResolver {
   rotateApiKey(
     @Arg('id', () => ID) id: string,
     @Arg('gracePeriodSeconds', () => Int, { nullable: true, defaultValue: 0 }) gracePeriodSeconds: number | null,
-    @Ctx() ctx: GraphQLContext,
+    @Ctx() ctx: Context,
   ) {
     return ctx.services.apiKeys.rotate(ctx.caller, id, gracePeriodSeconds);
   }
@@ -57,7 +60,7 @@ export class ApiKeyResolver {
   updateApiKey(
     @Arg('id', () => ID) id: string,
     @Arg('input', () => UpdateApiKeyInput) input: UpdateApiKeyInput,
-    @Ctx() ctx: GraphQLContext,
+    @Ctx() ctx: Context,
   ) {
     return ctx.services.apiKeys.update(ctx.caller, id, input);
   }
@@ -67,7 +70,7 @@ export class ApiKeyResolver {
   setApiKeyStatus(
     @Arg('id', () => ID) id: string,
     @Arg('status', () => ApiKeyToggle) status: ApiKeyToggle,
-    @Ctx() ctx: GraphQLContext,
+    @Ctx() ctx: Context,
   ) {
     return ctx.services.apiKeys.setStatus(ctx.caller, id, status as unknown as ApiKeyStatus.ACTIVE | ApiKeyStatus.INACTIVE);
   }
@@ -77,53 +80,53 @@ export class ApiKeyResolver {
   revokeApiKey(
     @Arg('id', () => ID) id: string,
     @Arg('reason', () => String, { nullable: true }) reason: string | null,
-    @Ctx() ctx: GraphQLContext,
+    @Ctx() ctx: Context,
   ) {
     return ctx.services.apiKeys.revoke(ctx.caller, id, reason);
   }
 
   @Mutation(() => ID, { description: 'Removes the key from lists for good; the audit log keeps its name and prefix.' })
   @Requires('apiKeys', 'delete')
-  deleteApiKey(@Arg('id', () => ID) id: string, @Ctx() ctx: GraphQLContext) {
+  deleteApiKey(@Arg('id', () => ID) id: string, @Ctx() ctx: Context) {
     return ctx.services.apiKeys.delete(ctx.caller, id);
   }
 
   @FieldResolver(() => User, { nullable: true, description: 'The user a USER key acts for; null for BOT keys. Member data: needs members:read.' })
   @Requires('members', 'read')
-  owner(@Root() key: ApiKey, @Ctx() ctx: GraphQLContext) {
+  owner(@Root() key: ApiKey, @Ctx() ctx: Context) {
     return key.ownerUserId ? ctx.loaders.users.load(key.ownerUserId) : null;
   }
 
   @FieldResolver(() => PermissionSet, { description: 'As granted.' })
-  permissions(@Root() key: ApiKey) {
-    return PermissionSet.of(maskFromJson(key.permissions));
+  permissions(@Root() key: ApiKey, @Ctx() ctx: Context) {
+    return PermissionSet.from(ctx.access, ctx.access.maskFromJson(key.permissions));
   }
 
   @FieldResolver(() => PermissionSet, { description: 'What the key can do now: for USER keys, the grant ∩ the owner’s current role.' })
-  async effectivePermissions(@Root() key: ApiKey, @Ctx() ctx: GraphQLContext) {
-    const granted = maskFromJson(key.permissions);
-    if (key.type !== ApiKeyType.USER || !key.ownerUserId) return PermissionSet.of(granted);
+  async effectivePermissions(@Root() key: ApiKey, @Ctx() ctx: Context) {
+    const granted = ctx.access.maskFromJson(key.permissions);
+    if (key.type !== ApiKeyType.USER || !key.ownerUserId) return PermissionSet.from(ctx.access, granted);
     const members = await ctx.loaders.memberships.load(key.ownerUserId);
-    return PermissionSet.of(members ? granted & ROLE_PERMISSIONS[members.role] : 0n);
+    return PermissionSet.from(ctx.access, members ? granted & ctx.access.roles[members.role] : 0n);
   }
 
   @FieldResolver(() => Actor, { nullable: true })
-  createdBy(@Root() key: ApiKey, @Ctx() ctx: GraphQLContext) {
+  createdBy(@Root() key: ApiKey, @Ctx() ctx: Context) {
     return ctx.loaders.actor(key.createdByKind, key.createdById);
   }
 
   @FieldResolver(() => Actor, { nullable: true })
-  revokedBy(@Root() key: ApiKey, @Ctx() ctx: GraphQLContext) {
+  revokedBy(@Root() key: ApiKey, @Ctx() ctx: Context) {
     return ctx.loaders.actor(key.revokedByKind, key.revokedById);
   }
 
   @FieldResolver(() => Int, { description: 'All requests made with this key (flushed every few seconds).' })
-  requestCount(@Root() key: ApiKey, @Ctx() ctx: GraphQLContext) {
+  requestCount(@Root() key: ApiKey, @Ctx() ctx: Context) {
     return ctx.loaders.requestCounts.load(key.id);
   }
 
   @FieldResolver(() => [UsageDay], { description: 'Requests per UTC day for the last `days` days, oldest first, zero-filled.' })
-  async usage(@Root() key: ApiKey, @Arg('days', () => Int, { nullable: true, defaultValue: 30 }) daysArg: number | null, @Ctx() ctx: GraphQLContext) {
+  async usage(@Root() key: ApiKey, @Arg('days', () => Int, { nullable: true, defaultValue: 30 }) daysArg: number | null, @Ctx() ctx: Context) {
     const days = daysArg ?? 30;
     if (!Number.isInteger(days) || days < 1 || days > MAX_USAGE_DAYS) {
       throw new BadUserInputError({ days: `days must be between 1 and ${MAX_USAGE_DAYS}.` });

@@ -1,7 +1,8 @@
 import { DateResolver } from 'graphql-scalars';
 import { Field, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { Connection } from '../../graphql/types/connection';
-import { ApiKey, ApiKeyStatus } from './api-key.entity';
+import { ApiKeyStatus } from '../../auth/api-key-states';
+import { ApiKey } from './api-key.entity';
 
 export enum ApiKeyToggle {
   ACTIVE = ApiKeyStatus.ACTIVE,

@@ -1,6 +1,7 @@
 import type { DataSource } from 'typeorm';
 import { rowsOf } from '../../db/sql';
-import { AuditAction, SYSTEM_ACTOR, type AuditService } from '../audit/audit.service';
+import type { AuditService } from '../audit/audit.service';
+import { API_KEY_AUDIT } from './api-key.audit';
 
 /**
  * Emits `apiKey.expiring` once when a key enters its last 7 days and once in its last day (a key
@@ -28,9 +29,7 @@ export class ExpiryNotifier {
         [now],
       );
       for (const key of rows) {
-        await this.audit.recordAs(m, { actor: SYSTEM_ACTOR, orgId: key.org_id }, {
-          action: AuditAction.API_KEY_EXPIRING,
-          targetType: 'API_KEY',
+        await this.audit.recordSystem(m, key.org_id, API_KEY_AUDIT, 'API_KEY_EXPIRING', {
           targetId: key.id,
           targetName: key.name,
           metadata: { prefix: key.prefix, expiresAt: key.expires_at, window: key.expiry_alert_stage === 1 ? '1 day' : '7 days' },

@@ -1,7 +1,7 @@
 import { JSONResolver } from 'graphql-scalars';
 import { OrgOwnedEntity } from '../organizations/org-owned.entity';
 import { Field, ID, ObjectType } from 'type-graphql';
-import { Column, Entity, Index, JoinColumn, ManyToOne, PrimaryGeneratedColumn } from 'typeorm';
+import { Column, Entity, Index } from 'typeorm';
 import type { PrincipalKind } from '../../auth/principal';
 import { CreatedAtColumn } from '../../db/columns';
 

@@ -1,10 +1,13 @@
 import { Args, ArgsType, Ctx, Field, FieldResolver, Int, ObjectType, Query, Resolver, Root } from 'type-graphql';
-import type { GraphQLContext } from '../../graphql/context';
+import type { ModuleContext } from '../context';
+import type { AuditService } from './audit.service';
 import { Requires } from '../../graphql/requires.directive';
 import { Actor, PrincipalKindEnum } from '../../graphql/types/actor.type';
 import { Connection, toConnection } from '../../graphql/types/connection';
 import { AuditEvent } from './audit-event.entity';
 import { AuditFilter } from './audit.input';
+
+type Context = ModuleContext<{ audit: AuditService }>;
 
 @ObjectType()
 class AuditEventConnection extends Connection(AuditEvent) {}
@@ -20,7 +23,7 @@ class AuditLogArgs {
 export class AuditResolver {
   @Query(() => AuditEventConnection, { description: 'Key and membership changes in your organization, newest first.' })
   @Requires('apiKeys', 'read')
-  auditLog(@Args() args: AuditLogArgs, @Ctx() ctx: GraphQLContext) {
+  auditLog(@Args() args: AuditLogArgs, @Ctx() ctx: Context) {
     return ctx.services.audit.list(ctx.caller, args).then(toConnection);
   }
 

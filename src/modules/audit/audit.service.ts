@@ -1,135 +1,18 @@
 import type { DataSource, EntityManager } from 'typeorm';
-import { bit, holds, type PermissionMask, type Resource } from '../../auth/permissions';
-import { actorOf, seesActor, visibleActorName, type Caller, type PrincipalKind } from '../../auth/principal';
-import { BadUserInputError } from '../../errors';
-import { isUuid, keysetPage, type Page, type PageArgs } from '../../db/pagination';
+import { actorOf, type Caller } from '../../auth/principal';
+import type { AccessModel } from '../../kernel/access';
+import { BadUserInputError } from '../../kernel/errors';
+import { isUuid } from '../../kernel/ids';
+import { keysetPage, type Page, type PageArgs } from '../../db/pagination';
 import { WebhookEvent } from '../webhooks/webhook-event.entity';
+import { seesActor, SYSTEM_ACTOR, visibleActorName, type AuditActor } from './actors';
+import type { AuditCatalog, AuditDefinition } from './audit-catalog';
 import { AuditEvent } from './audit-event.entity';
 
-/** Every action name written to the audit log. */
-export enum AuditAction {
-  API_KEY_CREATED = 'API_KEY_CREATED',
-  API_KEY_ROTATED = 'API_KEY_ROTATED',
-  API_KEY_UPDATED = 'API_KEY_UPDATED',
-  API_KEY_ENABLED = 'API_KEY_ENABLED',
-  API_KEY_DISABLED = 'API_KEY_DISABLED',
-  API_KEY_REVOKED = 'API_KEY_REVOKED',
-  API_KEY_DELETED = 'API_KEY_DELETED',
-  MEMBER_ADDED = 'MEMBER_ADDED',
-  MEMBER_ROLE_CHANGED = 'MEMBER_ROLE_CHANGED',
-  MEMBER_REMOVED = 'MEMBER_REMOVED',
-  ORGANIZATION_CREATED = 'ORGANIZATION_CREATED',
-  API_KEY_EXPIRING = 'API_KEY_EXPIRING',
-  SHORT_LINK_CREATED = 'SHORT_LINK_CREATED',
-  SHORT_LINK_UPDATED = 'SHORT_LINK_UPDATED',
-  SHORT_LINK_DELETED = 'SHORT_LINK_DELETED',
-  DOMAIN_CREATED = 'DOMAIN_CREATED',
-  DOMAIN_VERIFIED = 'DOMAIN_VERIFIED',
-  DOMAIN_DELETED = 'DOMAIN_DELETED',
-  WEBHOOK_CREATED = 'WEBHOOK_CREATED',
-  WEBHOOK_UPDATED = 'WEBHOOK_UPDATED',
-  WEBHOOK_SECRET_ROTATED = 'WEBHOOK_SECRET_ROTATED',
-  WEBHOOK_DELETED = 'WEBHOOK_DELETED',
-  WEBHOOK_DISABLED = 'WEBHOOK_DISABLED',
-}
-
-/**
- * The webhook event each audit action is emitted as. The issue's list (apiKey.*, member.added,
- * member.removed, shortLink.*, domain.verified, ping) plus the remaining audit actions, so every
- * audit event reaches subscribers.
- */
-export const EVENT_TYPE_OF: Record<AuditAction, string> = {
-  API_KEY_CREATED: 'apiKey.created',
-  API_KEY_UPDATED: 'apiKey.updated',
-  API_KEY_ENABLED: 'apiKey.updated',
-  API_KEY_DISABLED: 'apiKey.updated',
-  API_KEY_ROTATED: 'apiKey.rotated',
-  API_KEY_REVOKED: 'apiKey.revoked',
-  API_KEY_DELETED: 'apiKey.deleted',
-  API_KEY_EXPIRING: 'apiKey.expiring',
-  MEMBER_ADDED: 'member.added',
-  MEMBER_ROLE_CHANGED: 'member.updated',
-  MEMBER_REMOVED: 'member.removed',
-  SHORT_LINK_CREATED: 'shortLink.created',
-  SHORT_LINK_UPDATED: 'shortLink.updated',
-  SHORT_LINK_DELETED: 'shortLink.deleted',
-  DOMAIN_CREATED: 'domain.created',
-  DOMAIN_VERIFIED: 'domain.verified',
-  DOMAIN_DELETED: 'domain.deleted',
-  WEBHOOK_CREATED: 'webhook.created',
-  WEBHOOK_UPDATED: 'webhook.updated',
-  WEBHOOK_SECRET_ROTATED: 'webhook.secretRotated',
-  WEBHOOK_DELETED: 'webhook.deleted',
-  WEBHOOK_DISABLED: 'webhook.disabled',
-  ORGANIZATION_CREATED: 'organization.created',
-};
-
-export type AuditTargetType = 'API_KEY' | 'MEMBER' | 'ORGANIZATION' | 'SHORT_LINK' | 'DOMAIN' | 'WEBHOOK';
-
-/**
- * The resource each audit event belongs to, by its target: reading the event (in the audit log
- * or as a webhook delivery) needs read on that resource, exactly as reading the target does.
- */
-export const RESOURCE_OF_TARGET: Record<AuditTargetType, Resource> = {
-  API_KEY: 'apiKeys',
-  MEMBER: 'members',
-  ORGANIZATION: 'members',
-  SHORT_LINK: 'shortLinks',
-  DOMAIN: 'domains',
-  WEBHOOK: 'webhooks',
-};
-
-/** The target type of each action (every action has exactly one). */
-export const TARGET_OF_ACTION: Record<AuditAction, AuditTargetType> = {
-  API_KEY_CREATED: 'API_KEY',
-  API_KEY_ROTATED: 'API_KEY',
-  API_KEY_UPDATED: 'API_KEY',
-  API_KEY_ENABLED: 'API_KEY',
-  API_KEY_DISABLED: 'API_KEY',
-  API_KEY_REVOKED: 'API_KEY',
-  API_KEY_DELETED: 'API_KEY',
-  API_KEY_EXPIRING: 'API_KEY',
-  MEMBER_ADDED: 'MEMBER',
-  MEMBER_ROLE_CHANGED: 'MEMBER',
-  MEMBER_REMOVED: 'MEMBER',
-  ORGANIZATION_CREATED: 'ORGANIZATION',
-  SHORT_LINK_CREATED: 'SHORT_LINK',
-  SHORT_LINK_UPDATED: 'SHORT_LINK',
-  SHORT_LINK_DELETED: 'SHORT_LINK',
-  DOMAIN_CREATED: 'DOMAIN',
-  DOMAIN_VERIFIED: 'DOMAIN',
-  DOMAIN_DELETED: 'DOMAIN',
-  WEBHOOK_CREATED: 'WEBHOOK',
-  WEBHOOK_UPDATED: 'WEBHOOK',
-  WEBHOOK_SECRET_ROTATED: 'WEBHOOK',
-  WEBHOOK_DELETED: 'WEBHOOK',
-  WEBHOOK_DISABLED: 'WEBHOOK',
-};
-
-export const PING_EVENT = 'ping';
-export const WEBHOOK_EVENT_TYPES: readonly string[] = [...new Set([...Object.values(EVENT_TYPE_OF), PING_EVENT])];
-
-/** The resource whose read scope a subscription to each event type needs; the ping needs none. */
-export const RESOURCE_OF_EVENT: ReadonlyMap<string, Resource | null> = new Map<string, Resource | null>([
-  ...(Object.entries(EVENT_TYPE_OF) as [AuditAction, string][]).map(([action, type]) => [type, RESOURCE_OF_TARGET[TARGET_OF_ACTION[action]]] as const),
-  [PING_EVENT, null],
-]);
-
-function canRead(held: PermissionMask, resource: Resource | null): boolean {
-  return resource === null || holds(held, bit(resource, 'read'));
-}
-
-/** Who acted: a principal, or keygate itself (scheduled jobs, automatic disabling). */
-export interface AuditActor {
-  kind: PrincipalKind | 'SYSTEM';
-  id: string;
-  name: string;
-}
-export const SYSTEM_ACTOR: AuditActor = { kind: 'SYSTEM', id: '00000000-0000-0000-0000-000000000000', name: 'keygate' };
-
+/** One audit event; `action` must be declared by some module's audit definition. */
 export interface AuditEntry {
-  action: AuditAction;
-  targetType: AuditTargetType;
+  action: string;
+  targetType: string;
   targetId: string | null;
   targetName: string | null;
   metadata?: Record<string, unknown>;
@@ -141,8 +24,17 @@ export interface AuditFilterArgs {
   since?: Date | null;
 }
 
-export class AuditService {
-  constructor(private readonly dataSource: DataSource) {}
+/** What a change needs of the audit log: to write an event inside its own transaction. */
+export interface AuditRecorder {
+  record(manager: EntityManager, caller: Caller, entry: AuditEntry): Promise<void>;
+}
+
+export class AuditService implements AuditRecorder {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly catalog: AuditCatalog,
+    private readonly access: AccessModel,
+  ) {}
 
   /**
    * Must be called with the manager of the transaction that makes the change, so the event
@@ -156,6 +48,17 @@ export class AuditService {
     );
   }
 
+  /** An event keygate itself causes (a scheduled alert, an endpoint disabled after failures). */
+  async recordSystem<A extends string>(
+    manager: EntityManager,
+    orgId: string,
+    definition: AuditDefinition<A>,
+    action: A,
+    record: { targetId: string | null; targetName: string | null; metadata?: Record<string, unknown> },
+  ): Promise<void> {
+    await this.recordAs(manager, { actor: SYSTEM_ACTOR, orgId }, { action, targetType: definition.targetType, ...record });
+  }
+
   /**
    * Writes the audit row and its webhook outbox row through `manager`, the transaction of the
    * change itself: the change, its audit event and its webhook event commit together or not at all.
@@ -166,6 +69,9 @@ export class AuditService {
     entry: AuditEntry,
   ): Promise<void> {
     const { actor, orgId } = source;
+    if (this.catalog.definitionOf(entry.action).definition.targetType !== entry.targetType) {
+      throw new Error(`Audit action ${entry.action} does not describe a ${entry.targetType}`);
+    }
     const event = await manager.save(
       manager.create(AuditEvent, {
         orgId,
@@ -181,12 +87,11 @@ export class AuditService {
         userAgent: source.userAgent?.slice(0, 512) ?? null,
       }),
     );
-    const type = EVENT_TYPE_OF[entry.action];
+    const { definition, event: type } = this.catalog.definitionOf(entry.action);
     // A subscriber to this event holds read on its resource and nothing more is assumed: the
     // actor's name travels only when that read covers it (a key's name in key events, a user's
     // email in member events); otherwise its kind and id.
-    const eventResource = RESOURCE_OF_TARGET[entry.targetType];
-    const actorShown = seesActor(actor.kind, bit(eventResource, 'read'));
+    const actorShown = seesActor(this.access, actor.kind, this.access.bit(definition.resource, 'read'));
     await manager.insert(WebhookEvent, {
       orgId,
       type,
@@ -213,7 +118,7 @@ export class AuditService {
    */
   async list(caller: Caller, args: PageArgs & { filter?: AuditFilterArgs | null }): Promise<Page<AuditEvent>> {
     const held = caller.principal.permissions;
-    const readable = (Object.keys(RESOURCE_OF_TARGET) as AuditTargetType[]).filter((t) => canRead(held, RESOURCE_OF_TARGET[t]));
+    const readable = this.catalog.readableTargetTypes(held);
     const qb = this.dataSource
       .getRepository(AuditEvent)
       .createQueryBuilder('e')
@@ -227,11 +132,11 @@ export class AuditService {
     }
     if (filter.since) qb.andWhere('e.createdAt >= :since', { since: filter.since });
     const page = await keysetPage(qb, args, 50);
-    if (!canRead(held, 'members')) {
+    if (!this.access.holds(held, this.access.bit('members', 'read'))) {
       for (const event of page.nodes) {
         event.ip = null;
         event.userAgent = null;
-        event.actorName = visibleActorName(event.actorKind, event.actorName, held);
+        event.actorName = visibleActorName(this.access, event.actorKind, event.actorName, held);
       }
     }
     return page;

@@ -1,25 +1,28 @@
 import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
-import type { GraphQLContext } from '../../graphql/context';
+import type { ModuleContext } from '../context';
+import type { DomainService } from './domain.service';
 import { Requires } from '../../graphql/requires.directive';
 import { Domain } from './domain.entity';
+
+type Context = ModuleContext<{ domains: DomainService }>;
 
 @Resolver(() => Domain)
 export class DomainResolver {
   @Query(() => [Domain], { description: 'Your organization’s custom domains, newest first.' })
   @Requires('domains', 'read')
-  domains(@Ctx() ctx: GraphQLContext) {
+  domains(@Ctx() ctx: Context) {
     return ctx.services.domains.list(ctx.caller);
   }
 
   @Mutation(() => Domain, { description: 'Registers a hostname; add its verificationRecord as a DNS TXT record, then verifyDomain.' })
   @Requires('domains', 'create')
-  createDomain(@Arg('hostname') hostname: string, @Ctx() ctx: GraphQLContext) {
+  createDomain(@Arg('hostname') hostname: string, @Ctx() ctx: Context) {
     return ctx.services.domains.create(ctx.caller, hostname);
   }
 
   @Mutation(() => Domain, { description: 'Checks the TXT record; links on the domain redirect once it is verified.' })
   @Requires('domains', 'update')
-  verifyDomain(@Arg('id', () => ID) id: string, @Ctx() ctx: GraphQLContext) {
+  verifyDomain(@Arg('id', () => ID) id: string, @Ctx() ctx: Context) {
     return ctx.services.domains.verify(ctx.caller, id);
   }
 
@@ -28,13 +31,13 @@ export class DomainResolver {
   deleteDomain(
     @Arg('id', () => ID) id: string,
     @Arg('force', () => Boolean, { nullable: true, defaultValue: false }) force: boolean,
-    @Ctx() ctx: GraphQLContext,
+    @Ctx() ctx: Context,
   ) {
     return ctx.services.domains.delete(ctx.caller, id, force ?? false);
   }
 
   @FieldResolver(() => Int)
-  linkCount(@Root() domain: Domain, @Ctx() ctx: GraphQLContext) {
+  linkCount(@Root() domain: Domain, @Ctx() ctx: Context) {
     return ctx.loaders.linkCounts.load(domain.id);
   }
 }

@@ -2,12 +2,13 @@ import { randomBytes } from 'node:crypto';
 import dns from 'node:dns';
 import net from 'node:net';
 import type { DataSource, EntityManager } from 'typeorm';
-import type { Changes } from '../../auth/changes';
-import { bit, holds } from '../../auth/permissions';
+import type { Changes } from '../audit/changes';
+import type { AccessModel } from '../../kernel/access';
 import type { Caller } from '../../auth/principal';
-import { findOrgRow, isUniqueViolation } from '../../db/org-scoped';
-import { AppError, BadUserInputError, ConflictError, ErrorCode, ForbiddenError } from '../../errors';
-import { AuditAction, type AuditService } from '../audit/audit.service';
+import { isUniqueViolation } from '../../db/errors';
+import { findOrgRow } from '../../db/org-scoped';
+import { AppError, BadUserInputError, ConflictError, ErrorCode, ForbiddenError } from '../../kernel/errors';
+import { DOMAIN_AUDIT } from './domain.audit';
 import { ShortLink } from '../short-links/short-link.entity';
 import { Domain } from './domain.entity';
 import { canonicalHostname } from './hostname';
@@ -21,7 +22,7 @@ const LABEL = /^(?!-)[a-z0-9-]{1,63}(?<!-)$/;
 export class DomainService {
   constructor(
     private readonly dataSource: DataSource,
-    private readonly audit: AuditService,
+    private readonly access: AccessModel,
     private readonly resolveTxt: TxtResolver,
     /** Hostnames that are keygate itself and so cannot be claimed (e.g. from PUBLIC_URL). */
     private readonly ownHostnames: ReadonlySet<string>,
@@ -38,7 +39,8 @@ export class DomainService {
   async create(caller: Caller, rawHostname: string): Promise<Domain> {
     const hostname = this.validateHostname(rawHostname);
     try {
-      return await this.changes.run(caller, 'domains:create', async (m, caller) => {
+      return await this.changes.run(caller, 'domains:create', async (tx) => {
+        const { m, caller } = tx;
         const domain = m.getRepository(Domain).create({
           orgId: caller.principal.orgId,
           hostname,
@@ -46,9 +48,7 @@ export class DomainService {
           verifiedAt: null,
         });
         await m.save(domain);
-        await this.audit.record(m, caller, {
-          action: AuditAction.DOMAIN_CREATED,
-          targetType: 'DOMAIN',
+        await tx.audit(DOMAIN_AUDIT, 'DOMAIN_CREATED', {
           targetId: domain.id,
           targetName: hostname,
         });
@@ -80,14 +80,13 @@ export class DomainService {
         record: { name, value },
       });
     }
-    return this.changes.run(caller, 'domains:update', async (m, caller) => {
+    return this.changes.run(caller, 'domains:update', async (tx) => {
+      const { m, caller } = tx;
       const locked = await this.find(m, caller, id, true);
       if (locked.verifiedAt) return locked;
       locked.verifiedAt = new Date();
       await m.save(locked);
-      await this.audit.record(m, caller, {
-        action: AuditAction.DOMAIN_VERIFIED,
-        targetType: 'DOMAIN',
+      await tx.audit(DOMAIN_AUDIT, 'DOMAIN_VERIFIED', {
         targetId: locked.id,
         targetName: locked.hostname,
       });
@@ -96,21 +95,20 @@ export class DomainService {
   }
 
   async delete(caller: Caller, id: string, force: boolean): Promise<string> {
-    return this.changes.run(caller, 'domains:delete', async (m, caller) => {
+    return this.changes.run(caller, 'domains:delete', async (tx) => {
+      const { m, caller } = tx;
       const domain = await this.find(m, caller, id, true);
       const linkCount = await m.getRepository(ShortLink).countBy({ domainId: domain.id });
       if (linkCount > 0 && !force) {
         throw new ConflictError(`${domain.hostname} still has ${linkCount} short link(s); delete them first or pass force: true.`);
       }
       // Deleting the links with the domain is deleting links: it takes the scope that does.
-      if (linkCount > 0 && !holds(caller.principal.permissions, bit('shortLinks', 'delete'))) {
+      if (linkCount > 0 && !this.access.holds(caller.principal.permissions, this.access.bit('shortLinks', 'delete'))) {
         throw new ForbiddenError({ required: ['shortLinks:delete'] }, `force: true deletes ${linkCount} short link(s), which needs shortLinks:delete.`);
       }
       if (linkCount > 0) await m.delete(ShortLink, { domainId: domain.id });
       await m.delete(Domain, { id: domain.id });
-      await this.audit.record(m, caller, {
-        action: AuditAction.DOMAIN_DELETED,
-        targetType: 'DOMAIN',
+      await tx.audit(DOMAIN_AUDIT, 'DOMAIN_DELETED', {
         targetId: domain.id,
         targetName: domain.hostname,
         metadata: { deletedLinkCount: linkCount },
@@ -120,7 +118,7 @@ export class DomainService {
   }
 
   private find(m: EntityManager, caller: Caller, id: string, lock = false): Promise<Domain> {
-    return findOrgRow(m, Domain, caller, id, { what: 'Domain', lock });
+    return findOrgRow(m, Domain, caller.principal.orgId, id, { what: 'Domain', lock });
   }
 
   /** Lower-cases, converts IDNs to punycode, refuses IPs, single labels and keygate's own host. */

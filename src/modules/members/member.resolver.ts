@@ -1,33 +1,36 @@
 import { Arg, Ctx, ID, Mutation, Query, Resolver } from 'type-graphql';
-import { Role } from '../../auth/roles';
-import type { GraphQLContext } from '../../graphql/context';
+import { Role } from '../../kernel/access';
+import type { ModuleContext } from '../context';
+import type { MemberService } from './member.service';
 import { Requires } from '../../graphql/requires.directive';
 import { Membership } from './membership.entity';
 import { RemovedMember } from './member.types';
+
+type Context = ModuleContext<{ members: MemberService }>;
 
 @Resolver(() => Membership)
 export class MemberResolver {
   @Query(() => [Membership])
   @Requires('members', 'read')
-  members(@Ctx() ctx: GraphQLContext) {
+  members(@Ctx() ctx: Context) {
     return ctx.services.members.list(ctx.caller);
   }
 
   @Mutation(() => Membership, { description: 'Adds a user (created on first sight) with a role you may grant.' })
   @Requires('members', 'create')
-  addMember(@Arg('email') email: string, @Arg('role', () => Role) role: Role, @Ctx() ctx: GraphQLContext) {
+  addMember(@Arg('email') email: string, @Arg('role', () => Role) role: Role, @Ctx() ctx: Context) {
     return ctx.services.members.add(ctx.caller, email, role);
   }
 
   @Mutation(() => Membership, { description: 'Takes effect at once, including on that user’s USER key.' })
   @Requires('members', 'update')
-  updateMemberRole(@Arg('userId', () => ID) userId: string, @Arg('role', () => Role) role: Role, @Ctx() ctx: GraphQLContext) {
+  updateMemberRole(@Arg('userId', () => ID) userId: string, @Arg('role', () => Role) role: Role, @Ctx() ctx: Context) {
     return ctx.services.members.updateRole(ctx.caller, userId, role);
   }
 
   @Mutation(() => RemovedMember, { description: 'Removes the membership and deletes that user’s USER keys in this organization.' })
   @Requires('members', 'delete')
-  removeMember(@Arg('userId', () => ID) userId: string, @Ctx() ctx: GraphQLContext) {
+  removeMember(@Arg('userId', () => ID) userId: string, @Ctx() ctx: Context) {
     return ctx.services.members.remove(ctx.caller, userId);
   }
 }

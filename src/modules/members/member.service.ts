@@ -1,13 +1,11 @@
 import type { DataSource, EntityManager } from 'typeorm';
-import type { AuthInvalidator } from '../../auth/auth-invalidation';
-import type { Changes } from '../../auth/changes';
-import { missingScopes } from '../../auth/permissions';
 import { actingUserId, type Caller, type Principal } from '../../auth/principal';
-import { ROLE_PERMISSIONS, Role } from '../../auth/roles';
-import { isUuid } from '../../db/pagination';
-import { BadUserInputError, ConflictError, ForbiddenError, ForbiddenRule, NotFoundError } from '../../errors';
+import { Role, type AccessModel } from '../../kernel/access';
+import { BadUserInputError, ConflictError, ForbiddenError, ForbiddenRule, NotFoundError } from '../../kernel/errors';
+import { isUuid } from '../../kernel/ids';
 import type { ApiKeyService } from '../api-keys/api-key.service';
-import { AuditAction, type AuditService } from '../audit/audit.service';
+import type { Change, Changes } from '../audit/changes';
+import { MEMBER_AUDIT } from './member.audit';
 import { Membership } from './membership.entity';
 import { User } from './user.entity';
 
@@ -27,8 +25,7 @@ export class MemberService {
   constructor(
     private readonly dataSource: DataSource,
     private readonly apiKeys: ApiKeyService,
-    private readonly audit: AuditService,
-    private readonly invalidator: AuthInvalidator,
+    private readonly access: AccessModel,
     private readonly changes: Changes,
   ) {}
 
@@ -45,68 +42,67 @@ export class MemberService {
 
   async add(caller: Caller, rawEmail: string, role: Role): Promise<Membership> {
     const email = normalizeEmail(rawEmail);
-    return this.changes.run(caller, 'members:create', async (m, caller) => {
-      assertCanAssign(caller.principal, role);
+    return this.changes.run(caller, 'members:create', async (tx) => {
+      const { m } = tx;
+      const orgId = tx.caller.principal.orgId;
+      this.assertCanAssign(tx.caller.principal, role);
       const user = await upsertUser(m, email);
-      const exists = await m.getRepository(Membership).existsBy({ orgId: caller.principal.orgId, userId: user.id });
+      const exists = await m.getRepository(Membership).existsBy({ orgId, userId: user.id });
       if (exists) throw new ConflictError(`${email} is already a member of this organization.`);
-      await m.insert(Membership, { orgId: caller.principal.orgId, userId: user.id, role });
-      await this.audit.record(m, caller, {
-        action: AuditAction.MEMBER_ADDED,
-        targetType: 'MEMBER',
-        targetId: user.id,
-        targetName: email,
-        metadata: { role },
-      });
-      return this.load(m, caller.principal.orgId, user.id);
+      await m.insert(Membership, { orgId, userId: user.id, role });
+      await tx.audit(MEMBER_AUDIT, 'MEMBER_ADDED', { targetId: user.id, targetName: email, metadata: { role } });
+      return m.getRepository(Membership).findOneOrFail({ where: { orgId, userId: user.id }, relations: { user: true } });
     });
   }
 
   async updateRole(caller: Caller, userId: string, role: Role): Promise<Membership> {
-    return this.changes.run(caller, 'members:update', async (m, caller) => {
-      const { membership, owners } = await this.lockMembership(m, caller, userId);
-      assertCanAssign(caller.principal, role);
+    return this.changes.run(caller, 'members:update', async (tx) => {
+      const { membership, owners } = await this.lockMembership(tx, userId);
+      this.assertCanAssign(tx.caller.principal, role);
       if (membership.role === role) return membership;
       if (membership.role === Role.OWNER) {
-        assertIsOwner(caller.principal, 'Only an owner can change an owner\u2019s role.');
+        assertIsOwner(tx.caller.principal, 'Only an owner can change an owner\u2019s role.');
         assertNotLastOwner(owners, 'demote');
       }
       const from = membership.role;
       membership.role = role;
-      await m.update(Membership, { orgId: membership.orgId, userId: membership.userId }, { role });
+      await tx.m.update(Membership, { orgId: membership.orgId, userId: membership.userId }, { role });
       // The member's USER keys are effective as grant ∩ role: cached verdicts must go.
-      await this.invalidator.within(m, { kind: 'member', orgId: membership.orgId, userId: membership.userId });
-      await this.audit.record(m, caller, {
-        action: AuditAction.MEMBER_ROLE_CHANGED,
-        targetType: 'MEMBER',
-        targetId: membership.userId,
-        targetName: membership.user.email,
-        metadata: { from, to: role },
-      });
+      await tx.invalidate({ kind: 'member', orgId: membership.orgId, userId: membership.userId });
+      await tx.audit(MEMBER_AUDIT, 'MEMBER_ROLE_CHANGED', { targetId: membership.userId, targetName: membership.user.email, metadata: { from, to: role } });
       return membership;
     });
   }
 
   async remove(caller: Caller, userId: string): Promise<RemovedMemberResult> {
-    return this.changes.run(caller, 'members:delete', async (m, caller) => {
-      const { membership, owners } = await this.lockMembership(m, caller, userId);
+    return this.changes.run(caller, 'members:delete', async (tx) => {
+      const { membership, owners } = await this.lockMembership(tx, userId);
       if (membership.role === Role.OWNER) {
-        assertIsOwner(caller.principal, 'Only an owner can remove an owner.');
+        assertIsOwner(tx.caller.principal, 'Only an owner can remove an owner.');
         assertNotLastOwner(owners, 'remove');
       }
       // A user key acts as its owner, so it cannot outlive the owner's membership.
-      const deletedApiKeyIds = await this.apiKeys.deleteUserKeysWithin(m, caller, membership.userId);
-      await m.delete(Membership, { orgId: membership.orgId, userId: membership.userId });
-      await this.invalidator.within(m, { kind: 'member', orgId: membership.orgId, userId: membership.userId });
-      await this.audit.record(m, caller, {
-        action: AuditAction.MEMBER_REMOVED,
-        targetType: 'MEMBER',
+      const deletedApiKeyIds = await this.apiKeys.deleteUserKeysWithin(tx, membership.userId);
+      await tx.m.delete(Membership, { orgId: membership.orgId, userId: membership.userId });
+      await tx.invalidate({ kind: 'member', orgId: membership.orgId, userId: membership.userId });
+      await tx.audit(MEMBER_AUDIT, 'MEMBER_REMOVED', {
         targetId: membership.userId,
         targetName: membership.user.email,
         metadata: { role: membership.role, deletedApiKeyIds },
       });
       return { userId: membership.userId, deletedApiKeyIds };
     });
+  }
+
+  private assertCanAssign(principal: Principal, role: Role): void {
+    const missing = this.access.missingScopes(principal.permissions, this.access.roles[role]);
+    if (missing.length > 0) {
+      throw new ForbiddenError(
+        { required: missing, rule: ForbiddenRule.NO_ESCALATION },
+        `You cannot assign the ${role} role: it holds ${missing.join(', ')}, which you do not.`,
+      );
+    }
+    if (role === Role.OWNER) assertIsOwner(principal, 'Only an owner can make someone an owner.');
   }
 
   /**
@@ -117,13 +113,15 @@ export class MemberService {
    * (auth/authority.ts); the target takes FOR UPDATE, so a removal or demotion waits for the
    * target's own changes in flight, and they, once it commits, see it.
    */
-  private async lockMembership(m: EntityManager, caller: Caller, userId: string): Promise<{ membership: Membership; owners: number }> {
+  private async lockMembership(tx: Change, userId: string): Promise<{ membership: Membership; owners: number }> {
+    const { m } = tx;
+    const orgId = tx.caller.principal.orgId;
     if (!isUuid(userId)) throw new NotFoundError('Member');
     const owners = await m
       .getRepository(Membership)
       .createQueryBuilder('ms')
       .setLock('for_no_key_update')
-      .where('ms.orgId = :orgId AND ms.role = :owner', { orgId: caller.principal.orgId, owner: Role.OWNER })
+      .where('ms.orgId = :orgId AND ms.role = :owner', { orgId, owner: Role.OWNER })
       .orderBy('ms.userId')
       .getMany();
     const membership = await m
@@ -131,15 +129,12 @@ export class MemberService {
       .createQueryBuilder('ms')
       .setLock('pessimistic_write', undefined, ['ms'])
       .innerJoinAndSelect('ms.user', 'u')
-      .where('ms.orgId = :orgId AND ms.userId = :userId', { orgId: caller.principal.orgId, userId })
+      .where('ms.orgId = :orgId AND ms.userId = :userId', { orgId, userId })
       .getOne();
     if (!membership) throw new NotFoundError('Member');
     return { membership, owners: owners.length };
   }
 
-  private async load(m: EntityManager, orgId: string, userId: string): Promise<Membership> {
-    return m.getRepository(Membership).findOneOrFail({ where: { orgId, userId }, relations: { user: true } });
-  }
 }
 
 export function normalizeEmail(raw: string): string {
@@ -152,17 +147,6 @@ export function normalizeEmail(raw: string): string {
 export async function upsertUser(m: EntityManager, email: string): Promise<User> {
   await m.createQueryBuilder().insert().into(User).values({ email }).orIgnore().execute();
   return m.getRepository(User).findOneByOrFail({ email });
-}
-
-function assertCanAssign(principal: Principal, role: Role): void {
-  const missing = missingScopes(principal.permissions, ROLE_PERMISSIONS[role]);
-  if (missing.length > 0) {
-    throw new ForbiddenError(
-      { required: missing, rule: ForbiddenRule.NO_ESCALATION },
-      `You cannot assign the ${role} role: it holds ${missing.join(', ')}, which you do not.`,
-    );
-  }
-  if (role === Role.OWNER) assertIsOwner(principal, 'Only an owner can make someone an owner.');
 }
 
 /** The owner rows were locked first, so this count cannot change before the transaction ends. */

@@ -1,7 +1,7 @@
 import { Field, ObjectType, registerEnumType } from 'type-graphql';
 import { Requires } from '../../graphql/requires.directive';
 import { Column, Entity, Index, JoinColumn, ManyToOne, PrimaryColumn } from 'typeorm';
-import { Role } from '../../auth/roles';
+import { Role } from '../../kernel/access';
 import { CreatedAtColumn } from '../../db/columns';
 import { Organization } from '../organizations/organization.entity';
 import { User } from './user.entity';

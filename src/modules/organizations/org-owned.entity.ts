@@ -1,5 +1,6 @@
 import { Field, ID, ObjectType } from 'type-graphql';
-import { Column, JoinColumn, ManyToOne, PrimaryGeneratedColumn } from 'typeorm';
+import { JoinColumn, ManyToOne, PrimaryGeneratedColumn } from 'typeorm';
+import { OrgIdColumn } from '../../db/columns';
 import { Organization } from './organization.entity';
 
 /**
@@ -13,7 +14,7 @@ export abstract class OrgOwnedEntity {
   @PrimaryGeneratedColumn('uuid')
   id: string;
 
-  @Column({ name: 'org_id', type: 'uuid' })
+  @OrgIdColumn()
   orgId: string;
 
   @ManyToOne(() => Organization, { onDelete: 'CASCADE' })

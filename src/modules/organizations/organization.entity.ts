@@ -1,13 +1,8 @@
 import { Field, ID, ObjectType, registerEnumType } from 'type-graphql';
 import { Entity, PrimaryGeneratedColumn, Column } from 'typeorm';
 import { CreatedAtColumn } from '../../db/columns';
+import { Plan } from '../../kernel/plans';
 
-export enum Plan {
-  FREE = 'FREE',
-  STARTER = 'STARTER',
-  TEAM = 'TEAM',
-  ENTERPRISE = 'ENTERPRISE',
-}
 registerEnumType(Plan, { name: 'Plan', description: 'Billing plan; sets the per-key rate limit.' });
 
 @Entity('organizations')

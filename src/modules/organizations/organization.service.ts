@@ -1,16 +1,17 @@
 import type { DataSource, EntityManager } from 'typeorm';
+import { ApiKeyType } from '../../auth/api-key-states';
 import type { AuthInvalidator } from '../../auth/auth-invalidation';
-import { ALL_PERMISSIONS, storedJsonFromMask } from '../../auth/permissions';
 import type { Caller } from '../../auth/principal';
-import { ROLE_PERMISSIONS, Role } from '../../auth/roles';
-import { BadUserInputError } from '../../errors';
-import { ApiKeyType } from '../api-keys/api-key.entity';
+import { Role, type AccessModel } from '../../kernel/access';
+import { BadUserInputError } from '../../kernel/errors';
 import type { ApiKeyService } from '../api-keys/api-key.service';
-import { AuditAction, type AuditService } from '../audit/audit.service';
+import type { Changes } from '../audit/changes';
 import { Membership } from '../members/membership.entity';
 import { normalizeEmail, upsertUser } from '../members/member.service';
 import type { User } from '../members/user.entity';
-import { Organization, Plan } from './organization.entity';
+import { Plan } from '../../kernel/plans';
+import { ORGANIZATION_AUDIT } from './organization.audit';
+import { Organization } from './organization.entity';
 
 export interface BootstrapResult {
   organization: Organization;
@@ -21,14 +22,15 @@ export interface BootstrapResult {
 /** A first start may create no key: one that nobody is shown would be a live secret with no keeper. */
 export type FirstStartResult = Omit<BootstrapResult, 'apiKey'> & { apiKey: BootstrapResult['apiKey'] | null };
 
-/** Any fixed 64-bit number: serializes first-start bootstraps of several instances. */
-const BOOTSTRAP_LOCK = 0x6b657967617465;
+/** Any fixed 64-bit number (as text: JS numbers hold 53 bits): serializes first-start bootstraps of several instances. */
+const BOOTSTRAP_LOCK = '30229394607928421';
 
 export class OrganizationService {
   constructor(
     private readonly dataSource: DataSource,
     private readonly apiKeys: ApiKeyService,
-    private readonly audit: AuditService,
+    private readonly access: AccessModel,
+    private readonly changes: Changes,
     private readonly invalidator: AuthInvalidator,
   ) {}
 
@@ -79,25 +81,24 @@ export class OrganizationService {
         userId: owner.id,
         orgId: organization.id,
         role: Role.OWNER,
-        permissions: ROLE_PERMISSIONS[Role.OWNER],
+        permissions: this.access.roles[Role.OWNER],
         plan,
         email: owner.email,
       },
       ip: null,
       userAgent: 'keygate bootstrap',
     };
-    await this.audit.record(m, caller, {
-      action: AuditAction.ORGANIZATION_CREATED,
-      targetType: 'ORGANIZATION',
+    const tx = this.changes.changeIn(m, caller);
+    await tx.audit(ORGANIZATION_AUDIT, 'ORGANIZATION_CREATED', {
       targetId: organization.id,
       targetName: organization.name,
       metadata: { plan, owner: owner.email },
     });
     if (!withKey) return { organization, owner, apiKey: null };
-    const created = await this.apiKeys.createWithin(m, caller, {
+    const created = await this.apiKeys.createWithin(tx, {
       name: 'bootstrap',
       type: ApiKeyType.BOT,
-      permissions: storedJsonFromMask(ALL_PERMISSIONS),
+      permissions: this.access.storedJsonFromMask(this.access.ALL),
     });
     return { organization, owner, apiKey: { id: created.apiKey.id, secret: created.secret } };
   }

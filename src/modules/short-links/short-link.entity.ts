@@ -1,6 +1,6 @@
 import { OrgOwnedEntity } from '../organizations/org-owned.entity';
-import { Field, ID, ObjectType } from 'type-graphql';
-import { Column, Entity, Index, JoinColumn, ManyToOne, PrimaryGeneratedColumn } from 'typeorm';
+import { Field, ObjectType } from 'type-graphql';
+import { Column, Entity, Index, JoinColumn, ManyToOne } from 'typeorm';
 import type { PrincipalKind } from '../../auth/principal';
 import { CreatedAtColumn, TimestampColumn } from '../../db/columns';
 import { Requires } from '../../graphql/requires.directive';

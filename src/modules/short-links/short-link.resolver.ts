@@ -1,13 +1,18 @@
 import { Arg, Args, ArgsType, Ctx, Field, FieldResolver, ID, Int, Mutation, ObjectType, Query, Resolver, Root } from 'type-graphql';
-import type { GraphQLContext } from '../../graphql/context';
+import type { ModuleContext } from '../context';
+import type { ShortLinkService } from './short-link.service';
 import { Requires } from '../../graphql/requires.directive';
 import { Actor } from '../../graphql/types/actor.type';
 import { Connection, toConnection } from '../../graphql/types/connection';
 import { Domain } from '../domains/domain.entity';
 import { StatsInterval } from '../stats/stats.service';
+import { Cost } from '../../graphql/query-limits';
+import { STATS_RANGE_COST } from '../stats/stats.cost';
 import { LinkStats } from '../stats/stats.types';
 import { ShortLink } from './short-link.entity';
 import { CreateShortLinkInput, ShortLinkFilter, UpdateShortLinkInput } from './short-link.input';
+
+type Context = ModuleContext<{ shortLinks: ShortLinkService }>;
 
 @ObjectType()
 class ShortLinkConnection extends Connection(ShortLink) {}
@@ -23,19 +28,19 @@ class ShortLinksArgs {
 export class ShortLinkResolver {
   @Query(() => ShortLinkConnection, { description: 'Your organization’s short links, newest first.' })
   @Requires('shortLinks', 'read')
-  shortLinks(@Args() args: ShortLinksArgs, @Ctx() ctx: GraphQLContext) {
+  shortLinks(@Args() args: ShortLinksArgs, @Ctx() ctx: Context) {
     return ctx.services.shortLinks.list(ctx.caller, args).then(toConnection);
   }
 
   @Query(() => ShortLink, { nullable: true })
   @Requires('shortLinks', 'read')
-  shortLink(@Arg('id', () => ID) id: string, @Ctx() ctx: GraphQLContext) {
+  shortLink(@Arg('id', () => ID) id: string, @Ctx() ctx: Context) {
     return ctx.services.shortLinks.get(ctx.caller, id);
   }
 
   @Mutation(() => ShortLink)
   @Requires('shortLinks', 'create')
-  createShortLink(@Arg('input', () => CreateShortLinkInput) input: CreateShortLinkInput, @Ctx() ctx: GraphQLContext) {
+  createShortLink(@Arg('input', () => CreateShortLinkInput) input: CreateShortLinkInput, @Ctx() ctx: Context) {
     return ctx.services.shortLinks.create(ctx.caller, input);
   }
 
@@ -44,24 +49,24 @@ export class ShortLinkResolver {
   updateShortLink(
     @Arg('id', () => ID) id: string,
     @Arg('input', () => UpdateShortLinkInput) input: UpdateShortLinkInput,
-    @Ctx() ctx: GraphQLContext,
+    @Ctx() ctx: Context,
   ) {
     return ctx.services.shortLinks.update(ctx.caller, id, input);
   }
 
   @Mutation(() => ID)
   @Requires('shortLinks', 'delete')
-  deleteShortLink(@Arg('id', () => ID) id: string, @Ctx() ctx: GraphQLContext) {
+  deleteShortLink(@Arg('id', () => ID) id: string, @Ctx() ctx: Context) {
     return ctx.services.shortLinks.delete(ctx.caller, id);
   }
 
   @FieldResolver(() => Domain, { nullable: true, description: 'Null on the default host.' })
-  domain(@Root() link: ShortLink, @Ctx() ctx: GraphQLContext) {
+  domain(@Root() link: ShortLink, @Ctx() ctx: Context) {
     return link.domainId ? ctx.loaders.domains.load(link.domainId) : null;
   }
 
   @FieldResolver(() => Actor, { nullable: true })
-  createdBy(@Root() link: ShortLink, @Ctx() ctx: GraphQLContext) {
+  createdBy(@Root() link: ShortLink, @Ctx() ctx: Context) {
     return ctx.loaders.actor(link.createdByKind, link.createdById);
   }
 
@@ -75,12 +80,13 @@ export class ShortLinkResolver {
 
   @FieldResolver(() => LinkStats, { nullable: true, description: 'Needs stats:read.' })
   @Requires('stats', 'read')
+  @Cost(STATS_RANGE_COST)
   stats(
     @Root() link: ShortLink,
     @Arg('from', () => Date, { nullable: true }) from: Date | null,
     @Arg('to', () => Date, { nullable: true }) to: Date | null,
     @Arg('interval', () => StatsInterval, { nullable: true, defaultValue: StatsInterval.DAY }) interval: StatsInterval,
-    @Ctx() ctx: GraphQLContext,
+    @Ctx() ctx: Context,
   ) {
     return ctx.loaders.linkStats(interval ?? StatsInterval.DAY, from, to).load(link.id);
   }

@@ -1,5 +1,5 @@
 import { randomInt } from 'node:crypto';
-import { BadUserInputError } from '../../errors';
+import { BadUserInputError } from '../../kernel/errors';
 
 const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
 export const GENERATED_SLUG_LENGTH = 7;

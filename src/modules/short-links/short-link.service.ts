@@ -1,10 +1,12 @@
 import type { DataSource, EntityManager } from 'typeorm';
-import type { Changes } from '../../auth/changes';
+import type { Changes } from '../audit/changes';
 import { actorOf, type Caller } from '../../auth/principal';
-import { findOrgRow, isUniqueViolation } from '../../db/org-scoped';
-import { isUuid, keysetPage, type Page, type PageArgs } from '../../db/pagination';
-import { BadUserInputError, ConflictError } from '../../errors';
-import { AuditAction, type AuditService } from '../audit/audit.service';
+import { isUniqueViolation } from '../../db/errors';
+import { findOrgRow } from '../../db/org-scoped';
+import { isUuid } from '../../kernel/ids';
+import { keysetPage, type Page, type PageArgs } from '../../db/pagination';
+import { BadUserInputError, ConflictError } from '../../kernel/errors';
+import { SHORT_LINK_AUDIT } from './short-link.audit';
 import { Domain } from '../domains/domain.entity';
 import { ShortLink } from './short-link.entity';
 import { generateSlug, validateSlug, validateTags, validateTargetUrl, validateTitle } from './short-link.rules';
@@ -36,7 +38,6 @@ const SLUG_ATTEMPTS = 5;
 export class ShortLinkService {
   constructor(
     private readonly dataSource: DataSource,
-    private readonly audit: AuditService,
     private readonly changes: Changes,
   ) {}
 
@@ -73,7 +74,8 @@ export class ShortLinkService {
     for (let attempt = 1; ; attempt++) {
       const slug = chosenSlug ?? generateSlug();
       try {
-        return await this.changes.run(caller, 'shortLinks:create', async (m, caller) => {
+        return await this.changes.run(caller, 'shortLinks:create', async (tx) => {
+          const { m, caller } = tx;
           const domainId = await this.ownDomainId(m, caller, input.domainId, 'input.domainId');
           const link = m.getRepository(ShortLink).create({
             orgId: caller.principal.orgId,
@@ -87,9 +89,7 @@ export class ShortLinkService {
             clickCount: 0,
           });
           await m.save(link);
-          await this.audit.record(m, caller, {
-            action: AuditAction.SHORT_LINK_CREATED,
-            targetType: 'SHORT_LINK',
+          await tx.audit(SHORT_LINK_AUDIT, 'SHORT_LINK_CREATED', {
             targetId: link.id,
             targetName: slug,
             metadata: { url, domainId, slug },
@@ -114,15 +114,14 @@ export class ShortLinkService {
       throw new BadUserInputError({ input: 'Give at least one field to change.' });
     }
     try {
-      return await this.changes.run(caller, 'shortLinks:update', async (m, caller) => {
+      return await this.changes.run(caller, 'shortLinks:update', async (tx) => {
+        const { m, caller } = tx;
         const link = await this.lock(m, caller, id);
         if (input.domainId !== undefined) changes.domainId = await this.ownDomainId(m, caller, input.domainId, 'input.domainId');
         const before = { url: link.url, slug: link.slug, domainId: link.domainId, title: link.title, tags: link.tags };
         Object.assign(link, changes, { updatedAt: new Date() });
         await m.save(link);
-        await this.audit.record(m, caller, {
-          action: AuditAction.SHORT_LINK_UPDATED,
-          targetType: 'SHORT_LINK',
+        await tx.audit(SHORT_LINK_AUDIT, 'SHORT_LINK_UPDATED', {
           targetId: link.id,
           targetName: link.slug,
           metadata: { before, changed: Object.keys(changes) },
@@ -136,12 +135,11 @@ export class ShortLinkService {
   }
 
   async delete(caller: Caller, id: string): Promise<string> {
-    return this.changes.run(caller, 'shortLinks:delete', async (m, caller) => {
+    return this.changes.run(caller, 'shortLinks:delete', async (tx) => {
+      const { m, caller } = tx;
       const link = await this.lock(m, caller, id);
       await m.delete(ShortLink, { id: link.id });
-      await this.audit.record(m, caller, {
-        action: AuditAction.SHORT_LINK_DELETED,
-        targetType: 'SHORT_LINK',
+      await tx.audit(SHORT_LINK_AUDIT, 'SHORT_LINK_DELETED', {
         targetId: link.id,
         targetName: link.slug,
         metadata: { url: link.url, domainId: link.domainId },
@@ -151,7 +149,7 @@ export class ShortLinkService {
   }
 
   private lock(m: EntityManager, caller: Caller, id: string): Promise<ShortLink> {
-    return findOrgRow(m, ShortLink, caller, id, { what: 'Short link', lock: true });
+    return findOrgRow(m, ShortLink, caller.principal.orgId, id, { what: 'Short link', lock: true });
   }
 
   /** A domain id must name a domain of the caller's organization; null means the default host. */

@@ -1,5 +1,5 @@
 import { Column, Entity, Index, JoinColumn, ManyToOne, PrimaryGeneratedColumn } from 'typeorm';
-import { TimestampColumn } from '../../db/columns';
+import { TimestampColumn, OrgIdColumn } from '../../db/columns';
 import { ShortLink } from '../short-links/short-link.entity';
 
 /** One redirect. Written in batches by the ClickRecorder, never on the redirect's own path. */
@@ -10,7 +10,7 @@ export class LinkClick {
   @PrimaryGeneratedColumn('increment', { type: 'bigint' })
   id: string;
 
-  @Column({ name: 'org_id', type: 'uuid' })
+  @OrgIdColumn()
   orgId: string;
 
   @Column({ name: 'link_id', type: 'uuid' })

@@ -1,7 +1,7 @@
 import type { DataSource } from 'typeorm';
 import type { Caller } from '../../auth/principal';
-import { isUuid } from '../../db/pagination';
-import { BadUserInputError } from '../../errors';
+import { isUuid } from '../../kernel/ids';
+import { BadUserInputError } from '../../kernel/errors';
 
 export enum StatsInterval {
   HOUR = 'HOUR',

@@ -1,4 +1,6 @@
 import { Field, InputType, Int, ObjectType, ID, registerEnumType } from 'type-graphql';
+import { Cost } from '../../graphql/query-limits';
+import { SERIES_COST, TOP_LIST_COST } from './stats.cost';
 import { StatsInterval } from './stats.service';
 
 registerEnumType(StatsInterval, { name: 'StatsInterval' });
@@ -29,8 +31,8 @@ export class LinkStats {
   @Field(() => Date) to: Date;
   @Field(() => StatsInterval) interval: StatsInterval;
   @Field(() => Int) totalClicks: number;
-  @Field(() => [StatsBucket], { description: 'Every bucket in the range, zero-filled.' }) series: StatsBucket[];
-  @Field(() => [CountedValue], { description: 'Top 10 referrer hosts; "(direct)" when none was sent.' }) topReferrers: CountedValue[];
-  @Field(() => [CountedValue], { description: 'Top 10 countries (ISO 3166 alpha-2); "??" when unknown.' }) topCountries: CountedValue[];
-  @Field(() => [CountedValue], { description: 'Top 10 user-agent families.' }) topUserAgents: CountedValue[];
+  @Cost(SERIES_COST) @Field(() => [StatsBucket], { description: 'Every bucket in the range, zero-filled.' }) series: StatsBucket[];
+  @Cost(TOP_LIST_COST) @Field(() => [CountedValue], { description: 'Top 10 referrer hosts; "(direct)" when none was sent.' }) topReferrers: CountedValue[];
+  @Cost(TOP_LIST_COST) @Field(() => [CountedValue], { description: 'Top 10 countries (ISO 3166 alpha-2); "??" when unknown.' }) topCountries: CountedValue[];
+  @Cost(TOP_LIST_COST) @Field(() => [CountedValue], { description: 'Top 10 user-agent families.' }) topUserAgents: CountedValue[];
 }

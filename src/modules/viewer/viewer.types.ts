@@ -1,6 +1,6 @@
 import { Field, ObjectType } from 'type-graphql';
-import { ActionEnum, ResourceEnum } from '../../graphql/types/permissions.type';
-import type { Action, Resource } from '../../auth/permissions';
+import { ActionEnum, ResourceEnum } from '../../graphql/types/access.types';
+import type { Action } from '../../kernel/permissions';
 import { PrincipalKindEnum } from '../../graphql/types/actor.type';
 
 @ObjectType({ description: 'Who is calling. `user` is the signed-in user or the owner of a USER key.' })
@@ -11,7 +11,7 @@ export class Viewer {
 @ObjectType()
 export class PermissionInfo {
   @Field({ description: 'e.g. "shortLinks:read"' }) scope: string;
-  @Field(() => ResourceEnum) resource: Resource;
+  @Field(() => ResourceEnum) resource: string;
   @Field(() => ActionEnum) action: Action;
   @Field() description: string;
   @Field(() => [String], { description: 'Schema coordinates guarded by this scope, e.g. "Query.apiKeys".' })

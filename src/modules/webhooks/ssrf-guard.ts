@@ -1,7 +1,7 @@
 import dns from 'node:dns';
 import net from 'node:net';
 import ipaddr from 'ipaddr.js';
-import { BadUserInputError } from '../../errors';
+import { BadUserInputError } from '../../kernel/errors';
 
 /**
  * Keeps webhook deliveries away from the server's own network. Checked when a webhook is saved

@@ -1,8 +1,9 @@
 import type { DataSource, EntityManager } from 'typeorm';
-import type { SecretBox } from '../../auth/secret-box';
+import type { SecretBox } from './secret-box';
 import { rowsOf } from '../../db/sql';
-import { AuditAction, SYSTEM_ACTOR, type AuditService } from '../audit/audit.service';
-import { withJitter } from './retry-schedule';
+import type { AuditService } from '../audit/audit.service';
+import { WEBHOOK_AUDIT } from './webhook.audit';
+import { withJitter } from '../../kernel/retry-schedule';
 import { WebhookDelivery } from './webhook-delivery.entity';
 import { WebhookEvent } from './webhook-event.entity';
 import type { WebhookSender } from './webhook-sender';
@@ -102,9 +103,7 @@ export class WebhookDeliverer {
       const stillEnabled = health !== undefined && health.enabled;
       if (stillEnabled && !result.ok && health.consecutive_failures >= this.policy.maxConsecutiveFailures) {
         await m.update(Webhook, { id: webhook.id }, { enabled: false });
-        await this.audit.recordAs(m, { actor: SYSTEM_ACTOR, orgId: webhook.orgId }, {
-          action: AuditAction.WEBHOOK_DISABLED,
-          targetType: 'WEBHOOK',
+        await this.audit.recordSystem(m, webhook.orgId, WEBHOOK_AUDIT, 'WEBHOOK_DISABLED', {
           targetId: webhook.id,
           targetName: webhook.url,
           metadata: { consecutiveFailures: health.consecutive_failures, lastError: row.error, lastStatus: result.statusCode },

@@ -1,6 +1,6 @@
 import { Field, ID, Int, ObjectType } from 'type-graphql';
 import { Column, Entity, Index, JoinColumn, ManyToOne, PrimaryGeneratedColumn } from 'typeorm';
-import { CreatedAtColumn, TimestampColumn } from '../../db/columns';
+import { CreatedAtColumn, TimestampColumn, OrgIdColumn } from '../../db/columns';
 import { Requires } from '../../graphql/requires.directive';
 import { WebhookEvent } from './webhook-event.entity';
 import { Webhook } from './webhook.entity';
@@ -16,7 +16,7 @@ export class WebhookDelivery {
   @PrimaryGeneratedColumn('uuid')
   id: string;
 
-  @Column({ name: 'org_id', type: 'uuid' })
+  @OrgIdColumn()
   orgId: string;
 
   @Field(() => ID)

@@ -1,5 +1,5 @@
 import { Column, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
-import { CreatedAtColumn, TimestampColumn } from '../../db/columns';
+import { CreatedAtColumn, TimestampColumn, OrgIdColumn } from '../../db/columns';
 
 /**
  * The outbox. Every audit event writes one row here in the same transaction as the change, so a
@@ -13,7 +13,7 @@ export class WebhookEvent {
   @PrimaryGeneratedColumn('uuid')
   id: string;
 
-  @Column({ name: 'org_id', type: 'uuid' })
+  @OrgIdColumn()
   orgId: string;
 
   @Column({ type: 'varchar', length: 64 })

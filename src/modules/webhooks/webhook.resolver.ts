@@ -1,46 +1,49 @@
 import { Arg, Ctx, ID, Int, Mutation, Query, Resolver } from 'type-graphql';
-import type { GraphQLContext } from '../../graphql/context';
+import type { ModuleContext } from '../context';
+import type { WebhookService } from './webhook.service';
 import { Requires } from '../../graphql/requires.directive';
 import { toConnection } from '../../graphql/types/connection';
 import { WebhookDelivery } from './webhook-delivery.entity';
 import { Webhook } from './webhook.entity';
 import { CreatedWebhook, CreateWebhookInput, UpdateWebhookInput, WebhookDeliveryConnection } from './webhook.types';
 
+type Context = ModuleContext<{ webhooks: WebhookService }>;
+
 @Resolver(() => Webhook)
 export class WebhookResolver {
   @Query(() => [Webhook])
   @Requires('webhooks', 'read')
-  webhooks(@Ctx() ctx: GraphQLContext) {
+  webhooks(@Ctx() ctx: Context) {
     return ctx.services.webhooks.list(ctx.caller);
   }
 
   @Mutation(() => CreatedWebhook, { description: 'The signing secret is in the payload and nowhere else, ever.' })
   @Requires('webhooks', 'create')
-  createWebhook(@Arg('input', () => CreateWebhookInput) input: CreateWebhookInput, @Ctx() ctx: GraphQLContext) {
+  createWebhook(@Arg('input', () => CreateWebhookInput) input: CreateWebhookInput, @Ctx() ctx: Context) {
     return ctx.services.webhooks.create(ctx.caller, input);
   }
 
   @Mutation(() => Webhook)
   @Requires('webhooks', 'update')
-  updateWebhook(@Arg('id', () => ID) id: string, @Arg('input', () => UpdateWebhookInput) input: UpdateWebhookInput, @Ctx() ctx: GraphQLContext) {
+  updateWebhook(@Arg('id', () => ID) id: string, @Arg('input', () => UpdateWebhookInput) input: UpdateWebhookInput, @Ctx() ctx: Context) {
     return ctx.services.webhooks.update(ctx.caller, id, input);
   }
 
   @Mutation(() => CreatedWebhook, { description: 'A new signing secret; the old one stops signing at once.' })
   @Requires('webhooks', 'update')
-  rotateWebhookSecret(@Arg('id', () => ID) id: string, @Ctx() ctx: GraphQLContext) {
+  rotateWebhookSecret(@Arg('id', () => ID) id: string, @Ctx() ctx: Context) {
     return ctx.services.webhooks.rotateSecret(ctx.caller, id);
   }
 
   @Mutation(() => ID)
   @Requires('webhooks', 'delete')
-  deleteWebhook(@Arg('id', () => ID) id: string, @Ctx() ctx: GraphQLContext) {
+  deleteWebhook(@Arg('id', () => ID) id: string, @Ctx() ctx: Context) {
     return ctx.services.webhooks.delete(ctx.caller, id);
   }
 
   @Mutation(() => WebhookDelivery, { description: 'Sends a `ping` event now and returns the attempt.' })
   @Requires('webhooks', 'update')
-  testWebhook(@Arg('id', () => ID) id: string, @Ctx() ctx: GraphQLContext) {
+  testWebhook(@Arg('id', () => ID) id: string, @Ctx() ctx: Context) {
     return ctx.services.webhooks.test(ctx.caller, id);
   }
 
@@ -50,7 +53,7 @@ export class WebhookResolver {
     @Arg('webhookId', () => ID) webhookId: string,
     @Arg('first', () => Int, { nullable: true, defaultValue: 20 }) first: number | null,
     @Arg('after', () => String, { nullable: true }) after: string | null,
-    @Ctx() ctx: GraphQLContext,
+    @Ctx() ctx: Context,
   ) {
     return ctx.services.webhooks.deliveries(ctx.caller, webhookId, { first, after }).then(toConnection);
   }

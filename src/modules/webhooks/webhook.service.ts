@@ -1,13 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import type { DataSource, EntityManager } from 'typeorm';
-import { bit, missingScopes } from '../../auth/permissions';
+import type { AccessModel } from '../../kernel/access';
 import type { Caller } from '../../auth/principal';
-import type { Changes } from '../../auth/changes';
-import type { SecretBox } from '../../auth/secret-box';
+import type { Changes } from '../audit/changes';
+import type { SecretBox } from './secret-box';
 import { findOrgRow } from '../../db/org-scoped';
 import { keysetPage, type Page, type PageArgs } from '../../db/pagination';
-import { BadUserInputError, ForbiddenError, ForbiddenRule } from '../../errors';
-import { AuditAction, PING_EVENT, RESOURCE_OF_EVENT, WEBHOOK_EVENT_TYPES, type AuditService } from '../audit/audit.service';
+import { BadUserInputError, ForbiddenError, ForbiddenRule } from '../../kernel/errors';
+import { PING_EVENT, type AuditCatalog } from '../audit/audit-catalog';
+import { WEBHOOK_AUDIT } from './webhook.audit';
 import { assertPublicDestination, validateWebhookUrl, type Lookup } from './ssrf-guard';
 import { WebhookDelivery } from './webhook-delivery.entity';
 import type { WebhookDeliverer } from './webhook-deliverer';
@@ -38,7 +39,8 @@ export interface WebhookGuardOptions {
 export class WebhookService {
   constructor(
     private readonly dataSource: DataSource,
-    private readonly audit: AuditService,
+    private readonly access: AccessModel,
+    private readonly events: AuditCatalog,
     private readonly secretBox: SecretBox,
     private readonly guard: WebhookGuardOptions,
     private readonly deliverer: WebhookDeliverer,
@@ -51,11 +53,12 @@ export class WebhookService {
 
   async create(caller: Caller, input: CreateWebhookArgs): Promise<{ webhook: Webhook; secret: string }> {
     const url = await this.checkUrl(input.url, 'input.url');
-    const events = validateEvents(input.events, 'input.events');
+    const events = this.validateEvents(input.events, 'input.events');
     const description = validateDescription(input.description, 'input.description');
     const secret = generateWebhookSecret();
-    return this.changes.run(caller, 'webhooks:create', async (m, caller) => {
-      assertMayReceive(caller, events);
+    return this.changes.run(caller, 'webhooks:create', async (tx) => {
+      const { m, caller } = tx;
+      this.assertMayReceive(caller, events);
       const webhook = m.getRepository(Webhook).create({
         orgId: caller.principal.orgId,
         url,
@@ -68,9 +71,7 @@ export class WebhookService {
         lastDeliveryStatus: null,
       });
       await m.save(webhook);
-      await this.audit.record(m, caller, {
-        action: AuditAction.WEBHOOK_CREATED,
-        targetType: 'WEBHOOK',
+      await tx.audit(WEBHOOK_AUDIT, 'WEBHOOK_CREATED', {
         targetId: webhook.id,
         targetName: url,
         metadata: { events },
@@ -82,7 +83,7 @@ export class WebhookService {
   async update(caller: Caller, id: string, input: UpdateWebhookArgs): Promise<Webhook> {
     const changes: Partial<Webhook> = {};
     if (input.url != null) changes.url = await this.checkUrl(input.url, 'input.url');
-    if (input.events != null) changes.events = validateEvents(input.events, 'input.events');
+    if (input.events != null) changes.events = this.validateEvents(input.events, 'input.events');
     if (input.description !== undefined) changes.description = validateDescription(input.description, 'input.description');
     if (input.enabled != null) {
       changes.enabled = input.enabled;
@@ -90,16 +91,15 @@ export class WebhookService {
       if (input.enabled) changes.consecutiveFailures = 0;
     }
     if (Object.keys(changes).length === 0) throw new BadUserInputError({ input: 'Give at least one field to change.' });
-    return this.changes.run(caller, 'webhooks:update', async (m, caller) => {
+    return this.changes.run(caller, 'webhooks:update', async (tx) => {
+      const { m, caller } = tx;
       const webhook = await this.lock(m, caller, id);
       Object.assign(webhook, changes);
       // Whoever points an endpoint somewhere (or changes what it receives) decides where its
       // events go: they must be able to read every one of them.
-      assertMayReceive(caller, webhook.events);
+      this.assertMayReceive(caller, webhook.events);
       await m.save(webhook);
-      await this.audit.record(m, caller, {
-        action: AuditAction.WEBHOOK_UPDATED,
-        targetType: 'WEBHOOK',
+      await tx.audit(WEBHOOK_AUDIT, 'WEBHOOK_UPDATED', {
         targetId: webhook.id,
         targetName: webhook.url,
         metadata: { changed: Object.keys(changes) },
@@ -110,13 +110,12 @@ export class WebhookService {
 
   async rotateSecret(caller: Caller, id: string): Promise<{ webhook: Webhook; secret: string }> {
     const secret = generateWebhookSecret();
-    return this.changes.run(caller, 'webhooks:update', async (m, caller) => {
+    return this.changes.run(caller, 'webhooks:update', async (tx) => {
+      const { m, caller } = tx;
       const webhook = await this.lock(m, caller, id);
       webhook.secretSealed = this.secretBox.seal(secret);
       await m.save(webhook);
-      await this.audit.record(m, caller, {
-        action: AuditAction.WEBHOOK_SECRET_ROTATED,
-        targetType: 'WEBHOOK',
+      await tx.audit(WEBHOOK_AUDIT, 'WEBHOOK_SECRET_ROTATED', {
         targetId: webhook.id,
         targetName: webhook.url,
       });
@@ -125,12 +124,11 @@ export class WebhookService {
   }
 
   async delete(caller: Caller, id: string): Promise<string> {
-    return this.changes.run(caller, 'webhooks:delete', async (m, caller) => {
+    return this.changes.run(caller, 'webhooks:delete', async (tx) => {
+      const { m, caller } = tx;
       const webhook = await this.lock(m, caller, id);
       await m.delete(Webhook, { id: webhook.id });
-      await this.audit.record(m, caller, {
-        action: AuditAction.WEBHOOK_DELETED,
-        targetType: 'WEBHOOK',
+      await tx.audit(WEBHOOK_AUDIT, 'WEBHOOK_DELETED', {
         targetId: webhook.id,
         targetName: webhook.url,
       });
@@ -163,6 +161,30 @@ export class WebhookService {
     return this.deliverer.attempt(webhook, event, 1, { retry: false });
   }
 
+  /**
+   * A webhook endpoint receives each event's data, so subscribing to an event needs read on its
+   * resource: `member.added` needs members:read, `apiKey.created` apiKeys:read, and so on.
+   */
+  private assertMayReceive(caller: Caller, events: readonly string[]): void {
+    const missing = this.access.missingScopes(caller.principal.permissions, this.events.readNeededFor(events));
+    if (missing.length > 0) {
+      throw new ForbiddenError(
+        { required: missing, rule: ForbiddenRule.EVENT_NEEDS_READ },
+        `A webhook receives the data of its events; subscribing to them needs ${missing.join(', ')}.`,
+      );
+    }
+  }
+
+  private validateEvents(raw: string[], field: string): string[] {
+    const events = [...new Set(raw.map((e) => e.trim()))];
+    if (events.length === 0) throw new BadUserInputError({ [field]: 'Subscribe to at least one event.' });
+    const unknown = events.filter((e) => this.events.resourceOf(e) === undefined);
+    if (unknown.length) {
+      throw new BadUserInputError({ [field]: `Unknown event(s) ${unknown.join(', ')}. Known: ${this.events.eventTypes.join(', ')}.` });
+    }
+    return events;
+  }
+
   private async checkUrl(raw: string, field: string): Promise<string> {
     const url = validateWebhookUrl(raw, { isProduction: this.guard.isProduction });
     try {
@@ -175,41 +197,12 @@ export class WebhookService {
   }
 
   private find(caller: Caller, id: string): Promise<Webhook> {
-    return findOrgRow(this.dataSource.manager, Webhook, caller, id, { what: 'Webhook' });
+    return findOrgRow(this.dataSource.manager, Webhook, caller.principal.orgId, id, { what: 'Webhook' });
   }
 
   private lock(m: EntityManager, caller: Caller, id: string): Promise<Webhook> {
-    return findOrgRow(m, Webhook, caller, id, { what: 'Webhook', lock: true });
+    return findOrgRow(m, Webhook, caller.principal.orgId, id, { what: 'Webhook', lock: true });
   }
-}
-
-/**
- * A webhook endpoint receives each event's data, so subscribing to an event needs read on its
- * resource: `member.added` needs members:read, `apiKey.created` apiKeys:read, and so on.
- */
-function assertMayReceive(caller: Caller, events: readonly string[]): void {
-  let needed = 0n;
-  for (const event of events) {
-    const resource = RESOURCE_OF_EVENT.get(event);
-    if (resource) needed |= bit(resource, 'read');
-  }
-  const missing = missingScopes(caller.principal.permissions, needed);
-  if (missing.length > 0) {
-    throw new ForbiddenError(
-      { required: missing, rule: ForbiddenRule.EVENT_NEEDS_READ },
-      `A webhook receives the data of its events; subscribing to them needs ${missing.join(', ')}.`,
-    );
-  }
-}
-
-function validateEvents(raw: string[], field: string): string[] {
-  const events = [...new Set(raw.map((e) => e.trim()))];
-  if (events.length === 0) throw new BadUserInputError({ [field]: 'Subscribe to at least one event.' });
-  const unknown = events.filter((e) => !WEBHOOK_EVENT_TYPES.includes(e));
-  if (unknown.length) {
-    throw new BadUserInputError({ [field]: `Unknown event(s) ${unknown.join(', ')}. Known: ${WEBHOOK_EVENT_TYPES.join(', ')}.` });
-  }
-  return events;
 }
 
 function validateDescription(raw: string | null | undefined, field: string): string | null {

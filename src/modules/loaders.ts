@@ -1,14 +1,16 @@
 import DataLoader from 'dataloader';
 import { In, type DataSource } from 'typeorm';
-import { visibleActorName, type Principal, type PrincipalKind } from '../auth/principal';
-import { ApiKey } from '../modules/api-keys/api-key.entity';
-import { Domain } from '../modules/domains/domain.entity';
-import { Membership } from '../modules/members/membership.entity';
-import { User } from '../modules/members/user.entity';
-import { Organization } from '../modules/organizations/organization.entity';
-import { StatsService, type LinkStatsResult, type StatsInterval } from '../modules/stats/stats.service';
-import type { Actor } from './types/actor.type';
-import { PrincipalKindEnum } from './types/actor.type';
+import type { Principal, PrincipalKind } from '../auth/principal';
+import type { AccessModel } from '../kernel/access';
+import { visibleActorName } from './audit/actors';
+import { ApiKey } from './api-keys/api-key.entity';
+import { Domain } from './domains/domain.entity';
+import { Membership } from './members/membership.entity';
+import { User } from './members/user.entity';
+import { Organization } from './organizations/organization.entity';
+import { StatsService, type LinkStatsResult, type StatsInterval } from './stats/stats.service';
+import type { Actor } from '../graphql/types/actor.type';
+import { PrincipalKindEnum } from '../graphql/types/actor.type';
 
 export interface UsageDayRow {
   day: string;
@@ -19,7 +21,7 @@ export interface UsageDayRow {
  * Per-request batching: every relation reached from a list costs one query per field, not one
  * per row. Loaders are created per request so nothing is cached across principals.
  */
-export function createLoaders(dataSource: DataSource, principal: Pick<Principal, 'orgId' | 'permissions'>) {
+export function createLoaders(dataSource: DataSource, principal: Pick<Principal, 'orgId' | 'permissions'>, access: AccessModel) {
   const { orgId } = principal;
   const byId = <T extends { id: string }>(rows: T[], ids: readonly string[]) => {
     const map = new Map(rows.map((r) => [r.id, r]));
@@ -109,10 +111,10 @@ export function createLoaders(dataSource: DataSource, principal: Pick<Principal,
     if (!kind || !id) return null;
     if (kind === 'USER') {
       const user = await users.load(id);
-      return user && { kind: PrincipalKindEnum.USER, id, name: visibleActorName('USER', user.email, principal.permissions) };
+      return user && { kind: PrincipalKindEnum.USER, id, name: visibleActorName(access, 'USER', user.email, principal.permissions) };
     }
     const key = await apiKeys.load(id);
-    return key && { kind: PrincipalKindEnum.API_KEY, id, name: visibleActorName('API_KEY', `${key.name} (${key.prefix})`, principal.permissions) };
+    return key && { kind: PrincipalKindEnum.API_KEY, id, name: visibleActorName(access, 'API_KEY', `${key.name} (${key.prefix})`, principal.permissions) };
   }
 
   return { users, apiKeys, memberships, domains, linkCounts, organizations, requestCounts, usage, linkStats, actor };

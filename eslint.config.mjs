@@ -1,0 +1,59 @@
+// @ts-check
+import js from '@eslint/js';
+import prettier from 'eslint-config-prettier';
+import tseslint from 'typescript-eslint';
+
+/**
+ * Layers run one way (bottom to top): kernel → db → auth → graphql → modules → http and the
+ * entry points (app, main, cli, service-graph). A file may import from its own layer and the
+ * layers below it, never above; `npm run check:cycles` (madge) proves there are no cycles.
+ */
+const LAYERS = ['kernel', 'db', 'auth', 'graphql', 'modules', 'http'];
+const TOP = ['app', 'main', 'cli', 'service-graph'];
+const above = (layer) => [...LAYERS.slice(LAYERS.indexOf(layer) + 1), ...TOP];
+const layerRule = (layer) => ({
+  files: [`src/${layer}/**/*.ts`],
+  rules: {
+    'no-restricted-imports': [
+      'error',
+      {
+        // Relative paths only: a package of the same name (graphql) is not a layer.
+        patterns: above(layer).map((upper) => ({
+          regex: `^(\\.\\./)+${upper}(/|$)`,
+          message: `${layer} sits below ${upper}: import downwards only (see eslint.config.mjs).`,
+        })),
+      },
+    ],
+  },
+});
+
+export default tseslint.config(
+  { ignores: ['node_modules/**', 'test/generated/**', '.data/**', 'coverage/**', 'console/dist/**'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  prettier,
+  {
+    rules: {
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none' }],
+      // Lists of entity and resolver classes are typed as Function, as TypeORM and type-graphql take them.
+      '@typescript-eslint/no-unsafe-function-type': 'off',
+      // A variable a closure reads before its one assignment cannot be const.
+      'prefer-const': ['error', { ignoreReadBeforeAssign: true }],
+    },
+  },
+  {
+    // Jest's setup files and configs are plain CommonJS run by Node.
+    files: ['**/*.js'],
+    languageOptions: { sourceType: 'commonjs', globals: { require: 'readonly', module: 'writable', process: 'readonly', __dirname: 'readonly', console: 'readonly' } },
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
+  },
+  {
+    files: ['src/**/*.ts'],
+    rules: { 'max-lines': ['error', { max: 300 }] },
+  },
+  ...LAYERS.filter((l) => l !== 'http').map(layerRule),
+  {
+    files: ['test/**/*.ts'],
+    rules: { '@typescript-eslint/no-explicit-any': 'off', '@typescript-eslint/no-non-null-assertion': 'off' },
+  },
+);

@@ -1,0 +1,97 @@
+import { ApolloServer } from '@apollo/server';
+import { fastifyApolloDrainPlugin, fastifyApolloHandler } from '@as-integrations/fastify';
+import type { FastifyInstance } from 'fastify';
+import type { DataSource } from 'typeorm';
+import type { Caller } from '../auth/principal';
+import { currentRequestBudget, type RequestBudgets } from '../db/request-budget';
+import { authorizationPlugin } from '../graphql/authorization/authorization.plugin';
+import { decidedExecutor } from '../graphql/authorization/executor';
+import { OperationRequirements } from '../graphql/authorization/operation-requirements';
+import type { GraphQLContext } from '../graphql/context';
+import { createFormatError } from '../graphql/format-error';
+import { httpStatusPlugin } from '../graphql/http-status.plugin';
+import { aliasLimitRule, complexityLimitPlugin, documentLimitsHook } from '../graphql/query-limits';
+import { rejectInvalidTextPlugin } from '../graphql/reject-invalid-text.plugin';
+import type { KeygateSchema } from '../graphql/schema';
+import type { AccessModel } from '../kernel/access';
+import type { Config } from '../kernel/config';
+import { createLoaders } from '../modules/loaders';
+import type { RequestPolicy } from './request-policy';
+
+export interface GraphQLRouteDeps {
+  config: Config;
+  dataSource: DataSource;
+  schema: KeygateSchema;
+  access: AccessModel;
+  services: object;
+  policy: RequestPolicy;
+  budgets: RequestBudgets;
+}
+
+/**
+ * `/graphql`: document limits before anything parses further, then the request's principal
+ * (request-policy.ts), then Apollo — admission and the up-front permission decision, the limits,
+ * and the executor that runs what was decided — each request inside its own database budget.
+ */
+export async function registerGraphQLRoute(server: FastifyInstance, deps: GraphQLRouteDeps): Promise<ApolloServer<GraphQLContext>> {
+  const { config, schema, access, services } = deps;
+  const apollo = new ApolloServer<GraphQLContext>({
+    gateway: decidedExecutor({ plain: schema.plain, guarded: schema.schema }),
+    plugins: [
+      fastifyApolloDrainPlugin(server),
+      authorizationPlugin(new OperationRequirements(schema.schema, schema.requirements), { anonymousIntrospection: !config.isProduction }),
+      rejectInvalidTextPlugin,
+      complexityLimitPlugin(),
+      httpStatusPlugin,
+    ],
+    // Automatic persisted queries only when asked for: a hash is then resolved to its document
+    // before the admission rule and the permission decision judge it, like any other.
+    persistedQueries: config.persistedQueries ? {} : false,
+    validationRules: [aliasLimitRule()],
+    // One operation per request: batched HTTP requests stay off.
+    allowBatchedHttpRequests: false,
+    formatError: createFormatError((error) => server.log.error({ err: error }, 'unhandled error in resolver')),
+    includeStacktraceInErrorResponses: false,
+    introspection: true,
+    csrfPrevention: true,
+  });
+  await apollo.start();
+
+  const handler = fastifyApolloHandler(apollo, {
+    context: async (request, reply): Promise<GraphQLContext> => {
+      const principal = await deps.policy.principalFor(request, reply);
+      if (!principal) return anonymousContext({ services, access, catalog: schema.catalog });
+      currentRequestBudget()?.forOrganization(principal.orgId);
+      const caller: Caller = {
+        principal,
+        ip: request.ip ?? null,
+        userAgent: typeof request.headers['user-agent'] === 'string' ? request.headers['user-agent'] : null,
+      };
+      const loaders = createLoaders(deps.dataSource, principal, access);
+      return { principal, caller, loaders, services, access, catalog: schema.catalog, anonymous: false };
+    },
+  });
+  server.route({
+    url: '/graphql',
+    method: ['GET', 'POST', 'OPTIONS'],
+    preHandler: documentLimitsHook,
+    handler: (request, reply) => deps.budgets.run(async () => handler.call(server, request as never, reply as never)),
+  });
+  return apollo;
+}
+
+/**
+ * The context of a request without credentials. The authorization plugin lets it run only a
+ * pure introspection query, which reads none of these; should anything else ever reach a
+ * resolver, touching the principal fails loudly instead of acting as anyone.
+ */
+function anonymousContext(known: Pick<GraphQLContext, 'services' | 'access' | 'catalog'>): GraphQLContext {
+  const refuse = (): never => {
+    throw new Error('No principal: a request without credentials may run only introspection.');
+  };
+  return Object.defineProperties({ ...known, anonymous: true } as unknown as GraphQLContext, {
+    principal: { get: refuse },
+    caller: { get: refuse },
+    loaders: { get: refuse },
+  });
+}

@@ -1,0 +1,43 @@
+import cors from '@fastify/cors';
+import Fastify, { type FastifyInstance } from 'fastify';
+import { isDatabaseUnavailable } from '../db/errors';
+import type { Config } from '../kernel/config';
+import { ServiceUnavailableError } from '../kernel/errors';
+
+/** Headers that carry secrets; never logged. */
+export const REDACTED_PATHS = ['req.headers.authorization', 'req.headers["x-api-key"]', 'req.headers.cookie', '*.secret'];
+
+/** Requests larger than this are refused (413) before anything parses them. */
+const BODY_LIMIT_BYTES = 100 * 1024;
+
+/** Fastify with keygate's HTTP policy: body limit, trusted proxies, CORS and error answers. */
+export async function createHttpServer(config: Config, logger?: boolean | Record<string, unknown>): Promise<FastifyInstance> {
+  const server = Fastify({
+    logger: logger ?? { level: config.logLevel, redact: { paths: REDACTED_PATHS, censor: '[redacted]' } },
+    bodyLimit: BODY_LIMIT_BYTES,
+    trustProxy: config.trustProxy,
+  });
+
+  // Browsers may call the API only from configured origins (CORS_ORIGINS); none by default.
+  if (config.corsOrigins) {
+    await server.register(cors, {
+      origin: config.corsOrigins === '*' ? '*' : config.corsOrigins,
+      methods: ['GET', 'POST', 'OPTIONS'],
+      allowedHeaders: ['content-type', 'authorization', 'x-api-key', 'apollo-require-preflight'],
+      exposedHeaders: ['x-ratelimit-limit', 'x-ratelimit-remaining', 'x-ratelimit-reset', 'retry-after'],
+      maxAge: 600,
+    });
+  }
+  // Outside GraphQL (redirects, health, body parsing): client errors keep their status and
+  // message; an unreachable database is a bare 503; anything else a bare 500, logged here.
+  server.setErrorHandler((error: Error & { statusCode?: number }, request, reply) => {
+    const status = error.statusCode ?? 500;
+    if (status < 500) return reply.code(status).send({ error: error.message });
+    if (isDatabaseUnavailable(error) || error instanceof ServiceUnavailableError) {
+      return reply.code(503).type('text/plain; charset=utf-8').send('Service unavailable\n');
+    }
+    request.log.error({ err: error }, 'unhandled error');
+    return reply.code(500).type('text/plain; charset=utf-8').send('Internal server error\n');
+  });
+  return server;
+}

@@ -1,0 +1,79 @@
+import { Brackets, type DataSource } from 'typeorm';
+import { ApiKeyStatus, type ApiKeyType } from '../../auth/api-key-states';
+import type { Caller } from '../../auth/principal';
+import { keysetPage, type Page, type PageArgs } from '../../db/pagination';
+import { BadUserInputError } from '../../kernel/errors';
+import { isUuid } from '../../kernel/ids';
+import { ApiKey } from './api-key.entity';
+import { DAY_MS, MAX_EXPIRES_IN_DAYS, MAX_NAME_LENGTH } from './api-key.rules';
+
+export interface ApiKeyFilterArgs {
+  status?: ApiKeyStatus | null;
+  type?: ApiKeyType | null;
+  ownerId?: string | null;
+  expiringWithinDays?: number | null;
+  search?: string | null;
+}
+
+/** Reads of the caller's organization's keys; a deleted key is in none of them. */
+export class ApiKeyQueries {
+  constructor(private readonly dataSource: DataSource) {}
+
+  async list(caller: Caller, args: PageArgs & { filter?: ApiKeyFilterArgs | null }): Promise<Page<ApiKey>> {
+    const qb = this.dataSource
+      .getRepository(ApiKey)
+      .createQueryBuilder('k')
+      .where('k.orgId = :orgId', { orgId: caller.principal.orgId })
+      .andWhere('k.deletedAt IS NULL');
+    const f = args.filter ?? {};
+    const now = new Date();
+    switch (f.status) {
+      case ApiKeyStatus.REVOKED:
+        qb.andWhere('k.storedStatus = :revoked', { revoked: ApiKeyStatus.REVOKED });
+        break;
+      case ApiKeyStatus.EXPIRED:
+        qb.andWhere('k.storedStatus <> :revoked AND k.expiresAt <= :now', { revoked: ApiKeyStatus.REVOKED, now });
+        break;
+      case ApiKeyStatus.ACTIVE:
+      case ApiKeyStatus.INACTIVE:
+        qb.andWhere('k.storedStatus = :status AND (k.expiresAt IS NULL OR k.expiresAt > :now)', { status: f.status, now });
+        break;
+    }
+    if (f.type) qb.andWhere('k.type = :type', { type: f.type });
+    if (f.ownerId) {
+      // A malformed id cannot match anything; answer with an empty page rather than an error.
+      if (!isUuid(f.ownerId)) qb.andWhere('false');
+      else qb.andWhere('k.ownerUserId = :ownerId', { ownerId: f.ownerId });
+    }
+    if (f.expiringWithinDays != null) {
+      if (!Number.isInteger(f.expiringWithinDays) || f.expiringWithinDays < 1 || f.expiringWithinDays > MAX_EXPIRES_IN_DAYS) {
+        throw new BadUserInputError({ 'filter.expiringWithinDays': `expiringWithinDays must be between 1 and ${MAX_EXPIRES_IN_DAYS}.` });
+      }
+      qb.andWhere('k.expiresAt > :now AND k.expiresAt <= :horizon', {
+        now,
+        horizon: new Date(now.getTime() + f.expiringWithinDays * DAY_MS),
+      });
+    }
+    const search = f.search?.trim();
+    if (search) {
+      if (search.length > MAX_NAME_LENGTH) throw new BadUserInputError({ 'filter.search': `search is at most ${MAX_NAME_LENGTH} characters.` });
+      qb.andWhere(
+        new Brackets((w) =>
+          w
+            .where("k.name ILIKE :search ESCAPE '\\'", { search: `%${search.replace(/[\\%_]/g, '\\$&')}%` })
+            .orWhere('k.prefix = :exactPrefix', { exactPrefix: search }),
+        ),
+      );
+    }
+    return keysetPage(qb, args, 20);
+  }
+
+  async get(caller: Caller, id: string): Promise<ApiKey | null> {
+    if (!isUuid(id)) return null;
+    return this.dataSource
+      .getRepository(ApiKey)
+      .createQueryBuilder('k')
+      .where('k.id = :id AND k.orgId = :orgId AND k.deletedAt IS NULL', { id, orgId: caller.principal.orgId })
+      .getOne();
+  }
+}

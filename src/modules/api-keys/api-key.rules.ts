@@ -1,0 +1,81 @@
+import type { AccessModel } from '../../kernel/access';
+import { BadUserInputError, ForbiddenError, ForbiddenRule } from '../../kernel/errors';
+import type { PermissionMask } from '../../kernel/permissions';
+
+/** The input rules of the key lifecycle, each naming the input path it refuses. */
+export const MAX_EXPIRES_IN_DAYS = 365;
+export const MAX_GRACE_PERIOD_SECONDS = 7 * 24 * 3600;
+export const MAX_KEY_RATE_LIMIT = 100_000;
+export const MAX_NAME_LENGTH = 100;
+const MAX_REASON_LENGTH = 500;
+export const DAY_MS = 24 * 3600 * 1000;
+
+export function validateName(raw: string, field: string): string {
+  const name = raw.trim();
+  if (name.length < 1 || name.length > MAX_NAME_LENGTH) {
+    throw new BadUserInputError({ [field]: `name must be 1 to ${MAX_NAME_LENGTH} characters.` });
+  }
+  // eslint-disable-next-line no-control-regex -- control characters are exactly what this refuses
+  if (/[\u0000-\u001f\u007f]/.test(name)) {
+    throw new BadUserInputError({ [field]: 'name must not contain control characters.' });
+  }
+  return name;
+}
+
+export function validateReason(reason: string | null | undefined): string | null {
+  const why = reason?.trim() || null;
+  if (why && why.length > MAX_REASON_LENGTH) throw new BadUserInputError({ reason: `reason is at most ${MAX_REASON_LENGTH} characters.` });
+  return why;
+}
+
+export function validateGracePeriod(gracePeriodSeconds: number | null | undefined): number {
+  const grace = gracePeriodSeconds ?? 0;
+  if (!Number.isInteger(grace) || grace < 0 || grace > MAX_GRACE_PERIOD_SECONDS) {
+    throw new BadUserInputError({ gracePeriodSeconds: `gracePeriodSeconds must be between 0 and ${MAX_GRACE_PERIOD_SECONDS} (7 days).` });
+  }
+  return grace;
+}
+
+/** undefined: unchanged; null: none (0 on update removes the per-key limit). */
+export function validateRateLimit(value: number | null | undefined, field: string, zeroClears: boolean): number | null | undefined {
+  if (value == null) return undefined;
+  if (zeroClears && value === 0) return null;
+  if (!Number.isInteger(value) || value < 1 || value > MAX_KEY_RATE_LIMIT) {
+    throw new BadUserInputError({ [field]: `rateLimitPerMinute must be between 1 and ${MAX_KEY_RATE_LIMIT}${zeroClears ? ', or 0 to remove it' : ''}.` });
+  }
+  return value;
+}
+
+export function resolveExpiry(input: { expiresInDays?: number | null; expiresAt?: Date | null }): Date | null {
+  const { expiresInDays, expiresAt } = input;
+  if (expiresInDays != null && expiresAt != null) {
+    throw new BadUserInputError({ 'input.expiresAt': 'Give expiresInDays or expiresAt, not both.' });
+  }
+  if (expiresInDays != null) {
+    if (!Number.isInteger(expiresInDays) || expiresInDays < 1 || expiresInDays > MAX_EXPIRES_IN_DAYS) {
+      throw new BadUserInputError({ 'input.expiresInDays': `expiresInDays must be between 1 and ${MAX_EXPIRES_IN_DAYS}.` });
+    }
+    return new Date(Date.now() + expiresInDays * DAY_MS);
+  }
+  if (expiresAt != null) {
+    if (Number.isNaN(expiresAt.getTime()) || expiresAt.getTime() <= Date.now()) {
+      throw new BadUserInputError({ 'input.expiresAt': 'expiresAt must be in the future.' });
+    }
+    if (expiresAt.getTime() > Date.now() + 10 * 366 * DAY_MS) {
+      throw new BadUserInputError({ 'input.expiresAt': 'expiresAt must be within 10 years.' });
+    }
+    return expiresAt;
+  }
+  return null;
+}
+
+/** Nobody grants what they do not hold. */
+export function assertCanGrant(access: AccessModel, held: PermissionMask, requested: PermissionMask): void {
+  const missing = access.missingScopes(held, requested);
+  if (missing.length > 0) {
+    throw new ForbiddenError(
+      { required: missing, rule: ForbiddenRule.NO_ESCALATION },
+      `You cannot grant ${missing.join(', ')}: you do not hold ${missing.length > 1 ? 'them' : 'it'}.`,
+    );
+  }
+}

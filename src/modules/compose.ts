@@ -1,0 +1,64 @@
+import { Authority } from '../auth/authority';
+import { createAccessModel, type AccessModel } from '../kernel/access';
+import { AuditCatalog } from './audit/audit-catalog';
+import { AuditService } from './audit/audit.service';
+import { Changes } from './audit/changes';
+import type { FeatureModule, ServiceDeps } from './module';
+
+/** What the service graph is built from, besides the modules: the process's own pieces. */
+export type ServiceInfrastructure = Pick<ServiceDeps, 'dataSource' | 'config' | 'keyFormat' | 'invalidator' | 'reportDrops' | 'webhookLookup' | 'txtResolver'>;
+
+/** The services every module shares: the audit log and the one way to make a change. */
+export interface CoreServices {
+  audit: AuditService;
+  changes: Changes;
+}
+
+export interface ComposedModules {
+  modules: readonly FeatureModule[];
+  /** The scopes that exist and what each role holds, from the modules' resources. */
+  access: AccessModel;
+  /** Every audit action and webhook event, from the modules' audit definitions. */
+  events: AuditCatalog;
+  entities: Function[];
+  resolvers: Function[];
+  /** Builds the service graph, each module in list order (a module may use earlier ones'). */
+  createServices(infrastructure: ServiceInfrastructure): Promise<CoreServices & Record<string, unknown>>;
+}
+
+/**
+ * Everything derived from the module list, in one place: this is why adding a guarded resource
+ * is one folder, one migration and one line in MODULES.
+ */
+export function composeModules(modules: readonly FeatureModule[]): ComposedModules {
+  const names = modules.map((m) => m.name);
+  if (new Set(names).size !== names.length) throw new Error(`Module names must be unique: ${names.join(', ')}`);
+  const access = createAccessModel(modules.flatMap((m) => m.resources ?? []));
+  const events = new AuditCatalog(
+    modules.flatMap((m) => m.audit ?? []),
+    access,
+  );
+  return {
+    modules,
+    access,
+    events,
+    entities: modules.flatMap((m) => m.entities ?? []),
+    resolvers: modules.flatMap((m) => m.resolvers ?? []),
+    async createServices(infrastructure) {
+      const { dataSource } = infrastructure;
+      const audit = new AuditService(dataSource, events, access);
+      const changes = new Changes(dataSource, new Authority(access), access, audit, infrastructure.invalidator);
+      const deps: ServiceDeps = { ...infrastructure, access, events, audit, changes };
+      const built: Record<string, unknown> = { audit, changes };
+      for (const module of modules) {
+        const services = (await module.services?.(deps, built)) ?? {};
+        for (const [name, service] of Object.entries(services)) {
+          if (name in built) throw new Error(`Service ${name} of module ${module.name} is already provided`);
+          built[name] = service;
+        }
+      }
+      return built as CoreServices & Record<string, unknown>;
+    },
+  };
+}
+

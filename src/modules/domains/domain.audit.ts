@@ -1,0 +1,7 @@
+import { defineAudit } from '../audit/audit-catalog';
+
+export const DOMAIN_AUDIT = defineAudit({
+  targetType: 'DOMAIN',
+  resource: 'domains',
+  actions: { DOMAIN_CREATED: 'domain.created', DOMAIN_VERIFIED: 'domain.verified', DOMAIN_DELETED: 'domain.deleted' },
+});

@@ -1,0 +1,25 @@
+import { defineResource } from '../../kernel/access';
+import { defineModule } from '../module';
+import { DOMAIN_AUDIT } from './domain.audit';
+import { Domain } from './domain.entity';
+import { DomainResolver } from './domain.resolver';
+import { DomainService, systemTxtResolver } from './domain.service';
+
+declare module '../../kernel/permissions' {
+  interface ResourceRegistry {
+    domains: true;
+  }
+}
+
+export const domainsModule = defineModule({
+  name: 'domains',
+  resources: [defineResource({ name: 'domains', description: 'custom domains', actions: ['create', 'read', 'update', 'delete'], roles: { MEMBER: ['create', 'read', 'update', 'delete'], VIEWER: ['read'] } })],
+  entities: [Domain],
+  resolvers: [DomainResolver],
+  audit: [DOMAIN_AUDIT],
+  services: ({ dataSource, access, config, changes, txtResolver }) => {
+    // keygate's own host names cannot be claimed as a custom domain.
+    const ownHostnames = new Set(['localhost', new URL(config.publicUrl).hostname.toLowerCase()]);
+    return { domains: new DomainService(dataSource, access, txtResolver ?? systemTxtResolver, ownHostnames, changes) };
+  },
+});

@@ -1,0 +1,27 @@
+import { defineResource } from '../../kernel/access';
+import { ACTIONS } from '../../kernel/permissions';
+import type { ApiKeyService } from '../api-keys/api-key.service';
+import { builtService, defineModule } from '../module';
+import { MEMBER_AUDIT } from './member.audit';
+import { MemberResolver } from './member.resolver';
+import { MemberService } from './member.service';
+import { Membership } from './membership.entity';
+import { User } from './user.entity';
+
+declare module '../../kernel/permissions' {
+  interface ResourceRegistry {
+    members: true;
+  }
+}
+
+/** Who belongs to the organization, and with which role: for admins only. */
+export const membersModule = defineModule({
+  name: 'members',
+  resources: [defineResource({ name: 'members', description: 'organization members', actions: ACTIONS, roles: {} })],
+  entities: [Membership, User],
+  resolvers: [MemberResolver],
+  audit: [MEMBER_AUDIT],
+  services: ({ dataSource, access, changes }, built) => ({
+    members: new MemberService(dataSource, builtService<ApiKeyService>(built, 'apiKeys', 'members'), access, changes),
+  }),
+});

@@ -1,0 +1,24 @@
+import { defineResource } from '../../kernel/access';
+import { defineModule } from '../module';
+import { ClickRecorder } from './click-recorder';
+import { LinkClick } from './link-click.entity';
+import { StatsResolver } from './stats.resolver';
+import { StatsService } from './stats.service';
+
+declare module '../../kernel/permissions' {
+  interface ResourceRegistry {
+    stats: true;
+  }
+}
+
+/** Click statistics are only ever read: clicks are recorded by redirects, not by principals. */
+export const statsModule = defineModule({
+  name: 'stats',
+  resources: [defineResource({ name: 'stats', description: 'click statistics', actions: ['read'], roles: { MEMBER: ['read'], VIEWER: ['read'] } })],
+  entities: [LinkClick],
+  resolvers: [StatsResolver],
+  services: ({ dataSource, reportDrops }) => ({
+    stats: new StatsService(dataSource),
+    clicks: new ClickRecorder(dataSource, 100_000, reportDrops('click')),
+  }),
+});
