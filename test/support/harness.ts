@@ -1,6 +1,4 @@
 import 'reflect-metadata';
-import { print, type DocumentNode } from 'graphql';
-import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import type { DataSource } from 'typeorm';
 import { buildApp, type App, type AppDeps } from '../../src/app';
 import { ALL_PERMISSIONS, storedJsonFromMask, type PermissionMask, type PermissionsJson } from '../../src/auth/permissions';
@@ -14,7 +12,10 @@ import { ApiKeyType } from '../../src/modules/api-keys/api-key.entity';
 import { Membership } from '../../src/modules/members/membership.entity';
 import { upsertUser } from '../../src/modules/members/member.service';
 import type { Organization } from '../../src/modules/organizations/organization.entity';
+import { injectGql, type GqlDocument, type GqlResponse } from './graphql-request';
 import { createTestDatabase } from './test-database';
+
+export type { GqlResponse } from './graphql-request';
 
 export const TEST_SESSION_SECRET = 'test-session-secret-that-is-long-enough-0123456789';
 export const TEST_ENCRYPTION_KEY = '0f'.repeat(32);
@@ -28,12 +29,6 @@ export interface TestAppOptions {
 }
 
 export type Auth = { key: string } | { token: string } | { headers: Record<string, string> } | null;
-
-export interface GqlResponse<T> {
-  status: number;
-  headers: Record<string, unknown>;
-  body: { data?: T | null; errors?: { message: string; path?: (string | number)[]; extensions?: Record<string, any> }[] };
-}
 
 export interface Member {
   userId: string;
@@ -135,18 +130,13 @@ export class TestApp {
     }
   }
 
-  async gql<T = any, V = Record<string, unknown>>(
-    document: TypedDocumentNode<T, V> | DocumentNode | string,
-    variables?: V,
-    auth: Auth = { key: this.rootKey },
-  ): Promise<GqlResponse<T>> {
-    const headers: Record<string, string> = { 'content-type': 'application/json', 'user-agent': 'keygate-tests' };
+  /** Sends one operation to this app, as the root key unless `auth` says otherwise. */
+  async gql<T = any, V = Record<string, unknown>>(document: GqlDocument<T, V>, variables?: V, auth: Auth = { key: this.rootKey }): Promise<GqlResponse<T>> {
+    const headers: Record<string, string> = { 'user-agent': 'keygate-tests' };
     if (auth && 'key' in auth) headers['x-api-key'] = auth.key;
     if (auth && 'token' in auth) headers.authorization = `Bearer ${auth.token}`;
     if (auth && 'headers' in auth) Object.assign(headers, auth.headers);
-    const query = typeof document === 'string' ? document : print(document);
-    const res = await this.app.server.inject({ method: 'POST', url: '/graphql', headers, payload: { query, variables } });
-    return { status: res.statusCode, headers: res.headers, body: JSON.parse(res.body) };
+    return injectGql(this.app, document, variables, headers);
   }
 
   /** Adds a member straight through the database (no audit); returns a session for them. */
