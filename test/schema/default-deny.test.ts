@@ -8,6 +8,8 @@ import { UnguardedFieldError } from '../../src/graphql/authorization/schema-requ
 import { Public, Requires } from '../../src/graphql/requires.directive';
 import { buildKeygateSchema, RESOLVERS } from '../../src/graphql/schema';
 
+// Literal documents: they run against the fixture schema built in this file, which codegen does not know.
+
 @ObjectType()
 class Secret {
   @Field() plain: string;

@@ -2,6 +2,8 @@ import fc from 'fast-check';
 import { WEBHOOK_EVENT_TYPES } from '../../src/modules/audit/audit.service';
 import { TestApp } from '../support/harness';
 
+// Literal documents: the fuzzed variables deliberately fall outside the generated variable types, and each document is sent as raw text to check the raw response body.
+
 /**
  * Property tests over every mutation's input, sent as GraphQL variables with the root key: no
  * input yields a 500, every refusal carries a client-facing code, no response leaks a stack

@@ -5,6 +5,8 @@ import { MAX_ALIASES, MAX_COMPLEXITY, MAX_DEPTH } from '../../src/graphql/query-
 import { expectOk } from '../support/expect';
 import { TEST_ENCRYPTION_KEY, TEST_SESSION_SECRET, TestApp } from '../support/harness';
 
+// Literal documents: each sits just under or over a limit (depth, aliases, cost, page size, batching), so its text is the test input.
+
 let t: TestApp;
 beforeAll(async () => {
   t = await TestApp.create();
