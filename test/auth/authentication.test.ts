@@ -1,6 +1,6 @@
 import { SignJWT } from 'jose';
 import { Role } from '../../src/auth/roles';
-import { ViewerDocument, ViewerPrincipalDocument } from '../generated/graphql';
+import { TypenameDocument, ViewerDocument, ViewerKindDocument, ViewerPrincipalDocument } from '../generated/graphql';
 import { expectOk, expectUnauthenticated } from '../support/expect';
 import { TEST_SESSION_SECRET, TestApp } from '../support/harness';
 
@@ -142,7 +142,7 @@ describe('credentials → principal', () => {
   });
 
   it('every GraphQL operation needs a principal, even __typename', async () => {
-    expectUnauthenticated(await t.gql('{ __typename }', {}, null), 'MISSING');
+    expectUnauthenticated(await t.gql(TypenameDocument, {}, null), 'MISSING');
   });
 });
 
@@ -160,7 +160,7 @@ describe('usage recording', () => {
   });
 
   it('a successful authenticated request performs no write on its own path', async () => {
-    const { statements } = await t.countQueries(() => t.gql('{ viewer { kind } }', {}, { key: t.rootKey }));
+    const { statements } = await t.countQueries(() => t.gql(ViewerKindDocument, {}, { key: t.rootKey }));
     expect(statements.filter((s) => /^\s*(INSERT|UPDATE|DELETE)/i.test(s))).toEqual([]);
   });
 });

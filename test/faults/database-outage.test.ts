@@ -1,5 +1,6 @@
 import { Client } from 'pg';
 import { ENV_ADMIN_URL } from '../support/test-database';
+import { ApiKeyTotalDocument, ViewerKindDocument } from '../generated/graphql';
 import { expectOk } from '../support/expect';
 import { TestApp } from '../support/harness';
 
@@ -43,7 +44,7 @@ async function until(what: string, fn: () => Promise<boolean>, timeoutMs = 15_00
 
 it('answers 503 fast while the database is away, and recovers on its own with nothing lost', async () => {
   const key = await t.createKey({ stats: ['read'], apiKeys: ['read'] });
-  for (let i = 0; i < 3; i++) expectOk(await t.gql('{ viewer { kind } }', {}, { key: key.secret }));
+  for (let i = 0; i < 3; i++) expectOk(await t.gql(ViewerKindDocument, {}, { key: key.secret }));
   await t.app.usage.flush();
 
   await takeDown();
@@ -52,9 +53,9 @@ it('answers 503 fast while the database is away, and recovers on its own with no
   // has noticed, the cache is bypassed and authentication itself needs the database.
   await until('the cache is bypassed', async () => !t.app.cache!.usable);
   // Requests made while it is away: each one answers 503, quickly, with no internals in the body.
-  for (const query of ['{ viewer { kind } }', '{ apiKeys(first: 5) { totalCount } }']) {
+  for (const request of [() => t.gql(ViewerKindDocument, {}, { key: key.secret }), () => t.gql(ApiKeyTotalDocument, { first: 5 }, { key: key.secret })]) {
     const started = Date.now();
-    const res = await t.gql(query, {}, { key: key.secret });
+    const res = await request();
     expect(Date.now() - started).toBeLessThan(5_000);
     expect(res.status).toBe(503);
     expect(res.body.errors![0]).toMatchObject({ message: 'The database is unreachable; try again shortly.', extensions: { code: 'SERVICE_UNAVAILABLE' } });
@@ -62,7 +63,7 @@ it('answers 503 fast while the database is away, and recovers on its own with no
   }
   // Under load: twenty at once, all 503 within the limit.
   const burstStarted = Date.now();
-  const burst = await Promise.all(Array.from({ length: 20 }, () => t.gql('{ apiKeys(first: 5) { totalCount } }', {}, { key: key.secret })));
+  const burst = await Promise.all(Array.from({ length: 20 }, () => t.gql(ApiKeyTotalDocument, { first: 5 }, { key: key.secret })));
   expect(burst.map((r) => r.status)).toEqual(Array(20).fill(503));
   expect(Date.now() - burstStarted).toBeLessThan(5_000);
   // Outside GraphQL too: a redirect answers a bare 503, with nothing of the driver's message.
@@ -79,7 +80,7 @@ it('answers 503 fast while the database is away, and recovers on its own with no
 
   const backAt = Date.now();
   await bringBack();
-  await until('GraphQL answers again', async () => (await t.gql('{ viewer { kind } }', {}, { key: key.secret })).status === 200);
+  await until('GraphQL answers again', async () => (await t.gql(ViewerKindDocument, {}, { key: key.secret })).status === 200);
   const recoveryMs = Date.now() - backAt;
   console.log(`recovered ${recoveryMs} ms after the database came back`);
   expect((await t.app.server.inject({ method: 'GET', url: '/readyz' })).statusCode).toBe(200);

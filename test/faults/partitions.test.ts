@@ -2,7 +2,9 @@ import Redis from 'ioredis';
 import { buildApp, type App } from '../../src/app';
 import { loadConfig } from '../../src/config';
 import { createDataSource } from '../../src/db/data-source';
+import { ApiKeyTotalDocument, ViewerKindDocument } from '../generated/graphql';
 import { BlackholeProxy } from '../support/blackhole-proxy';
+import { injectGql, type GqlDocument } from '../support/graphql-request';
 import { TEST_ENCRYPTION_KEY, TEST_SESSION_SECRET, TestApp } from '../support/harness';
 
 /**
@@ -24,10 +26,11 @@ async function waitFor(what: string, fn: () => boolean | Promise<boolean>, timeo
   return Date.now() - started;
 }
 
-async function call(app: App, query: string, key: string) {
+/** One operation to `app` (not `t.app`), timed. */
+async function call<T>(app: App, document: GqlDocument<T, Record<string, never>>, key: string) {
   const started = process.hrtime.bigint();
-  const res = await app.server.inject({ method: 'POST', url: '/graphql', headers: { 'content-type': 'application/json', 'x-api-key': key }, payload: { query } });
-  return { status: res.statusCode, headers: res.headers, body: JSON.parse(res.body), ms: Number(process.hrtime.bigint() - started) / 1e6 };
+  const res = await injectGql(app, document, undefined, { 'x-api-key': key });
+  return { ...res, ms: Number(process.hrtime.bigint() - started) / 1e6 };
 }
 
 describe('PostgreSQL behind a blackhole', () => {
@@ -65,17 +68,17 @@ describe('PostgreSQL behind a blackhole', () => {
 
   it('answers 503 within the bound, and a key revoked during the partition is refused', async () => {
     const key = await t.createKey({ apiKeys: ['read'] });
-    expect((await call(app, '{ apiKeys(first: 1) { totalCount } }', key.secret)).status).toBe(200);
+    expect((await call(app, ApiKeyTotalDocument, key.secret)).status).toBe(200);
     expect(app.cache!.usable).toBe(true);
 
     proxy.partition();
     const partitionedAt = Date.now();
     // A request that needs SQL: the pooled connection never answers; the client-side statement
     // bound (DB_STATEMENT_TIMEOUT_MS + 1 s) ends the wait.
-    const first = await call(app, '{ apiKeys(first: 1) { totalCount } }', key.secret);
+    const first = await call(app, ApiKeyTotalDocument, key.secret);
     console.log(`PostgreSQL partition: first request answered ${first.status} after ${first.ms.toFixed(0)} ms`);
     expect(first.status).toBe(503);
-    expect(first.body.errors[0].extensions.code).toBe('SERVICE_UNAVAILABLE');
+    expect(first.body.errors![0].extensions!.code).toBe('SERVICE_UNAVAILABLE');
     expect(first.ms).toBeLessThan(HANG_DETECTOR_MS);
 
     // The listener's echo stopped: the cache is bypassed (within INVALIDATION_ECHO_TIMEOUT_MS).
@@ -86,7 +89,7 @@ describe('PostgreSQL behind a blackhole', () => {
     // Revoked from outside the partition; this instance cannot hear the NOTIFY.
     await t.sql("UPDATE api_keys SET status = 'REVOKED', revoked_at = now() WHERE id = $1", [key.id]);
     for (let i = 0; i < 3; i++) {
-      const res = await call(app, '{ viewer { kind } }', key.secret);
+      const res = await call(app, ViewerKindDocument, key.secret);
       console.log(`PostgreSQL partition: revoked key answered ${res.status} after ${res.ms.toFixed(0)} ms`);
       expect(res.status).toBe(503);
       expect(res.body.errors).toEqual([{ message: 'The database is unreachable; try again shortly.', extensions: { code: 'SERVICE_UNAVAILABLE' } }]);
@@ -141,7 +144,7 @@ describe('Redis behind a blackhole', () => {
     const direct = new Redis(redisUrl);
     try {
       await waitFor('a counter in Redis', async () => {
-        expect((await call(app, '{ viewer { kind } }', key.secret)).status).toBe(200);
+        expect((await call(app, ViewerKindDocument, key.secret)).status).toBe(200);
         return (await direct.keys(`${prefix}*`)).length > 0;
       });
     } finally {
@@ -151,7 +154,7 @@ describe('Redis behind a blackhole', () => {
     proxy.partition();
     const latencies: number[] = [];
     for (let i = 0; i < 10; i++) {
-      const res = await call(app, '{ viewer { kind } }', key.secret);
+      const res = await call(app, ViewerKindDocument, key.secret);
       expect(res.status).toBe(200);
       expect(res.headers['x-ratelimit-limit']).toBe('60');
       latencies.push(Math.round(res.ms));
@@ -159,7 +162,7 @@ describe('Redis behind a blackhole', () => {
     }
     console.log(`Redis partition: request latencies ${latencies.join(', ')} ms (REDIS_COMMAND_TIMEOUT_MS=200)`);
     // The in-process limiter counts from here: the limit still holds.
-    const remaining = Number((await call(app, '{ viewer { kind } }', key.secret)).headers['x-ratelimit-remaining']);
+    const remaining = Number((await call(app, ViewerKindDocument, key.secret)).headers['x-ratelimit-remaining']);
     expect(remaining).toBeLessThan(60);
   }, 60_000);
 });

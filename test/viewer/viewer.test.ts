@@ -5,51 +5,21 @@ import { buildKeygateSchema, printKeygateSchema } from '../../src/graphql/schema
 import {
   ApiKeyPermissionsDocument,
   ApiKeysDocument,
+  FullViewerDocument,
+  type FullViewerQuery,
   PermissionCatalogDocument,
   UpdateMemberRoleDocument,
   ViewerDocument,
   type PermissionCatalogQuery,
 } from '../generated/graphql';
 import { expectForbidden, expectOk, expectUnauthenticated } from '../support/expect';
-import { TestApp } from '../support/harness';
+import { TestApp, type Auth } from '../support/harness';
 
 let t: TestApp;
 beforeAll(async () => {
   t = await TestApp.create();
 });
 afterAll(() => t.close());
-
-/** Every field of Viewer, with the full Permissions shape. */
-const FULL_VIEWER = /* GraphQL */ `
-  query FullViewer {
-    viewer {
-      kind
-      organization { id name plan }
-      user { id email name }
-      apiKey { id name type status owner { id email } permissions { scopes } effectivePermissions { scopes } }
-      permissions { shortLinks domains stats files apiKeys webhooks members scopes }
-    }
-  }
-`;
-
-type Actions = ('create' | 'read' | 'update' | 'delete')[];
-interface FullViewer {
-  viewer: {
-    kind: 'USER' | 'API_KEY';
-    organization: { id: string; name: string; plan: string };
-    user: { id: string; email: string; name: string | null } | null;
-    apiKey: {
-      id: string;
-      name: string;
-      type: 'USER' | 'BOT';
-      status: string;
-      owner: { id: string; email: string } | null;
-      permissions: { scopes: string[] };
-      effectivePermissions: { scopes: string[] };
-    } | null;
-    permissions: Record<(typeof RESOURCES)[number], Actions> & { scopes: string[] };
-  };
-}
 
 const ALL_SCOPES: Scope[] = RESOURCES.flatMap((r) => ACTIONS.map((a) => `${r}:${a}` as Scope));
 const EVERYTHING = { shortLinks: [...ACTIONS], domains: [...ACTIONS], stats: [...ACTIONS], files: [...ACTIONS], apiKeys: [...ACTIONS], webhooks: [...ACTIONS], members: [...ACTIONS] };
@@ -59,17 +29,17 @@ const MEMBER_ROLE = { ...NOTHING, ...Object.fromEntries(PRODUCT.map((r) => [r, [
 const VIEWER_ROLE = { ...NOTHING, ...Object.fromEntries(PRODUCT.map((r) => [r, ['read']])) };
 const VIEWER_SCOPES = ['shortLinks:read', 'domains:read', 'stats:read', 'files:read', 'webhooks:read'];
 
-/** The whole viewer; `viewer.apiKey` is an ApiKey (apiKeys:read) and its owner member data (members:read). */
-async function fullViewer(auth: Parameters<TestApp['gql']>[2]): Promise<FullViewer['viewer']> {
-  return expectOk(await t.gql<FullViewer>(FULL_VIEWER, {}, auth)).viewer;
+/** The whole viewer (FullViewer: every field, the full Permissions shape). */
+async function fullViewer(auth: Auth): Promise<FullViewerQuery['viewer']> {
+  return expectOk(await t.gql(FullViewerDocument, {}, auth)).viewer;
 }
 
 /**
  * The whole viewer for a key that may not read keys: partial data (HTTP 200), `apiKey` null with
  * one FORBIDDEN naming apiKeys:read, everything else there.
  */
-async function viewerWithoutKey(auth: Parameters<TestApp['gql']>[2]): Promise<FullViewer['viewer']> {
-  const res = await t.gql<FullViewer>(FULL_VIEWER, {}, auth);
+async function viewerWithoutKey(auth: Auth): Promise<FullViewerQuery['viewer']> {
+  const res = await t.gql(FullViewerDocument, {}, auth);
   expect(res.status).toBe(200);
   expect(res.body.errors!.map((e) => [e.path!.join('.'), e.extensions])).toEqual([['viewer.apiKey.id', { code: 'FORBIDDEN', required: ['apiKeys:read'] }]]);
   expect(res.body.data!.viewer.apiKey).toBeNull();

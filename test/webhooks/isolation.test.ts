@@ -1,5 +1,6 @@
 import http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import { CreateShortLinkIdDocument, CreateWebhookDocument } from '../generated/graphql';
 import { expectOk } from '../support/expect';
 import { TestApp } from '../support/harness';
 
@@ -46,8 +47,6 @@ async function until<T>(what: string, fn: () => Promise<T | undefined | false>, 
   }
 }
 
-const CREATE_WEBHOOK = `mutation($input: CreateWebhookInput!) { createWebhook(input: $input) { webhook { id } } }`;
-
 let t: TestApp;
 let hanging: HangingReceiver;
 let fast: http.Server;
@@ -72,10 +71,10 @@ afterAll(async () => {
 
 it('a hanging endpoint with 25 queued events does not delay another organization’s delivery', async () => {
   const other = await t.createOtherOrganization('Unaffected');
-  const slowHook = expectOk(await t.gql(CREATE_WEBHOOK, { input: { url: hanging.url, events: ['shortLink.created'] } })).createWebhook.webhook.id;
-  const fastHook = expectOk(await t.gql(CREATE_WEBHOOK, { input: { url: fastUrl, events: ['shortLink.created'] } }, { key: other.rootKey })).createWebhook.webhook.id;
+  const slowHook = expectOk(await t.gql(CreateWebhookDocument, { input: { url: hanging.url, events: ['shortLink.created'] } })).createWebhook.webhook.id;
+  const fastHook = expectOk(await t.gql(CreateWebhookDocument, { input: { url: fastUrl, events: ['shortLink.created'] } }, { key: other.rootKey })).createWebhook.webhook.id;
 
-  for (let i = 0; i < 25; i++) expectOk(await t.gql(`mutation { createShortLink(input: { url: "https://example.com/slow/${i}" }) { id } }`));
+  for (let i = 0; i < 25; i++) expectOk(await t.gql(CreateShortLinkIdDocument, { input: { url: `https://example.com/slow/${i}` } }));
   // All 25 are queued for the hanging endpoint, and it is busy with the first of them.
   await until('the 25 events dispatched', async () => {
     const [row] = await t.dataSource.query(
@@ -87,7 +86,7 @@ it('a hanging endpoint with 25 queued events does not delay another organization
   await until('the hanging endpoint to receive a delivery', async () => hanging.received > 0);
 
   const createdAt = Date.now();
-  expectOk(await t.gql('mutation { createShortLink(input: { url: "https://example.com/fast" }) { id } }', {}, { key: other.rootKey }));
+  expectOk(await t.gql(CreateShortLinkIdDocument, { input: { url: 'https://example.com/fast' } }, { key: other.rootKey }));
   const delivery = await until('the other endpoint’s delivery row', async () => {
     const [row] = await t.dataSource.query('SELECT succeeded, status_code, created_at FROM webhook_deliveries WHERE webhook_id = $1', [fastHook]);
     return row;
