@@ -15,6 +15,7 @@ import {
 } from '../generated/graphql';
 import { expectError, expectForbidden, expectOk, expectRuleRefusal, expectUnauthenticated } from '../support/expect';
 import { TestApp, type Auth } from '../support/harness';
+import { NO_ACTIONS as NONE } from '../support/resources';
 import { allBut, auditOf, countAudit, MISSING_ID, rootKeyId } from './helpers';
 
 let t: TestApp;
@@ -216,7 +217,6 @@ describe('updateApiKey: security', () => {
 });
 
 describe('effectivePermissions: a USER key’s grant ∩ its owner’s current role', () => {
-  const NONE = { shortLinks: [], domains: [], stats: [], files: [], apiKeys: [], webhooks: [], members: [] };
   const grant = { shortLinks: ['create' as const, 'read' as const], apiKeys: ['read' as const], stats: ['read' as const] };
   const setRole = (userId: string, role: string) => t.sql('UPDATE memberships SET role = $3 WHERE org_id = $1 AND user_id = $2', [t.org.id, userId, role]);
   const perms = async (id: string) => expectOk(await t.gql(ApiKeyPermissionsDocument, { id })).apiKey!;

@@ -3,6 +3,7 @@ import { Role } from '../../src/auth/roles';
 import { TypenameDocument, ViewerDocument, ViewerKindDocument, ViewerPrincipalDocument } from '../generated/graphql';
 import { expectOk, expectUnauthenticated } from '../support/expect';
 import { TEST_SESSION_SECRET, TestApp } from '../support/harness';
+import { VIEWER_SCOPES } from '../support/resources';
 
 let t: TestApp;
 beforeAll(async () => {
@@ -29,7 +30,7 @@ describe('credentials → principal', () => {
     const viewer = await t.addMember('viewer@acme.test', Role.VIEWER);
     const data = expectOk(await t.gql(ViewerDocument, {}, { token: viewer.token }));
     expect(data.viewer).toMatchObject({ kind: 'USER', user: { id: viewer.userId, email: 'viewer@acme.test' }, apiKey: null });
-    expect(data.viewer.permissions.scopes).toEqual(['shortLinks:read', 'domains:read', 'stats:read', 'files:read', 'webhooks:read']);
+    expect(data.viewer.permissions.scopes).toEqual(VIEWER_SCOPES);
   });
 
   it('MISSING: no credentials, 401', async () => {

@@ -1,6 +1,7 @@
 import { checksum, hashSecret, KeyFormat } from '../../src/auth/key-format';
 import { ALL_PERMISSIONS, ALL_SCOPES, diffScopes, jsonFromMask, maskFromJson, missingScopes, scopesOf } from '../../src/auth/permissions';
 import { ROLE_PERMISSIONS, Role } from '../../src/auth/roles';
+import { ACTIONS, ADMIN_RESOURCES, MEMBER_SCOPES, permissionsShape, RESOURCES, VIEWER_SCOPES } from '../support/resources';
 
 const format = new KeyFormat('sk_live_');
 
@@ -41,16 +42,16 @@ describe('key format', () => {
 });
 
 describe('permissions algebra', () => {
-  it('28 scopes, one bit each', () => {
-    expect(ALL_SCOPES).toHaveLength(28);
-    expect(new Set(ALL_SCOPES.map((s) => s.mask)).size).toBe(28);
+  it('one scope per resource and action, one bit each', () => {
+    expect(ALL_SCOPES).toHaveLength(RESOURCES.length * ACTIONS.length);
+    expect(new Set(ALL_SCOPES.map((s) => s.mask)).size).toBe(RESOURCES.length * ACTIONS.length);
     expect(ALL_SCOPES.reduce((m, s) => m | s.mask, 0n)).toBe(ALL_PERMISSIONS);
   });
 
   it('round-trips the JSON shape', () => {
     const mask = maskFromJson({ stats: ['read'], shortLinks: ['create', 'read'] });
     expect(scopesOf(mask)).toEqual(['shortLinks:create', 'shortLinks:read', 'stats:read']);
-    expect(jsonFromMask(mask)).toEqual({ shortLinks: ['create', 'read'], domains: [], stats: ['read'], files: [], apiKeys: [], webhooks: [], members: [] });
+    expect(jsonFromMask(mask)).toEqual(permissionsShape({ shortLinks: ['create', 'read'], stats: ['read'] }));
   });
 
   it('refuses unknown resources and actions instead of ignoring them', () => {
@@ -67,8 +68,8 @@ describe('permissions algebra', () => {
   it('roles as DESIGN.md section 1', () => {
     expect(ROLE_PERMISSIONS[Role.OWNER]).toBe(ALL_PERMISSIONS);
     expect(ROLE_PERMISSIONS[Role.ADMIN]).toBe(ALL_PERMISSIONS);
-    expect(scopesOf(ROLE_PERMISSIONS[Role.MEMBER]).filter((s) => s.startsWith('apiKeys') || s.startsWith('members'))).toEqual([]);
-    expect(scopesOf(ROLE_PERMISSIONS[Role.MEMBER])).toHaveLength(20);
-    expect(scopesOf(ROLE_PERMISSIONS[Role.VIEWER])).toEqual(['shortLinks:read', 'domains:read', 'stats:read', 'files:read', 'webhooks:read']);
+    expect(scopesOf(ROLE_PERMISSIONS[Role.MEMBER]).filter((s) => ADMIN_RESOURCES.some((r) => s.startsWith(`${r}:`)))).toEqual([]);
+    expect(scopesOf(ROLE_PERMISSIONS[Role.MEMBER])).toEqual(MEMBER_SCOPES);
+    expect(scopesOf(ROLE_PERMISSIONS[Role.VIEWER])).toEqual(VIEWER_SCOPES);
   });
 });

@@ -1,5 +1,5 @@
 import { Kind, parse, type ConstDirectiveNode } from 'graphql';
-import { ACTIONS, RESOURCES, maskFromScopes, type Scope } from '../../src/auth/permissions';
+import { maskFromScopes } from '../../src/auth/permissions';
 import { Role } from '../../src/auth/roles';
 import { buildKeygateSchema, printKeygateSchema } from '../../src/graphql/schema';
 import {
@@ -14,6 +14,7 @@ import {
 } from '../generated/graphql';
 import { expectForbidden, expectOk, expectUnauthenticated } from '../support/expect';
 import { TestApp, type Auth } from '../support/harness';
+import { ACTIONS, EVERY_ACTION, EVERY_SCOPE, MEMBER_SCOPES, NO_ACTIONS, permissionsShape, PRODUCT_RESOURCES, RESOURCES, VIEWER_SCOPES } from '../support/resources';
 
 let t: TestApp;
 beforeAll(async () => {
@@ -21,13 +22,8 @@ beforeAll(async () => {
 });
 afterAll(() => t.close());
 
-const ALL_SCOPES: Scope[] = RESOURCES.flatMap((r) => ACTIONS.map((a) => `${r}:${a}` as Scope));
-const EVERYTHING = { shortLinks: [...ACTIONS], domains: [...ACTIONS], stats: [...ACTIONS], files: [...ACTIONS], apiKeys: [...ACTIONS], webhooks: [...ACTIONS], members: [...ACTIONS] };
-const NOTHING = { shortLinks: [], domains: [], stats: [], files: [], apiKeys: [], webhooks: [], members: [] };
-const PRODUCT = ['shortLinks', 'domains', 'stats', 'files', 'webhooks'] as const;
-const MEMBER_ROLE = { ...NOTHING, ...Object.fromEntries(PRODUCT.map((r) => [r, [...ACTIONS]])) };
-const VIEWER_ROLE = { ...NOTHING, ...Object.fromEntries(PRODUCT.map((r) => [r, ['read']])) };
-const VIEWER_SCOPES = ['shortLinks:read', 'domains:read', 'stats:read', 'files:read', 'webhooks:read'];
+const MEMBER_ROLE = permissionsShape(Object.fromEntries(PRODUCT_RESOURCES.map((r) => [r, ACTIONS])));
+const VIEWER_ROLE = permissionsShape(Object.fromEntries(PRODUCT_RESOURCES.map((r) => [r, ['read']])));
 
 /** The whole viewer (FullViewer: every field, the full Permissions shape). */
 async function fullViewer(auth: Auth): Promise<FullViewerQuery['viewer']> {
@@ -71,7 +67,7 @@ describe('viewer', () => {
         effectivePermissions: { scopes: ['shortLinks:create', 'shortLinks:read', 'stats:read', 'apiKeys:read', 'members:read'] },
       },
       permissions: {
-        ...NOTHING,
+        ...NO_ACTIONS,
         shortLinks: ['create', 'read'],
         stats: ['read'],
         apiKeys: ['read'],
@@ -81,10 +77,10 @@ describe('viewer', () => {
     });
   });
 
-  it('the bootstrap key holds all 28 scopes', async () => {
+  it('the bootstrap key holds every scope', async () => {
     const viewer = await fullViewer({ key: t.rootKey });
     expect(viewer).toMatchObject({ kind: 'API_KEY', user: null, apiKey: { name: 'bootstrap', type: 'BOT', owner: null } });
-    expect(viewer.permissions).toEqual({ ...EVERYTHING, scopes: ALL_SCOPES });
+    expect(viewer.permissions).toEqual({ ...EVERY_ACTION, scopes: EVERY_SCOPE });
   });
 
   it('a USER key of the owner: the user is the owner, the key is the key, permissions are the grant (an owner holds everything)', async () => {
@@ -105,7 +101,7 @@ describe('viewer', () => {
         effectivePermissions: { scopes: ['apiKeys:read', 'webhooks:create', 'webhooks:delete', 'members:read'] },
       },
       permissions: {
-        ...NOTHING,
+        ...NO_ACTIONS,
         apiKeys: ['read'],
         webhooks: ['create', 'delete'],
         members: ['read'],
@@ -124,11 +120,11 @@ describe('viewer', () => {
     expectOk(await t.gql(UpdateMemberRoleDocument, { userId: admin.userId, role: 'MEMBER' }));
     // A MEMBER holds nothing on apiKeys: the key may no longer read even itself.
     const asMember = await viewerWithoutKey({ key: key.secret });
-    expect(asMember.permissions).toEqual({ ...NOTHING, stats: ['read', 'update'], scopes: ['stats:read', 'stats:update'] });
+    expect(asMember.permissions).toEqual({ ...NO_ACTIONS, stats: ['read', 'update'], scopes: ['stats:read', 'stats:update'] });
     expect(await grantOf(key.id)).toEqual({ permissions: ['stats:read', 'stats:update', 'apiKeys:read', 'members:read'], effective: ['stats:read', 'stats:update'] });
 
     expectOk(await t.gql(UpdateMemberRoleDocument, { userId: admin.userId, role: 'VIEWER' }));
-    expect((await viewerWithoutKey({ key: key.secret })).permissions).toEqual({ ...NOTHING, stats: ['read'], scopes: ['stats:read'] });
+    expect((await viewerWithoutKey({ key: key.secret })).permissions).toEqual({ ...NO_ACTIONS, stats: ['read'], scopes: ['stats:read'] });
   });
 
   it('a session: kind USER, the signed-in user, no key, the permissions of the member’s role', async () => {
@@ -138,14 +134,14 @@ describe('viewer', () => {
       organization: { id: t.org.id, name: 'Acme', plan: 'FREE' },
       user: { id: t.owner.userId, email: 'owner@acme.test', name: null },
       apiKey: null,
-      permissions: { ...EVERYTHING, scopes: ALL_SCOPES },
+      permissions: { ...EVERY_ACTION, scopes: EVERY_SCOPE },
     });
     const admin = await t.addMember('session-admin@acme.test', Role.ADMIN);
-    expect((await fullViewer({ token: admin.token })).permissions).toEqual({ ...EVERYTHING, scopes: ALL_SCOPES });
+    expect((await fullViewer({ token: admin.token })).permissions).toEqual({ ...EVERY_ACTION, scopes: EVERY_SCOPE });
     const member = await t.addMember('session-member@acme.test', Role.MEMBER);
     const asMember = await fullViewer({ token: member.token });
     expect(asMember).toMatchObject({ kind: 'USER', user: { id: member.userId, email: 'session-member@acme.test' }, apiKey: null });
-    expect(asMember.permissions).toEqual({ ...MEMBER_ROLE, scopes: ALL_SCOPES.filter((s) => PRODUCT.some((r) => s.startsWith(`${r}:`))) });
+    expect(asMember.permissions).toEqual({ ...MEMBER_ROLE, scopes: MEMBER_SCOPES });
     const viewer = await t.addMember('session-viewer@acme.test', Role.VIEWER);
     expect((await fullViewer({ token: viewer.token })).permissions).toEqual({ ...VIEWER_ROLE, scopes: VIEWER_SCOPES });
   });
@@ -154,7 +150,7 @@ describe('viewer', () => {
     const m = await t.addMember('promoted-session@acme.test', Role.VIEWER);
     expect(expectOk(await t.gql(ViewerDocument, {}, { token: m.token })).viewer.permissions.scopes).toEqual(VIEWER_SCOPES);
     expectOk(await t.gql(UpdateMemberRoleDocument, { userId: m.userId, role: 'ADMIN' }));
-    expect(expectOk(await t.gql(ViewerDocument, {}, { token: m.token })).viewer.permissions.scopes).toEqual(ALL_SCOPES);
+    expect(expectOk(await t.gql(ViewerDocument, {}, { token: m.token })).viewer.permissions.scopes).toEqual(EVERY_SCOPE);
   });
 
   it('a key with NO permissions at all may still call viewer (and nothing guarded, not even its own key)', async () => {
@@ -165,7 +161,7 @@ describe('viewer', () => {
       organization: { id: t.org.id, name: 'Acme', plan: 'FREE' },
       user: null,
       apiKey: null,
-      permissions: { ...NOTHING, scopes: [] },
+      permissions: { ...NO_ACTIONS, scopes: [] },
     });
     expect(expectOk(await t.gql(ApiKeyPermissionsDocument, { id: empty.id })).apiKey).toMatchObject({ id: empty.id, type: 'BOT', owner: null });
     expectForbidden(await t.gql(ApiKeysDocument, {}, { key: empty.secret }), 'apiKeys:read');
@@ -193,9 +189,9 @@ describe('permissionCatalog', () => {
     by = Object.fromEntries(catalog.map((c) => [c.scope, c]));
   });
 
-  it('lists all 28 scopes (7 resources × 4 actions) in catalog order, each with its resource and action', () => {
-    expect(catalog).toHaveLength(28);
-    expect(catalog.map((c) => c.scope)).toEqual(ALL_SCOPES);
+  it('lists every scope (each resource × each action) in catalog order, each with its resource and action', () => {
+    expect(catalog).toHaveLength(RESOURCES.length * ACTIONS.length);
+    expect(catalog.map((c) => c.scope)).toEqual(EVERY_SCOPE);
     for (const c of catalog) expect(`${c.resource}:${c.action}`).toBe(c.scope);
   });
 
@@ -211,7 +207,7 @@ describe('permissionCatalog', () => {
     };
     const action: Record<string, string> = { create: 'Create', read: 'Read', update: 'Change', delete: 'Delete' };
     expect(Object.fromEntries(catalog.map((c) => [c.scope, c.description]))).toEqual(
-      Object.fromEntries(ALL_SCOPES.map((s) => [s, `${action[s.split(':')[1]]} ${resource[s.split(':')[0]]}.`])),
+      Object.fromEntries(EVERY_SCOPE.map((s) => [s, `${action[s.split(':')[1]]} ${resource[s.split(':')[0]]}.`])),
     );
     expect(by['apiKeys:read'].description).toBe('Read API keys and the audit log.');
     expect(by['members:delete'].description).toBe('Delete organization members.');
@@ -237,7 +233,7 @@ describe('permissionCatalog', () => {
 
   it('is exactly what the schema’s @requires usages say, type by type and field by field', async () => {
     const sdl = printKeygateSchema((await buildKeygateSchema()).schema);
-    const expected = new Map<string, string[]>(ALL_SCOPES.map((s) => [s, []]));
+    const expected = new Map<string, string[]>(EVERY_SCOPE.map((s) => [s, []]));
     const scopeOf = (d: ConstDirectiveNode) => {
       const arg = (name: string) => (d.arguments!.find((a) => a.name.value === name)!.value as { value: string }).value;
       return `${arg('resource')}:${arg('action')}`;
