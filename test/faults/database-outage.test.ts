@@ -2,6 +2,7 @@ import { Client } from 'pg';
 import { ENV_ADMIN_URL } from '../support/test-database';
 import { ApiKeyTotalDocument, ViewerKindDocument } from '../generated/graphql';
 import { expectOk } from '../support/expect';
+import { until } from '../support/until';
 import { TestApp } from '../support/harness';
 
 /**
@@ -34,14 +35,6 @@ async function bringBack() {
   await admin.query(`ALTER DATABASE ${database} ALLOW_CONNECTIONS true`);
 }
 
-async function until(what: string, fn: () => Promise<boolean>, timeoutMs = 15_000) {
-  const end = Date.now() + timeoutMs;
-  while (!(await fn())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
 it('answers 503 fast while the database is away, and recovers on its own with nothing lost', async () => {
   const key = await t.createKey({ stats: ['read'], apiKeys: ['read'] });
   for (let i = 0; i < 3; i++) expectOk(await t.gql(ViewerKindDocument, {}, { key: key.secret }));
@@ -51,7 +44,7 @@ it('answers 503 fast while the database is away, and recovers on its own with no
   // The invalidation listener's connection was dropped too; until it notices, a cached key on a
   // field that needs no SQL is still served from memory (nothing can commit meanwhile). Once it
   // has noticed, the cache is bypassed and authentication itself needs the database.
-  await until('the cache is bypassed', async () => !t.app.cache!.usable);
+  await until('the cache is bypassed', () => !t.app.cache!.usable, 15_000, 50);
   // Requests made while it is away: each one answers 503, quickly, with no internals in the body.
   for (const request of [() => t.gql(ViewerKindDocument, {}, { key: key.secret }), () => t.gql(ApiKeyTotalDocument, { first: 5 }, { key: key.secret })]) {
     const started = Date.now();
@@ -80,7 +73,7 @@ it('answers 503 fast while the database is away, and recovers on its own with no
 
   const backAt = Date.now();
   await bringBack();
-  await until('GraphQL answers again', async () => (await t.gql(ViewerKindDocument, {}, { key: key.secret })).status === 200);
+  await until('GraphQL answers again', async () => (await t.gql(ViewerKindDocument, {}, { key: key.secret })).status === 200, 15_000, 50);
   const recoveryMs = Date.now() - backAt;
   console.log(`recovered ${recoveryMs} ms after the database came back`);
   expect((await t.app.server.inject({ method: 'GET', url: '/readyz' })).statusCode).toBe(200);

@@ -5,7 +5,7 @@ import { createDataSource } from '../../src/db/data-source';
 import { ApiKeyTotalDocument, ViewerKindDocument } from '../generated/graphql';
 import { BlackholeProxy } from '../support/blackhole-proxy';
 import { injectGql, type GqlDocument } from '../support/graphql-request';
-import { TEST_ENCRYPTION_KEY, TEST_SESSION_SECRET, TestApp } from '../support/harness';
+import { TEST_ENCRYPTION_KEY, TEST_SESSION_SECRET, TestApp, type SecondInstance } from '../support/harness';
 
 /**
  * Slow, not dead: a TCP proxy in front of PostgreSQL (or Redis) stops forwarding but keeps every
@@ -111,6 +111,7 @@ describe('Redis behind a blackhole', () => {
   }
   let t: TestApp;
   let proxy: BlackholeProxy;
+  let instance: SecondInstance;
   let app: App;
   const prefix = `kgtest${Date.now().toString(36)}:`;
   beforeAll(async () => {
@@ -119,21 +120,15 @@ describe('Redis behind a blackhole', () => {
     proxy = new BlackholeProxy({ host: target.hostname, port: Number(target.port || 6379) });
     const proxied = new URL(redisUrl);
     proxied.port = String(await proxy.start());
-    const config = loadConfig({
-      NODE_ENV: 'test',
-      SESSION_SECRET: TEST_SESSION_SECRET,
-      ENCRYPTION_KEY: TEST_ENCRYPTION_KEY,
-      RATE_LIMITS_ENABLED: 'true',
-      REDIS_URL: proxied.toString(),
-      REDIS_KEY_PREFIX: prefix,
-      REDIS_COMMAND_TIMEOUT_MS: '200',
-      REDIS_HEARTBEAT_MS: '200',
-    });
-    app = await buildApp({ config, dataSource: t.dataSource, sessionTokens: t.sessions, logger: false, jobs: false });
+    instance = await t.secondInstance(
+      { RATE_LIMITS_ENABLED: 'true', REDIS_URL: proxied.toString(), REDIS_KEY_PREFIX: prefix, REDIS_COMMAND_TIMEOUT_MS: '200', REDIS_HEARTBEAT_MS: '200' },
+      { sharePool: true },
+    );
+    app = instance.app;
   });
   afterAll(async () => {
     await proxy.close();
-    await app.close();
+    await instance.close();
     await t.close();
   });
 

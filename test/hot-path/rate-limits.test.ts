@@ -1,12 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import type { DataSource } from 'typeorm';
-import { buildApp, type App } from '../../src/app';
-import { loadConfig } from '../../src/config';
-import { createDataSource } from '../../src/db/data-source';
 import { CreateApiKeyRateLimitDocument, CreateApiKeySecretDocument, CreateShortLinkIdDocument, ViewerKindDocument } from '../generated/graphql';
 import { expectOk, expectUnauthenticated } from '../support/expect';
 import { injectGql } from '../support/graphql-request';
-import { TEST_ENCRYPTION_KEY, TEST_SESSION_SECRET, TestApp } from '../support/harness';
+import { TestApp, type SecondInstance } from '../support/harness';
 
 const VIEWER = ViewerKindDocument;
 /** A fresh key namespace per run, so parallel suites and earlier runs never share counters in Redis. */
@@ -113,25 +109,20 @@ describe('shared limits in Redis', () => {
   }
 
   let t: TestApp;
-  let ds: DataSource;
-  let b: App;
+  let b: SecondInstance;
   beforeAll(async () => {
     const env = { RATE_LIMITS_ENABLED: 'true', REDIS_URL: redisUrl, REDIS_KEY_PREFIX: prefix() };
     t = await TestApp.create({ env });
-    ds = createDataSource({ url: t.databaseUrl });
-    await ds.initialize();
-    const config = loadConfig({ NODE_ENV: 'test', SESSION_SECRET: TEST_SESSION_SECRET, ENCRYPTION_KEY: TEST_ENCRYPTION_KEY, ...env });
-    b = await buildApp({ config, dataSource: ds, sessionTokens: t.sessions, logger: false, jobs: false });
+    b = await t.secondInstance(env);
   });
   afterAll(async () => {
     await b.close();
-    await ds.destroy();
     await t.close();
   });
 
   it('requests spread over two instances are limited as one', async () => {
     const key = expectOk(await t.gql(CreateApiKeySecretDocument, { input: { name: 'shared', permissions: { stats: ['read'] }, rateLimitPerMinute: 4 } })).createApiKey;
-    const onB = async () => (await injectGql(b, VIEWER, {}, { 'x-api-key': key.secret })).status;
+    const onB = async () => (await injectGql(b.app, VIEWER, {}, { 'x-api-key': key.secret })).status;
     const onA = async () => (await t.gql(VIEWER, {}, { key: key.secret })).status;
     expect([await onA(), await onB(), await onA(), await onB(), await onA(), await onB()]).toEqual([200, 200, 200, 200, 429, 429]);
   });

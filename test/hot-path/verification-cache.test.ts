@@ -1,9 +1,5 @@
 import { hashSecret } from '../../src/auth/key-format';
 import { Role } from '../../src/auth/roles';
-import { buildApp, type App } from '../../src/app';
-import { loadConfig } from '../../src/config';
-import { createDataSource } from '../../src/db/data-source';
-import type { DataSource } from 'typeorm';
 import {
   ApiKeyTotalDocument,
   DeleteApiKeyDocument,
@@ -17,7 +13,8 @@ import {
 } from '../generated/graphql';
 import { expectForbidden, expectOk, expectUnauthenticated } from '../support/expect';
 import { injectGql } from '../support/graphql-request';
-import { TEST_ENCRYPTION_KEY, TEST_SESSION_SECRET, TestApp, type GqlResponse } from '../support/harness';
+import { until } from '../support/until';
+import { TestApp, type GqlResponse, type SecondInstance } from '../support/harness';
 
 const VIEWER = ViewerKindDocument;
 let t: TestApp;
@@ -25,14 +22,6 @@ beforeAll(async () => {
   t = await TestApp.create();
 });
 afterAll(() => t.close());
-
-async function until(what: string, fn: () => boolean | Promise<boolean>, timeoutMs = 5_000) {
-  const end = Date.now() + timeoutMs;
-  while (!(await fn())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 describe('verification cache', () => {
   it('a hit runs no SQL; a well-formed unknown key is looked up once, then answered from memory', async () => {
@@ -107,7 +96,7 @@ describe('verification cache', () => {
     expectOk(await t.gql(VIEWER, {}, { key: key.secret }));
     expect(t.app.cache!.usable).toBe(true);
     await t.dataSource.query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'keygate-invalidation' AND datname = current_database()");
-    await until('cache disabled', () => !t.app.cache!.usable);
+    await until('cache disabled', () => !t.app.cache!.usable, 5_000);
     expect(t.app.cache!.size).toBe(0);
     // A change made by raw SQL (no NOTIFY at all) is still seen: every request asks the database.
     await t.dataSource.query("UPDATE api_keys SET status = 'INACTIVE' WHERE id = $1", [key.id]);
@@ -123,25 +112,18 @@ describe('verification cache', () => {
 });
 
 describe('across instances (same process, two apps on one database)', () => {
-  let ds: DataSource;
-  let b: App;
+  let b: SecondInstance;
   beforeAll(async () => {
-    const config = loadConfig({ NODE_ENV: 'test', SESSION_SECRET: TEST_SESSION_SECRET, ENCRYPTION_KEY: TEST_ENCRYPTION_KEY, RATE_LIMITS_ENABLED: 'false' });
-    ds = createDataSource({ url: t.databaseUrl });
-    await ds.initialize();
-    b = await buildApp({ config, dataSource: ds, sessionTokens: t.sessions, logger: false, jobs: false });
+    b = await t.secondInstance({ RATE_LIMITS_ENABLED: 'false' });
   });
-  afterAll(async () => {
-    await b.close();
-    await ds.destroy();
-  });
+  afterAll(() => b.close());
 
-  const onB = (key: string) => injectGql(b, VIEWER, {}, { 'x-api-key': key });
+  const onB = (key: string) => injectGql(b.app, VIEWER, {}, { 'x-api-key': key });
 
   it('a revocation through A is seen by B, which had the key cached', async () => {
     const key = await t.createKey({ stats: ['read'] });
     expect((await onB(key.secret)).status).toBe(200);
-    expect(b.cache!.get(hashSecret(key.secret))).toMatchObject({ keyId: key.id });
+    expect(b.app.cache!.get(hashSecret(key.secret))).toMatchObject({ keyId: key.id });
     expectOk(await t.gql(RevokeApiKeyBareDocument, { id: key.id }));
     await until('B refuses the key', async () => (await onB(key.secret)).status === 401, 2_000);
     expectUnauthenticated(await onB(key.secret), 'REVOKED');
@@ -151,7 +133,7 @@ describe('across instances (same process, two apps on one database)', () => {
     const key = await t.createKey({ stats: ['read'] });
     await onB(key.secret);
     await t.app.services.organizations.setPlan(t.org.id, 'TEAM' as never);
-    await until('B evicted the organization’s keys', () => b.cache!.get(hashSecret(key.secret)) === undefined, 2_000);
+    await until('B evicted the organization’s keys', () => b.app.cache!.get(hashSecret(key.secret)) === undefined, 2_000);
     expect(expectOk(await onB(key.secret))).toEqual({ viewer: { kind: 'API_KEY' } });
   });
 });

@@ -5,7 +5,7 @@ import { loadConfig } from '../../src/config';
 import { createDataSource } from '../../src/db/data-source';
 import { ApiKeyTotalDocument, DeleteApiKeyDocument, ViewerKindAndApiKeyDocument, ViewerKindDocument } from '../generated/graphql';
 import { expectOk, expectUnauthenticated } from '../support/expect';
-import { queryText } from '../support/graphql-request';
+import { injectGql, queryText } from '../support/graphql-request';
 import { TEST_ENCRYPTION_KEY, TEST_SESSION_SECRET, TestApp } from '../support/harness';
 
 // Literal documents: malformed or invalid text, introspection mixed with our fields and a padded oversized body are the inputs here.
@@ -71,19 +71,13 @@ describe('GraphQL over HTTP', () => {
   });
 
   it('in production, introspection needs a principal too', async () => {
-    const config = loadConfig({ NODE_ENV: 'production', SESSION_SECRET: TEST_SESSION_SECRET, ENCRYPTION_KEY: 'a'.repeat(64) });
-    const app = await buildApp({ config, dataSource: t.dataSource, sessionTokens: t.sessions, logger: false, jobs: false });
+    const production = await t.secondInstance({ NODE_ENV: 'production', ENCRYPTION_KEY: 'a'.repeat(64) }, { sharePool: true });
     try {
-      const res = await app.server.inject({
-        method: 'POST',
-        url: '/graphql',
-        headers: { 'content-type': 'application/json' },
-        payload: { query: getIntrospectionQuery() },
-      });
-      expect(res.statusCode).toBe(401);
-      expect(res.json().errors[0].extensions).toEqual({ code: 'UNAUTHENTICATED', reason: 'MISSING' });
+      const res = await injectGql(production.app, getIntrospectionQuery());
+      expect(res.status).toBe(401);
+      expect(res.body.errors![0].extensions).toEqual({ code: 'UNAUTHENTICATED', reason: 'MISSING' });
     } finally {
-      await app.close();
+      await production.close();
     }
   });
 

@@ -30,6 +30,19 @@ export interface TestAppOptions {
 
 export type Auth = { key: string } | { token: string } | { headers: Record<string, string> } | null;
 
+/** A second organization in the same database, with its own owner and root key. */
+export interface OtherOrganization {
+  org: Organization;
+  rootKey: string;
+  owner: Member;
+}
+
+/** Another keygate instance on a test's database (see `TestApp.secondInstance`). */
+export interface SecondInstance {
+  app: App;
+  close(): Promise<void>;
+}
+
 export interface Member {
   userId: string;
   email: string;
@@ -175,12 +188,32 @@ export class TestApp {
   }
 
   /** A second organization with its own owner and root key, in the same database. */
-  async createOtherOrganization(name = 'Other'): Promise<{ org: Organization; rootKey: string; owner: Member }> {
+  async createOtherOrganization(name = 'Other'): Promise<OtherOrganization> {
     const result = await this.app.services.organizations.bootstrap({ name, ownerEmail: `owner@${name.toLowerCase().replace(/[^a-z0-9]+/g, '-')}.test` });
     return {
       org: result.organization,
       rootKey: result.apiKey.secret,
       owner: await this.memberFor(result.owner.id, result.owner.email, Role.OWNER, result.organization.id),
+    };
+  }
+
+  /**
+   * Another keygate instance on this test's database, as a second server would be: its config is
+   * `env` over the test secrets (nothing else from this app's), it shares this app's session
+   * signer, has no logger, and no job workers unless `jobs` says so. It gets a connection pool
+   * of its own, unless `sharePool` hands it this app's data source. Close it before `close()`.
+   */
+  async secondInstance(env: Record<string, string> = {}, options: { jobs?: AppDeps['jobs']; sharePool?: boolean } = {}): Promise<SecondInstance> {
+    const config = loadConfig({ NODE_ENV: 'test', SESSION_SECRET: TEST_SESSION_SECRET, ENCRYPTION_KEY: TEST_ENCRYPTION_KEY, ...env });
+    const dataSource = options.sharePool ? this.dataSource : createDataSource({ url: this.databaseUrl });
+    if (!options.sharePool) await dataSource.initialize();
+    const app = await buildApp({ config, dataSource, sessionTokens: this.sessions, logger: false, jobs: options.jobs ?? false });
+    return {
+      app,
+      close: async () => {
+        await app.close();
+        if (!options.sharePool) await dataSource.destroy();
+      },
     };
   }
 

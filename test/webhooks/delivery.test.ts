@@ -1,9 +1,6 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Webhook as StandardWebhook } from 'standardwebhooks';
-import { buildApp } from '../../src/app';
-import { loadConfig } from '../../src/config';
-import { createDataSource } from '../../src/db/data-source';
 import {
   AuditLogDocument,
   CreateShortLinkIdDocument,
@@ -15,7 +12,8 @@ import {
   WebhooksDocument,
 } from '../generated/graphql';
 import { expectError, expectOk } from '../support/expect';
-import { TEST_ENCRYPTION_KEY, TEST_SESSION_SECRET, TestApp } from '../support/harness';
+import { until } from '../support/until';
+import { TestApp } from '../support/harness';
 
 /** A receiver on loopback that verifies every delivery with the Standard Webhooks verifier. */
 class Receiver {
@@ -47,16 +45,6 @@ class Receiver {
   }
 }
 
-async function until<T>(what: string, fn: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 20_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
 const JOBS = { pollingIntervalSeconds: 0.5, dispatchIntervalMs: 100, expiryCheckIntervalMs: 3_600_000 };
 
 describe('webhook deliveries', () => {
@@ -81,7 +69,7 @@ describe('webhook deliveries', () => {
     receiver.respond = (n) => (n <= 2 ? 500 : 204);
 
     const key = await t.createKey({ stats: ['read'] }, { name: 'triggers the event' });
-    await until('3 attempts', () => receiver.requests.length >= 3 && receiver.requests);
+    await until('3 attempts', () => receiver.requests.length >= 3 && receiver.requests, 20_000, 100);
 
     expect(receiver.requests.map((r) => r.verified)).toEqual([true, true, true]);
     const ids = new Set(receiver.requests.map((r) => r.headers['webhook-id']));
@@ -94,7 +82,7 @@ describe('webhook deliveries', () => {
       const d = expectOk(await t.gql(WebhookDeliveriesDocument, { webhookId: webhook.id, first: 20 }));
       // Wait on the page itself: totalCount is a second query and may see a later commit.
       return d.webhookDeliveries.nodes.length === 3 && d.webhookDeliveries.nodes;
-    });
+    }, 20_000, 100);
     expect(log.map((n) => [n.attempt, n.succeeded, n.statusCode])).toEqual([
       [3, true, 204],
       [2, false, 500],
@@ -133,7 +121,7 @@ describe('webhook deliveries', () => {
     const hook = await until('disabled', async () => {
       const h = expectOk(await t.gql(WebhooksDocument)).webhooks.find((w) => w.id === createWebhook.webhook.id);
       return h && !h.enabled && h;
-    });
+    }, 20_000, 100);
     expect(hook.consecutiveFailures).toBe(3);
     const audit = expectOk(await t.gql(AuditLogDocument, { filter: { action: 'WEBHOOK_DISABLED' } }));
     expect(audit.auditLog.nodes.map(({ actor, targetId, metadata }) => ({ actor: { kind: actor.kind, name: actor.name }, targetId, metadata }))).toEqual([
@@ -210,22 +198,18 @@ describe('durability', () => {
       const { createWebhook } = expectOk(await first.gql(CreateWebhookDocument, { input: { url: receiver.url, events: ['apiKey.created'] } }));
       receiver.secret = createWebhook.secret;
       await first.createKey({ stats: ['read'] });
-      await until('first attempt', () => receiver.requests.length === 1);
+      await until('first attempt', () => receiver.requests.length === 1, 20_000, 100);
       // Stop this instance before the retry is due; the retry job is in PostgreSQL.
       await first.app.close();
       expect(receiver.requests).toHaveLength(1);
 
-      const config = loadConfig({ NODE_ENV: 'test', SESSION_SECRET: TEST_SESSION_SECRET, ENCRYPTION_KEY: TEST_ENCRYPTION_KEY, WEBHOOKS_ALLOW_PRIVATE: 'true', ...env });
-      const ds = createDataSource({ url: first.databaseUrl });
-      await ds.initialize();
-      const second = await buildApp({ config, dataSource: ds, sessionTokens: first.sessions, logger: false, jobs: JOBS });
+      const second = await first.secondInstance({ WEBHOOKS_ALLOW_PRIVATE: 'true', ...env }, { jobs: JOBS });
       try {
-        await until('the retry from the new instance', () => receiver.requests.length === 2, 30_000);
+        await until('the retry from the new instance', () => receiver.requests.length === 2, 30_000, 100);
         expect(receiver.requests[1].verified).toBe(true);
         expect(receiver.requests[1].headers['webhook-id']).toBe(receiver.requests[0].headers['webhook-id']);
       } finally {
         await second.close();
-        await ds.destroy();
       }
     } finally {
       await receiver.stop();

@@ -2,6 +2,7 @@ import http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { CreateShortLinkIdDocument, CreateWebhookDocument } from '../generated/graphql';
 import { expectOk } from '../support/expect';
+import { until } from '../support/until';
 import { TestApp } from '../support/harness';
 
 /**
@@ -34,16 +35,6 @@ class HangingReceiver {
   async stop() {
     for (const s of this.sockets) s.destroy();
     await new Promise((r) => this.server.close(r));
-  }
-}
-
-async function until<T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs = 30_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
   }
 }
 
@@ -82,15 +73,15 @@ it('a hanging endpoint with 25 queued events does not delay another organization
       [t.org.id],
     );
     return row.n === 25;
-  });
-  await until('the hanging endpoint to receive a delivery', async () => hanging.received > 0);
+  }, 30_000, 25);
+  await until('the hanging endpoint to receive a delivery', async () => hanging.received > 0, 30_000, 25);
 
   const createdAt = Date.now();
   expectOk(await t.gql(CreateShortLinkIdDocument, { input: { url: 'https://example.com/fast' } }, { key: other.rootKey }));
   const delivery = await until('the other endpoint’s delivery row', async () => {
     const [row] = await t.dataSource.query('SELECT succeeded, status_code, created_at FROM webhook_deliveries WHERE webhook_id = $1', [fastHook]);
     return row;
-  });
+  }, 30_000, 25);
   const delayMs = Date.now() - createdAt;
   console.log(`unaffected endpoint delivered ${delayMs} ms after its event, with 25 events queued for a hanging endpoint`);
   expect(delivery).toMatchObject({ succeeded: true, status_code: 204 });
