@@ -13,14 +13,12 @@ import {
   ViewerPrincipalDocument,
 } from '../generated/graphql';
 import { expectError, expectForbidden, expectOk, expectRuleRefusal } from '../support/expect';
-import { TestApp, type Auth, type GqlResponse } from '../support/harness';
-import { allBut, auditOf, bodyOf, countAudit, countKeys, countRows, DAY_MS, databaseText, expectNear, KEY_SHAPE, rootKeyId, sha256 } from './helpers';
+import type { Auth, GqlResponse, OtherOrganization, TestApp } from '../support/harness';
+import { allBut, apiKeySuite, auditOf, bodyOf, countAudit, countKeys, countRows, DAY_MS, databaseText, expectNear, KEY_SHAPE, rootKeyId, sha256 } from './helpers';
 
 let t: TestApp;
-beforeAll(async () => {
-  t = await TestApp.create();
-});
-afterAll(() => t.close());
+let other: OtherOrganization;
+apiKeySuite((suite) => ({ t, other } = suite));
 
 const create = (input: CreateApiKeyInput, auth: Auth = { key: t.rootKey }) => t.gql(CreateApiKeyDocument, { input }, auth);
 /** Selects only the secret: needs apiKeys:create and nothing else (ApiKey itself needs apiKeys:read). */
@@ -273,7 +271,6 @@ describe('createApiKey: security', () => {
   });
 
   it('another organization creates keys only in its own organization', async () => {
-    const other = await t.createOtherOrganization('Elsewhere');
     const { secret, apiKey } = expectOk(await create({ name: 'theirs', permissions: { stats: ['read'] } }, { key: other.rootKey })).createApiKey;
     expect(expectOk(await t.gql(ViewerPrincipalDocument, {}, { key: secret })).viewer.organization.id).toBe(other.org.id);
     expect(expectOk(await t.gql(ApiKeyDocument, { id: apiKey.id })).apiKey).toBeNull();

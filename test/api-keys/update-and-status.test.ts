@@ -14,17 +14,13 @@ import {
   ViewerPrincipalDocument,
 } from '../generated/graphql';
 import { expectError, expectForbidden, expectOk, expectRuleRefusal, expectUnauthenticated } from '../support/expect';
-import { TestApp, type Auth } from '../support/harness';
+import type { Auth, OtherOrganization, TestApp } from '../support/harness';
 import { NO_ACTIONS as NONE } from '../support/resources';
-import { allBut, auditOf, countAudit, MISSING_ID, rootKeyId } from './helpers';
+import { allBut, apiKeySuite, auditOf, countAudit, deletedKeyId, MISSING_ID, rootKeyId } from './helpers';
 
 let t: TestApp;
-let other: Awaited<ReturnType<TestApp['createOtherOrganization']>>;
-beforeAll(async () => {
-  t = await TestApp.create();
-  other = await t.createOtherOrganization('Elsewhere');
-});
-afterAll(() => t.close());
+let other: OtherOrganization;
+apiKeySuite((suite) => ({ t, other } = suite));
 
 const update = (id: string, input: UpdateApiKeyInput, auth: Auth = { key: t.rootKey }) => t.gql(UpdateApiKeyDocument, { id, input }, auth);
 /** Selects nothing of the key: needs apiKeys:update and nothing else (ApiKey itself needs apiKeys:read). */
@@ -32,11 +28,6 @@ const updateBare = (id: string, input: UpdateApiKeyInput, auth: Auth) => t.gql(U
 const setStatus = (id: string, status: ApiKeyToggle, auth: Auth = { key: t.rootKey }) => t.gql(SetApiKeyStatusDocument, { id, status }, auth);
 const lookup = async (id: string) => expectOk(await t.gql(ApiKeyDocument, { id })).apiKey!;
 const scopesOfSecret = async (secret: string) => expectOk(await t.gql(ViewerPrincipalDocument, {}, { key: secret })).viewer.permissions.scopes;
-const deletedKey = async () => {
-  const key = await t.createKey({ stats: ['read'] }, { name: 'deleted' });
-  await t.app.services.apiKeys.delete(t.owner.caller, key.id);
-  return key.id;
-};
 
 describe('updateApiKey: happy path', () => {
   it('renames (trimmed); nothing else changes; the audit event has the name change', async () => {
@@ -147,7 +138,7 @@ describe('updateApiKey: bad input and states', () => {
   it.each([
     ['a nonexistent id', async () => MISSING_ID],
     ['a malformed id', async () => 'nope'],
-    ['a deleted key', deletedKey],
+    ['a deleted key', () => deletedKeyId(t, 'deleted')],
   ])('%s is NOT_FOUND (200)', async (_case, id) => {
     const res = await update(await id(), { name: 'whatever' });
     expectError(res, 'NOT_FOUND', 200);
@@ -353,7 +344,7 @@ describe('setApiKeyStatus', () => {
   it.each([
     ['a nonexistent id', async () => MISSING_ID],
     ['a malformed id', async () => '12345'],
-    ['a deleted key', deletedKey],
+    ['a deleted key', () => deletedKeyId(t, 'deleted')],
   ])('%s is NOT_FOUND (200)', async (_case, id) => {
     const res = await setStatus(await id(), 'INACTIVE');
     expectError(res, 'NOT_FOUND', 200);
