@@ -126,6 +126,7 @@ describe('createApiKey: the secret is shown once and stored only as SHA-256', ()
     expect(everything).toContain(sha256(secret)); // the dump does see the secrets table
     expect(everything).not.toContain(secret);
     expect(everything).not.toContain(bodyOf(secret));
+    expect(everything).not.toContain(secret.slice(12, 60)); // nor a long part of it
   });
 
   it('no read returns it: apiKey, apiKeys, auditLog and viewer responses never contain the secret', async () => {
@@ -170,6 +171,7 @@ describe('createApiKey: bad input', () => {
     ['a blank name', 'input.name', () => ({ name: '    ', permissions: {} }), 'name must be 1 to 100 characters.'],
     ['a 101-character name', 'input.name', () => ({ name: 'x'.repeat(101), permissions: {} }), 'name must be 1 to 100 characters.'],
     ['a control character in the name', 'input.name', () => ({ name: 'line\nbreak', permissions: {} }), 'name must not contain control characters.'],
+    ['a BEL in the name', 'input.name', () => ({ name: 'bad\u0007', permissions: {} }), 'name must not contain control characters.'],
     ['a NUL in the name', 'input.name', () => ({ name: 'nul\u0000', permissions: {} }), 'name must not contain NUL (\\u0000) characters.'],
     ['expiresInDays 0', 'input.expiresInDays', () => ({ name: 'k', permissions: {}, expiresInDays: 0 }), 'expiresInDays must be between 1 and 365.'],
     ['expiresInDays 366', 'input.expiresInDays', () => ({ name: 'k', permissions: {}, expiresInDays: 366 }), 'expiresInDays must be between 1 and 365.'],
@@ -211,6 +213,7 @@ describe('createApiKey: security', () => {
     const key = await t.createKey(allBut('apiKeys', 'create'), { name: 'all but create' });
     const keys = await countKeys(t);
     expectForbidden(await create({ name: 'nope', permissions: {} }, { key: key.secret }), 'apiKeys:create');
+    expectForbidden(await createSecretOnly({ name: 'nope', permissions: {} }, { key: key.secret }), 'apiKeys:create');
     expect(await countKeys(t)).toBe(keys);
   });
 

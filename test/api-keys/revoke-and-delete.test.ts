@@ -171,6 +171,17 @@ describe('revokeApiKey', () => {
       await works(t, target.secret);
     });
 
+    it('a key that reads keys but may not delete them or read members: revoke and delete need apiKeys:delete, the full revoke members:read too', async () => {
+      const target = await t.createKey({ stats: ['read'] }, { name: 'revoke target 2' });
+      const reader = await t.createKey({ apiKeys: ['read', 'create'] }, { name: 'key reader (revoke)' });
+      expectForbidden(await t.gql(RevokeApiKeyBareDocument, { id: target.id }, { key: reader.secret }), 'apiKeys:delete');
+      expectForbidden(await remove(target.id, { key: reader.secret }), 'apiKeys:delete');
+      // RevokeApiKey also reads the key's owner, which needs members:read: both are missing.
+      expectForbidden(await revoke(target.id, undefined, { key: reader.secret }), ['apiKeys:delete', 'members:read']);
+      expect((await lookup(target.id))?.status).toBe('ACTIVE');
+      await works(t, target.secret);
+    });
+
     it.each([Role.MEMBER, Role.VIEWER])('a signed-in %s cannot revoke', async (role) => {
       const member = await t.addMember(`revoker-${role.toLowerCase()}@acme.test`, role);
       const target = await t.createKey({ stats: ['read'] }, { name: `revoke target ${role}` });
