@@ -1,6 +1,7 @@
 import { ShortLinksStatsDocument, ShortLinksStatsRangesDocument, StatsDocument, ViewerKindDocument } from '../generated/graphql';
 import { expectOk } from '../support/expect';
 import { TestApp } from '../support/harness';
+import { recordClicks, type Click } from './helpers';
 
 /**
  * `ShortLink.stats` of every link in a page is one statement for the page (a per-request
@@ -15,15 +16,13 @@ beforeAll(async () => {
   t = await TestApp.create();
   for (let i = 0; i < 30; i++) links.push((await t.app.services.shortLinks.create(t.owner.caller, { url: `https://example.com/${i}` })).id);
   // Clicks on every third link, with ties in the top lists and more than ten referrers on one.
-  const rows: unknown[][] = [];
-  links.forEach((id, i) => {
-    if (i % 3) return;
+  for (const [i, id] of links.entries()) {
+    if (i % 3) continue;
+    const clicks: Click[] = [];
     for (let c = 0; c < 3 + i; c++) {
-      rows.push([id, t.org.id, at(1 + (c % 4), c % 24), c % 7 === 0 ? null : `ref${c % 13}.example`, ['Chrome', 'Firefox', 'curl'][c % 3], c % 5 === 0 ? null : ['DE', 'FR', 'US'][c % 3]]);
+      clicks.push([at(1 + (c % 4), c % 24), c % 7 === 0 ? null : `ref${c % 13}.example`, ['Chrome', 'Firefox', 'curl'][c % 3], c % 5 === 0 ? null : ['DE', 'FR', 'US'][c % 3]]);
     }
-  });
-  for (const r of rows) {
-    await t.dataSource.query('INSERT INTO link_clicks (link_id, org_id, clicked_at, referrer_host, user_agent_family, country) VALUES ($1, $2, $3, $4, $5, $6)', r);
+    await recordClicks(t, id, t.org.id, clicks);
   }
   await t.gql(ViewerKindDocument); // the root key's verification is cached from here on
 });

@@ -1,6 +1,7 @@
 import { ShortLinkStatsDocument, StatsDocument } from '../generated/graphql';
 import { expectError, expectForbidden, expectOk } from '../support/expect';
 import { TestApp } from '../support/harness';
+import { recordClicks, type Click } from './helpers';
 
 let t: TestApp;
 let linkA: string;
@@ -8,11 +9,7 @@ let linkB: string;
 let domainId: string;
 const day = (d: number, h = 12) => new Date(Date.UTC(2026, 5, d, h, 30));
 
-async function clicks(linkId: string, orgId: string, rows: [Date, string | null, string, string | null][]) {
-  for (const [at, ref, ua, country] of rows) {
-    await t.dataSource.query('INSERT INTO link_clicks (link_id, org_id, clicked_at, referrer_host, user_agent_family, country) VALUES ($1, $2, $3, $4, $5, $6)', [linkId, orgId, at, ref, ua, country]);
-  }
-}
+const clicks = (linkId: string, orgId: string, rows: Click[]) => recordClicks(t, linkId, orgId, rows);
 
 beforeAll(async () => {
   t = await TestApp.create();
@@ -67,7 +64,7 @@ describe('stats', () => {
   });
 
   it('at most 10 entries per top list', async () => {
-    await clicks(linkB, t.org.id, Array.from({ length: 12 }, (_, i) => [day(10), `ref${i}.example`, 'Chrome', null] as [Date, string, string, null]));
+    await clicks(linkB, t.org.id, Array.from({ length: 12 }, (_, i): Click => [day(10), `ref${i}.example`, 'Chrome', null]));
     const s = expectOk(await t.gql(StatsDocument, { filter: { from: day(10, 0).toISOString(), to: day(11, 0).toISOString() } })).stats;
     expect(s.topReferrers).toHaveLength(10);
     expect(s.totalClicks).toBe(12);
