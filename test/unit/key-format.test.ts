@@ -65,7 +65,7 @@ describe('permissions algebra', () => {
     expect(diffScopes(held, maskFromJson({ apiKeys: ['read'] }))).toEqual({ added: ['apiKeys:read'], removed: ['stats:read'] });
   });
 
-  it('roles as DESIGN.md section 1', () => {
+  it('roles as README "Permissions and roles" gives them', () => {
     expect(ROLE_PERMISSIONS[Role.OWNER]).toBe(ALL_PERMISSIONS);
     expect(ROLE_PERMISSIONS[Role.ADMIN]).toBe(ALL_PERMISSIONS);
     expect(scopesOf(ROLE_PERMISSIONS[Role.MEMBER]).filter((s) => ADMIN_RESOURCES.some((r) => s.startsWith(`${r}:`)))).toEqual([]);
