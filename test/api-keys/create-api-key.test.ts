@@ -13,14 +13,12 @@ import {
   ViewerPrincipalDocument,
 } from '../generated/graphql';
 import { expectError, expectForbidden, expectOk, expectRuleRefusal } from '../support/expect';
-import { TestApp, type Auth, type GqlResponse } from '../support/harness';
-import { allBut, auditOf, bodyOf, countAudit, countKeys, countRows, DAY_MS, databaseText, expectNear, KEY_SHAPE, rootKeyId, sha256 } from './helpers';
+import type { Auth, GqlResponse, OtherOrganization, TestApp } from '../support/harness';
+import { allBut, apiKeySuite, auditOf, bodyOf, countAudit, countKeys, countRows, DAY_MS, databaseText, expectNear, KEY_SHAPE, rootKeyId, sha256 } from './helpers';
 
 let t: TestApp;
-beforeAll(async () => {
-  t = await TestApp.create();
-});
-afterAll(() => t.close());
+let other: OtherOrganization;
+apiKeySuite((suite) => ({ t, other } = suite));
 
 const create = (input: CreateApiKeyInput, auth: Auth = { key: t.rootKey }) => t.gql(CreateApiKeyDocument, { input }, auth);
 /** Selects only the secret: needs apiKeys:create and nothing else (ApiKey itself needs apiKeys:read). */
@@ -128,6 +126,7 @@ describe('createApiKey: the secret is shown once and stored only as SHA-256', ()
     expect(everything).toContain(sha256(secret)); // the dump does see the secrets table
     expect(everything).not.toContain(secret);
     expect(everything).not.toContain(bodyOf(secret));
+    expect(everything).not.toContain(secret.slice(12, 60)); // nor a long part of it
   });
 
   it('no read returns it: apiKey, apiKeys, auditLog and viewer responses never contain the secret', async () => {
@@ -172,6 +171,7 @@ describe('createApiKey: bad input', () => {
     ['a blank name', 'input.name', () => ({ name: '    ', permissions: {} }), 'name must be 1 to 100 characters.'],
     ['a 101-character name', 'input.name', () => ({ name: 'x'.repeat(101), permissions: {} }), 'name must be 1 to 100 characters.'],
     ['a control character in the name', 'input.name', () => ({ name: 'line\nbreak', permissions: {} }), 'name must not contain control characters.'],
+    ['a BEL in the name', 'input.name', () => ({ name: 'bad\u0007', permissions: {} }), 'name must not contain control characters.'],
     ['a NUL in the name', 'input.name', () => ({ name: 'nul\u0000', permissions: {} }), 'name must not contain NUL (\\u0000) characters.'],
     ['expiresInDays 0', 'input.expiresInDays', () => ({ name: 'k', permissions: {}, expiresInDays: 0 }), 'expiresInDays must be between 1 and 365.'],
     ['expiresInDays 366', 'input.expiresInDays', () => ({ name: 'k', permissions: {}, expiresInDays: 366 }), 'expiresInDays must be between 1 and 365.'],
@@ -213,6 +213,7 @@ describe('createApiKey: security', () => {
     const key = await t.createKey(allBut('apiKeys', 'create'), { name: 'all but create' });
     const keys = await countKeys(t);
     expectForbidden(await create({ name: 'nope', permissions: {} }, { key: key.secret }), 'apiKeys:create');
+    expectForbidden(await createSecretOnly({ name: 'nope', permissions: {} }, { key: key.secret }), 'apiKeys:create');
     expect(await countKeys(t)).toBe(keys);
   });
 
@@ -273,7 +274,6 @@ describe('createApiKey: security', () => {
   });
 
   it('another organization creates keys only in its own organization', async () => {
-    const other = await t.createOtherOrganization('Elsewhere');
     const { secret, apiKey } = expectOk(await create({ name: 'theirs', permissions: { stats: ['read'] } }, { key: other.rootKey })).createApiKey;
     expect(expectOk(await t.gql(ViewerPrincipalDocument, {}, { key: secret })).viewer.organization.id).toBe(other.org.id);
     expect(expectOk(await t.gql(ApiKeyDocument, { id: apiKey.id })).apiKey).toBeNull();

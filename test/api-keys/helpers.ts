@@ -1,11 +1,41 @@
 import { createHash } from 'node:crypto';
 import { ALL_PERMISSIONS, bit } from '../support/access';
 import { type Action, type Resource } from '../../src/kernel/permissions';
-import { AuditLogDocument, ViewerDocument } from '../generated/graphql';
+import { AuditLogDocument, ViewerDocument, ViewerPrincipalDocument } from '../generated/graphql';
 import { expectOk } from '../support/expect';
-import type { TestApp } from '../support/harness';
+import { TestApp, type OtherOrganization } from '../support/harness';
 
-/** The documented key shape (DESIGN §4): prefix, 64 lowercase hex, 6 base62 checksum characters. */
+/**
+ * The setup every API-key suite shares: one app with its bootstrapped organization (owner, root
+ * key) and a second organization, "Elsewhere", to prove isolation against. Registers the suite's
+ * beforeAll and afterAll; `ready` receives both once they exist:
+ *
+ *     let t: TestApp;
+ *     let other: OtherOrganization;
+ *     apiKeySuite((suite) => ({ t, other } = suite));
+ */
+export function apiKeySuite(ready: (suite: { t: TestApp; other: OtherOrganization }) => void): void {
+  let app: TestApp | undefined;
+  beforeAll(async () => {
+    app = await TestApp.create();
+    ready({ t: app, other: await app.createOtherOrganization('Elsewhere') });
+  });
+  afterAll(() => app?.close());
+}
+
+/** Asserts that `secret` authenticates (a request needing no scope succeeds). */
+export async function works(t: TestApp, secret: string) {
+  return expectOk(await t.gql(ViewerPrincipalDocument, {}, { key: secret }));
+}
+
+/** The id of a key that existed and was deleted. */
+export async function deletedKeyId(t: TestApp, name: string): Promise<string> {
+  const key = await t.createKey({ stats: ['read'] }, { name });
+  await t.app.services.apiKeys.delete(t.owner.caller, key.id);
+  return key.id;
+}
+
+/** The documented key shape (README "Keys"): prefix, 64 lowercase hex, 6 base62 checksum characters. */
 export const KEY_SHAPE = /^sk_live_[0-9a-f]{64}[0-9A-Za-z]{6}$/;
 
 /** A well-formed UUID that no row has. */

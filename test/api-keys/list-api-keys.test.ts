@@ -11,16 +11,12 @@ import {
   ViewerPrincipalDocument,
 } from '../generated/graphql';
 import { expectError, expectForbidden, expectOk, expectUnauthenticated } from '../support/expect';
-import { TestApp, type Auth, type Member } from '../support/harness';
-import { allBut, countRows, DAY_MS, expectNear, MISSING_ID } from './helpers';
+import type { Auth, Member, OtherOrganization, TestApp } from '../support/harness';
+import { allBut, apiKeySuite, countRows, DAY_MS, deletedKeyId, expectNear, MISSING_ID } from './helpers';
 
 let t: TestApp;
-let other: Awaited<ReturnType<TestApp['createOtherOrganization']>>;
-beforeAll(async () => {
-  t = await TestApp.create();
-  other = await t.createOtherOrganization('Elsewhere');
-});
-afterAll(() => t.close());
+let other: OtherOrganization;
+apiKeySuite((suite) => ({ t, other } = suite));
 
 const INVALID_CURSOR = { after: 'Invalid cursor: pass an endCursor from a previous page.' };
 const BAD_FIRST = { first: 'first must be between 1 and 100.' };
@@ -385,14 +381,7 @@ describe('apiKey(id)', () => {
     ['a nonexistent id', async () => MISSING_ID],
     ['a malformed id', async () => 'not-a-uuid'],
     ['an empty id', async () => ''],
-    [
-      'a deleted key',
-      async () => {
-        const key = await t.createKey({ stats: ['read'] }, { name: 'deleted lookup' });
-        await t.app.services.apiKeys.delete(t.owner.caller, key.id);
-        return key.id;
-      },
-    ],
+    ['a deleted key', () => deletedKeyId(t, 'deleted lookup')],
   ])('null for %s (200, no error)', async (_case, id) => {
     const res = await t.gql(ApiKeyDocument, { id: await id() });
     expect(res.status).toBe(200);

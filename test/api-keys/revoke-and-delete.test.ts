@@ -15,22 +15,17 @@ import {
   ViewerPrincipalDocument,
 } from '../generated/graphql';
 import { expectError, expectForbidden, expectOk, expectUnauthenticated } from '../support/expect';
-import { TestApp, type Auth } from '../support/harness';
-import { allBut, auditOf, countAudit, expectNear, MISSING_ID, rootKeyId } from './helpers';
+import type { Auth, OtherOrganization, TestApp } from '../support/harness';
+import { allBut, apiKeySuite, auditOf, countAudit, expectNear, MISSING_ID, rootKeyId, works } from './helpers';
 
 let t: TestApp;
-let other: Awaited<ReturnType<TestApp['createOtherOrganization']>>;
-beforeAll(async () => {
-  t = await TestApp.create();
-  other = await t.createOtherOrganization('Elsewhere');
-});
-afterAll(() => t.close());
+let other: OtherOrganization;
+apiKeySuite((suite) => ({ t, other } = suite));
 
 const revoke = (id: string, reason?: string | null, auth: Auth = { key: t.rootKey }) =>
   t.gql(RevokeApiKeyDocument, reason === undefined ? { id } : { id, reason }, auth);
 const remove = (id: string, auth: Auth = { key: t.rootKey }) => t.gql(DeleteApiKeyDocument, { id }, auth);
 const lookup = async (id: string) => expectOk(await t.gql(ApiKeyDocument, { id })).apiKey;
-const works = async (secret: string) => expectOk(await t.gql(ViewerPrincipalDocument, {}, { key: secret }));
 /** Selects nothing of the key: needs apiKeys:delete and nothing else (ApiKey itself needs apiKeys:read). */
 const revokeBare = (id: string, reason: string | null, auth: Auth) => t.gql(RevokeApiKeyBareDocument, { id, reason }, auth);
 const listed = async (search: string) => {
@@ -43,7 +38,7 @@ describe('revokeApiKey', () => {
   it('revokes at once: REVOKED on the very next request; reason (trimmed), revokedAt and revokedBy are recorded', async () => {
     const root = await rootKeyId(t);
     const key = await t.createKey({ stats: ['read'] }, { name: 'leaky' });
-    await works(key.secret);
+    await works(t, key.secret);
     const revokedAt = Date.now();
     const revoked = expectOk(await revoke(key.id, '  leaked in a CI log  ')).revokeApiKey;
     expect(revoked).toMatchObject({
@@ -106,8 +101,8 @@ describe('revokeApiKey', () => {
   it('ends every secret, including an old one still within a rotation grace period', async () => {
     const key = await t.createKey({ stats: ['read'] }, { name: 'revoked in grace' });
     const rotated = expectOk(await t.gql(RotateApiKeyDocument, { id: key.id, gracePeriodSeconds: 3600 })).rotateApiKey;
-    await works(key.secret);
-    await works(rotated.secret);
+    await works(t, key.secret);
+    await works(t, rotated.secret);
     expectOk(await revoke(key.id, 'both must stop'));
     expectUnauthenticated(await t.gql(ViewerPrincipalDocument, {}, { key: key.secret }), 'REVOKED');
     expectUnauthenticated(await t.gql(ViewerPrincipalDocument, {}, { key: rotated.secret }), 'REVOKED');
@@ -147,7 +142,7 @@ describe('revokeApiKey', () => {
       const res = await revoke(key.id, 'r'.repeat(501));
       expect(expectError(res, 'BAD_USER_INPUT', 400).fields).toEqual({ reason: 'reason is at most 500 characters.' });
       expect((await lookup(key.id))?.status).toBe('ACTIVE');
-      await works(key.secret);
+      await works(t, key.secret);
     });
 
     it('a reason containing a NUL character is BAD_USER_INPUT on `reason`, not an internal error; the key is not revoked', async () => {
@@ -173,7 +168,18 @@ describe('revokeApiKey', () => {
       const caller = await t.createKey(allBut('apiKeys', 'delete'), { name: 'all but delete' });
       expectForbidden(await revoke(target.id, 'no', { key: caller.secret }), 'apiKeys:delete');
       expect((await lookup(target.id))?.status).toBe('ACTIVE');
-      await works(target.secret);
+      await works(t, target.secret);
+    });
+
+    it('a key that reads keys but may not delete them or read members: revoke and delete need apiKeys:delete, the full revoke members:read too', async () => {
+      const target = await t.createKey({ stats: ['read'] }, { name: 'revoke target 2' });
+      const reader = await t.createKey({ apiKeys: ['read', 'create'] }, { name: 'key reader (revoke)' });
+      expectForbidden(await t.gql(RevokeApiKeyBareDocument, { id: target.id }, { key: reader.secret }), 'apiKeys:delete');
+      expectForbidden(await remove(target.id, { key: reader.secret }), 'apiKeys:delete');
+      // RevokeApiKey also reads the key's owner, which needs members:read: both are missing.
+      expectForbidden(await revoke(target.id, undefined, { key: reader.secret }), ['apiKeys:delete', 'members:read']);
+      expect((await lookup(target.id))?.status).toBe('ACTIVE');
+      await works(t, target.secret);
     });
 
     it.each([Role.MEMBER, Role.VIEWER])('a signed-in %s cannot revoke', async (role) => {
@@ -185,7 +191,7 @@ describe('revokeApiKey', () => {
       expectForbidden(full, ['apiKeys:read', 'apiKeys:delete', 'members:read']);
       expect(full.body).not.toHaveProperty('data');
       expect((await lookup(target.id))?.status).toBe('ACTIVE');
-      await works(target.secret);
+      await works(t, target.secret);
     });
 
     it('another organization’s key id behaves exactly like a nonexistent id: NOT_FOUND; the key keeps working', async () => {
@@ -197,7 +203,7 @@ describe('revokeApiKey', () => {
       expect(foreign.status).toBe(missing.status);
       expect(foreign.body).toEqual(missing.body);
       expect(await lookup(target.id)).toMatchObject({ status: 'ACTIVE', revokedAt: null, revokedReason: null });
-      await works(target.secret);
+      await works(t, target.secret);
       expect(await countAudit(t)).toBe(events);
     });
   });
@@ -209,7 +215,7 @@ describe('deleteApiKey', () => {
     const keep = await t.createKey({ stats: ['read'] }, { name: 'doomed sibling' });
     expect(await listed('doomed')).toEqual({ ids: [keep.id, key.id].sort(), totalCount: 2 });
     const all = expectOk(await t.gql(ApiKeyPageDocument, { first: 1 })).apiKeys.totalCount;
-    await works(key.secret); // verified (and cached) before the delete
+    await works(t, key.secret); // verified (and cached) before the delete
 
     const res = await remove(key.id);
     expect(expectOk(res).deleteApiKey).toBe(key.id);
@@ -219,7 +225,7 @@ describe('deleteApiKey', () => {
     const lookupRes = await t.gql(ApiKeyDocument, { id: key.id });
     expect(lookupRes.body).toEqual({ data: { apiKey: null } });
     expectUnauthenticated(await t.gql(ViewerPrincipalDocument, {}, { key: key.secret }), 'REVOKED');
-    await works(keep.secret);
+    await works(t, keep.secret);
     for (const status of ['ACTIVE', 'INACTIVE', 'REVOKED', 'EXPIRED'] as const) {
       const conn = expectOk(await t.gql(ApiKeyPageDocument, { first: 100, filter: { status } })).apiKeys;
       expect(conn.nodes.map((n) => n.id)).not.toContain(key.id);
@@ -246,8 +252,8 @@ describe('deleteApiKey', () => {
   it('the audit prefix is the current one after a rotation, and every secret of the key is refused', async () => {
     const key = await t.createKey({ stats: ['read'] }, { name: 'rotated then deleted' });
     const rotated = expectOk(await t.gql(RotateApiKeyDocument, { id: key.id, gracePeriodSeconds: 3600 })).rotateApiKey;
-    await works(key.secret);
-    await works(rotated.secret);
+    await works(t, key.secret);
+    await works(t, rotated.secret);
     expectOk(await remove(key.id));
     const [event] = await auditOf(t, key.id, 'API_KEY_DELETED');
     expect(event.metadata).toEqual({ prefix: rotated.apiKey.prefix, type: 'BOT' });
@@ -307,7 +313,7 @@ describe('deleteApiKey', () => {
       const caller = await t.createKey(allBut('apiKeys', 'delete'), { name: 'all but delete 2' });
       expectForbidden(await remove(target.id, { key: caller.secret }), 'apiKeys:delete');
       expect((await listed('survivor of forbidden delete')).ids).toEqual([target.id]);
-      await works(target.secret);
+      await works(t, target.secret);
     });
 
     it('another organization’s key id behaves exactly like a nonexistent id: NOT_FOUND; the key stays listed and working', async () => {
@@ -319,7 +325,7 @@ describe('deleteApiKey', () => {
       expect(foreign.status).toBe(missing.status);
       expect(foreign.body).toEqual(missing.body);
       expect((await listed('survivor of cross-org delete')).ids).toEqual([target.id]);
-      await works(target.secret);
+      await works(t, target.secret);
       expect(await countAudit(t)).toBe(events);
     });
 

@@ -10,16 +10,12 @@ import {
   ViewerPrincipalDocument,
 } from '../generated/graphql';
 import { expectError, expectForbidden, expectOk, expectRuleRefusal, expectUnauthenticated } from '../support/expect';
-import { TestApp, type Auth, type GqlResponse } from '../support/harness';
-import { allBut, auditOf, bodyOf, countAudit, databaseText, expectNear, KEY_SHAPE, MISSING_ID, rootKeyId, sha256 } from './helpers';
+import type { Auth, GqlResponse, OtherOrganization, TestApp } from '../support/harness';
+import { allBut, apiKeySuite, auditOf, bodyOf, countAudit, databaseText, deletedKeyId, expectNear, KEY_SHAPE, MISSING_ID, rootKeyId, sha256, works } from './helpers';
 
 let t: TestApp;
-let other: Awaited<ReturnType<TestApp['createOtherOrganization']>>;
-beforeAll(async () => {
-  t = await TestApp.create();
-  other = await t.createOtherOrganization('Elsewhere');
-});
-afterAll(() => t.close());
+let other: OtherOrganization;
+apiKeySuite((suite) => ({ t, other } = suite));
 
 const rotate = (id: string, gracePeriodSeconds?: number | null, auth: Auth = { key: t.rootKey }) =>
   t.gql(RotateApiKeyDocument, gracePeriodSeconds === undefined ? { id } : { id, gracePeriodSeconds }, auth);
@@ -27,7 +23,6 @@ const rotate = (id: string, gracePeriodSeconds?: number | null, auth: Auth = { k
 /** Selects only the new secret: needs apiKeys:update and nothing else (ApiKey itself needs apiKeys:read). */
 const rotateSecretOnly = (id: string, gracePeriodSeconds: number, auth: Auth) => t.gql(RotateApiKeySecretDocument, { id, gracePeriodSeconds }, auth);
 
-const works = async (secret: string) => expectOk(await t.gql(ViewerPrincipalDocument, {}, { key: secret }));
 /** The key a secret acts as, read by that secret itself: its key needs apiKeys:read. */
 const identity = async (secret: string) => expectOk(await t.gql(ViewerDocument, {}, { key: secret })).viewer;
 const prefixOf = async (id: string) => expectOk(await t.gql(ApiKeyDocument, { id })).apiKey!.prefix;
@@ -40,7 +35,7 @@ describe('rotateApiKey: immediate (the default)', () => {
   it('returns a new secret for the same key; the old secret is 401 ROTATED on the very next request; the new one works', async () => {
     // apiKeys:read so that the new secret can show which key it is.
     const key = await t.createKey({ stats: ['read'], shortLinks: ['read'], apiKeys: ['read'] }, { name: 'rotating', expiresInDays: 20 });
-    await works(key.secret); // verified (and cached) before the rotation
+    await works(t, key.secret); // verified (and cached) before the rotation
     const before = expectOk(await t.gql(ApiKeyDocument, { id: key.id })).apiKey!;
     const { secret, apiKey } = expectOk(await rotate(key.id)).rotateApiKey;
 
@@ -68,10 +63,10 @@ describe('rotateApiKey: immediate (the default)', () => {
     ['null', null],
   ])('gracePeriodSeconds %s means no grace period', async (_case, grace) => {
     const key = await t.createKey({ stats: ['read'] }, { name: `no grace ${_case}` });
-    await works(key.secret);
+    await works(t, key.secret);
     const { secret } = expectOk(await rotate(key.id, grace)).rotateApiKey;
     expectUnauthenticated(await t.gql(ViewerPrincipalDocument, {}, { key: key.secret }), 'ROTATED');
-    await works(secret);
+    await works(t, secret);
   });
 
   it('stores only the new secret’s SHA-256; the old row is ended, not removed; no plaintext anywhere', async () => {
@@ -130,7 +125,7 @@ describe('rotateApiKey: immediate (the default)', () => {
     const { secret } = expectOk(await rotateSecretOnly(self.id, 0, { key: self.secret })).rotateApiKey;
     expect(await prefixOf(self.id)).toBe(secret.slice(0, 12)); // the same key, now showing the new secret's prefix
     expectUnauthenticated(await t.gql(ViewerPrincipalDocument, {}, { key: self.secret }), 'ROTATED');
-    await works(secret);
+    await works(t, secret);
   });
 
   it('rotation keeps the status: a rotated INACTIVE key’s new secret is refused as INACTIVE until re-enabled', async () => {
@@ -141,43 +136,43 @@ describe('rotateApiKey: immediate (the default)', () => {
     expectUnauthenticated(await t.gql(ViewerPrincipalDocument, {}, { key: key.secret }), 'ROTATED');
     expectUnauthenticated(await t.gql(ViewerPrincipalDocument, {}, { key: secret }), 'INACTIVE');
     await t.app.services.apiKeys.setStatus(t.owner.caller, key.id, 'ACTIVE' as never);
-    await works(secret);
+    await works(t, secret);
   });
 });
 
 describe('rotateApiKey: with a grace period', () => {
   it('both secrets work until the grace period ends; then the old one is ROTATED and the new one still works', async () => {
     const key = await t.createKey({ stats: ['read'] }, { name: 'graceful' });
-    await works(key.secret);
+    await works(t, key.secret);
     const { secret } = expectOk(await rotate(key.id, 3600)).rotateApiKey;
-    await works(key.secret);
-    await works(secret);
-    await works(key.secret);
+    await works(t, key.secret);
+    await works(t, secret);
+    await works(t, key.secret);
     const [old] = await secretsOf(key.id);
     expectNear(old.ends_at, Date.now() + 3600_000);
     await endSecretsNow(sha256(key.secret)); // the hour passes
     expectUnauthenticated(await t.gql(ViewerPrincipalDocument, {}, { key: key.secret }), 'ROTATED');
-    await works(secret);
+    await works(t, secret);
   });
 
   it('the maximum, 604800 seconds (7 days), is accepted', async () => {
     const key = await t.createKey({ stats: ['read'] }, { name: 'week of grace' });
     const { secret } = expectOk(await rotate(key.id, 604_800)).rotateApiKey;
-    await works(key.secret);
-    await works(secret);
+    await works(t, key.secret);
+    await works(t, secret);
     expectNear((await secretsOf(key.id))[0].ends_at, Date.now() + 604_800_000);
   });
 
   it('an immediate rotation during a grace period ends every earlier secret at once', async () => {
     const key = await t.createKey({ stats: ['read'] }, { name: 'double rotation' });
-    await works(key.secret);
+    await works(t, key.secret);
     const second = expectOk(await rotate(key.id, 3600)).rotateApiKey.secret;
-    await works(key.secret);
-    await works(second);
+    await works(t, key.secret);
+    await works(t, second);
     const third = expectOk(await rotate(key.id)).rotateApiKey.secret;
     expectUnauthenticated(await t.gql(ViewerPrincipalDocument, {}, { key: key.secret }), 'ROTATED');
     expectUnauthenticated(await t.gql(ViewerPrincipalDocument, {}, { key: second }), 'ROTATED');
-    await works(third);
+    await works(t, third);
   });
 
   it('a later rotation never extends an earlier secret’s end', async () => {
@@ -205,7 +200,7 @@ describe('rotateApiKey: bad input and states', () => {
     const res = await rotate(key.id, grace);
     expect(expectError(res, 'BAD_USER_INPUT', 400).fields).toEqual({ gracePeriodSeconds: 'gracePeriodSeconds must be between 0 and 604800 (7 days).' });
     expect(res.body.data).toBeNull();
-    await works(key.secret);
+    await works(t, key.secret);
     expect(await secretsOf(key.id)).toHaveLength(1);
     expect(await countAudit(t)).toBe(events);
   });
@@ -222,14 +217,7 @@ describe('rotateApiKey: bad input and states', () => {
   it.each([
     ['a nonexistent id', async () => MISSING_ID],
     ['a malformed id', async () => 'not-a-uuid'],
-    [
-      'a deleted key',
-      async () => {
-        const key = await t.createKey({ stats: ['read'] }, { name: 'deleted rotation' });
-        await t.app.services.apiKeys.delete(t.owner.caller, key.id);
-        return key.id;
-      },
-    ],
+    ['a deleted key', () => deletedKeyId(t, 'deleted rotation')],
   ])('%s is NOT_FOUND (200)', async (_case, id) => {
     const res = await rotate(await id());
     expectError(res, 'NOT_FOUND', 200);
@@ -243,7 +231,7 @@ describe('rotateApiKey: security', () => {
     const target = await t.createKey({ stats: ['read'] }, { name: 'rotation target' });
     const caller = await t.createKey(allBut('apiKeys', 'update'), { name: 'all but update' });
     expectForbidden(await rotate(target.id, 0, { key: caller.secret }), 'apiKeys:update');
-    await works(target.secret);
+    await works(t, target.secret);
     expect(await secretsOf(target.id)).toHaveLength(1);
   });
 
@@ -255,7 +243,7 @@ describe('rotateApiKey: security', () => {
     expectError(foreign, 'NOT_FOUND', 200);
     expect(foreign.status).toBe(missing.status);
     expect(foreign.body).toEqual(missing.body);
-    await works(target.secret);
+    await works(t, target.secret);
     expect(await secretsOf(target.id)).toHaveLength(1);
     expect(await countAudit(t)).toBe(events);
   });
@@ -267,7 +255,7 @@ describe('rotateApiKey: security', () => {
     const res = await rotateSecretOnly(powerful.id, 0, { key: rotator.secret });
     expectRuleRefusal(res, 'NO_ESCALATION', ['webhooks:delete', 'members:delete']);
     expect(res.body.errors![0].message).toBe('You cannot grant webhooks:delete, members:delete: you do not hold them.');
-    await works(powerful.secret);
+    await works(t, powerful.secret);
     expect(await secretsOf(powerful.id)).toHaveLength(1);
     expect(await countAudit(t)).toBe(events);
     // A key within its reach rotates fine.
@@ -283,7 +271,7 @@ describe('rotateApiKey: security', () => {
       const res = await rotate(userKey.id, 0, { token: t.owner.token });
       expectRuleRefusal(res, 'USER_KEY_OWNER_ONLY');
       expect(res.body.errors![0].message).toBe('Only the owner of a USER key can rotate it.');
-      await works(userKey.secret);
+      await works(t, userKey.secret);
       expect(await secretsOf(userKey.id)).toHaveLength(1);
     });
 
@@ -291,7 +279,7 @@ describe('rotateApiKey: security', () => {
       const admin = await t.addMember('userkey-holder-2@acme.test', Role.ADMIN);
       const userKey = await t.createKey({ stats: ['read'] }, { type: ApiKeyType.USER, by: admin, name: 'admin user key 2' });
       expectRuleRefusal(await rotate(userKey.id), 'USER_KEY_OWNER_ONLY');
-      await works(userKey.secret);
+      await works(t, userKey.secret);
       expect(await secretsOf(userKey.id)).toHaveLength(1);
     });
 
@@ -301,7 +289,7 @@ describe('rotateApiKey: security', () => {
       const keyA = await t.createKey({ stats: ['read'] }, { type: ApiKeyType.USER, by: a, name: 'a user key' });
       const keyB = await t.createKey({ apiKeys: ['update'], stats: ['read'] }, { type: ApiKeyType.USER, by: b, name: 'b user key' });
       expectRuleRefusal(await rotateSecretOnly(keyA.id, 0, { key: keyB.secret }), 'USER_KEY_OWNER_ONLY');
-      await works(keyA.secret);
+      await works(t, keyA.secret);
       expect(await secretsOf(keyA.id)).toHaveLength(1);
     });
 
@@ -314,7 +302,7 @@ describe('rotateApiKey: security', () => {
       // The key's own grant (apiKeys:update) rotates it; reading the key back would need apiKeys:read.
       const byKey = expectOk(await rotateSecretOnly(userKey.id, 0, { key: bySession.secret })).rotateApiKey;
       expectUnauthenticated(await t.gql(ViewerPrincipalDocument, {}, { key: bySession.secret }), 'ROTATED');
-      await works(byKey.secret);
+      await works(t, byKey.secret);
       expect(await prefixOf(userKey.id)).toBe(byKey.secret.slice(0, 12));
     });
   });

@@ -14,16 +14,13 @@ import {
   ViewerPrincipalDocument,
 } from '../generated/graphql';
 import { expectError, expectForbidden, expectOk, expectRuleRefusal, expectUnauthenticated } from '../support/expect';
-import { TestApp, type Auth } from '../support/harness';
-import { allBut, auditOf, countAudit, MISSING_ID, rootKeyId } from './helpers';
+import type { Auth, OtherOrganization, TestApp } from '../support/harness';
+import { NO_ACTIONS as NONE } from '../support/access';
+import { allBut, apiKeySuite, auditOf, countAudit, deletedKeyId, MISSING_ID, rootKeyId } from './helpers';
 
 let t: TestApp;
-let other: Awaited<ReturnType<TestApp['createOtherOrganization']>>;
-beforeAll(async () => {
-  t = await TestApp.create();
-  other = await t.createOtherOrganization('Elsewhere');
-});
-afterAll(() => t.close());
+let other: OtherOrganization;
+apiKeySuite((suite) => ({ t, other } = suite));
 
 const update = (id: string, input: UpdateApiKeyInput, auth: Auth = { key: t.rootKey }) => t.gql(UpdateApiKeyDocument, { id, input }, auth);
 /** Selects nothing of the key: needs apiKeys:update and nothing else (ApiKey itself needs apiKeys:read). */
@@ -31,11 +28,6 @@ const updateBare = (id: string, input: UpdateApiKeyInput, auth: Auth) => t.gql(U
 const setStatus = (id: string, status: ApiKeyToggle, auth: Auth = { key: t.rootKey }) => t.gql(SetApiKeyStatusDocument, { id, status }, auth);
 const lookup = async (id: string) => expectOk(await t.gql(ApiKeyDocument, { id })).apiKey!;
 const scopesOfSecret = async (secret: string) => expectOk(await t.gql(ViewerPrincipalDocument, {}, { key: secret })).viewer.permissions.scopes;
-const deletedKey = async () => {
-  const key = await t.createKey({ stats: ['read'] }, { name: 'deleted' });
-  await t.app.services.apiKeys.delete(t.owner.caller, key.id);
-  return key.id;
-};
 
 describe('updateApiKey: happy path', () => {
   it('renames (trimmed); nothing else changes; the audit event has the name change', async () => {
@@ -78,10 +70,8 @@ describe('updateApiKey: happy path', () => {
     expectOk(await update(key.id, { name: 'both after', permissions: { files: ['read', 'update'] } }));
     const events = await auditOf(t, key.id, 'API_KEY_UPDATED');
     expect(events).toHaveLength(1);
-    expect(events[0]).toMatchObject({
-      targetName: 'both after',
-      metadata: { name: { from: 'both before', to: 'both after' }, permissions: { added: ['files:update'], removed: [] } },
-    });
+    expect(events[0].targetName).toBe('both after');
+    expect(events[0].metadata).toEqual({ name: { from: 'both before', to: 'both after' }, permissions: { added: ['files:update'], removed: [] } });
   });
 
   it('a change to nothing (same name, same grant in another order) writes no audit event', async () => {
@@ -146,7 +136,7 @@ describe('updateApiKey: bad input and states', () => {
   it.each([
     ['a nonexistent id', async () => MISSING_ID],
     ['a malformed id', async () => 'nope'],
-    ['a deleted key', deletedKey],
+    ['a deleted key', () => deletedKeyId(t, 'deleted')],
   ])('%s is NOT_FOUND (200)', async (_case, id) => {
     const res = await update(await id(), { name: 'whatever' });
     expectError(res, 'NOT_FOUND', 200);
@@ -192,6 +182,8 @@ describe('updateApiKey: security', () => {
     const self = await t.createKey({ apiKeys: ['read', 'update'], stats: ['read'] }, { name: 'self editor' });
     expectRuleRefusal(await updateBare(self.id, { permissions: { apiKeys: ['read', 'update', 'create'], stats: ['read'] } }, { key: self.secret }), 'NO_ESCALATION', ['apiKeys:create']);
     expect(await scopesOfSecret(self.secret)).toEqual(['stats:read', 'apiKeys:read', 'apiKeys:update']);
+    const [row] = await t.dataSource.query('SELECT permissions FROM api_keys WHERE id = $1', [self.id]);
+    expect(row.permissions).toEqual({ stats: ['read'], apiKeys: ['read', 'update'] }); // stored as granted, untouched
     expectOk(await updateBare(self.id, { permissions: { apiKeys: ['update'] } }, { key: self.secret }));
     expect(await scopesOfSecret(self.secret)).toEqual(['apiKeys:update']);
   });
@@ -216,7 +208,6 @@ describe('updateApiKey: security', () => {
 });
 
 describe('effectivePermissions: a USER key’s grant ∩ its owner’s current role', () => {
-  const NONE = { shortLinks: [], domains: [], stats: [], files: [], apiKeys: [], webhooks: [], members: [] };
   const grant = { shortLinks: ['create' as const, 'read' as const], apiKeys: ['read' as const], stats: ['read' as const] };
   const setRole = (userId: string, role: string) => t.sql('UPDATE memberships SET role = $3 WHERE org_id = $1 AND user_id = $2', [t.org.id, userId, role]);
   const perms = async (id: string) => expectOk(await t.gql(ApiKeyPermissionsDocument, { id })).apiKey!;
@@ -311,6 +302,8 @@ describe('setApiKeyStatus', () => {
 
     const events = await auditOf(t, key.id);
     expect(events.map((e) => e.action).sort()).toEqual(['API_KEY_CREATED', 'API_KEY_DISABLED', 'API_KEY_ENABLED']);
+    const inOrder: { action: string }[] = await t.dataSource.query('SELECT action FROM audit_events WHERE target_id = $1 ORDER BY created_at', [key.id]);
+    expect(inOrder.map((e) => e.action)).toEqual(['API_KEY_CREATED', 'API_KEY_DISABLED', 'API_KEY_ENABLED']);
     for (const action of ['API_KEY_DISABLED', 'API_KEY_ENABLED']) {
       expect(events.find((e) => e.action === action)).toMatchObject({ targetType: 'API_KEY', targetName: 'toggled', actor: { kind: 'API_KEY', id: root.id } });
     }
@@ -353,7 +346,7 @@ describe('setApiKeyStatus', () => {
   it.each([
     ['a nonexistent id', async () => MISSING_ID],
     ['a malformed id', async () => '12345'],
-    ['a deleted key', deletedKey],
+    ['a deleted key', () => deletedKeyId(t, 'deleted')],
   ])('%s is NOT_FOUND (200)', async (_case, id) => {
     const res = await setStatus(await id(), 'INACTIVE');
     expectError(res, 'NOT_FOUND', 200);
@@ -366,6 +359,15 @@ describe('setApiKeyStatus', () => {
     expectForbidden(await setStatus(target.id, 'INACTIVE', { key: caller.secret }), 'apiKeys:update');
     expectForbidden(await t.gql(SetApiKeyStatusBareDocument, { id: target.id, status: 'INACTIVE' }, { key: caller.secret }), 'apiKeys:update');
     expect((await lookup(target.id)).status).toBe('ACTIVE');
+    expect(await scopesOfSecret(target.secret)).toEqual(['stats:read']);
+  });
+
+  it('a key that reads keys but may not update them or read members: the bare toggle needs apiKeys:update, the full one members:read too', async () => {
+    const target = await t.createKey({ stats: ['read'] }, { name: 'status target 2' });
+    const reader = await t.createKey({ apiKeys: ['read', 'create'] }, { name: 'key reader (status)' });
+    expectForbidden(await t.gql(SetApiKeyStatusBareDocument, { id: target.id, status: 'INACTIVE' }, { key: reader.secret }), 'apiKeys:update');
+    // SetApiKeyStatus also reads the key's owner, which needs members:read: both are missing.
+    expectForbidden(await setStatus(target.id, 'INACTIVE', { key: reader.secret }), ['apiKeys:update', 'members:read']);
     expect(await scopesOfSecret(target.secret)).toEqual(['stats:read']);
   });
 

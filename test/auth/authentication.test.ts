@@ -1,8 +1,9 @@
 import { SignJWT } from 'jose';
 import { Role } from '../../src/kernel/access';
-import { ViewerDocument, ViewerPrincipalDocument } from '../generated/graphql';
+import { TypenameDocument, ViewerDocument, ViewerKindDocument, ViewerPrincipalDocument } from '../generated/graphql';
 import { expectOk, expectUnauthenticated } from '../support/expect';
 import { TEST_SESSION_SECRET, TestApp } from '../support/harness';
+import { VIEWER_SCOPES } from '../support/access';
 
 let t: TestApp;
 beforeAll(async () => {
@@ -29,7 +30,7 @@ describe('credentials → principal', () => {
     const viewer = await t.addMember('viewer@acme.test', Role.VIEWER);
     const data = expectOk(await t.gql(ViewerDocument, {}, { token: viewer.token }));
     expect(data.viewer).toMatchObject({ kind: 'USER', user: { id: viewer.userId, email: 'viewer@acme.test' }, apiKey: null });
-    expect(data.viewer.permissions.scopes).toEqual(['shortLinks:read', 'domains:read', 'stats:read', 'files:read', 'webhooks:read']);
+    expect(data.viewer.permissions.scopes).toEqual(VIEWER_SCOPES);
   });
 
   it('MISSING: no credentials, 401', async () => {
@@ -142,7 +143,7 @@ describe('credentials → principal', () => {
   });
 
   it('every GraphQL operation needs a principal, even __typename', async () => {
-    expectUnauthenticated(await t.gql('{ __typename }', {}, null), 'MISSING');
+    expectUnauthenticated(await t.gql(TypenameDocument, {}, null), 'MISSING');
   });
 });
 
@@ -160,7 +161,7 @@ describe('usage recording', () => {
   });
 
   it('a successful authenticated request performs no write on its own path', async () => {
-    const { statements } = await t.countQueries(() => t.gql('{ viewer { kind } }', {}, { key: t.rootKey }));
+    const { statements } = await t.countQueries(() => t.gql(ViewerKindDocument, {}, { key: t.rootKey }));
     expect(statements.filter((s) => /^\s*(INSERT|UPDATE|DELETE)/i.test(s))).toEqual([]);
   });
 });

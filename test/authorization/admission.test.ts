@@ -2,6 +2,8 @@ import { createHash } from 'node:crypto';
 import { expectOk } from '../support/expect';
 import { TestApp } from '../support/harness';
 
+// Literal documents: the transport matrix sends raw text (URL, body, persisted-query hash), and the text is what the admission rule judges.
+
 /**
  * Issue 8 §2: one admission rule for every transport. Nothing but a pure introspection document
  * runs without a principal — GET or POST, query in the URL or the body, persisted-query hash —

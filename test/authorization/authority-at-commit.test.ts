@@ -1,9 +1,19 @@
 import { Client } from 'pg';
 import { ALL_PERMISSIONS } from '../support/access';
 import { Role } from '../../src/kernel/access';
+import {
+  CreateShortLinkBareDocument,
+  RemoveMemberBareDocument,
+  RevokeApiKeyStatusDocument,
+  UpdateApiKeyBareDocument,
+  UpdateMemberRoleBareDocument,
+  ViewerKindDocument,
+} from '../generated/graphql';
 import { expectOk } from '../support/expect';
 import { TestApp, type GqlResponse } from '../support/harness';
 import { WebhookReceiver } from '../support/webhook-receiver';
+
+// Literal documents: what the principal under test sends reproduces issue 8 §5; the owner's and setup traffic comes from codegen.
 
 /**
  * Issue 8 §5: authority must still hold when a change commits. A request is authenticated once,
@@ -50,7 +60,7 @@ it('an ADMIN removed while its request runs: the later createApiKey does not com
     { token: admin.token },
     'late: createApiKey(input: { name: "created after removal", permissions: { members: [create, read, update, delete] } }) { secret }',
     async () => {
-      expectOk(await t.gql(`mutation { removeMember(userId: "${admin.userId}") { userId } }`, {}, { token: t.owner.token }));
+      expectOk(await t.gql(RemoveMemberBareDocument, { userId: admin.userId }, { token: t.owner.token }));
     },
   );
   // The ping went out; the later mutation's non-null payload failing nulls `data` as GraphQL does.
@@ -65,7 +75,7 @@ it('an ADMIN removed while its request runs: the later createApiKey does not com
 it('an ADMIN demoted to MEMBER while its request runs: the later change needs what it no longer holds', async () => {
   const admin = await t.addMember('demoted@acme.test', Role.ADMIN);
   const res = await slowRequestThen({ token: admin.token }, 'late: createApiKey(input: { name: "created after demotion", permissions: {} }) { secret }', async () => {
-    expectOk(await t.gql(`mutation { updateMemberRole(userId: "${admin.userId}", role: MEMBER) { role } }`, {}, { token: t.owner.token }));
+    expectOk(await t.gql(UpdateMemberRoleBareDocument, { userId: admin.userId, role: 'MEMBER' }, { token: t.owner.token }));
   });
   // The ping went out; the later mutation's non-null payload failing nulls `data` as GraphQL does.
   expect(res.body.data).toBeNull();
@@ -79,7 +89,7 @@ it('an ADMIN demoted to MEMBER while its request runs: the later change needs wh
 it('a key revoked while its request runs: the later createShortLink does not commit', async () => {
   const key = await t.createKey(ALL_PERMISSIONS, { name: 'revoked mid-request' });
   const res = await slowRequestThen({ key: key.secret }, 'late: createShortLink(input: { url: "https://example.com/late", slug: "after-revoke" }) { id }', async () => {
-    expectOk(await t.gql(`mutation { revokeApiKey(id: "${key.id}") { status } }`));
+    expectOk(await t.gql(RevokeApiKeyStatusDocument, { id: key.id }));
   });
   // The ping went out; the later mutation's non-null payload failing nulls `data` as GraphQL does.
   expect(res.body.data).toBeNull();
@@ -93,7 +103,7 @@ it('a key revoked while its request runs: the later createShortLink does not com
 it('a key narrowed while its request runs: the later change needs the scope it lost', async () => {
   const key = await t.createKey(ALL_PERMISSIONS, { name: 'narrowed mid-request' });
   const res = await slowRequestThen({ key: key.secret }, 'late: createShortLink(input: { url: "https://example.com/late", slug: "after-narrowing" }) { __typename }', async () => {
-    expectOk(await t.gql(`mutation { updateApiKey(id: "${key.id}", input: { permissions: { webhooks: [update] } }) { id } }`));
+    expectOk(await t.gql(UpdateApiKeyBareDocument, { id: key.id, input: { permissions: { webhooks: ['update'] } } }));
   });
   expect(res.body.errors?.map((e) => ({ path: e.path, extensions: e.extensions }))).toEqual([
     // Everything the request was admitted with must still be held: here webhooks:read (the ping's payload) too.
@@ -105,7 +115,7 @@ it('a key narrowed while its request runs: the later change needs the scope it l
 it('a revocation in progress when a change starts: the change waits for it, then sees it (no commit after the revocation)', async () => {
   const key = await t.createKey(ALL_PERMISSIONS, { name: 'revoked concurrently' });
   // Warm the verification cache: the request authenticates without touching the database.
-  expectOk(await t.gql('{ viewer { kind } }', {}, { key: key.secret }));
+  expectOk(await t.gql(ViewerKindDocument, {}, { key: key.secret }));
 
   const revoker = new Client({ connectionString: t.databaseUrl });
   await revoker.connect();
@@ -138,7 +148,7 @@ it('a revocation in progress when a change starts: the change waits for it, then
 });
 
 it('the check is one statement inside the change’s transaction, before the change', async () => {
-  const { result, statements } = await t.countQueries(() => t.gql('mutation { createShortLink(input: { url: "https://example.com/counted" }) { __typename } }'));
+  const { result, statements } = await t.countQueries(() => t.gql(CreateShortLinkBareDocument, { input: { url: 'https://example.com/counted' } }));
   expectOk(result);
   const begin = statements.findIndex((s) => /^START TRANSACTION|^BEGIN/i.test(s.trim()));
   expect(statements[begin + 1]).toMatch(/FOR KEY SHARE OF k/);

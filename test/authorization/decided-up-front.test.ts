@@ -15,6 +15,8 @@ import { TestApp } from '../support/harness';
 import { WebhookReceiver } from '../support/webhook-receiver';
 import { Role } from '../../src/kernel/access';
 
+// Literal documents: the issue 8 §1 inputs as reported (their selections are the input), and operations generated from a schema walk.
+
 /**
  * Issue 8 §1: a mutation whose selection needs a scope the caller lacks is refused whole, before
  * anything runs: HTTP 403, FORBIDDEN, `required` listing every missing scope, and nothing changes

@@ -1,8 +1,11 @@
 import { ALL_PERMISSIONS, maskFromScopes } from '../support/access';
 import { Role } from '../../src/kernel/access';
 import { ApiKeyType } from '../../src/auth/api-key-states';
+import { ViewerKindDocument } from '../generated/graphql';
 import { expectOk, expectRuleRefusal, expectUnauthenticated } from '../support/expect';
 import { TestApp } from '../support/harness';
+
+// Literal documents: each reproduces an input reported in issue 8 §7, as it was sent.
 
 /**
  * Issue 8 §7: refusals say what really stopped the caller. Rules carry a stable `rule` name, not a
@@ -14,7 +17,7 @@ beforeAll(async () => {
 });
 afterAll(() => t.close());
 
-const VIEWER = '{ viewer { kind } }';
+const VIEWER = ViewerKindDocument;
 
 it('a rotated-out secret of a key with no expiry answers ROTATED; the new secret works', async () => {
   const key = await t.createKey({ stats: ['read'] }, { name: 'to rotate' });

@@ -1,7 +1,16 @@
 import { maskFromScopes } from '../support/access';
 import { Role } from '../../src/kernel/access';
+import {
+  AddMemberBareDocument,
+  CreateApiKeySecretDocument,
+  CreateDomainBareDocument,
+  CreateShortLinkBareDocument,
+  CreateWebhookSecretDocument,
+} from '../generated/graphql';
 import { expectOk, expectRuleRefusal } from '../support/expect';
 import { TestApp } from '../support/harness';
+
+// Literal documents: the reads and subscriptions of issue 8 §3 and §4, as reported; the changes that produce events come from codegen.
 
 /**
  * Issue 8 §3 and §4: data leaves only to those who may read it, also through the audit log and
@@ -17,11 +26,11 @@ beforeAll(async () => {
   t = await TestApp.create({ webhookLookup: async () => [{ address: '93.184.216.34', family: 4 }] });
   // One change of each kind, made by the owner's session (a USER actor, with IP and user agent).
   const owner = { token: t.owner.token };
-  expectOk(await t.gql('mutation { createShortLink(input: { url: "https://example.com/secret-plan", slug: "secret-slug" }) { __typename } }', {}, owner));
-  expectOk(await t.gql('mutation { createDomain(hostname: "private.acme.test") { __typename } }', {}, owner));
-  expectOk(await t.gql('mutation { createWebhook(input: { url: "https://hooks.example.com/private", events: ["ping"] }) { secret } }', {}, owner));
-  expectOk(await t.gql('mutation { addMember(email: "hidden.person@acme.test", role: VIEWER) { role } }', {}, owner));
-  expectOk(await t.gql('mutation { createApiKey(input: { name: "made by a person", permissions: {} }) { secret } }', {}, owner));
+  expectOk(await t.gql(CreateShortLinkBareDocument, { input: { url: 'https://example.com/secret-plan', slug: 'secret-slug' } }, owner));
+  expectOk(await t.gql(CreateDomainBareDocument, { hostname: 'private.acme.test' }, owner));
+  expectOk(await t.gql(CreateWebhookSecretDocument, { input: { url: 'https://hooks.example.com/private', events: ['ping'] } }, owner));
+  expectOk(await t.gql(AddMemberBareDocument, { email: 'hidden.person@acme.test', role: 'VIEWER' }, owner));
+  expectOk(await t.gql(CreateApiKeySecretDocument, { input: { name: 'made by a person', permissions: {} } }, owner));
 });
 afterAll(() => t.close());
 
@@ -145,22 +154,22 @@ describe('webhook payloads hold no more than the subscription’s read shows', (
   }
 
   it('apiKey.created by a person carries the actor’s id, not their email', async () => {
-    expectOk(await t.gql('mutation { createApiKey(input: { name: "payload check", permissions: {} }) { secret } }', {}, { token: t.owner.token }));
+    expectOk(await t.gql(CreateApiKeySecretDocument, { input: { name: 'payload check', permissions: {} } }, { token: t.owner.token }));
     expect((await lastPayload('apiKey.created')).data.actor).toEqual({ kind: 'USER', id: t.owner.userId });
   });
 
   it('apiKey.created by a key carries the key’s name (key data, readable by the subscriber)', async () => {
-    expectOk(await t.gql('mutation { createApiKey(input: { name: "payload check 2", permissions: {} }) { secret } }'));
+    expectOk(await t.gql(CreateApiKeySecretDocument, { input: { name: 'payload check 2', permissions: {} } }));
     expect((await lastPayload('apiKey.created')).data.actor).toEqual({ kind: 'API_KEY', id: expect.any(String), name: expect.stringMatching(/^bootstrap \(sk_live_/) });
   });
 
   it('member.added by a person carries their email (member data, readable by the subscriber)', async () => {
-    expectOk(await t.gql('mutation { addMember(email: "payload@acme.test", role: VIEWER) { role } }', {}, { token: t.owner.token }));
+    expectOk(await t.gql(AddMemberBareDocument, { email: 'payload@acme.test', role: 'VIEWER' }, { token: t.owner.token }));
     expect((await lastPayload('member.added')).data.actor).toEqual({ kind: 'USER', id: t.owner.userId, name: 'owner@acme.test' });
   });
 
   it('shortLink.created by a key carries no key name', async () => {
-    expectOk(await t.gql('mutation { createShortLink(input: { url: "https://example.com/p" }) { __typename } }'));
+    expectOk(await t.gql(CreateShortLinkBareDocument, { input: { url: 'https://example.com/p' } }));
     expect((await lastPayload('shortLink.created')).data.actor).toEqual({ kind: 'API_KEY', id: expect.any(String) });
   });
 });

@@ -35,7 +35,7 @@ describe('migrations', () => {
     expect((await ds.driver.createSchemaBuilder().log()).upQueries).toEqual([]);
   });
 
-  it('the tables of DESIGN.md section 5 exist', async () => {
+  it('the core tables exist: organizations, users, memberships, keys, their secrets and usage, the audit log', async () => {
     const rows: { table_name: string }[] = await ds.query(
       "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY table_name",
     );

@@ -1,6 +1,9 @@
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { ApiKeyTotalDocument, CreateApiKeyGrantDocument, RevokeApiKeyBareDocument } from '../generated/graphql';
+import { expectOk } from '../support/expect';
+import { fetchGql } from '../support/graphql-request';
 import { TestApp } from '../support/harness';
 import { startServerProcess } from '../support/processes';
 
@@ -41,8 +44,7 @@ const CLEAN = { keysWithoutCreatedEvent: 0, createdEventsWithoutKey: 0, revokedW
 it('after kill -9 mid-change and a restart, every key change happened whole or not at all', async () => {
   const first = await start();
   const url = first.url;
-  const call = (query: string, variables?: object) =>
-    fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', 'x-api-key': t.rootKey }, body: JSON.stringify({ query, variables }) }).then((r) => r.json());
+  const asRoot = { 'x-api-key': t.rootKey };
 
   let stop = false;
   let completed = 0;
@@ -53,9 +55,9 @@ it('after kill -9 mid-change and a restart, every key change happened whole or n
   const worker = async (n: number) => {
     for (let i = 0; !stop; i++) {
       try {
-        const created = await call(`mutation { createApiKey(input: { name: "crash ${n}-${i}", permissions: { stats: [read] } }) { apiKey { id } } }`);
-        const id = created.data?.createApiKey?.apiKey?.id;
-        if (id) await call('mutation($id: ID!) { revokeApiKey(id: $id, reason: "crash test") { id } }', { id });
+        const created = await fetchGql(url, CreateApiKeyGrantDocument, { input: { name: `crash ${n}-${i}`, permissions: { stats: ['read'] } } }, asRoot);
+        const id = created.body.data?.createApiKey?.apiKey?.id;
+        if (id) await fetchGql(url, RevokeApiKeyBareDocument, { id, reason: 'crash test' }, asRoot);
         completed++;
         if (completed >= COMPLETED_BEFORE_KILL) reached();
       } catch {
@@ -73,12 +75,8 @@ it('after kill -9 mid-change and a restart, every key change happened whole or n
   expect(await invariants()).toEqual(CLEAN);
 
   const second = await start();
-  const res = await fetch(second.url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', 'x-api-key': t.rootKey },
-    body: JSON.stringify({ query: '{ apiKeys(first: 1, filter: { search: "crash" }) { totalCount } }' }),
-  }).then((r) => r.json());
-  expect(res.data.apiKeys.totalCount).toBeGreaterThanOrEqual(COMPLETED_BEFORE_KILL);
+  const res = await fetchGql(second.url, ApiKeyTotalDocument, { filter: { search: 'crash' } }, { 'x-api-key': t.rootKey });
+  expect(expectOk(res).apiKeys.totalCount).toBeGreaterThanOrEqual(COMPLETED_BEFORE_KILL);
   second.child.kill('SIGTERM');
   expect((await second.exit).code).toBe(0);
   expect(await invariants()).toEqual(CLEAN);

@@ -1,6 +1,8 @@
 import { Client } from 'pg';
 import { ENV_ADMIN_URL } from '../support/test-database';
+import { ApiKeyTotalDocument, ViewerKindDocument } from '../generated/graphql';
 import { expectOk } from '../support/expect';
+import { until } from '../support/until';
 import { TestApp } from '../support/harness';
 
 /**
@@ -33,28 +35,20 @@ async function bringBack() {
   await admin.query(`ALTER DATABASE ${database} ALLOW_CONNECTIONS true`);
 }
 
-async function until(what: string, fn: () => Promise<boolean>, timeoutMs = 15_000) {
-  const end = Date.now() + timeoutMs;
-  while (!(await fn())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
 it('answers 503 fast while the database is away, and recovers on its own with nothing lost', async () => {
   const key = await t.createKey({ stats: ['read'], apiKeys: ['read'] });
-  for (let i = 0; i < 3; i++) expectOk(await t.gql('{ viewer { kind } }', {}, { key: key.secret }));
+  for (let i = 0; i < 3; i++) expectOk(await t.gql(ViewerKindDocument, {}, { key: key.secret }));
   await t.app.services.usage.flush();
 
   await takeDown();
   // The invalidation listener's connection was dropped too; until it notices, a cached key on a
   // field that needs no SQL is still served from memory (nothing can commit meanwhile). Once it
   // has noticed, the cache is bypassed and authentication itself needs the database.
-  await until('the cache is bypassed', async () => !t.app.cache!.usable);
+  await until('the cache is bypassed', () => !t.app.cache!.usable, 15_000, 50);
   // Requests made while it is away: each one answers 503, quickly, with no internals in the body.
-  for (const query of ['{ viewer { kind } }', '{ apiKeys(first: 5) { totalCount } }']) {
+  for (const request of [() => t.gql(ViewerKindDocument, {}, { key: key.secret }), () => t.gql(ApiKeyTotalDocument, { first: 5 }, { key: key.secret })]) {
     const started = Date.now();
-    const res = await t.gql(query, {}, { key: key.secret });
+    const res = await request();
     expect(Date.now() - started).toBeLessThan(5_000);
     expect(res.status).toBe(503);
     expect(res.body.errors![0]).toMatchObject({ message: 'The database is unreachable; try again shortly.', extensions: { code: 'SERVICE_UNAVAILABLE' } });
@@ -62,7 +56,7 @@ it('answers 503 fast while the database is away, and recovers on its own with no
   }
   // Under load: twenty at once, all 503 within the limit.
   const burstStarted = Date.now();
-  const burst = await Promise.all(Array.from({ length: 20 }, () => t.gql('{ apiKeys(first: 5) { totalCount } }', {}, { key: key.secret })));
+  const burst = await Promise.all(Array.from({ length: 20 }, () => t.gql(ApiKeyTotalDocument, { first: 5 }, { key: key.secret })));
   expect(burst.map((r) => r.status)).toEqual(Array(20).fill(503));
   expect(Date.now() - burstStarted).toBeLessThan(5_000);
   // Outside GraphQL too: a redirect answers a bare 503, with nothing of the driver's message.
@@ -79,7 +73,7 @@ it('answers 503 fast while the database is away, and recovers on its own with no
 
   const backAt = Date.now();
   await bringBack();
-  await until('GraphQL answers again', async () => (await t.gql('{ viewer { kind } }', {}, { key: key.secret })).status === 200);
+  await until('GraphQL answers again', async () => (await t.gql(ViewerKindDocument, {}, { key: key.secret })).status === 200, 15_000, 50);
   const recoveryMs = Date.now() - backAt;
   console.log(`recovered ${recoveryMs} ms after the database came back`);
   expect((await t.app.server.inject({ method: 'GET', url: '/readyz' })).statusCode).toBe(200);

@@ -1,7 +1,10 @@
 import type { PoolClient } from 'pg';
 import type { RequestBudget } from '../../src/db/request-budget';
+import { ApiKeyTotalDocument, OrganizationNameAndKeyCountDocument, ViewerKindDocument } from '../generated/graphql';
 import { expectOk } from '../support/expect';
 import { TestApp } from '../support/harness';
+
+// Literal documents: the heavy fan-out and the 30-search request are generated, their size being the test input; the rest come from codegen.
 
 /**
  * One tenant's heavy requests cannot starve the others: each GraphQL request runs within a
@@ -47,8 +50,8 @@ describe('a heavy fan-out stays within its budget while another organization is 
   }`;
 
   it('answers in full, within 2 connections and its statement budget; the other organization is answered meanwhile', async () => {
-    await t.gql('{ viewer { kind } }'); // both keys' verifications are cached from here on
-    await t.gql('{ viewer { kind } }', {}, { key: other.rootKey });
+    await t.gql(ViewerKindDocument); // both keys' verifications are cached from here on
+    await t.gql(ViewerKindDocument, {}, { key: other.rootKey });
 
     // One measured heavy request alone.
     currentOperation = 'Measured';
@@ -76,7 +79,7 @@ describe('a heavy fan-out stays within its budget while another organization is 
     );
     const bystander: number[] = [];
     while (heavyDone < 6) {
-      const res = await t.gql('{ viewer { organization { name } } apiKeys(first: 5) { totalCount } }', {}, { key: other.rootKey });
+      const res = await t.gql(OrganizationNameAndKeyCountDocument, { first: 5 }, { key: other.rootKey });
       bystander.push(res.status);
       expect(res.body.errors).toBeUndefined();
     }
@@ -108,7 +111,7 @@ describe('an exhausted pool', () => {
   let t: TestApp;
   beforeAll(async () => {
     t = await TestApp.create({ env: { DB_CONNECT_TIMEOUT_MS: '1000' } });
-    await t.gql('{ viewer { kind } }');
+    await t.gql(ViewerKindDocument);
   });
   afterAll(() => t.close());
 
@@ -117,7 +120,7 @@ describe('an exhausted pool', () => {
     const pool = (t.dataSource.driver as unknown as { master: { connect(): Promise<PoolClient> } }).master;
     const held = await Promise.all(Array.from({ length: 5 }, () => pool.connect()));
     try {
-      const res = await t.gql('{ apiKeys(first: 1) { totalCount } }');
+      const res = await t.gql(ApiKeyTotalDocument);
       expect(res.status).toBe(503);
       expect(res.body.errors).toEqual([
         { message: 'All database connections are busy; try again shortly.', path: ['apiKeys'], locations: expect.any(Array), extensions: { code: 'SERVICE_UNAVAILABLE', reason: 'DATABASE_BUSY' } },
@@ -125,6 +128,6 @@ describe('an exhausted pool', () => {
     } finally {
       for (const client of held) client.release();
     }
-    expectOk(await t.gql('{ apiKeys(first: 1) { totalCount } }'));
+    expectOk(await t.gql(ApiKeyTotalDocument));
   });
 });

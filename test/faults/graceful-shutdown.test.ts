@@ -1,6 +1,8 @@
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { ViewerKindDocument } from '../generated/graphql';
+import { requestBody } from '../support/graphql-request';
 import { TestApp } from '../support/harness';
 import { startServerProcess } from '../support/processes';
 
@@ -38,7 +40,7 @@ it('exits 0 after SIGTERM mid-load, with every answered request counted', async 
         const res = await fetch(`http://127.0.0.1:${port}/graphql`, {
           method: 'POST',
           headers: { 'content-type': 'application/json', 'x-api-key': key.secret },
-          body: JSON.stringify({ query: '{ viewer { kind } }' }),
+          body: JSON.stringify(requestBody(ViewerKindDocument)),
         });
         if (res.status === 200) ok++;
         else stop = true;

@@ -3,8 +3,10 @@ import { buildApp, type App } from '../../src/app';
 import { loadConfig } from '../../src/kernel/config';
 import { KEYGATE } from '../../src/modules';
 import { createDataSource } from '../../src/db/data-source';
+import { ApiKeyTotalDocument, ViewerKindDocument } from '../generated/graphql';
 import { BlackholeProxy } from '../support/blackhole-proxy';
-import { TEST_ENCRYPTION_KEY, TEST_SESSION_SECRET, TestApp } from '../support/harness';
+import { injectGql, type GqlDocument } from '../support/graphql-request';
+import { TEST_ENCRYPTION_KEY, TEST_SESSION_SECRET, TestApp, type SecondInstance } from '../support/harness';
 
 /**
  * Slow, not dead: a TCP proxy in front of PostgreSQL (or Redis) stops forwarding but keeps every
@@ -25,10 +27,11 @@ async function waitFor(what: string, fn: () => boolean | Promise<boolean>, timeo
   return Date.now() - started;
 }
 
-async function call(app: App, query: string, key: string) {
+/** One operation to `app` (not `t.app`), timed. */
+async function call<T>(app: App, document: GqlDocument<T, Record<string, never>>, key: string) {
   const started = process.hrtime.bigint();
-  const res = await app.server.inject({ method: 'POST', url: '/graphql', headers: { 'content-type': 'application/json', 'x-api-key': key }, payload: { query } });
-  return { status: res.statusCode, headers: res.headers, body: JSON.parse(res.body), ms: Number(process.hrtime.bigint() - started) / 1e6 };
+  const res = await injectGql(app, document, undefined, { 'x-api-key': key });
+  return { ...res, ms: Number(process.hrtime.bigint() - started) / 1e6 };
 }
 
 describe('PostgreSQL behind a blackhole', () => {
@@ -66,17 +69,17 @@ describe('PostgreSQL behind a blackhole', () => {
 
   it('answers 503 within the bound, and a key revoked during the partition is refused', async () => {
     const key = await t.createKey({ apiKeys: ['read'] });
-    expect((await call(app, '{ apiKeys(first: 1) { totalCount } }', key.secret)).status).toBe(200);
+    expect((await call(app, ApiKeyTotalDocument, key.secret)).status).toBe(200);
     expect(app.cache!.usable).toBe(true);
 
     proxy.partition();
     const partitionedAt = Date.now();
     // A request that needs SQL: the pooled connection never answers; the client-side statement
     // bound (DB_STATEMENT_TIMEOUT_MS + 1 s) ends the wait.
-    const first = await call(app, '{ apiKeys(first: 1) { totalCount } }', key.secret);
+    const first = await call(app, ApiKeyTotalDocument, key.secret);
     console.log(`PostgreSQL partition: first request answered ${first.status} after ${first.ms.toFixed(0)} ms`);
     expect(first.status).toBe(503);
-    expect(first.body.errors[0].extensions.code).toBe('SERVICE_UNAVAILABLE');
+    expect(first.body.errors![0].extensions!.code).toBe('SERVICE_UNAVAILABLE');
     expect(first.ms).toBeLessThan(HANG_DETECTOR_MS);
 
     // The listener's echo stopped: the cache is bypassed (within INVALIDATION_ECHO_TIMEOUT_MS).
@@ -87,7 +90,7 @@ describe('PostgreSQL behind a blackhole', () => {
     // Revoked from outside the partition; this instance cannot hear the NOTIFY.
     await t.sql("UPDATE api_keys SET status = 'REVOKED', revoked_at = now() WHERE id = $1", [key.id]);
     for (let i = 0; i < 3; i++) {
-      const res = await call(app, '{ viewer { kind } }', key.secret);
+      const res = await call(app, ViewerKindDocument, key.secret);
       console.log(`PostgreSQL partition: revoked key answered ${res.status} after ${res.ms.toFixed(0)} ms`);
       expect(res.status).toBe(503);
       expect(res.body.errors).toEqual([{ message: 'The database is unreachable; try again shortly.', extensions: { code: 'SERVICE_UNAVAILABLE' } }]);
@@ -109,6 +112,7 @@ describe('Redis behind a blackhole', () => {
   }
   let t: TestApp;
   let proxy: BlackholeProxy;
+  let instance: SecondInstance;
   let app: App;
   const prefix = `kgtest${Date.now().toString(36)}:`;
   beforeAll(async () => {
@@ -117,21 +121,15 @@ describe('Redis behind a blackhole', () => {
     proxy = new BlackholeProxy({ host: target.hostname, port: Number(target.port || 6379) });
     const proxied = new URL(redisUrl);
     proxied.port = String(await proxy.start());
-    const config = loadConfig({
-      NODE_ENV: 'test',
-      SESSION_SECRET: TEST_SESSION_SECRET,
-      ENCRYPTION_KEY: TEST_ENCRYPTION_KEY,
-      RATE_LIMITS_ENABLED: 'true',
-      REDIS_URL: proxied.toString(),
-      REDIS_KEY_PREFIX: prefix,
-      REDIS_COMMAND_TIMEOUT_MS: '200',
-      REDIS_HEARTBEAT_MS: '200',
-    });
-    app = await buildApp({ config, dataSource: t.dataSource, sessionTokens: t.sessions, logger: false, jobs: false });
+    instance = await t.secondInstance(
+      { RATE_LIMITS_ENABLED: 'true', REDIS_URL: proxied.toString(), REDIS_KEY_PREFIX: prefix, REDIS_COMMAND_TIMEOUT_MS: '200', REDIS_HEARTBEAT_MS: '200' },
+      { sharePool: true },
+    );
+    app = instance.app;
   });
   afterAll(async () => {
     await proxy.close();
-    await app.close();
+    await instance.close();
     await t.close();
   });
 
@@ -142,7 +140,7 @@ describe('Redis behind a blackhole', () => {
     const direct = new Redis(redisUrl);
     try {
       await waitFor('a counter in Redis', async () => {
-        expect((await call(app, '{ viewer { kind } }', key.secret)).status).toBe(200);
+        expect((await call(app, ViewerKindDocument, key.secret)).status).toBe(200);
         return (await direct.keys(`${prefix}*`)).length > 0;
       });
     } finally {
@@ -152,7 +150,7 @@ describe('Redis behind a blackhole', () => {
     proxy.partition();
     const latencies: number[] = [];
     for (let i = 0; i < 10; i++) {
-      const res = await call(app, '{ viewer { kind } }', key.secret);
+      const res = await call(app, ViewerKindDocument, key.secret);
       expect(res.status).toBe(200);
       expect(res.headers['x-ratelimit-limit']).toBe('60');
       latencies.push(Math.round(res.ms));
@@ -160,7 +158,7 @@ describe('Redis behind a blackhole', () => {
     }
     console.log(`Redis partition: request latencies ${latencies.join(', ')} ms (REDIS_COMMAND_TIMEOUT_MS=200)`);
     // The in-process limiter counts from here: the limit still holds.
-    const remaining = Number((await call(app, '{ viewer { kind } }', key.secret)).headers['x-ratelimit-remaining']);
+    const remaining = Number((await call(app, ViewerKindDocument, key.secret)).headers['x-ratelimit-remaining']);
     expect(remaining).toBeLessThan(60);
   }, 60_000);
 });

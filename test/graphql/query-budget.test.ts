@@ -1,4 +1,5 @@
 import { Role } from '../../src/kernel/access';
+import { ApiKeyPageWithRelationsDocument, ShortLinksWithRelationsDocument, ViewerKindDocument } from '../generated/graphql';
 import { expectOk } from '../support/expect';
 import { TestApp } from '../support/harness';
 
@@ -30,21 +31,8 @@ beforeAll(async () => {
 });
 afterAll(() => t.close());
 
-const LIST = `query($first: Int) {
-  apiKeys(first: $first) {
-    nodes {
-      id name status maskedKey
-      owner { email }
-      createdBy { kind name }
-      revokedBy { kind name }
-      requestCount
-      permissions { scopes }
-    }
-  }
-}`;
-
 async function statementsFor(first: number): Promise<number> {
-  const { result, count } = await t.countQueries(() => t.gql(LIST, { first }));
+  const { result, count } = await t.countQueries(() => t.gql(ApiKeyPageWithRelationsDocument, { first }));
   const data = expectOk(result);
   expect(data.apiKeys.nodes).toHaveLength(first);
   return count;
@@ -52,7 +40,7 @@ async function statementsFor(first: number): Promise<number> {
 
 describe('query budget', () => {
   it('apiKeys(first: N) with owner, createdBy, revokedBy and requestCount costs the same for 10 and 100 rows', async () => {
-    await t.gql('{ viewer { kind } }'); // the key's verification is cached from here on
+    await t.gql(ViewerKindDocument); // the key's verification is cached from here on
     const ten = await statementsFor(10);
     const hundred = await statementsFor(100);
     // page (1) + users (1) + request counts (1); actors that are keys would add one more.
@@ -61,14 +49,13 @@ describe('query budget', () => {
   });
 
   it('shortLinks(first: N) with domain, createdBy and clicks costs the same for 10 and 100 rows', async () => {
-    const LINKS = 'query($first: Int) { shortLinks(first: $first) { nodes { slug domain { hostname linkCount } createdBy { kind name } clicks } } }';
-    await t.gql('{ viewer { kind } }');
+    await t.gql(ViewerKindDocument);
     const run = async (first: number) => {
-      const { result, count } = await t.countQueries(() => t.gql(LINKS, { first }));
+      const { result, count } = await t.countQueries(() => t.gql(ShortLinksWithRelationsDocument, { first }));
       const nodes = expectOk(result).shortLinks.nodes;
       expect(nodes).toHaveLength(first);
-      expect(nodes.filter((n: any) => n.domain).length).toBeGreaterThan(0);
-      expect(new Set(nodes.map((n: any) => n.createdBy.kind))).toEqual(new Set(['USER', 'API_KEY']));
+      expect(nodes.filter((n) => n.domain).length).toBeGreaterThan(0);
+      expect(new Set(nodes.map((n) => n.createdBy!.kind))).toEqual(new Set(['USER', 'API_KEY']));
       return count;
     };
     // page (1) + domains (1) + link counts (1) + users (1) + keys (1)
@@ -77,20 +64,20 @@ describe('query budget', () => {
   });
 
   it('the loaded relations are right', async () => {
-    const data = expectOk(await t.gql(LIST, { first: 100 }));
-    const revoked = data.apiKeys.nodes.filter((n: any) => n.status === 'REVOKED');
-    const ids = data.apiKeys.nodes.map((n: any) => n.id);
+    const data = expectOk(await t.gql(ApiKeyPageWithRelationsDocument, { first: 100 }));
+    const revoked = data.apiKeys.nodes.filter((n) => n.status === 'REVOKED');
+    const ids = data.apiKeys.nodes.map((n) => n.id);
     const [{ n }] = await t.dataSource.query("SELECT count(*)::int AS n FROM api_keys WHERE id = ANY($1) AND status = 'REVOKED'", [ids]);
     expect(revoked.length).toBe(n);
     expect(n).toBeGreaterThan(30);
-    for (const n of revoked) expect(n.revokedBy.kind).toBe('USER');
-    expect(data.apiKeys.nodes.every((n: any) => n.requestCount === 1)).toBe(true);
-    expect(data.apiKeys.nodes.find((n: any) => n.name === 'admin user key').owner).toEqual({ email: 'admin@acme.test' });
+    for (const n of revoked) expect(n.revokedBy!.kind).toBe('USER');
+    expect(data.apiKeys.nodes.every((n) => n.requestCount === 1)).toBe(true);
+    expect(data.apiKeys.nodes.find((n) => n.name === 'admin user key')!.owner).toEqual({ email: 'admin@acme.test' });
   });
 
   it('viewer { kind } with a cached key runs no SQL at all', async () => {
-    await t.gql('{ viewer { kind } }');
-    const { count } = await t.countQueries(() => t.gql('{ viewer { kind } }'));
+    await t.gql(ViewerKindDocument);
+    const { count } = await t.countQueries(() => t.gql(ViewerKindDocument));
     expect(count).toBe(0);
   });
 });

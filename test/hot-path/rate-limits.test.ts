@@ -1,13 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import type { DataSource } from 'typeorm';
-import { buildApp, type App } from '../../src/app';
-import { loadConfig } from '../../src/kernel/config';
-import { KEYGATE } from '../../src/modules';
-import { createDataSource } from '../../src/db/data-source';
+import { CreateApiKeyRateLimitDocument, CreateApiKeySecretDocument, CreateShortLinkIdDocument, ViewerKindDocument } from '../generated/graphql';
 import { expectOk, expectUnauthenticated } from '../support/expect';
-import { TEST_ENCRYPTION_KEY, TEST_SESSION_SECRET, TestApp } from '../support/harness';
+import { injectGql } from '../support/graphql-request';
+import { TestApp, type SecondInstance } from '../support/harness';
 
-const VIEWER = '{ viewer { kind } }';
+const VIEWER = ViewerKindDocument;
 /** A fresh key namespace per run, so parallel suites and earlier runs never share counters in Redis. */
 const prefix = () => `kgtest:${randomBytes(4).toString('hex')}:`;
 
@@ -32,7 +29,7 @@ describe('per-key rate limits (in-process)', () => {
   it('over the limit: HTTP 429, RATE_LIMITED, Retry-After; the operation does not run', async () => {
     const key = await t.createKey({ stats: ['read'], shortLinks: ['create'] });
     for (let i = 0; i < 60; i++) expect((await t.gql(VIEWER, {}, { key: key.secret })).status).toBe(200);
-    const over = await t.gql('mutation { createShortLink(input: { url: "https://example.com/over" }) { id } }', {}, { key: key.secret });
+    const over = await t.gql(CreateShortLinkIdDocument, { input: { url: 'https://example.com/over' } }, { key: key.secret });
     expect(over.status).toBe(429);
     expect(over.body.errors![0].extensions).toEqual({ code: 'RATE_LIMITED', retryAfter: expect.any(Number) });
     expect(Number(over.headers['retry-after'])).toBeGreaterThanOrEqual(1);
@@ -44,14 +41,14 @@ describe('per-key rate limits (in-process)', () => {
   });
 
   it('a per-key rateLimitPerMinute below the plan’s applies; limits are per key', async () => {
-    const slow = expectOk(await t.gql('mutation { createApiKey(input: { name: "slow", permissions: { stats: [read] }, rateLimitPerMinute: 3 }) { secret apiKey { rateLimitPerMinute } } }')).createApiKey;
+    const slow = expectOk(await t.gql(CreateApiKeyRateLimitDocument, { input: { name: 'slow', permissions: { stats: ['read'] }, rateLimitPerMinute: 3 } })).createApiKey;
     expect(slow.apiKey.rateLimitPerMinute).toBe(3);
     const statuses = [];
     for (let i = 0; i < 4; i++) statuses.push((await t.gql(VIEWER, {}, { key: slow.secret })).status);
     expect(statuses).toEqual([200, 200, 200, 429]);
     const other = await t.createKey({ stats: ['read'] });
     expect((await t.gql(VIEWER, {}, { key: other.secret })).status).toBe(200);
-    const zero = await t.gql('mutation { createApiKey(input: { name: "x", permissions: {}, rateLimitPerMinute: 0 }) { secret } }');
+    const zero = await t.gql(CreateApiKeySecretDocument, { input: { name: 'x', permissions: {}, rateLimitPerMinute: 0 } });
     expect(zero.body.errors![0].extensions).toEqual({ code: 'BAD_USER_INPUT', fields: { 'input.rateLimitPerMinute': 'rateLimitPerMinute must be between 1 and 100000.' } });
   });
 
@@ -112,26 +109,20 @@ describe('shared limits in Redis', () => {
   }
 
   let t: TestApp;
-  let ds: DataSource;
-  let b: App;
+  let b: SecondInstance;
   beforeAll(async () => {
     const env = { RATE_LIMITS_ENABLED: 'true', REDIS_URL: redisUrl, REDIS_KEY_PREFIX: prefix() };
     t = await TestApp.create({ env });
-    ds = createDataSource({ entities: KEYGATE.entities, url: t.databaseUrl });
-    await ds.initialize();
-    const config = loadConfig({ NODE_ENV: 'test', SESSION_SECRET: TEST_SESSION_SECRET, ENCRYPTION_KEY: TEST_ENCRYPTION_KEY, ...env });
-    b = await buildApp({ config, dataSource: ds, sessionTokens: t.sessions, logger: false, jobs: false });
+    b = await t.secondInstance(env);
   });
   afterAll(async () => {
     await b.close();
-    await ds.destroy();
     await t.close();
   });
 
   it('requests spread over two instances are limited as one', async () => {
-    const key = expectOk(await t.gql('mutation { createApiKey(input: { name: "shared", permissions: { stats: [read] }, rateLimitPerMinute: 4 }) { secret } }')).createApiKey;
-    const onB = async () =>
-      (await b.server.inject({ method: 'POST', url: '/graphql', headers: { 'content-type': 'application/json', 'x-api-key': key.secret }, payload: { query: VIEWER } })).statusCode;
+    const key = expectOk(await t.gql(CreateApiKeySecretDocument, { input: { name: 'shared', permissions: { stats: ['read'] }, rateLimitPerMinute: 4 } })).createApiKey;
+    const onB = async () => (await injectGql(b.app, VIEWER, {}, { 'x-api-key': key.secret })).status;
     const onA = async () => (await t.gql(VIEWER, {}, { key: key.secret })).status;
     expect([await onA(), await onB(), await onA(), await onB(), await onA(), await onB()]).toEqual([200, 200, 200, 200, 429, 429]);
   });
@@ -141,7 +132,7 @@ describe('Redis unreachable', () => {
   it('falls back to in-process limiting instead of failing or letting everything through', async () => {
     const t = await TestApp.create({ env: { RATE_LIMITS_ENABLED: 'true', REDIS_URL: 'redis://127.0.0.1:1', REDIS_KEY_PREFIX: prefix() } });
     try {
-      const key = expectOk(await t.gql('mutation { createApiKey(input: { name: "insured", permissions: { stats: [read] }, rateLimitPerMinute: 2 }) { secret } }')).createApiKey;
+      const key = expectOk(await t.gql(CreateApiKeySecretDocument, { input: { name: 'insured', permissions: { stats: ['read'] }, rateLimitPerMinute: 2 } })).createApiKey;
       const statuses = [];
       for (let i = 0; i < 3; i++) statuses.push((await t.gql(VIEWER, {}, { key: key.secret })).status);
       expect(statuses).toEqual([200, 200, 429]);

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { CreateApiKeyRateLimitDocument, CreateShortLinkBareDocument, UpdateApiKeyBareDocument, ViewerKindDocument } from '../generated/graphql';
 import { expectOk } from '../support/expect';
 import { TestApp } from '../support/harness';
 
@@ -7,7 +8,7 @@ import { TestApp } from '../support/harness';
  * still stops guessing. Also: changing a key's limit keeps the count of the current window
  * (issue 8 §7).
  */
-const VIEWER = '{ viewer { kind } }';
+const VIEWER = ViewerKindDocument;
 /** A well-formed key that does not exist: each one costs a lookup, so it counts as a failure. */
 const unknownKey = (t: TestApp) => t.app.keyFormat.generate().secret;
 
@@ -76,7 +77,7 @@ describe('TRUST_PROXY', () => {
   });
 
   it('the audit log records the forwarded client address', async () => {
-    const res = await t.gql('mutation { createShortLink(input: { url: "https://example.com/xff" }) { __typename } }', {}, { headers: { 'x-api-key': t.rootKey, 'x-forwarded-for': '198.51.100.23' } });
+    const res = await t.gql(CreateShortLinkBareDocument, { input: { url: 'https://example.com/xff' } }, { headers: { 'x-api-key': t.rootKey, 'x-forwarded-for': '198.51.100.23' } });
     expectOk(res);
     const [row] = await t.dataSource.query("SELECT ip FROM audit_events WHERE action = 'SHORT_LINK_CREATED' ORDER BY created_at DESC LIMIT 1");
     expect(row.ip).toBe('198.51.100.23');
@@ -98,13 +99,13 @@ describe('a changed limit keeps the window’s count', () => {
   afterAll(() => t.close());
 
   it('raising and lowering rateLimitPerMinute does not reset the requests already counted', async () => {
-    const created = expectOk(await t.gql('mutation { createApiKey(input: { name: "limited", permissions: { stats: [read] }, rateLimitPerMinute: 20 }) { secret apiKey { id } } }')).createApiKey;
+    const created = expectOk(await t.gql(CreateApiKeyRateLimitDocument, { input: { name: 'limited', permissions: { stats: ['read'] }, rateLimitPerMinute: 20 } })).createApiKey;
     for (let i = 0; i < 10; i++) expect((await t.gql(VIEWER, {}, { key: created.secret })).headers['x-ratelimit-remaining']).toBe(String(19 - i));
-    expectOk(await t.gql(`mutation { updateApiKey(id: "${created.apiKey.id}", input: { rateLimitPerMinute: 50 }) { __typename } }`));
+    expectOk(await t.gql(UpdateApiKeyBareDocument, { id: created.apiKey.id, input: { rateLimitPerMinute: 50 } }));
     const after = await t.gql(VIEWER, {}, { key: created.secret });
     expect(after.headers['x-ratelimit-limit']).toBe('50');
     expect(after.headers['x-ratelimit-remaining']).toBe('39');
-    expectOk(await t.gql(`mutation { updateApiKey(id: "${created.apiKey.id}", input: { rateLimitPerMinute: 11 }) { __typename } }`));
+    expectOk(await t.gql(UpdateApiKeyBareDocument, { id: created.apiKey.id, input: { rateLimitPerMinute: 11 } }));
     const over = await t.gql(VIEWER, {}, { key: created.secret });
     expect(over.status).toBe(429);
     expect(over.headers['x-ratelimit-limit']).toBe('11');

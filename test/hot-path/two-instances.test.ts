@@ -1,6 +1,9 @@
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { CreateApiKeyGrantDocument, RevokeApiKeyStatusDocument, ViewerKindDocument } from '../generated/graphql';
+import { expectOk, expectUnauthenticated } from '../support/expect';
+import { fetchGql } from '../support/graphql-request';
 import { TestApp } from '../support/harness';
 import { startServerProcess, type ServerProcess } from '../support/processes';
 
@@ -17,11 +20,6 @@ const servers: ServerProcess[] = [];
 // The poller makes thousands of requests a minute, many of them 401s after each revocation:
 // rate limits stay off (the helper's default).
 const startServer = () => startServerProcess(t.databaseUrl, dataDir, { JOBS_ENABLED: 'false' });
-
-async function call(url: string, key: string, query: string, variables?: object): Promise<{ status: number; body: any }> {
-  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', 'x-api-key': key }, body: JSON.stringify({ query, variables }) });
-  return { status: res.status, body: await res.json() };
-}
 
 const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
 
@@ -44,29 +42,28 @@ describe('two instances', () => {
     const [a, b] = servers;
     const stale: number[] = [];
     for (let trial = 0; trial < TRIALS; trial++) {
-      const created = await call(a.url, t.rootKey, 'mutation { createApiKey(input: { name: "poll me", permissions: { stats: [read] } }) { secret apiKey { id } } }');
-      const { secret, apiKey } = created.body.data.createApiKey;
+      const created = await fetchGql(a.url, CreateApiKeyGrantDocument, { input: { name: 'poll me', permissions: { stats: ['read'] } } }, { 'x-api-key': t.rootKey });
+      const { secret, apiKey } = expectOk(created).createApiKey;
       // B caches the key (the second call must be a hit).
-      expect((await call(b.url, secret, '{ viewer { kind } }')).status).toBe(200);
-      expect((await call(b.url, secret, '{ viewer { kind } }')).status).toBe(200);
+      expect((await fetchGql(b.url, ViewerKindDocument, {}, { 'x-api-key': secret })).status).toBe(200);
+      expect((await fetchGql(b.url, ViewerKindDocument, {}, { 'x-api-key': secret })).status).toBe(200);
 
       let lastAcceptedAt = 0;
       let refusedAt = 0;
       const poll = (async () => {
         while (!refusedAt) {
-          const res = await call(b.url, secret, '{ viewer { kind } }');
+          const res = await fetchGql(b.url, ViewerKindDocument, {}, { 'x-api-key': secret });
           if (res.status === 200) lastAcceptedAt = performance.now();
           else {
-            expect(res.status).toBe(401);
-            expect(res.body.errors[0].extensions.reason).toBe('REVOKED');
+            expectUnauthenticated(res, 'REVOKED');
             refusedAt = performance.now();
           }
         }
       })();
       await new Promise((r) => setTimeout(r, 5));
-      const revoked = await call(a.url, t.rootKey, 'mutation($id: ID!) { revokeApiKey(id: $id) { status } }', { id: apiKey.id });
+      const revoked = await fetchGql(a.url, RevokeApiKeyStatusDocument, { id: apiKey.id }, { 'x-api-key': t.rootKey });
       const revokedAt = performance.now();
-      expect(revoked.body.data.revokeApiKey.status).toBe('REVOKED');
+      expect(expectOk(revoked).revokeApiKey.status).toBe('REVOKED');
       await poll;
       // How long B kept saying yes after A had committed and answered (0 when it never did).
       stale.push(Math.max(0, lastAcceptedAt - revokedAt));

@@ -1,27 +1,27 @@
 import { hashSecret } from '../../src/auth/key-format';
 import { Role } from '../../src/kernel/access';
-import { buildApp, type App } from '../../src/app';
-import { loadConfig } from '../../src/kernel/config';
-import { KEYGATE } from '../../src/modules';
-import { createDataSource } from '../../src/db/data-source';
-import type { DataSource } from 'typeorm';
+import {
+  ApiKeyTotalDocument,
+  DeleteApiKeyDocument,
+  RemoveMemberBareDocument,
+  RevokeApiKeyBareDocument,
+  RotateApiKeySecretDocument,
+  SetApiKeyStatusBareDocument,
+  UpdateApiKeyBareDocument,
+  UpdateMemberRoleBareDocument,
+  ViewerKindDocument,
+} from '../generated/graphql';
 import { expectForbidden, expectOk, expectUnauthenticated } from '../support/expect';
-import { TEST_ENCRYPTION_KEY, TEST_SESSION_SECRET, TestApp } from '../support/harness';
+import { injectGql } from '../support/graphql-request';
+import { until } from '../support/until';
+import { TestApp, type GqlResponse, type SecondInstance } from '../support/harness';
 
-const VIEWER = '{ viewer { kind } }';
+const VIEWER = ViewerKindDocument;
 let t: TestApp;
 beforeAll(async () => {
   t = await TestApp.create();
 });
 afterAll(() => t.close());
-
-async function until(what: string, fn: () => boolean | Promise<boolean>, timeoutMs = 5_000) {
-  const end = Date.now() + timeoutMs;
-  while (!(await fn())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 describe('verification cache', () => {
   it('a hit runs no SQL; a well-formed unknown key is looked up once, then answered from memory', async () => {
@@ -38,32 +38,32 @@ describe('verification cache', () => {
   });
 
   it.each([
-    ['revokeApiKey', 'mutation($id: ID!) { revokeApiKey(id: $id) { id } }', 'REVOKED'],
-    ['setApiKeyStatus', 'mutation($id: ID!) { setApiKeyStatus(id: $id, status: INACTIVE) { id } }', 'INACTIVE'],
-    ['deleteApiKey', 'mutation($id: ID!) { deleteApiKey(id: $id) }', 'REVOKED'],
-    ['rotateApiKey', 'mutation($id: ID!) { rotateApiKey(id: $id) { secret } }', 'ROTATED'],
-  ])('%s evicts the cached verdict before its response is sent', async (_name, mutation, reason) => {
+    ['revokeApiKey', (id: string) => t.gql(RevokeApiKeyBareDocument, { id }), 'REVOKED'],
+    ['setApiKeyStatus', (id: string) => t.gql(SetApiKeyStatusBareDocument, { id, status: 'INACTIVE' }), 'INACTIVE'],
+    ['deleteApiKey', (id: string) => t.gql(DeleteApiKeyDocument, { id }), 'REVOKED'],
+    ['rotateApiKey', (id: string) => t.gql(RotateApiKeySecretDocument, { id }), 'ROTATED'],
+  ] as [string, (id: string) => Promise<GqlResponse<unknown>>, string][])('%s evicts the cached verdict before its response is sent', async (_name, mutation, reason) => {
     const key = await t.createKey({ stats: ['read'] });
     expectOk(await t.gql(VIEWER, {}, { key: key.secret }));
     expect((await t.countQueries(() => t.gql(VIEWER, {}, { key: key.secret }))).count).toBe(0);
-    expectOk(await t.gql(mutation, { id: key.id }));
+    expectOk(await mutation(key.id));
     expectUnauthenticated(await t.gql(VIEWER, {}, { key: key.secret }), reason);
   });
 
   it('updateApiKey narrows a cached key at once', async () => {
     const key = await t.createKey({ stats: ['read'], apiKeys: ['read'] });
-    expectOk(await t.gql('{ apiKeys(first: 1) { totalCount } }', {}, { key: key.secret }));
-    expectOk(await t.gql('mutation($id: ID!) { updateApiKey(id: $id, input: { permissions: { stats: [read] } }) { id } }', { id: key.id }));
-    expectForbidden(await t.gql('{ apiKeys(first: 1) { totalCount } }', {}, { key: key.secret }), 'apiKeys:read');
+    expectOk(await t.gql(ApiKeyTotalDocument, {}, { key: key.secret }));
+    expectOk(await t.gql(UpdateApiKeyBareDocument, { id: key.id, input: { permissions: { stats: ['read'] } } }));
+    expectForbidden(await t.gql(ApiKeyTotalDocument, {}, { key: key.secret }), 'apiKeys:read');
   });
 
   it('a member’s demotion and removal reach their cached USER key at once', async () => {
     const admin = await t.addMember('cached-admin@acme.test', Role.ADMIN);
     const key = await t.createKey({ apiKeys: ['read'] }, { type: 'USER' as never, by: admin });
-    expectOk(await t.gql('{ apiKeys(first: 1) { totalCount } }', {}, { key: key.secret }));
-    expectOk(await t.gql('mutation($u: ID!) { updateMemberRole(userId: $u, role: MEMBER) { role } }', { u: admin.userId }));
-    expectForbidden(await t.gql('{ apiKeys(first: 1) { totalCount } }', {}, { key: key.secret }), 'apiKeys:read');
-    expectOk(await t.gql('mutation($u: ID!) { removeMember(userId: $u) { userId } }', { u: admin.userId }));
+    expectOk(await t.gql(ApiKeyTotalDocument, {}, { key: key.secret }));
+    expectOk(await t.gql(UpdateMemberRoleBareDocument, { userId: admin.userId, role: 'MEMBER' }));
+    expectForbidden(await t.gql(ApiKeyTotalDocument, {}, { key: key.secret }), 'apiKeys:read');
+    expectOk(await t.gql(RemoveMemberBareDocument, { userId: admin.userId }));
     expectUnauthenticated(await t.gql(VIEWER, {}, { key: key.secret }), 'OWNER_REMOVED');
   });
 
@@ -80,7 +80,7 @@ describe('verification cache', () => {
   it('a grace-period secret stops at its exact end time, from the cache', async () => {
     const key = await t.createKey({ stats: ['read'] });
     expectOk(await t.gql(VIEWER, {}, { key: key.secret }));
-    const rotated = expectOk(await t.gql('mutation($id: ID!) { rotateApiKey(id: $id, gracePeriodSeconds: 1) { secret } }', { id: key.id })).rotateApiKey;
+    const rotated = expectOk(await t.gql(RotateApiKeySecretDocument, { id: key.id, gracePeriodSeconds: 1 })).rotateApiKey;
     // Our own NOTIFY comes back a moment after the commit and evicts once more; let it land.
     await new Promise((r) => setTimeout(r, 100));
     expectOk(await t.gql(VIEWER, {}, { key: key.secret }));
@@ -96,7 +96,7 @@ describe('verification cache', () => {
     expectOk(await t.gql(VIEWER, {}, { key: key.secret }));
     expect(t.app.cache!.usable).toBe(true);
     await t.dataSource.query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'keygate-invalidation' AND datname = current_database()");
-    await until('cache disabled', () => !t.app.cache!.usable);
+    await until('cache disabled', () => !t.app.cache!.usable, 5_000);
     expect(t.app.cache!.size).toBe(0);
     // A change made by raw SQL (no NOTIFY at all) is still seen: every request asks the database.
     await t.dataSource.query("UPDATE api_keys SET status = 'INACTIVE' WHERE id = $1", [key.id]);
@@ -112,36 +112,28 @@ describe('verification cache', () => {
 });
 
 describe('across instances (same process, two apps on one database)', () => {
-  let ds: DataSource;
-  let b: App;
+  let b: SecondInstance;
   beforeAll(async () => {
-    const config = loadConfig({ NODE_ENV: 'test', SESSION_SECRET: TEST_SESSION_SECRET, ENCRYPTION_KEY: TEST_ENCRYPTION_KEY, RATE_LIMITS_ENABLED: 'false' });
-    ds = createDataSource({ entities: KEYGATE.entities, url: t.databaseUrl });
-    await ds.initialize();
-    b = await buildApp({ config, dataSource: ds, sessionTokens: t.sessions, logger: false, jobs: false });
+    b = await t.secondInstance({ RATE_LIMITS_ENABLED: 'false' });
   });
-  afterAll(async () => {
-    await b.close();
-    await ds.destroy();
-  });
+  afterAll(() => b.close());
 
-  const onB = (key: string) =>
-    b.server.inject({ method: 'POST', url: '/graphql', headers: { 'content-type': 'application/json', 'x-api-key': key }, payload: { query: VIEWER } });
+  const onB = (key: string) => injectGql(b.app, VIEWER, {}, { 'x-api-key': key });
 
   it('a revocation through A is seen by B, which had the key cached', async () => {
     const key = await t.createKey({ stats: ['read'] });
-    expect((await onB(key.secret)).statusCode).toBe(200);
-    expect(b.cache!.get(hashSecret(key.secret))).toMatchObject({ keyId: key.id });
-    expectOk(await t.gql('mutation($id: ID!) { revokeApiKey(id: $id) { id } }', { id: key.id }));
-    await until('B refuses the key', async () => (await onB(key.secret)).statusCode === 401, 2_000);
-    expect(JSON.parse((await onB(key.secret)).body).errors[0].extensions.reason).toBe('REVOKED');
+    expect((await onB(key.secret)).status).toBe(200);
+    expect(b.app.cache!.get(hashSecret(key.secret))).toMatchObject({ keyId: key.id });
+    expectOk(await t.gql(RevokeApiKeyBareDocument, { id: key.id }));
+    await until('B refuses the key', async () => (await onB(key.secret)).status === 401, 2_000);
+    expectUnauthenticated(await onB(key.secret), 'REVOKED');
   });
 
   it('a plan change through the CLI path (organizations.setPlan) reaches B', async () => {
     const key = await t.createKey({ stats: ['read'] });
     await onB(key.secret);
     await t.app.services.organizations.setPlan(t.org.id, 'TEAM' as never);
-    await until('B evicted the organization’s keys', () => b.cache!.get(hashSecret(key.secret)) === undefined, 2_000);
-    expect(JSON.parse((await onB(key.secret)).body).data).toEqual({ viewer: { kind: 'API_KEY' } });
+    await until('B evicted the organization’s keys', () => b.app.cache!.get(hashSecret(key.secret)) === undefined, 2_000);
+    expect(expectOk(await onB(key.secret))).toEqual({ viewer: { kind: 'API_KEY' } });
   });
 });

@@ -4,8 +4,12 @@ import { SessionTokens } from '../../src/auth/session-tokens';
 import { loadConfig } from '../../src/kernel/config';
 import { KEYGATE } from '../../src/modules';
 import { createDataSource } from '../../src/db/data-source';
+import { ApiKeyTotalDocument, DeleteApiKeyDocument, ViewerKindAndApiKeyDocument, ViewerKindDocument } from '../generated/graphql';
 import { expectOk, expectUnauthenticated } from '../support/expect';
+import { injectGql, queryText } from '../support/graphql-request';
 import { TEST_ENCRYPTION_KEY, TEST_SESSION_SECRET, TestApp } from '../support/harness';
+
+// Literal documents: malformed or invalid text, introspection mixed with our fields and a padded oversized body are the inputs here.
 
 let t: TestApp;
 beforeAll(async () => {
@@ -68,26 +72,20 @@ describe('GraphQL over HTTP', () => {
   });
 
   it('in production, introspection needs a principal too', async () => {
-    const config = loadConfig({ NODE_ENV: 'production', SESSION_SECRET: TEST_SESSION_SECRET, ENCRYPTION_KEY: 'a'.repeat(64) });
-    const app = await buildApp({ config, dataSource: t.dataSource, sessionTokens: t.sessions, logger: false, jobs: false });
+    const production = await t.secondInstance({ NODE_ENV: 'production', ENCRYPTION_KEY: 'a'.repeat(64) }, { sharePool: true });
     try {
-      const res = await app.server.inject({
-        method: 'POST',
-        url: '/graphql',
-        headers: { 'content-type': 'application/json' },
-        payload: { query: getIntrospectionQuery() },
-      });
-      expect(res.statusCode).toBe(401);
-      expect(res.json().errors[0].extensions).toEqual({ code: 'UNAUTHENTICATED', reason: 'MISSING' });
+      const res = await injectGql(production.app, getIntrospectionQuery());
+      expect(res.status).toBe(401);
+      expect(res.body.errors![0].extensions).toEqual({ code: 'UNAUTHENTICATED', reason: 'MISSING' });
     } finally {
-      await app.close();
+      await production.close();
     }
   });
 
   it('CSRF prevention: a simple GET without a preflight header is refused', async () => {
     const res = await t.app.server.inject({
       method: 'GET',
-      url: `/graphql?query=${encodeURIComponent('{ viewer { kind } }')}`,
+      url: `/graphql?query=${encodeURIComponent(queryText(ViewerKindDocument))}`,
       headers: { 'x-api-key': t.rootKey },
     });
     expect(res.statusCode).toBe(400);
@@ -97,7 +95,7 @@ describe('GraphQL over HTTP', () => {
   it('GET with a preflight-forcing header works for queries', async () => {
     const res = await t.app.server.inject({
       method: 'GET',
-      url: `/graphql?query=${encodeURIComponent('{ viewer { kind } }')}`,
+      url: `/graphql?query=${encodeURIComponent(queryText(ViewerKindDocument))}`,
       headers: { 'x-api-key': t.rootKey, 'apollo-require-preflight': 'true' },
     });
     expect(res.statusCode).toBe(200);
@@ -107,7 +105,7 @@ describe('GraphQL over HTTP', () => {
   it('partial data keeps HTTP 200: one denied field among allowed ones', async () => {
     const statsOnly = await t.createKey({ stats: ['read'] });
     // apiKey(id) is nullable, so its denial leaves the sibling's data in place.
-    const res = await t.gql(`{ viewer { kind } apiKey(id: "${statsOnly.id}") { id } }`, {}, { key: statsOnly.secret });
+    const res = await t.gql(ViewerKindAndApiKeyDocument, { id: statsOnly.id }, { key: statsOnly.secret });
     expect(res.status).toBe(200);
     expect(res.body.data).toEqual({ viewer: { kind: 'API_KEY' }, apiKey: null });
     expect(res.body.errors).toHaveLength(1);
@@ -124,7 +122,7 @@ describe('GraphQL over HTTP', () => {
   });
 
   it('a bad variable is 400 BAD_USER_INPUT and never reaches a resolver', async () => {
-    const res = await t.gql('query($n: Int) { apiKeys(first: $n) { totalCount } }', { n: 'ten' }, { key: t.rootKey });
+    const res = await t.gql(ApiKeyTotalDocument, { first: 'ten' as unknown as number }, { key: t.rootKey });
     expect(res.status).toBe(400);
     expect(res.body.errors![0].extensions!.code).toBe('BAD_USER_INPUT');
   });
@@ -140,9 +138,9 @@ describe('GraphQL over HTTP', () => {
   });
 
   it('errors carry no stack traces', async () => {
-    const res = await t.gql('mutation { deleteApiKey(id: "not-a-uuid") }', {}, { key: t.rootKey });
+    const res = await t.gql(DeleteApiKeyDocument, { id: 'not-a-uuid' }, { key: t.rootKey });
     expect(res.body.errors![0].extensions).toEqual({ code: 'NOT_FOUND' });
     expect(JSON.stringify(res.body)).not.toMatch(/stacktrace|at .*\.ts:\d+/);
-    expectOk(await t.gql('{ viewer { kind } }'));
+    expectOk(await t.gql(ViewerKindDocument));
   });
 });

@@ -18,6 +18,7 @@ import {
 } from '../generated/graphql';
 import { expectError, expectForbidden, expectOk, expectRuleRefusal, expectUnauthenticated } from '../support/expect';
 import { TestApp, type GqlResponse, type Member } from '../support/harness';
+import { scopesOfResource, VIEWER_SCOPES } from '../support/access';
 
 let t: TestApp;
 let other: Awaited<ReturnType<TestApp['createOtherOrganization']>>;
@@ -32,10 +33,8 @@ beforeAll(async () => {
 afterAll(() => t.close());
 
 const NO_UUID = '00000000-0000-4000-8000-000000000000';
-const API_KEYS_ALL: Scope[] = ['apiKeys:create', 'apiKeys:read', 'apiKeys:update', 'apiKeys:delete'];
-const MEMBERS_ALL: Scope[] = ['members:create', 'members:read', 'members:update', 'members:delete'];
-/** What the VIEWER role holds: the reads of the product resources. */
-const VIEWER_ROLE: Scope[] = ['shortLinks:read', 'domains:read', 'stats:read', 'files:read', 'webhooks:read'];
+const API_KEYS_ALL = scopesOfResource('apiKeys');
+const MEMBERS_ALL = scopesOfResource('members');
 
 /** Every permission except `scopes`. */
 const allBut = (...scopes: Scope[]) => ALL_PERMISSIONS & ~maskFromScopes(scopes);
@@ -192,7 +191,7 @@ describe('addMember', () => {
 
   it('escalation: a key holding only members:* cannot even add a VIEWER (NO_ESCALATION naming the reads it lacks)', async () => {
     const key = await t.createKey({ members: ['create', 'read', 'update', 'delete'] });
-    expectRuleRefusal(await t.gql(AddMemberDocument, { email: 'v@acme.test', role: 'VIEWER' }, { key: key.secret }), 'NO_ESCALATION', VIEWER_ROLE);
+    expectRuleRefusal(await t.gql(AddMemberDocument, { email: 'v@acme.test', role: 'VIEWER' }, { key: key.secret }), 'NO_ESCALATION', VIEWER_SCOPES);
     expect(await t.dataSource.query('SELECT id FROM users WHERE email = $1', ['v@acme.test'])).toEqual([]);
   });
 
@@ -449,7 +448,7 @@ describe('removeMember', () => {
     const again = expectOk(await t.gql(AddMemberDocument, { email: 'returning@acme.test', role: 'VIEWER' })).addMember;
     expect(again).toMatchObject({ user: { id: m.userId }, role: 'VIEWER' });
     const viewer = expectOk(await t.gql(ViewerDocument, {}, { token: m.token })).viewer;
-    expect(viewer.permissions.scopes).toEqual(['shortLinks:read', 'domains:read', 'stats:read', 'files:read', 'webhooks:read']);
+    expect(viewer.permissions.scopes).toEqual(VIEWER_SCOPES);
   });
 
   it('bad input: an unknown id, a malformed id and another organization’s member are all the same NOT_FOUND; nothing is removed', async () => {

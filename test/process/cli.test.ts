@@ -1,8 +1,8 @@
-import { ALL_SCOPES } from '../support/access';
 import { ViewerDocument } from '../generated/graphql';
 import { expectOk } from '../support/expect';
 import { TEST_SESSION_SECRET, TestApp } from '../support/harness';
 import { runTs } from '../support/processes';
+import { EVERY_SCOPE } from '../support/access';
 
 let t: TestApp;
 let env: Record<string, string>;
@@ -26,7 +26,7 @@ describe('cli', () => {
     const asKey = expectOk(await t.gql(ViewerDocument, {}, { key: out.apiKey.secret }));
     expect(asKey.viewer.organization).toEqual({ id: out.organization.id, name: 'Cli Org', plan: 'TEAM' });
     expect(asKey.viewer.apiKey).toMatchObject({ id: out.apiKey.id, name: 'bootstrap', type: 'BOT' });
-    expect(asKey.viewer.permissions.scopes).toEqual(ALL_SCOPES.map((s) => s.scope));
+    expect(asKey.viewer.permissions.scopes).toEqual(EVERY_SCOPE);
 
     const asOwner = expectOk(await t.gql(ViewerDocument, {}, { token: out.sessionToken }));
     expect(asOwner.viewer).toMatchObject({ kind: 'USER', user: { id: out.owner.id, email: 'boss@example.com' } });

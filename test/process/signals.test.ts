@@ -2,6 +2,9 @@ import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:f
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { ApiKeyUsageDocument, ViewerKindDocument } from '../generated/graphql';
+import { expectOk } from '../support/expect';
+import { fetchGql, type GqlDocument } from '../support/graphql-request';
 import { runTs, startServerProcess, type ServerProcess } from '../support/processes';
 
 /**
@@ -33,10 +36,8 @@ function acceptsConnections(port: number): Promise<boolean> {
   });
 }
 
-async function graphql(server: ServerProcess, key: string, query: string) {
-  const res = await fetch(server.url, { method: 'POST', headers: { 'content-type': 'application/json', 'x-api-key': key }, body: JSON.stringify({ query }) });
-  expect(res.status).toBe(200);
-  return ((await res.json()) as { data: any }).data;
+async function graphql<T, V>(server: ServerProcess, key: string, document: GqlDocument<T, V>, variables?: V): Promise<T> {
+  return expectOk(await fetchGql(server.url, document, variables, { 'x-api-key': key }));
 }
 
 async function stopGroup(server: ServerProcess, signal: NodeJS.Signals) {
@@ -56,25 +57,25 @@ it('SIGINT to the process group and SIGTERM both exit 0 with every counted reque
   const bootstrap = await runTs('src/cli.ts', ['bootstrap', '--org', 'Signals', '--owner', 'owner@signals.test', '--json'], { DATA_DIR: dataDir });
   expect(bootstrap.code).toBe(0);
   const { apiKey } = JSON.parse(bootstrap.stdout) as { apiKey: { id: string; secret: string } };
-  for (let i = 0; i < 10; i++) expect((await graphql(first, apiKey.secret, '{ viewer { kind } }')).viewer.kind).toBe('API_KEY');
+  for (let i = 0; i < 10; i++) expect((await graphql(first, apiKey.secret, ViewerKindDocument)).viewer.kind).toBe('API_KEY');
   await stopGroup(first, 'SIGINT');
 
   const second = await start();
-  const count = `{ apiKey(id: "${apiKey.id}") { requestCount } }`;
+  const requestCount = async (server: ServerProcess) => (await graphql(server, apiKey.secret, ApiKeyUsageDocument, { id: apiKey.id, days: 1 })).apiKey!.requestCount;
   // This request is counted in memory; only the final flush can store it.
-  expect((await graphql(second, apiKey.secret, count)).apiKey.requestCount).toBe(10);
+  expect(await requestCount(second)).toBe(10);
   await stopGroup(second, 'SIGTERM');
 
   const third = await start();
-  expect((await graphql(third, apiKey.secret, count)).apiKey.requestCount).toBe(11);
+  expect(await requestCount(third)).toBe(11);
   await stopGroup(third, 'SIGINT');
 
   // `npm start` as a person runs it: npm → sh → node. The script execs node, so no shell stands
   // between npm and keygate to die of the Ctrl-C and make npm exit 130.
   const viaNpm = await start(true);
-  expect((await graphql(viaNpm, apiKey.secret, count)).apiKey.requestCount).toBe(12);
+  expect(await requestCount(viaNpm)).toBe(12);
   await stopGroup(viaNpm, 'SIGINT');
   const last = await start();
-  expect((await graphql(last, apiKey.secret, count)).apiKey.requestCount).toBe(13);
+  expect(await requestCount(last)).toBe(13);
   await stopGroup(last, 'SIGTERM');
 }, 180_000);

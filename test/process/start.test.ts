@@ -2,6 +2,8 @@ import { chmodSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { freePort } from '../../src/db/embedded-postgres';
+import { ViewerAndMembersDocument } from '../generated/graphql';
+import { fetchGql } from '../support/graphql-request';
 import { finished, runTs, spawnTs, waitForOutput } from '../support/processes';
 
 /**
@@ -20,12 +22,7 @@ beforeAll(() => {
 afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 
 async function viewer(port: number, key: string | undefined) {
-  const res = await fetch(`http://127.0.0.1:${port}/graphql`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', 'x-api-key': key ?? '' },
-    body: JSON.stringify({ query: '{ viewer { kind organization { name } user { email } } members { user { email } role } }' }),
-  });
-  return { status: res.status, body: await res.json() };
+  return fetchGql(`http://127.0.0.1:${port}/graphql`, ViewerAndMembersDocument, {}, { 'x-api-key': key ?? '' });
 }
 
 describe('npm start on an empty machine (embedded PostgreSQL)', () => {
@@ -43,8 +40,8 @@ describe('npm start on an empty machine (embedded PostgreSQL)', () => {
 
     const res = await viewer(port, keys[0]);
     expect(res.status).toBe(200);
-    expect(res.body.data.viewer).toEqual({ kind: 'API_KEY', organization: { name: 'Default' }, user: null });
-    expect(res.body.data.members).toEqual([{ user: { email: 'owner@localhost' }, role: 'OWNER' }]);
+    expect(res.body.data!.viewer).toEqual({ kind: 'API_KEY', organization: { name: 'Default' }, user: null });
+    expect(res.body.data!.members).toEqual([{ user: { email: 'owner@localhost' }, role: 'OWNER' }]);
 
     first.kill('SIGTERM');
     const exit1 = await firstDone;

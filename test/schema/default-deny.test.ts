@@ -10,6 +10,8 @@ import { buildSchema } from '../../src/app';
 import { buildKeygateSchema } from '../../src/graphql/schema';
 import { KEYGATE } from '../../src/modules';
 
+// Literal documents: they run against the fixture schema built in this file, which codegen does not know.
+
 @ObjectType()
 class Secret {
   @Field() plain: string;

@@ -19,6 +19,8 @@ import { buildSchema } from '../../src/app';
 import { expectForbidden } from '../support/expect';
 import { TestApp } from '../support/harness';
 
+// Literal documents: every operation is generated from a walk of the schema, so new fields are covered without a .graphql file.
+
 /**
  * Walks the schema and, for every field guarded by @requires (directly or through its type),
  * sends an operation as a key that holds every permission except that one scope, and expects

@@ -1,4 +1,16 @@
 import { createHash } from 'node:crypto';
+import {
+  CreateApiKeyGrantDocument,
+  type CreateApiKeyInput,
+  CreateWebhookDocument,
+  DeleteApiKeyDocument,
+  DeleteWebhookDocument,
+  RevokeApiKeyBareDocument,
+  RotateApiKeySecretDocument,
+  RotateWebhookSecretDocument,
+  ViewerKindDocument,
+} from '../generated/graphql';
+import { expectOk } from '../support/expect';
 import { TestApp } from '../support/harness';
 
 /** After a full lifecycle, no secret is readable anywhere in the database; keys are stored as SHA-256 only. */
@@ -10,38 +22,31 @@ afterAll(() => t.close());
 
 const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
 
-function ok(res: { status: number; body: { errors?: unknown; data?: any } }) {
-  expect(res.body.errors).toBeUndefined();
-  expect(res.status).toBe(200);
-  return res.body.data;
-}
-
 it('no key secret, key body, whsec_ secret or session token is stored; secret_hash is sha256(secret)', async () => {
   const keySecrets: string[] = [t.rootKey];
   const webhookSecrets: string[] = [];
-  const create = `mutation($input: CreateApiKeyInput!) { createApiKey(input: $input) { secret apiKey { id } } }`;
-  const a = ok(await t.gql(create, { input: { name: 'a', permissions: { stats: ['read'] } } })).createApiKey;
-  const b = ok(await t.gql(create, { input: { name: 'b', permissions: { shortLinks: ['read'] }, expiresInDays: 30 } })).createApiKey;
-  const c = ok(await t.gql(create, { input: { name: 'c', permissions: { stats: ['read'] } } })).createApiKey;
+  const create = (input: CreateApiKeyInput) => t.gql(CreateApiKeyGrantDocument, { input });
+  const a = expectOk(await create({ name: 'a', permissions: { stats: ['read'] } })).createApiKey;
+  const b = expectOk(await create({ name: 'b', permissions: { shortLinks: ['read'] }, expiresInDays: 30 })).createApiKey;
+  const c = expectOk(await create({ name: 'c', permissions: { stats: ['read'] } })).createApiKey;
   keySecrets.push(a.secret, b.secret, c.secret);
-  const rotated = ok(await t.gql(`mutation($id: ID!) { rotateApiKey(id: $id, gracePeriodSeconds: 3600) { secret } }`, { id: a.apiKey.id })).rotateApiKey;
+  const rotated = expectOk(await t.gql(RotateApiKeySecretDocument, { id: a.apiKey.id, gracePeriodSeconds: 3600 })).rotateApiKey;
   keySecrets.push(rotated.secret);
   // Both the old (in grace) and the new secret of the rotated key still authenticate.
-  ok(await t.gql('{ viewer { kind } }', {}, { key: a.secret }));
-  ok(await t.gql('{ viewer { kind } }', {}, { key: rotated.secret }));
+  expectOk(await t.gql(ViewerKindDocument, {}, { key: a.secret }));
+  expectOk(await t.gql(ViewerKindDocument, {}, { key: rotated.secret }));
 
-  const hook = `mutation($input: CreateWebhookInput!) { createWebhook(input: $input) { secret webhook { id } } }`;
-  const w1 = ok(await t.gql(hook, { input: { url: 'http://127.0.0.1:9/a', events: ['apiKey.revoked'] } })).createWebhook;
-  const w2 = ok(await t.gql(hook, { input: { url: 'http://127.0.0.1:9/b', events: ['shortLink.created'] } })).createWebhook;
+  const w1 = expectOk(await t.gql(CreateWebhookDocument, { input: { url: 'http://127.0.0.1:9/a', events: ['apiKey.revoked'] } })).createWebhook;
+  const w2 = expectOk(await t.gql(CreateWebhookDocument, { input: { url: 'http://127.0.0.1:9/b', events: ['shortLink.created'] } })).createWebhook;
   webhookSecrets.push(w1.secret, w2.secret);
-  const rw = ok(await t.gql(`mutation($id: ID!) { rotateWebhookSecret(id: $id) { secret } }`, { id: w1.webhook.id })).rotateWebhookSecret;
+  const rw = expectOk(await t.gql(RotateWebhookSecretDocument, { id: w1.webhook.id })).rotateWebhookSecret;
   webhookSecrets.push(rw.secret);
   for (const s of webhookSecrets) expect(s).toMatch(/^whsec_/);
 
-  ok(await t.gql(`mutation($id: ID!) { revokeApiKey(id: $id, reason: "leaked") { id } }`, { id: b.apiKey.id }));
-  ok(await t.gql(`mutation($id: ID!) { deleteApiKey(id: $id) }`, { id: c.apiKey.id }));
-  ok(await t.gql(`mutation($id: ID!) { deleteWebhook(id: $id) }`, { id: w2.webhook.id }));
-  ok(await t.gql('{ viewer { kind } }', {}, { token: t.owner.token }));
+  expectOk(await t.gql(RevokeApiKeyBareDocument, { id: b.apiKey.id, reason: 'leaked' }));
+  expectOk(await t.gql(DeleteApiKeyDocument, { id: c.apiKey.id }));
+  expectOk(await t.gql(DeleteWebhookDocument, { id: w2.webhook.id }));
+  expectOk(await t.gql(ViewerKindDocument, {}, { token: t.owner.token }));
   await t.app.services.usage.flush();
 
   const tables: { table_name: string }[] = await t.dataSource.query(

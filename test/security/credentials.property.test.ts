@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import fc from 'fast-check';
 import { SignJWT } from 'jose';
+import { ViewerKindDocument } from '../generated/graphql';
+import { requestBody } from '../support/graphql-request';
 import { TEST_SESSION_SECRET, TestApp } from '../support/harness';
 
 /**
@@ -21,7 +23,6 @@ beforeAll(async () => {
 afterAll(() => t.close());
 
 const NUM_RUNS = 200;
-const QUERY = '{ viewer { kind } }';
 const REASONS = ['MISSING', 'MALFORMED', 'UNKNOWN', 'REVOKED', 'INACTIVE', 'EXPIRED', 'OWNER_REMOVED', 'INVALID_SESSION'];
 const LEAKS = [/\n\s+at /, /QueryFailedError/, /SELECT /, /INSERT /, /postgres/i, /typeorm/i];
 
@@ -83,7 +84,7 @@ async function send(headers: Record<string, string>) {
     method: 'POST',
     url: '/graphql',
     headers: { 'content-type': 'application/json', ...headers },
-    payload: { query: QUERY },
+    payload: requestBody(ViewerKindDocument),
   });
   return { status: res.statusCode, raw: res.body, body: JSON.parse(res.body) as { data?: unknown; errors?: { extensions?: Record<string, unknown> }[] } };
 }

@@ -3,6 +3,8 @@ import { complexityLimitPlugin, MAX_COMPLEXITY, MAX_FRAGMENTS, MAX_SELECTIONS, m
 import { expectOk } from '../support/expect';
 import { TestApp, type GqlResponse } from '../support/harness';
 
+// Literal documents: each is built to make validation or costing explode, so its text is the test input.
+
 /**
  * Documents built to make validation or costing explode. Each is answered at once — the bound
  * of 5 s is a hang detector (the exponential document used to take 26 s), not a speed

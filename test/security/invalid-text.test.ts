@@ -1,6 +1,8 @@
 import { expectError, expectOk } from '../support/expect';
 import { TestApp } from '../support/harness';
 
+// Literal documents: some carry the lone surrogate in their own text, and the refusals name variable paths (`h`, `f.search`), so each document's exact text is part of the expectation.
+
 /**
  * A lone UTF-16 surrogate is a valid JavaScript string and a valid JSON escape, but it has no
  * UTF-8 form: PostgreSQL's jsonb refuses it (it reached the audit log's metadata and answered

@@ -6,6 +6,8 @@ import { SessionTokens } from '../../src/auth/session-tokens';
 import { loadConfig } from '../../src/kernel/config';
 import { KEYGATE } from '../../src/modules';
 import { createDataSource } from '../../src/db/data-source';
+import { CreateApiKeyGrantDocument, CreateWebhookDocument, CreateWebhookSecretDocument, RotateApiKeySecretDocument, ViewerKindDocument } from '../generated/graphql';
+import { injectGql } from '../support/graphql-request';
 import { TEST_ENCRYPTION_KEY, TEST_SESSION_SECRET } from '../support/harness';
 import { createTestDatabase } from '../support/test-database';
 
@@ -51,42 +53,37 @@ afterAll(async () => {
   await drop();
 });
 
-async function gql(query: string, variables: Record<string, unknown>, headers: Record<string, string>) {
-  const res = await app.server.inject({ method: 'POST', url: '/graphql', headers: { 'content-type': 'application/json', ...headers }, payload: { query, variables } });
-  return { status: res.statusCode, body: JSON.parse(res.body) };
-}
-
 it('no log line carries a key, a key body, a session token or a whsec_ secret; headers show [redacted]', async () => {
   const secrets: string[] = [rootKey];
-  const viewer = '{ viewer { kind } }';
+  const viewer = (headers: Record<string, string>) => injectGql(app, ViewerKindDocument, {}, headers);
   for (const h of <Record<string, string>[]>[{ 'x-api-key': rootKey }, { authorization: `Bearer ${rootKey}` }, { authorization: `x-api-key ${rootKey}` }]) {
-    expect((await gql(viewer, {}, h)).status).toBe(200);
+    expect((await viewer(h)).status).toBe(200);
   }
   const token = await sessions.sign({ userId: ownerId, orgId });
   secrets.push(token);
-  expect((await gql(viewer, {}, { authorization: `Bearer ${token}` })).status).toBe(200);
+  expect((await viewer({ authorization: `Bearer ${token}` })).status).toBe(200);
 
   const unknown = app.keyFormat.generate().secret;
   const malformed = rootKey.slice(0, -1) + (rootKey.endsWith('A') ? 'B' : 'A');
   secrets.push(unknown, malformed);
   for (const h of <Record<string, string>[]>[{ 'x-api-key': unknown }, { 'x-api-key': malformed }, { authorization: `Bearer ${unknown}` }, { authorization: `Bearer ${token}x` }]) {
-    expect((await gql(viewer, {}, h)).status).toBe(401);
+    expect((await viewer(h)).status).toBe(401);
   }
 
   const auth = { 'x-api-key': rootKey };
-  const created = await gql(`mutation($input: CreateApiKeyInput!) { createApiKey(input: $input) { secret apiKey { id } } }`, { input: { name: 'ci', permissions: { stats: ['read'] } } }, auth);
+  const created = await injectGql(app, CreateApiKeyGrantDocument, { input: { name: 'ci', permissions: { stats: ['read'] } } }, auth);
   expect(created.status).toBe(200);
-  secrets.push(created.body.data.createApiKey.secret);
-  const rotated = await gql(`mutation($id: ID!) { rotateApiKey(id: $id, gracePeriodSeconds: 60) { secret } }`, { id: created.body.data.createApiKey.apiKey.id }, auth);
+  secrets.push(created.body.data!.createApiKey.secret);
+  const rotated = await injectGql(app, RotateApiKeySecretDocument, { id: created.body.data!.createApiKey.apiKey.id, gracePeriodSeconds: 60 }, auth);
   expect(rotated.status).toBe(200);
-  secrets.push(rotated.body.data.rotateApiKey.secret);
-  const hook = await gql(`mutation($input: CreateWebhookInput!) { createWebhook(input: $input) { secret webhook { id } } }`, { input: { url: 'http://127.0.0.1:9/h', events: ['apiKey.revoked'] } }, auth);
+  secrets.push(rotated.body.data!.rotateApiKey.secret);
+  const hook = await injectGql(app, CreateWebhookDocument, { input: { url: 'http://127.0.0.1:9/h', events: ['apiKey.revoked'] } }, auth);
   expect(hook.status).toBe(200);
-  const whsec: string = hook.body.data.createWebhook.secret;
+  const whsec = hook.body.data!.createWebhook.secret;
   expect(whsec).toMatch(/^whsec_/);
   secrets.push(whsec);
   // A secret passed where it does not belong (as a variable) must not be logged either.
-  await gql(`mutation($input: CreateWebhookInput!) { createWebhook(input: $input) { secret } }`, { input: { url: rootKey, events: [] } }, auth);
+  await injectGql(app, CreateWebhookSecretDocument, { input: { url: rootKey, events: [] } }, auth);
 
   // Trace level logs at least the incoming request and the response of each of the ~13 requests.
   expect(lines.length).toBeGreaterThanOrEqual(20);

@@ -1,6 +1,9 @@
 import fc from 'fast-check';
 import { KEYGATE } from '../../src/modules';
 import { TestApp } from '../support/harness';
+import { ACTIONS, RESOURCES } from '../support/access';
+
+// Literal documents: the fuzzed variables deliberately fall outside the generated variable types, and each document is sent as raw text to check the raw response body.
 
 /**
  * Property tests over every mutation's input, sent as GraphQL variables with the root key: no
@@ -110,8 +113,6 @@ const anyInteger = fc.oneof(
   fc.constantFrom(0, -1, 1, 2 ** 31 - 1, -(2 ** 31), 2 ** 31, -(2 ** 31) - 1, Number.MAX_SAFE_INTEGER),
   fc.maxSafeInteger(),
 );
-const RESOURCES = ['shortLinks', 'domains', 'stats', 'files', 'apiKeys', 'webhooks', 'members'] as const;
-const ACTIONS = ['create', 'read', 'update', 'delete'] as const;
 const permissions = fc.record(
   Object.fromEntries(RESOURCES.map((r) => [r, fc.oneof(fc.subarray([...ACTIONS]), fc.array(fc.constantFrom(...ACTIONS), { maxLength: 6 }))])) as Record<
     (typeof RESOURCES)[number],

@@ -1,9 +1,10 @@
 import { getIntrospectionQuery } from 'graphql';
-import { buildApp } from '../../src/app';
 import { loadConfig } from '../../src/kernel/config';
 import { MAX_ALIASES, MAX_COMPLEXITY, MAX_DEPTH } from '../../src/graphql/query-limits';
 import { expectOk } from '../support/expect';
-import { TEST_ENCRYPTION_KEY, TEST_SESSION_SECRET, TestApp } from '../support/harness';
+import { TestApp } from '../support/harness';
+
+// Literal documents: each sits just under or over a limit (depth, aliases, cost, page size, batching), so its text is the test input.
 
 let t: TestApp;
 beforeAll(async () => {
@@ -81,16 +82,15 @@ describe('CORS', () => {
       app.server.inject({ method: 'OPTIONS', url: '/graphql', headers: { origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'x-api-key,content-type' } });
     expect((await preflight(t.app, 'https://evil.example')).headers['access-control-allow-origin']).toBeUndefined();
 
-    const config = loadConfig({ NODE_ENV: 'test', SESSION_SECRET: TEST_SESSION_SECRET, ENCRYPTION_KEY: TEST_ENCRYPTION_KEY, CORS_ORIGINS: 'https://app.example.com' });
-    const app = await buildApp({ config, dataSource: t.dataSource, sessionTokens: t.sessions, logger: false, jobs: false });
+    const withCors = await t.secondInstance({ CORS_ORIGINS: 'https://app.example.com' }, { sharePool: true });
     try {
-      const ok = await preflight(app, 'https://app.example.com');
+      const ok = await preflight(withCors.app, 'https://app.example.com');
       expect(ok.statusCode).toBe(204);
       expect(ok.headers['access-control-allow-origin']).toBe('https://app.example.com');
       expect(String(ok.headers['access-control-allow-headers'])).toContain('x-api-key');
-      expect((await preflight(app, 'https://evil.example')).headers['access-control-allow-origin']).toBeUndefined();
+      expect((await preflight(withCors.app, 'https://evil.example')).headers['access-control-allow-origin']).toBeUndefined();
     } finally {
-      await app.close();
+      await withCors.close();
     }
     expect(() => loadConfig({ CORS_ORIGINS: 'app.example.com' })).toThrow(/CORS_ORIGINS/);
   });

@@ -1,3 +1,14 @@
+import {
+  CreateShortLinkDocument,
+  CreateShortLinkIdDocument,
+  type CreateShortLinkInput,
+  DeleteShortLinkDocument,
+  ShortLinkClicksDocument,
+  ShortLinkDocument,
+  ShortLinksDocument,
+  UpdateShortLinkBareDocument,
+  UpdateShortLinkDocument,
+} from '../generated/graphql';
 import { expectError, expectForbidden, expectOk } from '../support/expect';
 import { TestApp } from '../support/harness';
 
@@ -7,13 +18,11 @@ beforeAll(async () => {
 });
 afterAll(() => t.close());
 
-const CREATE = `mutation($input: CreateShortLinkInput!) { createShortLink(input: $input) { id slug url title tags domain { id hostname } createdBy { kind name } createdAt updatedAt } }`;
-const UPDATE = `mutation($id: ID!, $input: UpdateShortLinkInput!) { updateShortLink(id: $id, input: $input) { id slug url title tags domain { id } } }`;
-const LIST = `query($first: Int, $after: String, $filter: ShortLinkFilter) { shortLinks(first: $first, after: $after, filter: $filter) { totalCount pageInfo { hasNextPage endCursor } nodes { id slug tags } } }`;
-
-async function createLink(input: Record<string, unknown>, key = t.rootKey) {
-  return t.gql(CREATE, { input }, { key });
+async function createLink(input: CreateShortLinkInput, key = t.rootKey) {
+  return t.gql(CreateShortLinkDocument, { input }, { key });
 }
+const shortLink = async (id: string, key = t.rootKey) => expectOk(await t.gql(ShortLinkDocument, { id }, { key })).shortLink;
+const linkCount = async (): Promise<number> => (await t.dataSource.query('SELECT count(*)::int AS n FROM short_links'))[0].n;
 
 describe('createShortLink', () => {
   it('only url is required: a 7-character base62 slug is generated, tags normalized, the creator recorded', async () => {
@@ -44,11 +53,11 @@ describe('createShortLink', () => {
     [{ url: 'https://example.com', slug: 'x'.repeat(65) }, 'input.slug', 'slug must be 1 to 64 characters of A-Z, a-z, 0-9, "_" or "-".'],
     [{ url: 'https://example.com', title: 't'.repeat(201) }, 'input.title', 'title is at most 200 characters.'],
     [{ url: 'https://example.com', domainId: '00000000-0000-4000-8000-000000000000' }, 'input.domainId', 'No such domain in your organization.'],
-  ])('refuses %o with BAD_USER_INPUT on %s', async (input, field, message) => {
-    const before = (await t.dataSource.query('SELECT count(*)::int AS n FROM short_links'))[0].n;
+  ] as [CreateShortLinkInput, string, string][])('refuses %o with BAD_USER_INPUT on %s', async (input, field, message) => {
+    const before = await linkCount();
     const ext = expectError(await createLink(input), 'BAD_USER_INPUT', 400);
     expect(ext.fields).toEqual({ [field]: message });
-    expect((await t.dataSource.query('SELECT count(*)::int AS n FROM short_links'))[0].n).toBe(before);
+    expect(await linkCount()).toBe(before);
   });
 
   it('a domain of another organization is refused like a missing one', async () => {
@@ -60,13 +69,13 @@ describe('createShortLink', () => {
 
   it('needs shortLinks:create', async () => {
     const key = await t.createKey({ shortLinks: ['read', 'update', 'delete'] });
-    const before = (await t.dataSource.query('SELECT count(*)::int AS n FROM short_links'))[0].n;
-    expectForbidden(await t.gql('mutation($input: CreateShortLinkInput!) { createShortLink(input: $input) { id slug } }', { input: { url: 'https://example.com' } }, { key: key.secret }), 'shortLinks:create');
-    // CREATE also reads the link's domain, which needs domains:read: the refusal names both, and nothing runs.
+    const before = await linkCount();
+    expectForbidden(await t.gql(CreateShortLinkIdDocument, { input: { url: 'https://example.com' } }, { key: key.secret }), 'shortLinks:create');
+    // CreateShortLink also reads the link's domain, which needs domains:read: the refusal names both, and nothing runs.
     const full = await createLink({ url: 'https://example.com' }, key.secret);
     expectForbidden(full, ['shortLinks:create', 'domains:read']);
     expect(full.body).not.toHaveProperty('data');
-    expect((await t.dataSource.query('SELECT count(*)::int AS n FROM short_links'))[0].n).toBe(before);
+    expect(await linkCount()).toBe(before);
   });
 
   it('the same slug may exist once per custom domain', async () => {
@@ -85,27 +94,27 @@ describe('reading links', () => {
   });
 
   it('lists newest first with stable cursors, filters by search and tag', async () => {
-    const first = expectOk(await t.gql(LIST, { first: 2, filter: { search: 'page-' } })).shortLinks;
+    const first = expectOk(await t.gql(ShortLinksDocument, { first: 2, filter: { search: 'page-' } })).shortLinks;
     expect(first.totalCount).toBe(5);
-    expect(first.nodes.map((n: any) => n.slug)).toEqual(['page-4', 'page-3']);
+    expect(first.nodes.map((n) => n.slug)).toEqual(['page-4', 'page-3']);
     expect(first.pageInfo.hasNextPage).toBe(true);
     expectOk(await createLink({ url: 'https://example.com/new', slug: 'page-new' }));
-    const second = expectOk(await t.gql(LIST, { first: 2, after: first.pageInfo.endCursor, filter: { search: 'page-' } })).shortLinks;
-    expect(second.nodes.map((n: any) => n.slug)).toEqual(['page-2', 'page-1']);
-    const odd = expectOk(await t.gql(LIST, { filter: { tag: 'ODD' } })).shortLinks;
-    expect(odd.nodes.map((n: any) => n.slug)).toEqual(['page-3', 'page-1']);
+    const second = expectOk(await t.gql(ShortLinksDocument, { first: 2, after: first.pageInfo.endCursor, filter: { search: 'page-' } })).shortLinks;
+    expect(second.nodes.map((n) => n.slug)).toEqual(['page-2', 'page-1']);
+    const odd = expectOk(await t.gql(ShortLinksDocument, { filter: { tag: 'ODD' } })).shortLinks;
+    expect(odd.nodes.map((n) => n.slug)).toEqual(['page-3', 'page-1']);
   });
 
   it('shortLink(id) is null for another organization’s link and for garbage ids', async () => {
     const other = await t.createOtherOrganization('Peeker');
-    expect(expectOk(await t.gql(`{ shortLink(id: "${ids[0]}") { id } }`, {}, { key: other.rootKey })).shortLink).toBeNull();
-    expect(expectOk(await t.gql(`{ shortLink(id: "nope") { id } }`)).shortLink).toBeNull();
-    expect(expectOk(await t.gql(LIST, { filter: { search: 'page-' } }, { key: other.rootKey })).shortLinks.totalCount).toBe(0);
+    expect(await shortLink(ids[0], other.rootKey)).toBeNull();
+    expect(await shortLink('nope')).toBeNull();
+    expect(expectOk(await t.gql(ShortLinksDocument, { filter: { search: 'page-' } }, { key: other.rootKey })).shortLinks.totalCount).toBe(0);
   });
 
   it('the nested case: shortLinks:read alone sees links, and FORBIDDEN on clicks and stats (HTTP 200)', async () => {
     const key = await t.createKey({ shortLinks: ['read'] });
-    const res = await t.gql(`{ shortLink(id: "${ids[0]}") { slug clicks stats { totalClicks } } }`, {}, { key: key.secret });
+    const res = await t.gql(ShortLinkClicksDocument, { id: ids[0] }, { key: key.secret });
     expect(res.status).toBe(200);
     expect(res.body.data).toEqual({ shortLink: { slug: 'page-0', clicks: null, stats: null } });
     expect(res.body.errors!.map((e) => [e.path!.join('.'), e.extensions])).toEqual([
@@ -113,19 +122,19 @@ describe('reading links', () => {
       ['shortLink.stats', { code: 'FORBIDDEN', required: ['stats:read'] }],
     ]);
     const withStats = await t.createKey({ shortLinks: ['read'], stats: ['read'] });
-    expect(expectOk(await t.gql(`{ shortLink(id: "${ids[0]}") { clicks } }`, {}, { key: withStats.secret })).shortLink.clicks).toBe(0);
+    expect(expectOk(await t.gql(ShortLinkClicksDocument, { id: ids[0] }, { key: withStats.secret })).shortLink!.clicks).toBe(0);
   });
 
   it('a key with stats:read but not shortLinks:read cannot read links', async () => {
     const key = await t.createKey({ stats: ['read'] });
-    expectForbidden(await t.gql(`{ shortLink(id: "${ids[0]}") { slug } }`, {}, { key: key.secret }), 'shortLinks:read');
+    expectForbidden(await t.gql(ShortLinkDocument, { id: ids[0] }, { key: key.secret }), 'shortLinks:read');
   });
 });
 
 describe('updateShortLink and deleteShortLink', () => {
   it('updates fields, keeps the id, and writes an audit event with what changed', async () => {
     const link = expectOk(await createLink({ url: 'https://example.com/old', slug: 'to-update' })).createShortLink;
-    const updated = expectOk(await t.gql(UPDATE, { id: link.id, input: { url: 'https://example.com/new', slug: 'updated', tags: ['x'] } })).updateShortLink;
+    const updated = expectOk(await t.gql(UpdateShortLinkDocument, { id: link.id, input: { url: 'https://example.com/new', slug: 'updated', tags: ['x'] } })).updateShortLink;
     expect(updated).toEqual({ id: link.id, slug: 'updated', url: 'https://example.com/new', title: null, tags: ['x'], domain: null });
     const [audit] = await t.dataSource.query("SELECT metadata FROM audit_events WHERE action = 'SHORT_LINK_UPDATED' AND target_id = $1", [link.id]);
     expect(audit.metadata.changed.sort()).toEqual(['slug', 'tags', 'url']);
@@ -134,28 +143,28 @@ describe('updateShortLink and deleteShortLink', () => {
 
   it('refuses an empty update, a bad url and a taken slug', async () => {
     const link = expectOk(await createLink({ url: 'https://example.com/u' })).createShortLink;
-    expectError(await t.gql(UPDATE, { id: link.id, input: {} }), 'BAD_USER_INPUT', 400);
-    expect(expectError(await t.gql(UPDATE, { id: link.id, input: { url: 'mailto:a@b.c' } }), 'BAD_USER_INPUT', 400).fields).toEqual({ 'input.url': 'url must use http or https.' });
-    expectError(await t.gql(UPDATE, { id: link.id, input: { slug: 'launch-2026' } }), 'CONFLICT', 200);
+    expectError(await t.gql(UpdateShortLinkDocument, { id: link.id, input: {} }), 'BAD_USER_INPUT', 400);
+    expect(expectError(await t.gql(UpdateShortLinkDocument, { id: link.id, input: { url: 'mailto:a@b.c' } }), 'BAD_USER_INPUT', 400).fields).toEqual({ 'input.url': 'url must use http or https.' });
+    expectError(await t.gql(UpdateShortLinkDocument, { id: link.id, input: { slug: 'launch-2026' } }), 'CONFLICT', 200);
   });
 
   it('another organization’s link is NOT_FOUND for update and delete, and stays unchanged', async () => {
     const link = expectOk(await createLink({ url: 'https://example.com/mine', slug: 'mine-only' })).createShortLink;
     const other = await t.createOtherOrganization('Intruder');
-    expectError(await t.gql(UPDATE, { id: link.id, input: { url: 'https://evil.example/' } }, { key: other.rootKey }), 'NOT_FOUND', 200);
-    expectError(await t.gql('mutation($id: ID!) { deleteShortLink(id: $id) }', { id: link.id }, { key: other.rootKey }), 'NOT_FOUND', 200);
-    expect(expectOk(await t.gql(`{ shortLink(id: "${link.id}") { url } }`)).shortLink.url).toBe('https://example.com/mine');
+    expectError(await t.gql(UpdateShortLinkDocument, { id: link.id, input: { url: 'https://evil.example/' } }, { key: other.rootKey }), 'NOT_FOUND', 200);
+    expectError(await t.gql(DeleteShortLinkDocument, { id: link.id }, { key: other.rootKey }), 'NOT_FOUND', 200);
+    expect((await shortLink(link.id))!.url).toBe('https://example.com/mine');
   });
 
   it('delete removes the link and its redirect; update and delete need their scopes', async () => {
     const link = expectOk(await createLink({ url: 'https://example.com/bye', slug: 'bye-bye' })).createShortLink;
     const readOnly = await t.createKey({ shortLinks: ['read', 'create'] });
-    expectForbidden(await t.gql('mutation($id: ID!, $input: UpdateShortLinkInput!) { updateShortLink(id: $id, input: $input) { id title } }', { id: link.id, input: { title: 'x' } }, { key: readOnly.secret }), 'shortLinks:update');
-    // UPDATE also reads the link's domain (domains:read): both are named, and the link is unchanged.
-    expectForbidden(await t.gql(UPDATE, { id: link.id, input: { title: 'x' } }, { key: readOnly.secret }), ['shortLinks:update', 'domains:read']);
-    expect(expectOk(await t.gql(`{ shortLink(id: "${link.id}") { title } }`)).shortLink.title).toBeNull();
-    expectForbidden(await t.gql('mutation($id: ID!) { deleteShortLink(id: $id) }', { id: link.id }, { key: readOnly.secret }), 'shortLinks:delete');
-    expect(expectOk(await t.gql('mutation($id: ID!) { deleteShortLink(id: $id) }', { id: link.id })).deleteShortLink).toBe(link.id);
+    expectForbidden(await t.gql(UpdateShortLinkBareDocument, { id: link.id, input: { title: 'x' } }, { key: readOnly.secret }), 'shortLinks:update');
+    // UpdateShortLink also reads the link's domain (domains:read): both are named, and the link is unchanged.
+    expectForbidden(await t.gql(UpdateShortLinkDocument, { id: link.id, input: { title: 'x' } }, { key: readOnly.secret }), ['shortLinks:update', 'domains:read']);
+    expect((await shortLink(link.id))!.title).toBeNull();
+    expectForbidden(await t.gql(DeleteShortLinkDocument, { id: link.id }, { key: readOnly.secret }), 'shortLinks:delete');
+    expect(expectOk(await t.gql(DeleteShortLinkDocument, { id: link.id })).deleteShortLink).toBe(link.id);
     expect((await t.app.server.inject({ method: 'GET', url: '/bye-bye' })).statusCode).toBe(404);
   });
 });
@@ -179,7 +188,7 @@ describe('redirects and clicks', () => {
     await t.app.services.clicks.flush();
     const [click] = await t.dataSource.query("SELECT referrer_host, user_agent_family, country FROM link_clicks c JOIN short_links l ON l.id = c.link_id WHERE l.slug = 'go'");
     expect(click).toEqual({ referrer_host: 'news.example.net', user_agent_family: 'Firefox', country: 'DE' });
-    const link = expectOk(await t.gql(`{ shortLinks(filter: { search: "target?x" }) { nodes { clicks } } }`)).shortLinks.nodes[0];
+    const link = expectOk(await t.gql(ShortLinksDocument, { filter: { search: 'target?x' } })).shortLinks.nodes[0];
     expect(link.clicks).toBe(1);
   });
 

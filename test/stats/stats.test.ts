@@ -1,5 +1,7 @@
+import { ShortLinkStatsDocument, StatsDocument } from '../generated/graphql';
 import { expectError, expectForbidden, expectOk } from '../support/expect';
 import { TestApp } from '../support/harness';
+import { recordClicks, type Click } from './helpers';
 
 let t: TestApp;
 let linkA: string;
@@ -7,11 +9,7 @@ let linkB: string;
 let domainId: string;
 const day = (d: number, h = 12) => new Date(Date.UTC(2026, 5, d, h, 30));
 
-async function clicks(linkId: string, orgId: string, rows: [Date, string | null, string, string | null][]) {
-  for (const [at, ref, ua, country] of rows) {
-    await t.dataSource.query('INSERT INTO link_clicks (link_id, org_id, clicked_at, referrer_host, user_agent_family, country) VALUES ($1, $2, $3, $4, $5, $6)', [linkId, orgId, at, ref, ua, country]);
-  }
-}
+const clicks = (linkId: string, orgId: string, rows: Click[]) => recordClicks(t, linkId, orgId, rows);
 
 beforeAll(async () => {
   t = await TestApp.create();
@@ -32,17 +30,9 @@ beforeAll(async () => {
 });
 afterAll(() => t.close());
 
-const STATS = `query($filter: StatsFilter, $interval: StatsInterval) {
-  stats(filter: $filter, interval: $interval) {
-    totalClicks interval
-    series { bucket clicks }
-    topReferrers { value clicks } topCountries { value clicks } topUserAgents { value clicks }
-  }
-}`;
-
 describe('stats', () => {
   it('daily series, zero-filled, and top lists for the whole organization', async () => {
-    const s = expectOk(await t.gql(STATS, { filter: { from: day(1, 0).toISOString(), to: day(4, 0).toISOString() } })).stats;
+    const s = expectOk(await t.gql(StatsDocument, { filter: { from: day(1, 0).toISOString(), to: day(4, 0).toISOString() } })).stats;
     expect(s.totalClicks).toBe(5);
     expect(s.series).toEqual([
       { bucket: '2026-06-01T00:00:00.000Z', clicks: 3 },
@@ -57,36 +47,36 @@ describe('stats', () => {
   });
 
   it('hourly buckets, by link and by domain', async () => {
-    const hourly = expectOk(await t.gql(STATS, { interval: 'HOUR', filter: { linkId: linkA, from: day(1, 8).toISOString(), to: day(1, 11).toISOString() } })).stats;
-    expect(hourly.series.map((b: any) => b.clicks)).toEqual([0, 2, 1, 0]);
+    const hourly = expectOk(await t.gql(StatsDocument, { interval: 'HOUR', filter: { linkId: linkA, from: day(1, 8).toISOString(), to: day(1, 11).toISOString() } })).stats;
+    expect(hourly.series.map((b) => b.clicks)).toEqual([0, 2, 1, 0]);
     expect(hourly.totalClicks).toBe(3);
-    const byDomain = expectOk(await t.gql(STATS, { filter: { domainId, from: day(1, 0).toISOString(), to: day(5, 0).toISOString() } })).stats;
+    const byDomain = expectOk(await t.gql(StatsDocument, { filter: { domainId, from: day(1, 0).toISOString(), to: day(5, 0).toISOString() } })).stats;
     expect(byDomain.totalClicks).toBe(4);
-    const viaLink = expectOk(await t.gql(`{ shortLink(id: "${linkB}") { stats(from: "${day(1, 0).toISOString()}", to: "${day(3, 0).toISOString()}") { totalClicks } } }`)).shortLink;
-    expect(viaLink.stats.totalClicks).toBe(1);
+    const viaLink = expectOk(await t.gql(ShortLinkStatsDocument, { id: linkB, from: day(1, 0).toISOString(), to: day(3, 0).toISOString() })).shortLink;
+    expect(viaLink!.stats!.totalClicks).toBe(1);
   });
 
   it('another organization’s link id counts nothing (as a missing one)', async () => {
     const other = await t.createOtherOrganization('Snoop');
-    const s = expectOk(await t.gql(STATS, { filter: { linkId: linkA, from: day(1, 0).toISOString(), to: day(4, 0).toISOString() } }, { key: other.rootKey })).stats;
+    const s = expectOk(await t.gql(StatsDocument, { filter: { linkId: linkA, from: day(1, 0).toISOString(), to: day(4, 0).toISOString() } }, { key: other.rootKey })).stats;
     expect(s.totalClicks).toBe(0);
-    expect(s.series.every((b: any) => b.clicks === 0)).toBe(true);
+    expect(s.series.every((b) => b.clicks === 0)).toBe(true);
   });
 
   it('at most 10 entries per top list', async () => {
-    await clicks(linkB, t.org.id, Array.from({ length: 12 }, (_, i) => [day(10), `ref${i}.example`, 'Chrome', null] as [Date, string, string, null]));
-    const s = expectOk(await t.gql(STATS, { filter: { from: day(10, 0).toISOString(), to: day(11, 0).toISOString() } })).stats;
+    await clicks(linkB, t.org.id, Array.from({ length: 12 }, (_, i): Click => [day(10), `ref${i}.example`, 'Chrome', null]));
+    const s = expectOk(await t.gql(StatsDocument, { filter: { from: day(10, 0).toISOString(), to: day(11, 0).toISOString() } })).stats;
     expect(s.topReferrers).toHaveLength(10);
     expect(s.totalClicks).toBe(12);
   });
 
   it('refuses a range over 366 days or an empty one', async () => {
-    expect(expectError(await t.gql(STATS, { filter: { from: '2024-01-01T00:00:00Z', to: '2025-06-01T00:00:00Z' } }), 'BAD_USER_INPUT', 400).fields).toEqual({ 'filter.to': 'The range is at most 366 days.' });
-    expect(expectError(await t.gql(STATS, { filter: { from: day(2).toISOString(), to: day(1).toISOString() } }), 'BAD_USER_INPUT', 400).fields).toEqual({ 'filter.from': 'from must be before to.' });
+    expect(expectError(await t.gql(StatsDocument, { filter: { from: '2024-01-01T00:00:00Z', to: '2025-06-01T00:00:00Z' } }), 'BAD_USER_INPUT', 400).fields).toEqual({ 'filter.to': 'The range is at most 366 days.' });
+    expect(expectError(await t.gql(StatsDocument, { filter: { from: day(2).toISOString(), to: day(1).toISOString() } }), 'BAD_USER_INPUT', 400).fields).toEqual({ 'filter.from': 'from must be before to.' });
   });
 
   it('needs stats:read', async () => {
     const key = await t.createKey({ shortLinks: ['read'] });
-    expectForbidden(await t.gql(STATS, {}, { key: key.secret }), 'stats:read');
+    expectForbidden(await t.gql(StatsDocument, {}, { key: key.secret }), 'stats:read');
   });
 });

@@ -1,6 +1,4 @@
 import 'reflect-metadata';
-import { print, type DocumentNode } from 'graphql';
-import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import type { DataSource } from 'typeorm';
 import { buildApp, buildSchema, type App, type AppDeps } from '../../src/app';
 import { ALL_PERMISSIONS, storedJsonFromMask } from './access';
@@ -17,7 +15,10 @@ import { ApiKeyType } from '../../src/auth/api-key-states';
 import { Membership } from '../../src/modules/members/membership.entity';
 import { upsertUser } from '../../src/modules/members/member.service';
 import type { Organization } from '../../src/modules/organizations/organization.entity';
+import { injectGql, type GqlDocument, type GqlResponse } from './graphql-request';
 import { createTestDatabase } from './test-database';
+
+export type { GqlResponse } from './graphql-request';
 
 export const TEST_SESSION_SECRET = 'test-session-secret-that-is-long-enough-0123456789';
 export const TEST_ENCRYPTION_KEY = '0f'.repeat(32);
@@ -32,10 +33,17 @@ export interface TestAppOptions {
 
 export type Auth = { key: string } | { token: string } | { headers: Record<string, string> } | null;
 
-export interface GqlResponse<T> {
-  status: number;
-  headers: Record<string, unknown>;
-  body: { data?: T | null; errors?: { message: string; path?: (string | number)[]; extensions?: Record<string, any> }[] };
+/** A second organization in the same database, with its own owner and root key. */
+export interface OtherOrganization {
+  org: Organization;
+  rootKey: string;
+  owner: Member;
+}
+
+/** Another keygate instance on a test's database (see `TestApp.secondInstance`). */
+export interface SecondInstance {
+  app: App;
+  close(): Promise<void>;
 }
 
 export interface Member {
@@ -138,18 +146,13 @@ export class TestApp {
     }
   }
 
-  async gql<T = any, V = Record<string, unknown>>(
-    document: TypedDocumentNode<T, V> | DocumentNode | string,
-    variables?: V,
-    auth: Auth = { key: this.rootKey },
-  ): Promise<GqlResponse<T>> {
-    const headers: Record<string, string> = { 'content-type': 'application/json', 'user-agent': 'keygate-tests' };
+  /** Sends one operation to this app, as the root key unless `auth` says otherwise. */
+  async gql<T = any, V = Record<string, unknown>>(document: GqlDocument<T, V>, variables?: V, auth: Auth = { key: this.rootKey }): Promise<GqlResponse<T>> {
+    const headers: Record<string, string> = { 'user-agent': 'keygate-tests' };
     if (auth && 'key' in auth) headers['x-api-key'] = auth.key;
     if (auth && 'token' in auth) headers.authorization = `Bearer ${auth.token}`;
     if (auth && 'headers' in auth) Object.assign(headers, auth.headers);
-    const query = typeof document === 'string' ? document : print(document);
-    const res = await this.app.server.inject({ method: 'POST', url: '/graphql', headers, payload: { query, variables } });
-    return { status: res.statusCode, headers: res.headers, body: JSON.parse(res.body) };
+    return injectGql(this.app, document, variables, headers);
   }
 
   /** Adds a member straight through the database (no audit); returns a session for them. */
@@ -188,12 +191,32 @@ export class TestApp {
   }
 
   /** A second organization with its own owner and root key, in the same database. */
-  async createOtherOrganization(name = 'Other'): Promise<{ org: Organization; rootKey: string; owner: Member }> {
+  async createOtherOrganization(name = 'Other'): Promise<OtherOrganization> {
     const result = await this.app.services.organizations.bootstrap({ name, ownerEmail: `owner@${name.toLowerCase().replace(/[^a-z0-9]+/g, '-')}.test` });
     return {
       org: result.organization,
       rootKey: result.apiKey.secret,
       owner: await this.memberFor(result.owner.id, result.owner.email, Role.OWNER, result.organization.id),
+    };
+  }
+
+  /**
+   * Another keygate instance on this test's database, as a second server would be: its config is
+   * `env` over the test secrets (nothing else from this app's), it shares this app's session
+   * signer, has no logger, and no job workers unless `jobs` says so. It gets a connection pool
+   * of its own, unless `sharePool` hands it this app's data source. Close it before `close()`.
+   */
+  async secondInstance(env: Record<string, string> = {}, options: { jobs?: AppDeps['jobs']; sharePool?: boolean } = {}): Promise<SecondInstance> {
+    const config = loadConfig({ NODE_ENV: 'test', SESSION_SECRET: TEST_SESSION_SECRET, ENCRYPTION_KEY: TEST_ENCRYPTION_KEY, ...env });
+    const dataSource = options.sharePool ? this.dataSource : createDataSource({ entities: KEYGATE.entities, url: this.databaseUrl });
+    if (!options.sharePool) await dataSource.initialize();
+    const app = await buildApp({ config, dataSource, sessionTokens: this.sessions, logger: false, jobs: options.jobs ?? false });
+    return {
+      app,
+      close: async () => {
+        await app.close();
+        if (!options.sharePool) await dataSource.destroy();
+      },
     };
   }
 

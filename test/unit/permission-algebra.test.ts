@@ -1,7 +1,8 @@
 import fc from 'fast-check';
 import { Role } from '../../src/kernel/access';
 import { ACCESS, ALL_PERMISSIONS, ALL_SCOPES, diffScopes, jsonFromMask, maskFromJson, missingScopes, RESOURCES, ROLE_PERMISSIONS, scopesOf } from '../support/access';
-import { ACTIONS, createPermissionAlgebra } from '../../src/kernel/permissions';
+import { ACTIONS } from '../support/access';
+import { createPermissionAlgebra } from '../../src/kernel/permissions';
 
 /**
  * Issue 8 §6: the permission set must not overflow or alias as resources are added. The old

@@ -1,19 +1,21 @@
 import { Kind, parse, type ConstDirectiveNode } from 'graphql';
-import { ACCESS, jsonFromMask, maskFromScopes, RESOURCES, ROLE_PERMISSIONS, scopesOf } from '../support/access';
-import { ACTIONS } from '../../src/kernel/permissions';
+import { maskFromScopes } from '../support/access';
 import { Role } from '../../src/kernel/access';
-import { printKeygateSchema } from '../../src/graphql/schema';
 import { buildSchema } from '../../src/app';
+import { printKeygateSchema } from '../../src/graphql/schema';
 import {
   ApiKeyPermissionsDocument,
   ApiKeysDocument,
+  FullViewerDocument,
+  type FullViewerQuery,
   PermissionCatalogDocument,
   UpdateMemberRoleDocument,
   ViewerDocument,
   type PermissionCatalogQuery,
 } from '../generated/graphql';
 import { expectForbidden, expectOk, expectUnauthenticated } from '../support/expect';
-import { TestApp } from '../support/harness';
+import { TestApp, type Auth } from '../support/harness';
+import { ACTIONS, EVERY_ACTION, EVERY_SCOPE, jsonFromMask, MEMBER_SCOPES, NO_ACTIONS, ROLE_PERMISSIONS, VIEWER_SCOPES } from '../support/access';
 
 let t: TestApp;
 beforeAll(async () => {
@@ -21,58 +23,21 @@ beforeAll(async () => {
 });
 afterAll(() => t.close());
 
-/** Every field of Viewer, with the full Permissions shape. */
-const FULL_VIEWER = /* GraphQL */ `
-  query FullViewer {
-    viewer {
-      kind
-      organization { id name plan }
-      user { id email name }
-      apiKey { id name type status owner { id email } permissions { scopes } effectivePermissions { scopes } }
-      permissions { shortLinks domains stats files apiKeys webhooks members scopes }
-    }
-  }
-`;
-
-type Actions = ('create' | 'read' | 'update' | 'delete')[];
-interface FullViewer {
-  viewer: {
-    kind: 'USER' | 'API_KEY';
-    organization: { id: string; name: string; plan: string };
-    user: { id: string; email: string; name: string | null } | null;
-    apiKey: {
-      id: string;
-      name: string;
-      type: 'USER' | 'BOT';
-      status: string;
-      owner: { id: string; email: string } | null;
-      permissions: { scopes: string[] };
-      effectivePermissions: { scopes: string[] };
-    } | null;
-    permissions: Record<(typeof RESOURCES)[number], Actions> & { scopes: string[] };
-  };
-}
-
-// Derived from the modules' manifests: every declared scope, and what each role holds.
-const ALL_SCOPES: string[] = ACCESS.ALL_SCOPES.map((s) => s.scope);
-const EVERYTHING = jsonFromMask(ACCESS.ALL);
-const NOTHING = jsonFromMask(0n);
+// What each role holds, as the modules' manifests declare it.
 const MEMBER_ROLE = jsonFromMask(ROLE_PERMISSIONS[Role.MEMBER]);
-const MEMBER_SCOPES = scopesOf(ROLE_PERMISSIONS[Role.MEMBER]);
 const VIEWER_ROLE = jsonFromMask(ROLE_PERMISSIONS[Role.VIEWER]);
-const VIEWER_SCOPES = ['shortLinks:read', 'domains:read', 'stats:read', 'files:read', 'webhooks:read'];
 
-/** The whole viewer; `viewer.apiKey` is an ApiKey (apiKeys:read) and its owner member data (members:read). */
-async function fullViewer(auth: Parameters<TestApp['gql']>[2]): Promise<FullViewer['viewer']> {
-  return expectOk(await t.gql<FullViewer>(FULL_VIEWER, {}, auth)).viewer;
+/** The whole viewer (FullViewer: every field, the full Permissions shape). */
+async function fullViewer(auth: Auth): Promise<FullViewerQuery['viewer']> {
+  return expectOk(await t.gql(FullViewerDocument, {}, auth)).viewer;
 }
 
 /**
  * The whole viewer for a key that may not read keys: partial data (HTTP 200), `apiKey` null with
  * one FORBIDDEN naming apiKeys:read, everything else there.
  */
-async function viewerWithoutKey(auth: Parameters<TestApp['gql']>[2]): Promise<FullViewer['viewer']> {
-  const res = await t.gql<FullViewer>(FULL_VIEWER, {}, auth);
+async function viewerWithoutKey(auth: Auth): Promise<FullViewerQuery['viewer']> {
+  const res = await t.gql(FullViewerDocument, {}, auth);
   expect(res.status).toBe(200);
   expect(res.body.errors!.map((e) => [e.path!.join('.'), e.extensions])).toEqual([['viewer.apiKey.id', { code: 'FORBIDDEN', required: ['apiKeys:read'] }]]);
   expect(res.body.data!.viewer.apiKey).toBeNull();
@@ -104,7 +69,7 @@ describe('viewer', () => {
         effectivePermissions: { scopes: ['shortLinks:create', 'shortLinks:read', 'stats:read', 'apiKeys:read', 'members:read'] },
       },
       permissions: {
-        ...NOTHING,
+        ...NO_ACTIONS,
         shortLinks: ['create', 'read'],
         stats: ['read'],
         apiKeys: ['read'],
@@ -114,10 +79,10 @@ describe('viewer', () => {
     });
   });
 
-  it('the bootstrap key holds every declared scope', async () => {
+  it('the bootstrap key holds every scope', async () => {
     const viewer = await fullViewer({ key: t.rootKey });
     expect(viewer).toMatchObject({ kind: 'API_KEY', user: null, apiKey: { name: 'bootstrap', type: 'BOT', owner: null } });
-    expect(viewer.permissions).toEqual({ ...EVERYTHING, scopes: ALL_SCOPES });
+    expect(viewer.permissions).toEqual({ ...EVERY_ACTION, scopes: EVERY_SCOPE });
   });
 
   it('a USER key of the owner: the user is the owner, the key is the key, permissions are the grant (an owner holds everything)', async () => {
@@ -138,7 +103,7 @@ describe('viewer', () => {
         effectivePermissions: { scopes: ['apiKeys:read', 'webhooks:create', 'webhooks:delete', 'members:read'] },
       },
       permissions: {
-        ...NOTHING,
+        ...NO_ACTIONS,
         apiKeys: ['read'],
         webhooks: ['create', 'delete'],
         members: ['read'],
@@ -157,11 +122,11 @@ describe('viewer', () => {
     expectOk(await t.gql(UpdateMemberRoleDocument, { userId: admin.userId, role: 'MEMBER' }));
     // A MEMBER holds nothing on apiKeys: the key may no longer read even itself.
     const asMember = await viewerWithoutKey({ key: key.secret });
-    expect(asMember.permissions).toEqual({ ...NOTHING, stats: ['read'], files: ['update'], scopes: ['stats:read', 'files:update'] });
+    expect(asMember.permissions).toEqual({ ...NO_ACTIONS, stats: ['read'], files: ['update'], scopes: ['stats:read', 'files:update'] });
     expect(await grantOf(key.id)).toEqual({ permissions: ['stats:read', 'files:update', 'apiKeys:read', 'members:read'], effective: ['stats:read', 'files:update'] });
 
     expectOk(await t.gql(UpdateMemberRoleDocument, { userId: admin.userId, role: 'VIEWER' }));
-    expect((await viewerWithoutKey({ key: key.secret })).permissions).toEqual({ ...NOTHING, stats: ['read'], scopes: ['stats:read'] });
+    expect((await viewerWithoutKey({ key: key.secret })).permissions).toEqual({ ...NO_ACTIONS, stats: ['read'], scopes: ['stats:read'] });
   });
 
   it('a session: kind USER, the signed-in user, no key, the permissions of the member’s role', async () => {
@@ -171,10 +136,10 @@ describe('viewer', () => {
       organization: { id: t.org.id, name: 'Acme', plan: 'FREE' },
       user: { id: t.owner.userId, email: 'owner@acme.test', name: null },
       apiKey: null,
-      permissions: { ...EVERYTHING, scopes: ALL_SCOPES },
+      permissions: { ...EVERY_ACTION, scopes: EVERY_SCOPE },
     });
     const admin = await t.addMember('session-admin@acme.test', Role.ADMIN);
-    expect((await fullViewer({ token: admin.token })).permissions).toEqual({ ...EVERYTHING, scopes: ALL_SCOPES });
+    expect((await fullViewer({ token: admin.token })).permissions).toEqual({ ...EVERY_ACTION, scopes: EVERY_SCOPE });
     const member = await t.addMember('session-member@acme.test', Role.MEMBER);
     const asMember = await fullViewer({ token: member.token });
     expect(asMember).toMatchObject({ kind: 'USER', user: { id: member.userId, email: 'session-member@acme.test' }, apiKey: null });
@@ -187,7 +152,7 @@ describe('viewer', () => {
     const m = await t.addMember('promoted-session@acme.test', Role.VIEWER);
     expect(expectOk(await t.gql(ViewerDocument, {}, { token: m.token })).viewer.permissions.scopes).toEqual(VIEWER_SCOPES);
     expectOk(await t.gql(UpdateMemberRoleDocument, { userId: m.userId, role: 'ADMIN' }));
-    expect(expectOk(await t.gql(ViewerDocument, {}, { token: m.token })).viewer.permissions.scopes).toEqual(ALL_SCOPES);
+    expect(expectOk(await t.gql(ViewerDocument, {}, { token: m.token })).viewer.permissions.scopes).toEqual(EVERY_SCOPE);
   });
 
   it('a key with NO permissions at all may still call viewer (and nothing guarded, not even its own key)', async () => {
@@ -198,7 +163,7 @@ describe('viewer', () => {
       organization: { id: t.org.id, name: 'Acme', plan: 'FREE' },
       user: null,
       apiKey: null,
-      permissions: { ...NOTHING, scopes: [] },
+      permissions: { ...NO_ACTIONS, scopes: [] },
     });
     expect(expectOk(await t.gql(ApiKeyPermissionsDocument, { id: empty.id })).apiKey).toMatchObject({ id: empty.id, type: 'BOT', owner: null });
     expectForbidden(await t.gql(ApiKeysDocument, {}, { key: empty.secret }), 'apiKeys:read');
@@ -227,8 +192,8 @@ describe('permissionCatalog', () => {
   });
 
   it('lists every declared scope in catalog order, each with its resource and action; stats is read-only', () => {
-    expect(catalog.map((c) => c.scope)).toEqual(ALL_SCOPES);
-    expect(ALL_SCOPES.filter((s) => s.startsWith('stats:'))).toEqual(['stats:read']);
+    expect(catalog.map((c) => c.scope)).toEqual(EVERY_SCOPE);
+    expect(EVERY_SCOPE.filter((s) => s.startsWith('stats:'))).toEqual(['stats:read']);
     for (const c of catalog) expect(`${c.resource}:${c.action}`).toBe(c.scope);
   });
 
@@ -246,7 +211,7 @@ describe('permissionCatalog', () => {
     // files is declared for uploads still to come: its scopes say they guard nothing yet.
     const reserved = (s: string) => (s.startsWith('files:') ? ' (reserved: guards nothing yet)' : '');
     expect(Object.fromEntries(catalog.map((c) => [c.scope, c.description]))).toEqual(
-      Object.fromEntries(ALL_SCOPES.map((s) => [s, `${action[s.split(':')[1]]} ${resource[s.split(':')[0]]}.${reserved(s)}`])),
+      Object.fromEntries(EVERY_SCOPE.map((s) => [s, `${action[s.split(':')[1]]} ${resource[s.split(':')[0]]}.${reserved(s)}`])),
     );
     expect(by['apiKeys:read'].description).toBe('Read API keys and the audit log.');
     expect(by['members:delete'].description).toBe('Delete organization members.');
@@ -272,7 +237,7 @@ describe('permissionCatalog', () => {
 
   it('is exactly what the schema’s @requires usages say, type by type and field by field', async () => {
     const sdl = printKeygateSchema((await buildSchema()).schema);
-    const expected = new Map<string, string[]>(ALL_SCOPES.map((s) => [s, []]));
+    const expected = new Map<string, string[]>(EVERY_SCOPE.map((s) => [s, []]));
     const scopeOf = (d: ConstDirectiveNode) => {
       const arg = (name: string) => (d.arguments!.find((a) => a.name.value === name)!.value as { value: string }).value;
       return `${arg('resource')}:${arg('action')}`;

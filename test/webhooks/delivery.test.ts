@@ -1,12 +1,19 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Webhook as StandardWebhook } from 'standardwebhooks';
-import { buildApp } from '../../src/app';
-import { loadConfig } from '../../src/kernel/config';
-import { KEYGATE } from '../../src/modules';
-import { createDataSource } from '../../src/db/data-source';
+import {
+  AuditLogDocument,
+  CreateShortLinkIdDocument,
+  CreateWebhookDocument,
+  DeleteWebhookDocument,
+  SetApiKeyStatusBareDocument,
+  TestWebhookDocument,
+  WebhookDeliveriesDocument,
+  WebhooksDocument,
+} from '../generated/graphql';
 import { expectError, expectOk } from '../support/expect';
-import { TEST_ENCRYPTION_KEY, TEST_SESSION_SECRET, TestApp } from '../support/harness';
+import { until } from '../support/until';
+import { TestApp } from '../support/harness';
 
 /** A receiver on loopback that verifies every delivery with the Standard Webhooks verifier. */
 class Receiver {
@@ -38,20 +45,6 @@ class Receiver {
   }
 }
 
-async function until<T>(what: string, fn: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 20_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
-const CREATE_WEBHOOK = `mutation($input: CreateWebhookInput!) { createWebhook(input: $input) { secret webhook { id url events enabled consecutiveFailures } } }`;
-const DELIVERIES = `query($id: ID!) { webhookDeliveries(webhookId: $id, first: 20) { totalCount nodes { attempt succeeded statusCode durationMs error nextRetryAt eventType eventId } } }`;
-const WEBHOOK = `{ webhooks { id enabled consecutiveFailures lastDeliveryStatus lastDeliveryAt } }`;
-
 const JOBS = { pollingIntervalSeconds: 0.5, dispatchIntervalMs: 100, expiryCheckIntervalMs: 3_600_000 };
 
 describe('webhook deliveries', () => {
@@ -68,7 +61,7 @@ describe('webhook deliveries', () => {
   });
 
   it('signs per Standard Webhooks, fails twice, retries with the same webhook-id and then succeeds', async () => {
-    const created = expectOk(await t.gql(CREATE_WEBHOOK, { input: { url: receiver.url, events: ['apiKey.created'], description: 'ci' } }));
+    const created = expectOk(await t.gql(CreateWebhookDocument, { input: { url: receiver.url, events: ['apiKey.created'], description: 'ci' } }));
     const { secret, webhook } = created.createWebhook;
     expect(secret).toMatch(/^whsec_[A-Za-z0-9+/]{32}$/);
     receiver.secret = secret;
@@ -76,7 +69,7 @@ describe('webhook deliveries', () => {
     receiver.respond = (n) => (n <= 2 ? 500 : 204);
 
     const key = await t.createKey({ stats: ['read'] }, { name: 'triggers the event' });
-    await until('3 attempts', () => receiver.requests.length >= 3 && receiver.requests);
+    await until('3 attempts', () => receiver.requests.length >= 3 && receiver.requests, 20_000, 100);
 
     expect(receiver.requests.map((r) => r.verified)).toEqual([true, true, true]);
     const ids = new Set(receiver.requests.map((r) => r.headers['webhook-id']));
@@ -86,11 +79,11 @@ describe('webhook deliveries', () => {
     for (const r of receiver.requests) expect(r.body).not.toContain(key.secret);
 
     const log = await until('3 recorded attempts', async () => {
-      const d = expectOk(await t.gql(DELIVERIES, { id: webhook.id }));
+      const d = expectOk(await t.gql(WebhookDeliveriesDocument, { webhookId: webhook.id, first: 20 }));
       // Wait on the page itself: totalCount is a second query and may see a later commit.
       return d.webhookDeliveries.nodes.length === 3 && d.webhookDeliveries.nodes;
-    });
-    expect(log.map((n: any) => [n.attempt, n.succeeded, n.statusCode])).toEqual([
+    }, 20_000, 100);
+    expect(log.map((n) => [n.attempt, n.succeeded, n.statusCode])).toEqual([
       [3, true, 204],
       [2, false, 500],
       [1, false, 500],
@@ -98,40 +91,40 @@ describe('webhook deliveries', () => {
     expect(log[1].nextRetryAt).not.toBeNull();
     expect(log[0].nextRetryAt).toBeNull();
     expect(log[2].error).toBe('HTTP 500');
-    const hook = expectOk(await t.gql(WEBHOOK)).webhooks.find((w: any) => w.id === webhook.id);
+    const hook = expectOk(await t.gql(WebhooksDocument)).webhooks.find((w) => w.id === webhook.id);
     expect(hook).toMatchObject({ enabled: true, consecutiveFailures: 0, lastDeliveryStatus: 204 });
     // The receiver never sees another delivery of the same event.
     await new Promise((r) => setTimeout(r, 1_000));
     expect(receiver.requests).toHaveLength(3);
-    await t.gql('mutation($id: ID!) { deleteWebhook(id: $id) }', { id: webhook.id });
+    await t.gql(DeleteWebhookDocument, { id: webhook.id });
   });
 
   it('testWebhook sends a ping now and returns the attempt', async () => {
-    const { createWebhook } = expectOk(await t.gql(CREATE_WEBHOOK, { input: { url: receiver.url, events: ['shortLink.created'] } }));
+    const { createWebhook } = expectOk(await t.gql(CreateWebhookDocument, { input: { url: receiver.url, events: ['shortLink.created'] } }));
     receiver.secret = createWebhook.secret;
     receiver.requests = [];
     receiver.respond = () => 200;
-    const res = expectOk(await t.gql('mutation($id: ID!) { testWebhook(id: $id) { attempt succeeded statusCode eventType error } }', { id: createWebhook.webhook.id }));
+    const res = expectOk(await t.gql(TestWebhookDocument, { id: createWebhook.webhook.id }));
     expect(res.testWebhook).toEqual({ attempt: 1, succeeded: true, statusCode: 200, eventType: 'ping', error: null });
     expect(receiver.requests).toHaveLength(1);
     expect(receiver.requests[0].verified).toBe(true);
     expect(JSON.parse(receiver.requests[0].body).type).toBe('ping');
-    await t.gql('mutation($id: ID!) { deleteWebhook(id: $id) }', { id: createWebhook.webhook.id });
+    await t.gql(DeleteWebhookDocument, { id: createWebhook.webhook.id });
   });
 
   it('an endpoint that keeps failing is disabled after the configured run, with an audit event', async () => {
-    const { createWebhook } = expectOk(await t.gql(CREATE_WEBHOOK, { input: { url: receiver.url, events: ['shortLink.created'] } }));
+    const { createWebhook } = expectOk(await t.gql(CreateWebhookDocument, { input: { url: receiver.url, events: ['shortLink.created'] } }));
     receiver.secret = createWebhook.secret;
     receiver.requests = [];
     receiver.respond = () => 503;
-    expectOk(await t.gql('mutation { createShortLink(input: { url: "https://example.com/x" }) { id } }'));
+    expectOk(await t.gql(CreateShortLinkIdDocument, { input: { url: 'https://example.com/x' } }));
     const hook = await until('disabled', async () => {
-      const h = expectOk(await t.gql(WEBHOOK)).webhooks.find((w: any) => w.id === createWebhook.webhook.id);
+      const h = expectOk(await t.gql(WebhooksDocument)).webhooks.find((w) => w.id === createWebhook.webhook.id);
       return h && !h.enabled && h;
-    });
+    }, 20_000, 100);
     expect(hook.consecutiveFailures).toBe(3);
-    const audit = expectOk(await t.gql(`{ auditLog(filter: { action: "WEBHOOK_DISABLED" }) { nodes { actor { kind name } targetId metadata } } }`));
-    expect(audit.auditLog.nodes).toEqual([
+    const audit = expectOk(await t.gql(AuditLogDocument, { filter: { action: 'WEBHOOK_DISABLED' } }));
+    expect(audit.auditLog.nodes.map(({ actor, targetId, metadata }) => ({ actor: { kind: actor.kind, name: actor.name }, targetId, metadata }))).toEqual([
       { actor: { kind: 'SYSTEM', name: 'keygate' }, targetId: createWebhook.webhook.id, metadata: { consecutiveFailures: 3, lastError: 'HTTP 503', lastStatus: 503 } },
     ]);
     await new Promise((r) => setTimeout(r, 1_000));
@@ -141,10 +134,10 @@ describe('webhook deliveries', () => {
   it('the outbox: a committed change always has its event, a refused one never does', async () => {
     const count = async () => (await t.dataSource.query('SELECT count(*)::int AS n FROM webhook_events'))[0].n as number;
     const before = await count();
-    expectError(await t.gql('mutation { createShortLink(input: { url: "ftp://example.com" }) { id } }'), 'BAD_USER_INPUT');
-    expectError(await t.gql('mutation { setApiKeyStatus(id: "00000000-0000-4000-8000-000000000000", status: INACTIVE) { id } }'), 'NOT_FOUND');
+    expectError(await t.gql(CreateShortLinkIdDocument, { input: { url: 'ftp://example.com' } }), 'BAD_USER_INPUT');
+    expectError(await t.gql(SetApiKeyStatusBareDocument, { id: '00000000-0000-4000-8000-000000000000', status: 'INACTIVE' }), 'NOT_FOUND');
     expect(await count()).toBe(before);
-    expectOk(await t.gql('mutation { createShortLink(input: { url: "https://example.com/ok" }) { id } }'));
+    expectOk(await t.gql(CreateShortLinkIdDocument, { input: { url: 'https://example.com/ok' } }));
     expect(await count()).toBe(before + 1);
   });
 });
@@ -167,27 +160,27 @@ describe('SSRF guard at creation', () => {
     ['ftp://example.com/hook', 'url must use https'],
     ['https://user:pass@example.com/hook', 'must not contain credentials'],
   ])('refuses %s', async (url, message) => {
-    const res = await t.gql(CREATE_WEBHOOK, { input: { url, events: ['ping'] } });
+    const res = await t.gql(CreateWebhookDocument, { input: { url, events: ['ping'] } });
     const ext = expectError(res, 'BAD_USER_INPUT', 400);
     expect(ext.fields['input.url'] ?? ext.fields.url).toContain(message);
   });
 
   it('accepts a public https endpoint and returns its secret once; unknown events are refused', async () => {
-    const ok = expectOk(await t.gql(CREATE_WEBHOOK, { input: { url: 'https://hooks.example.com/x', events: ['apiKey.revoked', 'ping'] } }));
+    const ok = expectOk(await t.gql(CreateWebhookDocument, { input: { url: 'https://hooks.example.com/x', events: ['apiKey.revoked', 'ping'] } }));
     expect(ok.createWebhook.webhook).toMatchObject({ url: 'https://hooks.example.com/x', events: ['apiKey.revoked', 'ping'], enabled: true });
     const [row] = await t.dataSource.query('SELECT secret_sealed FROM webhooks WHERE id = $1', [ok.createWebhook.webhook.id]);
     expect(row.secret_sealed).not.toContain(ok.createWebhook.secret);
     expect(row.secret_sealed.startsWith('v1:')).toBe(true);
-    const bad = await t.gql(CREATE_WEBHOOK, { input: { url: 'https://hooks.example.com/y', events: ['apiKey.exploded'] } });
+    const bad = await t.gql(CreateWebhookDocument, { input: { url: 'https://hooks.example.com/y', events: ['apiKey.exploded'] } });
     expect(expectError(bad, 'BAD_USER_INPUT', 400).fields['input.events']).toContain('Unknown event(s) apiKey.exploded');
   });
 
   it('link-local stays refused even with WEBHOOKS_ALLOW_PRIVATE=true', async () => {
     const lax = await TestApp.create({ env: { WEBHOOKS_ALLOW_PRIVATE: 'true' } });
     try {
-      const res = await lax.gql(CREATE_WEBHOOK, { input: { url: 'http://169.254.169.254/', events: ['ping'] } });
+      const res = await lax.gql(CreateWebhookDocument, { input: { url: 'http://169.254.169.254/', events: ['ping'] } });
       expect(expectError(res, 'BAD_USER_INPUT', 400).fields['input.url']).toContain('link-local');
-      expectOk(await lax.gql(CREATE_WEBHOOK, { input: { url: 'http://127.0.0.1:9/', events: ['ping'] } }));
+      expectOk(await lax.gql(CreateWebhookDocument, { input: { url: 'http://127.0.0.1:9/', events: ['ping'] } }));
     } finally {
       await lax.close();
     }
@@ -202,25 +195,21 @@ describe('durability', () => {
     const env = { WEBHOOK_RETRY_SCHEDULE: '3s' };
     const first = await TestApp.create({ jobs: JOBS, env });
     try {
-      const { createWebhook } = expectOk(await first.gql(CREATE_WEBHOOK, { input: { url: receiver.url, events: ['apiKey.created'] } }));
+      const { createWebhook } = expectOk(await first.gql(CreateWebhookDocument, { input: { url: receiver.url, events: ['apiKey.created'] } }));
       receiver.secret = createWebhook.secret;
       await first.createKey({ stats: ['read'] });
-      await until('first attempt', () => receiver.requests.length === 1);
+      await until('first attempt', () => receiver.requests.length === 1, 20_000, 100);
       // Stop this instance before the retry is due; the retry job is in PostgreSQL.
       await first.app.close();
       expect(receiver.requests).toHaveLength(1);
 
-      const config = loadConfig({ NODE_ENV: 'test', SESSION_SECRET: TEST_SESSION_SECRET, ENCRYPTION_KEY: TEST_ENCRYPTION_KEY, WEBHOOKS_ALLOW_PRIVATE: 'true', ...env });
-      const ds = createDataSource({ entities: KEYGATE.entities, url: first.databaseUrl });
-      await ds.initialize();
-      const second = await buildApp({ config, dataSource: ds, sessionTokens: first.sessions, logger: false, jobs: JOBS });
+      const second = await first.secondInstance({ WEBHOOKS_ALLOW_PRIVATE: 'true', ...env }, { jobs: JOBS });
       try {
-        await until('the retry from the new instance', () => receiver.requests.length === 2, 30_000);
+        await until('the retry from the new instance', () => receiver.requests.length === 2, 30_000, 100);
         expect(receiver.requests[1].verified).toBe(true);
         expect(receiver.requests[1].headers['webhook-id']).toBe(receiver.requests[0].headers['webhook-id']);
       } finally {
         await second.close();
-        await ds.destroy();
       }
     } finally {
       await receiver.stop();

@@ -1,6 +1,8 @@
 import http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import { CreateShortLinkIdDocument, CreateWebhookDocument } from '../generated/graphql';
 import { expectOk } from '../support/expect';
+import { until } from '../support/until';
 import { TestApp } from '../support/harness';
 
 /**
@@ -36,18 +38,6 @@ class HangingReceiver {
   }
 }
 
-async function until<T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs = 30_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
-
-const CREATE_WEBHOOK = `mutation($input: CreateWebhookInput!) { createWebhook(input: $input) { webhook { id } } }`;
-
 let t: TestApp;
 let hanging: HangingReceiver;
 let fast: http.Server;
@@ -72,10 +62,10 @@ afterAll(async () => {
 
 it('a hanging endpoint with 25 queued events does not delay another organization’s delivery', async () => {
   const other = await t.createOtherOrganization('Unaffected');
-  const slowHook = expectOk(await t.gql(CREATE_WEBHOOK, { input: { url: hanging.url, events: ['shortLink.created'] } })).createWebhook.webhook.id;
-  const fastHook = expectOk(await t.gql(CREATE_WEBHOOK, { input: { url: fastUrl, events: ['shortLink.created'] } }, { key: other.rootKey })).createWebhook.webhook.id;
+  const slowHook = expectOk(await t.gql(CreateWebhookDocument, { input: { url: hanging.url, events: ['shortLink.created'] } })).createWebhook.webhook.id;
+  const fastHook = expectOk(await t.gql(CreateWebhookDocument, { input: { url: fastUrl, events: ['shortLink.created'] } }, { key: other.rootKey })).createWebhook.webhook.id;
 
-  for (let i = 0; i < 25; i++) expectOk(await t.gql(`mutation { createShortLink(input: { url: "https://example.com/slow/${i}" }) { id } }`));
+  for (let i = 0; i < 25; i++) expectOk(await t.gql(CreateShortLinkIdDocument, { input: { url: `https://example.com/slow/${i}` } }));
   // All 25 are queued for the hanging endpoint, and it is busy with the first of them.
   await until('the 25 events dispatched', async () => {
     const [row] = await t.dataSource.query(
@@ -83,15 +73,15 @@ it('a hanging endpoint with 25 queued events does not delay another organization
       [t.org.id],
     );
     return row.n === 25;
-  });
-  await until('the hanging endpoint to receive a delivery', async () => hanging.received > 0);
+  }, 30_000, 25);
+  await until('the hanging endpoint to receive a delivery', async () => hanging.received > 0, 30_000, 25);
 
   const createdAt = Date.now();
-  expectOk(await t.gql('mutation { createShortLink(input: { url: "https://example.com/fast" }) { id } }', {}, { key: other.rootKey }));
+  expectOk(await t.gql(CreateShortLinkIdDocument, { input: { url: 'https://example.com/fast' } }, { key: other.rootKey }));
   const delivery = await until('the other endpoint’s delivery row', async () => {
     const [row] = await t.dataSource.query('SELECT succeeded, status_code, created_at FROM webhook_deliveries WHERE webhook_id = $1', [fastHook]);
     return row;
-  });
+  }, 30_000, 25);
   const delayMs = Date.now() - createdAt;
   console.log(`unaffected endpoint delivered ${delayMs} ms after its event, with 25 events queued for a hanging endpoint`);
   expect(delivery).toMatchObject({ succeeded: true, status_code: 204 });

@@ -1,3 +1,12 @@
+import {
+  CreateWebhookDocument,
+  DeleteWebhookDocument,
+  RotateWebhookSecretDocument,
+  TestWebhookDocument,
+  UpdateWebhookDocument,
+  WebhookDeliveriesDocument,
+  WebhooksDocument,
+} from '../generated/graphql';
 import { expectError, expectForbidden, expectOk } from '../support/expect';
 import { TestApp } from '../support/harness';
 
@@ -7,36 +16,32 @@ beforeAll(async () => {
 });
 afterAll(() => t.close());
 
-const CREATE = 'mutation($input: CreateWebhookInput!) { createWebhook(input: $input) { secret webhook { id url events description enabled consecutiveFailures lastDeliveryAt lastDeliveryStatus createdAt } } }';
-const UPDATE = 'mutation($id: ID!, $input: UpdateWebhookInput!) { updateWebhook(id: $id, input: $input) { id url events description enabled consecutiveFailures } }';
-const ROTATE = 'mutation($id: ID!) { rotateWebhookSecret(id: $id) { secret webhook { id } } }';
-
 async function create(events = ['apiKey.created']) {
-  return expectOk(await t.gql(CREATE, { input: { url: 'https://hooks.example.com/in', events, description: 'CRM sync' } })).createWebhook;
+  return expectOk(await t.gql(CreateWebhookDocument, { input: { url: 'https://hooks.example.com/in', events, description: 'CRM sync' } })).createWebhook;
 }
 
 describe('webhook endpoints', () => {
   it('create returns the secret once; the list never shows it', async () => {
     const { secret, webhook } = await create();
     expect(webhook).toMatchObject({ url: 'https://hooks.example.com/in', events: ['apiKey.created'], description: 'CRM sync', enabled: true, consecutiveFailures: 0, lastDeliveryAt: null, lastDeliveryStatus: null });
-    const listed = await t.gql('{ webhooks { id url } }');
+    const listed = await t.gql(WebhooksDocument);
     expect(JSON.stringify(listed.body)).not.toContain(secret);
-    expect(listed.body.data.webhooks.map((w: any) => w.id)).toContain(webhook.id);
+    expect(expectOk(listed).webhooks.map((w) => w.id)).toContain(webhook.id);
   });
 
   it('update changes url, events, description; re-enabling resets the failure run', async () => {
     const { webhook } = await create();
     await t.dataSource.query('UPDATE webhooks SET enabled = false, consecutive_failures = 7 WHERE id = $1', [webhook.id]);
-    const updated = expectOk(await t.gql(UPDATE, { id: webhook.id, input: { url: 'https://hooks.example.com/v2', events: ['shortLink.created', 'ping'], description: null, enabled: true } })).updateWebhook;
+    const updated = expectOk(await t.gql(UpdateWebhookDocument, { id: webhook.id, input: { url: 'https://hooks.example.com/v2', events: ['shortLink.created', 'ping'], description: null, enabled: true } })).updateWebhook;
     expect(updated).toEqual({ id: webhook.id, url: 'https://hooks.example.com/v2', events: ['shortLink.created', 'ping'], description: null, enabled: true, consecutiveFailures: 0 });
-    expectError(await t.gql(UPDATE, { id: webhook.id, input: {} }), 'BAD_USER_INPUT', 400);
-    expect(expectError(await t.gql(UPDATE, { id: webhook.id, input: { events: [] } }), 'BAD_USER_INPUT', 400).fields).toEqual({ 'input.events': 'Subscribe to at least one event.' });
+    expectError(await t.gql(UpdateWebhookDocument, { id: webhook.id, input: {} }), 'BAD_USER_INPUT', 400);
+    expect(expectError(await t.gql(UpdateWebhookDocument, { id: webhook.id, input: { events: [] } }), 'BAD_USER_INPUT', 400).fields).toEqual({ 'input.events': 'Subscribe to at least one event.' });
   });
 
   it('rotateWebhookSecret returns a new secret and seals it; the old one no longer decrypts as current', async () => {
     const { secret, webhook } = await create();
     const [before] = await t.dataSource.query('SELECT secret_sealed FROM webhooks WHERE id = $1', [webhook.id]);
-    const rotated = expectOk(await t.gql(ROTATE, { id: webhook.id })).rotateWebhookSecret;
+    const rotated = expectOk(await t.gql(RotateWebhookSecretDocument, { id: webhook.id })).rotateWebhookSecret;
     expect(rotated.secret).toMatch(/^whsec_/);
     expect(rotated.secret).not.toBe(secret);
     const [after] = await t.dataSource.query('SELECT secret_sealed FROM webhooks WHERE id = $1', [webhook.id]);
@@ -48,25 +53,25 @@ describe('webhook endpoints', () => {
     const { webhook } = await create();
     const other = await t.createOtherOrganization('Hooker');
     const as = { key: other.rootKey };
-    expectError(await t.gql(UPDATE, { id: webhook.id, input: { description: 'x' } }, as), 'NOT_FOUND', 200);
-    expectError(await t.gql(ROTATE, { id: webhook.id }, as), 'NOT_FOUND', 200);
-    expectError(await t.gql('mutation($id: ID!) { testWebhook(id: $id) { id } }', { id: webhook.id }, as), 'NOT_FOUND', 200);
-    expectError(await t.gql('query($id: ID!) { webhookDeliveries(webhookId: $id) { totalCount } }', { id: webhook.id }, as), 'NOT_FOUND', 200);
-    expectError(await t.gql('mutation($id: ID!) { deleteWebhook(id: $id) }', { id: webhook.id }, as), 'NOT_FOUND', 200);
-    expect(expectOk(await t.gql('{ webhooks { id } }', {}, as)).webhooks).toEqual([]);
-    expect(expectOk(await t.gql('mutation($id: ID!) { deleteWebhook(id: $id) }', { id: webhook.id })).deleteWebhook).toBe(webhook.id);
-    expectError(await t.gql('mutation($id: ID!) { deleteWebhook(id: $id) }', { id: webhook.id }), 'NOT_FOUND', 200);
+    expectError(await t.gql(UpdateWebhookDocument, { id: webhook.id, input: { description: 'x' } }, as), 'NOT_FOUND', 200);
+    expectError(await t.gql(RotateWebhookSecretDocument, { id: webhook.id }, as), 'NOT_FOUND', 200);
+    expectError(await t.gql(TestWebhookDocument, { id: webhook.id }, as), 'NOT_FOUND', 200);
+    expectError(await t.gql(WebhookDeliveriesDocument, { webhookId: webhook.id }, as), 'NOT_FOUND', 200);
+    expectError(await t.gql(DeleteWebhookDocument, { id: webhook.id }, as), 'NOT_FOUND', 200);
+    expect(expectOk(await t.gql(WebhooksDocument, {}, as)).webhooks).toEqual([]);
+    expect(expectOk(await t.gql(DeleteWebhookDocument, { id: webhook.id })).deleteWebhook).toBe(webhook.id);
+    expectError(await t.gql(DeleteWebhookDocument, { id: webhook.id }), 'NOT_FOUND', 200);
   });
 
   it('each operation needs its webhooks scope', async () => {
     const { webhook } = await create();
     const readOnly = (await t.createKey({ webhooks: ['read'] })).secret;
-    expectForbidden(await t.gql(CREATE, { input: { url: 'https://hooks.example.com/z', events: ['ping'] } }, { key: readOnly }), 'webhooks:create');
-    expectForbidden(await t.gql(UPDATE, { id: webhook.id, input: { description: 'z' } }, { key: readOnly }), 'webhooks:update');
-    expectForbidden(await t.gql(ROTATE, { id: webhook.id }, { key: readOnly }), 'webhooks:update');
-    expectForbidden(await t.gql('mutation($id: ID!) { deleteWebhook(id: $id) }', { id: webhook.id }, { key: readOnly }), 'webhooks:delete');
+    expectForbidden(await t.gql(CreateWebhookDocument, { input: { url: 'https://hooks.example.com/z', events: ['ping'] } }, { key: readOnly }), 'webhooks:create');
+    expectForbidden(await t.gql(UpdateWebhookDocument, { id: webhook.id, input: { description: 'z' } }, { key: readOnly }), 'webhooks:update');
+    expectForbidden(await t.gql(RotateWebhookSecretDocument, { id: webhook.id }, { key: readOnly }), 'webhooks:update');
+    expectForbidden(await t.gql(DeleteWebhookDocument, { id: webhook.id }, { key: readOnly }), 'webhooks:delete');
     const none = (await t.createKey({ stats: ['read'] })).secret;
-    expectForbidden(await t.gql('{ webhooks { id } }', {}, { key: none }), 'webhooks:read');
+    expectForbidden(await t.gql(WebhooksDocument, {}, { key: none }), 'webhooks:read');
   });
 });
 

@@ -1,0 +1,54 @@
+import { print, type DocumentNode } from 'graphql';
+import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
+import type { App } from '../../src/app';
+
+/**
+ * What a test sends: a generated typed document (test/operations/*.graphql → `npm run codegen`),
+ * or, only where the document text itself is the test input, a literal string.
+ */
+export type GqlDocument<T, V> = TypedDocumentNode<T, V> | DocumentNode | string;
+
+export interface GqlResponse<T> {
+  status: number;
+  headers: Record<string, unknown>;
+  body: { data?: T | null; errors?: { message: string; path?: (string | number)[]; extensions?: Record<string, any> }[] };
+}
+
+const printed = new WeakMap<DocumentNode, string>();
+
+/** The query text of a document (printed once per document). */
+export function queryText(document: DocumentNode | string): string {
+  if (typeof document === 'string') return document;
+  let text = printed.get(document);
+  if (text === undefined) {
+    text = print(document);
+    printed.set(document, text);
+  }
+  return text;
+}
+
+/** The JSON body of a GraphQL-over-HTTP POST. */
+export function requestBody<T, V>(document: GqlDocument<T, V>, variables?: V): { query: string; variables?: V } {
+  return variables === undefined ? { query: queryText(document) } : { query: queryText(document), variables };
+}
+
+/** POSTs an operation to an in-process app other than `t.app` (a second instance on the same database). */
+export async function injectGql<T, V>(app: Pick<App, 'server'>, document: GqlDocument<T, V>, variables?: V, headers: Record<string, string> = {}): Promise<GqlResponse<T>> {
+  const res = await app.server.inject({
+    method: 'POST',
+    url: '/graphql',
+    headers: { 'content-type': 'application/json', ...headers },
+    payload: requestBody(document, variables),
+  });
+  return { status: res.statusCode, headers: res.headers, body: JSON.parse(res.body) };
+}
+
+/** POSTs an operation over real HTTP (a server process started by the test). */
+export async function fetchGql<T, V>(url: string, document: GqlDocument<T, V>, variables?: V, headers: Record<string, string> = {}): Promise<GqlResponse<T>> {
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: JSON.stringify(requestBody(document, variables)),
+  });
+  return { status: res.status, headers: Object.fromEntries(res.headers), body: (await res.json()) as GqlResponse<T>['body'] };
+}
