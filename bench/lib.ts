@@ -112,4 +112,3 @@ export async function startServer(url: string, key: string): Promise<{ ports: Re
       }),
   };
 }
-

@@ -57,7 +57,10 @@ function fire(port: number, s: Scenario, seconds: number): Promise<autocannon.Re
           {
             method: 'POST',
             body,
-            setupRequest: (req) => ({ ...req, headers: { 'content-type': 'application/json', ...(s.key ? { 'x-api-key': s.key() } : {}) } }),
+            setupRequest: (req) => ({
+              ...req,
+              headers: { 'content-type': 'application/json', ...(s.key ? { 'x-api-key': s.key() } : {}) },
+            }),
           },
         ],
       },
@@ -88,7 +91,13 @@ async function main() {
         key: () => `sk_live_${randomBytes(32).toString('hex')}zzzzzz`,
         expectStatus: 401,
       },
-      { name: 'bad keys: well-formed unknown (random)', server: 'ours', query: '{ viewer { kind } }', key: () => keyFormat.generate().secret, expectStatus: 401 },
+      {
+        name: 'bad keys: well-formed unknown (random)',
+        server: 'ours',
+        query: '{ viewer { kind } }',
+        key: () => keyFormat.generate().secret,
+        expectStatus: 401,
+      },
     ];
 
     const results: Result[] = [];
@@ -120,10 +129,24 @@ async function main() {
       apiKeysOursOverShield: rps('list apiKeys(50) — @requires') / rps('list apiKeys(50) — graphql-shield'),
       shortLinksOursOverShield: rps('list shortLinks(50) — @requires') / rps('list shortLinks(50) — graphql-shield'),
     };
-    const machine = { cpu: os.cpus()[0]?.model ?? 'unknown', cores: os.cpus().length, node: process.version, platform: `${os.platform()} ${os.release()}` };
-    const settings = { durationSeconds: DURATION, warmupSeconds: WARMUP, connections: CONNECTIONS, seededKeys: KEYS, seededLinks: LINKS, smoke };
+    const machine = {
+      cpu: os.cpus()[0]?.model ?? 'unknown',
+      cores: os.cpus().length,
+      node: process.version,
+      platform: `${os.platform()} ${os.release()}`,
+    };
+    const settings = {
+      durationSeconds: DURATION,
+      warmupSeconds: WARMUP,
+      connections: CONNECTIONS,
+      seededKeys: KEYS,
+      seededLinks: LINKS,
+      smoke,
+    };
 
-    const rows = results.map((r) => `| ${r.name} | ${r.requestsPerSecond} | ${r.p50Ms} | ${r.p99Ms} | ${r.sqlPerRequest} | ${r.unexpectedStatus} |`);
+    const rows = results.map(
+      (r) => `| ${r.name} | ${r.requestsPerSecond} | ${r.p50Ms} | ${r.p99Ms} | ${r.sqlPerRequest} | ${r.unexpectedStatus} |`,
+    );
     const table = [
       '| scenario | req/s | p50 ms | p99 ms | SQL/request | unexpected status |',
       '|---|---:|---:|---:|---:|---:|',
@@ -140,7 +163,10 @@ async function main() {
 
     const outDir = smoke ? mkdtempSync(path.join(os.tmpdir(), 'keygate-bench-out-')) : __dirname;
     mkdirSync(outDir, { recursive: true });
-    writeFileSync(path.join(outDir, 'results.json'), JSON.stringify({ date: new Date().toISOString(), machine, settings, results, ratios }, null, 2) + '\n');
+    writeFileSync(
+      path.join(outDir, 'results.json'),
+      JSON.stringify({ date: new Date().toISOString(), machine, settings, results, ratios }, null, 2) + '\n',
+    );
     writeFileSync(
       path.join(outDir, 'RESULTS.md'),
       [

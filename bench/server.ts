@@ -44,7 +44,9 @@ function requirementOf(node: { astNode?: { directives?: readonly ConstDirectiveN
 /** The rule tree most projects would write by hand: one rule per guarded type and field. */
 function shieldFor(schema: GraphQLSchema): GraphQLSchema {
   const ruleFor = (r: Requirement) =>
-    rule({ cache: 'contextual' })((_parent, _args, ctx: { principal: Principal }) => ((ctx.principal.permissions & r.mask) === r.mask ? true : new ForbiddenError({ required: [r.scope] })));
+    rule({ cache: 'contextual' })((_parent, _args, ctx: { principal: Principal }) =>
+      (ctx.principal.permissions & r.mask) === r.mask ? true : new ForbiddenError({ required: [r.scope] }),
+    );
   const tree: Record<string, Record<string, ReturnType<typeof ruleFor>>> = {};
   for (const type of Object.values(schema.getTypeMap())) {
     if (!isObjectType(type) || type.name.startsWith('__')) continue;
@@ -52,7 +54,8 @@ function shieldFor(schema: GraphQLSchema): GraphQLSchema {
     const fields: Record<string, ReturnType<typeof ruleFor>> = {};
     for (const field of Object.values(type.getFields())) {
       const fieldReq = requirementOf(field);
-      const combined = typeReq || fieldReq ? { mask: (typeReq?.mask ?? 0n) | (fieldReq?.mask ?? 0n), scope: fieldReq?.scope ?? typeReq!.scope } : null;
+      const combined =
+        typeReq || fieldReq ? { mask: (typeReq?.mask ?? 0n) | (fieldReq?.mask ?? 0n), scope: fieldReq?.scope ?? typeReq!.scope } : null;
       if (combined) fields[field.name] = ruleFor(combined);
     }
     if (Object.keys(fields).length) tree[type.name] = fields;
@@ -65,7 +68,14 @@ async function main() {
   let queries = 0;
   const dataSource = createDataSource({ url, entities: KEYGATE.entities, queryObserver: () => queries++, poolSize: 20 });
   await dataSource.initialize();
-  const env = { NODE_ENV: 'production', SESSION_SECRET: 'bench-secret-bench-secret-bench-secret!!', ENCRYPTION_KEY: 'ab'.repeat(32), LOG_LEVEL: 'silent', RATE_LIMITS_ENABLED: 'false', JOBS_ENABLED: 'false' };
+  const env = {
+    NODE_ENV: 'production',
+    SESSION_SECRET: 'bench-secret-bench-secret-bench-secret!!',
+    ENCRYPTION_KEY: 'ab'.repeat(32),
+    LOG_LEVEL: 'silent',
+    RATE_LIMITS_ENABLED: 'false',
+    JOBS_ENABLED: 'false',
+  };
   const config = loadConfig(env);
   const sessionTokens = new SessionTokens({ secret: env.SESSION_SECRET, ttlSeconds: 3600 });
 
@@ -92,7 +102,12 @@ async function main() {
   });
 
   const ports: Record<string, number> = {};
-  for (const [name, server] of [['ceiling', ceiling], ['ours', ours.server], ['noauth', noauth.server], ['shield', shielded.server]] as const) {
+  for (const [name, server] of [
+    ['ceiling', ceiling],
+    ['ours', ours.server],
+    ['noauth', noauth.server],
+    ['shield', shielded.server],
+  ] as const) {
     await server.listen({ host: '127.0.0.1', port: 0 });
     ports[name] = (server.server.address() as { port: number }).port;
   }

@@ -26,12 +26,18 @@ async function main() {
   try {
     const key = await seed(url, 200, 2_000);
     const server = await startServer(url, key);
-    const memory = async (): Promise<Memory> => (await fetch(`http://127.0.0.1:${server.ports.ceiling}/__memory`)).json() as Promise<Memory>;
+    const memory = async (): Promise<Memory> =>
+      (await fetch(`http://127.0.0.1:${server.ports.ceiling}/__memory`)).json() as Promise<Memory>;
     const samples: { at: number; memory: Memory }[] = [{ at: 0, memory: await memory() }];
     const started = Date.now();
     const sampler = setInterval(() => void memory().then((m) => samples.push({ at: (Date.now() - started) / 1000, memory: m })), 1_000);
 
-    const gql = (query: string) => ({ method: 'POST' as const, path: '/graphql', headers: { 'content-type': 'application/json', 'x-api-key': key }, body: JSON.stringify({ query }) });
+    const gql = (query: string) => ({
+      method: 'POST' as const,
+      path: '/graphql',
+      headers: { 'content-type': 'application/json', 'x-api-key': key },
+      body: JSON.stringify({ query }),
+    });
     let n = 0;
     const result = await new Promise<autocannon.Result>((resolve, reject) =>
       autocannon(
@@ -47,7 +53,12 @@ async function main() {
             { method: 'GET', path: '/b1' },
             {
               ...gql(''),
-              setupRequest: (req) => ({ ...req, body: JSON.stringify({ query: `mutation { createApiKey(input: { name: "soak ${n++}", permissions: { stats: [read] } }) { apiKey { id } } }` }) }),
+              setupRequest: (req) => ({
+                ...req,
+                body: JSON.stringify({
+                  query: `mutation { createApiKey(input: { name: "soak ${n++}", permissions: { stats: [read] } }) { apiKey { id } } }`,
+                }),
+              }),
               onResponse: (_status, body, context) => {
                 try {
                   (context as Record<string, unknown>).keyId = JSON.parse(body).data?.createApiKey?.apiKey?.id;
@@ -60,7 +71,10 @@ async function main() {
               ...gql(''),
               setupRequest: (req, context) => ({
                 ...req,
-                body: JSON.stringify({ query: 'mutation($id: ID!) { revokeApiKey(id: $id) { status } }', variables: { id: (context as Record<string, unknown>).keyId ?? '00000000-0000-4000-8000-000000000000' } }),
+                body: JSON.stringify({
+                  query: 'mutation($id: ID!) { revokeApiKey(id: $id) { status } }',
+                  variables: { id: (context as Record<string, unknown>).keyId ?? '00000000-0000-4000-8000-000000000000' },
+                }),
               }),
             },
           ],

@@ -76,7 +76,10 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   dataSource.subscribers.push(invalidator);
   const connectionString = (dataSource.options as { url?: string }).url!;
   const listener = cache
-    ? new InvalidationListener(connectionString, cache, server.log, { ...config.invalidation, client: pgClientOptions(config.database.timeouts, 'keygate-invalidation') })
+    ? new InvalidationListener(connectionString, cache, server.log, {
+        ...config.invalidation,
+        client: pgClientOptions(config.database.timeouts, 'keygate-invalidation'),
+      })
     : null;
   await listener?.start();
   services.usage.start(config.usageFlushIntervalMs);
@@ -88,7 +91,15 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   const policy = new RequestPolicy({ authenticator, authenticate: deps.authenticate, rateLimiter, usage: services.usage });
   const requestBudgets = new RequestBudgets(config.database.budget);
   const schema = deps.schema ?? (await buildSchema());
-  const apollo = await registerGraphQLRoute(server, { config, dataSource, schema, access: KEYGATE.access, services, policy, budgets: requestBudgets });
+  const apollo = await registerGraphQLRoute(server, {
+    config,
+    dataSource,
+    schema,
+    access: KEYGATE.access,
+    services,
+    policy,
+    budgets: requestBudgets,
+  });
 
   const webhookJobs = await startJobs(deps, services, (error) => server.log.error({ err: error }, 'webhook job failed'));
   registerHealthRoutes(server, dataSource);

@@ -118,7 +118,8 @@ async function run(argv: string[]): Promise<void> {
     }
     const tokens = await createSessionTokens(config);
     const ttl = values.ttl === undefined ? undefined : Number(values.ttl);
-    if (ttl !== undefined && (!Number.isInteger(ttl) || ttl < 60)) throw new UsageError('--ttl must be an integer number of seconds, at least 60');
+    if (ttl !== undefined && (!Number.isInteger(ttl) || ttl < 60))
+      throw new UsageError('--ttl must be an integer number of seconds, at least 60');
     console.log(await tokens.sign({ userId: user.id, orgId }, ttl));
   } finally {
     await db.close();

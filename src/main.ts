@@ -43,7 +43,9 @@ async function main(): Promise<void> {
   const log = app.server.log;
   if (db.migrated.length) log.info({ migrations: db.migrated }, 'applied migrations');
 
-  const bootstrap = config.bootstrapOnStart ? await app.services.organizations.bootstrapIfEmpty({ withKey: config.printBootstrapKey }) : null;
+  const bootstrap = config.bootstrapOnStart
+    ? await app.services.organizations.bootstrapIfEmpty({ withKey: config.printBootstrapKey })
+    : null;
   await app.server.listen({ host: config.host, port: config.port });
   const ms = Number(process.hrtime.bigint() - startedAt) / 1e6;
 

@@ -91,7 +91,11 @@ export class InvalidationListener {
   }
 
   private async connect(): Promise<void> {
-    const client = new Client({ ...this.options.client, connectionString: this.connectionString, application_name: 'keygate-invalidation' });
+    const client = new Client({
+      ...this.options.client,
+      connectionString: this.connectionString,
+      application_name: 'keygate-invalidation',
+    });
     client.on('error', (error) => this.down(client, error));
     client.on('end', () => this.down(client, new Error('connection ended')));
     client.on('notification', (message) => {
@@ -154,7 +158,8 @@ export class InvalidationListener {
     (client as unknown as { connection?: { stream?: { destroy(): void } } }).connection?.stream?.destroy();
     client.end().catch(() => undefined);
     if (this.stopped) return;
-    if (wasUsable) this.log.warn({ err: error.message }, 'invalidation listener lost; key verification bypasses the cache until it is back');
+    if (wasUsable)
+      this.log.warn({ err: error.message }, 'invalidation listener lost; key verification bypasses the cache until it is back');
     clearTimeout(this.reconnect);
     this.reconnect = setTimeout(() => {
       void this.connect().then(() => {

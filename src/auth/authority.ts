@@ -51,7 +51,10 @@ export class Authority {
     const required = needed | (caller.admitted ?? 0n);
     if ((principal.permissions & required) !== required) {
       const missing = this.access.missingScopes(principal.permissions, required);
-      throw new ForbiddenError({ required: missing }, `No longer permitted: ${missing.join(', ')} ${missing.length > 1 ? 'were' : 'was'} withdrawn while this request ran. Nothing was changed.`);
+      throw new ForbiddenError(
+        { required: missing },
+        `No longer permitted: ${missing.join(', ')} ${missing.length > 1 ? 'were' : 'was'} withdrawn while this request ran. Nothing was changed.`,
+      );
     }
     return { ...caller, principal };
   }

@@ -24,10 +24,7 @@ export interface VerifiedSecret {
 
 /** What changed; sent on the invalidation channel and applied by every instance. */
 export type AuthInvalidation =
-  | { kind: 'key'; keyId: string }
-  | { kind: 'member'; orgId: string; userId: string }
-  | { kind: 'org'; orgId: string }
-  | { kind: 'all' };
+  { kind: 'key'; keyId: string } | { kind: 'member'; orgId: string; userId: string } | { kind: 'org'; orgId: string } | { kind: 'all' };
 
 const UNKNOWN = Symbol('unknown key');
 type Entry = VerifiedSecret | typeof UNKNOWN;

@@ -16,7 +16,12 @@ export interface DataSourceOptions {
   timeouts?: DatabaseTimeouts;
 }
 
-export const DEFAULT_DATABASE_TIMEOUTS: DatabaseTimeouts = { connectMs: 5_000, statementMs: 5_000, idleInTransactionMs: 30_000, keepAliveDelayMs: 10_000 };
+export const DEFAULT_DATABASE_TIMEOUTS: DatabaseTimeouts = {
+  connectMs: 5_000,
+  statementMs: 5_000,
+  idleInTransactionMs: 30_000,
+  keepAliveDelayMs: 10_000,
+};
 
 /**
  * node-postgres settings that bound every call to PostgreSQL in time: connecting, each

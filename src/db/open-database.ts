@@ -37,7 +37,12 @@ export async function openDatabase(
   try {
     if (options.migrate) {
       // Migrations may rewrite large tables: they run on their own connection with no statement bound.
-      const migrations = createDataSource({ url, entities, timeouts: { ...timeouts, statementMs: 0, idleInTransactionMs: 0 }, poolSize: 1 });
+      const migrations = createDataSource({
+        url,
+        entities,
+        timeouts: { ...timeouts, statementMs: 0, idleInTransactionMs: 0 },
+        poolSize: 1,
+      });
       await migrations.initialize();
       try {
         migrated = (await migrations.runMigrations({ transaction: 'each' })).map((m) => m.name);

@@ -15,10 +15,7 @@ export async function findOrgRow<T extends ObjectLiteral>(
   options: { what: string; lock?: boolean; where?: string; relations?: string[] },
 ): Promise<T> {
   if (!isUuid(id)) throw new NotFoundError(options.what);
-  const qb = m
-    .getRepository(entity)
-    .createQueryBuilder('row')
-    .where('row.id = :id AND row.orgId = :orgId', { id, orgId });
+  const qb = m.getRepository(entity).createQueryBuilder('row').where('row.id = :id AND row.orgId = :orgId', { id, orgId });
   if (options.where) qb.andWhere(options.where);
   if (options.lock) qb.setLock('pessimistic_write');
   const row = await qb.getOne();

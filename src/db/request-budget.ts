@@ -180,8 +180,12 @@ export class BudgetedPool extends pg.Pool {
 
   // pg's callback form is what TypeORM uses; the promise form is kept for everything else.
   override connect(): Promise<pg.PoolClient>;
-  override connect(callback: (err: Error | undefined, client: pg.PoolClient | undefined, done: (release?: Error | boolean) => void) => void): void;
-  override connect(callback?: (err: Error | undefined, client: pg.PoolClient | undefined, done: (release?: Error | boolean) => void) => void): Promise<pg.PoolClient> | void {
+  override connect(
+    callback: (err: Error | undefined, client: pg.PoolClient | undefined, done: (release?: Error | boolean) => void) => void,
+  ): void;
+  override connect(
+    callback?: (err: Error | undefined, client: pg.PoolClient | undefined, done: (release?: Error | boolean) => void) => void,
+  ): Promise<pg.PoolClient> | void {
     const checkout = this.checkout();
     if (!callback) return checkout;
     checkout.then(

@@ -27,10 +27,18 @@ export function createFormatError(log: (error: unknown) => void) {
       return { message: formatted.message, extensions: { code: ErrorCode.BAD_REQUEST } };
     }
     if (isDatabaseTimeout(original)) {
-      return { message: 'The database did not answer in time; try again shortly.', path: formatted.path, extensions: { code: ErrorCode.SERVICE_UNAVAILABLE } };
+      return {
+        message: 'The database did not answer in time; try again shortly.',
+        path: formatted.path,
+        extensions: { code: ErrorCode.SERVICE_UNAVAILABLE },
+      };
     }
     if (isDatabaseUnavailable(original)) {
-      return { message: 'The database is unreachable; try again shortly.', path: formatted.path, extensions: { code: ErrorCode.SERVICE_UNAVAILABLE } };
+      return {
+        message: 'The database is unreachable; try again shortly.',
+        path: formatted.path,
+        extensions: { code: ErrorCode.SERVICE_UNAVAILABLE },
+      };
     }
     log(original);
     return { message: 'Internal server error', path: formatted.path, extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR } };

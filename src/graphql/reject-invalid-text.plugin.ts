@@ -65,13 +65,18 @@ export const rejectInvalidTextPlugin: ApolloServerPlugin = {
         });
         if (found.size === 0) return;
         const problems = [...new Set(found.values())];
-        throw new GraphQLError(problems.length === 1 ? `Text input ${problems[0]}` : 'Text input must be valid Unicode without NUL characters; see extensions.fields.', {
-          extensions: {
-            code: ErrorCode.BAD_USER_INPUT,
-            fields: Object.fromEntries([...found].map(([p, problem]) => [p, `${p.split('.').at(-1)} ${problem}`])),
-            http: { status: 400 },
+        throw new GraphQLError(
+          problems.length === 1
+            ? `Text input ${problems[0]}`
+            : 'Text input must be valid Unicode without NUL characters; see extensions.fields.',
+          {
+            extensions: {
+              code: ErrorCode.BAD_USER_INPUT,
+              fields: Object.fromEntries([...found].map(([p, problem]) => [p, `${p.split('.').at(-1)} ${problem}`])),
+              http: { status: 400 },
+            },
           },
-        });
+        );
       },
     };
   },

@@ -4,7 +4,13 @@ import type { GraphQLSchema } from 'graphql';
 import { printSchemaWithDirectives } from '@graphql-tools/utils';
 import { buildSchema, type NonEmptyArray } from 'type-graphql';
 import type { AccessModel } from '../kernel/access';
-import { guardSchema, readRequirements, withRequiresDefinition, type CatalogEntry, type FieldRequirements } from './authorization/schema-requirements';
+import {
+  guardSchema,
+  readRequirements,
+  withRequiresDefinition,
+  type CatalogEntry,
+  type FieldRequirements,
+} from './authorization/schema-requirements';
 import { registerAccessTypes } from './types/access.types';
 
 export interface KeygateSchema {

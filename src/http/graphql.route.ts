@@ -10,7 +10,8 @@ import { OperationRequirements } from '../graphql/authorization/operation-requir
 import type { GraphQLContext } from '../graphql/context';
 import { createFormatError } from '../graphql/format-error';
 import { httpStatusPlugin } from '../graphql/http-status.plugin';
-import { aliasLimitRule, complexityLimitPlugin, documentLimitsHook } from '../graphql/query-limits';
+import { aliasLimitRule, documentLimitsHook } from '../graphql/document-limits';
+import { complexityLimitPlugin } from '../graphql/query-cost';
 import { rejectInvalidTextPlugin } from '../graphql/reject-invalid-text.plugin';
 import type { KeygateSchema } from '../graphql/schema';
 import type { AccessModel } from '../kernel/access';

@@ -51,7 +51,10 @@ export class RequestPolicy {
     const blockedFor = await rateLimiter?.failedAuthRetryAfter(request.ip);
     if (blockedFor && !(await authenticator.verifiesWithoutDatabase(credentials))) {
       reply.header('retry-after', String(blockedFor));
-      throw new RateLimitedError(blockedFor, 'Too many failed authentication attempts from this address; retry after the time in Retry-After.');
+      throw new RateLimitedError(
+        blockedFor,
+        'Too many failed authentication attempts from this address; retry after the time in Retry-After.',
+      );
     }
 
     let principal: Principal;

@@ -27,7 +27,8 @@ export interface ResourceDefinition {
 export function defineResource<const R extends ResourceDefinition>(definition: R): R {
   for (const role of ['MEMBER', 'VIEWER'] as const) {
     for (const action of definition.roles[role] ?? []) {
-      if (!definition.actions.includes(action)) throw new Error(`${definition.name}: ${role} holds ${action}, which the resource does not declare`);
+      if (!definition.actions.includes(action))
+        throw new Error(`${definition.name}: ${role} holds ${action}, which the resource does not declare`);
     }
   }
   return definition;
@@ -63,4 +64,3 @@ export function createAccessModel(resources: readonly ResourceDefinition[]): Acc
     },
   };
 }
-

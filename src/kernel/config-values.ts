@@ -12,7 +12,10 @@ const PROXY_RANGE_NAMES = new Set(['loopback', 'linklocal', 'uniquelocal']);
 export function parseTrustProxy(raw: string | undefined): boolean | string[] {
   if (raw === undefined || raw === 'false') return false;
   if (raw === 'true') return true;
-  const entries = raw.split(',').map((e) => e.trim()).filter(Boolean);
+  const entries = raw
+    .split(',')
+    .map((e) => e.trim())
+    .filter(Boolean);
   for (const entry of entries) {
     const [address, bits] = entry.split('/');
     const valid =
@@ -33,7 +36,10 @@ export function parseTrustProxy(raw: string | undefined): boolean | string[] {
 export function parseCorsOrigins(raw: string | undefined): string[] | '*' | null {
   if (!raw) return null;
   if (raw === '*') return '*';
-  const origins = raw.split(',').map((o) => o.trim()).filter(Boolean);
+  const origins = raw
+    .split(',')
+    .map((o) => o.trim())
+    .filter(Boolean);
   for (const origin of origins) {
     let parsed: URL | undefined;
     try {
@@ -47,4 +53,3 @@ export function parseCorsOrigins(raw: string | undefined): string[] | '*' | null
   }
   return origins;
 }
-

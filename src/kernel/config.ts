@@ -46,7 +46,12 @@ const envSchema = z.object({
   JWKS_URL: optionalString.pipe(z.string().url().optional()),
   JWT_ISSUER: optionalString,
   JWT_AUDIENCE: optionalString,
-  SESSION_TTL_SECONDS: z.coerce.number().int().min(60).max(31 * 24 * 3600).default(12 * 3600),
+  SESSION_TTL_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(60)
+    .max(31 * 24 * 3600)
+    .default(12 * 3600),
 
   API_KEY_PREFIX: z
     .string()
@@ -63,20 +68,30 @@ const envSchema = z.object({
   WEBHOOK_CONCURRENCY_PER_ORGANIZATION: z.coerce.number().int().min(1).max(1_000).default(5),
   JOBS_ENABLED: bool(true),
   REDIS_URL: optionalString,
-  REDIS_KEY_PREFIX: z.string().regex(/^[A-Za-z0-9:_-]{0,40}$/).default('keygate:'),
+  REDIS_KEY_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9:_-]{0,40}$/)
+    .default('keygate:'),
   REDIS_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(2_000),
   REDIS_COMMAND_TIMEOUT_MS: z.coerce.number().int().min(10).max(60_000).default(500),
   REDIS_HEARTBEAT_MS: z.coerce.number().int().min(100).max(60_000).default(1_000),
   RATE_LIMITS_ENABLED: bool(true),
   VERIFICATION_CACHE_ENABLED: bool(true),
   VERIFICATION_CACHE_SIZE: z.coerce.number().int().min(1).max(10_000_000).default(100_000),
-  VERIFICATION_CACHE_TTL_MS: z.coerce.number().int().min(1_000).default(10 * 60_000),
+  VERIFICATION_CACHE_TTL_MS: z.coerce
+    .number()
+    .int()
+    .min(1_000)
+    .default(10 * 60_000),
   CORS_ORIGINS: optionalString,
   TRUST_PROXY: optionalString,
   PERSISTED_QUERIES: bool(false),
   PRINT_BOOTSTRAP_KEY: z.enum(['true', 'false', '1', '0', 'yes', 'no']).optional(),
   CLICK_COUNTRY_HEADER: optionalString.pipe(
-    z.string().regex(/^[a-z0-9-]+$/i, 'CLICK_COUNTRY_HEADER must be a header name such as cf-ipcountry').optional(),
+    z
+      .string()
+      .regex(/^[a-z0-9-]+$/i, 'CLICK_COUNTRY_HEADER must be a header name such as cf-ipcountry')
+      .optional(),
   ),
 });
 
@@ -166,7 +181,6 @@ export interface DatabaseTimeouts {
   keepAliveDelayMs: number;
 }
 
-
 export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
   const parsed = envSchema.safeParse(source);
   if (!parsed.success) {
@@ -224,7 +238,10 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
         connectionsPerOrganization: Math.min(e.DB_CONNECTIONS_PER_ORGANIZATION ?? Math.ceil(e.DB_POOL_SIZE / 2), e.DB_POOL_SIZE),
       },
     },
-    invalidation: { heartbeatMs: e.INVALIDATION_HEARTBEAT_MS, echoTimeoutMs: Math.max(e.INVALIDATION_ECHO_TIMEOUT_MS, e.INVALIDATION_HEARTBEAT_MS * 2) },
+    invalidation: {
+      heartbeatMs: e.INVALIDATION_HEARTBEAT_MS,
+      echoTimeoutMs: Math.max(e.INVALIDATION_ECHO_TIMEOUT_MS, e.INVALIDATION_HEARTBEAT_MS * 2),
+    },
     dataDir: path.resolve(e.DATA_DIR),
     bootstrapOnStart: e.BOOTSTRAP_ON_START,
     session: {
@@ -243,13 +260,21 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       retrySchedule,
       maxConsecutiveFailures: e.WEBHOOK_MAX_CONSECUTIVE_FAILURES,
       timeoutMs: e.WEBHOOK_TIMEOUT_MS,
-      concurrency: { total: e.WEBHOOK_CONCURRENCY, perEndpoint: e.WEBHOOK_CONCURRENCY_PER_ENDPOINT, perOrganization: e.WEBHOOK_CONCURRENCY_PER_ORGANIZATION },
+      concurrency: {
+        total: e.WEBHOOK_CONCURRENCY,
+        perEndpoint: e.WEBHOOK_CONCURRENCY_PER_ENDPOINT,
+        perOrganization: e.WEBHOOK_CONCURRENCY_PER_ORGANIZATION,
+      },
       allowPrivate: e.WEBHOOKS_ALLOW_PRIVATE,
     },
     jobsEnabled: e.JOBS_ENABLED,
     redisUrl: e.REDIS_URL,
     redisKeyPrefix: e.REDIS_KEY_PREFIX,
-    redis: { connectTimeoutMs: e.REDIS_CONNECT_TIMEOUT_MS, commandTimeoutMs: e.REDIS_COMMAND_TIMEOUT_MS, heartbeatMs: e.REDIS_HEARTBEAT_MS },
+    redis: {
+      connectTimeoutMs: e.REDIS_CONNECT_TIMEOUT_MS,
+      commandTimeoutMs: e.REDIS_COMMAND_TIMEOUT_MS,
+      heartbeatMs: e.REDIS_HEARTBEAT_MS,
+    },
     rateLimitsEnabled: e.RATE_LIMITS_ENABLED,
     verificationCache: { enabled: e.VERIFICATION_CACHE_ENABLED, maxEntries: e.VERIFICATION_CACHE_SIZE, ttlMs: e.VERIFICATION_CACHE_TTL_MS },
     trustProxy: parseTrustProxy(e.TRUST_PROXY),

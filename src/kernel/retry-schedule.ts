@@ -14,7 +14,8 @@ const EXAMPLE = 'give delays such as 30s,2m,10m,1h,6h,12h (units ms, s, m, h, d)
 export function parseRetrySchedule(text: string): number[] {
   if (text.trim() === '') throw new Error(`the retry schedule is empty; ${EXAMPLE}`);
   const parts = text.split(',').map((p) => p.trim());
-  if (parts.length > MAX_RETRIES) throw new Error(`the retry schedule has ${parts.length} entries; at most ${MAX_RETRIES} retries are allowed`);
+  if (parts.length > MAX_RETRIES)
+    throw new Error(`the retry schedule has ${parts.length} entries; at most ${MAX_RETRIES} retries are allowed`);
   return parts.map((part, i) => {
     if (part === '') throw new Error(`entry ${i + 1} of the retry schedule is empty; ${EXAMPLE}`);
     const match = /^(\d{1,12})(ms|s|m|h|d)$/.exec(part);

@@ -6,7 +6,10 @@ import { Changes } from './audit/changes';
 import type { FeatureModule, ServiceDeps } from './module';
 
 /** What the service graph is built from, besides the modules: the process's own pieces. */
-export type ServiceInfrastructure = Pick<ServiceDeps, 'dataSource' | 'config' | 'keyFormat' | 'invalidator' | 'reportDrops' | 'webhookLookup' | 'txtResolver'>;
+export type ServiceInfrastructure = Pick<
+  ServiceDeps,
+  'dataSource' | 'config' | 'keyFormat' | 'invalidator' | 'reportDrops' | 'webhookLookup' | 'txtResolver'
+>;
 
 /** The services every module shares: the audit log and the one way to make a change. */
 export interface CoreServices {
@@ -61,4 +64,3 @@ export function composeModules(modules: readonly FeatureModule[]): ComposedModul
     },
   };
 }
-

@@ -114,7 +114,13 @@ export function createLoaders(dataSource: DataSource, principal: Pick<Principal,
       return user && { kind: PrincipalKindEnum.USER, id, name: visibleActorName(access, 'USER', user.email, principal.permissions) };
     }
     const key = await apiKeys.load(id);
-    return key && { kind: PrincipalKindEnum.API_KEY, id, name: visibleActorName(access, 'API_KEY', `${key.name} (${key.prefix})`, principal.permissions) };
+    return (
+      key && {
+        kind: PrincipalKindEnum.API_KEY,
+        id,
+        name: visibleActorName(access, 'API_KEY', `${key.name} (${key.prefix})`, principal.permissions),
+      }
+    );
   }
 
   return { users, apiKeys, memberships, domains, linkCounts, organizations, requestCounts, usage, linkStats, actor };

@@ -14,7 +14,21 @@ import {
 } from '../generated/graphql';
 import { expectError, expectForbidden, expectOk, expectRuleRefusal } from '../support/expect';
 import type { Auth, GqlResponse, OtherOrganization, TestApp } from '../support/harness';
-import { allBut, apiKeySuite, auditOf, bodyOf, countAudit, countKeys, countRows, DAY_MS, databaseText, expectNear, KEY_SHAPE, rootKeyId, sha256 } from './helpers';
+import {
+  allBut,
+  apiKeySuite,
+  auditOf,
+  bodyOf,
+  countAudit,
+  countKeys,
+  countRows,
+  DAY_MS,
+  databaseText,
+  expectNear,
+  KEY_SHAPE,
+  rootKeyId,
+  sha256,
+} from './helpers';
 
 let t: TestApp;
 let other: OtherOrganization;
@@ -76,7 +90,9 @@ describe('createApiKey: happy path', () => {
 
   it('a signed-in admin is recorded as createdBy (kind USER, their id and email)', async () => {
     const admin = await t.addMember('creator@acme.test', Role.ADMIN);
-    const { apiKey } = expectOk(await create({ name: 'by a person', permissions: { stats: ['read'] } }, { token: admin.token })).createApiKey;
+    const { apiKey } = expectOk(
+      await create({ name: 'by a person', permissions: { stats: ['read'] } }, { token: admin.token }),
+    ).createApiKey;
     expect(apiKey.type).toBe('BOT');
     expect(apiKey.owner).toBeNull();
     expect(apiKey.createdBy).toEqual({ kind: 'USER', id: admin.userId, name: 'creator@acme.test' });
@@ -101,7 +117,9 @@ describe('createApiKey: happy path', () => {
 
   it('records API_KEY_CREATED in the audit log with type, prefix, scopes and expiry', async () => {
     const root = await rootKeyId(t);
-    const { apiKey } = expectOk(await create({ name: 'audited', permissions: { webhooks: ['read'], stats: ['read'] }, expiresInDays: 10 })).createApiKey;
+    const { apiKey } = expectOk(
+      await create({ name: 'audited', permissions: { webhooks: ['read'], stats: ['read'] }, expiresInDays: 10 }),
+    ).createApiKey;
     const events = await auditOf(t, apiKey.id);
     expect(events).toHaveLength(1);
     expect(events[0]).toMatchObject({
@@ -119,7 +137,9 @@ describe('createApiKey: happy path', () => {
 describe('createApiKey: the secret is shown once and stored only as SHA-256', () => {
   it('api_key_secrets holds the sha256 hex of the key; no table anywhere holds the plaintext', async () => {
     const { secret, apiKey } = expectOk(await create({ name: 'stored', permissions: { stats: ['read'] } })).createApiKey;
-    const rows = await t.dataSource.query('SELECT secret_hash, prefix, last4, ends_at FROM api_key_secrets WHERE api_key_id = $1', [apiKey.id]);
+    const rows = await t.dataSource.query('SELECT secret_hash, prefix, last4, ends_at FROM api_key_secrets WHERE api_key_id = $1', [
+      apiKey.id,
+    ]);
     expect(rows).toEqual([{ secret_hash: sha256(secret), prefix: apiKey.prefix, last4: apiKey.last4, ends_at: null }]);
     expect(rows[0].secret_hash).toMatch(/^[0-9a-f]{64}$/);
     const everything = await databaseText(t);
@@ -131,7 +151,9 @@ describe('createApiKey: the secret is shown once and stored only as SHA-256', ()
 
   it('no read returns it: apiKey, apiKeys, auditLog and viewer responses never contain the secret', async () => {
     // apiKeys:read to read keys (itself included), members:read for their owner field.
-    const { secret, apiKey } = expectOk(await create({ name: 'never again', permissions: { apiKeys: ['read'], members: ['read'] } })).createApiKey;
+    const { secret, apiKey } = expectOk(
+      await create({ name: 'never again', permissions: { apiKeys: ['read'], members: ['read'] } }),
+    ).createApiKey;
     const responses: GqlResponse<unknown>[] = [
       await t.gql(ApiKeyDocument, { id: apiKey.id }),
       await t.gql(ApiKeysDocument, { first: 100 }),
@@ -151,7 +173,9 @@ describe('createApiKey: the secret is shown once and stored only as SHA-256', ()
     const data = expectOk(await t.gql(ApiKeyTypeFieldsDocument, {}));
     const keyFields = data.apiKeyType!.fields!.map((f) => f.name.toLowerCase());
     expect(keyFields.filter((f) => f.includes('secret') || f.includes('hash'))).toEqual([]);
-    const returningSecret = data.mutationType!.fields!.filter((f) => (f.type.name ?? f.type.ofType?.name) === 'CreatedApiKey').map((f) => f.name);
+    const returningSecret = data
+      .mutationType!.fields!.filter((f) => (f.type.name ?? f.type.ofType?.name) === 'CreatedApiKey')
+      .map((f) => f.name);
     expect(returningSecret.sort()).toEqual(['createApiKey', 'rotateApiKey']);
   });
 
@@ -160,7 +184,11 @@ describe('createApiKey: the secret is shown once and stored only as SHA-256', ()
     const b = expectOk(await create({ name: 'twin a', permissions: {} })).createApiKey;
     expect(a.secret).not.toBe(b.secret);
     expect(a.apiKey.id).not.toBe(b.apiKey.id);
-    expect(await countRows(t, 'SELECT DISTINCT secret_hash FROM api_key_secrets WHERE api_key_id = ANY($1::uuid[])', [[a.apiKey.id, b.apiKey.id]])).toBe(2);
+    expect(
+      await countRows(t, 'SELECT DISTINCT secret_hash FROM api_key_secrets WHERE api_key_id = ANY($1::uuid[])', [
+        [a.apiKey.id, b.apiKey.id],
+      ]),
+    ).toBe(2);
   });
 });
 
@@ -170,16 +198,56 @@ describe('createApiKey: bad input', () => {
     ['an empty name', 'input.name', () => ({ name: '', permissions: {} }), 'name must be 1 to 100 characters.'],
     ['a blank name', 'input.name', () => ({ name: '    ', permissions: {} }), 'name must be 1 to 100 characters.'],
     ['a 101-character name', 'input.name', () => ({ name: 'x'.repeat(101), permissions: {} }), 'name must be 1 to 100 characters.'],
-    ['a control character in the name', 'input.name', () => ({ name: 'line\nbreak', permissions: {} }), 'name must not contain control characters.'],
+    [
+      'a control character in the name',
+      'input.name',
+      () => ({ name: 'line\nbreak', permissions: {} }),
+      'name must not contain control characters.',
+    ],
     ['a BEL in the name', 'input.name', () => ({ name: 'bad\u0007', permissions: {} }), 'name must not contain control characters.'],
     ['a NUL in the name', 'input.name', () => ({ name: 'nul\u0000', permissions: {} }), 'name must not contain NUL (\\u0000) characters.'],
-    ['expiresInDays 0', 'input.expiresInDays', () => ({ name: 'k', permissions: {}, expiresInDays: 0 }), 'expiresInDays must be between 1 and 365.'],
-    ['expiresInDays 366', 'input.expiresInDays', () => ({ name: 'k', permissions: {}, expiresInDays: 366 }), 'expiresInDays must be between 1 and 365.'],
-    ['expiresInDays -1', 'input.expiresInDays', () => ({ name: 'k', permissions: {}, expiresInDays: -1 }), 'expiresInDays must be between 1 and 365.'],
-    ['expiresAt in the past', 'input.expiresAt', () => ({ name: 'k', permissions: {}, expiresAt: '2001-01-01T00:00:00.000Z' }), 'expiresAt must be in the future.'],
-    ['expiresAt a second ago', 'input.expiresAt', () => ({ name: 'k', permissions: {}, expiresAt: new Date(Date.now() - 1000).toISOString() }), 'expiresAt must be in the future.'],
-    ['expiresAt more than 10 years ahead', 'input.expiresAt', () => ({ name: 'k', permissions: {}, expiresAt: new Date(Date.now() + 11 * 366 * DAY_MS).toISOString() }), 'expiresAt must be within 10 years.'],
-    ['both expiresInDays and expiresAt', 'input.expiresAt', () => ({ name: 'k', permissions: {}, expiresInDays: 5, expiresAt: future() }), 'Give expiresInDays or expiresAt, not both.'],
+    [
+      'expiresInDays 0',
+      'input.expiresInDays',
+      () => ({ name: 'k', permissions: {}, expiresInDays: 0 }),
+      'expiresInDays must be between 1 and 365.',
+    ],
+    [
+      'expiresInDays 366',
+      'input.expiresInDays',
+      () => ({ name: 'k', permissions: {}, expiresInDays: 366 }),
+      'expiresInDays must be between 1 and 365.',
+    ],
+    [
+      'expiresInDays -1',
+      'input.expiresInDays',
+      () => ({ name: 'k', permissions: {}, expiresInDays: -1 }),
+      'expiresInDays must be between 1 and 365.',
+    ],
+    [
+      'expiresAt in the past',
+      'input.expiresAt',
+      () => ({ name: 'k', permissions: {}, expiresAt: '2001-01-01T00:00:00.000Z' }),
+      'expiresAt must be in the future.',
+    ],
+    [
+      'expiresAt a second ago',
+      'input.expiresAt',
+      () => ({ name: 'k', permissions: {}, expiresAt: new Date(Date.now() - 1000).toISOString() }),
+      'expiresAt must be in the future.',
+    ],
+    [
+      'expiresAt more than 10 years ahead',
+      'input.expiresAt',
+      () => ({ name: 'k', permissions: {}, expiresAt: new Date(Date.now() + 11 * 366 * DAY_MS).toISOString() }),
+      'expiresAt must be within 10 years.',
+    ],
+    [
+      'both expiresInDays and expiresAt',
+      'input.expiresAt',
+      () => ({ name: 'k', permissions: {}, expiresInDays: 5, expiresAt: future() }),
+      'Give expiresInDays or expiresAt, not both.',
+    ],
   ];
 
   it.each(cases)('%s: BAD_USER_INPUT on %s, nothing created or audited', async (_case, field, input, message) => {
@@ -240,7 +308,10 @@ describe('createApiKey: security', () => {
   it('no escalation: with several missing scopes, `required` lists every one in catalog order', async () => {
     const limited = await t.createKey({ apiKeys: ['create'] }, { name: 'limited creator 2' });
     const keys = await countKeys(t);
-    const res = await createSecretOnly({ name: 'escalated', permissions: { members: ['delete'], apiKeys: ['create', 'read'], shortLinks: ['update'] } }, { key: limited.secret });
+    const res = await createSecretOnly(
+      { name: 'escalated', permissions: { members: ['delete'], apiKeys: ['create', 'read'], shortLinks: ['update'] } },
+      { key: limited.secret },
+    );
     expectRuleRefusal(res, 'NO_ESCALATION', ['shortLinks:update', 'apiKeys:read', 'members:delete']);
     expect(await countKeys(t)).toBe(keys);
     expect(res.body.errors![0].message).toBe('You cannot grant shortLinks:update, apiKeys:read, members:delete: you do not hold them.');
@@ -249,9 +320,16 @@ describe('createApiKey: security', () => {
   it('granting a subset (or all) of what you hold is allowed', async () => {
     // apiKeys:read as well, to read the created key back.
     const limited = await t.createKey({ apiKeys: ['create', 'read'], stats: ['read'], webhooks: ['read'] }, { name: 'limited creator 3' });
-    const { apiKey } = expectOk(await createGrant({ name: 'subset', permissions: { stats: ['read'] } }, { key: limited.secret })).createApiKey;
+    const { apiKey } = expectOk(
+      await createGrant({ name: 'subset', permissions: { stats: ['read'] } }, { key: limited.secret }),
+    ).createApiKey;
     expect(apiKey.permissions.scopes).toEqual(['stats:read']);
-    const all = expectOk(await createGrant({ name: 'same', permissions: { apiKeys: ['create', 'read'], stats: ['read'], webhooks: ['read'] } }, { key: limited.secret }));
+    const all = expectOk(
+      await createGrant(
+        { name: 'same', permissions: { apiKeys: ['create', 'read'], stats: ['read'], webhooks: ['read'] } },
+        { key: limited.secret },
+      ),
+    );
     expect(all.createApiKey.apiKey.permissions.scopes).toEqual(['stats:read', 'apiKeys:create', 'apiKeys:read', 'webhooks:read']);
   });
 
@@ -265,16 +343,27 @@ describe('createApiKey: security', () => {
 
   it('key principals cannot create USER keys: not even a USER key of an admin', async () => {
     const admin = await t.addMember('userkey-creator@acme.test', Role.ADMIN);
-    const userKey = await t.createKey({ apiKeys: ['create', 'read'], stats: ['read'] }, { type: ApiKeyType.USER, by: admin, name: 'admin user key' });
+    const userKey = await t.createKey(
+      { apiKeys: ['create', 'read'], stats: ['read'] },
+      { type: ApiKeyType.USER, by: admin, name: 'admin user key' },
+    );
     const keys = await countKeys(t);
-    expectRuleRefusal(await createGrant({ name: 'another user key', type: 'USER', permissions: { stats: ['read'] } }, { key: userKey.secret }), 'USER_KEY_NEEDS_SESSION');
+    expectRuleRefusal(
+      await createGrant({ name: 'another user key', type: 'USER', permissions: { stats: ['read'] } }, { key: userKey.secret }),
+      'USER_KEY_NEEDS_SESSION',
+    );
     expect(await countKeys(t)).toBe(keys);
     // A BOT key is fine from the same principal.
-    expect(expectOk(await createGrant({ name: 'bot from user key', permissions: { stats: ['read'] } }, { key: userKey.secret })).createApiKey.apiKey.type).toBe('BOT');
+    expect(
+      expectOk(await createGrant({ name: 'bot from user key', permissions: { stats: ['read'] } }, { key: userKey.secret })).createApiKey
+        .apiKey.type,
+    ).toBe('BOT');
   });
 
   it('another organization creates keys only in its own organization', async () => {
-    const { secret, apiKey } = expectOk(await create({ name: 'theirs', permissions: { stats: ['read'] } }, { key: other.rootKey })).createApiKey;
+    const { secret, apiKey } = expectOk(
+      await create({ name: 'theirs', permissions: { stats: ['read'] } }, { key: other.rootKey }),
+    ).createApiKey;
     expect(expectOk(await t.gql(ViewerPrincipalDocument, {}, { key: secret })).viewer.organization.id).toBe(other.org.id);
     expect(expectOk(await t.gql(ApiKeyDocument, { id: apiKey.id })).apiKey).toBeNull();
     const [row] = await t.dataSource.query('SELECT org_id FROM api_keys WHERE id = $1', [apiKey.id]);

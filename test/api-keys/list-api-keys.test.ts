@@ -39,7 +39,9 @@ const page = (variables: { first?: number | null; after?: string | null; filter?
   t.gql(ApiKeyPageDocument, variables, auth);
 
 const names = async (filter: ApiKeyFilter, auth?: Auth) =>
-  expectOk(await page({ first: 100, filter }, auth)).apiKeys.nodes.map((n) => n.name).sort();
+  expectOk(await page({ first: 100, filter }, auth))
+    .apiKeys.nodes.map((n) => n.name)
+    .sort();
 
 describe('apiKeys: order and pagination', () => {
   it('lists newest first; edges mirror nodes, each with its own cursor; endCursor is the last edge’s', async () => {
@@ -164,7 +166,9 @@ describe('apiKeys: bad input', () => {
 
   it.each([0, -3, 366])('expiringWithinDays %i is BAD_USER_INPUT on `filter.expiringWithinDays`', async (days) => {
     const res = await page({ filter: { expiringWithinDays: days } });
-    expect(expectError(res, 'BAD_USER_INPUT', 400).fields).toEqual({ 'filter.expiringWithinDays': 'expiringWithinDays must be between 1 and 365.' });
+    expect(expectError(res, 'BAD_USER_INPUT', 400).fields).toEqual({
+      'filter.expiringWithinDays': 'expiringWithinDays must be between 1 and 365.',
+    });
   });
 
   it('a search longer than 100 characters is BAD_USER_INPUT on `filter.search`', async () => {
@@ -206,13 +210,17 @@ describe('apiKeys: filters', () => {
     await keys.setStatus(t.owner.caller, ids['inactive-expired'], 'INACTIVE' as never);
     await keys.revoke(t.owner.caller, ids.revoked, 'filter test');
     await keys.delete(t.owner.caller, ids.deleted);
-    await t.sql(`UPDATE api_keys SET expires_at = now() - interval '1 minute' WHERE id = ANY($1::uuid[])`, [[ids.expired, ids['inactive-expired']]]);
+    await t.sql(`UPDATE api_keys SET expires_at = now() - interval '1 minute' WHERE id = ANY($1::uuid[])`, [
+      [ids.expired, ids['inactive-expired']],
+    ]);
   });
 
   const flt = (...labels: string[]) => labels.map((l) => `flt ${l}`).sort();
 
   it('no filter but the search: every live key, deleted ones absent', async () => {
-    expect(await names({ search: 'flt' })).toEqual(flt('active', 'inactive', 'revoked', 'expired', 'inactive-expired', 'soon', 'later', 'user-a', 'user-b'));
+    expect(await names({ search: 'flt' })).toEqual(
+      flt('active', 'inactive', 'revoked', 'expired', 'inactive-expired', 'soon', 'later', 'user-a', 'user-b'),
+    );
   });
 
   it.each([
@@ -229,7 +237,9 @@ describe('apiKeys: filters', () => {
 
   it('type USER and BOT', async () => {
     expect(await names({ search: 'flt', type: 'USER' })).toEqual(flt('user-a', 'user-b'));
-    expect(await names({ search: 'flt', type: 'BOT' })).toEqual(flt('active', 'inactive', 'revoked', 'expired', 'inactive-expired', 'soon', 'later'));
+    expect(await names({ search: 'flt', type: 'BOT' })).toEqual(
+      flt('active', 'inactive', 'revoked', 'expired', 'inactive-expired', 'soon', 'later'),
+    );
   });
 
   it('ownerId: only that user’s keys; a malformed id is an empty page, not an error', async () => {
@@ -367,7 +377,13 @@ describe('apiKey(id)', () => {
     const one = expectOk(await t.gql(ApiKeyDocument, { id: key.id })).apiKey;
     const listed = expectOk(await t.gql(ApiKeysDocument, { first: 100, filter: { search: 'looked up' } })).apiKeys.nodes;
     expect(listed).toEqual([one]);
-    expect(one).toMatchObject({ id: key.id, name: 'looked up', type: 'BOT', status: 'ACTIVE', permissions: { scopes: ['shortLinks:read', 'stats:read'] } });
+    expect(one).toMatchObject({
+      id: key.id,
+      name: 'looked up',
+      type: 'BOT',
+      status: 'ACTIVE',
+      permissions: { scopes: ['shortLinks:read', 'stats:read'] },
+    });
     expectNear(one!.expiresAt, Date.now() + 9 * DAY_MS);
   });
 
@@ -409,13 +425,23 @@ describe('usage(days) and requestCount', () => {
     const key = await t.createKey({ stats: ['read'] }, { name: 'busy' });
     for (let i = 0; i < 3; i++) expectOk(await t.gql(ViewerPrincipalDocument, {}, { key: key.secret }));
     const before = expectOk(await t.gql(ApiKeyUsageDocument, { id: key.id, days: 2 })).apiKey!;
-    expect(before).toMatchObject({ requestCount: 0, lastUsedAt: null, usage: [{ day: daysAgo(1), requests: 0 }, { day: today(), requests: 0 }] });
+    expect(before).toMatchObject({
+      requestCount: 0,
+      lastUsedAt: null,
+      usage: [
+        { day: daysAgo(1), requests: 0 },
+        { day: today(), requests: 0 },
+      ],
+    });
 
     const usedAt = Date.now();
     await t.app.services.usage.flush();
     const after = expectOk(await t.gql(ApiKeyUsageDocument, { id: key.id, days: 2 })).apiKey!;
     expect(after.requestCount).toBe(3);
-    expect(after.usage).toEqual([{ day: daysAgo(1), requests: 0 }, { day: today(), requests: 3 }]);
+    expect(after.usage).toEqual([
+      { day: daysAgo(1), requests: 0 },
+      { day: today(), requests: 3 },
+    ]);
     expectNear(after.lastUsedAt, usedAt, 10_000);
   });
 

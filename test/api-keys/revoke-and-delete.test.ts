@@ -32,7 +32,8 @@ const listed = async (search: string) => {
   const conn = expectOk(await t.gql(ApiKeyPageDocument, { first: 100, filter: { search } })).apiKeys;
   return { ids: conn.nodes.map((n) => n.id).sort(), totalCount: conn.totalCount };
 };
-const prefixOf = async (id: string): Promise<string> => (await t.dataSource.query('SELECT prefix FROM api_keys WHERE id = $1', [id]))[0].prefix;
+const prefixOf = async (id: string): Promise<string> =>
+  (await t.dataSource.query('SELECT prefix FROM api_keys WHERE id = $1', [id]))[0].prefix;
 
 describe('revokeApiKey', () => {
   it('revokes at once: REVOKED on the very next request; reason (trimmed), revokedAt and revokedBy are recorded', async () => {
@@ -132,7 +133,11 @@ describe('revokeApiKey', () => {
     const admin = await t.addMember('fresh-start@acme.test', Role.ADMIN);
     const old = await t.createKey({ stats: ['read'] }, { type: ApiKeyType.USER, by: admin, name: 'old user key' });
     expectOk(await revoke(old.id, 'replaced'));
-    const res = await t.gql(CreateApiKeyDocument, { input: { name: 'new user key', type: 'USER', permissions: { stats: ['read'] } } }, { token: admin.token });
+    const res = await t.gql(
+      CreateApiKeyDocument,
+      { input: { name: 'new user key', type: 'USER', permissions: { stats: ['read'] } } },
+      { token: admin.token },
+    );
     expect(expectOk(res).createApiKey.apiKey.owner?.id).toBe(admin.userId);
   });
 
@@ -265,7 +270,9 @@ describe('deleteApiKey', () => {
     // apiKeys:read as well, to read back the key it creates.
     const creator = await t.createKey({ apiKeys: ['create', 'read'], stats: ['read'] }, { name: 'departed creator' });
     const prefix = await prefixOf(creator.id);
-    const made = expectOk(await t.gql(CreateApiKeyGrantDocument, { input: { name: 'orphan', permissions: { stats: ['read'] } } }, { key: creator.secret })).createApiKey;
+    const made = expectOk(
+      await t.gql(CreateApiKeyGrantDocument, { input: { name: 'orphan', permissions: { stats: ['read'] } } }, { key: creator.secret }),
+    ).createApiKey;
     expectOk(await remove(creator.id));
     expect((await lookup(made.apiKey.id))?.createdBy).toEqual({ kind: 'API_KEY', id: creator.id, name: `departed creator (${prefix})` });
     const log = expectOk(await t.gql(AuditLogDocument, { first: 10, filter: { targetId: made.apiKey.id } })).auditLog.nodes;
@@ -278,7 +285,11 @@ describe('deleteApiKey', () => {
     expectOk(await revoke(key.id, 'first'));
     expect(expectOk(await remove(key.id)).deleteApiKey).toBe(key.id);
     expect(await lookup(key.id)).toBeNull();
-    const res = await t.gql(CreateApiKeyDocument, { input: { name: 'replacement', type: 'USER', permissions: { stats: ['read'] } } }, { token: admin.token });
+    const res = await t.gql(
+      CreateApiKeyDocument,
+      { input: { name: 'replacement', type: 'USER', permissions: { stats: ['read'] } } },
+      { token: admin.token },
+    );
     expect(expectOk(res).createApiKey.apiKey.type).toBe('USER');
   });
 

@@ -11,7 +11,21 @@ import {
 } from '../generated/graphql';
 import { expectError, expectForbidden, expectOk, expectRuleRefusal, expectUnauthenticated } from '../support/expect';
 import type { Auth, GqlResponse, OtherOrganization, TestApp } from '../support/harness';
-import { allBut, apiKeySuite, auditOf, bodyOf, countAudit, databaseText, deletedKeyId, expectNear, KEY_SHAPE, MISSING_ID, rootKeyId, sha256, works } from './helpers';
+import {
+  allBut,
+  apiKeySuite,
+  auditOf,
+  bodyOf,
+  countAudit,
+  databaseText,
+  deletedKeyId,
+  expectNear,
+  KEY_SHAPE,
+  MISSING_ID,
+  rootKeyId,
+  sha256,
+  works,
+} from './helpers';
 
 let t: TestApp;
 let other: OtherOrganization;
@@ -21,13 +35,16 @@ const rotate = (id: string, gracePeriodSeconds?: number | null, auth: Auth = { k
   t.gql(RotateApiKeyDocument, gracePeriodSeconds === undefined ? { id } : { id, gracePeriodSeconds }, auth);
 
 /** Selects only the new secret: needs apiKeys:update and nothing else (ApiKey itself needs apiKeys:read). */
-const rotateSecretOnly = (id: string, gracePeriodSeconds: number, auth: Auth) => t.gql(RotateApiKeySecretDocument, { id, gracePeriodSeconds }, auth);
+const rotateSecretOnly = (id: string, gracePeriodSeconds: number, auth: Auth) =>
+  t.gql(RotateApiKeySecretDocument, { id, gracePeriodSeconds }, auth);
 
 /** The key a secret acts as, read by that secret itself: its key needs apiKeys:read. */
 const identity = async (secret: string) => expectOk(await t.gql(ViewerDocument, {}, { key: secret })).viewer;
 const prefixOf = async (id: string) => expectOk(await t.gql(ApiKeyDocument, { id })).apiKey!.prefix;
 const secretsOf = (id: string): Promise<{ secret_hash: string; ends_at: Date | null }[]> =>
-  t.dataSource.query('SELECT secret_hash, ends_at FROM api_key_secrets WHERE api_key_id = $1 ORDER BY created_at, ends_at NULLS LAST', [id]);
+  t.dataSource.query('SELECT secret_hash, ends_at FROM api_key_secrets WHERE api_key_id = $1 ORDER BY created_at, ends_at NULLS LAST', [
+    id,
+  ]);
 const endSecretsNow = (hash: string) =>
   t.sql(`UPDATE api_key_secrets SET ends_at = now() - interval '1 millisecond' WHERE secret_hash = $1`, [hash]);
 
@@ -115,7 +132,8 @@ describe('rotateApiKey: immediate (the default)', () => {
     const key = await t.createKey({ stats: ['read'] }, { name: 'prefix moves' });
     const [{ prefix: old }] = await t.dataSource.query('SELECT prefix FROM api_keys WHERE id = $1', [key.id]);
     const { apiKey } = expectOk(await rotate(key.id)).rotateApiKey;
-    const ids = async (search: string) => expectOk(await t.gql(ApiKeyPageDocument, { first: 100, filter: { search } })).apiKeys.nodes.map((n) => n.id);
+    const ids = async (search: string) =>
+      expectOk(await t.gql(ApiKeyPageDocument, { first: 100, filter: { search } })).apiKeys.nodes.map((n) => n.id);
     expect(await ids(apiKey.prefix)).toContain(key.id);
     if (old !== apiKey.prefix) expect(await ids(old)).not.toContain(key.id);
   });
@@ -198,7 +216,9 @@ describe('rotateApiKey: bad input and states', () => {
     const key = await t.createKey({ stats: ['read'] }, { name: `bad grace ${grace}` });
     const events = await countAudit(t);
     const res = await rotate(key.id, grace);
-    expect(expectError(res, 'BAD_USER_INPUT', 400).fields).toEqual({ gracePeriodSeconds: 'gracePeriodSeconds must be between 0 and 604800 (7 days).' });
+    expect(expectError(res, 'BAD_USER_INPUT', 400).fields).toEqual({
+      gracePeriodSeconds: 'gracePeriodSeconds must be between 0 and 604800 (7 days).',
+    });
     expect(res.body.data).toBeNull();
     await works(t, key.secret);
     expect(await secretsOf(key.id)).toHaveLength(1);
@@ -295,7 +315,10 @@ describe('rotateApiKey: security', () => {
 
     it('the owner may rotate their own USER key, signed in or with the key itself', async () => {
       const admin = await t.addMember('userkey-rotator@acme.test', Role.ADMIN);
-      const userKey = await t.createKey({ apiKeys: ['update'], stats: ['read'] }, { type: ApiKeyType.USER, by: admin, name: 'own user key' });
+      const userKey = await t.createKey(
+        { apiKeys: ['update'], stats: ['read'] },
+        { type: ApiKeyType.USER, by: admin, name: 'own user key' },
+      );
       const bySession = expectOk(await rotate(userKey.id, 0, { token: admin.token })).rotateApiKey;
       expect(bySession.apiKey).toMatchObject({ id: userKey.id, type: 'USER', owner: { id: admin.userId } });
       expectUnauthenticated(await t.gql(ViewerPrincipalDocument, {}, { key: userKey.secret }), 'ROTATED');

@@ -25,9 +25,11 @@ apiKeySuite((suite) => ({ t, other } = suite));
 const update = (id: string, input: UpdateApiKeyInput, auth: Auth = { key: t.rootKey }) => t.gql(UpdateApiKeyDocument, { id, input }, auth);
 /** Selects nothing of the key: needs apiKeys:update and nothing else (ApiKey itself needs apiKeys:read). */
 const updateBare = (id: string, input: UpdateApiKeyInput, auth: Auth) => t.gql(UpdateApiKeyBareDocument, { id, input }, auth);
-const setStatus = (id: string, status: ApiKeyToggle, auth: Auth = { key: t.rootKey }) => t.gql(SetApiKeyStatusDocument, { id, status }, auth);
+const setStatus = (id: string, status: ApiKeyToggle, auth: Auth = { key: t.rootKey }) =>
+  t.gql(SetApiKeyStatusDocument, { id, status }, auth);
 const lookup = async (id: string) => expectOk(await t.gql(ApiKeyDocument, { id })).apiKey!;
-const scopesOfSecret = async (secret: string) => expectOk(await t.gql(ViewerPrincipalDocument, {}, { key: secret })).viewer.permissions.scopes;
+const scopesOfSecret = async (secret: string) =>
+  expectOk(await t.gql(ViewerPrincipalDocument, {}, { key: secret })).viewer.permissions.scopes;
 
 describe('updateApiKey: happy path', () => {
   it('renames (trimmed); nothing else changes; the audit event has the name change', async () => {
@@ -51,7 +53,9 @@ describe('updateApiKey: happy path', () => {
   it('replaces the whole grant; the very next request uses it; the audit event has the permission diff', async () => {
     const key = await t.createKey({ stats: ['read'], apiKeys: ['read'], domains: ['read', 'update'] }, { name: 'regranted' });
     expectOk(await t.gql(ApiKeyTotalDocument, {}, { key: key.secret }));
-    const updated = expectOk(await update(key.id, { permissions: { stats: ['read'], shortLinks: ['read', 'create'], domains: ['read'] } })).updateApiKey;
+    const updated = expectOk(
+      await update(key.id, { permissions: { stats: ['read'], shortLinks: ['read', 'create'], domains: ['read'] } }),
+    ).updateApiKey;
     expect(updated.name).toBe('regranted');
     expect(updated.permissions.scopes).toEqual(['shortLinks:create', 'shortLinks:read', 'domains:read', 'stats:read']);
     expect(updated.effectivePermissions.scopes).toEqual(updated.permissions.scopes);
@@ -71,7 +75,10 @@ describe('updateApiKey: happy path', () => {
     const events = await auditOf(t, key.id, 'API_KEY_UPDATED');
     expect(events).toHaveLength(1);
     expect(events[0].targetName).toBe('both after');
-    expect(events[0].metadata).toEqual({ name: { from: 'both before', to: 'both after' }, permissions: { added: ['files:update'], removed: [] } });
+    expect(events[0].metadata).toEqual({
+      name: { from: 'both before', to: 'both after' },
+      permissions: { added: ['files:update'], removed: [] },
+    });
   });
 
   it('a change to nothing (same name, same grant in another order) writes no audit event', async () => {
@@ -107,16 +114,23 @@ describe('updateApiKey: bad input and states', () => {
     ['a blank name', { name: '   ' }, { 'input.name': 'name must be 1 to 100 characters.' }],
     ['a 101-character name', { name: 'y'.repeat(101) }, { 'input.name': 'name must be 1 to 100 characters.' }],
     ['a control character in the name', { name: 'tab\there' }, { 'input.name': 'name must not contain control characters.' }],
-    ['a bad name with a valid grant', { name: '', permissions: { stats: ['read'] } }, { 'input.name': 'name must be 1 to 100 characters.' }],
-  ] as [string, UpdateApiKeyInput, Record<string, string>][])('%s is BAD_USER_INPUT (400) with the field; nothing changes', async (_case, input, fields) => {
-    const key = await t.createKey({ apiKeys: ['read'] }, { name: 'unchanged' });
-    const before = await lookup(key.id);
-    const res = await update(key.id, input);
-    expect(expectError(res, 'BAD_USER_INPUT', 400).fields).toEqual(fields);
-    expect(res.body.data).toBeNull();
-    expect(await lookup(key.id)).toEqual(before);
-    expect(await auditOf(t, key.id, 'API_KEY_UPDATED')).toEqual([]);
-  });
+    [
+      'a bad name with a valid grant',
+      { name: '', permissions: { stats: ['read'] } },
+      { 'input.name': 'name must be 1 to 100 characters.' },
+    ],
+  ] as [string, UpdateApiKeyInput, Record<string, string>][])(
+    '%s is BAD_USER_INPUT (400) with the field; nothing changes',
+    async (_case, input, fields) => {
+      const key = await t.createKey({ apiKeys: ['read'] }, { name: 'unchanged' });
+      const before = await lookup(key.id);
+      const res = await update(key.id, input);
+      expect(expectError(res, 'BAD_USER_INPUT', 400).fields).toEqual(fields);
+      expect(res.body.data).toBeNull();
+      expect(await lookup(key.id)).toEqual(before);
+      expect(await auditOf(t, key.id, 'API_KEY_UPDATED')).toEqual([]);
+    },
+  );
 
   it('an unknown action is refused by GraphQL validation (400 BAD_USER_INPUT)', async () => {
     const key = await t.createKey({ stats: ['read'] }, { name: 'bad action' });
@@ -180,7 +194,11 @@ describe('updateApiKey: security', () => {
 
   it('no escalation: a key cannot widen itself, but may narrow itself', async () => {
     const self = await t.createKey({ apiKeys: ['read', 'update'], stats: ['read'] }, { name: 'self editor' });
-    expectRuleRefusal(await updateBare(self.id, { permissions: { apiKeys: ['read', 'update', 'create'], stats: ['read'] } }, { key: self.secret }), 'NO_ESCALATION', ['apiKeys:create']);
+    expectRuleRefusal(
+      await updateBare(self.id, { permissions: { apiKeys: ['read', 'update', 'create'], stats: ['read'] } }, { key: self.secret }),
+      'NO_ESCALATION',
+      ['apiKeys:create'],
+    );
     expect(await scopesOfSecret(self.secret)).toEqual(['stats:read', 'apiKeys:read', 'apiKeys:update']);
     const [row] = await t.dataSource.query('SELECT permissions FROM api_keys WHERE id = $1', [self.id]);
     expect(row.permissions).toEqual({ stats: ['read'], apiKeys: ['read', 'update'] }); // stored as granted, untouched
@@ -191,7 +209,11 @@ describe('updateApiKey: security', () => {
   it('no escalation: re-granting a scope the target already has but the editor lacks is FORBIDDEN', async () => {
     const target = await t.createKey({ members: ['delete'], stats: ['read'] }, { name: 'holds members:delete' });
     const editor = await t.createKey({ apiKeys: ['update'], stats: ['read'] }, { name: 'editor without members' });
-    expectRuleRefusal(await updateBare(target.id, { permissions: { members: ['delete'], stats: ['read'] } }, { key: editor.secret }), 'NO_ESCALATION', ['members:delete']);
+    expectRuleRefusal(
+      await updateBare(target.id, { permissions: { members: ['delete'], stats: ['read'] } }, { key: editor.secret }),
+      'NO_ESCALATION',
+      ['members:delete'],
+    );
     expect((await lookup(target.id)).permissions.scopes).toEqual(['stats:read', 'members:delete']);
   });
 
@@ -209,23 +231,40 @@ describe('updateApiKey: security', () => {
 
 describe('effectivePermissions: a USER key’s grant ∩ its owner’s current role', () => {
   const grant = { shortLinks: ['create' as const, 'read' as const], apiKeys: ['read' as const], stats: ['read' as const] };
-  const setRole = (userId: string, role: string) => t.sql('UPDATE memberships SET role = $3 WHERE org_id = $1 AND user_id = $2', [t.org.id, userId, role]);
+  const setRole = (userId: string, role: string) =>
+    t.sql('UPDATE memberships SET role = $3 WHERE org_id = $1 AND user_id = $2', [t.org.id, userId, role]);
   const perms = async (id: string) => expectOk(await t.gql(ApiKeyPermissionsDocument, { id })).apiKey!;
 
   it('follows demotion and promotion at once, in the API and in what the key may do', async () => {
     const admin = await t.addMember('demotee@acme.test', Role.ADMIN);
     const key = await t.createKey(grant, { type: ApiKeyType.USER, by: admin, name: 'demotee key' });
-    const granted = { ...NONE, shortLinks: ['create', 'read'], apiKeys: ['read'], stats: ['read'], scopes: ['shortLinks:create', 'shortLinks:read', 'stats:read', 'apiKeys:read'] };
+    const granted = {
+      ...NONE,
+      shortLinks: ['create', 'read'],
+      apiKeys: ['read'],
+      stats: ['read'],
+      scopes: ['shortLinks:create', 'shortLinks:read', 'stats:read', 'apiKeys:read'],
+    };
 
     // As ADMIN the grant is fully effective.
-    expect(await perms(key.id)).toMatchObject({ type: 'USER', owner: { id: admin.userId }, permissions: granted, effectivePermissions: granted });
+    expect(await perms(key.id)).toMatchObject({
+      type: 'USER',
+      owner: { id: admin.userId },
+      permissions: granted,
+      effectivePermissions: granted,
+    });
     expectOk(await t.gql(ApiKeyTotalDocument, {}, { key: key.secret }));
 
     // Demoted to VIEWER: only the reads of product resources remain; apiKeys is refused on the very next request.
     await setRole(admin.userId, 'VIEWER');
     const asViewer = await perms(key.id);
     expect(asViewer.permissions).toEqual(granted);
-    expect(asViewer.effectivePermissions).toEqual({ ...NONE, shortLinks: ['read'], stats: ['read'], scopes: ['shortLinks:read', 'stats:read'] });
+    expect(asViewer.effectivePermissions).toEqual({
+      ...NONE,
+      shortLinks: ['read'],
+      stats: ['read'],
+      scopes: ['shortLinks:read', 'stats:read'],
+    });
     expectForbidden(await t.gql(ApiKeyTotalDocument, {}, { key: key.secret }), 'apiKeys:read');
     expectForbidden(await t.gql(ApiKeyDocument, { id: key.id }, { key: key.secret }), 'apiKeys:read');
     expect(await scopesOfSecret(key.secret)).toEqual(['shortLinks:read', 'stats:read']);
@@ -302,10 +341,17 @@ describe('setApiKeyStatus', () => {
 
     const events = await auditOf(t, key.id);
     expect(events.map((e) => e.action).sort()).toEqual(['API_KEY_CREATED', 'API_KEY_DISABLED', 'API_KEY_ENABLED']);
-    const inOrder: { action: string }[] = await t.dataSource.query('SELECT action FROM audit_events WHERE target_id = $1 ORDER BY created_at', [key.id]);
+    const inOrder: { action: string }[] = await t.dataSource.query(
+      'SELECT action FROM audit_events WHERE target_id = $1 ORDER BY created_at',
+      [key.id],
+    );
     expect(inOrder.map((e) => e.action)).toEqual(['API_KEY_CREATED', 'API_KEY_DISABLED', 'API_KEY_ENABLED']);
     for (const action of ['API_KEY_DISABLED', 'API_KEY_ENABLED']) {
-      expect(events.find((e) => e.action === action)).toMatchObject({ targetType: 'API_KEY', targetName: 'toggled', actor: { kind: 'API_KEY', id: root.id } });
+      expect(events.find((e) => e.action === action)).toMatchObject({
+        targetType: 'API_KEY',
+        targetName: 'toggled',
+        actor: { kind: 'API_KEY', id: root.id },
+      });
     }
   });
 
@@ -357,7 +403,10 @@ describe('setApiKeyStatus', () => {
     const target = await t.createKey({ stats: ['read'] }, { name: 'status target' });
     const caller = await t.createKey(allBut('apiKeys', 'update'), { name: 'all but update (status)' });
     expectForbidden(await setStatus(target.id, 'INACTIVE', { key: caller.secret }), 'apiKeys:update');
-    expectForbidden(await t.gql(SetApiKeyStatusBareDocument, { id: target.id, status: 'INACTIVE' }, { key: caller.secret }), 'apiKeys:update');
+    expectForbidden(
+      await t.gql(SetApiKeyStatusBareDocument, { id: target.id, status: 'INACTIVE' }, { key: caller.secret }),
+      'apiKeys:update',
+    );
     expect((await lookup(target.id)).status).toBe('ACTIVE');
     expect(await scopesOfSecret(target.secret)).toEqual(['stats:read']);
   });
@@ -365,7 +414,10 @@ describe('setApiKeyStatus', () => {
   it('a key that reads keys but may not update them or read members: the bare toggle needs apiKeys:update, the full one members:read too', async () => {
     const target = await t.createKey({ stats: ['read'] }, { name: 'status target 2' });
     const reader = await t.createKey({ apiKeys: ['read', 'create'] }, { name: 'key reader (status)' });
-    expectForbidden(await t.gql(SetApiKeyStatusBareDocument, { id: target.id, status: 'INACTIVE' }, { key: reader.secret }), 'apiKeys:update');
+    expectForbidden(
+      await t.gql(SetApiKeyStatusBareDocument, { id: target.id, status: 'INACTIVE' }, { key: reader.secret }),
+      'apiKeys:update',
+    );
     // SetApiKeyStatus also reads the key's owner, which needs members:read: both are missing.
     expectForbidden(await setStatus(target.id, 'INACTIVE', { key: reader.secret }), ['apiKeys:update', 'members:read']);
     expect(await scopesOfSecret(target.secret)).toEqual(['stats:read']);

@@ -77,7 +77,9 @@ const fromHarness = { ip: '127.0.0.1', userAgent: 'keygate-tests' };
 describe('each key change writes exactly one event, in the same transaction', () => {
   it('API_KEY_CREATED: actor is the calling key as "name (prefix)", with target, metadata, ip and user agent', async () => {
     const { event, result } = await onlyEventOf(() =>
-      t.gql(CreateApiKeyDocument, { input: { name: 'ci deploy', permissions: { stats: ['read'], shortLinks: ['read', 'create'] }, expiresInDays: 30 } }),
+      t.gql(CreateApiKeyDocument, {
+        input: { name: 'ci deploy', permissions: { stats: ['read'], shortLinks: ['read', 'create'] }, expiresInDays: 30 },
+      }),
     );
     const created = expectOk(result).createApiKey.apiKey;
     expect(event).toEqual({
@@ -87,7 +89,12 @@ describe('each key change writes exactly one event, in the same transaction', ()
       targetType: 'API_KEY',
       targetId: created.id,
       targetName: 'ci deploy',
-      metadata: { type: 'BOT', prefix: created.prefix, scopes: ['shortLinks:create', 'shortLinks:read', 'stats:read'], expiresAt: created.expiresAt },
+      metadata: {
+        type: 'BOT',
+        prefix: created.prefix,
+        scopes: ['shortLinks:create', 'shortLinks:read', 'stats:read'],
+        expiresAt: created.expiresAt,
+      },
       ...fromHarness,
       createdAt: expect.stringMatching(ISO),
     });
@@ -96,7 +103,17 @@ describe('each key change writes exactly one event, in the same transaction', ()
 
   it('API_KEY_CREATED by a session: actor is the user, by email; a USER key is recorded as such', async () => {
     const { event, result } = await onlyEventOf(() =>
-      t.gql(CreateApiKeyDocument, { input: { name: 'owner laptop', type: 'USER', permissions: { apiKeys: ['create', 'read', 'update', 'delete'], members: ['read'] } } }, { token: t.owner.token }),
+      t.gql(
+        CreateApiKeyDocument,
+        {
+          input: {
+            name: 'owner laptop',
+            type: 'USER',
+            permissions: { apiKeys: ['create', 'read', 'update', 'delete'], members: ['read'] },
+          },
+        },
+        { token: t.owner.token },
+      ),
     );
     const created = expectOk(result).createApiKey.apiKey;
     expect(event).toMatchObject({
@@ -104,14 +121,25 @@ describe('each key change writes exactly one event, in the same transaction', ()
       actor: ownerActor,
       targetId: created.id,
       targetName: 'owner laptop',
-      metadata: { type: 'USER', prefix: created.prefix, scopes: ['apiKeys:create', 'apiKeys:read', 'apiKeys:update', 'apiKeys:delete', 'members:read'], expiresAt: null },
+      metadata: {
+        type: 'USER',
+        prefix: created.prefix,
+        scopes: ['apiKeys:create', 'apiKeys:read', 'apiKeys:update', 'apiKeys:delete', 'members:read'],
+        expiresAt: null,
+      },
       ...fromHarness,
     });
   });
 
   it('a USER key acting: the actor is that key, "keyname (sk_live_xxxx)", not its owner', async () => {
-    const owners = await t.createKey(ALL_PERMISSIONS, { type: 'USER' as never, name: 'shadow', by: await t.addMember('shadow-admin@acme.test', Role.ADMIN) });
-    const { event } = await onlyEventOf(() => t.gql(CreateApiKeyDocument, { input: { name: 'made by a user key', permissions: {} } }, { key: owners.secret }));
+    const owners = await t.createKey(ALL_PERMISSIONS, {
+      type: 'USER' as never,
+      name: 'shadow',
+      by: await t.addMember('shadow-admin@acme.test', Role.ADMIN),
+    });
+    const { event } = await onlyEventOf(() =>
+      t.gql(CreateApiKeyDocument, { input: { name: 'made by a user key', permissions: {} } }, { key: owners.secret }),
+    );
     expect(event.actor).toEqual({ kind: 'API_KEY', id: owners.id, name: `shadow (${owners.secret.slice(0, 12)})` });
     expect(event.actor.name).toMatch(/^shadow \(sk_live_[0-9a-f]{4}\)$/);
   });
@@ -120,7 +148,14 @@ describe('each key change writes exactly one event, in the same transaction', ()
     const key = await t.createKey({ stats: ['read'] }, { name: 'rotated' });
     const { event, result } = await onlyEventOf(() => t.gql(RotateApiKeyDocument, { id: key.id, gracePeriodSeconds: 3600 }));
     const rotated = expectOk(result).rotateApiKey;
-    expect(event).toMatchObject({ action: 'API_KEY_ROTATED', actor: rootActor, targetType: 'API_KEY', targetId: key.id, targetName: 'rotated', ...fromHarness });
+    expect(event).toMatchObject({
+      action: 'API_KEY_ROTATED',
+      actor: rootActor,
+      targetType: 'API_KEY',
+      targetId: key.id,
+      targetName: 'rotated',
+      ...fromHarness,
+    });
     expect(event.metadata).toEqual({
       gracePeriodSeconds: 3600,
       previousPrefix: key.secret.slice(0, 12),
@@ -133,7 +168,9 @@ describe('each key change writes exactly one event, in the same transaction', ()
     // A key's later events name it by its current prefix.
     const rotatedActor = await t.createKey(ALL_PERMISSIONS & ~maskFromScopes(['members:create']), { name: 'self rotating' });
     const again = expectOk(await t.gql(RotateApiKeyDocument, { id: rotatedActor.id })).rotateApiKey;
-    const { event: next } = await onlyEventOf(() => t.gql(SetApiKeyStatusDocument, { id: key.id, status: 'INACTIVE' }, { key: again.secret }));
+    const { event: next } = await onlyEventOf(() =>
+      t.gql(SetApiKeyStatusDocument, { id: key.id, status: 'INACTIVE' }, { key: again.secret }),
+    );
     expect(next.actor).toEqual({ kind: 'API_KEY', id: rotatedActor.id, name: `self rotating (${again.secret.slice(0, 12)})` });
   });
 
@@ -143,10 +180,19 @@ describe('each key change writes exactly one event, in the same transaction', ()
       t.gql(UpdateApiKeyDocument, { id: key.id, input: { permissions: { stats: ['read'], files: ['update'], shortLinks: ['read'] } } }),
     );
     expectOk(perms.result);
-    expect(perms.event).toMatchObject({ action: 'API_KEY_UPDATED', actor: rootActor, targetType: 'API_KEY', targetId: key.id, targetName: 'to update', ...fromHarness });
+    expect(perms.event).toMatchObject({
+      action: 'API_KEY_UPDATED',
+      actor: rootActor,
+      targetType: 'API_KEY',
+      targetId: key.id,
+      targetName: 'to update',
+      ...fromHarness,
+    });
     expect(perms.event.metadata).toEqual({ permissions: { added: ['shortLinks:read', 'files:update'], removed: ['domains:read'] } });
 
-    const renamed = await onlyEventOf(() => t.gql(UpdateApiKeyDocument, { id: key.id, input: { name: 'updated' } }, { token: t.owner.token }));
+    const renamed = await onlyEventOf(() =>
+      t.gql(UpdateApiKeyDocument, { id: key.id, input: { name: 'updated' } }, { token: t.owner.token }),
+    );
     expect(renamed.event).toMatchObject({ action: 'API_KEY_UPDATED', actor: ownerActor, targetName: 'updated' });
     expect(renamed.event.metadata).toEqual({ name: { from: 'to update', to: 'updated' } });
 
@@ -164,7 +210,15 @@ describe('each key change writes exactly one event, in the same transaction', ()
   it('API_KEY_DISABLED and API_KEY_ENABLED, without metadata; toggling to the current status writes nothing', async () => {
     const key = await t.createKey({ stats: ['read'] }, { name: 'toggled' });
     const off = await onlyEventOf(() => t.gql(SetApiKeyStatusDocument, { id: key.id, status: 'INACTIVE' }));
-    expect(off.event).toMatchObject({ action: 'API_KEY_DISABLED', actor: rootActor, targetType: 'API_KEY', targetId: key.id, targetName: 'toggled', metadata: null, ...fromHarness });
+    expect(off.event).toMatchObject({
+      action: 'API_KEY_DISABLED',
+      actor: rootActor,
+      targetType: 'API_KEY',
+      targetId: key.id,
+      targetName: 'toggled',
+      metadata: null,
+      ...fromHarness,
+    });
     const before = await counts();
     expectOk(await t.gql(SetApiKeyStatusDocument, { id: key.id, status: 'INACTIVE' }));
     expect(await counts()).toEqual(before);
@@ -175,20 +229,37 @@ describe('each key change writes exactly one event, in the same transaction', ()
   it('API_KEY_REVOKED: reason and prefix; revoking again writes nothing', async () => {
     const key = await t.createKey({ stats: ['read'] }, { name: 'leaky' });
     const { event } = await onlyEventOf(() => t.gql(RevokeApiKeyDocument, { id: key.id, reason: '  pasted in a public gist ' }));
-    expect(event).toMatchObject({ action: 'API_KEY_REVOKED', actor: rootActor, targetType: 'API_KEY', targetId: key.id, targetName: 'leaky', ...fromHarness });
+    expect(event).toMatchObject({
+      action: 'API_KEY_REVOKED',
+      actor: rootActor,
+      targetType: 'API_KEY',
+      targetId: key.id,
+      targetName: 'leaky',
+      ...fromHarness,
+    });
     expect(event.metadata).toEqual({ reason: 'pasted in a public gist', prefix: key.secret.slice(0, 12) });
     const before = await counts();
     expectOk(await t.gql(RevokeApiKeyDocument, { id: key.id, reason: 'again' }));
     expect(await counts()).toEqual(before);
 
     const quiet = await t.createKey({ stats: ['read'] }, { name: 'no reason' });
-    expect((await onlyEventOf(() => t.gql(RevokeApiKeyDocument, { id: quiet.id }))).event.metadata).toEqual({ reason: null, prefix: quiet.secret.slice(0, 12) });
+    expect((await onlyEventOf(() => t.gql(RevokeApiKeyDocument, { id: quiet.id }))).event.metadata).toEqual({
+      reason: null,
+      prefix: quiet.secret.slice(0, 12),
+    });
   });
 
   it('API_KEY_DELETED: name and prefix survive in the log after the key is gone', async () => {
     const key = await t.createKey({ stats: ['read'] }, { name: 'doomed' });
     const { event } = await onlyEventOf(() => t.gql(DeleteApiKeyDocument, { id: key.id }));
-    expect(event).toMatchObject({ action: 'API_KEY_DELETED', actor: rootActor, targetType: 'API_KEY', targetId: key.id, targetName: 'doomed', ...fromHarness });
+    expect(event).toMatchObject({
+      action: 'API_KEY_DELETED',
+      actor: rootActor,
+      targetType: 'API_KEY',
+      targetId: key.id,
+      targetName: 'doomed',
+      ...fromHarness,
+    });
     expect(event.metadata).toEqual({ prefix: key.secret.slice(0, 12), type: 'BOT' });
     const history = expectOk(await t.gql(AuditLogDocument, { filter: { targetId: key.id } })).auditLog;
     expect(history.nodes.map((n) => [n.action, n.targetName])).toEqual([
@@ -200,7 +271,9 @@ describe('each key change writes exactly one event, in the same transaction', ()
 
 describe('each membership change writes exactly one event', () => {
   it('MEMBER_ADDED {role}, MEMBER_ROLE_CHANGED {from, to}, MEMBER_REMOVED {role, deletedApiKeyIds}', async () => {
-    const added = await onlyEventOf(() => t.gql(AddMemberDocument, { email: 'Audited@Acme.test', role: 'MEMBER' }, { token: t.owner.token }));
+    const added = await onlyEventOf(() =>
+      t.gql(AddMemberDocument, { email: 'Audited@Acme.test', role: 'MEMBER' }, { token: t.owner.token }),
+    );
     const userId = expectOk(added.result).addMember.user.id;
     expect(added.event).toEqual({
       id: expect.any(String),
@@ -215,11 +288,25 @@ describe('each membership change writes exactly one event', () => {
     });
 
     const changed = await onlyEventOf(() => t.gql(UpdateMemberRoleDocument, { userId, role: 'ADMIN' }));
-    expect(changed.event).toMatchObject({ action: 'MEMBER_ROLE_CHANGED', actor: rootActor, targetType: 'MEMBER', targetId: userId, targetName: 'audited@acme.test', ...fromHarness });
+    expect(changed.event).toMatchObject({
+      action: 'MEMBER_ROLE_CHANGED',
+      actor: rootActor,
+      targetType: 'MEMBER',
+      targetId: userId,
+      targetName: 'audited@acme.test',
+      ...fromHarness,
+    });
     expect(changed.event.metadata).toEqual({ from: 'MEMBER', to: 'ADMIN' });
 
     const removed = await onlyEventOf(() => t.gql(RemoveMemberDocument, { userId }));
-    expect(removed.event).toMatchObject({ action: 'MEMBER_REMOVED', actor: rootActor, targetType: 'MEMBER', targetId: userId, targetName: 'audited@acme.test', ...fromHarness });
+    expect(removed.event).toMatchObject({
+      action: 'MEMBER_REMOVED',
+      actor: rootActor,
+      targetType: 'MEMBER',
+      targetId: userId,
+      targetName: 'audited@acme.test',
+      ...fromHarness,
+    });
     expect(removed.event.metadata).toEqual({ role: 'ADMIN', deletedApiKeyIds: [] });
   });
 
@@ -259,23 +346,40 @@ describe('a change that fails writes no event', () => {
     expectError(await t.gql(AddMemberDocument, { email: 'EXISTS@acme.test', role: 'ADMIN' }), 'CONFLICT', 200);
     expectRuleRefusal(await t.gql(AddMemberDocument, { email: 'brand-new@acme.test', role: 'OWNER' }), 'OWNER_ONLY');
     expectError(await t.gql(AddMemberDocument, { email: 'broken', role: 'VIEWER' }), 'BAD_USER_INPUT', 400);
-    expectError(await t.gql(UpdateMemberRoleDocument, { userId: t.owner.userId, role: 'ADMIN' }, { token: t.owner.token }), 'CONFLICT', 200);
+    expectError(
+      await t.gql(UpdateMemberRoleDocument, { userId: t.owner.userId, role: 'ADMIN' }, { token: t.owner.token }),
+      'CONFLICT',
+      200,
+    );
     expectError(await t.gql(UpdateMemberRoleDocument, { userId: other.owner.userId, role: 'ADMIN' }), 'NOT_FOUND', 200);
     expectError(await t.gql(RemoveMemberDocument, { userId: t.owner.userId }, { token: t.owner.token }), 'CONFLICT', 200);
     expectError(await t.gql(RotateApiKeyDocument, { id: revoked.id }), 'CONFLICT', 200);
     expectError(await t.gql(UpdateApiKeyDocument, { id: revoked.id, input: { name: 'x' } }), 'CONFLICT', 200);
     expectError(await t.gql(SetApiKeyStatusDocument, { id: revoked.id, status: 'ACTIVE' }), 'CONFLICT', 200);
-    expectError(await t.gql(CreateApiKeyDocument, { input: { name: 'second', type: 'USER', permissions: {} } }, { token: admin.token }), 'CONFLICT', 200);
+    expectError(
+      await t.gql(CreateApiKeyDocument, { input: { name: 'second', type: 'USER', permissions: {} } }, { token: admin.token }),
+      'CONFLICT',
+      200,
+    );
     // Refused up front (the payload reads keys and their owners), and refused in the resolver (no escalation).
-    expectForbidden(await t.gql(CreateApiKeyDocument, { input: { name: 'wider', permissions: { shortLinks: ['read'] } } }, { key: narrow.secret }), ['apiKeys:read', 'members:read']);
-    expectRuleRefusal(await t.gql(CreateApiKeySecretDocument, { input: { name: 'wider', permissions: { shortLinks: ['read'] } } }, { key: narrow.secret }), 'NO_ESCALATION', ['shortLinks:read']);
+    expectForbidden(
+      await t.gql(CreateApiKeyDocument, { input: { name: 'wider', permissions: { shortLinks: ['read'] } } }, { key: narrow.secret }),
+      ['apiKeys:read', 'members:read'],
+    );
+    expectRuleRefusal(
+      await t.gql(CreateApiKeySecretDocument, { input: { name: 'wider', permissions: { shortLinks: ['read'] } } }, { key: narrow.secret }),
+      'NO_ESCALATION',
+      ['shortLinks:read'],
+    );
     expectError(await t.gql(CreateApiKeyDocument, { input: { name: '   ', permissions: {} } }), 'BAD_USER_INPUT', 400);
     expectError(await t.gql(RevokeApiKeyDocument, { id: '00000000-0000-4000-8000-000000000000' }), 'NOT_FOUND', 200);
     expectError(await t.gql(RevokeApiKeyDocument, { id: revoked.id, reason: 'r'.repeat(501) }), 'BAD_USER_INPUT', 400);
     expectError(await t.gql(DeleteApiKeyDocument, { id: 'nope' }), 'NOT_FOUND', 200);
 
     expect(await counts()).toEqual(before);
-    expect(await t.dataSource.query('SELECT role FROM memberships WHERE org_id = $1 AND user_id = $2', [t.org.id, existing.userId])).toEqual([{ role: 'MEMBER' }]);
+    expect(
+      await t.dataSource.query('SELECT role FROM memberships WHERE org_id = $1 AND user_id = $2', [t.org.id, existing.userId]),
+    ).toEqual([{ role: 'MEMBER' }]);
     expect(await t.dataSource.query('SELECT id FROM users WHERE email = $1', ['brand-new@acme.test'])).toEqual([]);
   });
 
@@ -306,7 +410,9 @@ describe('a change that fails writes no event', () => {
       const leaver = await t.addMember('audit-refused-leaver@acme.test', Role.ADMIN);
       const leaverKey = await t.createKey({ stats: ['read'] }, { type: 'USER' as never, by: leaver });
       expectError(await t.gql(RemoveMemberDocument, { userId: leaver.userId }), 'INTERNAL_SERVER_ERROR', 500);
-      expect(await t.dataSource.query('SELECT role FROM memberships WHERE org_id = $1 AND user_id = $2', [t.org.id, leaver.userId])).toEqual([{ role: 'ADMIN' }]);
+      expect(
+        await t.dataSource.query('SELECT role FROM memberships WHERE org_id = $1 AND user_id = $2', [t.org.id, leaver.userId]),
+      ).toEqual([{ role: 'ADMIN' }]);
       expectOk(await t.gql(ViewerPrincipalDocument, {}, { key: leaverKey.secret }));
 
       const [{ n }] = await t.dataSource.query('SELECT count(*)::int AS n FROM audit_events WHERE org_id = $1', [t.org.id]);
@@ -382,7 +488,9 @@ describe('reading the log', () => {
 
   it('bad paging input: first outside 1..100 and a forged cursor are BAD_USER_INPUT with the field named', async () => {
     for (const first of [0, -1, 101]) {
-      expect(expectError(await t.gql(AuditLogDocument, { first }), 'BAD_USER_INPUT', 400).fields).toEqual({ first: 'first must be between 1 and 100.' });
+      expect(expectError(await t.gql(AuditLogDocument, { first }), 'BAD_USER_INPUT', 400).fields).toEqual({
+        first: 'first must be between 1 and 100.',
+      });
     }
     for (const after of ['not-a-cursor', Buffer.from('[1,2]').toString('base64url'), Buffer.from('{}').toString('base64url')]) {
       expect(expectError(await t.gql(AuditLogDocument, { after }), 'BAD_USER_INPUT', 400).fields).toEqual({
@@ -440,11 +548,15 @@ describe('security', () => {
     const theirKey = await t.createKey({ stats: ['read'] }, { name: 'theirs', by: other.owner });
     await tick();
     await t.app.services.apiKeys.revoke(other.owner.caller, theirKey.id, 'theirs');
-    expect(expectOk(await t.gql(AuditLogDocument, { filter: { targetId: theirKey.id } })).auditLog).toMatchObject({ totalCount: 0, nodes: [] });
-    expect(expectOk(await t.gql(AuditLogDocument, { filter: { targetId: theirKey.id } }, { key: other.rootKey })).auditLog.nodes.map((n) => n.action)).toEqual([
-      'API_KEY_REVOKED',
-      'API_KEY_CREATED',
-    ]);
+    expect(expectOk(await t.gql(AuditLogDocument, { filter: { targetId: theirKey.id } })).auditLog).toMatchObject({
+      totalCount: 0,
+      nodes: [],
+    });
+    expect(
+      expectOk(await t.gql(AuditLogDocument, { filter: { targetId: theirKey.id } }, { key: other.rootKey })).auditLog.nodes.map(
+        (n) => n.action,
+      ),
+    ).toEqual(['API_KEY_REVOKED', 'API_KEY_CREATED']);
 
     for (const [org, key] of [
       [t.org.id, t.rootKey],

@@ -19,7 +19,9 @@ beforeAll(async () => {
   t = await TestApp.create();
   ({ privateKey: signingKey } = await generateKeyPair('RS256').then(async (pair) => {
     const jwk = { ...(await exportJWK(pair.publicKey)), kid: 'idp-1', alg: 'RS256', use: 'sig' };
-    server = http.createServer((_req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ keys: [jwk] })));
+    server = http.createServer((_req, res) =>
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ keys: [jwk] })),
+    );
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     jwksUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/.well-known/jwks.json`;
     return pair;
@@ -62,8 +64,14 @@ describe('session tokens from an identity provider (JWKS_URL)', () => {
     ['wrong issuer', () => idpToken({ sub: 'u', org: 'o' }, { iss: 'https://evil.example' })],
     ['wrong audience', () => idpToken({ sub: 'u', org: 'o' }, { aud: 'someone-else' })],
     ['signed by a key not in the JWKS', () => idpToken({ sub: 'u', org: 'o' }, { key: strangerKey })],
-    ['an HS256 token (no shared secret configured)', () =>
-      new SignJWT({ sub: 'u', org: 'o' }).setProtectedHeader({ alg: 'HS256' }).setExpirationTime('5m').sign(new TextEncoder().encode(TEST_SESSION_SECRET))],
+    [
+      'an HS256 token (no shared secret configured)',
+      () =>
+        new SignJWT({ sub: 'u', org: 'o' })
+          .setProtectedHeader({ alg: 'HS256' })
+          .setExpirationTime('5m')
+          .sign(new TextEncoder().encode(TEST_SESSION_SECRET)),
+    ],
   ])('refuses %s as INVALID_SESSION', async (_case, make) => {
     expect(await reason(await make())).toBe(AuthFailureReason.INVALID_SESSION);
   });

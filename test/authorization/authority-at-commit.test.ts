@@ -39,7 +39,11 @@ afterAll(async () => {
  * Sends `later` as the second mutation of one request whose first mutation is a ping to an
  * endpoint that holds it; runs `meanwhile` once the ping has arrived, then lets it go.
  */
-async function slowRequestThen(auth: { key: string } | { token: string }, later: string, meanwhile: () => Promise<void>): Promise<GqlResponse<any>> {
+async function slowRequestThen(
+  auth: { key: string } | { token: string },
+  later: string,
+  meanwhile: () => Promise<void>,
+): Promise<GqlResponse<any>> {
   receiver.hold();
   const arrived = receiver.next();
   const pending = t.gql(`mutation { ping: testWebhook(id: "${slowWebhookId}") { succeeded } ${later} }`, {}, auth);
@@ -50,9 +54,11 @@ async function slowRequestThen(auth: { key: string } | { token: string }, later:
 }
 
 let pings = 0;
-const pingsDelivered = async () => (await t.dataSource.query('SELECT count(*)::int AS n FROM webhook_deliveries WHERE webhook_id = $1 AND succeeded', [slowWebhookId]))[0].n;
+const pingsDelivered = async () =>
+  (await t.dataSource.query('SELECT count(*)::int AS n FROM webhook_deliveries WHERE webhook_id = $1 AND succeeded', [slowWebhookId]))[0].n;
 
-const keysNamed = async (name: string) => (await t.dataSource.query('SELECT count(*)::int AS n FROM api_keys WHERE name = $1', [name]))[0].n;
+const keysNamed = async (name: string) =>
+  (await t.dataSource.query('SELECT count(*)::int AS n FROM api_keys WHERE name = $1', [name]))[0].n;
 
 it('an ADMIN removed while its request runs: the later createApiKey does not commit', async () => {
   const admin = await t.addMember('admin@acme.test', Role.ADMIN);
@@ -74,9 +80,13 @@ it('an ADMIN removed while its request runs: the later createApiKey does not com
 
 it('an ADMIN demoted to MEMBER while its request runs: the later change needs what it no longer holds', async () => {
   const admin = await t.addMember('demoted@acme.test', Role.ADMIN);
-  const res = await slowRequestThen({ token: admin.token }, 'late: createApiKey(input: { name: "created after demotion", permissions: {} }) { secret }', async () => {
-    expectOk(await t.gql(UpdateMemberRoleBareDocument, { userId: admin.userId, role: 'MEMBER' }, { token: t.owner.token }));
-  });
+  const res = await slowRequestThen(
+    { token: admin.token },
+    'late: createApiKey(input: { name: "created after demotion", permissions: {} }) { secret }',
+    async () => {
+      expectOk(await t.gql(UpdateMemberRoleBareDocument, { userId: admin.userId, role: 'MEMBER' }, { token: t.owner.token }));
+    },
+  );
   // The ping went out; the later mutation's non-null payload failing nulls `data` as GraphQL does.
   expect(res.body.data).toBeNull();
   expect(await pingsDelivered()).toBe(++pings);
@@ -88,9 +98,13 @@ it('an ADMIN demoted to MEMBER while its request runs: the later change needs wh
 
 it('a key revoked while its request runs: the later createShortLink does not commit', async () => {
   const key = await t.createKey(ALL_PERMISSIONS, { name: 'revoked mid-request' });
-  const res = await slowRequestThen({ key: key.secret }, 'late: createShortLink(input: { url: "https://example.com/late", slug: "after-revoke" }) { id }', async () => {
-    expectOk(await t.gql(RevokeApiKeyStatusDocument, { id: key.id }));
-  });
+  const res = await slowRequestThen(
+    { key: key.secret },
+    'late: createShortLink(input: { url: "https://example.com/late", slug: "after-revoke" }) { id }',
+    async () => {
+      expectOk(await t.gql(RevokeApiKeyStatusDocument, { id: key.id }));
+    },
+  );
   // The ping went out; the later mutation's non-null payload failing nulls `data` as GraphQL does.
   expect(res.body.data).toBeNull();
   expect(await pingsDelivered()).toBe(++pings);
@@ -102,9 +116,13 @@ it('a key revoked while its request runs: the later createShortLink does not com
 
 it('a key narrowed while its request runs: the later change needs the scope it lost', async () => {
   const key = await t.createKey(ALL_PERMISSIONS, { name: 'narrowed mid-request' });
-  const res = await slowRequestThen({ key: key.secret }, 'late: createShortLink(input: { url: "https://example.com/late", slug: "after-narrowing" }) { __typename }', async () => {
-    expectOk(await t.gql(UpdateApiKeyBareDocument, { id: key.id, input: { permissions: { webhooks: ['update'] } } }));
-  });
+  const res = await slowRequestThen(
+    { key: key.secret },
+    'late: createShortLink(input: { url: "https://example.com/late", slug: "after-narrowing" }) { __typename }',
+    async () => {
+      expectOk(await t.gql(UpdateApiKeyBareDocument, { id: key.id, input: { permissions: { webhooks: ['update'] } } }));
+    },
+  );
   expect(res.body.errors?.map((e) => ({ path: e.path, extensions: e.extensions }))).toEqual([
     // Everything the request was admitted with must still be held: here webhooks:read (the ping's payload) too.
     { path: ['late'], extensions: { code: 'FORBIDDEN', required: ['shortLinks:create', 'webhooks:read'] } },
@@ -126,7 +144,11 @@ it('a revocation in progress when a change starts: the change waits for it, then
 
     let settled = false;
     const pending = t
-      .gql('mutation { createShortLink(input: { url: "https://example.com/race", slug: "race-lost" }) { __typename } }', {}, { key: key.secret })
+      .gql(
+        'mutation { createShortLink(input: { url: "https://example.com/race", slug: "race-lost" }) { __typename } }',
+        {},
+        { key: key.secret },
+      )
       .finally(() => (settled = true));
     // Wait until the change is blocked on the revoker's row lock (an event, not a delay); if it
     // answers without ever waiting, it did not check, and the assertions below say so.
@@ -148,7 +170,9 @@ it('a revocation in progress when a change starts: the change waits for it, then
 });
 
 it('the check is one statement inside the change’s transaction, before the change', async () => {
-  const { result, statements } = await t.countQueries(() => t.gql(CreateShortLinkBareDocument, { input: { url: 'https://example.com/counted' } }));
+  const { result, statements } = await t.countQueries(() =>
+    t.gql(CreateShortLinkBareDocument, { input: { url: 'https://example.com/counted' } }),
+  );
   expectOk(result);
   const begin = statements.findIndex((s) => /^START TRANSACTION|^BEGIN/i.test(s.trim()));
   expect(statements[begin + 1]).toMatch(/FOR KEY SHARE OF k/);
@@ -160,11 +184,19 @@ it('concurrent changes by one person queue instead of deadlocking on their own m
   for (let round = 0; round < 10; round++) {
     const results = await Promise.allSettled(
       [0, 1, 2].map((i) =>
-        t.app.services.apiKeys.create(person.caller, { name: `user key ${round}.${i}`, type: 'USER' as never, permissions: { stats: ['read'] } }),
+        t.app.services.apiKeys.create(person.caller, {
+          name: `user key ${round}.${i}`,
+          type: 'USER' as never,
+          permissions: { stats: ['read'] },
+        }),
       ),
     );
-    const outcomes = results.map((r) => (r.status === 'fulfilled' ? 'OK' : (r.reason as { extensions?: { code?: string }; code?: string }).extensions?.code ?? (r.reason as { code?: string }).code));
+    const outcomes = results.map((r) =>
+      r.status === 'fulfilled'
+        ? 'OK'
+        : ((r.reason as { extensions?: { code?: string }; code?: string }).extensions?.code ?? (r.reason as { code?: string }).code),
+    );
     expect(outcomes.sort()).toEqual(['CONFLICT', 'CONFLICT', 'OK']);
-    await t.sql("UPDATE api_keys SET deleted_at = now() WHERE owner_user_id = $1", [person.userId]);
+    await t.sql('UPDATE api_keys SET deleted_at = now() WHERE owner_user_id = $1', [person.userId]);
   }
 });

@@ -1,11 +1,4 @@
-import {
-  getNamedType,
-  isLeafType,
-  isNonNullType,
-  isObjectType,
-  type GraphQLField,
-  type GraphQLObjectType,
-} from 'graphql';
+import { getNamedType, isLeafType, isNonNullType, isObjectType, type GraphQLField, type GraphQLObjectType } from 'graphql';
 import { ALL_PERMISSIONS, ALL_SCOPES, maskFromScopes, scopesOf } from '../support/access';
 import { type KeygateSchema } from '../../src/graphql/schema';
 import { buildSchema } from '../../src/app';
@@ -60,7 +53,11 @@ describe('the reported inputs, each refused whole with nothing changed', () => {
     expect((await t.app.server.inject({ method: 'GET', url: '/promo' })).statusCode).toBe(404);
 
     // Selecting nothing it cannot read, the same key creates the link, once: no CONFLICT left behind.
-    const ok = await t.gql('mutation { createShortLink(input: { url: "https://example.com/a", slug: "promo" }) { __typename } }', {}, { key });
+    const ok = await t.gql(
+      'mutation { createShortLink(input: { url: "https://example.com/a", slug: "promo" }) { __typename } }',
+      {},
+      { key },
+    );
     expect(expectOk(ok)).toEqual({ createShortLink: { __typename: 'ShortLink' } });
     const redirect = await t.app.server.inject({ method: 'GET', url: '/promo' });
     expect(redirect.statusCode).toBe(302);
@@ -70,16 +67,24 @@ describe('the reported inputs, each refused whole with nothing changed', () => {
   it('createDomain with only domains:create: the hostname is not taken', async () => {
     const key = await keyWith('domains:create');
     const before = await stateNow();
-    expectForbidden(await t.gql('mutation { createDomain(hostname: "taken.acme.test") { id verificationRecord { name value } } }', {}, { key }), ['domains:read']);
+    expectForbidden(
+      await t.gql('mutation { createDomain(hostname: "taken.acme.test") { id verificationRecord { name value } } }', {}, { key }),
+      ['domains:read'],
+    );
     expect(await stateNow()).toEqual(before);
-    expect(expectOk(await t.gql('mutation { createDomain(hostname: "taken.acme.test") { __typename } }', {}, { key }))).toEqual({ createDomain: { __typename: 'Domain' } });
+    expect(expectOk(await t.gql('mutation { createDomain(hostname: "taken.acme.test") { __typename } }', {}, { key }))).toEqual({
+      createDomain: { __typename: 'Domain' },
+    });
   });
 
   it('updateShortLink with only shortLinks:update: the link is unchanged', async () => {
     const link = await t.app.services.shortLinks.create(t.owner.caller, { url: 'https://example.com/before', slug: 'upd' });
     const key = await keyWith('shortLinks:update');
     const before = await stateNow();
-    expectForbidden(await t.gql(`mutation { updateShortLink(id: "${link.id}", input: { url: "https://evil.example/after" }) { url } }`, {}, { key }), ['shortLinks:read']);
+    expectForbidden(
+      await t.gql(`mutation { updateShortLink(id: "${link.id}", input: { url: "https://evil.example/after" }) { url } }`, {}, { key }),
+      ['shortLinks:read'],
+    );
     expect(await stateNow()).toEqual(before);
     const [row] = await t.dataSource.query('SELECT url FROM short_links WHERE id = $1', [link.id]);
     expect(row.url).toBe('https://example.com/before');
@@ -100,7 +105,9 @@ describe('the reported inputs, each refused whole with nothing changed', () => {
     const key = await keyWith('webhooks:update');
     const [{ secret_sealed: sealed }] = await t.dataSource.query('SELECT secret_sealed FROM webhooks WHERE id = $1', [webhook.id]);
     const before = await stateNow();
-    expectForbidden(await t.gql(`mutation { rotateWebhookSecret(id: "${webhook.id}") { secret webhook { url } } }`, {}, { key }), ['webhooks:read']);
+    expectForbidden(await t.gql(`mutation { rotateWebhookSecret(id: "${webhook.id}") { secret webhook { url } } }`, {}, { key }), [
+      'webhooks:read',
+    ]);
     expect(await stateNow()).toEqual(before);
     expect((await t.dataSource.query('SELECT secret_sealed FROM webhooks WHERE id = $1', [webhook.id]))[0].secret_sealed).toBe(sealed);
   });
@@ -108,13 +115,19 @@ describe('the reported inputs, each refused whole with nothing changed', () => {
   it('setApiKeyStatus(id, ACTIVE) with only apiKeys:update reads nothing of the key', async () => {
     const target = await t.createKey(ALL_PERMISSIONS, { name: 'someone else’s key' });
     const key = await keyWith('apiKeys:update');
-    const res = await t.gql(`mutation { setApiKeyStatus(id: "${target.id}", status: ACTIVE) { name permissions { scopes } createdBy { name } } }`, {}, { key });
+    const res = await t.gql(
+      `mutation { setApiKeyStatus(id: "${target.id}", status: ACTIVE) { name permissions { scopes } createdBy { name } } }`,
+      {},
+      { key },
+    );
     expectForbidden(res, ['apiKeys:read']);
     expect(JSON.stringify(res.body)).not.toContain('someone else');
     // Toggling without reading is allowed: update is what it holds.
-    expect(expectOk(await t.gql(`mutation { setApiKeyStatus(id: "${target.id}", status: INACTIVE) { __typename } }`, {}, { key }))).toEqual({
-      setApiKeyStatus: { __typename: 'ApiKey' },
-    });
+    expect(expectOk(await t.gql(`mutation { setApiKeyStatus(id: "${target.id}", status: INACTIVE) { __typename } }`, {}, { key }))).toEqual(
+      {
+        setApiKeyStatus: { __typename: 'ApiKey' },
+      },
+    );
   });
 
   it('every missing scope is listed, in catalog order, reached through fragments, inline fragments and aliases', async () => {
@@ -234,7 +247,8 @@ describe('generated: every mutation × every guarded field of its payload', () =
     const before = await stateNow();
     const sent = receiver.received.length;
     const allBut = new Map<string, string>();
-    for (const { scope, mask } of ALL_SCOPES) allBut.set(scope, (await t.createKey(ALL_PERMISSIONS & ~mask, { name: `all but ${scope}` })).secret);
+    for (const { scope, mask } of ALL_SCOPES)
+      allBut.set(scope, (await t.createKey(ALL_PERMISSIONS & ~mask, { name: `all but ${scope}` })).secret);
     const afterKeys = await stateNow();
 
     for (const c of cases) {
@@ -244,7 +258,9 @@ describe('generated: every mutation × every guarded field of its payload', () =
         expectForbidden(res, [c.scope]);
         expect(res.body.data).toBeUndefined();
       } catch (error) {
-        throw new Error(`${c.mutation} → ${c.coordinate} without ${c.scope}: ${operation}\n${JSON.stringify(res.body)}\n${String(error)}`, { cause: error });
+        throw new Error(`${c.mutation} → ${c.coordinate} without ${c.scope}: ${operation}\n${JSON.stringify(res.body)}\n${String(error)}`, {
+          cause: error,
+        });
       }
     }
     expect(await stateNow()).toEqual(afterKeys);

@@ -51,11 +51,18 @@ it('a key creating a USER key: rule USER_KEY_NEEDS_SESSION', async () => {
 it('an ADMIN making someone an OWNER: rule OWNER_ONLY', async () => {
   const admin = await t.addMember('admin2@acme.test', Role.ADMIN);
   const target = await t.addMember('target@acme.test', Role.VIEWER);
-  expectRuleRefusal(await t.gql(`mutation { updateMemberRole(userId: "${target.userId}", role: OWNER) { __typename } }`, {}, { token: admin.token }), 'OWNER_ONLY');
+  expectRuleRefusal(
+    await t.gql(`mutation { updateMemberRole(userId: "${target.userId}", role: OWNER) { __typename } }`, {}, { token: admin.token }),
+    'OWNER_ONLY',
+  );
 });
 
 it('granting what one does not hold: rule NO_ESCALATION with the scopes it would need', async () => {
   const key = (await t.createKey(ALL_PERMISSIONS & ~maskFromScopes(['webhooks:delete', 'files:update']), { name: 'almost all' })).secret;
-  const res = await t.gql('mutation { createApiKey(input: { name: "x", permissions: { files: [update], webhooks: [delete] } }) { secret } }', {}, { key });
+  const res = await t.gql(
+    'mutation { createApiKey(input: { name: "x", permissions: { files: [update], webhooks: [delete] } }) { secret } }',
+    {},
+    { key },
+  );
   expectRuleRefusal(res, 'NO_ESCALATION', ['files:update', 'webhooks:delete']);
 });

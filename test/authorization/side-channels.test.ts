@@ -39,7 +39,17 @@ const AUDIT = '{ auditLog(first: 100) { totalCount nodes { action targetType tar
 async function auditAs(scopes: string[]) {
   const key = (await t.createKey(maskFromScopes(scopes), { name: `reader ${scopes.join(' ')}` })).secret;
   const res = await t.gql(AUDIT, {}, { key });
-  return expectOk(res).auditLog as { totalCount: number; nodes: { action: string; targetType: string; targetName: string; actor: { kind: string; name: string }; ip: string | null; userAgent: string | null }[] };
+  return expectOk(res).auditLog as {
+    totalCount: number;
+    nodes: {
+      action: string;
+      targetType: string;
+      targetName: string;
+      actor: { kind: string; name: string };
+      ip: string | null;
+      userAgent: string | null;
+    }[];
+  };
 }
 
 describe('auditLog returns only events whose resource the reader can read', () => {
@@ -48,7 +58,14 @@ describe('auditLog returns only events whose resource the reader can read', () =
     expect(new Set(log.nodes.map((e) => e.targetType))).toEqual(new Set(['API_KEY']));
     expect(log.totalCount).toBe(log.nodes.length);
     const text = JSON.stringify(log);
-    for (const secret of ['secret-plan', 'secret-slug', 'hooks.example.com/private', 'private.acme.test', 'hidden.person@acme.test', 'owner@acme.test']) {
+    for (const secret of [
+      'secret-plan',
+      'secret-slug',
+      'hooks.example.com/private',
+      'private.acme.test',
+      'hidden.person@acme.test',
+      'owner@acme.test',
+    ]) {
       expect(text).not.toContain(secret);
     }
     // …while the resources themselves answer 403 to the same key.
@@ -97,20 +114,28 @@ describe('auditLog returns only events whose resource the reader can read', () =
   it('ApiKey.createdBy follows the same rule: a person’s email only with members:read', async () => {
     const query = '{ apiKeys(filter: { search: "made by a person" }) { nodes { createdBy { kind name } } } }';
     const without = (await t.createKey(maskFromScopes(['apiKeys:read']), { name: 'createdBy reader' })).secret;
-    expect(expectOk(await t.gql(query, {}, { key: without })).apiKeys.nodes).toEqual([{ createdBy: { kind: 'USER', name: '(hidden: needs members:read)' } }]);
+    expect(expectOk(await t.gql(query, {}, { key: without })).apiKeys.nodes).toEqual([
+      { createdBy: { kind: 'USER', name: '(hidden: needs members:read)' } },
+    ]);
     const withMembers = (await t.createKey(maskFromScopes(['apiKeys:read', 'members:read']), { name: 'createdBy reader 2' })).secret;
-    expect(expectOk(await t.gql(query, {}, { key: withMembers })).apiKeys.nodes).toEqual([{ createdBy: { kind: 'USER', name: 'owner@acme.test' } }]);
+    expect(expectOk(await t.gql(query, {}, { key: withMembers })).apiKeys.nodes).toEqual([
+      { createdBy: { kind: 'USER', name: 'owner@acme.test' } },
+    ]);
   });
 });
 
 describe('webhook subscriptions need read on each event’s resource', () => {
-  const CREATE = 'mutation($events: [String!]!) { createWebhook(input: { url: "https://hooks.example.com/in", events: $events }) { secret } }';
+  const CREATE =
+    'mutation($events: [String!]!) { createWebhook(input: { url: "https://hooks.example.com/in", events: $events }) { secret } }';
   const countWebhooks = async () => (await t.dataSource.query('SELECT count(*)::int AS n FROM webhooks'))[0].n;
 
   it.each([
     [['member.added'], ['members:read']],
     [['apiKey.created'], ['apiKeys:read']],
-    [['member.added', 'apiKey.created'], ['apiKeys:read', 'members:read']],
+    [
+      ['member.added', 'apiKey.created'],
+      ['apiKeys:read', 'members:read'],
+    ],
     [['organization.created'], ['members:read']],
     [['shortLink.created'], ['shortLinks:read']],
     [['domain.verified'], ['domains:read']],
@@ -133,15 +158,22 @@ describe('webhook subscriptions need read on each event’s resource', () => {
       'apiKeys:read',
       'members:read',
     ]);
-    expect(expectOk(await t.gql(CREATE, { events: ['shortLink.created'] }, { token: member.token })).createWebhook.secret).toMatch(/^whsec_/);
+    expect(expectOk(await t.gql(CREATE, { events: ['shortLink.created'] }, { token: member.token })).createWebhook.secret).toMatch(
+      /^whsec_/,
+    );
   });
 
   it('pointing an existing member.added endpoint somewhere else needs members:read too', async () => {
-    const { webhook } = await t.app.services.webhooks.create(t.owner.caller, { url: 'https://hooks.example.com/members', events: ['member.added'] });
+    const { webhook } = await t.app.services.webhooks.create(t.owner.caller, {
+      url: 'https://hooks.example.com/members',
+      events: ['member.added'],
+    });
     const update = `mutation { updateWebhook(id: "${webhook.id}", input: { url: "https://attacker.example.com/steal" }) { __typename } }`;
     const key = (await t.createKey(maskFromScopes(['webhooks:update']), { name: 'redirector' })).secret;
     expectRuleRefusal(await t.gql(update, {}, { key }), 'EVENT_NEEDS_READ', ['members:read']);
-    expect((await t.dataSource.query('SELECT url FROM webhooks WHERE id = $1', [webhook.id]))[0].url).toBe('https://hooks.example.com/members');
+    expect((await t.dataSource.query('SELECT url FROM webhooks WHERE id = $1', [webhook.id]))[0].url).toBe(
+      'https://hooks.example.com/members',
+    );
     const allowed = (await t.createKey(maskFromScopes(['webhooks:update', 'members:read']), { name: 'member reader' })).secret;
     expectOk(await t.gql(update, {}, { key: allowed }));
   });
@@ -149,7 +181,9 @@ describe('webhook subscriptions need read on each event’s resource', () => {
 
 describe('webhook payloads hold no more than the subscription’s read shows', () => {
   async function lastPayload(type: string): Promise<{ data: { actor: Record<string, unknown> } }> {
-    const [row] = await t.dataSource.query('SELECT payload FROM webhook_events WHERE type = $1 ORDER BY created_at DESC, id DESC LIMIT 1', [type]);
+    const [row] = await t.dataSource.query('SELECT payload FROM webhook_events WHERE type = $1 ORDER BY created_at DESC, id DESC LIMIT 1', [
+      type,
+    ]);
     return row.payload;
   }
 
@@ -160,7 +194,11 @@ describe('webhook payloads hold no more than the subscription’s read shows', (
 
   it('apiKey.created by a key carries the key’s name (key data, readable by the subscriber)', async () => {
     expectOk(await t.gql(CreateApiKeySecretDocument, { input: { name: 'payload check 2', permissions: {} } }));
-    expect((await lastPayload('apiKey.created')).data.actor).toEqual({ kind: 'API_KEY', id: expect.any(String), name: expect.stringMatching(/^bootstrap \(sk_live_/) });
+    expect((await lastPayload('apiKey.created')).data.actor).toEqual({
+      kind: 'API_KEY',
+      id: expect.any(String),
+      name: expect.stringMatching(/^bootstrap \(sk_live_/),
+    });
   });
 
   it('member.added by a person carries their email (member data, readable by the subscriber)', async () => {

@@ -28,7 +28,9 @@ describe('migrations', () => {
   it('every migration can be reverted and applied again', async () => {
     const count = ds.migrations.length;
     for (let i = 0; i < count; i++) await ds.undoLastMigration({ transaction: 'each' });
-    const [{ n }] = await ds.query("SELECT count(*)::int AS n FROM information_schema.tables WHERE table_schema = 'public' AND table_name <> 'migrations'");
+    const [{ n }] = await ds.query(
+      "SELECT count(*)::int AS n FROM information_schema.tables WHERE table_schema = 'public' AND table_name <> 'migrations'",
+    );
     expect(n).toBe(0);
     const applied = await ds.runMigrations({ transaction: 'each' });
     expect(applied).toHaveLength(count);

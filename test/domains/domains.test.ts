@@ -1,4 +1,10 @@
-import { CreateDomainDocument, CreateShortLinkIdDocument, DeleteDomainDocument, DomainsDocument, VerifyDomainDocument } from '../generated/graphql';
+import {
+  CreateDomainDocument,
+  CreateShortLinkIdDocument,
+  DeleteDomainDocument,
+  DomainsDocument,
+  VerifyDomainDocument,
+} from '../generated/graphql';
 import { expectError, expectForbidden, expectOk } from '../support/expect';
 import { TestApp } from '../support/harness';
 
@@ -48,7 +54,9 @@ describe('createDomain', () => {
   it('refuses the server’s own host (PUBLIC_URL)', async () => {
     const own = await TestApp.create({ env: { PUBLIC_URL: 'https://keys.acme.test' } });
     try {
-      expect(expectError(await create('keys.acme.test', own), 'BAD_USER_INPUT', 400).fields).toEqual({ hostname: "keys.acme.test is this server's own host." });
+      expect(expectError(await create('keys.acme.test', own), 'BAD_USER_INPUT', 400).fields).toEqual({
+        hostname: "keys.acme.test is this server's own host.",
+      });
     } finally {
       await own.close();
     }
@@ -81,7 +89,10 @@ describe('verifyDomain', () => {
     const v = d.verificationRecord.value;
     txt.set(d.verificationRecord.name, [['unrelated'], [v.slice(0, 10), v.slice(10)]]);
     expect(expectOk(await verify(d.id)).verifyDomain).toEqual({ id: d.id, verified: true });
-    const events = await t.dataSource.query("SELECT type FROM webhook_events WHERE payload->'data'->'target'->>'id' = $1 ORDER BY created_at", [d.id]);
+    const events = await t.dataSource.query(
+      "SELECT type FROM webhook_events WHERE payload->'data'->'target'->>'id' = $1 ORDER BY created_at",
+      [d.id],
+    );
     expect(events.map((e: { type: string }) => e.type)).toEqual(['domain.created', 'domain.verified']);
     // Idempotent.
     expect(expectOk(await verify(d.id)).verifyDomain.verified).toBe(true);
@@ -98,14 +109,17 @@ describe('verifyDomain', () => {
 describe('deleteDomain', () => {
   it('refuses while links use it (CONFLICT), force deletes the links too; linkCount reflects them', async () => {
     const d = expectOk(await create('busy.example.org')).createDomain;
-    for (const slug of ['a', 'b']) expectOk(await t.gql(CreateShortLinkIdDocument, { input: { url: 'https://example.com', slug, domainId: d.id } }));
+    for (const slug of ['a', 'b'])
+      expectOk(await t.gql(CreateShortLinkIdDocument, { input: { url: 'https://example.com', slug, domainId: d.id } }));
     expect(expectOk(await t.gql(DomainsDocument)).domains.find((x) => x.hostname === 'busy.example.org')!.linkCount).toBe(2);
     const refused = await remove(d.id);
     expectError(refused, 'CONFLICT', 200);
     expect(refused.body.errors![0].message).toBe('busy.example.org still has 2 short link(s); delete them first or pass force: true.');
     expect(expectOk(await remove(d.id, { force: true })).deleteDomain).toBe(d.id);
     expect((await t.dataSource.query('SELECT count(*)::int AS n FROM short_links WHERE domain_id = $1', [d.id]))[0].n).toBe(0);
-    const [audit] = await t.dataSource.query("SELECT metadata FROM audit_events WHERE action = 'DOMAIN_DELETED' AND target_id = $1", [d.id]);
+    const [audit] = await t.dataSource.query("SELECT metadata FROM audit_events WHERE action = 'DOMAIN_DELETED' AND target_id = $1", [
+      d.id,
+    ]);
     expect(audit.metadata).toEqual({ deletedLinkCount: 2 });
   });
 

@@ -29,17 +29,39 @@ async function invariants() {
   const q = (sql: string) => t.dataSource.query(sql).then((r: { n: number }[]) => r[0].n);
   return {
     // Every key has exactly one creation event, and every audit event its outbox twin.
-    keysWithoutCreatedEvent: await q(`SELECT count(*)::int AS n FROM api_keys k WHERE NOT EXISTS (SELECT 1 FROM audit_events e WHERE e.target_id = k.id AND e.action = 'API_KEY_CREATED')`),
-    createdEventsWithoutKey: await q(`SELECT count(*)::int AS n FROM audit_events e WHERE e.action = 'API_KEY_CREATED' AND NOT EXISTS (SELECT 1 FROM api_keys k WHERE k.id = e.target_id)`),
-    revokedWithoutEvent: await q(`SELECT count(*)::int AS n FROM api_keys k WHERE k.status = 'REVOKED' AND NOT EXISTS (SELECT 1 FROM audit_events e WHERE e.target_id = k.id AND e.action = 'API_KEY_REVOKED')`),
-    revokedEventsOnLiveKeys: await q(`SELECT count(*)::int AS n FROM audit_events e JOIN api_keys k ON k.id = e.target_id WHERE e.action = 'API_KEY_REVOKED' AND k.status <> 'REVOKED'`),
-    keysWithoutSecret: await q(`SELECT count(*)::int AS n FROM api_keys k WHERE NOT EXISTS (SELECT 1 FROM api_key_secrets s WHERE s.api_key_id = k.id)`),
-    auditWithoutOutbox: await q(`SELECT count(*)::int AS n FROM audit_events e WHERE NOT EXISTS (SELECT 1 FROM webhook_events w WHERE (w.payload->'data'->>'auditEventId')::uuid = e.id)`),
-    outboxWithoutAudit: await q(`SELECT count(*)::int AS n FROM webhook_events w WHERE NOT EXISTS (SELECT 1 FROM audit_events e WHERE e.id = (w.payload->'data'->>'auditEventId')::uuid)`),
+    keysWithoutCreatedEvent: await q(
+      `SELECT count(*)::int AS n FROM api_keys k WHERE NOT EXISTS (SELECT 1 FROM audit_events e WHERE e.target_id = k.id AND e.action = 'API_KEY_CREATED')`,
+    ),
+    createdEventsWithoutKey: await q(
+      `SELECT count(*)::int AS n FROM audit_events e WHERE e.action = 'API_KEY_CREATED' AND NOT EXISTS (SELECT 1 FROM api_keys k WHERE k.id = e.target_id)`,
+    ),
+    revokedWithoutEvent: await q(
+      `SELECT count(*)::int AS n FROM api_keys k WHERE k.status = 'REVOKED' AND NOT EXISTS (SELECT 1 FROM audit_events e WHERE e.target_id = k.id AND e.action = 'API_KEY_REVOKED')`,
+    ),
+    revokedEventsOnLiveKeys: await q(
+      `SELECT count(*)::int AS n FROM audit_events e JOIN api_keys k ON k.id = e.target_id WHERE e.action = 'API_KEY_REVOKED' AND k.status <> 'REVOKED'`,
+    ),
+    keysWithoutSecret: await q(
+      `SELECT count(*)::int AS n FROM api_keys k WHERE NOT EXISTS (SELECT 1 FROM api_key_secrets s WHERE s.api_key_id = k.id)`,
+    ),
+    auditWithoutOutbox: await q(
+      `SELECT count(*)::int AS n FROM audit_events e WHERE NOT EXISTS (SELECT 1 FROM webhook_events w WHERE (w.payload->'data'->>'auditEventId')::uuid = e.id)`,
+    ),
+    outboxWithoutAudit: await q(
+      `SELECT count(*)::int AS n FROM webhook_events w WHERE NOT EXISTS (SELECT 1 FROM audit_events e WHERE e.id = (w.payload->'data'->>'auditEventId')::uuid)`,
+    ),
   };
 }
 
-const CLEAN = { keysWithoutCreatedEvent: 0, createdEventsWithoutKey: 0, revokedWithoutEvent: 0, revokedEventsOnLiveKeys: 0, keysWithoutSecret: 0, auditWithoutOutbox: 0, outboxWithoutAudit: 0 };
+const CLEAN = {
+  keysWithoutCreatedEvent: 0,
+  createdEventsWithoutKey: 0,
+  revokedWithoutEvent: 0,
+  revokedEventsOnLiveKeys: 0,
+  keysWithoutSecret: 0,
+  auditWithoutOutbox: 0,
+  outboxWithoutAudit: 0,
+};
 
 it('after kill -9 mid-change and a restart, every key change happened whole or not at all', async () => {
   const first = await start();
@@ -55,7 +77,12 @@ it('after kill -9 mid-change and a restart, every key change happened whole or n
   const worker = async (n: number) => {
     for (let i = 0; !stop; i++) {
       try {
-        const created = await fetchGql(url, CreateApiKeyGrantDocument, { input: { name: `crash ${n}-${i}`, permissions: { stats: ['read'] } } }, asRoot);
+        const created = await fetchGql(
+          url,
+          CreateApiKeyGrantDocument,
+          { input: { name: `crash ${n}-${i}`, permissions: { stats: ['read'] } } },
+          asRoot,
+        );
         const id = created.body.data?.createApiKey?.apiKey?.id;
         if (id) await fetchGql(url, RevokeApiKeyBareDocument, { id, reason: 'crash test' }, asRoot);
         completed++;

@@ -46,12 +46,18 @@ it('answers 503 fast while the database is away, and recovers on its own with no
   // has noticed, the cache is bypassed and authentication itself needs the database.
   await until('the cache is bypassed', () => !t.app.cache!.usable, 15_000, 50);
   // Requests made while it is away: each one answers 503, quickly, with no internals in the body.
-  for (const request of [() => t.gql(ViewerKindDocument, {}, { key: key.secret }), () => t.gql(ApiKeyTotalDocument, { first: 5 }, { key: key.secret })]) {
+  for (const request of [
+    () => t.gql(ViewerKindDocument, {}, { key: key.secret }),
+    () => t.gql(ApiKeyTotalDocument, { first: 5 }, { key: key.secret }),
+  ]) {
     const started = Date.now();
     const res = await request();
     expect(Date.now() - started).toBeLessThan(5_000);
     expect(res.status).toBe(503);
-    expect(res.body.errors![0]).toMatchObject({ message: 'The database is unreachable; try again shortly.', extensions: { code: 'SERVICE_UNAVAILABLE' } });
+    expect(res.body.errors![0]).toMatchObject({
+      message: 'The database is unreachable; try again shortly.',
+      extensions: { code: 'SERVICE_UNAVAILABLE' },
+    });
     expect(JSON.stringify(res.body)).not.toMatch(/accepting connections|pg_|\n\s+at /);
   }
   // Under load: twenty at once, all 503 within the limit.

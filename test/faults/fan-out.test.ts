@@ -16,12 +16,17 @@ describe('a heavy fan-out stays within its budget while another organization is 
   let other: { rootKey: string };
   const budgets = new Map<string, RequestBudget>();
   beforeAll(async () => {
-    t = await TestApp.create({ env: { DB_CONNECTIONS_PER_REQUEST: '2', DB_CONNECTIONS_PER_ORGANIZATION: '3', DB_STATEMENTS_PER_REQUEST: '25' } });
+    t = await TestApp.create({
+      env: { DB_CONNECTIONS_PER_REQUEST: '2', DB_CONNECTIONS_PER_ORGANIZATION: '3', DB_STATEMENTS_PER_REQUEST: '25' },
+    });
     other = await t.createOtherOrganization('Bystander');
     const domain = await t.app.services.domains.create(t.owner.caller, 'fan.acme.test');
     const keyCaller = { ...t.owner.caller, principal: await t.app.authenticator.authenticateKey(t.rootKey) };
     for (let i = 0; i < 100; i++) {
-      await t.app.services.shortLinks.create(i % 2 ? t.owner.caller : keyCaller, { url: `https://example.com/${i}`, domainId: i % 4 === 0 ? domain.id : null });
+      await t.app.services.shortLinks.create(i % 2 ? t.owner.caller : keyCaller, {
+        url: `https://example.com/${i}`,
+        domainId: i % 4 === 0 ? domain.id : null,
+      });
     }
     const links: { id: string }[] = await t.dataSource.query('SELECT id FROM short_links WHERE org_id = $1', [t.org.id]);
     for (const [i, { id }] of links.entries()) {
@@ -62,7 +67,9 @@ describe('a heavy fan-out stays within its budget while another organization is 
     const total = (data.a0.nodes as any[]).reduce((sum, n) => sum + n.stats.totalClicks, 0);
     expect(total).toBeGreaterThan(0);
     const budget = budgets.get('Measured')!;
-    console.log(`heavy fan-out (3 × 100 links with stats, domain, creator): ${budget.statements} SQL statements, at most ${budget.peakConnections} connections at once`);
+    console.log(
+      `heavy fan-out (3 × 100 links with stats, domain, creator): ${budget.statements} SQL statements, at most ${budget.peakConnections} connections at once`,
+    );
     expect(budget.peakConnections).toBeLessThanOrEqual(2);
     expect(budget.statements).toBeLessThanOrEqual(25);
     expect(budget.connections).toBe(0);
@@ -90,7 +97,10 @@ describe('a heavy fan-out stays within its budget while another organization is 
 
   it('a request that needs more than its statement budget is refused, naming the limit', async () => {
     // 30 distinct searches: 30 statements. shortLinks is non-null, so the first refusal nulls the response.
-    const aliases = Array.from({ length: 30 }, (_, i) => `s${i}: shortLinks(first: 1, filter: { search: "nothing-${i}" }) { nodes { id } }`).join(' ');
+    const aliases = Array.from(
+      { length: 30 },
+      (_, i) => `s${i}: shortLinks(first: 1, filter: { search: "nothing-${i}" }) { nodes { id } }`,
+    ).join(' ');
     const res = await t.gql(`{ ${aliases} }`);
     expect(res.status).toBe(400);
     expect(res.body.data).toBeNull();
@@ -123,7 +133,12 @@ describe('an exhausted pool', () => {
       const res = await t.gql(ApiKeyTotalDocument);
       expect(res.status).toBe(503);
       expect(res.body.errors).toEqual([
-        { message: 'All database connections are busy; try again shortly.', path: ['apiKeys'], locations: expect.any(Array), extensions: { code: 'SERVICE_UNAVAILABLE', reason: 'DATABASE_BUSY' } },
+        {
+          message: 'All database connections are busy; try again shortly.',
+          path: ['apiKeys'],
+          locations: expect.any(Array),
+          extensions: { code: 'SERVICE_UNAVAILABLE', reason: 'DATABASE_BUSY' },
+        },
       ]);
     } finally {
       for (const client of held) client.release();

@@ -55,7 +55,12 @@ describe('PostgreSQL behind a blackhole', () => {
     const proxied = new URL(t.databaseUrl);
     proxied.port = String(await proxy.start());
     const config = loadConfig(env);
-    const dataSource = createDataSource({ entities: KEYGATE.entities, url: proxied.toString(), timeouts: config.database.timeouts, poolSize: 4 });
+    const dataSource = createDataSource({
+      entities: KEYGATE.entities,
+      url: proxied.toString(),
+      timeouts: config.database.timeouts,
+      poolSize: 4,
+    });
     await dataSource.initialize();
     app = await buildApp({ config, dataSource, sessionTokens: t.sessions, logger: false, jobs: false });
   });
@@ -93,7 +98,9 @@ describe('PostgreSQL behind a blackhole', () => {
       const res = await call(app, ViewerKindDocument, key.secret);
       console.log(`PostgreSQL partition: revoked key answered ${res.status} after ${res.ms.toFixed(0)} ms`);
       expect(res.status).toBe(503);
-      expect(res.body.errors).toEqual([{ message: 'The database is unreachable; try again shortly.', extensions: { code: 'SERVICE_UNAVAILABLE' } }]);
+      expect(res.body.errors).toEqual([
+        { message: 'The database is unreachable; try again shortly.', extensions: { code: 'SERVICE_UNAVAILABLE' } },
+      ]);
       expect(res.ms).toBeLessThan(HANG_DETECTOR_MS);
     }
     // The process itself is never stuck.
@@ -122,7 +129,13 @@ describe('Redis behind a blackhole', () => {
     const proxied = new URL(redisUrl);
     proxied.port = String(await proxy.start());
     instance = await t.secondInstance(
-      { RATE_LIMITS_ENABLED: 'true', REDIS_URL: proxied.toString(), REDIS_KEY_PREFIX: prefix, REDIS_COMMAND_TIMEOUT_MS: '200', REDIS_HEARTBEAT_MS: '200' },
+      {
+        RATE_LIMITS_ENABLED: 'true',
+        REDIS_URL: proxied.toString(),
+        REDIS_KEY_PREFIX: prefix,
+        REDIS_COMMAND_TIMEOUT_MS: '200',
+        REDIS_HEARTBEAT_MS: '200',
+      },
       { sharePool: true },
     );
     app = instance.app;

@@ -22,7 +22,10 @@ beforeAll(async () => {
   for (let d = 0; d < 3; d++) domains.push(await t.app.services.domains.create(t.owner.caller, `d${d}.budget.test`));
   const keyCaller = { ...t.owner.caller, principal: await t.app.authenticator.authenticateKey(t.rootKey) };
   for (let i = 0; i < 120; i++) {
-    await t.app.services.shortLinks.create(i % 2 ? t.owner.caller : keyCaller, { url: `https://example.com/${i}`, domainId: i % 3 === 0 ? domains[i % 3].id : null });
+    await t.app.services.shortLinks.create(i % 2 ? t.owner.caller : keyCaller, {
+      url: `https://example.com/${i}`,
+      domainId: i % 3 === 0 ? domains[i % 3].id : null,
+    });
   }
   // Usage for every key, so requestCount has rows to sum.
   const ids: { id: string }[] = await t.dataSource.query('SELECT id FROM api_keys');

@@ -1,5 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { CreateApiKeyRateLimitDocument, CreateApiKeySecretDocument, CreateShortLinkIdDocument, ViewerKindDocument } from '../generated/graphql';
+import {
+  CreateApiKeyRateLimitDocument,
+  CreateApiKeySecretDocument,
+  CreateShortLinkIdDocument,
+  ViewerKindDocument,
+} from '../generated/graphql';
 import { expectOk, expectUnauthenticated } from '../support/expect';
 import { injectGql } from '../support/graphql-request';
 import { TestApp, type SecondInstance } from '../support/harness';
@@ -41,7 +46,9 @@ describe('per-key rate limits (in-process)', () => {
   });
 
   it('a per-key rateLimitPerMinute below the plan’s applies; limits are per key', async () => {
-    const slow = expectOk(await t.gql(CreateApiKeyRateLimitDocument, { input: { name: 'slow', permissions: { stats: ['read'] }, rateLimitPerMinute: 3 } })).createApiKey;
+    const slow = expectOk(
+      await t.gql(CreateApiKeyRateLimitDocument, { input: { name: 'slow', permissions: { stats: ['read'] }, rateLimitPerMinute: 3 } }),
+    ).createApiKey;
     expect(slow.apiKey.rateLimitPerMinute).toBe(3);
     const statuses = [];
     for (let i = 0; i < 4; i++) statuses.push((await t.gql(VIEWER, {}, { key: slow.secret })).status);
@@ -49,7 +56,10 @@ describe('per-key rate limits (in-process)', () => {
     const other = await t.createKey({ stats: ['read'] });
     expect((await t.gql(VIEWER, {}, { key: other.secret })).status).toBe(200);
     const zero = await t.gql(CreateApiKeySecretDocument, { input: { name: 'x', permissions: {}, rateLimitPerMinute: 0 } });
-    expect(zero.body.errors![0].extensions).toEqual({ code: 'BAD_USER_INPUT', fields: { 'input.rateLimitPerMinute': 'rateLimitPerMinute must be between 1 and 100000.' } });
+    expect(zero.body.errors![0].extensions).toEqual({
+      code: 'BAD_USER_INPUT',
+      fields: { 'input.rateLimitPerMinute': 'rateLimitPerMinute must be between 1 and 100000.' },
+    });
   });
 
   it('a plan change applies to the next request (ENTERPRISE: 1000/min)', async () => {
@@ -83,7 +93,9 @@ describe('per-key rate limits (in-process)', () => {
     const { result, count } = await t.countQueries(() => t.gql(VIEWER, {}, { key: key.secret }));
     expect(result.status).toBe(429);
     expect(result.body.errors![0].extensions).toEqual({ code: 'RATE_LIMITED', retryAfter: expect.any(Number) });
-    expect(result.body.errors![0].message).toBe('Too many failed authentication attempts from this address; retry after the time in Retry-After.');
+    expect(result.body.errors![0].message).toBe(
+      'Too many failed authentication attempts from this address; retry after the time in Retry-After.',
+    );
     expect(Number(result.headers['retry-after'])).toBeGreaterThan(0);
     expect(count).toBe(0);
     // Credentials that verify without the database cannot be guessed, so they still pass: a key
@@ -121,7 +133,9 @@ describe('shared limits in Redis', () => {
   });
 
   it('requests spread over two instances are limited as one', async () => {
-    const key = expectOk(await t.gql(CreateApiKeySecretDocument, { input: { name: 'shared', permissions: { stats: ['read'] }, rateLimitPerMinute: 4 } })).createApiKey;
+    const key = expectOk(
+      await t.gql(CreateApiKeySecretDocument, { input: { name: 'shared', permissions: { stats: ['read'] }, rateLimitPerMinute: 4 } }),
+    ).createApiKey;
     const onB = async () => (await injectGql(b.app, VIEWER, {}, { 'x-api-key': key.secret })).status;
     const onA = async () => (await t.gql(VIEWER, {}, { key: key.secret })).status;
     expect([await onA(), await onB(), await onA(), await onB(), await onA(), await onB()]).toEqual([200, 200, 200, 200, 429, 429]);
@@ -132,7 +146,9 @@ describe('Redis unreachable', () => {
   it('falls back to in-process limiting instead of failing or letting everything through', async () => {
     const t = await TestApp.create({ env: { RATE_LIMITS_ENABLED: 'true', REDIS_URL: 'redis://127.0.0.1:1', REDIS_KEY_PREFIX: prefix() } });
     try {
-      const key = expectOk(await t.gql(CreateApiKeySecretDocument, { input: { name: 'insured', permissions: { stats: ['read'] }, rateLimitPerMinute: 2 } })).createApiKey;
+      const key = expectOk(
+        await t.gql(CreateApiKeySecretDocument, { input: { name: 'insured', permissions: { stats: ['read'] }, rateLimitPerMinute: 2 } }),
+      ).createApiKey;
       const statuses = [];
       for (let i = 0; i < 3; i++) statuses.push((await t.gql(VIEWER, {}, { key: key.secret })).status);
       expect(statuses).toEqual([200, 200, 429]);

@@ -1,5 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { CreateApiKeyRateLimitDocument, CreateShortLinkBareDocument, UpdateApiKeyBareDocument, ViewerKindDocument } from '../generated/graphql';
+import {
+  CreateApiKeyRateLimitDocument,
+  CreateShortLinkBareDocument,
+  UpdateApiKeyBareDocument,
+  ViewerKindDocument,
+} from '../generated/graphql';
 import { expectOk } from '../support/expect';
 import { TestApp } from '../support/harness';
 
@@ -51,7 +56,8 @@ describe('behind one IP', () => {
   it('without TRUST_PROXY, X-Forwarded-For is ignored: a client cannot escape the throttle by inventing addresses', async () => {
     const other = await TestApp.create({ env: { RATE_LIMITS_ENABLED: 'true', REDIS_URL: '' } });
     try {
-      for (let i = 0; i < 30; i++) await other.gql(VIEWER, {}, { headers: { 'x-api-key': unknownKey(other), 'x-forwarded-for': `203.0.113.${i}` } });
+      for (let i = 0; i < 30; i++)
+        await other.gql(VIEWER, {}, { headers: { 'x-api-key': unknownKey(other), 'x-forwarded-for': `203.0.113.${i}` } });
       const res = await other.gql(VIEWER, {}, { headers: { 'x-api-key': unknownKey(other), 'x-forwarded-for': '198.51.100.7' } });
       expect(res.status).toBe(429);
     } finally {
@@ -77,15 +83,23 @@ describe('TRUST_PROXY', () => {
   });
 
   it('the audit log records the forwarded client address', async () => {
-    const res = await t.gql(CreateShortLinkBareDocument, { input: { url: 'https://example.com/xff' } }, { headers: { 'x-api-key': t.rootKey, 'x-forwarded-for': '198.51.100.23' } });
+    const res = await t.gql(
+      CreateShortLinkBareDocument,
+      { input: { url: 'https://example.com/xff' } },
+      { headers: { 'x-api-key': t.rootKey, 'x-forwarded-for': '198.51.100.23' } },
+    );
     expectOk(res);
-    const [row] = await t.dataSource.query("SELECT ip FROM audit_events WHERE action = 'SHORT_LINK_CREATED' ORDER BY created_at DESC LIMIT 1");
+    const [row] = await t.dataSource.query(
+      "SELECT ip FROM audit_events WHERE action = 'SHORT_LINK_CREATED' ORDER BY created_at DESC LIMIT 1",
+    );
     expect(row.ip).toBe('198.51.100.23');
   });
 
   it('a bare hop count is refused at start-up (Fastify 5 would trust nothing and silently ignore it)', () => {
     const { loadConfig } = jest.requireActual('../../src/kernel/config') as typeof import('../../src/kernel/config');
-    expect(() => loadConfig({ TRUST_PROXY: '2' })).toThrow(/TRUST_PROXY: "2" is not an IP address, a CIDR or loopback\|linklocal\|uniquelocal/);
+    expect(() => loadConfig({ TRUST_PROXY: '2' })).toThrow(
+      /TRUST_PROXY: "2" is not an IP address, a CIDR or loopback\|linklocal\|uniquelocal/,
+    );
     expect(loadConfig({ TRUST_PROXY: '10.0.0.0/8, loopback' }).trustProxy).toEqual(['10.0.0.0/8', 'loopback']);
     expect(loadConfig({}).trustProxy).toBe(false);
   });
@@ -94,13 +108,18 @@ describe('TRUST_PROXY', () => {
 describe('a changed limit keeps the window’s count', () => {
   let t: TestApp;
   beforeAll(async () => {
-    t = await TestApp.create({ env: { RATE_LIMITS_ENABLED: 'true', REDIS_URL: '', REDIS_KEY_PREFIX: `kgtest${randomBytes(3).toString('hex')}:` } });
+    t = await TestApp.create({
+      env: { RATE_LIMITS_ENABLED: 'true', REDIS_URL: '', REDIS_KEY_PREFIX: `kgtest${randomBytes(3).toString('hex')}:` },
+    });
   });
   afterAll(() => t.close());
 
   it('raising and lowering rateLimitPerMinute does not reset the requests already counted', async () => {
-    const created = expectOk(await t.gql(CreateApiKeyRateLimitDocument, { input: { name: 'limited', permissions: { stats: ['read'] }, rateLimitPerMinute: 20 } })).createApiKey;
-    for (let i = 0; i < 10; i++) expect((await t.gql(VIEWER, {}, { key: created.secret })).headers['x-ratelimit-remaining']).toBe(String(19 - i));
+    const created = expectOk(
+      await t.gql(CreateApiKeyRateLimitDocument, { input: { name: 'limited', permissions: { stats: ['read'] }, rateLimitPerMinute: 20 } }),
+    ).createApiKey;
+    for (let i = 0; i < 10; i++)
+      expect((await t.gql(VIEWER, {}, { key: created.secret })).headers['x-ratelimit-remaining']).toBe(String(19 - i));
     expectOk(await t.gql(UpdateApiKeyBareDocument, { id: created.apiKey.id, input: { rateLimitPerMinute: 50 } }));
     const after = await t.gql(VIEWER, {}, { key: created.secret });
     expect(after.headers['x-ratelimit-limit']).toBe('50');

@@ -42,7 +42,12 @@ describe('two instances', () => {
     const [a, b] = servers;
     const stale: number[] = [];
     for (let trial = 0; trial < TRIALS; trial++) {
-      const created = await fetchGql(a.url, CreateApiKeyGrantDocument, { input: { name: 'poll me', permissions: { stats: ['read'] } } }, { 'x-api-key': t.rootKey });
+      const created = await fetchGql(
+        a.url,
+        CreateApiKeyGrantDocument,
+        { input: { name: 'poll me', permissions: { stats: ['read'] } } },
+        { 'x-api-key': t.rootKey },
+      );
       const { secret, apiKey } = expectOk(created).createApiKey;
       // B caches the key (the second call must be a hit).
       expect((await fetchGql(b.url, ViewerKindDocument, {}, { 'x-api-key': secret })).status).toBe(200);
@@ -71,7 +76,9 @@ describe('two instances', () => {
     const sorted = [...stale].sort((x, y) => x - y);
     const p50 = percentile(sorted, 50);
     const p99 = percentile(sorted, 99);
-    console.log(`revocation seen by the other instance: p50 ${p50.toFixed(2)} ms, p99 ${p99.toFixed(2)} ms, max ${sorted.at(-1)!.toFixed(2)} ms over ${TRIALS} trials`);
+    console.log(
+      `revocation seen by the other instance: p50 ${p50.toFixed(2)} ms, p99 ${p99.toFixed(2)} ms, max ${sorted.at(-1)!.toFixed(2)} ms over ${TRIALS} trials`,
+    );
     expect(stale).toHaveLength(TRIALS);
     expect(p99).toBeLessThan(100);
   }, 240_000);

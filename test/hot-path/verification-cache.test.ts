@@ -42,13 +42,16 @@ describe('verification cache', () => {
     ['setApiKeyStatus', (id: string) => t.gql(SetApiKeyStatusBareDocument, { id, status: 'INACTIVE' }), 'INACTIVE'],
     ['deleteApiKey', (id: string) => t.gql(DeleteApiKeyDocument, { id }), 'REVOKED'],
     ['rotateApiKey', (id: string) => t.gql(RotateApiKeySecretDocument, { id }), 'ROTATED'],
-  ] as [string, (id: string) => Promise<GqlResponse<unknown>>, string][])('%s evicts the cached verdict before its response is sent', async (_name, mutation, reason) => {
-    const key = await t.createKey({ stats: ['read'] });
-    expectOk(await t.gql(VIEWER, {}, { key: key.secret }));
-    expect((await t.countQueries(() => t.gql(VIEWER, {}, { key: key.secret }))).count).toBe(0);
-    expectOk(await mutation(key.id));
-    expectUnauthenticated(await t.gql(VIEWER, {}, { key: key.secret }), reason);
-  });
+  ] as [string, (id: string) => Promise<GqlResponse<unknown>>, string][])(
+    '%s evicts the cached verdict before its response is sent',
+    async (_name, mutation, reason) => {
+      const key = await t.createKey({ stats: ['read'] });
+      expectOk(await t.gql(VIEWER, {}, { key: key.secret }));
+      expect((await t.countQueries(() => t.gql(VIEWER, {}, { key: key.secret }))).count).toBe(0);
+      expectOk(await mutation(key.id));
+      expectUnauthenticated(await t.gql(VIEWER, {}, { key: key.secret }), reason);
+    },
+  );
 
   it('updateApiKey narrows a cached key at once', async () => {
     const key = await t.createKey({ stats: ['read'], apiKeys: ['read'] });
@@ -95,7 +98,9 @@ describe('verification cache', () => {
     const key = await t.createKey({ stats: ['read'] });
     expectOk(await t.gql(VIEWER, {}, { key: key.secret }));
     expect(t.app.cache!.usable).toBe(true);
-    await t.dataSource.query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'keygate-invalidation' AND datname = current_database()");
+    await t.dataSource.query(
+      "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'keygate-invalidation' AND datname = current_database()",
+    );
     await until('cache disabled', () => !t.app.cache!.usable, 5_000);
     expect(t.app.cache!.size).toBe(0);
     // A change made by raw SQL (no NOTIFY at all) is still seen: every request asks the database.

@@ -34,7 +34,13 @@ describe('health', () => {
     // A real pg pool pointed at a port nothing listens on.
     const dead = createDataSource({ entities: KEYGATE.entities, url: 'postgres://postgres@127.0.0.1:1/none' });
     const config = loadConfig({ NODE_ENV: 'test', SESSION_SECRET: TEST_SESSION_SECRET, ENCRYPTION_KEY: TEST_ENCRYPTION_KEY });
-    const app = await buildApp({ config, dataSource: dead, sessionTokens: new SessionTokens({ secret: TEST_SESSION_SECRET, ttlSeconds: 60 }), logger: false, jobs: false });
+    const app = await buildApp({
+      config,
+      dataSource: dead,
+      sessionTokens: new SessionTokens({ secret: TEST_SESSION_SECRET, ttlSeconds: 60 }),
+      logger: false,
+      jobs: false,
+    });
     try {
       expect((await app.server.inject({ method: 'GET', url: '/readyz' })).statusCode).toBe(503);
       expect((await app.server.inject({ method: 'GET', url: '/healthz' })).statusCode).toBe(200);

@@ -40,7 +40,10 @@ const MEMBERS_ALL = scopesOfResource('members');
 const allBut = (...scopes: Scope[]) => ALL_PERMISSIONS & ~maskFromScopes(scopes);
 
 async function roleOf(userId: string, orgId = t.org.id): Promise<string | null> {
-  const rows: { role: string }[] = await t.dataSource.query('SELECT role FROM memberships WHERE org_id = $1 AND user_id = $2', [orgId, userId]);
+  const rows: { role: string }[] = await t.dataSource.query('SELECT role FROM memberships WHERE org_id = $1 AND user_id = $2', [
+    orgId,
+    userId,
+  ]);
   return rows[0]?.role ?? null;
 }
 
@@ -99,7 +102,11 @@ describe('members', () => {
 describe('addMember', () => {
   it('adds a member, creating the user on first sight (trimmed, lower-cased), and audits MEMBER_ADDED', async () => {
     const added = expectOk(await t.gql(AddMemberDocument, { email: '  New.Person@Acme.TEST ', role: 'MEMBER' })).addMember;
-    expect(added).toEqual({ user: { id: expect.any(String), email: 'new.person@acme.test' }, role: 'MEMBER', joinedAt: expect.any(String) });
+    expect(added).toEqual({
+      user: { id: expect.any(String), email: 'new.person@acme.test' },
+      role: 'MEMBER',
+      joinedAt: expect.any(String),
+    });
     expect(Math.abs(new Date(added.joinedAt).getTime() - Date.now())).toBeLessThan(60_000);
     const list = expectOk(await t.gql(MembersDocument)).members;
     expect(list.find((m) => m.user.id === added.user.id)).toMatchObject({ user: { email: 'new.person@acme.test' }, role: 'MEMBER' });
@@ -167,7 +174,10 @@ describe('addMember', () => {
     const key = await t.createKey(allBut('members:create'));
     expectForbidden(await t.gql(AddMemberDocument, { email: 'scope@acme.test', role: 'VIEWER' }, { key: key.secret }), 'members:create');
     const member = await t.addMember('member-adder@acme.test', Role.MEMBER);
-    expectForbidden(await t.gql(AddMemberBareDocument, { email: 'scope@acme.test', role: 'VIEWER' }, { token: member.token }), 'members:create');
+    expectForbidden(
+      await t.gql(AddMemberBareDocument, { email: 'scope@acme.test', role: 'VIEWER' }, { token: member.token }),
+      'members:create',
+    );
     // The full document also reads the added Member, which needs members:read: both are named, nothing runs.
     const full = await t.gql(AddMemberDocument, { email: 'scope@acme.test', role: 'VIEWER' }, { token: member.token });
     expectForbidden(full, ['members:create', 'members:read']);
@@ -183,15 +193,25 @@ describe('addMember', () => {
     expect(admin.body.errors![0].message).toBe(
       'You cannot assign the ADMIN role: it holds apiKeys:create, apiKeys:read, apiKeys:update, apiKeys:delete, which you do not.',
     );
-    expectRuleRefusal(await t.gql(AddMemberDocument, { email: 'would-be-admin@acme.test', role: 'OWNER' }, { key: key.secret }), 'NO_ESCALATION', API_KEYS_ALL);
+    expectRuleRefusal(
+      await t.gql(AddMemberDocument, { email: 'would-be-admin@acme.test', role: 'OWNER' }, { key: key.secret }),
+      'NO_ESCALATION',
+      API_KEYS_ALL,
+    );
     expect(await auditCount()).toBe(before);
     expect(await t.dataSource.query('SELECT id FROM users WHERE email = $1', ['would-be-admin@acme.test'])).toEqual([]);
-    expect(expectOk(await t.gql(AddMemberDocument, { email: 'would-be-admin@acme.test', role: 'MEMBER' }, { key: key.secret })).addMember.role).toBe('MEMBER');
+    expect(
+      expectOk(await t.gql(AddMemberDocument, { email: 'would-be-admin@acme.test', role: 'MEMBER' }, { key: key.secret })).addMember.role,
+    ).toBe('MEMBER');
   });
 
   it('escalation: a key holding only members:* cannot even add a VIEWER (NO_ESCALATION naming the reads it lacks)', async () => {
     const key = await t.createKey({ members: ['create', 'read', 'update', 'delete'] });
-    expectRuleRefusal(await t.gql(AddMemberDocument, { email: 'v@acme.test', role: 'VIEWER' }, { key: key.secret }), 'NO_ESCALATION', VIEWER_SCOPES);
+    expectRuleRefusal(
+      await t.gql(AddMemberDocument, { email: 'v@acme.test', role: 'VIEWER' }, { key: key.secret }),
+      'NO_ESCALATION',
+      VIEWER_SCOPES,
+    );
     expect(await t.dataSource.query('SELECT id FROM users WHERE email = $1', ['v@acme.test'])).toEqual([]);
   });
 
@@ -209,12 +229,17 @@ describe('addMember', () => {
   });
 
   it('an OWNER session, and the owner’s USER key, can add an OWNER', async () => {
-    const bySession = expectOk(await t.gql(AddMemberDocument, { email: 'co-owner-1@acme.test', role: 'OWNER' }, { token: t.owner.token })).addMember;
+    const bySession = expectOk(
+      await t.gql(AddMemberDocument, { email: 'co-owner-1@acme.test', role: 'OWNER' }, { token: t.owner.token }),
+    ).addMember;
     expect(bySession.role).toBe('OWNER');
-    const byKey = expectOk(await t.gql(AddMemberDocument, { email: 'co-owner-2@acme.test', role: 'OWNER' }, { key: ownerUserKey.secret })).addMember;
+    const byKey = expectOk(
+      await t.gql(AddMemberDocument, { email: 'co-owner-2@acme.test', role: 'OWNER' }, { key: ownerUserKey.secret }),
+    ).addMember;
     expect(byKey.role).toBe('OWNER');
     // Clean up: back to a single owner so later tests see the usual shape.
-    for (const id of [bySession.user.id, byKey.user.id]) expectOk(await t.gql(RemoveMemberDocument, { userId: id }, { token: t.owner.token }));
+    for (const id of [bySession.user.id, byKey.user.id])
+      expectOk(await t.gql(RemoveMemberDocument, { userId: id }, { token: t.owner.token }));
     const owners = await t.dataSource.query("SELECT user_id FROM memberships WHERE org_id = $1 AND role = 'OWNER'", [t.org.id]);
     expect(owners).toEqual([{ user_id: t.owner.userId }]);
   });
@@ -249,14 +274,19 @@ describe('updateMemberRole', () => {
     const self = await t.gql(ViewerDocument, {}, { key: key.secret });
     expect(self.status).toBe(200);
     expect(self.body.data!.viewer).toMatchObject({ kind: 'API_KEY', apiKey: null });
-    expect(self.body.errors!.map((e) => [e.path!.join('.'), e.extensions])).toEqual([['viewer.apiKey.id', { code: 'FORBIDDEN', required: ['apiKeys:read'] }]]);
+    expect(self.body.errors!.map((e) => [e.path!.join('.'), e.extensions])).toEqual([
+      ['viewer.apiKey.id', { code: 'FORBIDDEN', required: ['apiKeys:read'] }],
+    ]);
     // The session narrows too: the membership row, not the token, says what the user may do.
     expectForbidden(await t.gql(MembersDocument, {}, { token: admin.token }), 'members:read');
 
     // The grant itself is kept: promoting again restores the key's access.
     expectOk(await t.gql(UpdateMemberRoleDocument, { userId: admin.userId, role: 'ADMIN' }));
     expectOk(await t.gql(ApiKeyTotalDocument, {}, { key: key.secret }));
-    expect(expectOk(await t.gql(ViewerDocument, {}, { key: key.secret })).viewer.permissions.scopes).toEqual(['stats:read', 'apiKeys:read']);
+    expect(expectOk(await t.gql(ViewerDocument, {}, { key: key.secret })).viewer.permissions.scopes).toEqual([
+      'stats:read',
+      'apiKeys:read',
+    ]);
   });
 
   it('setting the role a member already has changes nothing and writes no event', async () => {
@@ -274,7 +304,9 @@ describe('updateMemberRole', () => {
     expectError(unknown, 'NOT_FOUND', 200);
     expect(unknown.body).toEqual({
       data: null,
-      errors: [{ message: 'Member not found.', locations: expect.any(Array), path: ['updateMemberRole'], extensions: { code: 'NOT_FOUND' } }],
+      errors: [
+        { message: 'Member not found.', locations: expect.any(Array), path: ['updateMemberRole'], extensions: { code: 'NOT_FOUND' } },
+      ],
     });
     const foreigner = await t.addMember('far-only@far-away.test', Role.MEMBER, other.org.id);
     for (const userId of ['nope', '', '12345', foreigner.userId]) {
@@ -288,7 +320,10 @@ describe('updateMemberRole', () => {
     const key = await t.createKey(allBut('members:update'));
     expectForbidden(await t.gql(UpdateMemberRoleDocument, { userId: m.userId, role: 'VIEWER' }, { key: key.secret }), 'members:update');
     const member = await t.addMember('member-updater@acme.test', Role.MEMBER);
-    expectForbidden(await t.gql(UpdateMemberRoleBareDocument, { userId: m.userId, role: 'VIEWER' }, { token: member.token }), 'members:update');
+    expectForbidden(
+      await t.gql(UpdateMemberRoleBareDocument, { userId: m.userId, role: 'VIEWER' }, { token: member.token }),
+      'members:update',
+    );
     // The full document also reads the Member, which needs members:read: both are named, nothing runs.
     const full = await t.gql(UpdateMemberRoleDocument, { userId: m.userId, role: 'VIEWER' }, { token: member.token });
     expectForbidden(full, ['members:read', 'members:update']);
@@ -299,9 +334,15 @@ describe('updateMemberRole', () => {
   it('escalation: members:* without apiKeys:* cannot promote to ADMIN (NO_ESCALATION, apiKeys:*); the role stays', async () => {
     const m = await t.addMember('stays-member@acme.test', Role.MEMBER);
     const key = await t.createKey(allBut(...API_KEYS_ALL));
-    expectRuleRefusal(await t.gql(UpdateMemberRoleDocument, { userId: m.userId, role: 'ADMIN' }, { key: key.secret }), 'NO_ESCALATION', API_KEYS_ALL);
+    expectRuleRefusal(
+      await t.gql(UpdateMemberRoleDocument, { userId: m.userId, role: 'ADMIN' }, { key: key.secret }),
+      'NO_ESCALATION',
+      API_KEYS_ALL,
+    );
     expect(await roleOf(m.userId)).toBe('MEMBER');
-    expect(expectOk(await t.gql(UpdateMemberRoleDocument, { userId: m.userId, role: 'VIEWER' }, { key: key.secret })).updateMemberRole.role).toBe('VIEWER');
+    expect(
+      expectOk(await t.gql(UpdateMemberRoleDocument, { userId: m.userId, role: 'VIEWER' }, { key: key.secret })).updateMemberRole.role,
+    ).toBe('VIEWER');
   });
 
   it('only an owner promotes to OWNER or changes an owner’s role: ADMIN session, ADMIN’s USER key, all-permission BOT key are refused', async () => {
@@ -353,11 +394,27 @@ describe('updateMemberRole', () => {
     expect(await roleOf(solo.owner.userId, solo.org.id)).toBe('OWNER');
     expect(await auditCount(solo.org.id)).toBe(before);
 
-    const second = expectOk(await t.gql(AddMemberDocument, { email: 'second@solo-demote.test', role: 'OWNER' }, { token: solo.owner.token })).addMember;
-    expect(expectOk(await t.gql(UpdateMemberRoleDocument, { userId: solo.owner.userId, role: 'ADMIN' }, { token: solo.owner.token })).updateMemberRole.role).toBe('ADMIN');
+    const second = expectOk(
+      await t.gql(AddMemberDocument, { email: 'second@solo-demote.test', role: 'OWNER' }, { token: solo.owner.token }),
+    ).addMember;
+    expect(
+      expectOk(await t.gql(UpdateMemberRoleDocument, { userId: solo.owner.userId, role: 'ADMIN' }, { token: solo.owner.token }))
+        .updateMemberRole.role,
+    ).toBe('ADMIN');
     // Now `second` is the last owner, and the demoted first owner is no longer an owner.
-    expectError(await t.gql(UpdateMemberRoleDocument, { userId: second.user.id, role: 'ADMIN' }, { token: (await sessionFor(second.user.id, solo.org.id)).token }), 'CONFLICT', 200);
-    expectRuleRefusal(await t.gql(UpdateMemberRoleDocument, { userId: second.user.id, role: 'ADMIN' }, { token: solo.owner.token }), 'OWNER_ONLY');
+    expectError(
+      await t.gql(
+        UpdateMemberRoleDocument,
+        { userId: second.user.id, role: 'ADMIN' },
+        { token: (await sessionFor(second.user.id, solo.org.id)).token },
+      ),
+      'CONFLICT',
+      200,
+    );
+    expectRuleRefusal(
+      await t.gql(UpdateMemberRoleDocument, { userId: second.user.id, role: 'ADMIN' }, { token: solo.owner.token }),
+      'OWNER_ONLY',
+    );
     expect(await roleOf(second.user.id, solo.org.id)).toBe('OWNER');
   });
 
@@ -399,7 +456,12 @@ describe('removeMember', () => {
 
     expectUnauthenticated(await t.gql(ViewerDocument, {}, { key: userKey.secret }), 'OWNER_REMOVED');
     expectUnauthenticated(await t.gql(ViewerDocument, {}, { token: admin.token }), 'INVALID_SESSION');
-    expect(expectOk(await t.gql(ViewerDocument, {}, { key: botKey.secret })).viewer.apiKey).toEqual({ id: botKey.id, name: 'leaving bot', type: 'BOT', status: 'ACTIVE' });
+    expect(expectOk(await t.gql(ViewerDocument, {}, { key: botKey.secret })).viewer.apiKey).toEqual({
+      id: botKey.id,
+      name: 'leaving bot',
+      type: 'BOT',
+      status: 'ACTIVE',
+    });
     expectOk(await t.gql(ApiKeyTotalDocument, {}, { key: botKey.secret }));
 
     expect(expectOk(await t.gql(MembersDocument)).members.map((m) => m.user.id)).not.toContain(admin.userId);
@@ -416,12 +478,17 @@ describe('removeMember', () => {
       ['API_KEY_CREATED', 'leaving laptop'],
     ]);
     expect(keyLog[0].metadata).toEqual({ prefix: userKey.secret.slice(0, 12), type: 'USER', cause: 'MEMBER_REMOVED' });
-    expect(expectOk(await t.gql(AuditLogDocument, { filter: { targetId: botKey.id, action: 'API_KEY_DELETED' } })).auditLog.totalCount).toBe(0);
+    expect(
+      expectOk(await t.gql(AuditLogDocument, { filter: { targetId: botKey.id, action: 'API_KEY_DELETED' } })).auditLog.totalCount,
+    ).toBe(0);
   });
 
   it('a member without USER keys: deletedApiKeyIds is empty; a revoked USER key is deleted too', async () => {
     const plain = await t.addMember('no-keys@acme.test', Role.MEMBER);
-    expect(expectOk(await t.gql(RemoveMemberDocument, { userId: plain.userId })).removeMember).toEqual({ userId: plain.userId, deletedApiKeyIds: [] });
+    expect(expectOk(await t.gql(RemoveMemberDocument, { userId: plain.userId })).removeMember).toEqual({
+      userId: plain.userId,
+      deletedApiKeyIds: [],
+    });
 
     const admin = await t.addMember('two-keys@acme.test', Role.ADMIN);
     const old = await t.createKey({ stats: ['read'] }, { type: 'USER' as never, by: admin });
@@ -463,7 +530,9 @@ describe('removeMember', () => {
     }
     expect(await roleOf(foreigner.userId, other.org.id)).toBe('ADMIN');
     expect(await auditCount(other.org.id)).toBe(before);
-    expect(expectOk(await t.gql(MembersDocument, {}, { key: other.rootKey })).members.map((m) => m.user.email)).toContain('stays-far@far-away.test');
+    expect(expectOk(await t.gql(MembersDocument, {}, { key: other.rootKey })).members.map((m) => m.user.email)).toContain(
+      'stays-far@far-away.test',
+    );
     expectOk(await t.gql(ViewerPrincipalDocument, {}, { key: foreignKey.secret }));
   });
 
@@ -486,7 +555,9 @@ describe('removeMember', () => {
     // The ids of the USER keys deleted with the member are key data: asking for them needs apiKeys:read, and nothing runs.
     expectForbidden(await t.gql(RemoveMemberDocument, { userId: m.userId }, { key: key.secret }), 'apiKeys:read');
     expect(await roleOf(m.userId)).toBe('MEMBER');
-    expect(expectOk(await t.gql(RemoveMemberBareDocument, { userId: m.userId }, { key: key.secret })).removeMember).toEqual({ userId: m.userId });
+    expect(expectOk(await t.gql(RemoveMemberBareDocument, { userId: m.userId }, { key: key.secret })).removeMember).toEqual({
+      userId: m.userId,
+    });
     expect(await roleOf(m.userId)).toBeNull();
     const [event] = expectOk(await t.gql(AuditLogDocument, { filter: { targetId: m.userId } })).auditLog.nodes;
     expect(event.actor).toEqual({ kind: 'API_KEY', id: key.id, name: `hr bot (${key.secret.slice(0, 12)})` });
@@ -503,7 +574,9 @@ describe('removeMember', () => {
     }
     expect(await roleOf(coOwner.userId)).toBe('OWNER');
     // The owner's USER key may.
-    expect(expectOk(await t.gql(RemoveMemberDocument, { userId: coOwner.userId }, { key: ownerUserKey.secret })).removeMember.userId).toBe(coOwner.userId);
+    expect(expectOk(await t.gql(RemoveMemberDocument, { userId: coOwner.userId }, { key: ownerUserKey.secret })).removeMember.userId).toBe(
+      coOwner.userId,
+    );
     expectUnauthenticated(await t.gql(ViewerDocument, {}, { token: coOwner.token }), 'INVALID_SESSION');
   });
 

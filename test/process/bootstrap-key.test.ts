@@ -39,7 +39,9 @@ async function firstStart(env: Record<string, string>) {
   const exit = await done;
   const client = new Client({ connectionString: db.url });
   await client.connect();
-  const { rows } = await client.query('SELECT (SELECT count(*)::int FROM organizations) AS orgs, (SELECT count(*)::int FROM api_keys) AS keys');
+  const { rows } = await client.query(
+    'SELECT (SELECT count(*)::int FROM organizations) AS orgs, (SELECT count(*)::int FROM api_keys) AS keys',
+  );
   await client.end();
   await db.drop();
   return { ...exit, ...rows[0] };

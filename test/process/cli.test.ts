@@ -14,7 +14,11 @@ afterAll(() => t.close());
 
 describe('cli', () => {
   it('bootstrap --json prints the organization, owner, a session token and a working all-permissions BOT key', async () => {
-    const result = await runTs('src/cli.ts', ['bootstrap', '--org', 'Cli Org', '--owner', 'Boss@Example.com', '--plan', 'TEAM', '--json'], env);
+    const result = await runTs(
+      'src/cli.ts',
+      ['bootstrap', '--org', 'Cli Org', '--owner', 'Boss@Example.com', '--plan', 'TEAM', '--json'],
+      env,
+    );
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
     const out = JSON.parse(result.stdout);

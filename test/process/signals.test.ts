@@ -44,7 +44,9 @@ async function stopGroup(server: ServerProcess, signal: NodeJS.Signals) {
   process.kill(-server.child.pid!, signal);
   const result = await server.exit;
   // stderr holds the start banner (for the terminal) and nothing else: no error on the way out.
-  const unexpected = result.stderr.split('\n').filter((line) => line.trim() && !/^keygate is listening on |^ {2}GraphQL: |^ {2}GraphiQL: /.test(line));
+  const unexpected = result.stderr
+    .split('\n')
+    .filter((line) => line.trim() && !/^keygate is listening on |^ {2}GraphQL: |^ {2}GraphiQL: /.test(line));
   expect({ code: result.code, unexpected }).toEqual({ code: 0, unexpected: [] });
   // keygate stopped its database on the way out.
   const { port } = JSON.parse(readFileSync(path.join(dataDir, 'postgres', 'connection.json'), 'utf8')) as { port: number };
@@ -54,14 +56,17 @@ async function stopGroup(server: ServerProcess, signal: NodeJS.Signals) {
 
 it('SIGINT to the process group and SIGTERM both exit 0 with every counted request stored', async () => {
   const first = await start();
-  const bootstrap = await runTs('src/cli.ts', ['bootstrap', '--org', 'Signals', '--owner', 'owner@signals.test', '--json'], { DATA_DIR: dataDir });
+  const bootstrap = await runTs('src/cli.ts', ['bootstrap', '--org', 'Signals', '--owner', 'owner@signals.test', '--json'], {
+    DATA_DIR: dataDir,
+  });
   expect(bootstrap.code).toBe(0);
   const { apiKey } = JSON.parse(bootstrap.stdout) as { apiKey: { id: string; secret: string } };
   for (let i = 0; i < 10; i++) expect((await graphql(first, apiKey.secret, ViewerKindDocument)).viewer.kind).toBe('API_KEY');
   await stopGroup(first, 'SIGINT');
 
   const second = await start();
-  const requestCount = async (server: ServerProcess) => (await graphql(server, apiKey.secret, ApiKeyUsageDocument, { id: apiKey.id, days: 1 })).apiKey!.requestCount;
+  const requestCount = async (server: ServerProcess) =>
+    (await graphql(server, apiKey.secret, ApiKeyUsageDocument, { id: apiKey.id, days: 1 })).apiKey!.requestCount;
   // This request is counted in memory; only the final flush can store it.
   expect(await requestCount(second)).toBe(10);
   await stopGroup(second, 'SIGTERM');

@@ -62,7 +62,12 @@ describe('npm start on an empty machine (embedded PostgreSQL)', () => {
   }, 180_000);
 
   it('refuses to start in production without a way to verify sessions, with a clear message', async () => {
-    const result = await runTs('src/main.ts', [], { NODE_ENV: 'production', DATA_DIR: dataDir, SESSION_SECRET: undefined, JWKS_URL: undefined });
+    const result = await runTs('src/main.ts', [], {
+      NODE_ENV: 'production',
+      DATA_DIR: dataDir,
+      SESSION_SECRET: undefined,
+      JWKS_URL: undefined,
+    });
     expect(result.code).toBe(1);
     expect(result.stderr).toContain('NODE_ENV=production needs SESSION_SECRET');
   });

@@ -82,7 +82,9 @@ describe('default deny', () => {
     }
     expect(publicFields.sort()).toEqual(['Query.permissionCatalog', 'Query.viewer']);
     expect(sdl).toContain('directive @requires(resource: Resource!, action: Action!) repeatable on FIELD_DEFINITION | OBJECT');
-    expect(sdl).toContain('apiKeys(first: Int = 20, after: String, filter: ApiKeyFilter): ApiKeyConnection! @requires(resource: apiKeys, action: read)');
+    expect(sdl).toContain(
+      'apiKeys(first: Int = 20, after: String, filter: ApiKeyFilter): ApiKeyConnection! @requires(resource: apiKeys, action: read)',
+    );
   });
 });
 
@@ -111,7 +113,11 @@ describe('the @requires transform', () => {
   });
 
   it('a directive on an OBJECT guards every field of that type wherever it is reached', async () => {
-    const denied = await graphql({ schema, source: '{ typeGuarded { value } }', contextValue: context(ALL_PERMISSIONS & ~bit('webhooks', 'read')) });
+    const denied = await graphql({
+      schema,
+      source: '{ typeGuarded { value } }',
+      contextValue: context(ALL_PERMISSIONS & ~bit('webhooks', 'read')),
+    });
     expect(denied.errors?.[0].extensions).toEqual({ code: 'FORBIDDEN', required: ['webhooks:read'] });
     const allowed = await graphql({ schema, source: '{ typeGuarded { value } }', contextValue: context(bit('webhooks', 'read')) });
     expect(allowed).toEqual({ data: { typeGuarded: { value: 'v' } } });

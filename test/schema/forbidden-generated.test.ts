@@ -113,7 +113,8 @@ function nestedGuards(schema: GraphQLSchema): NestedGuard[] {
     if (!isObjectType(type) || roots.has(type.name) || type.name.startsWith('__')) continue;
     for (const scope of scopesOf(schema, type)) found.push({ coordinate: type.name, scope, typeName: type.name });
     for (const field of Object.values(type.getFields())) {
-      for (const scope of scopesOf(schema, field)) found.push({ coordinate: `${type.name}.${field.name}`, scope, typeName: type.name, fieldName: field.name });
+      for (const scope of scopesOf(schema, field))
+        found.push({ coordinate: `${type.name}.${field.name}`, scope, typeName: type.name, fieldName: field.name });
     }
   }
   return found;
@@ -127,8 +128,10 @@ function nestedGuards(schema: GraphQLSchema): NestedGuard[] {
  * way there already needs the scope, so the root cases prove it.
  */
 function pathTo(schema: GraphQLSchema, guard: NestedGuard): { kind: 'query' | 'mutation'; operation: string } | null {
-  const requiresArgs = (field: GraphQLField<unknown, unknown>) => field.args.some((a) => isNonNullType(a.type) && a.defaultValue === undefined);
-  const needsScope = (parent: GraphQLObjectType, field: GraphQLField<unknown, unknown>) => [...scopesOf(schema, parent), ...scopesOf(schema, field)].includes(guard.scope);
+  const requiresArgs = (field: GraphQLField<unknown, unknown>) =>
+    field.args.some((a) => isNonNullType(a.type) && a.defaultValue === undefined);
+  const needsScope = (parent: GraphQLObjectType, field: GraphQLField<unknown, unknown>) =>
+    [...scopesOf(schema, parent), ...scopesOf(schema, field)].includes(guard.scope);
   for (const [root, kind] of [
     [schema.getQueryType(), 'query'],
     [schema.getMutationType(), 'mutation'],
@@ -145,7 +148,9 @@ function pathTo(schema: GraphQLSchema, guard: NestedGuard): { kind: 'query' | 'm
         if (!isObjectType(target) || seen.has(target.name)) continue;
         const path = [...open, type === root ? `${field.name}${args(field.args)}` : field.name];
         if (target.name === guard.typeName) {
-          const leaf = guard.fieldName ? target.getFields()[guard.fieldName] : Object.values(target.getFields()).find((f) => isLeafType(getNamedType(f.type)) && f.args.length === 0)!;
+          const leaf = guard.fieldName
+            ? target.getFields()[guard.fieldName]
+            : Object.values(target.getFields()).find((f) => isLeafType(getNamedType(f.type)) && f.args.length === 0)!;
           return { kind, operation: `${kind} { ${path.join(' { ')} { ${leaf.name}${selection(leaf)} }${' }'.repeat(path.length - 1)} }` };
         }
         seen.add(target.name);
@@ -225,14 +230,32 @@ describe('generated: every guarded field refuses a principal lacking exactly its
       const { kind, operation } = path;
       const mask = ALL_PERMISSIONS & ~ALL_SCOPES.find((s) => s.scope === guard.scope)!.mask;
       const res = await t.gql(operation, {}, { key: (await t.createKey(mask, { name: `nested ${guard.coordinate}` })).secret });
-      const seen = { operation, status: res.status, hasData: 'data' in res.body && res.body.data !== null, errors: res.body.errors?.map((e) => e.extensions) };
+      const seen = {
+        operation,
+        status: res.status,
+        hasData: 'data' in res.body && res.body.data !== null,
+        errors: res.body.errors?.map((e) => e.extensions),
+      };
       if (kind === 'query') {
         // Partial data: the guarded field is null, each denial names exactly the missing scope, the rest resolves.
-        expect(seen).toEqual({ operation, status: 200, hasData: true, errors: expect.arrayContaining([{ code: 'FORBIDDEN', required: [guard.scope] }]) });
-        expect(new Set(seen.errors!.map((e) => JSON.stringify(e)))).toEqual(new Set([JSON.stringify({ code: 'FORBIDDEN', required: [guard.scope] })]));
+        expect(seen).toEqual({
+          operation,
+          status: 200,
+          hasData: true,
+          errors: expect.arrayContaining([{ code: 'FORBIDDEN', required: [guard.scope] }]),
+        });
+        expect(new Set(seen.errors!.map((e) => JSON.stringify(e)))).toEqual(
+          new Set([JSON.stringify({ code: 'FORBIDDEN', required: [guard.scope] })]),
+        );
       } else {
         // A mutation whose payload reaches the guard is refused before anything runs: 403, no data at all.
-        expect({ ...seen, hasDataKey: 'data' in res.body }).toEqual({ operation, status: 403, hasData: false, hasDataKey: false, errors: [{ code: 'FORBIDDEN', required: [guard.scope] }] });
+        expect({ ...seen, hasDataKey: 'data' in res.body }).toEqual({
+          operation,
+          status: 403,
+          hasData: false,
+          hasDataKey: false,
+          errors: [{ code: 'FORBIDDEN', required: [guard.scope] }],
+        });
       }
       reached.push(guard.coordinate);
     }
@@ -240,7 +263,18 @@ describe('generated: every guarded field refuses a principal lacking exactly its
     // Type-level guards hold wherever the type is reached: a key through the viewer, a member or a
     // delivery through a mutation's payload.
     expect(reached).toEqual(
-      expect.arrayContaining(['ShortLink.clicks', 'ShortLink.stats', 'Domain', 'ApiKey', 'ApiKey.owner', 'Member', 'RemovedMember.deletedApiKeyIds', 'ShortLink', 'Webhook', 'WebhookDelivery']),
+      expect.arrayContaining([
+        'ShortLink.clicks',
+        'ShortLink.stats',
+        'Domain',
+        'ApiKey',
+        'ApiKey.owner',
+        'Member',
+        'RemovedMember.deletedApiKeyIds',
+        'ShortLink',
+        'Webhook',
+        'WebhookDelivery',
+      ]),
     );
     // Nothing a refused mutation was asked to do happened (the keys this test made aside).
     expect(await changesSoFar()).toEqual(before);
@@ -250,14 +284,19 @@ describe('generated: every guarded field refuses a principal lacking exactly its
     const cases = rootCases(schema);
     const keys = new Map<string, string>();
     for (const { scope } of ALL_SCOPES) {
-      keys.set(scope, (await t.createKey(ALL_PERMISSIONS & ~ALL_SCOPES.find((s) => s.scope === scope)!.mask, { name: `all but ${scope}` })).secret);
+      keys.set(
+        scope,
+        (await t.createKey(ALL_PERMISSIONS & ~ALL_SCOPES.find((s) => s.scope === scope)!.mask, { name: `all but ${scope}` })).secret,
+      );
     }
     for (const c of cases) {
       const res = await t.gql(c.operation, {}, { key: keys.get(c.scope)! });
       try {
         expectForbidden(res, c.scope);
       } catch (error) {
-        throw new Error(`${c.coordinate} (${c.scope}) with "${c.operation}": ${JSON.stringify(res.body)}\n${String(error)}`, { cause: error });
+        throw new Error(`${c.coordinate} (${c.scope}) with "${c.operation}": ${JSON.stringify(res.body)}\n${String(error)}`, {
+          cause: error,
+        });
       }
     }
     // Nothing a refused mutation was asked to do happened.

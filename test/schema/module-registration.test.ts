@@ -64,7 +64,14 @@ class TagResolver {
 
 const tagsModule = defineModule({
   name: 'tags',
-  resources: [defineResource({ name: 'tags', description: 'tags', actions: ['create', 'read'], roles: { MEMBER: ['create', 'read'], VIEWER: ['read'] } })],
+  resources: [
+    defineResource({
+      name: 'tags',
+      description: 'tags',
+      actions: ['create', 'read'],
+      roles: { MEMBER: ['create', 'read'], VIEWER: ['read'] },
+    }),
+  ],
   entities: [Tag],
   resolvers: [TagResolver],
   audit: [TAG_AUDIT],
@@ -89,14 +96,18 @@ describe('a module registers everything from its manifest', () => {
 
   it('the role table takes its role defaults: owners and admins everything, MEMBER create+read, VIEWER read', () => {
     const { roles, scopesOf } = composed.access;
-    for (const role of [Role.OWNER, Role.ADMIN]) expect(scopesOf(roles[role])).toEqual(expect.arrayContaining(['tags:create', 'tags:read']));
+    for (const role of [Role.OWNER, Role.ADMIN])
+      expect(scopesOf(roles[role])).toEqual(expect.arrayContaining(['tags:create', 'tags:read']));
     expect(scopesOf(roles[Role.MEMBER]).filter((s) => s.startsWith('tags:'))).toEqual(['tags:create', 'tags:read']);
     expect(scopesOf(roles[Role.VIEWER]).filter((s) => s.startsWith('tags:'))).toEqual(['tags:read']);
   });
 
   it('the Resource enum, Permissions and PermissionsInput gain it, after the existing resources', () => {
     const resource = schema.getType('Resource');
-    expect(isEnumType(resource) && resource.getValues().map((v) => v.name)).toEqual([...MODULES.flatMap((m) => m.resources ?? []).map((r) => r.name), 'tags']);
+    expect(isEnumType(resource) && resource.getValues().map((v) => v.name)).toEqual([
+      ...MODULES.flatMap((m) => m.resources ?? []).map((r) => r.name),
+      'tags',
+    ]);
     const permissions = schema.getType('Permissions');
     expect(isObjectType(permissions) && getNamedType(permissions.getFields().tags.type).name).toBe('Action');
     const input = schema.getType('PermissionsInput');
@@ -111,7 +122,12 @@ describe('a module registers everything from its manifest', () => {
     expect(built.requirements.of('Tag', 'name')).toBe(composed.access.bit('tags', 'read'));
     const entry = (scope: string) => built.catalog.find((c) => c.scope === scope)!;
     expect([...entry('tags:read').fields].sort()).toEqual(['Query.tags', 'Tag']);
-    expect(entry('tags:create')).toMatchObject({ resource: 'tags', action: 'create', description: 'Create tags.', fields: ['Mutation.createTag'] });
+    expect(entry('tags:create')).toMatchObject({
+      resource: 'tags',
+      action: 'create',
+      description: 'Create tags.',
+      fields: ['Mutation.createTag'],
+    });
   });
 
   it('its audit actions become webhook events that need read on it', () => {
@@ -145,8 +161,16 @@ describe('the module list is checked when it is composed', () => {
     const membersFirst = [...MODULES].sort((a, b) => (a.name === 'members' ? -1 : b.name === 'members' ? 1 : 0));
     const t = await TestApp.create();
     try {
-      const infrastructure = { dataSource: t.dataSource, config: t.config, keyFormat: t.app.keyFormat, invalidator: { within: async () => undefined } as never, reportDrops: () => () => undefined };
-      await expect(composeModules(membersFirst).createServices(infrastructure)).rejects.toThrow('Module members needs the apiKeys service: list its module earlier in MODULES');
+      const infrastructure = {
+        dataSource: t.dataSource,
+        config: t.config,
+        keyFormat: t.app.keyFormat,
+        invalidator: { within: async () => undefined } as never,
+        reportDrops: () => () => undefined,
+      };
+      await expect(composeModules(membersFirst).createServices(infrastructure)).rejects.toThrow(
+        'Module members needs the apiKeys service: list its module earlier in MODULES',
+      );
     } finally {
       await t.close();
     }
@@ -154,7 +178,10 @@ describe('the module list is checked when it is composed', () => {
 
   it('two modules with one name, or one audit action declared twice, are refused', () => {
     expect(() => composeModules([...MODULES, { name: 'members' }])).toThrow('Module names must be unique');
-    const twice = defineModule({ name: 'twice', audit: [defineAudit({ targetType: 'X', resource: 'tags', actions: { TAG_CREATED: 'x.created' } })] });
+    const twice = defineModule({
+      name: 'twice',
+      audit: [defineAudit({ targetType: 'X', resource: 'tags', actions: { TAG_CREATED: 'x.created' } })],
+    });
     expect(() => composeModules([...MODULES, tagsModule, twice])).toThrow('Audit action TAG_CREATED is declared twice');
   });
 });

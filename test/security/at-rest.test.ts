@@ -36,8 +36,12 @@ it('no key secret, key body, whsec_ secret or session token is stored; secret_ha
   expectOk(await t.gql(ViewerKindDocument, {}, { key: a.secret }));
   expectOk(await t.gql(ViewerKindDocument, {}, { key: rotated.secret }));
 
-  const w1 = expectOk(await t.gql(CreateWebhookDocument, { input: { url: 'http://127.0.0.1:9/a', events: ['apiKey.revoked'] } })).createWebhook;
-  const w2 = expectOk(await t.gql(CreateWebhookDocument, { input: { url: 'http://127.0.0.1:9/b', events: ['shortLink.created'] } })).createWebhook;
+  const w1 = expectOk(
+    await t.gql(CreateWebhookDocument, { input: { url: 'http://127.0.0.1:9/a', events: ['apiKey.revoked'] } }),
+  ).createWebhook;
+  const w2 = expectOk(
+    await t.gql(CreateWebhookDocument, { input: { url: 'http://127.0.0.1:9/b', events: ['shortLink.created'] } }),
+  ).createWebhook;
   webhookSecrets.push(w1.secret, w2.secret);
   const rw = expectOk(await t.gql(RotateWebhookSecretDocument, { id: w1.webhook.id })).rotateWebhookSecret;
   webhookSecrets.push(rw.secret);

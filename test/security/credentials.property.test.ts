@@ -38,7 +38,9 @@ const whitespace = fc.array(fc.constantFrom(' ', '\t', '\xa0'), { maxLength: 20 
 const asciiGarbage = fc.string({ unit: printable, maxLength: 120 });
 const latin1Garbage = fc.string({ unit: latin1, maxLength: 120 });
 const huge = fc.oneof(
-  fc.tuple(fc.string({ unit: printable, minLength: 1, maxLength: 16 }), fc.integer({ min: 512, max: 8192 })).map(([s, n]) => s.repeat(Math.ceil(n / s.length)).slice(0, n)),
+  fc
+    .tuple(fc.string({ unit: printable, minLength: 1, maxLength: 16 }), fc.integer({ min: 512, max: 8192 }))
+    .map(([s, n]) => s.repeat(Math.ceil(n / s.length)).slice(0, n)),
   fc.integer({ min: 1024, max: 8192 }).chain((n) => fc.string({ unit: latin1, minLength: n, maxLength: n })),
 );
 /** Unicode strings: kept as-is when they are valid header values, else sent as their UTF-8 bytes read as latin1. */
@@ -86,7 +88,11 @@ async function send(headers: Record<string, string>) {
     headers: { 'content-type': 'application/json', ...headers },
     payload: requestBody(ViewerKindDocument),
   });
-  return { status: res.statusCode, raw: res.body, body: JSON.parse(res.body) as { data?: unknown; errors?: { extensions?: Record<string, unknown> }[] } };
+  return {
+    status: res.statusCode,
+    raw: res.body,
+    body: JSON.parse(res.body) as { data?: unknown; errors?: { extensions?: Record<string, unknown> }[] },
+  };
 }
 
 /** Sends, then checks everything every refused credential must satisfy; returns the reason and SQL count. */
@@ -152,10 +158,16 @@ describe('credential fuzzing', () => {
   it(
     'arbitrary Authorization values (any scheme, any spacing)',
     async () => {
-      const scheme = fc.oneof(fc.constantFrom('Bearer', 'bearer', 'BEARER', 'x-api-key', 'X-API-KEY', 'Basic', 'Digest', 'Token', ''), asciiGarbage);
+      const scheme = fc.oneof(
+        fc.constantFrom('Bearer', 'bearer', 'BEARER', 'x-api-key', 'X-API-KEY', 'Basic', 'Digest', 'Token', ''),
+        asciiGarbage,
+      );
       const sep = fc.constantFrom(' ', '  ', '\t', '', ' \t ');
       const authorization = fc
-        .oneof(garbage, fc.tuple(scheme, sep, garbage).map(([s, p, v]) => `${s}${p}${v}`))
+        .oneof(
+          garbage,
+          fc.tuple(scheme, sep, garbage).map(([s, p, v]) => `${s}${p}${v}`),
+        )
         .filter(isValidHeader);
       await fc.assert(
         fc.asyncProperty(authorization, async (value) => {
@@ -240,7 +252,10 @@ describe('credential fuzzing', () => {
               token = `${enc({ alg: 'none', typ: 'JWT' })}.${enc({ sub: t.owner.userId, org: t.org.id, exp: now() + 3600 })}.${k.sig}`;
               break;
             case 'wrongSig':
-              token = await sign({ sub: t.owner.userId, org: t.org.id }, new TextEncoder().encode(k.secret === TEST_SESSION_SECRET ? `${k.secret}x` : k.secret));
+              token = await sign(
+                { sub: t.owner.userId, org: t.org.id },
+                new TextEncoder().encode(k.secret === TEST_SESSION_SECRET ? `${k.secret}x` : k.secret),
+              );
               break;
             case 'expired':
               token = await sign({ sub: t.owner.userId, org: t.org.id }, secret, now() - k.ago);

@@ -1,5 +1,6 @@
 import { buildSchema, parse, getIntrospectionQuery, type OperationDefinitionNode } from 'graphql';
-import { complexityLimitPlugin, MAX_COMPLEXITY, MAX_FRAGMENTS, MAX_SELECTIONS, measureDocument } from '../../src/graphql/query-limits';
+import { MAX_FRAGMENTS, MAX_SELECTIONS, measureDocument } from '../../src/graphql/document-limits';
+import { complexityLimitPlugin, MAX_COMPLEXITY } from '../../src/graphql/query-cost';
 import { expectOk } from '../support/expect';
 import { TestApp, type GqlResponse } from '../support/harness';
 
@@ -111,7 +112,12 @@ describe('the complexity limit fails closed', () => {
   it('refuses the heavy query alone', async () => {
     const res = await t.gql(HEAVY);
     expect(res.status).toBe(400);
-    expect(res.body.errors![0].extensions).toEqual({ code: 'BAD_USER_INPUT', limit: 'complexity', max: MAX_COMPLEXITY, complexity: 36_901 });
+    expect(res.body.errors![0].extensions).toEqual({
+      code: 'BAD_USER_INPUT',
+      limit: 'complexity',
+      max: MAX_COMPLEXITY,
+      complexity: 36_901,
+    });
   });
 
   it('padded with a fragment that expands past any node cap, it is still refused and never runs', async () => {
@@ -140,7 +146,12 @@ describe('the complexity limit fails closed', () => {
     const document = parse('{ ...Missing }');
     const listener = (await complexityLimitPlugin().requestDidStart!({} as never))!;
     await expect(
-      listener.didResolveOperation!({ request: { variables: {} }, document, operation: document.definitions[0] as OperationDefinitionNode, schema } as never),
+      listener.didResolveOperation!({
+        request: { variables: {} },
+        document,
+        operation: document.definitions[0] as OperationDefinitionNode,
+        schema,
+      } as never),
     ).rejects.toMatchObject({
       message: 'The query’s complexity could not be measured; it is refused.',
       extensions: { code: 'BAD_USER_INPUT', limit: 'complexity', max: MAX_COMPLEXITY, http: { status: 400 } },
@@ -169,16 +180,22 @@ describe('cost follows the work', () => {
     // 1 + 10 × (1 + 1 + (1 + 25 × 1)) with a day of hours: at most 25 buckets.
     const hourly = await t.gql(one('interval: HOUR'));
     expect(hourly.status).toBe(200);
-    const refused = await t.gql(`{ ${Array.from({ length: 20 }, (_, i) => `a${i}: shortLinks(first: 10) { nodes { stats(interval: DAY) { series { bucket } } } }`).join(' ')} }`);
+    const refused = await t.gql(
+      `{ ${Array.from({ length: 20 }, (_, i) => `a${i}: shortLinks(first: 10) { nodes { stats(interval: DAY) { series { bucket } } } }`).join(' ')} }`,
+    );
     // 20 × (1 + 10 × (1 + 1 + (1 + 31))) = 6,820
     expect(refused.body.errors![0].extensions).toMatchObject({ limit: 'complexity', complexity: 6_820 });
   });
 
   it('a list multiplies everything below it, through every level of nesting', async () => {
-    const res = await t.gql('{ a: apiKeys(first: 100) { nodes { usage(days: 7) { day } permissions { scopes } } } b: auditLog(first: 100) { nodes { id } } }');
+    const res = await t.gql(
+      '{ a: apiKeys(first: 100) { nodes { usage(days: 7) { day } permissions { scopes } } } b: auditLog(first: 100) { nodes { id } } }',
+    );
     // apiKeys: 1 + 100 × (1 + (1 + 7 × 1) + (1 + 1)) = 1,101; auditLog: 1 + 100 × (1 + 1) = 201
     expect(res.status).toBe(200);
-    const over = await t.gql(`{ ${Array.from({ length: 5 }, (_, i) => `k${i}: apiKeys(first: 100) { nodes { usage(days: 7) { day } permissions { scopes } } }`).join(' ')} }`);
+    const over = await t.gql(
+      `{ ${Array.from({ length: 5 }, (_, i) => `k${i}: apiKeys(first: 100) { nodes { usage(days: 7) { day } permissions { scopes } } }`).join(' ')} }`,
+    );
     expect(over.body.errors![0].extensions).toMatchObject({ limit: 'complexity', complexity: 5 * 1_101 });
   });
 });

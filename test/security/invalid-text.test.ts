@@ -27,12 +27,32 @@ describe('a lone surrogate in a variable (a JSON escape) is 400 BAD_USER_INPUT n
   });
 
   it.each([
-    ['createApiKey.name', 'mutation($input: CreateApiKeyInput!) { createApiKey(input: $input) { secret } }', { input: { name: LONE, permissions: { stats: ['read'] } } }, 'input.name'],
-    ['addMember.email', 'mutation($email: String!) { addMember(email: $email, role: VIEWER) { role } }', { email: `a${LONE}@acme.test` }, 'email'],
-    ['createShortLink.title', 'mutation($input: CreateShortLinkInput!) { createShortLink(input: $input) { id } }', { input: { url: 'https://example.com', title: LONE } }, 'input.title'],
+    [
+      'createApiKey.name',
+      'mutation($input: CreateApiKeyInput!) { createApiKey(input: $input) { secret } }',
+      { input: { name: LONE, permissions: { stats: ['read'] } } },
+      'input.name',
+    ],
+    [
+      'addMember.email',
+      'mutation($email: String!) { addMember(email: $email, role: VIEWER) { role } }',
+      { email: `a${LONE}@acme.test` },
+      'email',
+    ],
+    [
+      'createShortLink.title',
+      'mutation($input: CreateShortLinkInput!) { createShortLink(input: $input) { id } }',
+      { input: { url: 'https://example.com', title: LONE } },
+      'input.title',
+    ],
     ['createDomain.hostname', 'mutation($h: String!) { createDomain(hostname: $h) { id } }', { h: `go${LONE}.example.com` }, 'h'],
     ['apiKeys filter.search', 'query($f: ApiKeyFilter) { apiKeys(filter: $f) { totalCount } }', { f: { search: LONE } }, 'f.search'],
-    ['a surrogate at the very end', 'mutation($input: CreateApiKeyInput!) { createApiKey(input: $input) { secret } }', { input: { name: 'tail\ud83d', permissions: {} } }, 'input.name'],
+    [
+      'a surrogate at the very end',
+      'mutation($input: CreateApiKeyInput!) { createApiKey(input: $input) { secret } }',
+      { input: { name: 'tail\ud83d', permissions: {} } },
+      'input.name',
+    ],
   ])('%s', async (_case, query, variables, path) => {
     const before = await auditCount();
     const res = await t.gql(query, variables);
@@ -44,24 +64,34 @@ describe('a lone surrogate in a variable (a JSON escape) is 400 BAD_USER_INPUT n
 
   it('revokeApiKey.reason: refused, and the key stays active', async () => {
     const key = await t.createKey({ stats: ['read'] });
-    const res = await t.gql('mutation($id: ID!, $reason: String) { revokeApiKey(id: $id, reason: $reason) { status } }', { id: key.id, reason: LONE });
+    const res = await t.gql('mutation($id: ID!, $reason: String) { revokeApiKey(id: $id, reason: $reason) { status } }', {
+      id: key.id,
+      reason: LONE,
+    });
     expect(expectError(res, 'BAD_USER_INPUT', 400).fields).toEqual({ reason: `reason ${MESSAGE}` });
     const [row] = await t.dataSource.query('SELECT status FROM api_keys WHERE id = $1', [key.id]);
     expect(row.status).toBe('ACTIVE');
   });
 
   it('NUL and a lone surrogate in one request: each field says what is wrong with it', async () => {
-    const res = await t.gql('mutation($input: CreateApiKeyInput!, $id: ID!, $reason: String) { createApiKey(input: $input) { secret } revokeApiKey(id: $id, reason: $reason) { id } }', {
-      input: { name: 'a\u0000b', permissions: {} },
-      id: '00000000-0000-4000-8000-000000000000',
-      reason: LONE,
-    });
+    const res = await t.gql(
+      'mutation($input: CreateApiKeyInput!, $id: ID!, $reason: String) { createApiKey(input: $input) { secret } revokeApiKey(id: $id, reason: $reason) { id } }',
+      {
+        input: { name: 'a\u0000b', permissions: {} },
+        id: '00000000-0000-4000-8000-000000000000',
+        reason: LONE,
+      },
+    );
     const extensions = expectError(res, 'BAD_USER_INPUT', 400);
     expect(extensions.fields).toEqual({ 'input.name': 'name must not contain NUL (\\u0000) characters.', reason: `reason ${MESSAGE}` });
   });
 
   it('paired surrogates (an emoji) are ordinary text', async () => {
-    const created = expectOk(await t.gql('mutation($input: CreateApiKeyInput!) { createApiKey(input: $input) { apiKey { name } } }', { input: { name: 'rocket 🚀', permissions: {} } }));
+    const created = expectOk(
+      await t.gql('mutation($input: CreateApiKeyInput!) { createApiKey(input: $input) { apiKey { name } } }', {
+        input: { name: 'rocket 🚀', permissions: {} },
+      }),
+    );
     expect(created.createApiKey.apiKey.name).toBe('rocket 🚀');
   });
 });
@@ -69,8 +99,16 @@ describe('a lone surrogate in a variable (a JSON escape) is 400 BAD_USER_INPUT n
 describe('a lone surrogate in a literal never reaches a resolver', () => {
   // graphql's parser refuses it in a string literal, escaped or raw: a 400 with the position, not a 500.
   it.each([
-    ['as a \\u escape', 'mutation { createApiKey(input: { name: "x\\ud800y", permissions: {} }) { secret } }', 'Syntax Error: Invalid Unicode escape sequence: "\\ud800".'],
-    ['as a raw character', `mutation { createApiKey(input: { name: "${LONE}", permissions: {} }) { secret } }`, 'Syntax Error: Invalid character within String: U+D800.'],
+    [
+      'as a \\u escape',
+      'mutation { createApiKey(input: { name: "x\\ud800y", permissions: {} }) { secret } }',
+      'Syntax Error: Invalid Unicode escape sequence: "\\ud800".',
+    ],
+    [
+      'as a raw character',
+      `mutation { createApiKey(input: { name: "${LONE}", permissions: {} }) { secret } }`,
+      'Syntax Error: Invalid character within String: U+D800.',
+    ],
   ])('%s', async (_case, query, message) => {
     const before = await auditCount();
     const res = await t.gql(query);

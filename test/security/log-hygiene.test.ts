@@ -6,7 +6,13 @@ import { SessionTokens } from '../../src/auth/session-tokens';
 import { loadConfig } from '../../src/kernel/config';
 import { KEYGATE } from '../../src/modules';
 import { createDataSource } from '../../src/db/data-source';
-import { CreateApiKeyGrantDocument, CreateWebhookDocument, CreateWebhookSecretDocument, RotateApiKeySecretDocument, ViewerKindDocument } from '../generated/graphql';
+import {
+  CreateApiKeyGrantDocument,
+  CreateWebhookDocument,
+  CreateWebhookSecretDocument,
+  RotateApiKeySecretDocument,
+  ViewerKindDocument,
+} from '../generated/graphql';
 import { injectGql } from '../support/graphql-request';
 import { TEST_ENCRYPTION_KEY, TEST_SESSION_SECRET } from '../support/harness';
 import { createTestDatabase } from '../support/test-database';
@@ -40,7 +46,11 @@ beforeAll(async () => {
     dataSource,
     sessionTokens: sessions,
     jobs: false,
-    logger: { level: 'trace', redact: { paths: REDACTED_PATHS, censor: '[redacted]' }, stream: { write: (line: string) => lines.push(line) } },
+    logger: {
+      level: 'trace',
+      redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
+      stream: { write: (line: string) => lines.push(line) },
+    },
   });
   const boot = await app.services.organizations.bootstrap({ name: 'Acme', ownerEmail: 'owner@acme.test' });
   rootKey = boot.apiKey.secret;
@@ -56,7 +66,11 @@ afterAll(async () => {
 it('no log line carries a key, a key body, a session token or a whsec_ secret; headers show [redacted]', async () => {
   const secrets: string[] = [rootKey];
   const viewer = (headers: Record<string, string>) => injectGql(app, ViewerKindDocument, {}, headers);
-  for (const h of <Record<string, string>[]>[{ 'x-api-key': rootKey }, { authorization: `Bearer ${rootKey}` }, { authorization: `x-api-key ${rootKey}` }]) {
+  for (const h of <Record<string, string>[]>[
+    { 'x-api-key': rootKey },
+    { authorization: `Bearer ${rootKey}` },
+    { authorization: `x-api-key ${rootKey}` },
+  ]) {
     expect((await viewer(h)).status).toBe(200);
   }
   const token = await sessions.sign({ userId: ownerId, orgId });
@@ -66,7 +80,12 @@ it('no log line carries a key, a key body, a session token or a whsec_ secret; h
   const unknown = app.keyFormat.generate().secret;
   const malformed = rootKey.slice(0, -1) + (rootKey.endsWith('A') ? 'B' : 'A');
   secrets.push(unknown, malformed);
-  for (const h of <Record<string, string>[]>[{ 'x-api-key': unknown }, { 'x-api-key': malformed }, { authorization: `Bearer ${unknown}` }, { authorization: `Bearer ${token}x` }]) {
+  for (const h of <Record<string, string>[]>[
+    { 'x-api-key': unknown },
+    { 'x-api-key': malformed },
+    { authorization: `Bearer ${unknown}` },
+    { authorization: `Bearer ${token}x` },
+  ]) {
     expect((await viewer(h)).status).toBe(401);
   }
 
@@ -74,7 +93,12 @@ it('no log line carries a key, a key body, a session token or a whsec_ secret; h
   const created = await injectGql(app, CreateApiKeyGrantDocument, { input: { name: 'ci', permissions: { stats: ['read'] } } }, auth);
   expect(created.status).toBe(200);
   secrets.push(created.body.data!.createApiKey.secret);
-  const rotated = await injectGql(app, RotateApiKeySecretDocument, { id: created.body.data!.createApiKey.apiKey.id, gracePeriodSeconds: 60 }, auth);
+  const rotated = await injectGql(
+    app,
+    RotateApiKeySecretDocument,
+    { id: created.body.data!.createApiKey.apiKey.id, gracePeriodSeconds: 60 },
+    auth,
+  );
   expect(rotated.status).toBe(200);
   secrets.push(rotated.body.data!.rotateApiKey.secret);
   const hook = await injectGql(app, CreateWebhookDocument, { input: { url: 'http://127.0.0.1:9/h', events: ['apiKey.revoked'] } }, auth);

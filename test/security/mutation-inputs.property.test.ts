@@ -29,7 +29,16 @@ const NUM_RUNS = 100;
 const propertyTimeout = 60_000;
 const REFUSAL_CODES = ['BAD_USER_INPUT', 'CONFLICT', 'NOT_FOUND', 'FORBIDDEN'];
 const LEAKS = [/\n\s+at /, /QueryFailedError/, /SELECT /, /INSERT /, /UPDATE /, /DELETE FROM/, /postgres/i, /typeorm/i, /violates/];
-const TABLES = ['api_keys', 'api_key_secrets', 'short_links', 'domains', 'webhooks', 'memberships', 'audit_events', 'webhook_events'] as const;
+const TABLES = [
+  'api_keys',
+  'api_key_secrets',
+  'short_links',
+  'domains',
+  'webhooks',
+  'memberships',
+  'audit_events',
+  'webhook_events',
+] as const;
 type Counts = Record<(typeof TABLES)[number], number>;
 
 async function counts(): Promise<Counts> {
@@ -114,10 +123,9 @@ const anyInteger = fc.oneof(
   fc.maxSafeInteger(),
 );
 const permissions = fc.record(
-  Object.fromEntries(RESOURCES.map((r) => [r, fc.oneof(fc.subarray([...ACTIONS]), fc.array(fc.constantFrom(...ACTIONS), { maxLength: 6 }))])) as Record<
-    (typeof RESOURCES)[number],
-    fc.Arbitrary<string[]>
-  >,
+  Object.fromEntries(
+    RESOURCES.map((r) => [r, fc.oneof(fc.subarray([...ACTIONS]), fc.array(fc.constantFrom(...ACTIONS), { maxLength: 6 }))]),
+  ) as Record<(typeof RESOURCES)[number], fc.Arbitrary<string[]>>,
   { requiredKeys: [] },
 );
 const isoDate = fc.oneof(
@@ -125,7 +133,14 @@ const isoDate = fc.oneof(
   fc.date({ min: new Date(), max: new Date(Date.now() + 3 * 365 * 86400_000), noInvalidDate: true }).map((d) => d.toISOString()),
   anyString,
 );
-const hostnameLike = fc.oneof(fc.domain(), fc.ipV4(), fc.ipV6(), anyString, fc.domain().map((d) => d.toUpperCase()), fc.domain().map((d) => `${d}.`));
+const hostnameLike = fc.oneof(
+  fc.domain(),
+  fc.ipV4(),
+  fc.ipV6(),
+  anyString,
+  fc.domain().map((d) => d.toUpperCase()),
+  fc.domain().map((d) => `${d}.`),
+);
 
 // ---------- properties ----------
 describe('mutation input fuzzing (root key, variables)', () => {
@@ -197,7 +212,12 @@ describe('mutation input fuzzing (root key, variables)', () => {
       const doc = `mutation($input: CreateShortLinkInput!) { createShortLink(input: $input) { id slug url } }`;
       const input = fc.record(
         {
-          url: fc.oneof(fc.webUrl(), fc.webUrl({ withQueryParameters: true, withFragments: true }), anyString, fc.constantFrom('javascript:alert(1)', 'http://u:p@x.test/', 'ftp://x.test')),
+          url: fc.oneof(
+            fc.webUrl(),
+            fc.webUrl({ withQueryParameters: true, withFragments: true }),
+            anyString,
+            fc.constantFrom('javascript:alert(1)', 'http://u:p@x.test/', 'ftp://x.test'),
+          ),
           slug: fc.oneof(anyString, fc.stringMatching(/^[A-Za-z0-9_-]{1,64}$/)),
           title: anyString,
           tags: fc.array(anyString, { maxLength: 30 }),
@@ -206,7 +226,11 @@ describe('mutation input fuzzing (root key, variables)', () => {
         { requiredKeys: ['url'] },
       );
       const plausible = fc.record(
-        { url: fc.webUrl(), slug: fc.stringMatching(/^[A-Za-z0-9_-]{1,64}$/), tags: fc.array(fc.stringMatching(/^[a-z]{1,10}$/), { maxLength: 5 }) },
+        {
+          url: fc.webUrl(),
+          slug: fc.stringMatching(/^[A-Za-z0-9_-]{1,64}$/),
+          tags: fc.array(fc.stringMatching(/^[a-z]{1,10}$/), { maxLength: 5 }),
+        },
         { requiredKeys: ['url'] },
       );
       await fc.assert(
@@ -252,7 +276,14 @@ describe('mutation input fuzzing (root key, variables)', () => {
           url: fc.oneof(
             anyString,
             fc.webUrl(),
-            fc.constantFrom('http://127.0.0.1:1/hook', 'http://[::1]/x', 'https://nowhere.invalid/x', 'file:///etc/passwd', 'gopher://x.test', 'http://169.254.169.254/latest'),
+            fc.constantFrom(
+              'http://127.0.0.1:1/hook',
+              'http://[::1]/x',
+              'https://nowhere.invalid/x',
+              'file:///etc/passwd',
+              'gopher://x.test',
+              'http://169.254.169.254/latest',
+            ),
           ),
           events: fc.oneof(fc.array(anyString, { maxLength: 10 }), fc.subarray(KEYGATE.events.eventTypes), fc.constant([])),
           description: anyString,
@@ -278,7 +309,12 @@ describe('mutation input fuzzing (root key, variables)', () => {
     'addMember',
     async () => {
       const doc = `mutation($email: String!, $role: Role!) { addMember(email: $email, role: $role) { role } }`;
-      const email = fc.oneof(fc.emailAddress(), anyString, fc.emailAddress().map((e) => e.toUpperCase()), fc.constant('owner@acme.test'));
+      const email = fc.oneof(
+        fc.emailAddress(),
+        anyString,
+        fc.emailAddress().map((e) => e.toUpperCase()),
+        fc.constant('owner@acme.test'),
+      );
       const role = fc.constantFrom('OWNER', 'ADMIN', 'MEMBER', 'VIEWER', 'ROOT', 'owner');
       await fc.assert(
         fc.asyncProperty(email, role, async (e, r) => {

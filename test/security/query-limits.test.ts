@@ -1,6 +1,7 @@
 import { getIntrospectionQuery } from 'graphql';
 import { loadConfig } from '../../src/kernel/config';
-import { MAX_ALIASES, MAX_COMPLEXITY, MAX_DEPTH } from '../../src/graphql/query-limits';
+import { MAX_ALIASES, MAX_DEPTH } from '../../src/graphql/document-limits';
+import { MAX_COMPLEXITY } from '../../src/graphql/query-cost';
 import { expectOk } from '../support/expect';
 import { TestApp } from '../support/harness';
 
@@ -43,7 +44,10 @@ describe('query limits', () => {
     expectOk(await t.gql(aliases(MAX_ALIASES)));
     const res = await t.gql(aliases(MAX_ALIASES + 1));
     expect(res.status).toBe(400);
-    expect(res.body.errors![0]).toMatchObject({ message: `The document uses more than ${MAX_ALIASES} aliases.`, extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } });
+    expect(res.body.errors![0]).toMatchObject({
+      message: `The document uses more than ${MAX_ALIASES} aliases.`,
+      extensions: { code: 'GRAPHQL_VALIDATION_FAILED' },
+    });
   });
 
   it(`refuses an operation whose complexity exceeds ${MAX_COMPLEXITY}; list fields cost by their first`, async () => {
@@ -55,7 +59,10 @@ describe('query limits', () => {
     expect(res.body.errors![0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', limit: 'complexity', max: MAX_COMPLEXITY });
     expect(res.body.errors![0].message).toMatch(new RegExp(`^Query complexity \\d+ exceeds the limit of ${MAX_COMPLEXITY}`));
     // Variables count too.
-    const viaVariables = await t.gql(`query($n: Int) { ${Array.from({ length: 6 }, (_, i) => `k${i}: apiKeys(first: $n) { nodes { ${fields} owner { id email } } }`).join(' ')} }`, { n: 100 });
+    const viaVariables = await t.gql(
+      `query($n: Int) { ${Array.from({ length: 6 }, (_, i) => `k${i}: apiKeys(first: $n) { nodes { ${fields} owner { id email } } }`).join(' ')} }`,
+      { n: 100 },
+    );
     expect(viaVariables.body.errors![0].extensions!.limit).toBe('complexity');
   });
 
@@ -79,7 +86,11 @@ describe('query limits', () => {
 describe('CORS', () => {
   it('no CORS headers by default; CORS_ORIGINS allows exactly the listed origins', async () => {
     const preflight = (app: { server: { inject: TestApp['app']['server']['inject'] } }, origin: string) =>
-      app.server.inject({ method: 'OPTIONS', url: '/graphql', headers: { origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'x-api-key,content-type' } });
+      app.server.inject({
+        method: 'OPTIONS',
+        url: '/graphql',
+        headers: { origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'x-api-key,content-type' },
+      });
     expect((await preflight(t.app, 'https://evil.example')).headers['access-control-allow-origin']).toBeUndefined();
 
     const withCors = await t.secondInstance({ CORS_ORIGINS: 'https://app.example.com' }, { sharePool: true });
@@ -95,4 +106,3 @@ describe('CORS', () => {
     expect(() => loadConfig({ CORS_ORIGINS: 'app.example.com' })).toThrow(/CORS_ORIGINS/);
   });
 });
-

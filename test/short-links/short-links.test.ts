@@ -26,7 +26,9 @@ const linkCount = async (): Promise<number> => (await t.dataSource.query('SELECT
 
 describe('createShortLink', () => {
   it('only url is required: a 7-character base62 slug is generated, tags normalized, the creator recorded', async () => {
-    const link = expectOk(await createLink({ url: 'https://example.com/docs?a=1#top', tags: ['Launch', 'launch', ' q4 '] })).createShortLink;
+    const link = expectOk(
+      await createLink({ url: 'https://example.com/docs?a=1#top', tags: ['Launch', 'launch', ' q4 '] }),
+    ).createShortLink;
     expect(link.slug).toMatch(/^[0-9A-Za-z]{7}$/);
     expect(link).toMatchObject({ url: 'https://example.com/docs?a=1#top', title: null, tags: ['launch', 'q4'], domain: null });
     expect(link.createdBy).toEqual({ kind: 'API_KEY', name: expect.stringMatching(/^bootstrap \(sk_live_[0-9a-f]{4}\)$/) });
@@ -52,7 +54,11 @@ describe('createShortLink', () => {
     [{ url: 'https://example.com', slug: 'has space' }, 'input.slug', 'slug must be 1 to 64 characters of A-Z, a-z, 0-9, "_" or "-".'],
     [{ url: 'https://example.com', slug: 'x'.repeat(65) }, 'input.slug', 'slug must be 1 to 64 characters of A-Z, a-z, 0-9, "_" or "-".'],
     [{ url: 'https://example.com', title: 't'.repeat(201) }, 'input.title', 'title is at most 200 characters.'],
-    [{ url: 'https://example.com', domainId: '00000000-0000-4000-8000-000000000000' }, 'input.domainId', 'No such domain in your organization.'],
+    [
+      { url: 'https://example.com', domainId: '00000000-0000-4000-8000-000000000000' },
+      'input.domainId',
+      'No such domain in your organization.',
+    ],
   ] as [CreateShortLinkInput, string, string][])('refuses %o with BAD_USER_INPUT on %s', async (input, field, message) => {
     const before = await linkCount();
     const ext = expectError(await createLink(input), 'BAD_USER_INPUT', 400);
@@ -70,7 +76,10 @@ describe('createShortLink', () => {
   it('needs shortLinks:create', async () => {
     const key = await t.createKey({ shortLinks: ['read', 'update', 'delete'] });
     const before = await linkCount();
-    expectForbidden(await t.gql(CreateShortLinkIdDocument, { input: { url: 'https://example.com' } }, { key: key.secret }), 'shortLinks:create');
+    expectForbidden(
+      await t.gql(CreateShortLinkIdDocument, { input: { url: 'https://example.com' } }, { key: key.secret }),
+      'shortLinks:create',
+    );
     // CreateShortLink also reads the link's domain, which needs domains:read: the refusal names both, and nothing runs.
     const full = await createLink({ url: 'https://example.com' }, key.secret);
     expectForbidden(full, ['shortLinks:create', 'domains:read']);
@@ -90,7 +99,11 @@ describe('reading links', () => {
   let ids: string[];
   beforeAll(async () => {
     ids = [];
-    for (let i = 0; i < 5; i++) ids.push(expectOk(await createLink({ url: `https://example.com/p/${i}`, slug: `page-${i}`, tags: i % 2 ? ['odd'] : ['even'] })).createShortLink.id);
+    for (let i = 0; i < 5; i++)
+      ids.push(
+        expectOk(await createLink({ url: `https://example.com/p/${i}`, slug: `page-${i}`, tags: i % 2 ? ['odd'] : ['even'] }))
+          .createShortLink.id,
+      );
   });
 
   it('lists newest first with stable cursors, filters by search and tag', async () => {
@@ -99,7 +112,9 @@ describe('reading links', () => {
     expect(first.nodes.map((n) => n.slug)).toEqual(['page-4', 'page-3']);
     expect(first.pageInfo.hasNextPage).toBe(true);
     expectOk(await createLink({ url: 'https://example.com/new', slug: 'page-new' }));
-    const second = expectOk(await t.gql(ShortLinksDocument, { first: 2, after: first.pageInfo.endCursor, filter: { search: 'page-' } })).shortLinks;
+    const second = expectOk(
+      await t.gql(ShortLinksDocument, { first: 2, after: first.pageInfo.endCursor, filter: { search: 'page-' } }),
+    ).shortLinks;
     expect(second.nodes.map((n) => n.slug)).toEqual(['page-2', 'page-1']);
     const odd = expectOk(await t.gql(ShortLinksDocument, { filter: { tag: 'ODD' } })).shortLinks;
     expect(odd.nodes.map((n) => n.slug)).toEqual(['page-3', 'page-1']);
@@ -109,7 +124,9 @@ describe('reading links', () => {
     const other = await t.createOtherOrganization('Peeker');
     expect(await shortLink(ids[0], other.rootKey)).toBeNull();
     expect(await shortLink('nope')).toBeNull();
-    expect(expectOk(await t.gql(ShortLinksDocument, { filter: { search: 'page-' } }, { key: other.rootKey })).shortLinks.totalCount).toBe(0);
+    expect(expectOk(await t.gql(ShortLinksDocument, { filter: { search: 'page-' } }, { key: other.rootKey })).shortLinks.totalCount).toBe(
+      0,
+    );
   });
 
   it('the nested case: shortLinks:read alone sees links, and FORBIDDEN on clicks and stats (HTTP 200)', async () => {
@@ -134,9 +151,13 @@ describe('reading links', () => {
 describe('updateShortLink and deleteShortLink', () => {
   it('updates fields, keeps the id, and writes an audit event with what changed', async () => {
     const link = expectOk(await createLink({ url: 'https://example.com/old', slug: 'to-update' })).createShortLink;
-    const updated = expectOk(await t.gql(UpdateShortLinkDocument, { id: link.id, input: { url: 'https://example.com/new', slug: 'updated', tags: ['x'] } })).updateShortLink;
+    const updated = expectOk(
+      await t.gql(UpdateShortLinkDocument, { id: link.id, input: { url: 'https://example.com/new', slug: 'updated', tags: ['x'] } }),
+    ).updateShortLink;
     expect(updated).toEqual({ id: link.id, slug: 'updated', url: 'https://example.com/new', title: null, tags: ['x'], domain: null });
-    const [audit] = await t.dataSource.query("SELECT metadata FROM audit_events WHERE action = 'SHORT_LINK_UPDATED' AND target_id = $1", [link.id]);
+    const [audit] = await t.dataSource.query("SELECT metadata FROM audit_events WHERE action = 'SHORT_LINK_UPDATED' AND target_id = $1", [
+      link.id,
+    ]);
     expect(audit.metadata.changed.sort()).toEqual(['slug', 'tags', 'url']);
     expect(audit.metadata.before.url).toBe('https://example.com/old');
   });
@@ -144,14 +165,20 @@ describe('updateShortLink and deleteShortLink', () => {
   it('refuses an empty update, a bad url and a taken slug', async () => {
     const link = expectOk(await createLink({ url: 'https://example.com/u' })).createShortLink;
     expectError(await t.gql(UpdateShortLinkDocument, { id: link.id, input: {} }), 'BAD_USER_INPUT', 400);
-    expect(expectError(await t.gql(UpdateShortLinkDocument, { id: link.id, input: { url: 'mailto:a@b.c' } }), 'BAD_USER_INPUT', 400).fields).toEqual({ 'input.url': 'url must use http or https.' });
+    expect(
+      expectError(await t.gql(UpdateShortLinkDocument, { id: link.id, input: { url: 'mailto:a@b.c' } }), 'BAD_USER_INPUT', 400).fields,
+    ).toEqual({ 'input.url': 'url must use http or https.' });
     expectError(await t.gql(UpdateShortLinkDocument, { id: link.id, input: { slug: 'launch-2026' } }), 'CONFLICT', 200);
   });
 
   it('another organization’s link is NOT_FOUND for update and delete, and stays unchanged', async () => {
     const link = expectOk(await createLink({ url: 'https://example.com/mine', slug: 'mine-only' })).createShortLink;
     const other = await t.createOtherOrganization('Intruder');
-    expectError(await t.gql(UpdateShortLinkDocument, { id: link.id, input: { url: 'https://evil.example/' } }, { key: other.rootKey }), 'NOT_FOUND', 200);
+    expectError(
+      await t.gql(UpdateShortLinkDocument, { id: link.id, input: { url: 'https://evil.example/' } }, { key: other.rootKey }),
+      'NOT_FOUND',
+      200,
+    );
     expectError(await t.gql(DeleteShortLinkDocument, { id: link.id }, { key: other.rootKey }), 'NOT_FOUND', 200);
     expect((await shortLink(link.id))!.url).toBe('https://example.com/mine');
   });
@@ -159,9 +186,15 @@ describe('updateShortLink and deleteShortLink', () => {
   it('delete removes the link and its redirect; update and delete need their scopes', async () => {
     const link = expectOk(await createLink({ url: 'https://example.com/bye', slug: 'bye-bye' })).createShortLink;
     const readOnly = await t.createKey({ shortLinks: ['read', 'create'] });
-    expectForbidden(await t.gql(UpdateShortLinkBareDocument, { id: link.id, input: { title: 'x' } }, { key: readOnly.secret }), 'shortLinks:update');
+    expectForbidden(
+      await t.gql(UpdateShortLinkBareDocument, { id: link.id, input: { title: 'x' } }, { key: readOnly.secret }),
+      'shortLinks:update',
+    );
     // UpdateShortLink also reads the link's domain (domains:read): both are named, and the link is unchanged.
-    expectForbidden(await t.gql(UpdateShortLinkDocument, { id: link.id, input: { title: 'x' } }, { key: readOnly.secret }), ['shortLinks:update', 'domains:read']);
+    expectForbidden(await t.gql(UpdateShortLinkDocument, { id: link.id, input: { title: 'x' } }, { key: readOnly.secret }), [
+      'shortLinks:update',
+      'domains:read',
+    ]);
     expect((await shortLink(link.id))!.title).toBeNull();
     expectForbidden(await t.gql(DeleteShortLinkDocument, { id: link.id }, { key: readOnly.secret }), 'shortLinks:delete');
     expect(expectOk(await t.gql(DeleteShortLinkDocument, { id: link.id })).deleteShortLink).toBe(link.id);
@@ -186,7 +219,9 @@ describe('redirects and clicks', () => {
     expect(t.app.services.clicks.pendingCount).toBe(1);
 
     await t.app.services.clicks.flush();
-    const [click] = await t.dataSource.query("SELECT referrer_host, user_agent_family, country FROM link_clicks c JOIN short_links l ON l.id = c.link_id WHERE l.slug = 'go'");
+    const [click] = await t.dataSource.query(
+      "SELECT referrer_host, user_agent_family, country FROM link_clicks c JOIN short_links l ON l.id = c.link_id WHERE l.slug = 'go'",
+    );
     expect(click).toEqual({ referrer_host: 'news.example.net', user_agent_family: 'Firefox', country: 'DE' });
     const link = expectOk(await t.gql(ShortLinksDocument, { filter: { search: 'target?x' } })).shortLinks.nodes[0];
     expect(link.clicks).toBe(1);

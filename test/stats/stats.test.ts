@@ -26,7 +26,10 @@ beforeAll(async () => {
   // Another organization's clicks on its own link never count here.
   const other = await t.createOtherOrganization('Noise');
   const foreign = await t.app.services.shortLinks.create(other.owner.caller, { url: 'https://example.com/x' });
-  await clicks(foreign.id, other.org.id, [[day(1), 'news.example', 'Chrome', 'DE'], [day(2), 'news.example', 'Chrome', 'DE']]);
+  await clicks(foreign.id, other.org.id, [
+    [day(1), 'news.example', 'Chrome', 'DE'],
+    [day(2), 'news.example', 'Chrome', 'DE'],
+  ]);
 });
 afterAll(() => t.close());
 
@@ -40,39 +43,81 @@ describe('stats', () => {
       { bucket: '2026-06-03T00:00:00.000Z', clicks: 1 },
       { bucket: '2026-06-04T00:00:00.000Z', clicks: 0 },
     ]);
-    expect(s.topReferrers).toEqual([{ value: 'news.example', clicks: 3 }, { value: '(direct)', clicks: 1 }, { value: 'blog.example', clicks: 1 }]);
-    expect(s.topCountries).toEqual([{ value: 'DE', clicks: 2 }, { value: '??', clicks: 1 }, { value: 'FR', clicks: 1 }, { value: 'US', clicks: 1 }]);
+    expect(s.topReferrers).toEqual([
+      { value: 'news.example', clicks: 3 },
+      { value: '(direct)', clicks: 1 },
+      { value: 'blog.example', clicks: 1 },
+    ]);
+    expect(s.topCountries).toEqual([
+      { value: 'DE', clicks: 2 },
+      { value: '??', clicks: 1 },
+      { value: 'FR', clicks: 1 },
+      { value: 'US', clicks: 1 },
+    ]);
     // Ties in byte order (COLLATE "C"), the same on every server locale.
-    expect(s.topUserAgents).toEqual([{ value: 'Chrome', clicks: 2 }, { value: 'Firefox', clicks: 1 }, { value: 'Safari', clicks: 1 }, { value: 'curl', clicks: 1 }]);
+    expect(s.topUserAgents).toEqual([
+      { value: 'Chrome', clicks: 2 },
+      { value: 'Firefox', clicks: 1 },
+      { value: 'Safari', clicks: 1 },
+      { value: 'curl', clicks: 1 },
+    ]);
   });
 
   it('hourly buckets, by link and by domain', async () => {
-    const hourly = expectOk(await t.gql(StatsDocument, { interval: 'HOUR', filter: { linkId: linkA, from: day(1, 8).toISOString(), to: day(1, 11).toISOString() } })).stats;
+    const hourly = expectOk(
+      await t.gql(StatsDocument, {
+        interval: 'HOUR',
+        filter: { linkId: linkA, from: day(1, 8).toISOString(), to: day(1, 11).toISOString() },
+      }),
+    ).stats;
     expect(hourly.series.map((b) => b.clicks)).toEqual([0, 2, 1, 0]);
     expect(hourly.totalClicks).toBe(3);
-    const byDomain = expectOk(await t.gql(StatsDocument, { filter: { domainId, from: day(1, 0).toISOString(), to: day(5, 0).toISOString() } })).stats;
+    const byDomain = expectOk(
+      await t.gql(StatsDocument, { filter: { domainId, from: day(1, 0).toISOString(), to: day(5, 0).toISOString() } }),
+    ).stats;
     expect(byDomain.totalClicks).toBe(4);
-    const viaLink = expectOk(await t.gql(ShortLinkStatsDocument, { id: linkB, from: day(1, 0).toISOString(), to: day(3, 0).toISOString() })).shortLink;
+    const viaLink = expectOk(
+      await t.gql(ShortLinkStatsDocument, { id: linkB, from: day(1, 0).toISOString(), to: day(3, 0).toISOString() }),
+    ).shortLink;
     expect(viaLink!.stats!.totalClicks).toBe(1);
   });
 
   it('another organization’s link id counts nothing (as a missing one)', async () => {
     const other = await t.createOtherOrganization('Snoop');
-    const s = expectOk(await t.gql(StatsDocument, { filter: { linkId: linkA, from: day(1, 0).toISOString(), to: day(4, 0).toISOString() } }, { key: other.rootKey })).stats;
+    const s = expectOk(
+      await t.gql(
+        StatsDocument,
+        { filter: { linkId: linkA, from: day(1, 0).toISOString(), to: day(4, 0).toISOString() } },
+        { key: other.rootKey },
+      ),
+    ).stats;
     expect(s.totalClicks).toBe(0);
     expect(s.series.every((b) => b.clicks === 0)).toBe(true);
   });
 
   it('at most 10 entries per top list', async () => {
-    await clicks(linkB, t.org.id, Array.from({ length: 12 }, (_, i): Click => [day(10), `ref${i}.example`, 'Chrome', null]));
+    await clicks(
+      linkB,
+      t.org.id,
+      Array.from({ length: 12 }, (_, i): Click => [day(10), `ref${i}.example`, 'Chrome', null]),
+    );
     const s = expectOk(await t.gql(StatsDocument, { filter: { from: day(10, 0).toISOString(), to: day(11, 0).toISOString() } })).stats;
     expect(s.topReferrers).toHaveLength(10);
     expect(s.totalClicks).toBe(12);
   });
 
   it('refuses a range over 366 days or an empty one', async () => {
-    expect(expectError(await t.gql(StatsDocument, { filter: { from: '2024-01-01T00:00:00Z', to: '2025-06-01T00:00:00Z' } }), 'BAD_USER_INPUT', 400).fields).toEqual({ 'filter.to': 'The range is at most 366 days.' });
-    expect(expectError(await t.gql(StatsDocument, { filter: { from: day(2).toISOString(), to: day(1).toISOString() } }), 'BAD_USER_INPUT', 400).fields).toEqual({ 'filter.from': 'from must be before to.' });
+    expect(
+      expectError(
+        await t.gql(StatsDocument, { filter: { from: '2024-01-01T00:00:00Z', to: '2025-06-01T00:00:00Z' } }),
+        'BAD_USER_INPUT',
+        400,
+      ).fields,
+    ).toEqual({ 'filter.to': 'The range is at most 366 days.' });
+    expect(
+      expectError(await t.gql(StatsDocument, { filter: { from: day(2).toISOString(), to: day(1).toISOString() } }), 'BAD_USER_INPUT', 400)
+        .fields,
+    ).toEqual({ 'filter.from': 'from must be before to.' });
   });
 
   it('needs stats:read', async () => {

@@ -17,7 +17,10 @@ export function expectUnauthenticated(res: GqlResponse<unknown>, reason: string)
  * `data` at all: nothing ran.
  */
 export function expectForbidden(res: GqlResponse<unknown>, required: string | readonly string[]): void {
-  expect(res.body.errors?.[0]?.extensions).toEqual({ code: 'FORBIDDEN', required: typeof required === 'string' ? [required] : [...required] });
+  expect(res.body.errors?.[0]?.extensions).toEqual({
+    code: 'FORBIDDEN',
+    required: typeof required === 'string' ? [required] : [...required],
+  });
   expect(res.status).toBe(403);
   const data = res.body.data as Record<string, unknown> | null | undefined;
   expect(data == null || Object.values(data).every((v) => v === null)).toBe(true);

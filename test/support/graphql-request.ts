@@ -33,7 +33,12 @@ export function requestBody<T, V>(document: GqlDocument<T, V>, variables?: V): {
 }
 
 /** POSTs an operation to an in-process app other than `t.app` (a second instance on the same database). */
-export async function injectGql<T, V>(app: Pick<App, 'server'>, document: GqlDocument<T, V>, variables?: V, headers: Record<string, string> = {}): Promise<GqlResponse<T>> {
+export async function injectGql<T, V>(
+  app: Pick<App, 'server'>,
+  document: GqlDocument<T, V>,
+  variables?: V,
+  headers: Record<string, string> = {},
+): Promise<GqlResponse<T>> {
   const res = await app.server.inject({
     method: 'POST',
     url: '/graphql',
@@ -44,7 +49,12 @@ export async function injectGql<T, V>(app: Pick<App, 'server'>, document: GqlDoc
 }
 
 /** POSTs an operation over real HTTP (a server process started by the test). */
-export async function fetchGql<T, V>(url: string, document: GqlDocument<T, V>, variables?: V, headers: Record<string, string> = {}): Promise<GqlResponse<T>> {
+export async function fetchGql<T, V>(
+  url: string,
+  document: GqlDocument<T, V>,
+  variables?: V,
+  headers: Record<string, string> = {},
+): Promise<GqlResponse<T>> {
   const res = await fetch(url, {
     method: 'POST',
     headers: { 'content-type': 'application/json', ...headers },

@@ -89,7 +89,13 @@ export class TestApp {
       ...options.env,
     });
     let self: TestApp | undefined;
-    const dataSource = createDataSource({ entities: KEYGATE.entities, url: db.url, queryObserver: (sql) => self?.observe(sql), poolSize: 5, timeouts: config.database.timeouts });
+    const dataSource = createDataSource({
+      entities: KEYGATE.entities,
+      url: db.url,
+      queryObserver: (sql) => self?.observe(sql),
+      poolSize: 5,
+      timeouts: config.database.timeouts,
+    });
     await dataSource.initialize();
     const sessions = new SessionTokens({ secret: TEST_SESSION_SECRET, ttlSeconds: 3600 });
     sharedSchema ??= buildSchema();
@@ -128,7 +134,7 @@ export class TestApp {
     const cache = this.app.cache;
     cache?.apply({ kind: 'all' });
     const afterLocal = cache?.epoch ?? 0;
-    await this.dataSource.query("SELECT pg_notify('keygate_auth', '{\"kind\":\"all\"}')");
+    await this.dataSource.query('SELECT pg_notify(\'keygate_auth\', \'{"kind":"all"}\')');
     // Wait for our own notification to come back, so it cannot evict what the test caches next.
     const deadline = Date.now() + 2_000;
     while (cache?.usable && cache.epoch === afterLocal && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
@@ -147,7 +153,11 @@ export class TestApp {
   }
 
   /** Sends one operation to this app, as the root key unless `auth` says otherwise. */
-  async gql<T = any, V = Record<string, unknown>>(document: GqlDocument<T, V>, variables?: V, auth: Auth = { key: this.rootKey }): Promise<GqlResponse<T>> {
+  async gql<T = any, V = Record<string, unknown>>(
+    document: GqlDocument<T, V>,
+    variables?: V,
+    auth: Auth = { key: this.rootKey },
+  ): Promise<GqlResponse<T>> {
     const headers: Record<string, string> = { 'user-agent': 'keygate-tests' };
     if (auth && 'key' in auth) headers['x-api-key'] = auth.key;
     if (auth && 'token' in auth) headers.authorization = `Bearer ${auth.token}`;
@@ -192,7 +202,10 @@ export class TestApp {
 
   /** A second organization with its own owner and root key, in the same database. */
   async createOtherOrganization(name = 'Other'): Promise<OtherOrganization> {
-    const result = await this.app.services.organizations.bootstrap({ name, ownerEmail: `owner@${name.toLowerCase().replace(/[^a-z0-9]+/g, '-')}.test` });
+    const result = await this.app.services.organizations.bootstrap({
+      name,
+      ownerEmail: `owner@${name.toLowerCase().replace(/[^a-z0-9]+/g, '-')}.test`,
+    });
     return {
       org: result.organization,
       rootKey: result.apiKey.secret,
@@ -206,7 +219,10 @@ export class TestApp {
    * signer, has no logger, and no job workers unless `jobs` says so. It gets a connection pool
    * of its own, unless `sharePool` hands it this app's data source. Close it before `close()`.
    */
-  async secondInstance(env: Record<string, string> = {}, options: { jobs?: AppDeps['jobs']; sharePool?: boolean } = {}): Promise<SecondInstance> {
+  async secondInstance(
+    env: Record<string, string> = {},
+    options: { jobs?: AppDeps['jobs']; sharePool?: boolean } = {},
+  ): Promise<SecondInstance> {
     const config = loadConfig({ NODE_ENV: 'test', SESSION_SECRET: TEST_SESSION_SECRET, ENCRYPTION_KEY: TEST_ENCRYPTION_KEY, ...env });
     const dataSource = options.sharePool ? this.dataSource : createDataSource({ entities: KEYGATE.entities, url: this.databaseUrl });
     if (!options.sharePool) await dataSource.initialize();

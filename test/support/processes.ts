@@ -10,7 +10,12 @@ export const ROOT = path.resolve(__dirname, '..', '..');
  * process group of its own, as a shell does for a foreground job, so a test can signal the
  * whole group the way Ctrl-C does: `process.kill(-child.pid, 'SIGINT')`.
  */
-export function spawnTs(entry: string, args: string[], env: Record<string, string | undefined>, options: { detached?: boolean } = {}): ChildProcessWithoutNullStreams {
+export function spawnTs(
+  entry: string,
+  args: string[],
+  env: Record<string, string | undefined>,
+  options: { detached?: boolean } = {},
+): ChildProcessWithoutNullStreams {
   return spawn(process.execPath, ['--require', 'ts-node/register/transpile-only', entry, ...args], {
     cwd: ROOT,
     env: { ...process.env, DATABASE_URL: undefined, ...env } as NodeJS.ProcessEnv,
@@ -19,7 +24,10 @@ export function spawnTs(entry: string, args: string[], env: Record<string, strin
 }
 
 /** `npm start` itself, as a person runs it (npm, then sh, then node). */
-export function spawnNpmStart(env: Record<string, string | undefined>, options: { detached?: boolean } = {}): ChildProcessWithoutNullStreams {
+export function spawnNpmStart(
+  env: Record<string, string | undefined>,
+  options: { detached?: boolean } = {},
+): ChildProcessWithoutNullStreams {
   return spawn('npm', ['start', '--silent'], {
     cwd: ROOT,
     env: { ...process.env, DATABASE_URL: undefined, ...env } as NodeJS.ProcessEnv,
@@ -98,7 +106,8 @@ export async function startServerProcess(
   options: { detached?: boolean; viaNpm?: boolean } = {},
 ): Promise<ServerProcess> {
   const port = await freePort();
-  const spawnServer = (e: Record<string, string | undefined>) => (options.viaNpm ? spawnNpmStart(e, options) : spawnTs('src/main.ts', [], e, options));
+  const spawnServer = (e: Record<string, string | undefined>) =>
+    options.viaNpm ? spawnNpmStart(e, options) : spawnTs('src/main.ts', [], e, options);
   const child = spawnServer({
     DATABASE_URL: databaseUrl,
     PORT: String(port),

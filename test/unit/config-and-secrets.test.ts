@@ -7,7 +7,13 @@ import { ConfigError, loadConfig } from '../../src/kernel/config';
 describe('config', () => {
   it('has working defaults for a fresh development machine', () => {
     const c = loadConfig({});
-    expect(c).toMatchObject({ env: 'development', host: '127.0.0.1', port: 4000, apiKeyPrefix: 'sk_live_', publicUrl: 'http://localhost:4000' });
+    expect(c).toMatchObject({
+      env: 'development',
+      host: '127.0.0.1',
+      port: 4000,
+      apiKeyPrefix: 'sk_live_',
+      publicUrl: 'http://localhost:4000',
+    });
     expect(c.database).toEqual({
       url: undefined,
       embeddedPort: 0,
@@ -33,7 +39,9 @@ describe('config', () => {
   it('refuses production without SESSION_SECRET or JWKS_URL, naming both', () => {
     expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(ConfigError);
     expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(/SESSION_SECRET .* or JWKS_URL/);
-    expect(loadConfig({ NODE_ENV: 'production', JWKS_URL: 'https://idp.example/jwks', ENCRYPTION_KEY: 'a'.repeat(64) }).host).toBe('0.0.0.0');
+    expect(loadConfig({ NODE_ENV: 'production', JWKS_URL: 'https://idp.example/jwks', ENCRYPTION_KEY: 'a'.repeat(64) }).host).toBe(
+      '0.0.0.0',
+    );
   });
 
   it.each([

@@ -1,6 +1,17 @@
 import fc from 'fast-check';
 import { Role } from '../../src/kernel/access';
-import { ACCESS, ALL_PERMISSIONS, ALL_SCOPES, diffScopes, jsonFromMask, maskFromJson, missingScopes, RESOURCES, ROLE_PERMISSIONS, scopesOf } from '../support/access';
+import {
+  ACCESS,
+  ALL_PERMISSIONS,
+  ALL_SCOPES,
+  diffScopes,
+  jsonFromMask,
+  maskFromJson,
+  missingScopes,
+  RESOURCES,
+  ROLE_PERMISSIONS,
+  scopesOf,
+} from '../support/access';
 import { ACTIONS } from '../support/access';
 import { createPermissionAlgebra } from '../../src/kernel/permissions';
 
@@ -73,7 +84,12 @@ describe('keygate’s own algebra', () => {
   it('refuses unknown resources and actions instead of ignoring them', () => {
     expect(() => ACCESS.maskFromJson({ tags: ['read'] } as never)).toThrow('Unknown resource tags');
     expect(() => ACCESS.maskFromScopes(['shortLinks:publish'])).toThrow('Unknown scope shortLinks:publish');
-    expect(() => createPermissionAlgebra([{ name: 'a', actions: ACTIONS }, { name: 'a', actions: ACTIONS }])).toThrow('Resource names must be unique');
+    expect(() =>
+      createPermissionAlgebra([
+        { name: 'a', actions: ACTIONS },
+        { name: 'a', actions: ACTIONS },
+      ]),
+    ).toThrow('Resource names must be unique');
   });
 });
 
@@ -81,12 +97,23 @@ describe('keygate’s scopes and roles, as the modules declare them', () => {
   it('round-trips the JSON shape', () => {
     const mask = maskFromJson({ stats: ['read'], shortLinks: ['create', 'read'] });
     expect(scopesOf(mask)).toEqual(['shortLinks:create', 'shortLinks:read', 'stats:read']);
-    expect(jsonFromMask(mask)).toEqual({ shortLinks: ['create', 'read'], domains: [], stats: ['read'], files: [], apiKeys: [], webhooks: [], members: [] });
+    expect(jsonFromMask(mask)).toEqual({
+      shortLinks: ['create', 'read'],
+      domains: [],
+      stats: ['read'],
+      files: [],
+      apiKeys: [],
+      webhooks: [],
+      members: [],
+    });
   });
 
   it('missing scopes and diffs, in catalog order', () => {
     const held = maskFromJson({ stats: ['read'] });
-    expect(missingScopes(held, maskFromJson({ stats: ['read'], files: ['delete'], apiKeys: ['read'] }))).toEqual(['files:delete', 'apiKeys:read']);
+    expect(missingScopes(held, maskFromJson({ stats: ['read'], files: ['delete'], apiKeys: ['read'] }))).toEqual([
+      'files:delete',
+      'apiKeys:read',
+    ]);
     expect(diffScopes(held, maskFromJson({ apiKeys: ['read'] }))).toEqual({ added: ['apiKeys:read'], removed: ['stats:read'] });
   });
 
@@ -95,6 +122,12 @@ describe('keygate’s scopes and roles, as the modules declare them', () => {
     expect(ROLE_PERMISSIONS[Role.ADMIN]).toBe(ALL_PERMISSIONS);
     const product = ALL_SCOPES.filter((s) => s.resource !== 'apiKeys' && s.resource !== 'members').map((s) => s.scope);
     expect(scopesOf(ROLE_PERMISSIONS[Role.MEMBER])).toEqual(product);
-    expect(scopesOf(ROLE_PERMISSIONS[Role.VIEWER])).toEqual(['shortLinks:read', 'domains:read', 'stats:read', 'files:read', 'webhooks:read']);
+    expect(scopesOf(ROLE_PERMISSIONS[Role.VIEWER])).toEqual([
+      'shortLinks:read',
+      'domains:read',
+      'stats:read',
+      'files:read',
+      'webhooks:read',
+    ]);
   });
 });

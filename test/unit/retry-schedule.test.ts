@@ -20,11 +20,15 @@ describe('parseRetrySchedule', () => {
 
   it('allows 20 entries and refuses 21', () => {
     expect(parseRetrySchedule(Array(20).fill('1s').join(','))).toHaveLength(20);
-    expect(() => parseRetrySchedule(Array(21).fill('1s').join(','))).toThrow('the retry schedule has 21 entries; at most 20 retries are allowed');
+    expect(() => parseRetrySchedule(Array(21).fill('1s').join(','))).toThrow(
+      'the retry schedule has 21 entries; at most 20 retries are allowed',
+    );
   });
 
   it.each(['', '   '])('refuses an empty schedule (%j)', (text) => {
-    expect(() => parseRetrySchedule(text)).toThrow('the retry schedule is empty; give delays such as 30s,2m,10m,1h,6h,12h (units ms, s, m, h, d)');
+    expect(() => parseRetrySchedule(text)).toThrow(
+      'the retry schedule is empty; give delays such as 30s,2m,10m,1h,6h,12h (units ms, s, m, h, d)',
+    );
   });
 
   it.each([
@@ -37,7 +41,9 @@ describe('parseRetrySchedule', () => {
 
   it.each(['30', '30 s', '30sec', '1w', '1H', '-5s', '1.5h', 's', '1e3ms', '0x10s', '30s;2m'])('refuses %j, quoting the entry', (entry) => {
     const first = entry.split(',')[0].trim();
-    expect(() => parseRetrySchedule(entry)).toThrow(`"${first}" is not a delay; give delays such as 30s,2m,10m,1h,6h,12h (units ms, s, m, h, d)`);
+    expect(() => parseRetrySchedule(entry)).toThrow(
+      `"${first}" is not a delay; give delays such as 30s,2m,10m,1h,6h,12h (units ms, s, m, h, d)`,
+    );
   });
 
   it('refuses a single delay above 30 days (a typo such as 12000h)', () => {

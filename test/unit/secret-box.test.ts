@@ -123,18 +123,24 @@ describe('ENCRYPTION_KEY', () => {
     it('uses ENCRYPTION_KEY when given, in production too, and writes nothing', async () => {
       const hex = bytes.toString('hex');
       expect((await resolveEncryptionKey({ encryptionKey: hex, dataDir: dir, isProduction: true })).equals(bytes)).toBe(true);
-      expect((await resolveEncryptionKey({ encryptionKey: bytes.toString('base64url'), dataDir: dir, isProduction: false })).equals(bytes)).toBe(true);
+      expect(
+        (await resolveEncryptionKey({ encryptionKey: bytes.toString('base64url'), dataDir: dir, isProduction: false })).equals(bytes),
+      ).toBe(true);
       expect(readdirSync(dir)).toEqual([]);
     });
 
     it('refuses a malformed ENCRYPTION_KEY instead of falling back to a generated one', async () => {
-      await expect(resolveEncryptionKey({ encryptionKey: 'not-a-key', dataDir: dir, isProduction: false })).rejects.toThrow(/^ENCRYPTION_KEY must be 32 bytes/);
+      await expect(resolveEncryptionKey({ encryptionKey: 'not-a-key', dataDir: dir, isProduction: false })).rejects.toThrow(
+        /^ENCRYPTION_KEY must be 32 bytes/,
+      );
       expect(readdirSync(dir)).toEqual([]);
     });
 
     it('refuses production without ENCRYPTION_KEY, and writes nothing', async () => {
       await expect(resolveEncryptionKey({ dataDir: dir, isProduction: true })).rejects.toThrow(/^ENCRYPTION_KEY is required in production/);
-      await expect(resolveEncryptionKey({ encryptionKey: '  ', dataDir: dir, isProduction: true })).rejects.toThrow(/^ENCRYPTION_KEY is required in production/);
+      await expect(resolveEncryptionKey({ encryptionKey: '  ', dataDir: dir, isProduction: true })).rejects.toThrow(
+        /^ENCRYPTION_KEY is required in production/,
+      );
       expect(readdirSync(dir)).toEqual([]);
     });
 
@@ -173,7 +179,9 @@ describe('ENCRYPTION_KEY', () => {
     it('a damaged key file is an error naming the file, never silently replaced', async () => {
       const file = path.join(dir, 'encryption-key');
       writeFileSync(file, 'garbage', { mode: 0o600 });
-      await expect(resolveEncryptionKey({ dataDir: dir, isProduction: false })).rejects.toThrow(`The development key in ${file} must be 32 bytes`);
+      await expect(resolveEncryptionKey({ dataDir: dir, isProduction: false })).rejects.toThrow(
+        `The development key in ${file} must be 32 bytes`,
+      );
       expect(readFileSync(file, 'utf8')).toBe('garbage');
     });
   });

@@ -1,5 +1,11 @@
 import { BadUserInputError } from '../../src/kernel/errors';
-import { assertPublicDestination, defaultLookup, isForbiddenAddress, validateWebhookUrl, type Lookup } from '../../src/modules/webhooks/ssrf-guard';
+import {
+  assertPublicDestination,
+  defaultLookup,
+  isForbiddenAddress,
+  validateWebhookUrl,
+  type Lookup,
+} from '../../src/modules/webhooks/ssrf-guard';
 
 describe('isForbiddenAddress', () => {
   it.each([
@@ -117,19 +123,27 @@ describe('validateWebhookUrl', () => {
     expect(fieldOf(() => validateWebhookUrl('http://hooks.example.com/', { isProduction: true }))).toBe('url must use https.');
   });
 
-  it.each(['ftp://example.com/hook', 'file:///etc/passwd', 'javascript:alert(1)', 'gopher://example.com/', 'ws://example.com/'])('refuses the scheme of %s', (raw) => {
-    expect(fieldOf(() => validateWebhookUrl(raw, { isProduction: true }))).toBe('url must use https.');
-    expect(fieldOf(() => validateWebhookUrl(raw, { isProduction: false }))).toBe('url must use https (or http outside production).');
-  });
+  it.each(['ftp://example.com/hook', 'file:///etc/passwd', 'javascript:alert(1)', 'gopher://example.com/', 'ws://example.com/'])(
+    'refuses the scheme of %s',
+    (raw) => {
+      expect(fieldOf(() => validateWebhookUrl(raw, { isProduction: true }))).toBe('url must use https.');
+      expect(fieldOf(() => validateWebhookUrl(raw, { isProduction: false }))).toBe('url must use https (or http outside production).');
+    },
+  );
 
   it.each(['not a url', '/relative/path', 'hooks.example.com/x', 'https://', 'https://exa mple.com/'])('refuses %j as not a URL', (raw) => {
     expect(fieldOf(() => validateWebhookUrl(raw, { isProduction: true }))).toBe('url is not a valid absolute https URL.');
-    expect(fieldOf(() => validateWebhookUrl(raw, { isProduction: false }))).toBe('url is not a valid absolute URL (https, or http outside production).');
+    expect(fieldOf(() => validateWebhookUrl(raw, { isProduction: false }))).toBe(
+      'url is not a valid absolute URL (https, or http outside production).',
+    );
   });
 
-  it.each(['https://user:pass@example.com/hook', 'https://user@example.com/hook', 'https://:pass@example.com/hook'])('refuses credentials in %s', (raw) => {
-    expect(fieldOf(() => validateWebhookUrl(raw, { isProduction: true }))).toBe('url must not contain credentials.');
-  });
+  it.each(['https://user:pass@example.com/hook', 'https://user@example.com/hook', 'https://:pass@example.com/hook'])(
+    'refuses credentials in %s',
+    (raw) => {
+      expect(fieldOf(() => validateWebhookUrl(raw, { isProduction: true }))).toBe('url must not contain credentials.');
+    },
+  );
 
   it('accepts 2048 characters and refuses 2049', () => {
     const base = 'https://hooks.example.com/';
@@ -190,29 +204,45 @@ describe('assertPublicDestination', () => {
   });
 
   it('refuses when ANY address is forbidden', async () => {
-    expect(await refusal('https://mixed.example/x', false)).toBe('Webhook URL resolves to a private address (10.0.0.7), which is not allowed.');
+    expect(await refusal('https://mixed.example/x', false)).toBe(
+      'Webhook URL resolves to a private address (10.0.0.7), which is not allowed.',
+    );
     expect(await assertPublicDestination(new URL('https://mixed.example/x'), { allowPrivate: true, lookup })).toBeUndefined();
   });
 
   it('refuses cloud metadata even when private destinations are allowed', async () => {
-    expect(await refusal('https://metadata.example/latest', true)).toBe('Webhook URL resolves to a link-local address (169.254.169.254), which is not allowed.');
+    expect(await refusal('https://metadata.example/latest', true)).toBe(
+      'Webhook URL resolves to a link-local address (169.254.169.254), which is not allowed.',
+    );
   });
 
   it('refuses loopback, also behind an IPv4-mapped IPv6 answer, unless private destinations are allowed', async () => {
-    expect(await refusal('http://local.example/', false)).toBe('Webhook URL resolves to a loopback address (127.0.0.1), which is not allowed.');
-    expect(await refusal('http://mapped.example/', false)).toBe('Webhook URL resolves to a loopback address (::ffff:127.0.0.1), which is not allowed.');
+    expect(await refusal('http://local.example/', false)).toBe(
+      'Webhook URL resolves to a loopback address (127.0.0.1), which is not allowed.',
+    );
+    expect(await refusal('http://mapped.example/', false)).toBe(
+      'Webhook URL resolves to a loopback address (::ffff:127.0.0.1), which is not allowed.',
+    );
     await expect(assertPublicDestination(new URL('http://local.example/'), { allowPrivate: true, lookup })).resolves.toBeUndefined();
   });
 
   it('judges IP literals directly, without a lookup', async () => {
-    expect(await refusal('http://127.0.0.1:9/hook', false)).toBe('Webhook URL resolves to a loopback address (127.0.0.1), which is not allowed.');
+    expect(await refusal('http://127.0.0.1:9/hook', false)).toBe(
+      'Webhook URL resolves to a loopback address (127.0.0.1), which is not allowed.',
+    );
     expect(await refusal('http://[::1]/hook', false)).toBe('Webhook URL resolves to a loopback address (::1), which is not allowed.');
-    expect(await refusal('http://169.254.169.254/latest/meta-data', true)).toBe('Webhook URL resolves to a link-local address (169.254.169.254), which is not allowed.');
+    expect(await refusal('http://169.254.169.254/latest/meta-data', true)).toBe(
+      'Webhook URL resolves to a link-local address (169.254.169.254), which is not allowed.',
+    );
     expect(await refusal('http://0.0.0.0/', true)).toBe('Webhook URL resolves to an unspecified address (0.0.0.0), which is not allowed.');
     // The URL parser normalizes the IPv6 literal to its hex form.
-    expect(await refusal('http://[::ffff:169.254.169.254]/', true)).toBe('Webhook URL resolves to a link-local address (::ffff:a9fe:a9fe), which is not allowed.');
+    expect(await refusal('http://[::ffff:169.254.169.254]/', true)).toBe(
+      'Webhook URL resolves to a link-local address (::ffff:a9fe:a9fe), which is not allowed.',
+    );
     // …and decimal or short IPv4 forms to dotted quads.
-    expect(await refusal('http://2130706433/', false)).toBe('Webhook URL resolves to a loopback address (127.0.0.1), which is not allowed.');
+    expect(await refusal('http://2130706433/', false)).toBe(
+      'Webhook URL resolves to a loopback address (127.0.0.1), which is not allowed.',
+    );
     await expect(assertPublicDestination(new URL('https://93.184.216.34/'), { allowPrivate: false, lookup })).resolves.toBeUndefined();
     expect(calls).toEqual([]);
   });

@@ -15,7 +15,16 @@ import {
 } from '../generated/graphql';
 import { expectForbidden, expectOk, expectUnauthenticated } from '../support/expect';
 import { TestApp, type Auth } from '../support/harness';
-import { ACTIONS, EVERY_ACTION, EVERY_SCOPE, jsonFromMask, MEMBER_SCOPES, NO_ACTIONS, ROLE_PERMISSIONS, VIEWER_SCOPES } from '../support/access';
+import {
+  ACTIONS,
+  EVERY_ACTION,
+  EVERY_SCOPE,
+  jsonFromMask,
+  MEMBER_SCOPES,
+  NO_ACTIONS,
+  ROLE_PERMISSIONS,
+  VIEWER_SCOPES,
+} from '../support/access';
 
 let t: TestApp;
 beforeAll(async () => {
@@ -39,7 +48,9 @@ async function fullViewer(auth: Auth): Promise<FullViewerQuery['viewer']> {
 async function viewerWithoutKey(auth: Auth): Promise<FullViewerQuery['viewer']> {
   const res = await t.gql(FullViewerDocument, {}, auth);
   expect(res.status).toBe(200);
-  expect(res.body.errors!.map((e) => [e.path!.join('.'), e.extensions])).toEqual([['viewer.apiKey.id', { code: 'FORBIDDEN', required: ['apiKeys:read'] }]]);
+  expect(res.body.errors!.map((e) => [e.path!.join('.'), e.extensions])).toEqual([
+    ['viewer.apiKey.id', { code: 'FORBIDDEN', required: ['apiKeys:read'] }],
+  ]);
   expect(res.body.data!.viewer.apiKey).toBeNull();
   return res.body.data!.viewer;
 }
@@ -53,7 +64,10 @@ async function grantOf(id: string): Promise<{ permissions: string[]; effective: 
 describe('viewer', () => {
   it('a BOT key: kind API_KEY, its organization, no user, the key itself, its granted permissions', async () => {
     // apiKeys:read to see itself (an ApiKey), members:read for its owner field.
-    const key = await t.createKey({ stats: ['read'], shortLinks: ['read', 'create'], apiKeys: ['read'], members: ['read'] }, { name: 'reporting bot' });
+    const key = await t.createKey(
+      { stats: ['read'], shortLinks: ['read', 'create'], apiKeys: ['read'], members: ['read'] },
+      { name: 'reporting bot' },
+    );
     const viewer = await fullViewer({ key: key.secret });
     expect(viewer).toEqual({
       kind: 'API_KEY',
@@ -87,7 +101,10 @@ describe('viewer', () => {
 
   it('a USER key of the owner: the user is the owner, the key is the key, permissions are the grant (an owner holds everything)', async () => {
     // members:read for the key's owner, which is member data.
-    const key = await t.createKey({ apiKeys: ['read'], webhooks: ['create', 'delete'], members: ['read'] }, { type: 'USER' as never, name: 'owner laptop' });
+    const key = await t.createKey(
+      { apiKeys: ['read'], webhooks: ['create', 'delete'], members: ['read'] },
+      { type: 'USER' as never, name: 'owner laptop' },
+    );
     const viewer = await fullViewer({ key: key.secret });
     expect(viewer).toEqual({
       kind: 'API_KEY',
@@ -114,7 +131,10 @@ describe('viewer', () => {
 
   it('a USER key’s permissions are effective: the grant ∩ its owner’s current role, and follow role changes at once', async () => {
     const admin = await t.addMember('shifting@acme.test', Role.ADMIN);
-    const key = await t.createKey({ apiKeys: ['read'], members: ['read'], stats: ['read'], files: ['update'] }, { type: 'USER' as never, by: admin });
+    const key = await t.createKey(
+      { apiKeys: ['read'], members: ['read'], stats: ['read'], files: ['update'] },
+      { type: 'USER' as never, by: admin },
+    );
     const asAdmin = await fullViewer({ key: key.secret });
     expect(asAdmin.permissions.scopes).toEqual(['stats:read', 'files:update', 'apiKeys:read', 'members:read']);
     expect(asAdmin.apiKey!.effectivePermissions.scopes).toEqual(['stats:read', 'files:update', 'apiKeys:read', 'members:read']);
@@ -123,7 +143,10 @@ describe('viewer', () => {
     // A MEMBER holds nothing on apiKeys: the key may no longer read even itself.
     const asMember = await viewerWithoutKey({ key: key.secret });
     expect(asMember.permissions).toEqual({ ...NO_ACTIONS, stats: ['read'], files: ['update'], scopes: ['stats:read', 'files:update'] });
-    expect(await grantOf(key.id)).toEqual({ permissions: ['stats:read', 'files:update', 'apiKeys:read', 'members:read'], effective: ['stats:read', 'files:update'] });
+    expect(await grantOf(key.id)).toEqual({
+      permissions: ['stats:read', 'files:update', 'apiKeys:read', 'members:read'],
+      effective: ['stats:read', 'files:update'],
+    });
 
     expectOk(await t.gql(UpdateMemberRoleDocument, { userId: admin.userId, role: 'VIEWER' }));
     expect((await viewerWithoutKey({ key: key.secret })).permissions).toEqual({ ...NO_ACTIONS, stats: ['read'], scopes: ['stats:read'] });
@@ -165,7 +188,11 @@ describe('viewer', () => {
       apiKey: null,
       permissions: { ...NO_ACTIONS, scopes: [] },
     });
-    expect(expectOk(await t.gql(ApiKeyPermissionsDocument, { id: empty.id })).apiKey).toMatchObject({ id: empty.id, type: 'BOT', owner: null });
+    expect(expectOk(await t.gql(ApiKeyPermissionsDocument, { id: empty.id })).apiKey).toMatchObject({
+      id: empty.id,
+      type: 'BOT',
+      owner: null,
+    });
     expectForbidden(await t.gql(ApiKeysDocument, {}, { key: empty.secret }), 'apiKeys:read');
   });
 
@@ -174,7 +201,11 @@ describe('viewer', () => {
     const viaKey = expectOk(await t.gql(ViewerDocument, {}, { key: other.rootKey })).viewer;
     expect(viaKey.organization).toEqual({ id: other.org.id, name: 'Far Away', plan: 'FREE' });
     const viaSession = expectOk(await t.gql(ViewerDocument, {}, { token: other.owner.token })).viewer;
-    expect(viaSession).toMatchObject({ kind: 'USER', organization: { id: other.org.id }, user: { id: other.owner.userId, email: 'owner@far-away.test' } });
+    expect(viaSession).toMatchObject({
+      kind: 'USER',
+      organization: { id: other.org.id },
+      user: { id: other.owner.userId, email: 'owner@far-away.test' },
+    });
   });
 
   it('needs an authenticated principal', async () => {
@@ -218,7 +249,9 @@ describe('permissionCatalog', () => {
   });
 
   it('names the fields each scope guards', () => {
-    expect(by['apiKeys:read'].fields).toEqual(expect.arrayContaining(['ApiKey', 'Query.apiKeys', 'Query.apiKey', 'Query.auditLog', 'RemovedMember.deletedApiKeyIds']));
+    expect(by['apiKeys:read'].fields).toEqual(
+      expect.arrayContaining(['ApiKey', 'Query.apiKeys', 'Query.apiKey', 'Query.auditLog', 'RemovedMember.deletedApiKeyIds']),
+    );
     expect(by['apiKeys:create'].fields).toEqual(['Mutation.createApiKey']);
     expect([...by['apiKeys:update'].fields].sort()).toEqual(['Mutation.rotateApiKey', 'Mutation.setApiKeyStatus', 'Mutation.updateApiKey']);
     expect([...by['apiKeys:delete'].fields].sort()).toEqual(['Mutation.deleteApiKey', 'Mutation.revokeApiKey']);
@@ -229,7 +262,8 @@ describe('permissionCatalog', () => {
     expect(by['members:delete'].fields).toEqual(['Mutation.removeMember']);
     expect(by['shortLinks:read'].fields).toEqual(expect.arrayContaining(['ShortLink', 'Query.shortLinks', 'Query.shortLink']));
     expect(by['stats:read'].fields).toEqual(expect.arrayContaining(['Query.stats', 'ShortLink.clicks', 'ShortLink.stats']));
-    for (const a of ACTIONS) expect(by[`files:${a}`]).toEqual({ scope: `files:${a}`, resource: 'files', action: a, description: expect.any(String), fields: [] });
+    for (const a of ACTIONS)
+      expect(by[`files:${a}`]).toEqual({ scope: `files:${a}`, resource: 'files', action: a, description: expect.any(String), fields: [] });
     const everywhere = catalog.flatMap((c) => c.fields);
     expect(everywhere).not.toContain('Query.viewer');
     expect(everywhere).not.toContain('Query.permissionCatalog');
@@ -246,7 +280,8 @@ describe('permissionCatalog', () => {
       if (def.kind !== Kind.OBJECT_TYPE_DEFINITION) continue;
       for (const d of def.directives ?? []) if (d.name.value === 'requires') expected.get(scopeOf(d))!.push(def.name.value);
       for (const field of def.fields ?? []) {
-        for (const d of field.directives ?? []) if (d.name.value === 'requires') expected.get(scopeOf(d))!.push(`${def.name.value}.${field.name.value}`);
+        for (const d of field.directives ?? [])
+          if (d.name.value === 'requires') expected.get(scopeOf(d))!.push(`${def.name.value}.${field.name.value}`);
       }
     }
     expect(Object.fromEntries(catalog.map((c) => [c.scope, [...c.fields].sort()]))).toEqual(

@@ -61,7 +61,9 @@ describe('webhook deliveries', () => {
   });
 
   it('signs per Standard Webhooks, fails twice, retries with the same webhook-id and then succeeds', async () => {
-    const created = expectOk(await t.gql(CreateWebhookDocument, { input: { url: receiver.url, events: ['apiKey.created'], description: 'ci' } }));
+    const created = expectOk(
+      await t.gql(CreateWebhookDocument, { input: { url: receiver.url, events: ['apiKey.created'], description: 'ci' } }),
+    );
     const { secret, webhook } = created.createWebhook;
     expect(secret).toMatch(/^whsec_[A-Za-z0-9+/]{32}$/);
     receiver.secret = secret;
@@ -75,14 +77,23 @@ describe('webhook deliveries', () => {
     const ids = new Set(receiver.requests.map((r) => r.headers['webhook-id']));
     expect(ids.size).toBe(1);
     const body = JSON.parse(receiver.requests[2].body);
-    expect(body).toMatchObject({ type: 'apiKey.created', organizationId: t.org.id, data: { action: 'API_KEY_CREATED', target: { type: 'API_KEY', id: key.id, name: 'triggers the event' } } });
+    expect(body).toMatchObject({
+      type: 'apiKey.created',
+      organizationId: t.org.id,
+      data: { action: 'API_KEY_CREATED', target: { type: 'API_KEY', id: key.id, name: 'triggers the event' } },
+    });
     for (const r of receiver.requests) expect(r.body).not.toContain(key.secret);
 
-    const log = await until('3 recorded attempts', async () => {
-      const d = expectOk(await t.gql(WebhookDeliveriesDocument, { webhookId: webhook.id, first: 20 }));
-      // Wait on the page itself: totalCount is a second query and may see a later commit.
-      return d.webhookDeliveries.nodes.length === 3 && d.webhookDeliveries.nodes;
-    }, 20_000, 100);
+    const log = await until(
+      '3 recorded attempts',
+      async () => {
+        const d = expectOk(await t.gql(WebhookDeliveriesDocument, { webhookId: webhook.id, first: 20 }));
+        // Wait on the page itself: totalCount is a second query and may see a later commit.
+        return d.webhookDeliveries.nodes.length === 3 && d.webhookDeliveries.nodes;
+      },
+      20_000,
+      100,
+    );
     expect(log.map((n) => [n.attempt, n.succeeded, n.statusCode])).toEqual([
       [3, true, 204],
       [2, false, 500],
@@ -118,14 +129,25 @@ describe('webhook deliveries', () => {
     receiver.requests = [];
     receiver.respond = () => 503;
     expectOk(await t.gql(CreateShortLinkIdDocument, { input: { url: 'https://example.com/x' } }));
-    const hook = await until('disabled', async () => {
-      const h = expectOk(await t.gql(WebhooksDocument)).webhooks.find((w) => w.id === createWebhook.webhook.id);
-      return h && !h.enabled && h;
-    }, 20_000, 100);
+    const hook = await until(
+      'disabled',
+      async () => {
+        const h = expectOk(await t.gql(WebhooksDocument)).webhooks.find((w) => w.id === createWebhook.webhook.id);
+        return h && !h.enabled && h;
+      },
+      20_000,
+      100,
+    );
     expect(hook.consecutiveFailures).toBe(3);
     const audit = expectOk(await t.gql(AuditLogDocument, { filter: { action: 'WEBHOOK_DISABLED' } }));
-    expect(audit.auditLog.nodes.map(({ actor, targetId, metadata }) => ({ actor: { kind: actor.kind, name: actor.name }, targetId, metadata }))).toEqual([
-      { actor: { kind: 'SYSTEM', name: 'keygate' }, targetId: createWebhook.webhook.id, metadata: { consecutiveFailures: 3, lastError: 'HTTP 503', lastStatus: 503 } },
+    expect(
+      audit.auditLog.nodes.map(({ actor, targetId, metadata }) => ({ actor: { kind: actor.kind, name: actor.name }, targetId, metadata })),
+    ).toEqual([
+      {
+        actor: { kind: 'SYSTEM', name: 'keygate' },
+        targetId: createWebhook.webhook.id,
+        metadata: { consecutiveFailures: 3, lastError: 'HTTP 503', lastStatus: 503 },
+      },
     ]);
     await new Promise((r) => setTimeout(r, 1_000));
     expect(receiver.requests).toHaveLength(3);
@@ -147,7 +169,8 @@ describe('SSRF guard at creation', () => {
   beforeAll(async () => {
     t = await TestApp.create({
       env: { WEBHOOKS_ALLOW_PRIVATE: 'false' },
-      webhookLookup: async (host) => (host === 'rebind.example' ? [{ address: '10.0.0.7', family: 4 }] : [{ address: '93.184.216.34', family: 4 }]),
+      webhookLookup: async (host) =>
+        host === 'rebind.example' ? [{ address: '10.0.0.7', family: 4 }] : [{ address: '93.184.216.34', family: 4 }],
     });
   });
   afterAll(() => t.close());
@@ -166,8 +189,14 @@ describe('SSRF guard at creation', () => {
   });
 
   it('accepts a public https endpoint and returns its secret once; unknown events are refused', async () => {
-    const ok = expectOk(await t.gql(CreateWebhookDocument, { input: { url: 'https://hooks.example.com/x', events: ['apiKey.revoked', 'ping'] } }));
-    expect(ok.createWebhook.webhook).toMatchObject({ url: 'https://hooks.example.com/x', events: ['apiKey.revoked', 'ping'], enabled: true });
+    const ok = expectOk(
+      await t.gql(CreateWebhookDocument, { input: { url: 'https://hooks.example.com/x', events: ['apiKey.revoked', 'ping'] } }),
+    );
+    expect(ok.createWebhook.webhook).toMatchObject({
+      url: 'https://hooks.example.com/x',
+      events: ['apiKey.revoked', 'ping'],
+      enabled: true,
+    });
     const [row] = await t.dataSource.query('SELECT secret_sealed FROM webhooks WHERE id = $1', [ok.createWebhook.webhook.id]);
     expect(row.secret_sealed).not.toContain(ok.createWebhook.secret);
     expect(row.secret_sealed.startsWith('v1:')).toBe(true);
@@ -195,7 +224,9 @@ describe('durability', () => {
     const env = { WEBHOOK_RETRY_SCHEDULE: '3s' };
     const first = await TestApp.create({ jobs: JOBS, env });
     try {
-      const { createWebhook } = expectOk(await first.gql(CreateWebhookDocument, { input: { url: receiver.url, events: ['apiKey.created'] } }));
+      const { createWebhook } = expectOk(
+        await first.gql(CreateWebhookDocument, { input: { url: receiver.url, events: ['apiKey.created'] } }),
+      );
       receiver.secret = createWebhook.secret;
       await first.createKey({ stats: ['read'] });
       await until('first attempt', () => receiver.requests.length === 1, 20_000, 100);

@@ -62,26 +62,41 @@ afterAll(async () => {
 
 it('a hanging endpoint with 25 queued events does not delay another organization’s delivery', async () => {
   const other = await t.createOtherOrganization('Unaffected');
-  const slowHook = expectOk(await t.gql(CreateWebhookDocument, { input: { url: hanging.url, events: ['shortLink.created'] } })).createWebhook.webhook.id;
-  const fastHook = expectOk(await t.gql(CreateWebhookDocument, { input: { url: fastUrl, events: ['shortLink.created'] } }, { key: other.rootKey })).createWebhook.webhook.id;
+  const slowHook = expectOk(await t.gql(CreateWebhookDocument, { input: { url: hanging.url, events: ['shortLink.created'] } }))
+    .createWebhook.webhook.id;
+  const fastHook = expectOk(
+    await t.gql(CreateWebhookDocument, { input: { url: fastUrl, events: ['shortLink.created'] } }, { key: other.rootKey }),
+  ).createWebhook.webhook.id;
 
   for (let i = 0; i < 25; i++) expectOk(await t.gql(CreateShortLinkIdDocument, { input: { url: `https://example.com/slow/${i}` } }));
   // All 25 are queued for the hanging endpoint, and it is busy with the first of them.
-  await until('the 25 events dispatched', async () => {
-    const [row] = await t.dataSource.query(
-      "SELECT count(*)::int AS n FROM webhook_events WHERE org_id = $1 AND type = 'shortLink.created' AND dispatched_at IS NOT NULL",
-      [t.org.id],
-    );
-    return row.n === 25;
-  }, 30_000, 25);
+  await until(
+    'the 25 events dispatched',
+    async () => {
+      const [row] = await t.dataSource.query(
+        "SELECT count(*)::int AS n FROM webhook_events WHERE org_id = $1 AND type = 'shortLink.created' AND dispatched_at IS NOT NULL",
+        [t.org.id],
+      );
+      return row.n === 25;
+    },
+    30_000,
+    25,
+  );
   await until('the hanging endpoint to receive a delivery', async () => hanging.received > 0, 30_000, 25);
 
   const createdAt = Date.now();
   expectOk(await t.gql(CreateShortLinkIdDocument, { input: { url: 'https://example.com/fast' } }, { key: other.rootKey }));
-  const delivery = await until('the other endpoint’s delivery row', async () => {
-    const [row] = await t.dataSource.query('SELECT succeeded, status_code, created_at FROM webhook_deliveries WHERE webhook_id = $1', [fastHook]);
-    return row;
-  }, 30_000, 25);
+  const delivery = await until(
+    'the other endpoint’s delivery row',
+    async () => {
+      const [row] = await t.dataSource.query('SELECT succeeded, status_code, created_at FROM webhook_deliveries WHERE webhook_id = $1', [
+        fastHook,
+      ]);
+      return row;
+    },
+    30_000,
+    25,
+  );
   const delayMs = Date.now() - createdAt;
   console.log(`unaffected endpoint delivered ${delayMs} ms after its event, with 25 events queued for a hanging endpoint`);
   expect(delivery).toMatchObject({ succeeded: true, status_code: 204 });

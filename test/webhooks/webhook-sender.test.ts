@@ -31,7 +31,14 @@ class Receiver {
       } catch (error) {
         verifyError = (error as Error).message;
       }
-      this.requests.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, body, verified: verifyError === null, verifyError });
+      this.requests.push({
+        method: req.method ?? '',
+        url: req.url ?? '',
+        headers: req.headers,
+        body,
+        verified: verifyError === null,
+        verifyError,
+      });
       this.handler(req, res);
     });
   });
@@ -144,7 +151,11 @@ describe('WebhookSender', () => {
   it('an IP-literal URL needs no lookup', async () => {
     const lookup = stubLookup([]);
     const sender = new WebhookSender({ lookup, allowPrivate: true });
-    expect(await sender.send(input({ url: `http://127.0.0.1:${receiver.port}/ip` }))).toMatchObject({ ok: true, statusCode: 200, error: null });
+    expect(await sender.send(input({ url: `http://127.0.0.1:${receiver.port}/ip` }))).toMatchObject({
+      ok: true,
+      statusCode: 200,
+      error: null,
+    });
     expect(lookup.calls).toEqual([]);
     expect(receiver.requests.map((r) => [r.url, r.verified])).toEqual([['/ip', true]]);
   });
@@ -163,7 +174,12 @@ describe('WebhookSender', () => {
       if (req.url === '/in') res.writeHead(status, { location: `http://127.0.0.1:${receiver.port}/elsewhere` }).end();
       else res.writeHead(200).end('followed');
     };
-    expect(await sender.send(input())).toEqual({ ok: false, statusCode: status, durationMs: expect.any(Number), error: 'redirect not followed' });
+    expect(await sender.send(input())).toEqual({
+      ok: false,
+      statusCode: status,
+      durationMs: expect.any(Number),
+      error: 'redirect not followed',
+    });
     await new Promise((r) => setTimeout(r, 100));
     expect(receiver.requests.map((r) => r.url)).toEqual(['/in']);
   });
@@ -229,18 +245,40 @@ describe('WebhookSender', () => {
       throw Object.assign(new Error(`getaddrinfo ENOTFOUND ${host}`), { code: 'ENOTFOUND' });
     };
     const sender = new WebhookSender({ lookup: failing, allowPrivate: true });
-    expect(await sender.send(input())).toEqual({ ok: false, statusCode: null, durationMs: expect.any(Number), error: 'lookup of hooks.test failed: ENOTFOUND' });
+    expect(await sender.send(input())).toEqual({
+      ok: false,
+      statusCode: null,
+      durationMs: expect.any(Number),
+      error: 'lookup of hooks.test failed: ENOTFOUND',
+    });
     const empty = new WebhookSender({ lookup: stubLookup([]), allowPrivate: true });
-    expect(await empty.send(input())).toEqual({ ok: false, statusCode: null, durationMs: expect.any(Number), error: 'getaddrinfo ENOTFOUND hooks.test' });
+    expect(await empty.send(input())).toEqual({
+      ok: false,
+      statusCode: null,
+      durationMs: expect.any(Number),
+      error: 'getaddrinfo ENOTFOUND hooks.test',
+    });
     expect(receiver.requests).toHaveLength(0);
   });
 
   it('a malformed URL or signing secret is a result, and nothing is sent', async () => {
     const sender = new WebhookSender({ lookup: stubLookup(LOOPBACK), allowPrivate: true });
     expect(await sender.send(input({ url: 'not a url' }))).toMatchObject({ ok: false, statusCode: null, error: 'invalid url' });
-    expect(await sender.send(input({ url: `ftp://hooks.test:${receiver.port}/` }))).toMatchObject({ ok: false, statusCode: null, error: 'unsupported protocol ftp:' });
-    expect(await sender.send(input({ secret: 'whsec_!!!not base64!!!' }))).toMatchObject({ ok: false, statusCode: null, error: 'invalid signing secret' });
-    expect(await sender.send(input({ messageId: 'msg_1\r\nx-injected: 1' }))).toMatchObject({ ok: false, statusCode: null, error: 'ERR_INVALID_CHAR: request not sent' });
+    expect(await sender.send(input({ url: `ftp://hooks.test:${receiver.port}/` }))).toMatchObject({
+      ok: false,
+      statusCode: null,
+      error: 'unsupported protocol ftp:',
+    });
+    expect(await sender.send(input({ secret: 'whsec_!!!not base64!!!' }))).toMatchObject({
+      ok: false,
+      statusCode: null,
+      error: 'invalid signing secret',
+    });
+    expect(await sender.send(input({ messageId: 'msg_1\r\nx-injected: 1' }))).toMatchObject({
+      ok: false,
+      statusCode: null,
+      error: 'ERR_INVALID_CHAR: request not sent',
+    });
     expect(receiver.requests).toHaveLength(0);
   });
 
@@ -269,7 +307,9 @@ describe('WebhookSender', () => {
       const lookup = stubLookup([{ address: '169.254.169.254', family: 4 }]);
       const sender = new WebhookSender({ lookup, allowPrivate: true });
       expect(await sender.send(input({ url: 'http://metadata.test/latest/meta-data' }))).toEqual(refused('169.254.169.254', 'link-local'));
-      expect(await sender.send(input({ url: 'http://169.254.169.254/latest/meta-data' }))).toEqual(refused('169.254.169.254', 'link-local'));
+      expect(await sender.send(input({ url: 'http://169.254.169.254/latest/meta-data' }))).toEqual(
+        refused('169.254.169.254', 'link-local'),
+      );
       expect(lookup.calls).toEqual(['metadata.test']);
     });
 
@@ -333,7 +373,11 @@ describe('generateWebhookSecret', () => {
     const hook = new StandardWebhook(secrets[0]);
     const now = new Date();
     const signature = hook.sign('msg_1', now, '{}');
-    const headers = { 'webhook-id': 'msg_1', 'webhook-timestamp': String(Math.floor(now.getTime() / 1000)), 'webhook-signature': signature };
+    const headers = {
+      'webhook-id': 'msg_1',
+      'webhook-timestamp': String(Math.floor(now.getTime() / 1000)),
+      'webhook-signature': signature,
+    };
     expect(hook.verify('{}', headers)).toEqual({});
     expect(() => new StandardWebhook(secrets[1]).verify('{}', headers)).toThrow('No matching signature found');
   });

@@ -12,18 +12,30 @@ import { TestApp } from '../support/harness';
 
 let t: TestApp;
 beforeAll(async () => {
-  t = await TestApp.create({ webhookLookup: async () => [{ address: '93.184.216.34', family: 4 }], env: { WEBHOOKS_ALLOW_PRIVATE: 'false' } });
+  t = await TestApp.create({
+    webhookLookup: async () => [{ address: '93.184.216.34', family: 4 }],
+    env: { WEBHOOKS_ALLOW_PRIVATE: 'false' },
+  });
 });
 afterAll(() => t.close());
 
 async function create(events = ['apiKey.created']) {
-  return expectOk(await t.gql(CreateWebhookDocument, { input: { url: 'https://hooks.example.com/in', events, description: 'CRM sync' } })).createWebhook;
+  return expectOk(await t.gql(CreateWebhookDocument, { input: { url: 'https://hooks.example.com/in', events, description: 'CRM sync' } }))
+    .createWebhook;
 }
 
 describe('webhook endpoints', () => {
   it('create returns the secret once; the list never shows it', async () => {
     const { secret, webhook } = await create();
-    expect(webhook).toMatchObject({ url: 'https://hooks.example.com/in', events: ['apiKey.created'], description: 'CRM sync', enabled: true, consecutiveFailures: 0, lastDeliveryAt: null, lastDeliveryStatus: null });
+    expect(webhook).toMatchObject({
+      url: 'https://hooks.example.com/in',
+      events: ['apiKey.created'],
+      description: 'CRM sync',
+      enabled: true,
+      consecutiveFailures: 0,
+      lastDeliveryAt: null,
+      lastDeliveryStatus: null,
+    });
     const listed = await t.gql(WebhooksDocument);
     expect(JSON.stringify(listed.body)).not.toContain(secret);
     expect(expectOk(listed).webhooks.map((w) => w.id)).toContain(webhook.id);
@@ -32,10 +44,24 @@ describe('webhook endpoints', () => {
   it('update changes url, events, description; re-enabling resets the failure run', async () => {
     const { webhook } = await create();
     await t.dataSource.query('UPDATE webhooks SET enabled = false, consecutive_failures = 7 WHERE id = $1', [webhook.id]);
-    const updated = expectOk(await t.gql(UpdateWebhookDocument, { id: webhook.id, input: { url: 'https://hooks.example.com/v2', events: ['shortLink.created', 'ping'], description: null, enabled: true } })).updateWebhook;
-    expect(updated).toEqual({ id: webhook.id, url: 'https://hooks.example.com/v2', events: ['shortLink.created', 'ping'], description: null, enabled: true, consecutiveFailures: 0 });
+    const updated = expectOk(
+      await t.gql(UpdateWebhookDocument, {
+        id: webhook.id,
+        input: { url: 'https://hooks.example.com/v2', events: ['shortLink.created', 'ping'], description: null, enabled: true },
+      }),
+    ).updateWebhook;
+    expect(updated).toEqual({
+      id: webhook.id,
+      url: 'https://hooks.example.com/v2',
+      events: ['shortLink.created', 'ping'],
+      description: null,
+      enabled: true,
+      consecutiveFailures: 0,
+    });
     expectError(await t.gql(UpdateWebhookDocument, { id: webhook.id, input: {} }), 'BAD_USER_INPUT', 400);
-    expect(expectError(await t.gql(UpdateWebhookDocument, { id: webhook.id, input: { events: [] } }), 'BAD_USER_INPUT', 400).fields).toEqual({ 'input.events': 'Subscribe to at least one event.' });
+    expect(
+      expectError(await t.gql(UpdateWebhookDocument, { id: webhook.id, input: { events: [] } }), 'BAD_USER_INPUT', 400).fields,
+    ).toEqual({ 'input.events': 'Subscribe to at least one event.' });
   });
 
   it('rotateWebhookSecret returns a new secret and seals it; the old one no longer decrypts as current', async () => {
@@ -66,8 +92,14 @@ describe('webhook endpoints', () => {
   it('each operation needs its webhooks scope', async () => {
     const { webhook } = await create();
     const readOnly = (await t.createKey({ webhooks: ['read'] })).secret;
-    expectForbidden(await t.gql(CreateWebhookDocument, { input: { url: 'https://hooks.example.com/z', events: ['ping'] } }, { key: readOnly }), 'webhooks:create');
-    expectForbidden(await t.gql(UpdateWebhookDocument, { id: webhook.id, input: { description: 'z' } }, { key: readOnly }), 'webhooks:update');
+    expectForbidden(
+      await t.gql(CreateWebhookDocument, { input: { url: 'https://hooks.example.com/z', events: ['ping'] } }, { key: readOnly }),
+      'webhooks:create',
+    );
+    expectForbidden(
+      await t.gql(UpdateWebhookDocument, { id: webhook.id, input: { description: 'z' } }, { key: readOnly }),
+      'webhooks:update',
+    );
     expectForbidden(await t.gql(RotateWebhookSecretDocument, { id: webhook.id }, { key: readOnly }), 'webhooks:update');
     expectForbidden(await t.gql(DeleteWebhookDocument, { id: webhook.id }, { key: readOnly }), 'webhooks:delete');
     const none = (await t.createKey({ stats: ['read'] })).secret;
@@ -83,7 +115,9 @@ describe('expiry alerts', () => {
     await t.createKey({ stats: ['read'] }, { name: 'far', expiresInDays: 60 });
     await t.app.services.apiKeys.revoke(t.owner.caller, revoked.id, null);
     const alerts = async () =>
-      (await t.dataSource.query("SELECT target_id, metadata->>'window' AS w, actor_kind FROM audit_events WHERE action = 'API_KEY_EXPIRING' ORDER BY created_at, target_id")) as {
+      (await t.dataSource.query(
+        "SELECT target_id, metadata->>'window' AS w, actor_kind FROM audit_events WHERE action = 'API_KEY_EXPIRING' ORDER BY created_at, target_id",
+      )) as {
         target_id: string;
         w: string;
         actor_kind: string;

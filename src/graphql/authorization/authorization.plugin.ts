@@ -30,7 +30,9 @@ export function authorizationPlugin(analyzer: OperationRequirements, options: Au
           // didResolveOperation runs only once Apollo has found the operation to execute.
           const analysis = analyzer.analyze(document, operation!, request.variables);
           if (analysis.operationType === OperationTypeNode.SUBSCRIPTION) {
-            throw new AppError(ErrorCode.BAD_REQUEST, 'keygate has no subscriptions; use webhooks to be told of changes.', { http: { status: 400 } });
+            throw new AppError(ErrorCode.BAD_REQUEST, 'keygate has no subscriptions; use webhooks to be told of changes.', {
+              http: { status: 400 },
+            });
           }
           if (contextValue.anonymous) {
             if (options.anonymousIntrospection && analysis.introspectionOnly) {

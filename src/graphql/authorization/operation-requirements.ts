@@ -69,7 +69,11 @@ export class OperationRequirements {
     return analysis;
   }
 
-  private walk(facts: DocumentFacts, operation: OperationDefinitionNode, variables: Record<string, unknown> | undefined): OperationAnalysis {
+  private walk(
+    facts: DocumentFacts,
+    operation: OperationDefinitionNode,
+    variables: Record<string, unknown> | undefined,
+  ): OperationAnalysis {
     const schema = this.schema;
     const requirements = this.requirements;
     const fragmentMasks = new Map<string, PermissionMask>();
@@ -82,7 +86,12 @@ export class OperationRequirements {
         const arg = d.arguments?.find((a) => a.name.value === 'if');
         if (!arg) continue;
         // Only a definite value excludes: anything else counts as included (never less than the truth).
-        const value = arg.value.kind === Kind.BOOLEAN ? arg.value.value : arg.value.kind === Kind.VARIABLE ? variables?.[arg.value.name.value] : undefined;
+        const value =
+          arg.value.kind === Kind.BOOLEAN
+            ? arg.value.value
+            : arg.value.kind === Kind.VARIABLE
+              ? variables?.[arg.value.name.value]
+              : undefined;
         if (d.name.value === 'skip' && value === true) return false;
         if (d.name.value === 'include' && value === false) return false;
       }
@@ -137,7 +146,8 @@ export class OperationRequirements {
     return {
       operationType: operation.operation,
       required,
-      introspectionOnly: operation.operation === OperationTypeNode.QUERY && rootFieldsAreIntrospection(operation.selectionSet, facts, included),
+      introspectionOnly:
+        operation.operation === OperationTypeNode.QUERY && rootFieldsAreIntrospection(operation.selectionSet, facts, included),
     };
   }
 }

@@ -79,7 +79,9 @@ export function readRequirements(schema: GraphQLSchema, access: AccessModel): { 
   const note = (mask: PermissionMask, coordinate: string) => {
     for (const s of access.ALL_SCOPES) if (mask & s.mask) fieldsByScope.get(s.scope)!.push(coordinate);
   };
-  const rootTypes = new Set([schema.getQueryType(), schema.getMutationType(), schema.getSubscriptionType()].filter(Boolean).map((t) => t!.name));
+  const rootTypes = new Set(
+    [schema.getQueryType(), schema.getMutationType(), schema.getSubscriptionType()].filter(Boolean).map((t) => t!.name),
+  );
   const unguarded: string[] = [];
 
   const types = Object.values(schema.getTypeMap()).filter((t) => !t.name.startsWith('__'));
@@ -103,7 +105,8 @@ export function readRequirements(schema: GraphQLSchema, access: AccessModel): { 
     if (!isInterfaceType(type)) continue;
     const fields = new Map<string, PermissionMask>();
     for (const impl of schema.getPossibleTypes(type)) {
-      for (const [name, mask] of byType.get(impl.name) ?? []) if (name in type.getFields()) fields.set(name, (fields.get(name) ?? 0n) | mask);
+      for (const [name, mask] of byType.get(impl.name) ?? [])
+        if (name in type.getFields()) fields.set(name, (fields.get(name) ?? 0n) | mask);
     }
     if (fields.size) byType.set(type.name, fields);
   }
@@ -127,7 +130,11 @@ export function readRequirements(schema: GraphQLSchema, access: AccessModel): { 
  */
 export function guardSchema(schema: GraphQLSchema, requirements: FieldRequirements, access: AccessModel): GraphQLSchema {
   return mapSchema(schema, {
-    [MapperKind.OBJECT_FIELD]: (field: GraphQLFieldConfig<unknown, { principal: { permissions: PermissionMask } }>, fieldName, typeName) => {
+    [MapperKind.OBJECT_FIELD]: (
+      field: GraphQLFieldConfig<unknown, { principal: { permissions: PermissionMask } }>,
+      fieldName,
+      typeName,
+    ) => {
       const mask = requirements.of(typeName, fieldName);
       if (mask === 0n) return field;
       const resolve = field.resolve ?? defaultFieldResolver;

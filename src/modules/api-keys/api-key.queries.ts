@@ -56,7 +56,8 @@ export class ApiKeyQueries {
     }
     const search = f.search?.trim();
     if (search) {
-      if (search.length > MAX_NAME_LENGTH) throw new BadUserInputError({ 'filter.search': `search is at most ${MAX_NAME_LENGTH} characters.` });
+      if (search.length > MAX_NAME_LENGTH)
+        throw new BadUserInputError({ 'filter.search': `search is at most ${MAX_NAME_LENGTH} characters.` });
       qb.andWhere(
         new Brackets((w) =>
           w

@@ -57,21 +57,13 @@ export class ApiKeyResolver {
 
   @Mutation(() => ApiKey)
   @Requires('apiKeys', 'update')
-  updateApiKey(
-    @Arg('id', () => ID) id: string,
-    @Arg('input', () => UpdateApiKeyInput) input: UpdateApiKeyInput,
-    @Ctx() ctx: Context,
-  ) {
+  updateApiKey(@Arg('id', () => ID) id: string, @Arg('input', () => UpdateApiKeyInput) input: UpdateApiKeyInput, @Ctx() ctx: Context) {
     return ctx.services.apiKeys.update(ctx.caller, id, input);
   }
 
   @Mutation(() => ApiKey, { description: 'Switch between ACTIVE and INACTIVE. A REVOKED key stays revoked (CONFLICT).' })
   @Requires('apiKeys', 'update')
-  setApiKeyStatus(
-    @Arg('id', () => ID) id: string,
-    @Arg('status', () => ApiKeyToggle) status: ApiKeyToggle,
-    @Ctx() ctx: Context,
-  ) {
+  setApiKeyStatus(@Arg('id', () => ID) id: string, @Arg('status', () => ApiKeyToggle) status: ApiKeyToggle, @Ctx() ctx: Context) {
     return ctx.services.apiKeys.setStatus(ctx.caller, id, status as unknown as ApiKeyStatus.ACTIVE | ApiKeyStatus.INACTIVE);
   }
 
@@ -91,7 +83,10 @@ export class ApiKeyResolver {
     return ctx.services.apiKeys.delete(ctx.caller, id);
   }
 
-  @FieldResolver(() => User, { nullable: true, description: 'The user a USER key acts for; null for BOT keys. Member data: needs members:read.' })
+  @FieldResolver(() => User, {
+    nullable: true,
+    description: 'The user a USER key acts for; null for BOT keys. Member data: needs members:read.',
+  })
   @Requires('members', 'read')
   owner(@Root() key: ApiKey, @Ctx() ctx: Context) {
     return key.ownerUserId ? ctx.loaders.users.load(key.ownerUserId) : null;
@@ -126,7 +121,11 @@ export class ApiKeyResolver {
   }
 
   @FieldResolver(() => [UsageDay], { description: 'Requests per UTC day for the last `days` days, oldest first, zero-filled.' })
-  async usage(@Root() key: ApiKey, @Arg('days', () => Int, { nullable: true, defaultValue: 30 }) daysArg: number | null, @Ctx() ctx: Context) {
+  async usage(
+    @Root() key: ApiKey,
+    @Arg('days', () => Int, { nullable: true, defaultValue: 30 }) daysArg: number | null,
+    @Ctx() ctx: Context,
+  ) {
     const days = daysArg ?? 30;
     if (!Number.isInteger(days) || days < 1 || days > MAX_USAGE_DAYS) {
       throw new BadUserInputError({ days: `days must be between 1 and ${MAX_USAGE_DAYS}.` });

@@ -41,7 +41,9 @@ export function validateRateLimit(value: number | null | undefined, field: strin
   if (value == null) return undefined;
   if (zeroClears && value === 0) return null;
   if (!Number.isInteger(value) || value < 1 || value > MAX_KEY_RATE_LIMIT) {
-    throw new BadUserInputError({ [field]: `rateLimitPerMinute must be between 1 and ${MAX_KEY_RATE_LIMIT}${zeroClears ? ', or 0 to remove it' : ''}.` });
+    throw new BadUserInputError({
+      [field]: `rateLimitPerMinute must be between 1 and ${MAX_KEY_RATE_LIMIT}${zeroClears ? ', or 0 to remove it' : ''}.`,
+    });
   }
   return value;
 }

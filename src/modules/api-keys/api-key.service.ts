@@ -8,7 +8,7 @@ import { BadUserInputError, ConflictError, ForbiddenError, ForbiddenRule } from 
 import type { PermissionsJson } from '../../kernel/permissions';
 import type { Change, Changes } from '../audit/changes';
 import { Membership } from '../members/membership.entity';
-import { ApiKeySecret } from './api-key-secret.entity';
+import { endSecrets, issueSecret } from './api-key-secrets';
 import { API_KEY_AUDIT } from './api-key.audit';
 import { ApiKey } from './api-key.entity';
 import { assertCanGrant, resolveExpiry, validateGracePeriod, validateName, validateRateLimit, validateReason } from './api-key.rules';
@@ -64,7 +64,10 @@ export class ApiKeyService {
     let ownerUserId: string | null = null;
     if (type === ApiKeyType.USER) {
       if (principal.kind !== 'USER') {
-        throw new ForbiddenError({ rule: ForbiddenRule.USER_KEY_NEEDS_SESSION }, 'An API key can create only BOT keys; sign in to create a USER key.');
+        throw new ForbiddenError(
+          { rule: ForbiddenRule.USER_KEY_NEEDS_SESSION },
+          'An API key can create only BOT keys; sign in to create a USER key.',
+        );
       }
       ownerUserId = principal.userId;
       await this.assertNoLiveUserKey(m, principal.orgId, ownerUserId);
@@ -89,7 +92,7 @@ export class ApiKeyService {
       revokedReason: null,
       deletedAt: null,
     });
-    const secret = await this.newSecret(m, apiKey, () => m.save(apiKey));
+    const secret = await issueSecret(m, this.keyFormat, apiKey, () => m.save(apiKey));
     await tx.audit(API_KEY_AUDIT, 'API_KEY_CREATED', {
       targetId: apiKey.id,
       targetName: apiKey.name,
@@ -111,14 +114,9 @@ export class ApiKeyService {
       assertCanGrant(this.access, tx.caller.principal.permissions, this.access.maskFromJson(key.permissions));
 
       const endsAt = new Date(Date.now() + grace * 1000);
-      await tx.m
-        .createQueryBuilder()
-        .update(ApiKeySecret)
-        .set({ endsAt })
-        .where('apiKeyId = :id AND (endsAt IS NULL OR endsAt > :endsAt)', { id: key.id, endsAt })
-        .execute();
+      await endSecrets(tx.m, [key.id], endsAt);
       const previousPrefix = key.prefix;
-      const secret = await this.newSecret(tx.m, key, () => tx.m.save(key));
+      const secret = await issueSecret(tx.m, this.keyFormat, key, () => tx.m.save(key));
       await tx.invalidate({ kind: 'key', keyId: key.id });
       await tx.audit(API_KEY_AUDIT, 'API_KEY_ROTATED', {
         targetId: key.id,
@@ -181,8 +179,14 @@ export class ApiKeyService {
       if (key.storedStatus === ApiKeyStatus.REVOKED) return key;
       const actor = actorOf(tx.caller.principal);
       const now = new Date();
-      Object.assign(key, { storedStatus: ApiKeyStatus.REVOKED, revokedAt: now, revokedByKind: actor.kind, revokedById: actor.id, revokedReason: why });
-      await this.endSecrets(tx.m, [key.id], now);
+      Object.assign(key, {
+        storedStatus: ApiKeyStatus.REVOKED,
+        revokedAt: now,
+        revokedByKind: actor.kind,
+        revokedById: actor.id,
+        revokedReason: why,
+      });
+      await endSecrets(tx.m, [key.id], now);
       await this.saveAndRecord(tx, key, 'API_KEY_REVOKED', { reason: why, prefix: key.prefix });
       return key;
     });
@@ -235,18 +239,13 @@ export class ApiKeyService {
     if (live) throw new ConflictError('You already have a live USER key in this organization; revoke or delete it first.');
   }
 
-  /** A fresh secret for `key`: its display parts go on the key (saved by `save`), its hash in a row of its own. */
-  private async newSecret(m: EntityManager, key: ApiKey, save: () => Promise<unknown>): Promise<string> {
-    const generated = this.keyFormat.generate();
-    key.prefix = generated.prefix;
-    key.last4 = generated.last4;
-    await save();
-    await m.insert(ApiKeySecret, { apiKeyId: key.id, secretHash: generated.hash, prefix: generated.prefix, last4: generated.last4, endsAt: null });
-    return generated.secret;
-  }
-
   /** The common end of a change to one key: save it, forget its cached verdict, record the event. */
-  private async saveAndRecord(tx: Change, key: ApiKey, action: keyof typeof API_KEY_AUDIT.actions, metadata?: Record<string, unknown>): Promise<void> {
+  private async saveAndRecord(
+    tx: Change,
+    key: ApiKey,
+    action: keyof typeof API_KEY_AUDIT.actions,
+    metadata?: Record<string, unknown>,
+  ): Promise<void> {
     await tx.m.save(key);
     await tx.invalidate({ kind: 'key', keyId: key.id });
     await tx.audit(API_KEY_AUDIT, action, { targetId: key.id, targetName: key.name, metadata });
@@ -261,7 +260,11 @@ export class ApiKeyService {
       .set({ deletedAt: now })
       .whereInIds(keys.map((k) => k.id))
       .execute();
-    await this.endSecrets(tx.m, keys.map((k) => k.id), now);
+    await endSecrets(
+      tx.m,
+      keys.map((k) => k.id),
+      now,
+    );
     for (const key of keys) {
       await tx.invalidate({ kind: 'key', keyId: key.id });
       await tx.audit(API_KEY_AUDIT, 'API_KEY_DELETED', {
@@ -270,15 +273,6 @@ export class ApiKeyService {
         metadata: { prefix: key.prefix, type: key.type, ...(cause ? { cause } : {}) },
       });
     }
-  }
-
-  private async endSecrets(m: EntityManager, keyIds: string[], at: Date): Promise<void> {
-    await m
-      .createQueryBuilder()
-      .update(ApiKeySecret)
-      .set({ endsAt: at })
-      .where('apiKeyId IN (:...keyIds) AND (endsAt IS NULL OR endsAt > :at)', { keyIds, at })
-      .execute();
   }
 
   /** Loads a live (not deleted) key of the caller's organization for update, or NOT_FOUND. */

@@ -19,7 +19,14 @@ declare module '../../kernel/permissions' {
 /** API keys are for admins: MEMBER and VIEWER hold nothing on them (nor on the audit log). */
 export const apiKeysModule = defineModule({
   name: 'apiKeys',
-  resources: [defineResource({ name: 'apiKeys', description: 'API keys and the audit log', actions: ['create', 'read', 'update', 'delete'], roles: {} })],
+  resources: [
+    defineResource({
+      name: 'apiKeys',
+      description: 'API keys and the audit log',
+      actions: ['create', 'read', 'update', 'delete'],
+      roles: {},
+    }),
+  ],
   entities: [ApiKey, ApiKeySecret, ApiKeyUsage],
   resolvers: [ApiKeyResolver],
   audit: [API_KEY_AUDIT],

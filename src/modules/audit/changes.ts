@@ -53,7 +53,9 @@ export class Changes {
     const mask = this.access.maskFromScopes([needed]);
     for (let attempt = 1; ; attempt++) {
       try {
-        return await this.dataSource.transaction(async (m) => change(this.changeIn(m, await this.authority.confirmWithin(m, caller, mask))));
+        return await this.dataSource.transaction(async (m) =>
+          change(this.changeIn(m, await this.authority.confirmWithin(m, caller, mask))),
+        );
       } catch (error) {
         const code = (error as { code?: string }).code;
         if (attempt < MAX_ATTEMPTS && code && TRANSIENT.has(code)) continue;

@@ -76,9 +76,13 @@ export class DomainService {
     }
     // A TXT record may arrive split in 255-byte chunks; join them before comparing.
     if (!records.some((chunks) => chunks.join('').trim() === value)) {
-      throw new AppError(ErrorCode.CONFLICT, `No TXT record ${name} with value ${value} was found. Add it and try again; DNS changes can take a few minutes.`, {
-        record: { name, value },
-      });
+      throw new AppError(
+        ErrorCode.CONFLICT,
+        `No TXT record ${name} with value ${value} was found. Add it and try again; DNS changes can take a few minutes.`,
+        {
+          record: { name, value },
+        },
+      );
     }
     return this.changes.run(caller, 'domains:update', async (tx) => {
       const { m, caller } = tx;
@@ -104,7 +108,10 @@ export class DomainService {
       }
       // Deleting the links with the domain is deleting links: it takes the scope that does.
       if (linkCount > 0 && !this.access.holds(caller.principal.permissions, this.access.bit('shortLinks', 'delete'))) {
-        throw new ForbiddenError({ required: ['shortLinks:delete'] }, `force: true deletes ${linkCount} short link(s), which needs shortLinks:delete.`);
+        throw new ForbiddenError(
+          { required: ['shortLinks:delete'] },
+          `force: true deletes ${linkCount} short link(s), which needs shortLinks:delete.`,
+        );
       }
       if (linkCount > 0) await m.delete(ShortLink, { domainId: domain.id });
       await m.delete(Domain, { id: domain.id });
@@ -126,7 +133,8 @@ export class DomainService {
     const field = 'hostname';
     const trimmed = raw.trim().replace(/\.$/, '');
     if (!trimmed || trimmed.length > 253) throw new BadUserInputError({ [field]: 'hostname must be 1 to 253 characters.' });
-    if (net.isIP(trimmed.replace(/^\[|\]$/g, ''))) throw new BadUserInputError({ [field]: 'hostname must be a domain name, not an IP address.' });
+    if (net.isIP(trimmed.replace(/^\[|\]$/g, '')))
+      throw new BadUserInputError({ [field]: 'hostname must be a domain name, not an IP address.' });
     if (/[/:@?#\s]/.test(trimmed)) throw new BadUserInputError({ [field]: 'hostname must be a bare host name such as links.example.com.' });
     const ascii = canonicalHostname(raw);
     if (!ascii || ascii.length > 253) throw new BadUserInputError({ [field]: 'hostname is not a valid domain name.' });

@@ -13,7 +13,14 @@ declare module '../../kernel/permissions' {
 
 export const domainsModule = defineModule({
   name: 'domains',
-  resources: [defineResource({ name: 'domains', description: 'custom domains', actions: ['create', 'read', 'update', 'delete'], roles: { MEMBER: ['create', 'read', 'update', 'delete'], VIEWER: ['read'] } })],
+  resources: [
+    defineResource({
+      name: 'domains',
+      description: 'custom domains',
+      actions: ['create', 'read', 'update', 'delete'],
+      roles: { MEMBER: ['create', 'read', 'update', 'delete'], VIEWER: ['read'] },
+    }),
+  ],
   entities: [Domain],
   resolvers: [DomainResolver],
   audit: [DOMAIN_AUDIT],

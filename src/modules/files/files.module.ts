@@ -13,5 +13,13 @@ declare module '../../kernel/permissions' {
  */
 export const filesModule = defineModule({
   name: 'files',
-  resources: [defineResource({ name: 'files', description: 'uploaded files', actions: ['create', 'read', 'update', 'delete'], roles: { MEMBER: ['create', 'read', 'update', 'delete'], VIEWER: ['read'] }, reserved: true })],
+  resources: [
+    defineResource({
+      name: 'files',
+      description: 'uploaded files',
+      actions: ['create', 'read', 'update', 'delete'],
+      roles: { MEMBER: ['create', 'read', 'update', 'delete'], VIEWER: ['read'] },
+      reserved: true,
+    }),
+  ],
 });

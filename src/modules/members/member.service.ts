@@ -69,7 +69,11 @@ export class MemberService {
       await tx.m.update(Membership, { orgId: membership.orgId, userId: membership.userId }, { role });
       // The member's USER keys are effective as grant ∩ role: cached verdicts must go.
       await tx.invalidate({ kind: 'member', orgId: membership.orgId, userId: membership.userId });
-      await tx.audit(MEMBER_AUDIT, 'MEMBER_ROLE_CHANGED', { targetId: membership.userId, targetName: membership.user.email, metadata: { from, to: role } });
+      await tx.audit(MEMBER_AUDIT, 'MEMBER_ROLE_CHANGED', {
+        targetId: membership.userId,
+        targetName: membership.user.email,
+        metadata: { from, to: role },
+      });
       return membership;
     });
   }
@@ -134,7 +138,6 @@ export class MemberService {
     if (!membership) throw new NotFoundError('Member');
     return { membership, owners: owners.length };
   }
-
 }
 
 export function normalizeEmail(raw: string): string {

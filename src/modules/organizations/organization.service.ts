@@ -63,12 +63,21 @@ export class OrganizationService {
   }
 
   private async bootstrapWithin(m: EntityManager, input: { name: string; ownerEmail: string; plan?: Plan }): Promise<BootstrapResult>;
-  private async bootstrapWithin(m: EntityManager, input: { name: string; ownerEmail: string; plan?: Plan }, withKey: boolean): Promise<FirstStartResult>;
-  private async bootstrapWithin(m: EntityManager, input: { name: string; ownerEmail: string; plan?: Plan }, withKey = true): Promise<FirstStartResult> {
+  private async bootstrapWithin(
+    m: EntityManager,
+    input: { name: string; ownerEmail: string; plan?: Plan },
+    withKey: boolean,
+  ): Promise<FirstStartResult>;
+  private async bootstrapWithin(
+    m: EntityManager,
+    input: { name: string; ownerEmail: string; plan?: Plan },
+    withKey = true,
+  ): Promise<FirstStartResult> {
     const name = input.name.trim();
     if (name.length < 1 || name.length > 100) throw new BadUserInputError({ org: 'Organization name must be 1 to 100 characters.' });
     const plan = input.plan ?? Plan.FREE;
-    if (!Object.values(Plan).includes(plan)) throw new BadUserInputError({ plan: `plan must be one of ${Object.values(Plan).join(', ')}.` });
+    if (!Object.values(Plan).includes(plan))
+      throw new BadUserInputError({ plan: `plan must be one of ${Object.values(Plan).join(', ')}.` });
     const owner = await upsertUser(m, normalizeEmail(input.ownerEmail));
     const organization = m.getRepository(Organization).create({ name, plan });
     await m.save(organization);

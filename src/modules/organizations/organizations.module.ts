@@ -10,6 +10,12 @@ export const organizationsModule = defineModule({
   entities: [Organization],
   audit: [ORGANIZATION_AUDIT],
   services: ({ dataSource, access, changes, invalidator }, built) => ({
-    organizations: new OrganizationService(dataSource, builtService<ApiKeyService>(built, 'apiKeys', 'organizations'), access, changes, invalidator),
+    organizations: new OrganizationService(
+      dataSource,
+      builtService<ApiKeyService>(built, 'apiKeys', 'organizations'),
+      access,
+      changes,
+      invalidator,
+    ),
   }),
 });

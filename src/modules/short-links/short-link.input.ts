@@ -5,7 +5,8 @@ import { Field, ID, InputType } from 'type-graphql';
 @InputType()
 export class CreateShortLinkInput {
   @Field({ description: 'http or https, at most 2048 characters, no credentials.' }) url: string;
-  @Field(() => String, { nullable: true, description: '1–64 of A-Z a-z 0-9 _ -; generated (7 characters) when omitted or empty.' }) slug?: string | null;
+  @Field(() => String, { nullable: true, description: '1–64 of A-Z a-z 0-9 _ -; generated (7 characters) when omitted or empty.' }) slug?:
+    string | null;
   @Field(() => ID, { nullable: true, description: 'A custom domain of yours; the default host when omitted.' }) domainId?: string | null;
   @Field(() => String, { nullable: true }) title?: string | null;
   @Field(() => [String], { nullable: true }) tags?: string[] | null;

@@ -6,7 +6,7 @@ import { Actor } from '../../graphql/types/actor.type';
 import { Connection, toConnection } from '../../graphql/types/connection';
 import { Domain } from '../domains/domain.entity';
 import { StatsInterval } from '../stats/stats.service';
-import { Cost } from '../../graphql/query-limits';
+import { Cost } from '../../graphql/query-cost';
 import { STATS_RANGE_COST } from '../stats/stats.cost';
 import { LinkStats } from '../stats/stats.types';
 import { ShortLink } from './short-link.entity';

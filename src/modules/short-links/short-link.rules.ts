@@ -9,8 +9,25 @@ const MAX_TAGS = 20;
 
 /** Paths the server itself answers, or may answer; a link there would be unreachable or confusing. */
 export const RESERVED_SLUGS = new Set([
-  'graphql', 'graphiql', 'healthz', 'readyz', 'livez', 'metrics', 'api', 'admin', 'static', 'assets',
-  'favicon.ico', 'robots.txt', 'login', 'logout', 'signup', 'settings', 'dashboard', 'webhooks', '.well-known',
+  'graphql',
+  'graphiql',
+  'healthz',
+  'readyz',
+  'livez',
+  'metrics',
+  'api',
+  'admin',
+  'static',
+  'assets',
+  'favicon.ico',
+  'robots.txt',
+  'login',
+  'logout',
+  'signup',
+  'settings',
+  'dashboard',
+  'webhooks',
+  '.well-known',
 ]);
 
 export function generateSlug(): string {

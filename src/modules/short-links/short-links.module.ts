@@ -13,7 +13,14 @@ declare module '../../kernel/permissions' {
 
 export const shortLinksModule = defineModule({
   name: 'shortLinks',
-  resources: [defineResource({ name: 'shortLinks', description: 'short links', actions: ['create', 'read', 'update', 'delete'], roles: { MEMBER: ['create', 'read', 'update', 'delete'], VIEWER: ['read'] } })],
+  resources: [
+    defineResource({
+      name: 'shortLinks',
+      description: 'short links',
+      actions: ['create', 'read', 'update', 'delete'],
+      roles: { MEMBER: ['create', 'read', 'update', 'delete'], VIEWER: ['read'] },
+    }),
+  ],
   entities: [ShortLink],
   resolvers: [ShortLinkResolver],
   audit: [SHORT_LINK_AUDIT],

@@ -14,7 +14,9 @@ declare module '../../kernel/permissions' {
 /** Click statistics are only ever read: clicks are recorded by redirects, not by principals. */
 export const statsModule = defineModule({
   name: 'stats',
-  resources: [defineResource({ name: 'stats', description: 'click statistics', actions: ['read'], roles: { MEMBER: ['read'], VIEWER: ['read'] } })],
+  resources: [
+    defineResource({ name: 'stats', description: 'click statistics', actions: ['read'], roles: { MEMBER: ['read'], VIEWER: ['read'] } }),
+  ],
   entities: [LinkClick],
   resolvers: [StatsResolver],
   services: ({ dataSource, reportDrops }) => ({

@@ -70,14 +70,19 @@ function checkRange(from: Date, to: Date): void {
 export class StatsService {
   constructor(private readonly dataSource: DataSource) {}
 
-  async stats(caller: Caller, filter: StatsFilterArgs | null | undefined, interval: StatsInterval = StatsInterval.DAY): Promise<LinkStatsResult> {
+  async stats(
+    caller: Caller,
+    filter: StatsFilterArgs | null | undefined,
+    interval: StatsInterval = StatsInterval.DAY,
+  ): Promise<LinkStatsResult> {
     const f = filter ?? {};
     const { from, to } = statsRange(interval, f.from, f.to);
     checkRange(from, to);
     const unit = interval === StatsInterval.HOUR ? 'hour' : 'day';
     const empty = { from, to, interval, totalClicks: 0, series: [], topReferrers: [], topCountries: [], topUserAgents: [] };
     // Unknown ids match nothing, exactly like another organization's ids.
-    if ((f.linkId && !isUuid(f.linkId)) || (f.domainId && !isUuid(f.domainId))) return { ...empty, series: await this.zeroSeries(unit, from, to) };
+    if ((f.linkId && !isUuid(f.linkId)) || (f.domainId && !isUuid(f.domainId)))
+      return { ...empty, series: await this.zeroSeries(unit, from, to) };
 
     const params: unknown[] = [caller.principal.orgId, from, to];
     let scope = 'c.org_id = $1 AND c.clicked_at >= $2 AND c.clicked_at < $3';
@@ -123,13 +128,24 @@ export class StatsService {
    * link in a page needs (through a per-request DataLoader), instead of one statement per link.
    * Each result equals what `stats` with that `linkId` returns.
    */
-  async forLinks(orgId: string, linkIds: readonly string[], range: { from?: Date | null; to?: Date | null }, interval: StatsInterval): Promise<LinkStatsResult[]> {
+  async forLinks(
+    orgId: string,
+    linkIds: readonly string[],
+    range: { from?: Date | null; to?: Date | null },
+    interval: StatsInterval,
+  ): Promise<LinkStatsResult[]> {
     const { from, to } = statsRange(interval, range.from, range.to);
     checkRange(from, to);
     const unit = interval === StatsInterval.HOUR ? 'hour' : 'day';
-    const rows: { link_id: string; total: number; series: { bucket: string; clicks: number }[]; referrers: CountedValue[]; countries: CountedValue[]; agents: CountedValue[] }[] =
-      await this.dataSource.query(
-        `WITH ids AS (SELECT DISTINCT unnest($4::uuid[]) AS link_id),
+    const rows: {
+      link_id: string;
+      total: number;
+      series: { bucket: string; clicks: number }[];
+      referrers: CountedValue[];
+      countries: CountedValue[];
+      agents: CountedValue[];
+    }[] = await this.dataSource.query(
+      `WITH ids AS (SELECT DISTINCT unnest($4::uuid[]) AS link_id),
          scoped AS (
            SELECT c.link_id, c.clicked_at, coalesce(c.referrer_host, '(direct)')::text AS referrer,
                   coalesce(c.country, '??')::text AS country, c.user_agent_family::text AS agent
@@ -159,8 +175,8 @@ export class StatsService {
                 coalesce((SELECT values FROM tops WHERE tops.link_id = i.link_id AND list = 'countries'), '[]') AS countries,
                 coalesce((SELECT values FROM tops WHERE tops.link_id = i.link_id AND list = 'agents'), '[]') AS agents
            FROM ids i LEFT JOIN totals t USING (link_id) LEFT JOIN series s USING (link_id)`,
-        [orgId, from, to, linkIds],
-      );
+      [orgId, from, to, linkIds],
+    );
     const byLink = new Map(rows.map((r) => [r.link_id, r]));
     return linkIds.map((id) => {
       const r = byLink.get(id)!;

@@ -1,5 +1,5 @@
 import { Field, InputType, Int, ObjectType, ID, registerEnumType } from 'type-graphql';
-import { Cost } from '../../graphql/query-limits';
+import { Cost } from '../../graphql/query-cost';
 import { SERIES_COST, TOP_LIST_COST } from './stats.cost';
 import { StatsInterval } from './stats.service';
 
@@ -32,7 +32,11 @@ export class LinkStats {
   @Field(() => StatsInterval) interval: StatsInterval;
   @Field(() => Int) totalClicks: number;
   @Cost(SERIES_COST) @Field(() => [StatsBucket], { description: 'Every bucket in the range, zero-filled.' }) series: StatsBucket[];
-  @Cost(TOP_LIST_COST) @Field(() => [CountedValue], { description: 'Top 10 referrer hosts; "(direct)" when none was sent.' }) topReferrers: CountedValue[];
-  @Cost(TOP_LIST_COST) @Field(() => [CountedValue], { description: 'Top 10 countries (ISO 3166 alpha-2); "??" when unknown.' }) topCountries: CountedValue[];
+  @Cost(TOP_LIST_COST)
+  @Field(() => [CountedValue], { description: 'Top 10 referrer hosts; "(direct)" when none was sent.' })
+  topReferrers: CountedValue[];
+  @Cost(TOP_LIST_COST)
+  @Field(() => [CountedValue], { description: 'Top 10 countries (ISO 3166 alpha-2); "??" when unknown.' })
+  topCountries: CountedValue[];
   @Cost(TOP_LIST_COST) @Field(() => [CountedValue], { description: 'Top 10 user-agent families.' }) topUserAgents: CountedValue[];
 }

@@ -120,7 +120,9 @@ export function validateWebhookUrl(raw: string, opts: { isProduction: boolean })
   try {
     url = new URL(text);
   } catch {
-    return refuse(opts.isProduction ? 'url is not a valid absolute https URL.' : 'url is not a valid absolute URL (https, or http outside production).');
+    return refuse(
+      opts.isProduction ? 'url is not a valid absolute https URL.' : 'url is not a valid absolute URL (https, or http outside production).',
+    );
   }
   if (url.protocol !== 'https:' && !(url.protocol === 'http:' && !opts.isProduction)) {
     refuse(opts.isProduction ? 'url must use https.' : 'url must use https (or http outside production).');

@@ -110,7 +110,11 @@ export class WebhookDeliverer {
         });
         await m.update(WebhookDelivery, { webhookId: webhook.id, eventId: event.id, attempt }, { nextRetryAt: null });
       } else if (stillEnabled && nextRetryAt && this.scheduler) {
-        await this.scheduler.schedule({ webhookId: webhook.id, orgId: webhook.orgId, eventId: event.id, attempt: attempt + 1 }, nextRetryAt, m);
+        await this.scheduler.schedule(
+          { webhookId: webhook.id, orgId: webhook.orgId, eventId: event.id, attempt: attempt + 1 },
+          nextRetryAt,
+          m,
+        );
       }
       return m.getRepository(WebhookDelivery).findOneByOrFail({ webhookId: webhook.id, eventId: event.id, attempt });
     });

@@ -78,7 +78,13 @@ export class WebhookJobs implements DeliveryScheduler {
     });
     boss.on('error', this.options.onError);
     await boss.start();
-    await boss.createQueue(DELIVERY_QUEUE, { name: DELIVERY_QUEUE, retryLimit: 3, retryDelay: 30, retryBackoff: true, expireInSeconds: 60 });
+    await boss.createQueue(DELIVERY_QUEUE, {
+      name: DELIVERY_QUEUE,
+      retryLimit: 3,
+      retryDelay: 30,
+      retryBackoff: true,
+      expireInSeconds: 60,
+    });
     this.boss = boss;
     this.running = true;
     this.fetchLoop = this.fetchJobs();
@@ -110,7 +116,14 @@ export class WebhookJobs implements DeliveryScheduler {
       id: jobId(job),
       ...(startAfter ? { startAfter } : {}),
       // Inside the caller's transaction: the job exists if and only if that transaction commits.
-      ...(manager?.queryRunner ? { db: { executeSql: (text: string, values: unknown[]) => manager.queryRunner!.query(text, values, true).then((r) => ({ rows: r.records })) } } : {}),
+      ...(manager?.queryRunner
+        ? {
+            db: {
+              executeSql: (text: string, values: unknown[]) =>
+                manager.queryRunner!.query(text, values, true).then((r) => ({ rows: r.records })),
+            },
+          }
+        : {}),
     });
   }
 
@@ -148,7 +161,9 @@ export class WebhookJobs implements DeliveryScheduler {
   private run(job: PgBoss.Job<DeliveryJob>): void {
     const { webhookId } = job.data;
     const orgKey = job.data.orgId ?? `webhook:${webhookId}`;
-    const busy = (this.perEndpoint.get(webhookId) ?? 0) >= this.limits.perEndpoint || (this.perOrganization.get(orgKey) ?? 0) >= this.limits.perOrganization;
+    const busy =
+      (this.perEndpoint.get(webhookId) ?? 0) >= this.limits.perEndpoint ||
+      (this.perOrganization.get(orgKey) ?? 0) >= this.limits.perOrganization;
     const count = (map: Map<string, number>, key: string, by: number) => {
       const n = (map.get(key) ?? 0) + by;
       if (n > 0) map.set(key, n);
@@ -165,16 +180,14 @@ export class WebhookJobs implements DeliveryScheduler {
         return this.boss!.fail(DELIVERY_QUEUE, job.id, { message: error instanceof Error ? error.message : String(error) });
       },
     );
-    const settled = work
-      .catch(this.options.onError)
-      .finally(() => {
-        if (!busy) {
-          count(this.perEndpoint, webhookId, -1);
-          count(this.perOrganization, orgKey, -1);
-        }
-        this.inFlight.delete(settled);
-        this.wake?.();
-      });
+    const settled = work.catch(this.options.onError).finally(() => {
+      if (!busy) {
+        count(this.perEndpoint, webhookId, -1);
+        count(this.perOrganization, orgKey, -1);
+      }
+      this.inFlight.delete(settled);
+      this.wake?.();
+    });
     this.inFlight.add(settled);
   }
 

@@ -173,11 +173,17 @@ export class WebhookSender {
             this.opts.allowPrivate,
           );
           if (forbidden) return callback(new ForbiddenDestinationError(`${forbidden.reason} address (${forbidden.address})`), '', 4);
-          if (options.all) return callback(null, wanted.map((a) => ({ address: a.address, family: a.family })));
+          if (options.all)
+            return callback(
+              null,
+              wanted.map((a) => ({ address: a.address, family: a.family })),
+            );
           callback(null, wanted[0].address, wanted[0].family);
         },
         (error: NodeJS.ErrnoException) => {
-          const wrapped: NodeJS.ErrnoException = new Error(`lookup of ${hostname} failed: ${error?.code ?? error?.message ?? 'unknown error'}`);
+          const wrapped: NodeJS.ErrnoException = new Error(
+            `lookup of ${hostname} failed: ${error?.code ?? error?.message ?? 'unknown error'}`,
+          );
           wrapped.code = error?.code ?? 'ENOTFOUND';
           callback(wrapped, '', 4);
         },

@@ -48,7 +48,9 @@ export class WebhookService {
   ) {}
 
   async list(caller: Caller): Promise<Webhook[]> {
-    return this.dataSource.getRepository(Webhook).find({ where: { orgId: caller.principal.orgId }, order: { createdAt: 'DESC', id: 'DESC' } });
+    return this.dataSource
+      .getRepository(Webhook)
+      .find({ where: { orgId: caller.principal.orgId }, order: { createdAt: 'DESC', id: 'DESC' } });
   }
 
   async create(caller: Caller, input: CreateWebhookArgs): Promise<{ webhook: Webhook; secret: string }> {

@@ -28,4 +28,3 @@ export class CreatedWebhook {
 
 @ObjectType()
 export class WebhookDeliveryConnection extends Connection(WebhookDelivery) {}
-

@@ -19,7 +19,14 @@ declare module '../../kernel/permissions' {
 
 export const webhooksModule = defineModule({
   name: 'webhooks',
-  resources: [defineResource({ name: 'webhooks', description: 'webhook endpoints', actions: ['create', 'read', 'update', 'delete'], roles: { MEMBER: ['create', 'read', 'update', 'delete'], VIEWER: ['read'] } })],
+  resources: [
+    defineResource({
+      name: 'webhooks',
+      description: 'webhook endpoints',
+      actions: ['create', 'read', 'update', 'delete'],
+      roles: { MEMBER: ['create', 'read', 'update', 'delete'], VIEWER: ['read'] },
+    }),
+  ],
   entities: [Webhook, WebhookEvent, WebhookDelivery],
   resolvers: [WebhookResolver],
   audit: [WEBHOOK_AUDIT],
