@@ -2,5 +2,11 @@
 import { Init1795350680726 } from './1795350680726-Init';
 import { LinksDomainsStatsWebhooks1795351990606 } from './1795351990606-LinksDomainsStatsWebhooks';
 import { ApiKeyRateLimit1795353604242 } from './1795353604242-ApiKeyRateLimit';
+import { ConsoleSignInAndKeyOrdering1796047318548 } from './1796047318548-ConsoleSignInAndKeyOrdering';
 
-export const MIGRATIONS: Function[] = [Init1795350680726, LinksDomainsStatsWebhooks1795351990606, ApiKeyRateLimit1795353604242];
+export const MIGRATIONS: Function[] = [
+  Init1795350680726,
+  LinksDomainsStatsWebhooks1795351990606,
+  ApiKeyRateLimit1795353604242,
+  ConsoleSignInAndKeyOrdering1796047318548,
+];

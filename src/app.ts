@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { DataSource } from 'typeorm';
 import { InvalidationListener } from './auth/auth-invalidation';
+import { BrowserSessions, SIGN_IN_LINK_TTL_SECONDS } from './auth/browser-sessions';
 import { Authenticator, type Authenticate } from './auth/authenticator';
 import type { KeyFormat } from './auth/key-format';
 import type { SessionTokens } from './auth/session-tokens';
@@ -8,7 +9,9 @@ import { VerificationCache } from './auth/verification-cache';
 import { pgClientOptions } from './db/data-source';
 import { RequestBudgets } from './db/request-budget';
 import { buildKeygateSchema, type KeygateSchema } from './graphql/schema';
+import { registerConsoleAuthRoutes } from './http/console-auth.routes';
 import { registerGraphiQL } from './http/graphiql.route';
+import { OidcSignIn } from './http/oidc-sign-in';
 import { registerGraphQLRoute } from './http/graphql.route';
 import { registerHealthRoutes } from './http/health.routes';
 import { RequestRateLimiter } from './http/rate-limits';
@@ -52,6 +55,8 @@ export interface App {
   webhookJobs?: WebhookJobs;
   keyFormat: KeyFormat;
   authenticator: Authenticator;
+  /** Console sign-ins: sign-in links and browser sessions. */
+  browserSessions: BrowserSessions;
   /** Stops accepting requests, drains, and flushes usage. Does not close the data source. */
   close(): Promise<void>;
 }
@@ -86,6 +91,10 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   services.clicks.start(config.usageFlushIntervalMs);
 
   const authenticator = new Authenticator(dataSource, keyFormat, deps.sessionTokens, KEYGATE.access, cache);
+  const browserSessions = new BrowserSessions(dataSource, {
+    sessionTtlSeconds: config.session.consoleTtlSeconds,
+    signInLinkTtlSeconds: SIGN_IN_LINK_TTL_SECONDS,
+  });
   const redis = config.rateLimitsEnabled && config.redisUrl ? connectRedis(config.redisUrl, config.redis, server.log) : null;
   const rateLimiter = config.rateLimitsEnabled ? new RequestRateLimiter(redis, config.redisKeyPrefix) : null;
   const policy = new RequestPolicy({ authenticator, authenticate: deps.authenticate, rateLimiter, usage: services.usage });
@@ -104,6 +113,13 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   const webhookJobs = await startJobs(deps, services, (error) => server.log.error({ err: error }, 'webhook job failed'));
   registerHealthRoutes(server, dataSource);
   registerGraphiQL(server);
+  const { oidc } = config;
+  registerConsoleAuthRoutes(server, {
+    config,
+    sessions: browserSessions,
+    users: authenticator.users,
+    oidc: oidc.issuer && oidc.client ? new OidcSignIn({ ...oidc, issuer: oidc.issuer, client: oidc.client }, !config.isProduction) : null,
+  });
   registerRedirectRoute(server, { dataSource, clicks: services.clicks, countryHeader: config.clickCountryHeader });
 
   let closed = false;
@@ -116,6 +132,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     webhookJobs,
     keyFormat,
     authenticator,
+    browserSessions,
     async close() {
       if (closed) return;
       closed = true;

@@ -46,6 +46,8 @@ async function main(): Promise<void> {
   const bootstrap = config.bootstrapOnStart
     ? await app.services.organizations.bootstrapIfEmpty({ withKey: config.printBootstrapKey })
     : null;
+  // Outside production, the owner made on first start gets a one-time link into the console.
+  const signInLink = bootstrap && !config.isProduction ? await app.browserSessions.createSignInLink(bootstrap.owner.id) : null;
   await app.server.listen({ host: config.host, port: config.port });
   const ms = Number(process.hrtime.bigint() - startedAt) / 1e6;
 
@@ -58,7 +60,18 @@ async function main(): Promise<void> {
     `keygate is listening on ${config.publicUrl} (ready in ${Math.round(ms)} ms)`,
     `  GraphQL:  ${config.publicUrl}/graphql`,
     `  GraphiQL: ${config.publicUrl}/graphiql`,
+    `  Console:  ${config.publicUrl}/console`,
   ];
+  if (bootstrap && signInLink) {
+    lines.push(
+      '',
+      `Sign in to the console as ${bootstrap.owner.email} (one-time link, valid for an hour):`,
+      '',
+      `  ${config.publicUrl}/console/#sign-in=${signInLink.token}`,
+      '',
+      `Another link later: npm run --silent cli -- sign-in-link --email ${bootstrap.owner.email}`,
+    );
+  }
   if (bootstrap?.apiKey) {
     lines.push(
       '',

@@ -1,16 +1,16 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { DataSource } from 'typeorm';
 import { AuthFailureReason, UnauthenticatedError } from '../kernel/errors';
-import { isUuid } from '../kernel/ids';
 import { ApiKeyStatus, ApiKeyType } from './api-key-states';
 import type { AccessModel, Role } from '../kernel/access';
 import type { Plan } from '../kernel/plans';
-import { readCredentials, type Credentials } from './credentials';
+import { readCredentials, type Cookies, type Credentials } from './credentials';
 import { hashSecret, type KeyFormat } from './key-format';
 import type { PermissionsJson } from '../kernel/permissions';
 import type { VerificationCache, VerifiedSecret } from './verification-cache';
 import type { ApiKeyPrincipal, Principal, UserPrincipal } from './principal';
 import { SessionTokenError, type SessionClaims, type SessionTokens } from './session-tokens';
+import { UserPrincipals } from './user-principals';
 
 export interface KeyRow {
   secret_id: string;
@@ -113,13 +113,6 @@ export function userVerdict(
   };
 }
 
-const SESSION_LOOKUP = `
-  SELECT m.role, o.plan, u.email
-    FROM memberships m
-    JOIN organizations o ON o.id = m.org_id
-    JOIN users u ON u.id = m.user_id
-   WHERE m.org_id = $1 AND m.user_id = $2`;
-
 export class Authenticator {
   constructor(
     private readonly dataSource: DataSource,
@@ -127,19 +120,31 @@ export class Authenticator {
     private readonly sessions: SessionTokens,
     private readonly access: AccessModel,
     private readonly cache: VerificationCache | null = null,
-  ) {}
-
-  /** Credentials from the headers; MISSING or MALFORMED before any hashing or SQL. */
-  credentials(headers: IncomingHttpHeaders): Credentials {
-    return readCredentials(headers, this.keyFormat);
+  ) {
+    this.users = new UserPrincipals(dataSource, access);
   }
 
-  async authenticate(headers: IncomingHttpHeaders): Promise<Principal> {
-    return this.authenticateCredentials(this.credentials(headers));
+  /** Sessions → principals; also the console's OIDC callback's way from an identity to a user. */
+  readonly users: UserPrincipals;
+
+  /** Credentials from the headers (and the console's cookies); MISSING, MALFORMED or CSRF before any hashing or SQL. */
+  credentials(headers: IncomingHttpHeaders, cookies?: Cookies): Credentials {
+    return readCredentials(headers, this.keyFormat, cookies);
+  }
+
+  async authenticate(headers: IncomingHttpHeaders, cookies?: Cookies): Promise<Principal> {
+    return this.authenticateCredentials(this.credentials(headers, cookies));
   }
 
   authenticateCredentials(credentials: Credentials): Promise<Principal> {
-    return credentials.kind === 'apiKey' ? this.authenticateKey(credentials.key) : this.authenticateSession(credentials.token);
+    switch (credentials.kind) {
+      case 'apiKey':
+        return this.authenticateKey(credentials.key);
+      case 'session':
+        return this.authenticateSession(credentials.token, credentials.org);
+      case 'browser':
+        return this.users.forPerson({ kind: 'browser', token: credentials.token }, credentials.org);
+    }
   }
 
   /**
@@ -153,6 +158,7 @@ export class Authenticator {
       const cached = this.cache?.get(hashSecret(credentials.key));
       return cached !== undefined && cached !== 'unknown';
     }
+    if (credentials.kind === 'browser') return false;
     return (await this.verifySession(credentials.token).catch(() => null)) !== null;
   }
 
@@ -169,23 +175,19 @@ export class Authenticator {
     return keyVerdict(verified, Date.now(), this.access);
   }
 
-  async authenticateSession(token: string): Promise<UserPrincipal> {
-    const claims = await this.verifySession(token);
-    const rows: { role: Role; plan: Plan; email: string }[] = await this.dataSource.query(SESSION_LOOKUP, [claims.orgId, claims.userId]);
-    return userVerdict(claims, rows[0], this.access);
+  /** A bearer session token: keygate's own, or an identity provider's (see user-principals.ts). */
+  async authenticateSession(token: string, requestedOrg: string | null = null): Promise<UserPrincipal> {
+    return this.users.forClaims(await this.verifySession(token), requestedOrg);
   }
 
   private async verifySession(token: string): Promise<SessionClaims> {
-    let claims: SessionClaims;
     try {
-      claims = await this.sessions.verify(token);
+      return await this.sessions.verify(token);
     } catch (e) {
-      if (e instanceof SessionTokenError) throw new UnauthenticatedError(AuthFailureReason.INVALID_SESSION);
+      if (e instanceof SessionTokenError) throw new UnauthenticatedError(AuthFailureReason.INVALID_SESSION, e.message);
       throw e;
     }
-    if (!isUuid(claims.userId) || !isUuid(claims.orgId)) throw new UnauthenticatedError(AuthFailureReason.INVALID_SESSION);
-    return claims;
   }
 }
 
-export type Authenticate = (headers: IncomingHttpHeaders) => Promise<Principal>;
+export type Authenticate = (headers: IncomingHttpHeaders, cookies?: Cookies) => Promise<Principal>;

@@ -6,72 +6,153 @@ import { createRemoteJWKSet, decodeProtectedHeader, jwtVerify, SignJWT, type JWT
 import type { Config } from '../kernel/config';
 
 /**
- * Session tokens are JWTs with `sub` = user id and `org` = organization id. keygate signs them
- * with HS256 (SESSION_SECRET) for its CLI and development; an identity provider can issue them
- * instead (JWKS_URL). The token never carries a role: the membership table decides that.
+ * Session tokens are JWTs. Two kinds exist:
+ *
+ * - keygate's own (HS256 with SESSION_SECRET, minted by the CLI): `sub` is a keygate user id and
+ *   `org` may name the organization;
+ * - an identity provider's (OIDC_ISSUER, or JWKS_URL + JWT_ISSUER): `sub` is the provider's own
+ *   subject, mapped to a keygate user by (issuer, subject) — see auth/identities.ts — and the
+ *   organization comes from a configurable claim or the request.
+ *
+ * Neither carries a role: the membership table decides that, on every request.
  */
-export interface SessionClaims {
-  userId: string;
-  orgId: string;
+export type SessionClaims =
+  | { kind: 'keygate'; userId: string; orgId: string | null }
+  | {
+      kind: 'external';
+      issuer: string;
+      subject: string;
+      email: string | null;
+      emailVerified: boolean;
+      name: string | null;
+      orgId: string | null;
+    };
+
+/** Why a token was refused; the public answer is always INVALID_SESSION, the cause is logged. */
+export class SessionTokenError extends Error {}
+
+/** Which claims of a provider's token hold what keygate needs. */
+export interface ClaimNames {
+  email: string;
+  emailVerified: string;
+  name: string;
+  org: string;
 }
 
-export class SessionTokenError extends Error {}
+export interface SessionTokenOptions {
+  secret?: string;
+  /** An identity provider: its issuer (tokens must say it) and where its signing keys are. */
+  provider?: { issuer: string; jwksUrl?: string; audience?: string; claims: ClaimNames; allowHttp?: boolean };
+  ttlSeconds: number;
+}
+
+const DISCOVERY_TIMEOUT_MS = 5_000;
 
 export class SessionTokens {
   private readonly secret?: Uint8Array;
-  private readonly jwks?: ReturnType<typeof createRemoteJWKSet>;
+  private jwks?: Promise<ReturnType<typeof createRemoteJWKSet>>;
 
-  constructor(private readonly options: { secret?: string; jwksUrl?: string; issuer?: string; audience?: string; ttlSeconds: number }) {
+  constructor(private readonly options: SessionTokenOptions) {
     if (options.secret) this.secret = new TextEncoder().encode(options.secret);
-    if (options.jwksUrl) this.jwks = createRemoteJWKSet(new URL(options.jwksUrl), { timeoutDuration: 5_000 });
-    if (!this.secret && !this.jwks) throw new Error('SessionTokens needs a secret or a JWKS URL');
+    if (!this.secret && !options.provider) throw new Error('SessionTokens needs a secret or an identity provider');
   }
 
   get canSign(): boolean {
     return this.secret !== undefined;
   }
 
-  async sign(claims: SessionClaims, ttlSeconds = this.options.ttlSeconds): Promise<string> {
-    if (!this.secret) throw new Error('Session tokens are issued by the identity provider (JWKS_URL); keygate cannot sign them.');
-    let jwt = new SignJWT({ org: claims.orgId })
+  /** A keygate session token for a member (the CLI's `session` command). */
+  async sign(claims: { userId: string; orgId: string | null }, ttlSeconds = this.options.ttlSeconds): Promise<string> {
+    if (!this.secret) throw new Error('Session tokens are issued by the identity provider; keygate cannot sign them.');
+    return new SignJWT(claims.orgId ? { org: claims.orgId } : {})
       .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
       .setSubject(claims.userId)
       .setIssuedAt()
-      .setExpirationTime(`${ttlSeconds}s`);
-    if (this.options.issuer) jwt = jwt.setIssuer(this.options.issuer);
-    if (this.options.audience) jwt = jwt.setAudience(this.options.audience);
-    return jwt.sign(this.secret);
+      .setExpirationTime(`${ttlSeconds}s`)
+      .sign(this.secret);
   }
 
-  /** Throws SessionTokenError for anything but a valid, unexpired token with both claims. */
+  /** Throws SessionTokenError (with the cause) for anything but a valid, unexpired token. */
   async verify(token: string): Promise<SessionClaims> {
+    let alg: string | undefined;
+    try {
+      ({ alg } = decodeProtectedHeader(token));
+    } catch {
+      throw new SessionTokenError('not a JWT');
+    }
+    if (alg === 'HS256' && this.secret) return this.verifyOwn(token);
+    const { provider } = this.options;
+    if (provider && alg && alg !== 'none' && !alg.startsWith('HS')) return this.verifyExternal(token, provider);
+    throw new SessionTokenError(`unsupported alg ${String(alg)}`);
+  }
+
+  private async verifyOwn(token: string): Promise<SessionClaims> {
     let payload: JWTPayload;
     try {
-      const { alg } = decodeProtectedHeader(token);
-      const common = { issuer: this.options.issuer, audience: this.options.audience, requiredClaims: ['sub', 'exp'] };
-      if (alg === 'HS256' && this.secret) {
-        ({ payload } = await jwtVerify(token, this.secret, { ...common, algorithms: ['HS256'] }));
-      } else if (this.jwks && alg && alg !== 'none' && !alg.startsWith('HS')) {
-        ({ payload } = await jwtVerify(token, this.jwks, common));
-      } else {
-        throw new SessionTokenError(`unsupported alg ${String(alg)}`);
-      }
+      ({ payload } = await jwtVerify(token, this.secret!, { algorithms: ['HS256'], requiredClaims: ['sub', 'exp'] }));
     } catch (e) {
-      throw e instanceof SessionTokenError ? e : new SessionTokenError((e as Error).message);
+      throw new SessionTokenError(`keygate token: ${(e as Error).message}`);
     }
-    if (typeof payload.sub !== 'string' || typeof payload.org !== 'string') throw new SessionTokenError('missing sub or org');
-    return { userId: payload.sub, orgId: payload.org };
+    return { kind: 'keygate', userId: payload.sub!, orgId: typeof payload.org === 'string' ? payload.org : null };
   }
+
+  private async verifyExternal(token: string, provider: NonNullable<SessionTokenOptions['provider']>): Promise<SessionClaims> {
+    let payload: JWTPayload;
+    try {
+      ({ payload } = await jwtVerify(token, await this.providerKeys(provider), {
+        issuer: provider.issuer,
+        audience: provider.audience,
+        requiredClaims: ['sub', 'exp'],
+      }));
+    } catch (e) {
+      throw new SessionTokenError(`provider token: ${(e as Error).message}`);
+    }
+    const { claims } = provider;
+    const text = (name: string) => (typeof payload[name] === 'string' ? (payload[name] as string) : null);
+    return {
+      kind: 'external',
+      issuer: provider.issuer,
+      subject: payload.sub!,
+      email: text(claims.email)?.toLowerCase() ?? null,
+      emailVerified: payload[claims.emailVerified] === true,
+      name: text(claims.name),
+      orgId: text(claims.org),
+    };
+  }
+
+  /** The provider's signing keys: JWKS_URL, or `jwks_uri` from its discovery document, fetched once. */
+  private providerKeys(provider: NonNullable<SessionTokenOptions['provider']>) {
+    this.jwks ??= (async () => {
+      const jwksUrl = provider.jwksUrl ?? (await discover(provider.issuer, provider.allowHttp ?? false)).jwks_uri;
+      return createRemoteJWKSet(new URL(jwksUrl), { timeoutDuration: DISCOVERY_TIMEOUT_MS });
+    })().catch((error) => {
+      this.jwks = undefined;
+      throw error;
+    });
+    return this.jwks;
+  }
+}
+
+/** The provider's OpenID discovery document (`/.well-known/openid-configuration`). */
+export async function discover(issuer: string, allowHttp: boolean): Promise<{ jwks_uri: string; issuer: string }> {
+  const url = new URL(`${issuer.replace(/\/$/, '')}/.well-known/openid-configuration`);
+  if (url.protocol !== 'https:' && !allowHttp) throw new SessionTokenError(`the identity provider ${issuer} must use https`);
+  const res = await fetch(url, { signal: AbortSignal.timeout(DISCOVERY_TIMEOUT_MS) });
+  if (!res.ok) throw new SessionTokenError(`discovery at ${url} answered ${res.status}`);
+  const document = (await res.json()) as { jwks_uri?: string; issuer?: string };
+  if (!document.jwks_uri || document.issuer !== issuer) throw new SessionTokenError(`discovery at ${url} is not for issuer ${issuer}`);
+  return { jwks_uri: document.jwks_uri, issuer: document.issuer };
 }
 
 /**
  * The HS256 secret: SESSION_SECRET, or in development one generated on first start and kept in
  * the data directory so sessions survive restarts. Production refuses to start without one
- * (config.ts), so this never invents a production secret.
+ * or an identity provider (config.ts), so this never invents a production secret.
  */
 export async function resolveSessionSecret(config: Config): Promise<string | undefined> {
   if (config.session.secret) return config.session.secret;
-  if (config.session.jwksUrl || config.isProduction) return undefined;
+  // With an identity provider, sessions come from it alone: keygate invents no signing secret.
+  if (config.isProduction || config.oidc.issuer) return undefined;
   const file = path.join(config.dataDir, 'session-secret');
   if (existsSync(file)) return (await fs.readFile(file, 'utf8')).trim();
   await fs.mkdir(config.dataDir, { recursive: true });
@@ -83,11 +164,12 @@ export async function resolveSessionSecret(config: Config): Promise<string | und
 }
 
 export async function createSessionTokens(config: Config): Promise<SessionTokens> {
+  const { oidc } = config;
   return new SessionTokens({
     secret: await resolveSessionSecret(config),
-    jwksUrl: config.session.jwksUrl,
-    issuer: config.session.issuer,
-    audience: config.session.audience,
+    provider: oidc.issuer
+      ? { issuer: oidc.issuer, jwksUrl: oidc.jwksUrl, audience: oidc.audience, claims: oidc.claims, allowHttp: !config.isProduction }
+      : undefined,
     ttlSeconds: config.session.ttlSeconds,
   });
 }

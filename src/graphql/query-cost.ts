@@ -33,6 +33,16 @@ export interface FieldCost {
 }
 const COST_EXTENSION = 'keygateCost';
 
+/** A connection whose page size defaults in its resolver (no `first` default in the schema, so `last` can be given alone). */
+export function pageCost(defaultSize: number): FieldCost {
+  return {
+    items: (args) => {
+      const size = typeof args.first === 'number' ? args.first : typeof args.last === 'number' ? args.last : defaultSize;
+      return Math.min(Math.max(1, size), MAX_PAGE_SIZE);
+    },
+  };
+}
+
 export function Cost(cost: FieldCost) {
   return Extensions({ [COST_EXTENSION]: cost });
 }
@@ -115,7 +125,8 @@ export function operationCost(
 
 function itemsOf(args: Record<string, unknown>, declared: FieldCost | undefined, scope: Readonly<Record<string, number>>): number {
   if (declared?.items) return Math.max(1, declared.items(args, scope));
-  if (typeof args.first === 'number') return Math.min(Math.max(1, args.first), MAX_PAGE_SIZE);
+  const size = typeof args.first === 'number' ? args.first : args.last;
+  if (typeof size === 'number') return Math.min(Math.max(1, size), MAX_PAGE_SIZE);
   if (typeof args.days === 'number') return Math.max(1, args.days);
   return 1;
 }

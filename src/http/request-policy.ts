@@ -41,9 +41,9 @@ export class RequestPolicy {
   /** The request's principal, or null when it carries no credentials at all. */
   async principalFor(request: FastifyRequest, reply: FastifyReply): Promise<Principal | null> {
     const { authenticator, rateLimiter, usage } = this.deps;
-    if (this.deps.authenticate) return this.deps.authenticate(request.headers);
-    if (!hasCredentials(request.headers)) return null;
-    const credentials = authenticator.credentials(request.headers);
+    if (this.deps.authenticate) return this.deps.authenticate(request.headers, request.cookies);
+    if (!hasCredentials(request.headers, request.cookies)) return null;
+    const credentials = authenticator.credentials(request.headers, request.cookies);
 
     // An IP that keeps failing is turned away before any hashing or SQL, so keys cannot be
     // guessed at speed; credentials that verify without the database still pass, so one bad
@@ -61,7 +61,11 @@ export class RequestPolicy {
     try {
       principal = await authenticator.authenticateCredentials(credentials);
     } catch (error) {
-      if (error instanceof UnauthenticatedError && COUNTED_FAILURES.has(error.reason)) await rateLimiter?.recordFailedAuth(request.ip);
+      if (error instanceof UnauthenticatedError) {
+        // The public answer names only the reason; the cause (never a credential) is for operators.
+        if (error.detail) request.log.info({ reason: error.reason, cause: error.detail }, 'authentication refused');
+        if (COUNTED_FAILURES.has(error.reason)) await rateLimiter?.recordFailedAuth(request.ip);
+      }
       if (error instanceof AppError) throw error;
       if (isDatabaseUnavailable(error)) throw new ServiceUnavailableError();
       throw error;

@@ -1,3 +1,4 @@
+import cookie from '@fastify/cookie';
 import cors from '@fastify/cors';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { isDatabaseUnavailable } from '../db/errors';
@@ -18,12 +19,15 @@ export async function createHttpServer(config: Config, logger?: boolean | Record
     trustProxy: config.trustProxy,
   });
 
+  // The console's session cookie (auth/credentials.ts reads it, with its CSRF header).
+  await server.register(cookie);
+
   // Browsers may call the API only from configured origins (CORS_ORIGINS); none by default.
   if (config.corsOrigins) {
     await server.register(cors, {
       origin: config.corsOrigins === '*' ? '*' : config.corsOrigins,
       methods: ['GET', 'POST', 'OPTIONS'],
-      allowedHeaders: ['content-type', 'authorization', 'x-api-key', 'apollo-require-preflight'],
+      allowedHeaders: ['content-type', 'authorization', 'x-api-key', 'x-keygate-org', 'apollo-require-preflight'],
       exposedHeaders: ['x-ratelimit-limit', 'x-ratelimit-remaining', 'x-ratelimit-reset', 'retry-after'],
       maxAge: 600,
     });

@@ -2,6 +2,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { parseRetrySchedule } from './retry-schedule';
 import { ConfigError, parseCorsOrigins, parseTrustProxy } from './config-values';
+import { oidcConfig, oidcEnv, type OidcConfig } from './oidc-config';
 
 /**
  * Every environment variable keygate reads is parsed here, once, so a typo or a bad value
@@ -43,9 +44,14 @@ const envSchema = z.object({
   BOOTSTRAP_ON_START: bool(true),
 
   SESSION_SECRET: optionalString.pipe(z.string().min(32, 'SESSION_SECRET must be at least 32 characters').optional()),
-  JWKS_URL: optionalString.pipe(z.string().url().optional()),
-  JWT_ISSUER: optionalString,
-  JWT_AUDIENCE: optionalString,
+  ...oidcEnv,
+  /** How long a console sign-in lasts. */
+  CONSOLE_SESSION_TTL_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(300)
+    .max(31 * 24 * 3600)
+    .default(12 * 3600),
   SESSION_TTL_SECONDS: z.coerce
     .number()
     .int()
@@ -122,13 +128,14 @@ export interface Config {
   dataDir: string;
   bootstrapOnStart: boolean;
   session: {
-    /** HS256 secret; undefined when only JWKS is used or the dev secret must be generated. */
+    /** HS256 secret; undefined when only a provider is used or the dev secret must be generated. */
     secret?: string;
-    jwksUrl?: string;
-    issuer?: string;
-    audience?: string;
     ttlSeconds: number;
+    /** Console (browser) sign-ins. */
+    consoleTtlSeconds: number;
   };
+  /** Sign-in through an OpenID Connect provider (bearer tokens and the console). */
+  oidc: OidcConfig;
   apiKeyPrefix: string;
   /** Also the click recorder's flush interval. */
   usageFlushIntervalMs: number;
@@ -198,9 +205,9 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
   }
   // A production server must never invent its own signing secret: sessions would silently
   // stop verifying on the next instance or restart.
-  if (isProduction && !e.SESSION_SECRET && !e.JWKS_URL) {
+  if (isProduction && !e.SESSION_SECRET && !e.OIDC_ISSUER && !e.JWT_ISSUER) {
     throw new ConfigError(
-      'NODE_ENV=production needs SESSION_SECRET (HS256, at least 32 characters) or JWKS_URL to verify session tokens. ' +
+      'NODE_ENV=production needs SESSION_SECRET (HS256, at least 32 characters) or OIDC_ISSUER to verify session tokens. ' +
         'Set one of them and start again.',
     );
   }
@@ -213,12 +220,13 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
 
   const host = e.HOST ?? (isProduction ? '0.0.0.0' : '127.0.0.1');
   const port = e.PORT;
+  const publicUrl = (e.PUBLIC_URL ?? `http://localhost:${port}`).replace(/\/$/, '');
   return {
     env: e.NODE_ENV,
     isProduction,
     host,
     port,
-    publicUrl: (e.PUBLIC_URL ?? `http://localhost:${port}`).replace(/\/$/, ''),
+    publicUrl,
     logLevel: e.LOG_LEVEL ?? (e.NODE_ENV === 'test' ? 'silent' : 'info'),
     database: {
       url: e.DATABASE_URL,
@@ -244,13 +252,8 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     },
     dataDir: path.resolve(e.DATA_DIR),
     bootstrapOnStart: e.BOOTSTRAP_ON_START,
-    session: {
-      secret: e.SESSION_SECRET,
-      jwksUrl: e.JWKS_URL,
-      issuer: e.JWT_ISSUER,
-      audience: e.JWT_AUDIENCE,
-      ttlSeconds: e.SESSION_TTL_SECONDS,
-    },
+    session: { secret: e.SESSION_SECRET, ttlSeconds: e.SESSION_TTL_SECONDS, consoleTtlSeconds: e.CONSOLE_SESSION_TTL_SECONDS },
+    oidc: oidcConfig(e, publicUrl),
     apiKeyPrefix: e.API_KEY_PREFIX,
     usageFlushIntervalMs: e.USAGE_FLUSH_INTERVAL_MS,
     clickCountryHeader: e.CLICK_COUNTRY_HEADER?.toLowerCase(),

@@ -43,6 +43,10 @@ export enum AuthFailureReason {
   ROTATED = 'ROTATED',
   OWNER_REMOVED = 'OWNER_REMOVED',
   INVALID_SESSION = 'INVALID_SESSION',
+  /** A console cookie without the matching x-keygate-csrf header. */
+  CSRF = 'CSRF',
+  /** An Authorization scheme other than Bearer or x-api-key (Basic, say). */
+  UNSUPPORTED_SCHEME = 'UNSUPPORTED_SCHEME',
 }
 
 const AUTH_FAILURE_MESSAGES: Record<AuthFailureReason, string> = {
@@ -54,7 +58,10 @@ const AUTH_FAILURE_MESSAGES: Record<AuthFailureReason, string> = {
   EXPIRED: 'The API key has expired.',
   ROTATED: 'This secret of the API key was rotated out; use the key\u2019s current secret.',
   OWNER_REMOVED: 'The owner of this user key is no longer a member of the organization.',
-  INVALID_SESSION: 'The session token is invalid or has expired.',
+  INVALID_SESSION: 'The session is invalid or has expired; sign in again.',
+  CSRF: 'A console session needs the x-keygate-csrf header, equal to the keygate_csrf cookie.',
+  UNSUPPORTED_SCHEME:
+    'Unsupported Authorization scheme: send the API key as "x-api-key: <key>" or "Authorization: Bearer <key>", a session token as "Authorization: Bearer <token>".',
 };
 
 /**
@@ -73,10 +80,19 @@ export class AppError extends GraphQLError {
 }
 
 export class UnauthenticatedError extends AppError {
-  constructor(readonly reason: AuthFailureReason) {
+  /**
+   * Why, for the log only: the public answer keeps one reason per kind (a session that fails for
+   * any cause is INVALID_SESSION, so probing learns nothing), while operators see the cause.
+   */
+  readonly detail?: string;
+  constructor(
+    readonly reason: AuthFailureReason,
+    detail?: string,
+  ) {
     // `http` is set here because authentication fails in the context function, before any
     // resolver runs; Apollo uses it for the response status of that whole request.
     super(ErrorCode.UNAUTHENTICATED, AUTH_FAILURE_MESSAGES[reason], { reason, http: { status: 401 } });
+    this.detail = detail;
   }
 }
 

@@ -10,6 +10,7 @@ import { viewerModule } from './viewer/viewer.module';
 import { webhooksModule } from './webhooks/webhooks.module';
 import { filesModule } from './files/files.module';
 import { organizationsModule } from './organizations/organizations.module';
+import { sessionsModule } from './sessions/sessions.module';
 import { composeModules, type CoreServices } from './compose';
 import type { FeatureModule } from './module';
 
@@ -28,6 +29,7 @@ export const MODULES = [
   webhooksModule,
   membersModule,
   organizationsModule,
+  sessionsModule,
   auditModule,
   viewerModule,
 ] as const;

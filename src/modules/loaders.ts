@@ -70,6 +70,23 @@ export function createLoaders(dataSource: DataSource, principal: Pick<Principal,
     return ids.map((id) => map.get(id) ?? 0);
   });
 
+  /** When the rotated-out secret of a key in a rotation grace period stops working. */
+  const graceEnds = new DataLoader<string, Date | null>(async (ids) => {
+    const rows: { api_key_id: string; ends_at: Date }[] = await dataSource.query(
+      'SELECT api_key_id, max(ends_at) AS ends_at FROM api_key_secrets WHERE api_key_id = ANY($1::uuid[]) AND ends_at > now() GROUP BY api_key_id',
+      [ids],
+    );
+    const map = new Map(rows.map((r) => [r.api_key_id, r.ends_at]));
+    return ids.map((id) => map.get(id) ?? null);
+  });
+
+  /** How many owners the caller's organization has (the last-owner rule), asked once per request. */
+  let owners: Promise<number> | undefined;
+  const ownerCount = () =>
+    (owners ??= dataSource
+      .query("SELECT count(*)::int AS n FROM memberships WHERE org_id = $1 AND role = 'OWNER'", [orgId])
+      .then((rows: { n: number }[]) => rows[0].n));
+
   const usageByDays = new Map<number, DataLoader<string, UsageDayRow[]>>();
   const usage = (days: number) => {
     let loader = usageByDays.get(days);
@@ -123,7 +140,20 @@ export function createLoaders(dataSource: DataSource, principal: Pick<Principal,
     );
   }
 
-  return { users, apiKeys, memberships, domains, linkCounts, organizations, requestCounts, usage, linkStats, actor };
+  return {
+    users,
+    apiKeys,
+    memberships,
+    domains,
+    linkCounts,
+    organizations,
+    requestCounts,
+    graceEnds,
+    ownerCount,
+    usage,
+    linkStats,
+    actor,
+  };
 }
 
 export type Loaders = ReturnType<typeof createLoaders>;

@@ -18,8 +18,8 @@ let t: TestApp;
 let other: OtherOrganization;
 apiKeySuite((suite) => ({ t, other } = suite));
 
-const INVALID_CURSOR = { after: 'Invalid cursor: pass an endCursor from a previous page.' };
-const BAD_FIRST = { first: 'first must be between 1 and 100.' };
+const INVALID_CURSOR = { after: 'Invalid cursor: pass a cursor from a previous page of this same ordering.' };
+const BAD_FIRST = { first: 'first must be between 0 and 100.' };
 
 /**
  * Creates `n` keys named `${tag} 0..n-1` whose created_at is one second apart (key n-1 newest),
@@ -139,7 +139,7 @@ describe('apiKeys: order and pagination', () => {
 });
 
 describe('apiKeys: bad input', () => {
-  it.each([0, -1, 101, 1000])('first %i is BAD_USER_INPUT on `first`', async (first) => {
+  it.each([-1, 101, 1000])('first %i is BAD_USER_INPUT on `first`', async (first) => {
     const res = await page({ first });
     expect(expectError(res, 'BAD_USER_INPUT', 400).fields).toEqual(BAD_FIRST);
     expect(res.body.data).toBeNull();
@@ -151,16 +151,18 @@ describe('apiKeys: bad input', () => {
     ['punctuation', '!!!'],
     ['an object', b64({})],
     ['an empty array', b64([])],
-    ['a bad date', b64(['not a date', MISSING_ID])],
-    ['a bad id', b64(['2026-01-01T00:00:00.000Z', 'not-a-uuid'])],
-    ['an SQL-ish id', b64(['2026-01-01T00:00:00.000Z', "x' OR '1'='1"])],
+    ['a bad date', b64(['createdAt', 'not a date', MISSING_ID])],
+    ['a bad id', b64(['createdAt', '2026-01-01T00:00:00.000Z', 'not-a-uuid'])],
+    ['an SQL-ish id', b64(['createdAt', '2026-01-01T00:00:00.000Z', "x' OR '1'='1"])],
+    ['a cursor of another ordering', b64(['name', 'ci key', MISSING_ID])],
+    ['a NULL where the ordering has none', b64(['createdAt', null, MISSING_ID])],
   ])('an invalid cursor (%s) is BAD_USER_INPUT on `after`', async (_case, after) => {
     const res = await page({ first: 5, after });
     expect(expectError(res, 'BAD_USER_INPUT', 400).fields).toEqual(INVALID_CURSOR);
   });
 
   it('a forged cursor whose date PostgreSQL cannot store is BAD_USER_INPUT on `after`, not an internal error', async () => {
-    const res = await page({ first: 5, after: b64(['-200000-01-01T00:00:00.000Z', MISSING_ID]) });
+    const res = await page({ first: 5, after: b64(['createdAt', '-200000-01-01T00:00:00.000Z', MISSING_ID]) });
     expect(expectError(res, 'BAD_USER_INPUT', 400).fields).toEqual(INVALID_CURSOR);
   });
 

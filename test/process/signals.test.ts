@@ -46,7 +46,7 @@ async function stopGroup(server: ServerProcess, signal: NodeJS.Signals) {
   // stderr holds the start banner (for the terminal) and nothing else: no error on the way out.
   const unexpected = result.stderr
     .split('\n')
-    .filter((line) => line.trim() && !/^keygate is listening on |^ {2}GraphQL: |^ {2}GraphiQL: /.test(line));
+    .filter((line) => line.trim() && !/^keygate is listening on |^ {2}GraphQL: |^ {2}GraphiQL: |^ {2}Console: /.test(line));
   expect({ code: result.code, unexpected }).toEqual({ code: 0, unexpected: [] });
   // keygate stopped its database on the way out.
   const { port } = JSON.parse(readFileSync(path.join(dataDir, 'postgres', 'connection.json'), 'utf8')) as { port: number };

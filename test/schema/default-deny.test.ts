@@ -82,9 +82,8 @@ describe('default deny', () => {
     }
     expect(publicFields.sort()).toEqual(['Query.permissionCatalog', 'Query.viewer']);
     expect(sdl).toContain('directive @requires(resource: Resource!, action: Action!) repeatable on FIELD_DEFINITION | OBJECT');
-    expect(sdl).toContain(
-      'apiKeys(first: Int = 20, after: String, filter: ApiKeyFilter): ApiKeyConnection! @requires(resource: apiKeys, action: read)',
-    );
+    expect(sdl).toContain('apiKey(id: ID!): ApiKey @requires(resource: apiKeys, action: read)');
+    expect(sdl).toContain('): ApiKeyConnection! @requires(resource: apiKeys, action: read)');
   });
 });
 

@@ -17,6 +17,7 @@ import { upsertUser } from '../../src/modules/members/member.service';
 import type { Organization } from '../../src/modules/organizations/organization.entity';
 import { injectGql, type GqlDocument, type GqlResponse } from './graphql-request';
 import { createTestDatabase } from './test-database';
+import { REDACTED_PATHS } from '../../src/http/server';
 
 export type { GqlResponse } from './graphql-request';
 
@@ -29,6 +30,10 @@ export interface TestAppOptions {
   jobs?: AppDeps['jobs'];
   webhookLookup?: AppDeps['webhookLookup'];
   txtResolver?: AppDeps['txtResolver'];
+  /** Verifies session tokens; the test secret alone by default (an identity provider's tests add theirs). */
+  sessionTokens?: SessionTokens;
+  /** Captures the app's log lines (info level, secrets redacted as in production) into this array. */
+  logLines?: string[];
 }
 
 export type Auth = { key: string } | { token: string } | { headers: Record<string, string> } | null;
@@ -97,14 +102,17 @@ export class TestApp {
       timeouts: config.database.timeouts,
     });
     await dataSource.initialize();
-    const sessions = new SessionTokens({ secret: TEST_SESSION_SECRET, ttlSeconds: 3600 });
+    const sessions = options.sessionTokens ?? new SessionTokens({ secret: TEST_SESSION_SECRET, ttlSeconds: 3600 });
+    const lines = options.logLines;
     sharedSchema ??= buildSchema();
     const app = await buildApp({
       config,
       dataSource,
       sessionTokens: sessions,
       schema: await sharedSchema,
-      logger: false,
+      logger: lines
+        ? { level: 'info', redact: { paths: REDACTED_PATHS, censor: '[redacted]' }, stream: { write: (line: string) => lines.push(line) } }
+        : false,
       jobs: options.jobs ?? false,
       webhookLookup: options.webhookLookup,
       txtResolver: options.txtResolver,

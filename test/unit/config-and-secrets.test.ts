@@ -36,11 +36,33 @@ describe('config', () => {
     expect(loadConfig({ INVALIDATION_HEARTBEAT_MS: '2000', INVALIDATION_ECHO_TIMEOUT_MS: '1000' }).invalidation.echoTimeoutMs).toBe(4_000);
   });
 
-  it('refuses production without SESSION_SECRET or JWKS_URL, naming both', () => {
+  it('refuses production without SESSION_SECRET or an identity provider, naming both', () => {
     expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(ConfigError);
-    expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(/SESSION_SECRET .* or JWKS_URL/);
-    expect(loadConfig({ NODE_ENV: 'production', JWKS_URL: 'https://idp.example/jwks', ENCRYPTION_KEY: 'a'.repeat(64) }).host).toBe(
-      '0.0.0.0',
+    expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(/SESSION_SECRET .* or OIDC_ISSUER/);
+    expect(loadConfig({ NODE_ENV: 'production', OIDC_ISSUER: 'https://idp.example', ENCRYPTION_KEY: 'a'.repeat(64) }).host).toBe('0.0.0.0');
+  });
+
+  it('an identity provider: JWKS_URL needs its issuer; the redirect URL and audience have defaults', () => {
+    expect(() => loadConfig({ JWKS_URL: 'https://idp.example/jwks' })).toThrow(/JWKS_URL: set OIDC_ISSUER/);
+    expect(() => loadConfig({ OIDC_CLIENT_ID: 'keygate' })).toThrow(/OIDC_CLIENT_ID: set OIDC_ISSUER too/);
+    const { oidc } = loadConfig({ OIDC_ISSUER: 'https://idp.example', OIDC_CLIENT_ID: 'keygate', PUBLIC_URL: 'https://keys.example/' });
+    expect(oidc).toEqual({
+      issuer: 'https://idp.example',
+      jwksUrl: undefined,
+      audience: 'keygate',
+      client: {
+        id: 'keygate',
+        secret: undefined,
+        redirectUrl: 'https://keys.example/console/auth/oidc/callback',
+        scopes: 'openid email profile',
+      },
+      claims: { email: 'email', emailVerified: 'email_verified', name: 'name', org: 'org' },
+    });
+    expect(loadConfig({ OIDC_ISSUER: 'https://idp.example', OIDC_EMAIL_CLAIM: 'upn', OIDC_ORG_CLAIM: 'tenant' }).oidc.claims).toMatchObject(
+      {
+        email: 'upn',
+        org: 'tenant',
+      },
     );
   });
 
@@ -74,9 +96,9 @@ describe('development session secret', () => {
     expect(await resolveSessionSecret(config)).toBe(first);
   });
 
-  it('SESSION_SECRET wins; with only JWKS_URL there is no HS256 secret at all', async () => {
+  it('SESSION_SECRET wins; with only an identity provider there is no HS256 secret at all', async () => {
     const secret = 's'.repeat(40);
     expect(await resolveSessionSecret(loadConfig({ DATA_DIR: dir, SESSION_SECRET: secret }))).toBe(secret);
-    expect(await resolveSessionSecret(loadConfig({ DATA_DIR: dir, JWKS_URL: 'https://idp.example/jwks' }))).toBeUndefined();
+    expect(await resolveSessionSecret(loadConfig({ DATA_DIR: dir, OIDC_ISSUER: 'https://idp.example' }))).toBeUndefined();
   });
 });

@@ -1,11 +1,20 @@
-import { Field, Int, ObjectType, type ClassType } from 'type-graphql';
+import { Field, Int, ObjectType, registerEnumType, type ClassType } from 'type-graphql';
 import type { Page } from '../../db/pagination';
 
 @ObjectType()
 export class PageInfo {
   @Field() hasNextPage: boolean;
   @Field(() => String, { nullable: true }) endCursor: string | null;
+  @Field({ description: 'Paging backward (last/before): whether items come before this page; forward: whether it started after a cursor.' })
+  hasPreviousPage: boolean;
+  @Field(() => String, { nullable: true }) startCursor: string | null;
 }
+
+export enum OrderDirection {
+  ASC = 'ASC',
+  DESC = 'DESC',
+}
+registerEnumType(OrderDirection, { name: 'OrderDirection' });
 
 export interface ConnectionShape<T> {
   nodes: T[];
@@ -37,7 +46,12 @@ export function toConnection<T>(page: Page<T>): ConnectionShape<T> {
   return {
     nodes: page.nodes,
     edges: page.nodes.map((node, i) => ({ cursor: page.cursors[i], node })),
-    pageInfo: { hasNextPage: page.hasNextPage, endCursor: page.cursors.at(-1) ?? null },
+    pageInfo: {
+      hasNextPage: page.hasNextPage,
+      endCursor: page.cursors.at(-1) ?? null,
+      hasPreviousPage: page.hasPreviousPage ?? false,
+      startCursor: page.cursors[0] ?? null,
+    },
     get totalCount() {
       return page.totalCount();
     },

@@ -22,6 +22,10 @@ registerEnumType(ApiKeyStatus, { name: 'ApiKeyStatus' });
 @Entity('api_keys')
 @Index('api_keys_org_created_idx', ['orgId', 'createdAt', 'id'])
 @Index('api_keys_org_owner_idx', ['orgId', 'ownerUserId'])
+// The orderings of `apiKeys(orderBy)` walk these (keyset pagination): name, last use, expiry.
+@Index('api_keys_org_name_idx', ['orgId', 'name', 'id'])
+@Index('api_keys_org_last_used_idx', ['orgId', 'lastUsedAt', 'id'])
+@Index('api_keys_org_expires_idx', ['orgId', 'expiresAt', 'id'])
 @ObjectType({ description: 'An API key. The secret itself is never readable; see CreatedApiKey.' })
 @Requires('apiKeys', 'read')
 export class ApiKey extends OrgOwnedEntity {
@@ -63,6 +67,14 @@ export class ApiKey extends OrgOwnedEntity {
   @Field(() => Date)
   @CreatedAtColumn()
   createdAt: Date;
+
+  @Field(() => Date, { description: 'When the key itself last changed (name, permissions, limit, status, secret); use does not count.' })
+  @TimestampColumn('updated_at', { default: () => 'now()' })
+  updatedAt: Date;
+
+  @Field(() => Date, { nullable: true, description: 'When its secret was last rotated; null if never.' })
+  @TimestampColumn('rotated_at', { nullable: true })
+  rotatedAt: Date | null;
 
   @Column({ name: 'created_by_kind', type: 'varchar', length: 8 })
   createdByKind: PrincipalKind;

@@ -1,4 +1,5 @@
-import { Field, InputType, Int } from 'type-graphql';
+import { Field, InputType, Int, registerEnumType } from 'type-graphql';
+import { OrderDirection } from '../../graphql/types/connection';
 import { PermissionsInput } from '../../graphql/types/access.types';
 import { ApiKeyStatus, ApiKeyType } from '../../auth/api-key-states';
 
@@ -54,4 +55,22 @@ export class ApiKeyFilter {
 
   @Field(() => String, { nullable: true, description: 'Part of the name, or an exact display prefix.' })
   search?: string | null;
+}
+
+/** What `apiKeys` can be ordered by; each has an index on (org_id, column, id). */
+export enum ApiKeyOrderField {
+  CREATED_AT = 'CREATED_AT',
+  LAST_USED_AT = 'LAST_USED_AT',
+  EXPIRES_AT = 'EXPIRES_AT',
+  NAME = 'NAME',
+}
+registerEnumType(ApiKeyOrderField, { name: 'ApiKeyOrderField' });
+
+@InputType({ description: 'Keys never used or never expiring come last in either direction.' })
+export class ApiKeyOrder {
+  @Field(() => ApiKeyOrderField)
+  field: ApiKeyOrderField;
+
+  @Field(() => OrderDirection)
+  direction: OrderDirection;
 }

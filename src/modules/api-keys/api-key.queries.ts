@@ -1,7 +1,7 @@
 import { Brackets, type DataSource } from 'typeorm';
 import { ApiKeyStatus, type ApiKeyType } from '../../auth/api-key-states';
 import type { Caller } from '../../auth/principal';
-import { keysetPage, type Page, type PageArgs } from '../../db/pagination';
+import { orderedPage, type BidirectionalPageArgs, type ListOrder, type Page } from '../../db/pagination';
 import { BadUserInputError } from '../../kernel/errors';
 import { isUuid } from '../../kernel/ids';
 import { ApiKey } from './api-key.entity';
@@ -15,11 +15,23 @@ export interface ApiKeyFilterArgs {
   search?: string | null;
 }
 
+export type ApiKeyOrderBy = { field: 'CREATED_AT' | 'LAST_USED_AT' | 'EXPIRES_AT' | 'NAME'; direction: 'ASC' | 'DESC' };
+
+const ORDER_COLUMNS: Record<ApiKeyOrderBy['field'], Omit<ListOrder, 'direction'>> = {
+  CREATED_AT: { property: 'createdAt', nullable: false, kind: 'date' },
+  LAST_USED_AT: { property: 'lastUsedAt', nullable: true, kind: 'date' },
+  EXPIRES_AT: { property: 'expiresAt', nullable: true, kind: 'date' },
+  NAME: { property: 'name', nullable: false, kind: 'text' },
+};
+
 /** Reads of the caller's organization's keys; a deleted key is in none of them. */
 export class ApiKeyQueries {
   constructor(private readonly dataSource: DataSource) {}
 
-  async list(caller: Caller, args: PageArgs & { filter?: ApiKeyFilterArgs | null }): Promise<Page<ApiKey>> {
+  async list(
+    caller: Caller,
+    args: BidirectionalPageArgs & { filter?: ApiKeyFilterArgs | null; orderBy?: ApiKeyOrderBy | null },
+  ): Promise<Page<ApiKey>> {
     const qb = this.dataSource
       .getRepository(ApiKey)
       .createQueryBuilder('k')
@@ -66,7 +78,8 @@ export class ApiKeyQueries {
         ),
       );
     }
-    return keysetPage(qb, args, 20);
+    const orderBy = args.orderBy ?? { field: 'CREATED_AT', direction: 'DESC' };
+    return orderedPage(qb, args, { ...ORDER_COLUMNS[orderBy.field], direction: orderBy.direction }, 20);
   }
 
   async get(caller: Caller, id: string): Promise<ApiKey | null> {

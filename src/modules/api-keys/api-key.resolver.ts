@@ -3,6 +3,7 @@ import type { ModuleContext } from '../context';
 import type { ApiKeyService } from './api-key.service';
 import type { ApiKeyQueries } from './api-key.queries';
 import { Requires } from '../../graphql/requires.directive';
+import { Cost, pageCost } from '../../graphql/query-cost';
 import { Actor } from '../../graphql/types/actor.type';
 import { toConnection } from '../../graphql/types/connection';
 import { PermissionSet } from '../../graphql/types/access.types';
@@ -10,16 +11,26 @@ import { BadUserInputError } from '../../kernel/errors';
 import { User } from '../members/user.entity';
 import { ApiKeyStatus, ApiKeyType } from '../../auth/api-key-states';
 import { ApiKey } from './api-key.entity';
-import { ApiKeyFilter, CreateApiKeyInput, UpdateApiKeyInput } from './api-key.input';
-import { ApiKeyConnection, ApiKeyToggle, CreatedApiKey, UsageDay } from './api-key.types';
+import { ApiKeyFilter, ApiKeyOrder, CreateApiKeyInput, UpdateApiKeyInput } from './api-key.input';
+import { ApiKeyConnection, ApiKeyToggle, ApiKeyViewerCan, CreatedApiKey, UsageDay } from './api-key.types';
+import { apiKeyRules } from './api-key.rules';
+import { evaluateCapabilities } from '../../kernel/capabilities';
 
 type Context = ModuleContext<{ apiKeys: ApiKeyService; apiKeyQueries: ApiKeyQueries }>;
 
 @ArgsType()
 class ApiKeysArgs {
-  @Field(() => Int, { nullable: true, defaultValue: 20 }) first: number;
+  @Field(() => Int, {
+    nullable: true,
+    description: '0 to 100; 20 when neither first nor last is given; 0 for pageInfo and totalCount only.',
+  })
+  first?: number | null;
   @Field(() => String, { nullable: true }) after?: string | null;
+  @Field(() => Int, { nullable: true, description: 'Page backward: the last items before `before` (or of the whole list).' })
+  last?: number | null;
+  @Field(() => String, { nullable: true }) before?: string | null;
   @Field(() => ApiKeyFilter, { nullable: true }) filter?: ApiKeyFilter | null;
+  @Field(() => ApiKeyOrder, { nullable: true, description: 'Newest first when omitted.' }) orderBy?: ApiKeyOrder | null;
 }
 
 const MAX_USAGE_DAYS = 366;
@@ -27,8 +38,9 @@ const DAY_MS = 24 * 3600 * 1000;
 
 @Resolver(() => ApiKey)
 export class ApiKeyResolver {
-  @Query(() => ApiKeyConnection, { description: 'Keys of your organization, newest first.' })
+  @Query(() => ApiKeyConnection, { description: 'Keys of your organization, newest first unless orderBy says otherwise.' })
   @Requires('apiKeys', 'read')
+  @Cost(pageCost(20))
   apiKeys(@Args() args: ApiKeysArgs, @Ctx() ctx: Context) {
     return ctx.services.apiKeyQueries.list(ctx.caller, args).then(toConnection);
   }
@@ -103,6 +115,19 @@ export class ApiKeyResolver {
     if (key.type !== ApiKeyType.USER || !key.ownerUserId) return PermissionSet.from(ctx.access, granted);
     const members = await ctx.loaders.memberships.load(key.ownerUserId);
     return PermissionSet.from(ctx.access, members ? granted & ctx.access.roles[members.role] : 0n);
+  }
+
+  @FieldResolver(() => ApiKeyViewerCan, { description: 'What you may do to this key now, and why not where you may not.' })
+  viewerCan(@Root() key: ApiKey, @Ctx() ctx: Context) {
+    return evaluateCapabilities(apiKeyRules(ctx.principal, ctx.access, key));
+  }
+
+  @FieldResolver(() => Date, {
+    nullable: true,
+    description: 'After a rotation with a grace period: when the previous secret stops working. Null when none is still valid.',
+  })
+  previousSecretExpiresAt(@Root() key: ApiKey, @Ctx() ctx: Context) {
+    return ctx.loaders.graceEnds.load(key.id);
   }
 
   @FieldResolver(() => Actor, { nullable: true })

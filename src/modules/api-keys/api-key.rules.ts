@@ -1,6 +1,9 @@
+import { ApiKeyStatus, ApiKeyType } from '../../auth/api-key-states';
+import { actingUserId, type Principal } from '../../auth/principal';
 import type { AccessModel } from '../../kernel/access';
-import { BadUserInputError, ForbiddenError, ForbiddenRule } from '../../kernel/errors';
-import type { PermissionMask } from '../../kernel/permissions';
+import { enforce, firstRefusal, needsScope, type BoundRules, type Refusal } from '../../kernel/capabilities';
+import { BadUserInputError, ConflictError, ForbiddenError, ForbiddenRule } from '../../kernel/errors';
+import type { PermissionMask, PermissionsJson, Scope } from '../../kernel/permissions';
 
 /** The input rules of the key lifecycle, each naming the input path it refuses. */
 export const MAX_EXPIRES_IN_DAYS = 365;
@@ -72,12 +75,54 @@ export function resolveExpiry(input: { expiresInDays?: number | null; expiresAt?
 }
 
 /** Nobody grants what they do not hold. */
-export function assertCanGrant(access: AccessModel, held: PermissionMask, requested: PermissionMask): void {
+export function grantRefusal(access: AccessModel, held: PermissionMask, requested: PermissionMask): Refusal {
   const missing = access.missingScopes(held, requested);
-  if (missing.length > 0) {
-    throw new ForbiddenError(
-      { required: missing, rule: ForbiddenRule.NO_ESCALATION },
-      `You cannot grant ${missing.join(', ')}: you do not hold ${missing.length > 1 ? 'them' : 'it'}.`,
-    );
-  }
+  if (missing.length === 0) return null;
+  return new ForbiddenError(
+    { required: missing, rule: ForbiddenRule.NO_ESCALATION },
+    `You cannot grant ${missing.join(', ')}: you do not hold ${missing.length > 1 ? 'them' : 'it'}.`,
+  );
+}
+
+export function assertCanGrant(access: AccessModel, held: PermissionMask, requested: PermissionMask): void {
+  enforce(grantRefusal(access, held, requested));
+}
+
+export type ApiKeyAction = 'update' | 'rotate' | 'setStatus' | 'revoke' | 'delete';
+
+/** What the rules read of a key. */
+export interface KeyFacts {
+  storedStatus: ApiKeyStatus;
+  type: ApiKeyType;
+  ownerUserId: string | null;
+  permissions: PermissionsJson;
+}
+
+/**
+ * The key lifecycle's rules for one caller and one key: the mutations enforce them (after locking
+ * the key, with the caller's authority re-read) and `ApiKey.viewerCan` reports them.
+ */
+export function apiKeyRules(principal: Principal, access: AccessModel, key: KeyFacts): BoundRules<ApiKeyAction> {
+  const scope = (s: Scope) => needsScope(access, principal.permissions, s);
+  const live = (message: string) => () => (key.storedStatus === ApiKeyStatus.REVOKED ? new ConflictError(message) : null);
+  return {
+    update: () => firstRefusal(scope('apiKeys:update'), live('A revoked key cannot be changed.')),
+    rotate: () =>
+      firstRefusal(
+        scope('apiKeys:update'),
+        live('A revoked key cannot be rotated.'),
+        // The new secret would act as that user: only the user may mint it.
+        () =>
+          key.type === ApiKeyType.USER && actingUserId(principal) !== key.ownerUserId
+            ? new ForbiddenError({ rule: ForbiddenRule.USER_KEY_OWNER_ONLY }, 'Only the owner of a USER key can rotate it.')
+            : null,
+        // Whoever receives the new secret receives the key's permissions.
+        () => grantRefusal(access, principal.permissions, access.maskFromJson(key.permissions)),
+      ),
+    setStatus: () =>
+      firstRefusal(scope('apiKeys:update'), live('A revoked key cannot be re-enabled or disabled; revocation is permanent.')),
+    // Revoking twice is harmless (the first revocation's record stands), so a revoked key may be "revoked".
+    revoke: scope('apiKeys:delete'),
+    delete: scope('apiKeys:delete'),
+  };
 }

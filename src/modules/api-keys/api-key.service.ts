@@ -1,17 +1,26 @@
 import type { EntityManager } from 'typeorm';
 import { ApiKeyStatus, ApiKeyType } from '../../auth/api-key-states';
 import type { KeyFormat } from '../../auth/key-format';
-import { actingUserId, actorOf, type Caller } from '../../auth/principal';
+import { actorOf, type Caller } from '../../auth/principal';
 import { findOrgRow } from '../../db/org-scoped';
 import type { AccessModel } from '../../kernel/access';
 import { BadUserInputError, ConflictError, ForbiddenError, ForbiddenRule } from '../../kernel/errors';
 import type { PermissionsJson } from '../../kernel/permissions';
+import { enforce } from '../../kernel/capabilities';
 import type { Change, Changes } from '../audit/changes';
 import { Membership } from '../members/membership.entity';
 import { endSecrets, issueSecret } from './api-key-secrets';
 import { API_KEY_AUDIT } from './api-key.audit';
 import { ApiKey } from './api-key.entity';
-import { assertCanGrant, resolveExpiry, validateGracePeriod, validateName, validateRateLimit, validateReason } from './api-key.rules';
+import {
+  apiKeyRules,
+  assertCanGrant,
+  resolveExpiry,
+  validateGracePeriod,
+  validateName,
+  validateRateLimit,
+  validateReason,
+} from './api-key.rules';
 
 export interface CreateApiKeyArgs {
   name: string;
@@ -105,17 +114,12 @@ export class ApiKeyService {
     const grace = validateGracePeriod(gracePeriodSeconds);
     return this.changes.run(caller, 'apiKeys:update', async (tx) => {
       const key = await this.lockKey(tx, id);
-      if (key.storedStatus === ApiKeyStatus.REVOKED) throw new ConflictError('A revoked key cannot be rotated.');
-      if (key.type === ApiKeyType.USER && actingUserId(tx.caller.principal) !== key.ownerUserId) {
-        // The new secret would act as that user: only the user may mint it.
-        throw new ForbiddenError({ rule: ForbiddenRule.USER_KEY_OWNER_ONLY }, 'Only the owner of a USER key can rotate it.');
-      }
-      // Whoever receives the new secret receives the key's permissions.
-      assertCanGrant(this.access, tx.caller.principal.permissions, this.access.maskFromJson(key.permissions));
+      enforce(apiKeyRules(tx.caller.principal, this.access, key).rotate());
 
       const endsAt = new Date(Date.now() + grace * 1000);
       await endSecrets(tx.m, [key.id], endsAt);
       const previousPrefix = key.prefix;
+      key.rotatedAt = key.updatedAt = new Date();
       const secret = await issueSecret(tx.m, this.keyFormat, key, () => tx.m.save(key));
       await tx.invalidate({ kind: 'key', keyId: key.id });
       await tx.audit(API_KEY_AUDIT, 'API_KEY_ROTATED', {
@@ -137,7 +141,7 @@ export class ApiKeyService {
     return this.changes.run(caller, 'apiKeys:update', async (tx) => {
       if (permissions !== undefined) assertCanGrant(this.access, tx.caller.principal.permissions, permissions);
       const key = await this.lockKey(tx, id);
-      if (key.storedStatus === ApiKeyStatus.REVOKED) throw new ConflictError('A revoked key cannot be changed.');
+      enforce(apiKeyRules(tx.caller.principal, this.access, key).update());
       const metadata: Record<string, unknown> = {};
       if (name !== undefined && name !== key.name) {
         metadata.name = { from: key.name, to: name };
@@ -161,9 +165,7 @@ export class ApiKeyService {
   async setStatus(caller: Caller, id: string, status: ApiKeyStatus.ACTIVE | ApiKeyStatus.INACTIVE): Promise<ApiKey> {
     return this.changes.run(caller, 'apiKeys:update', async (tx) => {
       const key = await this.lockKey(tx, id);
-      if (key.storedStatus === ApiKeyStatus.REVOKED) {
-        throw new ConflictError('A revoked key cannot be re-enabled or disabled; revocation is permanent.');
-      }
+      enforce(apiKeyRules(tx.caller.principal, this.access, key).setStatus());
       if (key.storedStatus === status) return key;
       key.storedStatus = status;
       await this.saveAndRecord(tx, key, status === ApiKeyStatus.ACTIVE ? 'API_KEY_ENABLED' : 'API_KEY_DISABLED');
@@ -175,6 +177,7 @@ export class ApiKeyService {
     const why = validateReason(reason);
     return this.changes.run(caller, 'apiKeys:delete', async (tx) => {
       const key = await this.lockKey(tx, id);
+      enforce(apiKeyRules(tx.caller.principal, this.access, key).revoke());
       // Revoking twice is harmless; the first revocation's record stands.
       if (key.storedStatus === ApiKeyStatus.REVOKED) return key;
       const actor = actorOf(tx.caller.principal);
@@ -195,6 +198,7 @@ export class ApiKeyService {
   async delete(caller: Caller, id: string): Promise<string> {
     return this.changes.run(caller, 'apiKeys:delete', async (tx) => {
       const key = await this.lockKey(tx, id);
+      enforce(apiKeyRules(tx.caller.principal, this.access, key).delete());
       await this.softDelete(tx, [key], null);
       return key.id;
     });
@@ -246,6 +250,7 @@ export class ApiKeyService {
     action: keyof typeof API_KEY_AUDIT.actions,
     metadata?: Record<string, unknown>,
   ): Promise<void> {
+    key.updatedAt = new Date();
     await tx.m.save(key);
     await tx.invalidate({ kind: 'key', keyId: key.id });
     await tx.audit(API_KEY_AUDIT, action, { targetId: key.id, targetName: key.name, metadata });
@@ -257,7 +262,7 @@ export class ApiKeyService {
     await tx.m
       .createQueryBuilder()
       .update(ApiKey)
-      .set({ deletedAt: now })
+      .set({ deletedAt: now, updatedAt: now })
       .whereInIds(keys.map((k) => k.id))
       .execute();
     await endSecrets(

@@ -1,5 +1,6 @@
 import { DateResolver } from 'graphql-scalars';
 import { Field, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { capabilitiesType } from '../../graphql/types/capabilities';
 import { Connection } from '../../graphql/types/connection';
 import { ApiKeyStatus } from '../../auth/api-key-states';
 import { ApiKey } from './api-key.entity';
@@ -25,3 +26,11 @@ export class UsageDay {
 
 @ObjectType()
 export class ApiKeyConnection extends Connection(ApiKey) {}
+
+export const ApiKeyViewerCan = capabilitiesType('ApiKey', {
+  update: 'updateApiKey: change the name, permissions or rate limit.',
+  rotate: 'rotateApiKey: issue a new secret.',
+  setStatus: 'setApiKeyStatus: switch between ACTIVE and INACTIVE.',
+  revoke: 'revokeApiKey: end the key for good.',
+  delete: 'deleteApiKey: remove the key from lists.',
+});

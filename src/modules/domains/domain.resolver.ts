@@ -3,6 +3,14 @@ import type { ModuleContext } from '../context';
 import type { DomainService } from './domain.service';
 import { Requires } from '../../graphql/requires.directive';
 import { Domain } from './domain.entity';
+import { domainRules } from './domain.rules';
+import { capabilitiesType } from '../../graphql/types/capabilities';
+import { evaluateCapabilities } from '../../kernel/capabilities';
+
+const DomainViewerCan = capabilitiesType('Domain', {
+  verify: 'verifyDomain: check its TXT record now.',
+  delete: 'deleteDomain: remove it (with force: true, its links too).',
+});
 
 type Context = ModuleContext<{ domains: DomainService }>;
 
@@ -34,6 +42,11 @@ export class DomainResolver {
     @Ctx() ctx: Context,
   ) {
     return ctx.services.domains.delete(ctx.caller, id, force ?? false);
+  }
+
+  @FieldResolver(() => DomainViewerCan, { description: 'What you may do to this domain now, and why not where you may not.' })
+  async viewerCan(@Root() domain: Domain, @Ctx() ctx: Context) {
+    return evaluateCapabilities(domainRules(ctx.principal, ctx.access, await ctx.loaders.linkCounts.load(domain.id)));
   }
 
   @FieldResolver(() => Int)

@@ -7,7 +7,9 @@ import type { AccessModel } from '../../kernel/access';
 import type { Caller } from '../../auth/principal';
 import { isUniqueViolation } from '../../db/errors';
 import { findOrgRow } from '../../db/org-scoped';
-import { AppError, BadUserInputError, ConflictError, ErrorCode, ForbiddenError } from '../../kernel/errors';
+import { AppError, BadUserInputError, ConflictError, ErrorCode } from '../../kernel/errors';
+import { enforce } from '../../kernel/capabilities';
+import { domainRules } from './domain.rules';
 import { DOMAIN_AUDIT } from './domain.audit';
 import { ShortLink } from '../short-links/short-link.entity';
 import { Domain } from './domain.entity';
@@ -106,13 +108,7 @@ export class DomainService {
       if (linkCount > 0 && !force) {
         throw new ConflictError(`${domain.hostname} still has ${linkCount} short link(s); delete them first or pass force: true.`);
       }
-      // Deleting the links with the domain is deleting links: it takes the scope that does.
-      if (linkCount > 0 && !this.access.holds(caller.principal.permissions, this.access.bit('shortLinks', 'delete'))) {
-        throw new ForbiddenError(
-          { required: ['shortLinks:delete'] },
-          `force: true deletes ${linkCount} short link(s), which needs shortLinks:delete.`,
-        );
-      }
+      enforce(domainRules(caller.principal, this.access, linkCount).delete());
       if (linkCount > 0) await m.delete(ShortLink, { domainId: domain.id });
       await m.delete(Domain, { id: domain.id });
       await tx.audit(DOMAIN_AUDIT, 'DOMAIN_DELETED', {

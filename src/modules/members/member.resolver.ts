@@ -1,10 +1,12 @@
-import { Arg, Ctx, ID, Mutation, Query, Resolver } from 'type-graphql';
+import { Arg, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { evaluateCapabilities } from '../../kernel/capabilities';
 import { Role } from '../../kernel/access';
 import type { ModuleContext } from '../context';
 import type { MemberService } from './member.service';
 import { Requires } from '../../graphql/requires.directive';
 import { Membership } from './membership.entity';
-import { RemovedMember } from './member.types';
+import { memberRules } from './member.rules';
+import { MemberViewerCan, RemovedMember } from './member.types';
 
 type Context = ModuleContext<{ members: MemberService }>;
 
@@ -32,5 +34,10 @@ export class MemberResolver {
   @Requires('members', 'delete')
   removeMember(@Arg('userId', () => ID) userId: string, @Ctx() ctx: Context) {
     return ctx.services.members.remove(ctx.caller, userId);
+  }
+
+  @FieldResolver(() => MemberViewerCan, { description: 'What you may do to this membership now, and why not where you may not.' })
+  async viewerCan(@Root() member: Membership, @Ctx() ctx: Context) {
+    return evaluateCapabilities(memberRules(ctx.principal, ctx.access, member, await ctx.loaders.ownerCount()));
   }
 }

@@ -1,11 +1,13 @@
 import type { DataSource, EntityManager } from 'typeorm';
-import { actingUserId, type Caller, type Principal } from '../../auth/principal';
+import type { Caller } from '../../auth/principal';
 import { Role, type AccessModel } from '../../kernel/access';
-import { BadUserInputError, ConflictError, ForbiddenError, ForbiddenRule, NotFoundError } from '../../kernel/errors';
+import { enforce } from '../../kernel/capabilities';
+import { BadUserInputError, ConflictError, NotFoundError } from '../../kernel/errors';
 import { isUuid } from '../../kernel/ids';
 import type { ApiKeyService } from '../api-keys/api-key.service';
 import type { Change, Changes } from '../audit/changes';
 import { MEMBER_AUDIT } from './member.audit';
+import { assignRefusal, memberRules } from './member.rules';
 import { Membership } from './membership.entity';
 import { User } from './user.entity';
 
@@ -40,12 +42,24 @@ export class MemberService {
       .getMany();
   }
 
+  /** Every organization a person belongs to, oldest membership first (the console's switcher). */
+  async membershipsOf(userId: string): Promise<Membership[]> {
+    return this.dataSource
+      .getRepository(Membership)
+      .createQueryBuilder('ms')
+      .innerJoinAndSelect('ms.organization', 'o')
+      .where('ms.userId = :userId', { userId })
+      .orderBy('ms.joinedAt', 'ASC')
+      .addOrderBy('ms.orgId', 'ASC')
+      .getMany();
+  }
+
   async add(caller: Caller, rawEmail: string, role: Role): Promise<Membership> {
     const email = normalizeEmail(rawEmail);
     return this.changes.run(caller, 'members:create', async (tx) => {
       const { m } = tx;
       const orgId = tx.caller.principal.orgId;
-      this.assertCanAssign(tx.caller.principal, role);
+      enforce(assignRefusal(this.access, tx.caller.principal, role));
       const user = await upsertUser(m, email);
       const exists = await m.getRepository(Membership).existsBy({ orgId, userId: user.id });
       if (exists) throw new ConflictError(`${email} is already a member of this organization.`);
@@ -58,12 +72,10 @@ export class MemberService {
   async updateRole(caller: Caller, userId: string, role: Role): Promise<Membership> {
     return this.changes.run(caller, 'members:update', async (tx) => {
       const { membership, owners } = await this.lockMembership(tx, userId);
-      this.assertCanAssign(tx.caller.principal, role);
+      const principal = tx.caller.principal;
+      enforce(assignRefusal(this.access, principal, role));
       if (membership.role === role) return membership;
-      if (membership.role === Role.OWNER) {
-        assertIsOwner(tx.caller.principal, 'Only an owner can change an owner\u2019s role.');
-        assertNotLastOwner(owners, 'demote');
-      }
+      enforce(memberRules(principal, this.access, membership, owners).updateRole());
       const from = membership.role;
       membership.role = role;
       await tx.m.update(Membership, { orgId: membership.orgId, userId: membership.userId }, { role });
@@ -81,10 +93,7 @@ export class MemberService {
   async remove(caller: Caller, userId: string): Promise<RemovedMemberResult> {
     return this.changes.run(caller, 'members:delete', async (tx) => {
       const { membership, owners } = await this.lockMembership(tx, userId);
-      if (membership.role === Role.OWNER) {
-        assertIsOwner(tx.caller.principal, 'Only an owner can remove an owner.');
-        assertNotLastOwner(owners, 'remove');
-      }
+      enforce(memberRules(tx.caller.principal, this.access, membership, owners).remove());
       // A user key acts as its owner, so it cannot outlive the owner's membership.
       const deletedApiKeyIds = await this.apiKeys.deleteUserKeysWithin(tx, membership.userId);
       await tx.m.delete(Membership, { orgId: membership.orgId, userId: membership.userId });
@@ -96,17 +105,6 @@ export class MemberService {
       });
       return { userId: membership.userId, deletedApiKeyIds };
     });
-  }
-
-  private assertCanAssign(principal: Principal, role: Role): void {
-    const missing = this.access.missingScopes(principal.permissions, this.access.roles[role]);
-    if (missing.length > 0) {
-      throw new ForbiddenError(
-        { required: missing, rule: ForbiddenRule.NO_ESCALATION },
-        `You cannot assign the ${role} role: it holds ${missing.join(', ')}, which you do not.`,
-      );
-    }
-    if (role === Role.OWNER) assertIsOwner(principal, 'Only an owner can make someone an owner.');
   }
 
   /**
@@ -150,17 +148,4 @@ export function normalizeEmail(raw: string): string {
 export async function upsertUser(m: EntityManager, email: string): Promise<User> {
   await m.createQueryBuilder().insert().into(User).values({ email }).orIgnore().execute();
   return m.getRepository(User).findOneByOrFail({ email });
-}
-
-/** The owner rows were locked first, so this count cannot change before the transaction ends. */
-function assertNotLastOwner(owners: number, verb: string): void {
-  if (owners <= 1) throw new ConflictError(`Cannot ${verb} the last owner of the organization; make someone else an owner first.`);
-}
-
-function assertIsOwner(principal: Principal, message: string): void {
-  const role = principal.kind === 'USER' ? principal.role : principal.ownerRole;
-  if (role !== Role.OWNER || actingUserId(principal) === null) {
-    // Not a scope: owner status is a role, which no key can hold on its own.
-    throw new ForbiddenError({ rule: ForbiddenRule.OWNER_ONLY }, message);
-  }
 }

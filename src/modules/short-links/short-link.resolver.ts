@@ -4,6 +4,8 @@ import type { ShortLinkService } from './short-link.service';
 import { Requires } from '../../graphql/requires.directive';
 import { Actor } from '../../graphql/types/actor.type';
 import { Connection, toConnection } from '../../graphql/types/connection';
+import { capabilitiesType } from '../../graphql/types/capabilities';
+import { evaluateCapabilities, scopeRules } from '../../kernel/capabilities';
 import { Domain } from '../domains/domain.entity';
 import { StatsInterval } from '../stats/stats.service';
 import { Cost } from '../../graphql/query-cost';
@@ -16,6 +18,11 @@ type Context = ModuleContext<{ shortLinks: ShortLinkService }>;
 
 @ObjectType()
 class ShortLinkConnection extends Connection(ShortLink) {}
+
+const ShortLinkViewerCan = capabilitiesType('ShortLink', {
+  update: 'updateShortLink: change the URL, slug or expiry.',
+  delete: 'deleteShortLink: remove the link.',
+});
 
 @ArgsType()
 class ShortLinksArgs {
@@ -63,6 +70,13 @@ export class ShortLinkResolver {
   @FieldResolver(() => Domain, { nullable: true, description: 'Null on the default host.' })
   domain(@Root() link: ShortLink, @Ctx() ctx: Context) {
     return link.domainId ? ctx.loaders.domains.load(link.domainId) : null;
+  }
+
+  @FieldResolver(() => ShortLinkViewerCan, { description: 'What you may do to this link now, and why not where you may not.' })
+  viewerCan(@Ctx() ctx: Context) {
+    return evaluateCapabilities(
+      scopeRules(ctx.access, ctx.principal.permissions, { update: 'shortLinks:update', delete: 'shortLinks:delete' }),
+    );
   }
 
   @FieldResolver(() => Actor, { nullable: true })

@@ -7,9 +7,11 @@ import { PermissionSet } from '../../graphql/types/access.types';
 import { ApiKey } from '../api-keys/api-key.entity';
 import { User } from '../members/user.entity';
 import { Organization } from '../organizations/organization.entity';
-import { PermissionInfo, Viewer } from './viewer.types';
+import { PermissionInfo, Viewer, ViewerMembership } from './viewer.types';
+import type { MemberService } from '../members/member.service';
+import { Role } from '../../kernel/access';
 
-type Context = ModuleContext<object>;
+type Context = ModuleContext<{ members: MemberService }>;
 
 @Resolver(() => Viewer)
 export class ViewerResolver {
@@ -28,6 +30,24 @@ export class ViewerResolver {
   @FieldResolver(() => Organization)
   async organization(@Ctx() ctx: Context) {
     return ctx.loaders.organizations.load(ctx.principal.orgId);
+  }
+
+  @FieldResolver(() => Role, {
+    nullable: true,
+    description: 'The signed-in person’s role in this organization; for a USER key, its owner’s; null for BOT keys.',
+  })
+  role(@Ctx() ctx: Context): Role | null {
+    return ctx.principal.kind === 'USER' ? ctx.principal.role : ctx.principal.ownerRole;
+  }
+
+  @FieldResolver(() => [ViewerMembership], {
+    description:
+      'For a signed-in person: every organization they belong to (pick one per request with the x-keygate-org header). A key belongs to one organization and sees none here.',
+  })
+  async organizations(@Ctx() ctx: Context): Promise<ViewerMembership[]> {
+    if (ctx.principal.kind !== 'USER') return [];
+    const memberships = await ctx.services.members.membershipsOf(ctx.principal.userId);
+    return memberships.map((m) => ({ organization: m.organization!, role: m.role }));
   }
 
   @FieldResolver(() => User, { nullable: true })

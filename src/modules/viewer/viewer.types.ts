@@ -2,10 +2,18 @@ import { Field, ObjectType } from 'type-graphql';
 import { ActionEnum, ResourceEnum } from '../../graphql/types/access.types';
 import type { Action } from '../../kernel/permissions';
 import { PrincipalKindEnum } from '../../graphql/types/actor.type';
+import { Role } from '../../kernel/access';
+import { Organization } from '../organizations/organization.entity';
 
 @ObjectType({ description: 'Who is calling. `user` is the signed-in user or the owner of a USER key.' })
 export class Viewer {
   @Field(() => PrincipalKindEnum) kind: PrincipalKindEnum;
+}
+
+@ObjectType({ description: 'One organization the signed-in person belongs to, and their role there.' })
+export class ViewerMembership {
+  @Field(() => Organization) organization: Organization;
+  @Field(() => Role) role: Role;
 }
 
 @ObjectType()

@@ -1,11 +1,12 @@
-import { Arg, Ctx, ID, Int, Mutation, Query, Resolver } from 'type-graphql';
+import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { evaluateCapabilities } from '../../kernel/capabilities';
 import type { ModuleContext } from '../context';
 import type { WebhookService } from './webhook.service';
 import { Requires } from '../../graphql/requires.directive';
 import { toConnection } from '../../graphql/types/connection';
 import { WebhookDelivery } from './webhook-delivery.entity';
 import { Webhook } from './webhook.entity';
-import { CreatedWebhook, CreateWebhookInput, UpdateWebhookInput, WebhookDeliveryConnection } from './webhook.types';
+import { CreatedWebhook, CreateWebhookInput, UpdateWebhookInput, WebhookDeliveryConnection, WebhookViewerCan } from './webhook.types';
 
 type Context = ModuleContext<{ webhooks: WebhookService }>;
 
@@ -45,6 +46,11 @@ export class WebhookResolver {
   @Requires('webhooks', 'update')
   testWebhook(@Arg('id', () => ID) id: string, @Ctx() ctx: Context) {
     return ctx.services.webhooks.test(ctx.caller, id);
+  }
+
+  @FieldResolver(() => WebhookViewerCan, { description: 'What you may do to this endpoint now, and why not where you may not.' })
+  viewerCan(@Root() webhook: Webhook, @Ctx() ctx: Context) {
+    return evaluateCapabilities(ctx.services.webhooks.rules(ctx.principal, webhook));
   }
 
   @Query(() => WebhookDeliveryConnection, { description: 'Delivery attempts of one webhook, newest first.' })

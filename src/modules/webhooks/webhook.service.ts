@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { DataSource, EntityManager } from 'typeorm';
 import type { AccessModel } from '../../kernel/access';
-import type { Caller } from '../../auth/principal';
+import type { Caller, Principal } from '../../auth/principal';
+import { enforce, firstRefusal, needsScope, type BoundRules, type Refusal } from '../../kernel/capabilities';
+import type { Scope } from '../../kernel/permissions';
 import type { Changes } from '../audit/changes';
 import type { SecretBox } from './secret-box';
 import { findOrgRow } from '../../db/org-scoped';
@@ -168,13 +170,27 @@ export class WebhookService {
    * resource: `member.added` needs members:read, `apiKey.created` apiKeys:read, and so on.
    */
   private assertMayReceive(caller: Caller, events: readonly string[]): void {
-    const missing = this.access.missingScopes(caller.principal.permissions, this.events.readNeededFor(events));
-    if (missing.length > 0) {
-      throw new ForbiddenError(
-        { required: missing, rule: ForbiddenRule.EVENT_NEEDS_READ },
-        `A webhook receives the data of its events; subscribing to them needs ${missing.join(', ')}.`,
-      );
-    }
+    enforce(this.receiveRefusal(caller.principal, events));
+  }
+
+  private receiveRefusal(principal: Principal, events: readonly string[]): Refusal {
+    const missing = this.access.missingScopes(principal.permissions, this.events.readNeededFor(events));
+    if (missing.length === 0) return null;
+    return new ForbiddenError(
+      { required: missing, rule: ForbiddenRule.EVENT_NEEDS_READ },
+      `A webhook receives the data of its events; subscribing to them needs ${missing.join(', ')}.`,
+    );
+  }
+
+  /** What `Webhook.viewerCan` reports: the scopes of each mutation, and that an update keeps receiving only readable events. */
+  rules(principal: Principal, webhook: Pick<Webhook, 'events'>): BoundRules<'update' | 'rotateSecret' | 'test' | 'delete'> {
+    const scope = (s: Scope) => needsScope(this.access, principal.permissions, s);
+    return {
+      update: () => firstRefusal(scope('webhooks:update'), () => this.receiveRefusal(principal, webhook.events)),
+      rotateSecret: scope('webhooks:update'),
+      test: scope('webhooks:update'),
+      delete: scope('webhooks:delete'),
+    };
   }
 
   private validateEvents(raw: string[], field: string): string[] {

@@ -1,4 +1,5 @@
 import { Field, InputType, ObjectType } from 'type-graphql';
+import { capabilitiesType } from '../../graphql/types/capabilities';
 import { Connection } from '../../graphql/types/connection';
 import { WebhookDelivery } from './webhook-delivery.entity';
 import { Webhook } from './webhook.entity';
@@ -28,3 +29,10 @@ export class CreatedWebhook {
 
 @ObjectType()
 export class WebhookDeliveryConnection extends Connection(WebhookDelivery) {}
+
+export const WebhookViewerCan = capabilitiesType('Webhook', {
+  update: 'updateWebhook: change its URL, events or status.',
+  rotateSecret: 'rotateWebhookSecret: issue a new signing secret.',
+  test: 'testWebhook: send a ping now.',
+  delete: 'deleteWebhook: remove the endpoint.',
+});
