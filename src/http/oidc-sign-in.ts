@@ -61,13 +61,16 @@ export class OidcSignIn {
       expectedNonce: transaction.nonce,
       idTokenExpected: true,
     });
-    const claims = tokens.claims()!;
+    const idToken = tokens.claims()!;
     const names = this.oidc.claims;
+    // Conformant providers put profile and email claims in userinfo, not the ID token.
+    const claims: Record<string, unknown> =
+      idToken[names.email] === undefined ? { ...(await lib.fetchUserInfo(config, tokens.access_token, idToken.sub)), ...idToken } : idToken;
     const text = (name: string) => (typeof claims[name] === 'string' ? (claims[name] as string) : null);
     return {
       kind: 'external',
-      issuer: claims.iss,
-      subject: claims.sub,
+      issuer: idToken.iss,
+      subject: idToken.sub,
       email: text(names.email)?.toLowerCase() ?? null,
       emailVerified: claims[names.emailVerified] === true,
       name: text(names.name),
