@@ -62,16 +62,6 @@ async function main(): Promise<void> {
     `  GraphiQL: ${config.publicUrl}/graphiql`,
     `  Console:  ${config.publicUrl}/console`,
   ];
-  if (bootstrap && signInLink) {
-    lines.push(
-      '',
-      `Sign in to the console as ${bootstrap.owner.email} (one-time link, valid for an hour):`,
-      '',
-      `  ${config.publicUrl}/console/#sign-in=${signInLink.token}`,
-      '',
-      `Another link later: npm run --silent cli -- sign-in-link --email ${bootstrap.owner.email}`,
-    );
-  }
   if (bootstrap?.apiKey) {
     lines.push(
       '',
@@ -90,6 +80,16 @@ async function main(): Promise<void> {
       `First start: created organization "${bootstrap.organization.name}" (${bootstrap.organization.id}) with owner ${bootstrap.owner.email}.`,
       'No bootstrap key was created (PRINT_BOOTSTRAP_KEY is off). Sign in as the owner with a session token:',
       `  npm run --silent cli -- session --org ${bootstrap.organization.id} --email ${bootstrap.owner.email}`,
+    );
+  }
+  if (bootstrap && signInLink) {
+    lines.push(
+      '',
+      `Sign in to the console as ${bootstrap.owner.email} (one-time link, valid for an hour):`,
+      '',
+      `  ${config.publicUrl}/console/#sign-in=${signInLink.token}`,
+      '',
+      `Another link later: npm run --silent cli -- sign-in-link --email ${bootstrap.owner.email}`,
     );
   }
   process.stderr.write(lines.join('\n') + '\n\n');

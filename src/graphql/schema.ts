@@ -5,6 +5,7 @@ import { printSchemaWithDirectives } from '@graphql-tools/utils';
 import { buildSchema, type NonEmptyArray } from 'type-graphql';
 import type { AccessModel } from '../kernel/access';
 import {
+  describeRequirements,
   guardSchema,
   readRequirements,
   withRequiresDefinition,
@@ -34,8 +35,9 @@ export interface SchemaParts {
  * decision.
  */
 export async function buildKeygateSchema(parts: SchemaParts): Promise<KeygateSchema> {
-  const plain = withRequiresDefinition(await buildUnguardedSchema(parts));
-  const { requirements, catalog } = readRequirements(plain, parts.access);
+  const unannotated = withRequiresDefinition(await buildUnguardedSchema(parts));
+  const { requirements, catalog } = readRequirements(unannotated, parts.access);
+  const plain = describeRequirements(unannotated, requirements, parts.access);
   return { schema: guardSchema(plain, requirements, parts.access), plain, requirements, catalog };
 }
 

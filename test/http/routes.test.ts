@@ -1,3 +1,5 @@
+import { brotliDecompressSync, gunzipSync } from 'node:zlib';
+import { pickEncoding } from '../../src/http/graphiql.route';
 import { getIntrospectionQuery } from 'graphql';
 import { buildApp } from '../../src/app';
 import { SessionTokens } from '../../src/auth/session-tokens';
@@ -62,6 +64,54 @@ describe('GraphiQL', () => {
     expect(res.body).not.toMatch(/<script[^>]+src=["']?https?:/i);
     expect(res.body).not.toMatch(/<link[^>]+href=["']?https?:/i);
     expect(res.body).not.toMatch(/@import\s+url\(["']?https?:/i);
+  });
+
+  it('is compressed (br, else gzip), revalidated by ETag (304), and keeps headers a person typed (defaultHeaders)', async () => {
+    const br = await t.app.server.inject({ method: 'GET', url: '/graphiql', headers: { 'accept-encoding': 'gzip, deflate, br' } });
+    expect(br.statusCode).toBe(200);
+    expect(br.headers).toMatchObject({ 'content-encoding': 'br', 'cache-control': 'no-cache', vary: 'accept-encoding' });
+    const html = brotliDecompressSync(br.rawPayload).toString('utf8');
+    expect(br.rawPayload.length).toBeLessThan(html.length / 3);
+    const options = graphiqlOptions(html);
+    expect(options).toMatchObject({ endpoint: '/graphql', shouldPersistHeaders: true, defaultHeaders: '{\n  "x-api-key": ""\n}' });
+    expect('headers' in options).toBe(false);
+
+    const gz = await t.app.server.inject({ method: 'GET', url: '/graphiql', headers: { 'accept-encoding': 'gzip, br;q=0' } });
+    expect(gz.headers['content-encoding']).toBe('gzip');
+    expect(gunzipSync(gz.rawPayload).equals(Buffer.from(html))).toBe(true);
+    expect(gz.headers.etag).toBe(br.headers.etag);
+
+    const again = await t.app.server.inject({ method: 'GET', url: '/graphiql', headers: { 'if-none-match': br.headers.etag as string } });
+    expect(again.statusCode).toBe(304);
+    expect(again.rawPayload.length).toBe(0);
+  });
+
+  it('the default query is anonymous, so a pasted query run at once never meets a stale operation name', async () => {
+    const res = await t.app.server.inject({ method: 'GET', url: '/graphiql' });
+    const { defaultQuery } = graphiqlOptions(res.body) as { defaultQuery: string };
+    expect(defaultQuery).toMatch(/^\{\n {2}viewer \{/m);
+    expect(defaultQuery).not.toMatch(/^\s*(query|mutation)\b/m);
+  });
+});
+
+/** The options the page hands to GraphiQL (the JSON argument of its render call). */
+function graphiqlOptions(html: string): Record<string, unknown> {
+  const match = /renderYogaGraphiQL\(\s*window\.document\.querySelector\('#root'\),\s*(\{.*\}),\s*\);/.exec(html);
+  if (!match) throw new Error('no GraphiQL render call in the page');
+  return JSON.parse(match[1]) as Record<string, unknown>;
+}
+
+describe('pickEncoding', () => {
+  it.each([
+    ['gzip, deflate, br', 'br'],
+    ['gzip', 'gzip'],
+    ['br;q=0, gzip;q=0.5', 'gzip'],
+    ['*', 'br'],
+    ['identity', null],
+    ['gzip;q=0', null],
+    [undefined, null],
+  ] as const)('%s → %s', (header, expected) => {
+    expect(pickEncoding(header)).toBe(expected);
   });
 });
 

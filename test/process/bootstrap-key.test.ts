@@ -13,6 +13,7 @@ import { createTestDatabase } from '../support/test-database';
  * not printed — and so not created — unless PRINT_BOOTSTRAP_KEY asks.
  */
 const KEY = /sk_live_[0-9a-f]{64}[0-9A-Za-z]{6}/g;
+const SIGN_IN_LINK = /http:\/\/localhost:\d+\/console\/#sign-in=([\w-]{43})/g;
 
 let dataDir: string;
 beforeAll(() => {
@@ -20,7 +21,7 @@ beforeAll(() => {
 });
 afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 
-async function firstStart(env: Record<string, string>) {
+async function firstStart(env: Record<string, string>, whileRunning?: (port: number, output: string) => Promise<void>) {
   const db = await createTestDatabase();
   const port = await freePort();
   const child = spawnTs('src/main.ts', [], {
@@ -34,24 +35,40 @@ async function firstStart(env: Record<string, string>) {
     ...env,
   });
   const done = finished(child, 90_000);
-  await waitForOutput(child, '/graphiql', 90_000);
+  const output = await waitForOutput(child, '/graphiql', 90_000);
+  await whileRunning?.(port, output);
   child.kill('SIGTERM');
   const exit = await done;
   const client = new Client({ connectionString: db.url });
   await client.connect();
   const { rows } = await client.query(
-    'SELECT (SELECT count(*)::int FROM organizations) AS orgs, (SELECT count(*)::int FROM api_keys) AS keys',
+    `SELECT (SELECT count(*)::int FROM organizations) AS orgs, (SELECT count(*)::int FROM api_keys) AS keys,
+            (SELECT count(*)::int FROM sign_in_links) AS links`,
   );
   await client.end();
   await db.drop();
   return { ...exit, ...rows[0] };
 }
 
-it('development: the key is shown once on stderr, never on stdout (the log stream)', async () => {
-  const run = await firstStart({ NODE_ENV: 'development' });
+it('development: the key and a one-time console link are shown once on stderr, never on stdout (the log stream)', async () => {
+  let signIn = 0;
+  const run = await firstStart({ NODE_ENV: 'development' }, async (port, output) => {
+    // The banner is one write to stderr, so the link arrives with the GraphiQL line.
+    const token = [...output.matchAll(SIGN_IN_LINK)][0]?.[1];
+    const res = await fetch(`http://127.0.0.1:${port}/console/auth/sign-in-link`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ token }),
+    });
+    signIn = res.status;
+  });
   expect(run.code).toBe(0);
+  expect(signIn).toBe(204);
   expect(run.stderr.match(KEY)).toHaveLength(1);
   expect(run.stdout.match(KEY)).toBeNull();
+  expect(run.stderr.match(SIGN_IN_LINK)).toHaveLength(1);
+  expect(run.stdout.match(SIGN_IN_LINK)).toBeNull();
+  expect(run.links).toBe(1);
   // stdout is the JSON log stream, and it is not empty: the separation is real.
   expect(run.stdout).toContain('"msg"');
   expect({ orgs: run.orgs, keys: run.keys }).toEqual({ orgs: 1, keys: 1 });
@@ -63,7 +80,8 @@ it('production: no key is printed anywhere, and none is created; the banner says
   expect(`${run.stdout}${run.stderr}`.match(KEY)).toBeNull();
   expect(run.stderr).toContain('No bootstrap key was created (PRINT_BOOTSTRAP_KEY is off)');
   expect(run.stderr).toMatch(/npm run --silent cli -- session --org [0-9a-f-]{36} --email owner@localhost/);
-  expect({ orgs: run.orgs, keys: run.keys }).toEqual({ orgs: 1, keys: 0 });
+  expect({ orgs: run.orgs, keys: run.keys, links: run.links }).toEqual({ orgs: 1, keys: 0, links: 0 });
+  expect(run.stderr.match(SIGN_IN_LINK)).toBeNull();
 });
 
 it('production with PRINT_BOOTSTRAP_KEY=true: the key on stderr only', async () => {

@@ -123,6 +123,22 @@ export function readRequirements(schema: GraphQLSchema, access: AccessModel): { 
 }
 
 /**
+ * Every guarded field's description ends with the scopes it needs, derived from the same
+ * requirements that are enforced, so GraphiQL's docs (and the SDL) say it without anyone typing
+ * it twice: "Requires stats:read."
+ */
+export function describeRequirements(schema: GraphQLSchema, requirements: FieldRequirements, access: AccessModel): GraphQLSchema {
+  return mapSchema(schema, {
+    [MapperKind.OBJECT_FIELD]: (field, fieldName, typeName) => {
+      const mask = requirements.of(typeName, fieldName);
+      if (mask === 0n) return field;
+      const note = `Requires ${access.scopesOf(mask).join(' and ')}.`;
+      return { ...field, description: field.description ? `${field.description}\n\n${note}` : note };
+    },
+  });
+}
+
+/**
  * The schema used when an operation is only partly allowed (a query reaching fields its principal
  * may not read): each guarded field resolves to null with FORBIDDEN, exactly as the up-front
  * decision found. The check is synchronous and only guarded fields are wrapped; operations that

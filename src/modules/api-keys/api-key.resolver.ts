@@ -97,7 +97,7 @@ export class ApiKeyResolver {
 
   @FieldResolver(() => User, {
     nullable: true,
-    description: 'The user a USER key acts for; null for BOT keys. Member data: needs members:read.',
+    description: 'The user a USER key acts for; null for BOT keys.',
   })
   @Requires('members', 'read')
   owner(@Root() key: ApiKey, @Ctx() ctx: Context) {

@@ -86,13 +86,16 @@ export class ShortLinkResolver {
 
   // Nullable on purpose: a caller without stats:read still sees the link, with a FORBIDDEN
   // here; a non-null field would null the whole link instead.
-  @FieldResolver(() => Int, { nullable: true, description: 'Total redirects (written every few seconds). Needs stats:read.' })
+  @FieldResolver(() => Int, { nullable: true, description: 'Total redirects (written every few seconds).' })
   @Requires('stats', 'read')
   clicks(@Root() link: ShortLink): number {
     return link.clickCount;
   }
 
-  @FieldResolver(() => LinkStats, { nullable: true, description: 'Needs stats:read.' })
+  @FieldResolver(() => LinkStats, {
+    nullable: true,
+    description: 'Clicks over time and top referrers, countries and user agents of this link.',
+  })
   @Requires('stats', 'read')
   @Cost(STATS_RANGE_COST)
   stats(
