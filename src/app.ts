@@ -96,7 +96,9 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     signInLinkTtlSeconds: SIGN_IN_LINK_TTL_SECONDS,
   });
   const redis = config.rateLimitsEnabled && config.redisUrl ? connectRedis(config.redisUrl, config.redis, server.log) : null;
-  const rateLimiter = config.rateLimitsEnabled ? new RequestRateLimiter(redis, config.redisKeyPrefix) : null;
+  const rateLimiter = config.rateLimitsEnabled
+    ? new RequestRateLimiter(redis, config.redisKeyPrefix, { syncIntervalMs: config.rateLimitSyncMs })
+    : null;
   const policy = new RequestPolicy({ authenticator, authenticate: deps.authenticate, rateLimiter, usage: services.usage });
   const requestBudgets = new RequestBudgets(config.database.budget);
   const schema = deps.schema ?? (await buildSchema());
@@ -141,6 +143,8 @@ export async function buildApp(deps: AppDeps): Promise<App> {
       await apollo.stop();
       await webhookJobs?.stop();
       await listener?.stop();
+      rateLimiter?.stop();
+      await rateLimiter?.sync().catch(() => undefined);
       redis?.disconnect();
       const at = dataSource.subscribers.indexOf(invalidator);
       if (at >= 0) dataSource.subscribers.splice(at, 1);

@@ -131,18 +131,43 @@ function itemsOf(args: Record<string, unknown>, declared: FieldCost | undefined,
   return 1;
 }
 
+/**
+ * An operation without variables costs the same every time: its cost is kept with its parsed
+ * node (Apollo reuses one DocumentNode per query text), so it is computed once.
+ */
+const constantCosts = new WeakMap<OperationDefinitionNode, number>();
+
+function operationCostCached(
+  schema: GraphQLSchema,
+  document: DocumentNode,
+  operation: OperationDefinitionNode,
+  variables: Record<string, unknown>,
+): number {
+  if (operation.variableDefinitions?.length) return operationCost(schema, document, operation, variables);
+  let cost = constantCosts.get(operation);
+  if (cost === undefined) {
+    cost = operationCost(schema, document, operation, {});
+    constantCosts.set(operation, cost);
+  }
+  return cost;
+}
+
 export function complexityLimitPlugin(max = MAX_COMPLEXITY): ApolloServerPlugin {
   return {
     async requestDidStart() {
       return {
         async didResolveOperation({ request, document, operation, schema }) {
           if (!operation) return;
-          const coerced = getVariableValues(schema, operation.variableDefinitions ?? [], request.variables ?? {});
-          // Invalid variables: execution reports them as BAD_USER_INPUT before anything runs.
-          if (coerced.errors) return;
+          let variables: Record<string, unknown> = {};
+          if (operation.variableDefinitions?.length) {
+            const coerced = getVariableValues(schema, operation.variableDefinitions, request.variables ?? {});
+            // Invalid variables: execution reports them as BAD_USER_INPUT before anything runs.
+            if (coerced.errors) return;
+            variables = coerced.coerced;
+          }
           let complexity: number;
           try {
-            complexity = operationCost(schema, document, operation, coerced.coerced);
+            complexity = operationCostCached(schema, document, operation, variables);
           } catch {
             // Fail closed: an operation whose cost cannot be measured does not run.
             throw new GraphQLError('The query’s complexity could not be measured; it is refused.', {

@@ -1,5 +1,5 @@
 import type { ApolloServerPlugin } from '@apollo/server';
-import { GraphQLError, Kind, visit, type ValueNode } from 'graphql';
+import { GraphQLError, Kind, visit, type DocumentNode, type ValueNode } from 'graphql';
 import { ErrorCode } from '../kernel/errors';
 
 const NUL = 'must not contain NUL (\\u0000) characters.';
@@ -45,6 +45,27 @@ function checkLiteral(node: ValueNode, path: string, found: Found): void {
 }
 
 /**
+ * The literals' problems, per parsed document: Apollo hands every request with the same query
+ * text the same DocumentNode, so a document is walked once, not once per request.
+ */
+const literalProblems = new WeakMap<DocumentNode, Found>();
+
+function problemsInLiterals(document: DocumentNode): Found {
+  let found = literalProblems.get(document);
+  if (!found) {
+    const problems: Found = new Map();
+    visit(document, {
+      [Kind.ARGUMENT](node) {
+        checkLiteral(node.value, node.name.value, problems);
+      },
+    });
+    found = problems;
+    literalProblems.set(document, found);
+  }
+  return found;
+}
+
+/**
  * Text PostgreSQL cannot store faithfully is invalid input for every field: a NUL character
  * (text columns refuse it) and a lone UTF-16 surrogate (no UTF-8 form; jsonb refuses it).
  * Refusing both here, once, for every argument of every operation, keeps them from surfacing as
@@ -56,13 +77,10 @@ export const rejectInvalidTextPlugin: ApolloServerPlugin = {
   async requestDidStart() {
     return {
       async didResolveOperation({ request, document }) {
-        const found: Found = new Map();
+        const inLiterals = problemsInLiterals(document);
+        if (inLiterals.size === 0 && !request.variables) return;
+        const found: Found = new Map(inLiterals);
         checkValue(request.variables ?? {}, '', found);
-        visit(document, {
-          [Kind.ARGUMENT](node) {
-            checkLiteral(node.value, node.name.value, found);
-          },
-        });
         if (found.size === 0) return;
         const problems = [...new Set(found.values())];
         throw new GraphQLError(

@@ -1,4 +1,10 @@
 import { ApolloServer } from '@apollo/server';
+import {
+  ApolloServerPluginCacheControlDisabled,
+  ApolloServerPluginInlineTraceDisabled,
+  ApolloServerPluginSchemaReportingDisabled,
+  ApolloServerPluginUsageReportingDisabled,
+} from '@apollo/server/plugin/disabled';
 import { fastifyApolloDrainPlugin, fastifyApolloHandler } from '@as-integrations/fastify';
 import type { FastifyInstance } from 'fastify';
 import type { DataSource } from 'typeorm';
@@ -39,6 +45,11 @@ export async function registerGraphQLRoute(server: FastifyInstance, deps: GraphQ
   const apollo = new ApolloServer<GraphQLContext>({
     gateway: decidedExecutor({ plain: schema.plain, guarded: schema.schema }),
     plugins: [
+      // keygate sets no cache hints; Apollo's default cache-control plugin would still visit every field.
+      ApolloServerPluginCacheControlDisabled(),
+      ApolloServerPluginUsageReportingDisabled(),
+      ApolloServerPluginSchemaReportingDisabled(),
+      ApolloServerPluginInlineTraceDisabled(),
       fastifyApolloDrainPlugin(server),
       authorizationPlugin(new OperationRequirements(schema.schema, schema.requirements), { anonymousIntrospection: !config.isProduction }),
       rejectInvalidTextPlugin,

@@ -1,6 +1,6 @@
 import type Redis from 'ioredis';
-import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
 import type { Principal } from '../auth/principal';
+import { WindowCounters } from './window-counters';
 import { Plan, PLAN_RATE_LIMITS } from '../kernel/plans';
 
 /** Failed authentications allowed per client IP per minute before answering 429 outright. */
@@ -15,30 +15,27 @@ export interface RateDecision {
   retryAfterSeconds: number;
 }
 
-/** Above every limit a key or plan can have (MAX_KEY_RATE_LIMIT is 100,000). */
-const MAX_COUNTED = 1_000_000_000;
+const WINDOW_MS = 60_000;
 
 /**
- * Per-key request limits and a failed-authentication throttle per IP. With Redis the counters
- * are shared by every instance; each Redis limiter is insured by an in-process one, which
- * rate-limiter-flexible uses for any call Redis cannot answer, so an outage degrades to
- * per-instance limiting rather than to no limiting (or to errors).
+ * Per-key request limits and a failed-authentication throttle per IP, counted per minute from a
+ * subject's first request.
+ * With Redis the counts are shared by every instance without a round trip per request (see
+ * WindowCounters for how, and how far a key can overshoot across instances); without it, or
+ * while it is unreachable, each instance limits on its own counts — never not at all.
  *
  * One counter per subject whatever its limit: the limit is compared with the count, not built
  * into the counter, so changing a key's limit (or its organization's plan) keeps the count of
  * the current window instead of starting a fresh one.
  */
 export class RequestRateLimiter {
-  private readonly requests: RateLimiterAbstract;
-  private readonly failedAuth: RateLimiterAbstract;
+  private readonly requests: WindowCounters;
+  private readonly failedAuth: WindowCounters;
 
-  constructor(
-    private readonly redis: Redis | null,
-    private readonly prefix = 'keygate:',
-  ) {
-    // The counter itself never refuses: no limit is above MAX_COUNTED.
-    this.requests = this.make(MAX_COUNTED, 'rl');
-    this.failedAuth = this.make(FAILED_AUTH_PER_MINUTE, 'authfail');
+  constructor(redis: Redis | null, prefix = 'keygate:', options: { syncIntervalMs?: number } = {}) {
+    const syncIntervalMs = options.syncIntervalMs ?? 100;
+    this.requests = new WindowCounters(redis, `${prefix}rl:`, { windowMs: WINDOW_MS, syncIntervalMs });
+    this.failedAuth = new WindowCounters(redis, `${prefix}authfail:`, { windowMs: WINDOW_MS, syncIntervalMs });
   }
 
   limitFor(principal: Principal): number {
@@ -50,37 +47,39 @@ export class RequestRateLimiter {
   async consume(principal: Principal): Promise<RateDecision> {
     const limit = this.limitFor(principal);
     const subject = principal.kind === 'API_KEY' ? `key:${principal.keyId}` : `user:${principal.orgId}:${principal.userId}`;
-    let res: RateLimiterRes;
-    try {
-      res = await this.requests.consume(subject);
-    } catch (rejection) {
-      if (!(rejection instanceof RateLimiterRes)) throw rejection;
-      res = rejection;
-    }
+    const { count, resetAtMs } = await this.requests.hit(subject);
     return {
-      allowed: res.consumedPoints <= limit,
+      allowed: count <= limit,
       limit,
-      remaining: Math.max(0, limit - res.consumedPoints),
-      resetAt: Math.ceil((Date.now() + res.msBeforeNext) / 1000),
-      retryAfterSeconds: Math.max(1, Math.ceil(res.msBeforeNext / 1000)),
+      remaining: Math.max(0, limit - count),
+      resetAt: Math.ceil(resetAtMs / 1000),
+      retryAfterSeconds: Math.max(1, Math.ceil((resetAtMs - Date.now()) / 1000)),
     };
   }
 
-  /** Seconds to wait when this IP has failed authentication too often, else null. No hashing, no SQL. */
-  async failedAuthRetryAfter(ip: string): Promise<number | null> {
-    const res = await this.failedAuth.get(ip);
-    if (!res || res.consumedPoints < FAILED_AUTH_PER_MINUTE) return null;
-    return Math.max(1, Math.ceil(res.msBeforeNext / 1000));
+  /**
+   * Seconds to wait when this IP has failed authentication too often, else null. No hashing, no
+   * SQL, no round trip: this instance's view, which learns the other instances' failures for an
+   * IP whenever that IP fails here (so spreading guesses over N instances gains at most one
+   * guess per instance per minute).
+   */
+  failedAuthRetryAfter(ip: string): number | null {
+    const { count, resetAtMs } = this.failedAuth.peek(ip);
+    if (count < FAILED_AUTH_PER_MINUTE) return null;
+    return Math.max(1, Math.ceil((resetAtMs - Date.now()) / 1000));
   }
 
   async recordFailedAuth(ip: string): Promise<void> {
-    await this.failedAuth.penalty(ip, 1);
+    await this.failedAuth.hit(ip);
   }
 
-  private make(points: number, name: string): RateLimiterAbstract {
-    const keyPrefix = `${this.prefix}${name}`;
-    const memory = new RateLimiterMemory({ points, duration: 60, keyPrefix });
-    if (!this.redis) return memory;
-    return new RateLimiterRedis({ storeClient: this.redis, points, duration: 60, keyPrefix, insuranceLimiter: memory });
+  /** Sends pending counts now (tests; shutdown). */
+  async sync(): Promise<void> {
+    await Promise.all([this.requests.sync(), this.failedAuth.sync()]);
+  }
+
+  stop(): void {
+    this.requests.stop();
+    this.failedAuth.stop();
   }
 }

@@ -48,7 +48,7 @@ export class RequestPolicy {
     // An IP that keeps failing is turned away before any hashing or SQL, so keys cannot be
     // guessed at speed; credentials that verify without the database still pass, so one bad
     // client behind a shared IP (an office, a proxy) does not lock everyone else out.
-    const blockedFor = await rateLimiter?.failedAuthRetryAfter(request.ip);
+    const blockedFor = rateLimiter?.failedAuthRetryAfter(request.ip);
     if (blockedFor && !(await authenticator.verifiesWithoutDatabase(credentials))) {
       reply.header('retry-after', String(blockedFor));
       throw new RateLimitedError(

@@ -1,12 +1,15 @@
 import cookie from '@fastify/cookie';
 import cors from '@fastify/cors';
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { isDatabaseUnavailable } from '../db/errors';
 import type { Config } from '../kernel/config';
 import { ServiceUnavailableError } from '../kernel/errors';
 
 /** Headers that carry secrets; never logged. */
 export const REDACTED_PATHS = ['req.headers.authorization', 'req.headers["x-api-key"]', 'req.headers.cookie', '*.secret'];
+
+/** A request slower than this is logged even when ACCESS_LOG=errors. */
+const SLOW_REQUEST_MS = 1_000;
 
 /** Requests larger than this are refused (413) before anything parses them. */
 const BODY_LIMIT_BYTES = 100 * 1024;
@@ -17,6 +20,7 @@ export async function createHttpServer(config: Config, logger?: boolean | Record
     logger: logger ?? { level: config.logLevel, redact: { paths: REDACTED_PATHS, censor: '[redacted]' } },
     bodyLimit: BODY_LIMIT_BYTES,
     trustProxy: config.trustProxy,
+    logController: new AccessLog(config.accessLog),
   });
 
   // The console's session cookie (auth/credentials.ts reads it, with its CSRF header).
@@ -44,4 +48,33 @@ export async function createHttpServer(config: Config, logger?: boolean | Record
     return reply.code(500).type('text/plain; charset=utf-8').send('Internal server error\n');
   });
   return server;
+}
+
+/**
+ * Fastify's own two lines per request serialise the whole request and reply. Instead: one line at
+ * info when the request completes — `all` of them, or (the default) only failed (status ≥ 400) or
+ * slow ones; nothing when it starts. The path only: a GET's query string may carry a document
+ * and its variables.
+ */
+class AccessLog extends LogController {
+  constructor(private readonly mode: Config['accessLog']) {
+    super();
+  }
+
+  override incomingRequest(): void {}
+
+  override requestCompleted(error: Error | null | undefined, request: FastifyRequest, reply: FastifyReply): void {
+    if (this.mode === 'off') return;
+    const ms = reply.elapsedTime;
+    if (!error && this.mode === 'errors' && reply.statusCode < 400 && ms < SLOW_REQUEST_MS) return;
+    const at = request.url.indexOf('?');
+    const entry = {
+      method: request.method,
+      path: at < 0 ? request.url : request.url.slice(0, at),
+      status: reply.statusCode,
+      ms: Math.round(ms),
+    };
+    if (error) reply.log.error({ ...entry, err: error }, 'request errored');
+    else reply.log.info(entry, 'request');
+  }
 }

@@ -26,6 +26,8 @@ const envSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(4000),
   PUBLIC_URL: optionalString.pipe(z.string().url().optional()),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional(),
+  /** One line per request (`all`), only for failed or slow ones (`errors`), or none (`off`). */
+  ACCESS_LOG: z.enum(['all', 'errors', 'off']).default('errors'),
 
   DATABASE_URL: optionalString,
   DATA_DIR: z.string().default('.data'),
@@ -81,6 +83,8 @@ const envSchema = z.object({
   REDIS_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(2_000),
   REDIS_COMMAND_TIMEOUT_MS: z.coerce.number().int().min(10).max(60_000).default(500),
   REDIS_HEARTBEAT_MS: z.coerce.number().int().min(100).max(60_000).default(1_000),
+  /** How often rate-limit counts are exchanged with Redis; 0: on every request (exact, one round trip each). */
+  RATE_LIMIT_SYNC_MS: z.coerce.number().int().min(0).max(60_000).default(100),
   RATE_LIMITS_ENABLED: bool(true),
   VERIFICATION_CACHE_ENABLED: bool(true),
   VERIFICATION_CACHE_SIZE: z.coerce.number().int().min(1).max(10_000_000).default(100_000),
@@ -112,6 +116,7 @@ export interface Config {
   port: number;
   publicUrl: string;
   logLevel: NonNullable<Env['LOG_LEVEL']>;
+  accessLog: Env['ACCESS_LOG'];
   database: {
     /** Undefined means: start the embedded PostgreSQL under `dataDir`. */
     url?: string;
@@ -162,6 +167,8 @@ export interface Config {
   redisKeyPrefix: string;
   /** Bounds on Redis: a command that does not answer in time is answered by the in-process limiter. */
   redis: { connectTimeoutMs: number; commandTimeoutMs: number; heartbeatMs: number };
+  /** See WindowCounters: how stale one instance's view of the others' counts may be. */
+  rateLimitSyncMs: number;
   rateLimitsEnabled: boolean;
   verificationCache: { enabled: boolean; maxEntries: number; ttlMs: number };
   /**
@@ -228,6 +235,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     port,
     publicUrl,
     logLevel: e.LOG_LEVEL ?? (e.NODE_ENV === 'test' ? 'silent' : 'info'),
+    accessLog: e.ACCESS_LOG,
     database: {
       url: e.DATABASE_URL,
       embeddedPort: e.EMBEDDED_PG_PORT,
@@ -278,6 +286,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       commandTimeoutMs: e.REDIS_COMMAND_TIMEOUT_MS,
       heartbeatMs: e.REDIS_HEARTBEAT_MS,
     },
+    rateLimitSyncMs: e.RATE_LIMIT_SYNC_MS,
     rateLimitsEnabled: e.RATE_LIMITS_ENABLED,
     verificationCache: { enabled: e.VERIFICATION_CACHE_ENABLED, maxEntries: e.VERIFICATION_CACHE_SIZE, ttlMs: e.VERIFICATION_CACHE_TTL_MS },
     trustProxy: parseTrustProxy(e.TRUST_PROXY),

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import Redis from 'ioredis';
 import {
   CreateApiKeyRateLimitDocument,
   CreateApiKeySecretDocument,
@@ -120,25 +121,71 @@ describe('shared limits in Redis', () => {
     return;
   }
 
-  let t: TestApp;
-  let b: SecondInstance;
-  beforeAll(async () => {
-    const env = { RATE_LIMITS_ENABLED: 'true', REDIS_URL: redisUrl, REDIS_KEY_PREFIX: prefix() };
-    t = await TestApp.create({ env });
-    b = await t.secondInstance(env);
-  });
-  afterAll(async () => {
-    await b.close();
-    await t.close();
+  /** Two instances on one database and one Redis namespace, exchanging counts every `syncMs`. */
+  function pair(syncMs: string) {
+    const env = { RATE_LIMITS_ENABLED: 'true', REDIS_URL: redisUrl!, REDIS_KEY_PREFIX: prefix(), RATE_LIMIT_SYNC_MS: syncMs };
+    const s = {} as { t: TestApp; b: SecondInstance; redis: Redis; prefix: string };
+    beforeAll(async () => {
+      s.t = await TestApp.create({ env });
+      s.b = await s.t.secondInstance(env);
+      s.redis = new Redis(redisUrl!);
+      s.prefix = env.REDIS_KEY_PREFIX;
+    });
+    afterAll(async () => {
+      s.redis?.disconnect();
+      await s.b?.close();
+      await s.t?.close();
+    });
+    return s;
+  }
+
+  const limitedKey = async (t: TestApp, rateLimitPerMinute: number) =>
+    expectOk(
+      await t.gql(CreateApiKeyRateLimitDocument, { input: { name: 'shared', permissions: { stats: ['read'] }, rateLimitPerMinute } }),
+    ).createApiKey;
+
+  describe('RATE_LIMIT_SYNC_MS=0: exact, one round trip per request', () => {
+    const s = pair('0');
+    it('requests spread over two instances are limited as one', async () => {
+      const key = await limitedKey(s.t, 4);
+      const onB = async () => (await injectGql(s.b.app, VIEWER, {}, { 'x-api-key': key.secret })).status;
+      const onA = async () => (await s.t.gql(VIEWER, {}, { key: key.secret })).status;
+      expect([await onA(), await onB(), await onA(), await onB(), await onA(), await onB()]).toEqual([200, 200, 200, 200, 429, 429]);
+    });
   });
 
-  it('requests spread over two instances are limited as one', async () => {
-    const key = expectOk(
-      await t.gql(CreateApiKeySecretDocument, { input: { name: 'shared', permissions: { stats: ['read'] }, rateLimitPerMinute: 4 } }),
-    ).createApiKey;
-    const onB = async () => (await injectGql(b.app, VIEWER, {}, { 'x-api-key': key.secret })).status;
-    const onA = async () => (await t.gql(VIEWER, {}, { key: key.secret })).status;
-    expect([await onA(), await onB(), await onA(), await onB(), await onA(), await onB()]).toEqual([200, 200, 200, 200, 429, 429]);
+  // A long interval, so counts move only when the test syncs: what an instance knows is exact.
+  describe('batched (the default, here synced by hand)', () => {
+    const s = pair('60000');
+
+    it('a busy key costs one round trip, then none: its hits are counted here and sent in one batch', async () => {
+      const key = await limitedKey(s.t, 100);
+      for (let i = 0; i < 20; i++) expect((await s.t.gql(VIEWER, {}, { key: key.secret })).status).toBe(200);
+      const redisKey = `${s.prefix}rl:key:${key.apiKey.id}`;
+      expect(await s.redis.get(redisKey)).toBe('1');
+      await s.t.app.rateLimiter!.sync();
+      expect(await s.redis.get(redisKey)).toBe('20');
+      const ttl = await s.redis.pttl(redisKey);
+      expect(ttl).toBeGreaterThan(0);
+      expect(ttl).toBeLessThanOrEqual(60_000);
+    });
+
+    it('another instance starts from the shared count; an instance learns the others’ hits when it syncs', async () => {
+      const key = await limitedKey(s.t, 10);
+      const onA = async () => (await s.t.gql(VIEWER, {}, { key: key.secret })).status;
+      const onB = async () => (await injectGql(s.b.app, VIEWER, {}, { 'x-api-key': key.secret })).status;
+      for (let i = 0; i < 6; i++) expect(await onA()).toBe(200);
+      await s.t.app.rateLimiter!.sync();
+      // B's first hit asks Redis (6 + 1), then counts here: 8, 9, 10 pass, 11 does not.
+      expect([await onB(), await onB(), await onB(), await onB(), await onB()]).toEqual([200, 200, 200, 200, 429]);
+      await s.b.app.rateLimiter!.sync();
+      // A has not heard from Redis since its own 6: its next request is the documented overshoot
+      // (what the other instance sent within one interval)…
+      expect(await onA()).toBe(200);
+      // …and once A syncs it knows the shared count, 12, and refuses.
+      await s.t.app.rateLimiter!.sync();
+      expect(await onA()).toBe(429);
+    });
   });
 });
 
