@@ -3,10 +3,12 @@ import { Init1795350680726 } from './1795350680726-Init';
 import { LinksDomainsStatsWebhooks1795351990606 } from './1795351990606-LinksDomainsStatsWebhooks';
 import { ApiKeyRateLimit1795353604242 } from './1795353604242-ApiKeyRateLimit';
 import { ConsoleSignInAndKeyOrdering1796047318548 } from './1796047318548-ConsoleSignInAndKeyOrdering';
+import { LiveApiKeyCount1796053000000 } from './1796053000000-LiveApiKeyCount';
 
 export const MIGRATIONS: Function[] = [
   Init1795350680726,
   LinksDomainsStatsWebhooks1795351990606,
   ApiKeyRateLimit1795353604242,
   ConsoleSignInAndKeyOrdering1796047318548,
+  LiveApiKeyCount1796053000000,
 ];

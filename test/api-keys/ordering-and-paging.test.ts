@@ -190,3 +190,27 @@ describe('updatedAt, rotatedAt, previousSecretExpiresAt', () => {
     expect((await times(id)).previousSecretExpiresAt).toBeNull();
   });
 });
+
+describe('totalCount', () => {
+  const liveKeys = async () =>
+    (await t.dataSource.query('SELECT count(*)::int AS n FROM api_keys WHERE org_id = $1 AND deleted_at IS NULL', [t.org.id]))[0].n;
+
+  it('without a filter it is a counter the database keeps (one primary-key read), equal to the keys not deleted', async () => {
+    const a = await t.createKey({ stats: ['read'] });
+    await t.createKey({ stats: ['read'] });
+    await t.app.services.apiKeys.delete(t.owner.caller, a.id);
+    const b = await t.createKey({ stats: ['read'] });
+    // Even a change made behind keygate's back keeps it right: the trigger sees every write.
+    await t.sql('UPDATE api_keys SET deleted_at = now() WHERE id = $1', [b.id]);
+    const { result, statements } = await t.countQueries(() => t.gql(ApiKeyCountDocument, {}));
+    expect(expectOk(result).apiKeys.totalCount).toBe(await liveKeys());
+    expect(statements.some((s) => s.includes('live_api_keys'))).toBe(true);
+    expect(statements.some((s) => /count\(/i.test(s))).toBe(false);
+  });
+
+  it('with a filter it counts the matching keys', async () => {
+    const { result, statements } = await t.countQueries(() => t.gql(ApiKeyCountDocument, { filter: { search: TAG } }));
+    expect(expectOk(result).apiKeys.totalCount).toBe(9);
+    expect(statements.some((s) => /count\(/i.test(s))).toBe(true);
+  });
+});

@@ -24,6 +24,10 @@ const ORDER_COLUMNS: Record<ApiKeyOrderBy['field'], Omit<ListOrder, 'direction'>
   NAME: { property: 'name', nullable: false, kind: 'text' },
 };
 
+function isFiltered(f: ApiKeyFilterArgs): boolean {
+  return Boolean(f.status || f.type || f.ownerId || f.expiringWithinDays != null || f.search?.trim());
+}
+
 /** Reads of the caller's organization's keys; a deleted key is in none of them. */
 export class ApiKeyQueries {
   constructor(private readonly dataSource: DataSource) {}
@@ -79,7 +83,15 @@ export class ApiKeyQueries {
       );
     }
     const orderBy = args.orderBy ?? { field: 'CREATED_AT', direction: 'DESC' };
-    return orderedPage(qb, args, { ...ORDER_COLUMNS[orderBy.field], direction: orderBy.direction }, 20);
+    const page = await orderedPage(qb, args, { ...ORDER_COLUMNS[orderBy.field], direction: orderBy.direction }, 20);
+    if (!isFiltered(f)) page.totalCount = () => this.liveCount(caller.principal.orgId);
+    return page;
+  }
+
+  /** Every key not deleted: a counter the database keeps (migration LiveApiKeyCount), not a count over the keys. */
+  private async liveCount(orgId: string): Promise<number> {
+    const rows: { n: number }[] = await this.dataSource.query('SELECT live_api_keys AS n FROM organizations WHERE id = $1', [orgId]);
+    return rows[0]?.n ?? 0;
   }
 
   async get(caller: Caller, id: string): Promise<ApiKey | null> {

@@ -22,4 +22,8 @@ export class Organization {
 
   @CreatedAtColumn()
   createdAt: Date;
+
+  /** Keys not deleted; kept by a trigger on api_keys (migration LiveApiKeyCount), read for apiKeys' totalCount. */
+  @Column({ name: 'live_api_keys', type: 'integer', default: 0, select: false, insert: false, update: false })
+  liveApiKeys: number;
 }
