@@ -4,7 +4,9 @@ import path from 'node:path';
 import { Client } from 'pg';
 import { freePort } from '../../src/db/embedded-postgres';
 import { TEST_ENCRYPTION_KEY, TEST_SESSION_SECRET } from '../support/harness';
-import { finished, spawnTs, waitForOutput } from '../support/processes';
+import { PROCESS_TIMEOUT_MS, finished, spawnTs, waitForOutput } from '../support/processes';
+
+jest.setTimeout(PROCESS_TIMEOUT_MS);
 import { createTestDatabase } from '../support/test-database';
 
 /**
@@ -34,8 +36,8 @@ async function firstStart(env: Record<string, string>, whileRunning?: (port: num
     JOBS_ENABLED: 'false',
     ...env,
   });
-  const done = finished(child, 90_000);
-  const output = await waitForOutput(child, '/graphiql', 90_000);
+  const done = finished(child);
+  const output = await waitForOutput(child, '/graphiql');
   await whileRunning?.(port, output);
   child.kill('SIGTERM');
   const exit = await done;

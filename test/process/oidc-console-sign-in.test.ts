@@ -8,7 +8,9 @@ import { ViewerMembershipsDocument } from '../generated/graphql';
 import { CookieJar } from '../support/cookie-jar';
 import { requestBody } from '../support/graphql-request';
 import { TestApp } from '../support/harness';
-import { finished, ROOT, startServerProcess, waitForOutput, type ServerProcess } from '../support/processes';
+import { finished, PROCESS_TIMEOUT_MS, ROOT, startServerProcess, waitForOutput, type ServerProcess } from '../support/processes';
+
+jest.setTimeout(PROCESS_TIMEOUT_MS);
 
 /**
  * The console's sign-in through a real OpenID Connect provider (oidc-provider on loopback), end
@@ -42,7 +44,7 @@ beforeAll(async () => {
     OIDC_CLIENT_SECRET: 'keygate-console-secret',
     OIDC_AUDIENCE: 'keygate-console',
   });
-}, 120_000);
+});
 
 afterAll(async () => {
   server?.child.kill('SIGTERM');

@@ -5,7 +5,9 @@ import path from 'node:path';
 import { ApiKeyUsageDocument, ViewerKindDocument } from '../generated/graphql';
 import { expectOk } from '../support/expect';
 import { fetchGql, type GqlDocument } from '../support/graphql-request';
-import { runTs, startServerProcess, type ServerProcess } from '../support/processes';
+import { PROCESS_TIMEOUT_MS, runTs, startServerProcess, type ServerProcess } from '../support/processes';
+
+jest.setTimeout(PROCESS_TIMEOUT_MS);
 
 /**
  * Ctrl-C in a terminal sends SIGINT to the whole foreground process group. The embedded
@@ -83,4 +85,4 @@ it('SIGINT to the process group and SIGTERM both exit 0 with every counted reque
   const last = await start();
   expect(await requestCount(last)).toBe(13);
   await stopGroup(last, 'SIGTERM');
-}, 180_000);
+});

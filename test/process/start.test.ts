@@ -4,7 +4,9 @@ import path from 'node:path';
 import { freePort } from '../../src/db/embedded-postgres';
 import { ViewerAndMembersDocument } from '../generated/graphql';
 import { fetchGql } from '../support/graphql-request';
-import { finished, runTs, spawnTs, waitForOutput } from '../support/processes';
+import { PROCESS_TIMEOUT_MS, finished, runTs, spawnTs, waitForOutput } from '../support/processes';
+
+jest.setTimeout(PROCESS_TIMEOUT_MS);
 
 /**
  * `npm start` as a new user runs it: no DATABASE_URL, an empty data directory. The embedded
@@ -31,8 +33,8 @@ describe('npm start on an empty machine (embedded PostgreSQL)', () => {
     const env = { DATA_DIR: dataDir, PORT: String(port), NODE_ENV: 'development', LOG_LEVEL: 'warn', SESSION_SECRET: undefined };
 
     const first = spawnTs('src/main.ts', [], env);
-    const firstDone = finished(first, 90_000);
-    const out1 = await waitForOutput(first, 'Try it:', 90_000);
+    const firstDone = finished(first);
+    const out1 = await waitForOutput(first, 'Try it:');
     const keys: string[] = out1.match(KEY) ?? [];
     expect(keys).toHaveLength(1);
     expect(out1).toContain(`http://localhost:${port}/graphiql`);
@@ -50,8 +52,8 @@ describe('npm start on an empty machine (embedded PostgreSQL)', () => {
     expect(statSync(path.join(dataDir, 'session-secret')).mode & 0o777).toBe(0o600);
 
     const second = spawnTs('src/main.ts', [], env);
-    const secondDone = finished(second, 90_000);
-    const out2 = await waitForOutput(second, '/graphiql', 90_000);
+    const secondDone = finished(second);
+    const out2 = await waitForOutput(second, '/graphiql');
     await new Promise((r) => setTimeout(r, 200));
     expect(out2.match(KEY)).toBeNull();
     expect((await viewer(port, keys[0])).status).toBe(200);
@@ -59,7 +61,7 @@ describe('npm start on an empty machine (embedded PostgreSQL)', () => {
     const exit2 = await secondDone;
     expect(exit2.code).toBe(0);
     expect(exit2.stdout.match(KEY)).toBeNull();
-  }, 180_000);
+  });
 
   it('refuses to start in production without a way to verify sessions, with a clear message', async () => {
     const result = await runTs('src/main.ts', [], {

@@ -41,7 +41,14 @@ export interface Finished {
   stderr: string;
 }
 
-export function finished(child: ChildProcessWithoutNullStreams, timeoutMs = 60_000): Promise<Finished> {
+/**
+ * How long a child process may take to start or finish before a test calls it hung. Starting one
+ * transpiles the app with ts-node: seconds on an idle machine, more than a minute on a loaded
+ * 2-core one. A hang detector, not a speed assertion; process suites use it for Jest's timeout too.
+ */
+export const PROCESS_TIMEOUT_MS = 240_000;
+
+export function finished(child: ChildProcessWithoutNullStreams, timeoutMs = PROCESS_TIMEOUT_MS): Promise<Finished> {
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (d) => (stdout += d));
@@ -66,7 +73,7 @@ export async function runTs(entry: string, args: string[], env: Record<string, s
  * Resolves with everything printed so far (stdout and stderr, in arrival order) once the output
  * contains `text`. The server's banner is on stderr, its JSON logs on stdout.
  */
-export function waitForOutput(child: ChildProcessWithoutNullStreams, text: string, timeoutMs = 60_000): Promise<string> {
+export function waitForOutput(child: ChildProcessWithoutNullStreams, text: string, timeoutMs = PROCESS_TIMEOUT_MS): Promise<string> {
   let out = '';
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`no "${text}" within ${timeoutMs} ms\noutput: ${out}`)), timeoutMs);
@@ -122,6 +129,6 @@ export async function startServerProcess(
     ...env,
   });
   const exit = finished(child, 300_000);
-  await waitForOutput(child, '/graphiql', 60_000);
+  await waitForOutput(child, '/graphiql');
   return { port, url: `http://127.0.0.1:${port}/graphql`, child, exit };
 }
