@@ -65,4 +65,12 @@ describe('README.md renders as intended', () => {
     expect(table.rows[0].map((c) => c.text)).toEqual(['`viewer`, `permissionCatalog`', 'any authenticated principal']);
     expect(table.rows).toHaveLength(18);
   });
+
+  it('the webhook example targets a local receiver and starts keygate with WEBHOOKS_ALLOW_PRIVATE=true, which that target needs', () => {
+    const section = README.slice(README.indexOf('## Webhooks'), README.indexOf('**Events:**'));
+    const code = (marked.lexer(section).find((t) => t.type === 'code') as Tokens.Code).text;
+    expect(code).toContain('.listen(9000)');
+    expect(code).toContain('WEBHOOKS_ALLOW_PRIVATE=true npm start');
+    expect(code).toContain('url: \\"http://127.0.0.1:9000/keygate\\"');
+  });
 });
