@@ -4,6 +4,7 @@ import Fastify, { LogController, type FastifyInstance, type FastifyReply, type F
 import { isDatabaseUnavailable } from '../db/errors';
 import type { Config } from '../kernel/config';
 import { ServiceUnavailableError } from '../kernel/errors';
+import { registerOriginPolicy } from './origin-policy';
 
 /** Headers that carry secrets; never logged. */
 export const REDACTED_PATHS = ['req.headers.authorization', 'req.headers["x-api-key"]', 'req.headers.cookie', '*.secret'];
@@ -26,7 +27,9 @@ export async function createHttpServer(config: Config, logger?: boolean | Record
   // The console's session cookie (auth/credentials.ts reads it, with its CSRF header).
   await server.register(cookie);
 
-  // Browsers may call the API only from configured origins (CORS_ORIGINS); none by default.
+  // Browsers may call the API only from keygate's own origin and CORS_ORIGINS (none by default);
+  // any other origin gets a 403 that names CORS_ORIGINS, preflight included.
+  registerOriginPolicy(server, config);
   if (config.corsOrigins) {
     await server.register(cors, {
       origin: config.corsOrigins === '*' ? '*' : config.corsOrigins,

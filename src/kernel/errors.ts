@@ -112,6 +112,8 @@ export enum ForbiddenRule {
   NO_ESCALATION = 'NO_ESCALATION',
   /** A webhook receives an event's data only if its subscriber may read that data. */
   EVENT_NEEDS_READ = 'EVENT_NEEDS_READ',
+  /** A browser page on an origin CORS_ORIGINS does not allow (http/origin-policy.ts). */
+  CORS_ORIGIN = 'CORS_ORIGIN',
 }
 
 /**

@@ -259,6 +259,25 @@ describe('apiKeys: filters', () => {
     expect(await names({ search: 'flt', expiringWithinDays: 365 })).toEqual(flt('soon', 'later'));
   });
 
+  it('expiringWithinDays returns only keys that will expire: not revoked, not deleted; INACTIVE ones included', async () => {
+    const make = async (label: string) => (await t.createKey({ stats: ['read'] }, { name: `exp ${label}`, expiresInDays: 3 })).id;
+    const active = await make('active');
+    const inactive = await make('inactive');
+    const revoked = await make('revoked');
+    const deleted = await make('deleted');
+    const keys = t.app.services.apiKeys;
+    await keys.setStatus(t.owner.caller, inactive, 'INACTIVE' as never);
+    await keys.revoke(t.owner.caller, revoked, 'expiring filter test');
+    await keys.delete(t.owner.caller, deleted);
+    const conn = expectOk(await page({ first: 100, filter: { search: 'exp ', expiringWithinDays: 7 } })).apiKeys;
+    expect(conn.nodes.map((n) => n.id).sort()).toEqual([active, inactive].sort());
+    expect(conn.totalCount).toBe(2);
+    // Revoked keys are still listed by their own filter, so nothing disappears from view.
+    expect(expectOk(await page({ first: 100, filter: { search: 'exp ', status: 'REVOKED' } })).apiKeys.nodes.map((n) => n.id)).toEqual([
+      revoked,
+    ]);
+  });
+
   it('filters combine with AND', async () => {
     expect(await names({ search: 'flt', status: 'ACTIVE', type: 'USER' })).toEqual(flt('user-a', 'user-b'));
     expect(await names({ search: 'flt', status: 'ACTIVE', type: 'BOT', expiringWithinDays: 31 })).toEqual(flt('soon', 'later'));

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import Redis from 'ioredis';
 import {
+  ApiKeyUsageDocument,
   CreateApiKeyRateLimitDocument,
   CreateApiKeySecretDocument,
   CreateShortLinkIdDocument,
@@ -61,6 +62,22 @@ describe('per-key rate limits (in-process)', () => {
       code: 'BAD_USER_INPUT',
       fields: { 'input.rateLimitPerMinute': 'rateLimitPerMinute must be between 1 and 100000.' },
     });
+  });
+
+  it('requests refused with 429 are not usage: a key limited to 3/min, sent 5, has used 3', async () => {
+    const limited = expectOk(
+      await t.gql(CreateApiKeyRateLimitDocument, { input: { name: 'metered', permissions: { stats: ['read'] }, rateLimitPerMinute: 3 } }),
+    ).createApiKey;
+    const statuses = [];
+    for (let i = 0; i < 5; i++) statuses.push((await t.gql(VIEWER, {}, { key: limited.secret })).status);
+    expect(statuses).toEqual([200, 200, 200, 429, 429]);
+    await t.app.services.usage.flush();
+    expect(await t.dataSource.query('SELECT requests FROM api_key_usage WHERE api_key_id = $1', [limited.apiKey.id])).toEqual([
+      { requests: 3 },
+    ]);
+    const read = expectOk(await t.gql(ApiKeyUsageDocument, { id: limited.apiKey.id, days: 1 })).apiKey!;
+    expect(read.requestCount).toBe(3);
+    expect(read.usage.map((u) => u.requests)).toEqual([3]);
   });
 
   it('a plan change applies to the next request (ENTERPRISE: 1000/min)', async () => {
@@ -151,6 +168,17 @@ describe('shared limits in Redis', () => {
       const onB = async () => (await injectGql(s.b.app, VIEWER, {}, { 'x-api-key': key.secret })).status;
       const onA = async () => (await s.t.gql(VIEWER, {}, { key: key.secret })).status;
       expect([await onA(), await onB(), await onA(), await onB(), await onA(), await onB()]).toEqual([200, 200, 200, 200, 429, 429]);
+    });
+
+    it('the refused requests are not usage on either instance', async () => {
+      const key = await limitedKey(s.t, 2);
+      const onB = async () => (await injectGql(s.b.app, VIEWER, {}, { 'x-api-key': key.secret })).status;
+      const onA = async () => (await s.t.gql(VIEWER, {}, { key: key.secret })).status;
+      expect([await onA(), await onB(), await onA(), await onB()]).toEqual([200, 200, 429, 429]);
+      await Promise.all([s.t.app.services.usage.flush(), s.b.app.services.usage.flush()]);
+      expect(await s.t.dataSource.query('SELECT requests FROM api_key_usage WHERE api_key_id = $1', [key.apiKey.id])).toEqual([
+        { requests: 2 },
+      ]);
     });
   });
 

@@ -7,6 +7,10 @@ import {
   type Lookup,
 } from '../../src/modules/webhooks/ssrf-guard';
 
+/** Every refusal WEBHOOKS_ALLOW_PRIVATE would lift names the setting. */
+const ALLOW_PRIVATE =
+  ' Loopback and private addresses are allowed only when keygate runs with WEBHOOKS_ALLOW_PRIVATE=true (local development).';
+
 describe('isForbiddenAddress', () => {
   it.each([
     // IPv4 public unicast
@@ -205,7 +209,7 @@ describe('assertPublicDestination', () => {
 
   it('refuses when ANY address is forbidden', async () => {
     expect(await refusal('https://mixed.example/x', false)).toBe(
-      'Webhook URL resolves to a private address (10.0.0.7), which is not allowed.',
+      'Webhook URL resolves to a private address (10.0.0.7), which is not allowed.' + ALLOW_PRIVATE,
     );
     expect(await assertPublicDestination(new URL('https://mixed.example/x'), { allowPrivate: true, lookup })).toBeUndefined();
   });
@@ -218,19 +222,21 @@ describe('assertPublicDestination', () => {
 
   it('refuses loopback, also behind an IPv4-mapped IPv6 answer, unless private destinations are allowed', async () => {
     expect(await refusal('http://local.example/', false)).toBe(
-      'Webhook URL resolves to a loopback address (127.0.0.1), which is not allowed.',
+      'Webhook URL resolves to a loopback address (127.0.0.1), which is not allowed.' + ALLOW_PRIVATE,
     );
     expect(await refusal('http://mapped.example/', false)).toBe(
-      'Webhook URL resolves to a loopback address (::ffff:127.0.0.1), which is not allowed.',
+      'Webhook URL resolves to a loopback address (::ffff:127.0.0.1), which is not allowed.' + ALLOW_PRIVATE,
     );
     await expect(assertPublicDestination(new URL('http://local.example/'), { allowPrivate: true, lookup })).resolves.toBeUndefined();
   });
 
   it('judges IP literals directly, without a lookup', async () => {
     expect(await refusal('http://127.0.0.1:9/hook', false)).toBe(
-      'Webhook URL resolves to a loopback address (127.0.0.1), which is not allowed.',
+      'Webhook URL resolves to a loopback address (127.0.0.1), which is not allowed.' + ALLOW_PRIVATE,
     );
-    expect(await refusal('http://[::1]/hook', false)).toBe('Webhook URL resolves to a loopback address (::1), which is not allowed.');
+    expect(await refusal('http://[::1]/hook', false)).toBe(
+      'Webhook URL resolves to a loopback address (::1), which is not allowed.' + ALLOW_PRIVATE,
+    );
     expect(await refusal('http://169.254.169.254/latest/meta-data', true)).toBe(
       'Webhook URL resolves to a link-local address (169.254.169.254), which is not allowed.',
     );
@@ -241,7 +247,7 @@ describe('assertPublicDestination', () => {
     );
     // …and decimal or short IPv4 forms to dotted quads.
     expect(await refusal('http://2130706433/', false)).toBe(
-      'Webhook URL resolves to a loopback address (127.0.0.1), which is not allowed.',
+      'Webhook URL resolves to a loopback address (127.0.0.1), which is not allowed.' + ALLOW_PRIVATE,
     );
     await expect(assertPublicDestination(new URL('https://93.184.216.34/'), { allowPrivate: false, lookup })).resolves.toBeUndefined();
     expect(calls).toEqual([]);

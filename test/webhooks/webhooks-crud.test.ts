@@ -64,6 +64,15 @@ describe('webhook endpoints', () => {
     ).toEqual({ 'input.events': 'Subscribe to at least one event.' });
   });
 
+  it('a loopback URL is refused with a message that names WEBHOOKS_ALLOW_PRIVATE', async () => {
+    const res = await t.gql(CreateWebhookDocument, { input: { url: 'http://127.0.0.1:9000/keygate', events: ['ping'] } });
+    const message =
+      'Webhook URL resolves to a loopback address (127.0.0.1), which is not allowed. ' +
+      'Loopback and private addresses are allowed only when keygate runs with WEBHOOKS_ALLOW_PRIVATE=true (local development).';
+    expect(expectError(res, 'BAD_USER_INPUT', 400)).toEqual({ code: 'BAD_USER_INPUT', fields: { 'input.url': message } });
+    expect(res.body.errors![0].message).toBe(message);
+  });
+
   it('rotateWebhookSecret returns a new secret and seals it; the old one no longer decrypts as current', async () => {
     const { secret, webhook } = await create();
     const [before] = await t.dataSource.query('SELECT secret_sealed FROM webhooks WHERE id = $1', [webhook.id]);

@@ -50,7 +50,10 @@ export class ApiKeyFilter {
   @Field(() => String, { nullable: true, description: 'Owner user id (USER keys).' })
   ownerId?: string | null;
 
-  @Field(() => Int, { nullable: true, description: 'Keys that expire within this many days from now.' })
+  @Field(() => Int, {
+    nullable: true,
+    description: 'Keys that will expire within this many days from now: not revoked (INACTIVE keys included; they still expire).',
+  })
   expiringWithinDays?: number | null;
 
   @Field(() => String, { nullable: true, description: 'Part of the name, or an exact display prefix.' })

@@ -65,7 +65,10 @@ export class ApiKeyQueries {
       if (!Number.isInteger(f.expiringWithinDays) || f.expiringWithinDays < 1 || f.expiringWithinDays > MAX_EXPIRES_IN_DAYS) {
         throw new BadUserInputError({ 'filter.expiringWithinDays': `expiringWithinDays must be between 1 and ${MAX_EXPIRES_IN_DAYS}.` });
       }
-      qb.andWhere('k.expiresAt > :now AND k.expiresAt <= :horizon', {
+      // Keys that will actually expire: a revoked key never will (it is already dead), while an
+      // INACTIVE one still does at its expiresAt (re-enabling does not extend it), as apiKey.expiring says.
+      qb.andWhere('k.storedStatus <> :revokedKey AND k.expiresAt > :now AND k.expiresAt <= :horizon', {
+        revokedKey: ApiKeyStatus.REVOKED,
         now,
         horizon: new Date(now.getTime() + f.expiringWithinDays * DAY_MS),
       });

@@ -98,9 +98,18 @@ export function findForbidden(addresses: readonly string[], allowPrivate: boolea
   return null;
 }
 
-/** `loopback address (127.0.0.1)` → "Webhook URL resolves to a loopback address (127.0.0.1), which is not allowed." */
+/** Said whenever a refusal is one WEBHOOKS_ALLOW_PRIVATE would lift, so a developer learns the setting exists. */
+export const ALLOW_PRIVATE_HINT =
+  'Loopback and private addresses are allowed only when keygate runs with WEBHOOKS_ALLOW_PRIVATE=true (local development).';
+
+/**
+ * `loopback address (127.0.0.1)` → "Webhook URL resolves to a loopback address (127.0.0.1), which is
+ * not allowed. Loopback and private addresses are allowed only when keygate runs with
+ * WEBHOOKS_ALLOW_PRIVATE=true (local development)." The hint only for ranges the setting opens.
+ */
 export function forbiddenMessage(f: { address: string; reason: string }): string {
-  return `Webhook URL resolves to ${withArticle(f.reason)} address (${f.address}), which is not allowed.`;
+  const refusal = `Webhook URL resolves to ${withArticle(f.reason)} address (${f.address}), which is not allowed.`;
+  return Object.values(PRIVATE).includes(f.reason) ? `${refusal} ${ALLOW_PRIVATE_HINT}` : refusal;
 }
 
 export const MAX_WEBHOOK_URL_LENGTH = 2048;

@@ -1,0 +1,58 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { Config } from '../kernel/config';
+import { ErrorCode, ForbiddenRule } from '../kernel/errors';
+
+/** The paths a browser page on another origin might call: the API. */
+const API_PATHS = new Set(['/graphql']);
+
+/** `https://a.example:443` → `https://a.example`; null when it is no origin at all (`null`, garbage). */
+function originOf(url: string): string | null {
+  try {
+    const origin = new URL(url).origin;
+    return origin === 'null' ? null : origin;
+  } catch {
+    return null;
+  }
+}
+
+/** Why a browser on `origin` may not call the API, in words that name the setting to change. */
+export function corsRefusal(origin: string, corsOrigins: Config['corsOrigins']): string {
+  return corsOrigins
+    ? `Browser requests from origin ${origin} are refused: it is not in CORS_ORIGINS.`
+    : `Browser requests from origin ${origin} are refused: CORS_ORIGINS is unset, so only keygate's own origin may call the API ` +
+        `from a browser. To allow this one, start keygate with CORS_ORIGINS=${origin}.`;
+}
+
+/**
+ * Browsers send `Origin` on cross-origin requests (and on same-origin POSTs). A request to the API
+ * from an origin that is neither keygate's own (PUBLIC_URL, or the Host it was sent to) nor one
+ * CORS_ORIGINS allows is answered 403 with a message naming CORS_ORIGINS, the preflight included
+ * — instead of a preflight without CORS headers, or Apollo's CSRF refusal, neither of which says
+ * what to change. Requests without `Origin` (curl, scripts, servers) and same-origin pages
+ * (GraphiQL, the console) are not affected. Register before @fastify/cors: this hook runs first.
+ */
+export function registerOriginPolicy(server: FastifyInstance, config: Config): void {
+  const own = originOf(config.publicUrl);
+  const listed = new Set(Array.isArray(config.corsOrigins) ? config.corsOrigins.map(originOf) : []);
+  const allowed = (request: FastifyRequest, origin: string): boolean => {
+    if (config.corsOrigins === '*') return true;
+    const normalized = originOf(origin);
+    if (normalized === null) return false;
+    return normalized === own || normalized === originOf(`${request.protocol}://${request.host}`) || listed.has(normalized);
+  };
+
+  server.addHook('onRequest', async (request, reply) => {
+    const origin = request.headers.origin;
+    if (origin === undefined) return;
+    const at = request.url.indexOf('?');
+    if (!API_PATHS.has(at < 0 ? request.url : request.url.slice(0, at))) return;
+    if (allowed(request, origin)) return;
+    const message = corsRefusal(origin, config.corsOrigins);
+    request.log.info({ origin, preflight: request.method === 'OPTIONS' }, 'cross-origin request refused');
+    return reply
+      .code(403)
+      .header('cache-control', 'no-store')
+      .header('vary', 'Origin')
+      .send({ errors: [{ message, extensions: { code: ErrorCode.FORBIDDEN, rule: ForbiddenRule.CORS_ORIGIN, origin } }] });
+  });
+}
