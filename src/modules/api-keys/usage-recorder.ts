@@ -1,23 +1,24 @@
 import type { DataSource } from 'typeorm';
 import { WriteBehindBuffer } from '../../db/write-behind';
 
-interface Pending {
+export interface PendingUsage {
   keyId: string;
   day: string;
   requests: number;
   lastUsedAt: Date;
 }
 
-/** Counts key usage per key and UTC day in memory; one upsert statement per flush. */
-export class UsageRecorder extends WriteBehindBuffer<Pending[]> {
-  private pending = new Map<string, Pending>();
+/** Counts key usage per key and UTC day in memory; one upsert statement per chunk of a flush. */
+export class UsageRecorder extends WriteBehindBuffer<PendingUsage> {
+  private pending = new Map<string, PendingUsage>();
 
   constructor(
     private readonly dataSource: DataSource,
     capacity?: number,
     onDrop?: (dropped: number, total: number) => void,
+    chunkSize?: number,
   ) {
-    super(capacity, onDrop);
+    super(capacity, onDrop, chunkSize);
   }
 
   record(keyId: string, at = new Date()): void {
@@ -30,7 +31,7 @@ export class UsageRecorder extends WriteBehindBuffer<Pending[]> {
     return n;
   }
 
-  private add(p: Pending): void {
+  private add(p: PendingUsage): void {
     const slot = `${p.keyId}|${p.day}`;
     const entry = this.pending.get(slot);
     if (!entry) {
@@ -46,18 +47,18 @@ export class UsageRecorder extends WriteBehindBuffer<Pending[]> {
     if (p.lastUsedAt > entry.lastUsedAt) entry.lastUsedAt = p.lastUsedAt;
   }
 
-  protected take(): Pending[] | null {
+  protected take(): PendingUsage[] | null {
     if (this.pending.size === 0) return null;
     const batch = [...this.pending.values()];
     this.pending = new Map();
     return batch;
   }
 
-  protected restore(batch: Pending[]): void {
+  protected restore(batch: PendingUsage[]): void {
     for (const p of batch) this.add(p);
   }
 
-  protected async write(batch: Pending[]): Promise<void> {
+  protected async write(batch: PendingUsage[]): Promise<void> {
     await this.dataSource.query(
       `WITH input AS (
          SELECT * FROM unnest($1::uuid[], $2::date[], $3::int[], $4::timestamptz[]) AS t(api_key_id, day, requests, last_used_at)

@@ -10,16 +10,17 @@ export interface Click {
   country: string | null;
 }
 
-/** Clicks from redirects, written in one statement per flush (rows + each link's counter). */
-export class ClickRecorder extends WriteBehindBuffer<Click[]> {
+/** Clicks from redirects, one statement per chunk of a flush (rows + each link's counter). */
+export class ClickRecorder extends WriteBehindBuffer<Click> {
   private pending: Click[] = [];
 
   constructor(
     private readonly dataSource: DataSource,
     capacity?: number,
     onDrop?: (dropped: number, total: number) => void,
+    chunkSize?: number,
   ) {
-    super(capacity, onDrop);
+    super(capacity, onDrop, chunkSize);
   }
 
   record(click: Click): void {
