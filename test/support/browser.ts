@@ -58,7 +58,7 @@ export async function listen(t: TestApp): Promise<string> {
 export interface ConsolePage {
   context: BrowserContext;
   page: Page;
-  /** Errors the page printed or threw (a CSP violation, a failed script): a test expects none. */
+  /** Errors keygate's pages printed or threw (a CSP violation, a failed script): a test expects none. Another site's (an identity provider's) are not counted. */
   errors: string[];
 }
 
@@ -73,10 +73,13 @@ export async function openConsole(browser: Browser, origin: string): Promise<Con
   context.setDefaultNavigationTimeout(BROWSER_TIMEOUT_MS);
   const page = await context.newPage();
   const errors: string[] = [];
+  const ours = (url: string) => url.startsWith(origin);
   page.on('console', (message) => {
-    if (message.type() === 'error') errors.push(message.text());
+    if (message.type() === 'error' && ours(message.location().url || page.url())) errors.push(message.text());
   });
-  page.on('pageerror', (error) => errors.push(error.message));
+  page.on('pageerror', (error) => {
+    if (ours(page.url())) errors.push(error.message);
+  });
   return { context, page, errors };
 }
 
