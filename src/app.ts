@@ -10,6 +10,7 @@ import { pgClientOptions } from './db/data-source';
 import { RequestBudgets } from './db/request-budget';
 import { buildKeygateSchema, type KeygateSchema } from './graphql/schema';
 import { registerConsoleAuthRoutes } from './http/console-auth.routes';
+import { registerConsoleRoutes } from './http/console.routes';
 import { registerGraphiQL } from './http/graphiql.route';
 import { OidcSignIn } from './http/oidc-sign-in';
 import { registerGraphQLRoute } from './http/graphql.route';
@@ -122,6 +123,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     users: authenticator.users,
     oidc: oidc.issuer && oidc.client ? new OidcSignIn({ ...oidc, issuer: oidc.issuer, client: oidc.client }, !config.isProduction) : null,
   });
+  await registerConsoleRoutes(server);
   registerRedirectRoute(server, { dataSource, clicks: services.clicks, countryHeader: config.clickCountryHeader });
 
   let closed = false;

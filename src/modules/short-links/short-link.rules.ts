@@ -26,6 +26,7 @@ export const RESERVED_SLUGS = new Set([
   'signup',
   'settings',
   'dashboard',
+  'console',
   'webhooks',
   '.well-known',
 ]);

@@ -1,0 +1,52 @@
+import { useCallback, useEffect, useState } from 'react';
+import { ApiError, csrfToken, request, signInWithLink, whenSignedOut } from './api';
+import { ConsoleViewerDocument } from './generated/graphql';
+import { Layout } from './Layout';
+import { SignIn } from './pages/SignIn';
+import { SessionContext, type Session } from './session';
+
+type State = { kind: 'loading' } | { kind: 'signed-out'; message: string } | { kind: 'signed-in'; session: Omit<Session, 'refresh'> };
+
+/** The fragment of a one-time sign-in link (`#sign-in=<token>`) or of a refused OIDC sign-in. */
+function takeFragment(): { token?: string; error?: string } {
+  const params = new URLSearchParams(location.hash.slice(1));
+  const token = params.get('sign-in') ?? undefined;
+  const error = params.get('sign-in-error') ?? undefined;
+  // The token must not stay in the address bar or the history.
+  if (token || error) history.replaceState(null, '', location.pathname + location.search);
+  return { token, error };
+}
+
+export function App() {
+  const [state, setState] = useState<State>({ kind: 'loading' });
+
+  const load = useCallback(async (message = '') => {
+    if (!csrfToken()) return setState({ kind: 'signed-out', message });
+    try {
+      const { data } = await request(ConsoleViewerDocument);
+      if (!data) throw new ApiError('No answer from keygate.', 500);
+      setState({ kind: 'signed-in', session: { viewer: data.viewer, catalog: data.permissionCatalog } });
+    } catch (error) {
+      setState({ kind: 'signed-out', message: error instanceof ApiError && error.status === 401 ? message : String(error) });
+    }
+  }, []);
+
+  useEffect(() => {
+    whenSignedOut(() => setState({ kind: 'signed-out', message: 'Your session has ended; sign in again.' }));
+    const { token, error } = takeFragment();
+    if (token) {
+      void signInWithLink(token).then((refusal) => load(refusal ?? ''));
+    } else {
+      void load(error ?? '');
+    }
+  }, [load]);
+
+  if (state.kind === 'loading') return <p className="loading">Loading…</p>;
+  if (state.kind === 'signed-out') return <SignIn message={state.message} />;
+  const session: Session = { ...state.session, refresh: () => void load() };
+  return (
+    <SessionContext.Provider value={session}>
+      <Layout onSignedOut={() => setState({ kind: 'signed-out', message: 'You are signed out.' })} />
+    </SessionContext.Provider>
+  );
+}

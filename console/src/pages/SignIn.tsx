@@ -1,0 +1,39 @@
+import { useEffect, useState } from 'react';
+import { authOptions, type AuthOptions } from '../api';
+
+/** Signed out: the one-time link (printed at first start, or by the CLI) or the identity provider. */
+export function SignIn({ message }: { message: string }) {
+  const [options, setOptions] = useState<AuthOptions | null>(null);
+  useEffect(() => {
+    void authOptions().then(setOptions, () => setOptions({ signInLink: true, oidc: null }));
+  }, []);
+  const startOidc = () => {
+    if (!options?.oidc) return;
+    const returnTo = location.pathname.startsWith('/console') ? location.pathname : '/console/';
+    location.assign(`${options.oidc.startUrl}?returnTo=${encodeURIComponent(returnTo)}`);
+  };
+  return (
+    <main className="sign-in" aria-labelledby="sign-in-title">
+      <h1 id="sign-in-title">Sign in to the keygate console</h1>
+      {message && (
+        <p role="alert" className="error">
+          {message}
+        </p>
+      )}
+      {options?.oidc && (
+        <p>
+          <button type="button" className="primary" onClick={startOidc}>
+            Sign in with {options.oidc.label}
+          </button>
+        </p>
+      )}
+      <section aria-labelledby="link-title">
+        <h2 id="link-title">With a one-time sign-in link</h2>
+        <p>
+          The first <code>npm start</code> prints a link for the owner. Open it in this browser; it works once, for an hour. For a new link:
+        </p>
+        <pre>npm run --silent cli -- sign-in-link --email you@example.com</pre>
+      </section>
+    </main>
+  );
+}

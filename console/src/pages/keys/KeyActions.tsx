@@ -1,0 +1,188 @@
+import { useState, type FormEvent } from 'react';
+import { mutate } from '../../api';
+import { Dialog, ErrorText } from '../../components/Dialog';
+import { Guarded } from '../../components/Guarded';
+import { useAction } from '../../data';
+import {
+  DeleteApiKeyDocument,
+  RevokeApiKeyDocument,
+  RotateApiKeyDocument,
+  SetApiKeyStatusDocument,
+  type KeyRowFragment,
+} from '../../generated/graphql';
+import { reasonOf } from '../../session';
+import type { Created } from './CreateKeyDialog';
+
+export interface KeyEvents {
+  onChanged(): void;
+  onSecret(created: Created): void;
+  onDeleted(): void;
+}
+
+/** ACTIVE ⇄ INACTIVE, as a switch; revoked and expired keys show their status without one. */
+export function StatusToggle({ apiKey, onChanged }: { apiKey: KeyRowFragment; onChanged: () => void }) {
+  const action = useAction();
+  const { status, viewerCan } = apiKey;
+  const switchable = status === 'ACTIVE' || status === 'INACTIVE';
+  if (!switchable) return <span className={`status ${status.toLowerCase()}`}>{status}</span>;
+  const toggle = () =>
+    action.run(async () => {
+      await mutate(SetApiKeyStatusDocument, { id: apiKey.id, status: status === 'ACTIVE' ? 'INACTIVE' : 'ACTIVE' });
+      onChanged();
+    });
+  return (
+    <>
+      <Guarded
+        role="switch"
+        aria-checked={status === 'ACTIVE'}
+        aria-label={`Active: ${apiKey.name}`}
+        className={`switch ${status.toLowerCase()}`}
+        allowed={viewerCan.setStatus}
+        disabled={action.busy}
+        reason={reasonOf(viewerCan.reasons, 'setStatus')}
+        onClick={toggle}
+      >
+        {status}
+      </Guarded>
+      <ErrorText message={action.error} />
+    </>
+  );
+}
+
+type Open = 'rotate' | 'revoke' | 'delete' | null;
+
+/** Rotate, revoke and delete, each behind a confirmation, each disabled with the API's reason. */
+export function KeyActions({ apiKey, events }: { apiKey: KeyRowFragment; events: KeyEvents }) {
+  const [open, setOpen] = useState<Open>(null);
+  const can = apiKey.viewerCan;
+  const close = () => setOpen(null);
+  return (
+    <div className="row-actions">
+      <Guarded allowed={can.rotate} reason={reasonOf(can.reasons, 'rotate')} onClick={() => setOpen('rotate')}>
+        Rotate
+      </Guarded>
+      <Guarded allowed={can.revoke} reason={reasonOf(can.reasons, 'revoke')} onClick={() => setOpen('revoke')} className="danger">
+        Revoke
+      </Guarded>
+      <Guarded allowed={can.delete} reason={reasonOf(can.reasons, 'delete')} onClick={() => setOpen('delete')} className="danger">
+        Delete
+      </Guarded>
+      {open === 'rotate' && <RotateDialog apiKey={apiKey} onClose={close} events={events} />}
+      {open === 'revoke' && <RevokeDialog apiKey={apiKey} onClose={close} events={events} />}
+      {open === 'delete' && <DeleteDialog apiKey={apiKey} onClose={close} events={events} />}
+    </div>
+  );
+}
+
+interface DialogProps {
+  apiKey: KeyRowFragment;
+  onClose(): void;
+  events: KeyEvents;
+}
+
+const GRACE_PERIODS = [
+  { seconds: 0, label: 'Now: the old secret stops working at once' },
+  { seconds: 3600, label: 'After 1 hour' },
+  { seconds: 86_400, label: 'After 24 hours' },
+  { seconds: 604_800, label: 'After 7 days' },
+];
+
+function RotateDialog({ apiKey, onClose, events }: DialogProps) {
+  const [grace, setGrace] = useState(0);
+  const action = useAction();
+  const submit = (event: FormEvent) => {
+    event.preventDefault();
+    void action.run(async () => {
+      const { rotateApiKey } = await mutate(RotateApiKeyDocument, { id: apiKey.id, gracePeriodSeconds: grace });
+      onClose();
+      events.onSecret({ id: apiKey.id, name: rotateApiKey.apiKey.name, secret: rotateApiKey.secret });
+      events.onChanged();
+    });
+  };
+  return (
+    <Dialog title={`Rotate ${apiKey.name}`} onClose={onClose}>
+      <form onSubmit={submit}>
+        <p>A new secret replaces the current one; the key keeps its name, permissions and history.</p>
+        <fieldset>
+          <legend>The old secret stops working</legend>
+          {GRACE_PERIODS.map((g) => (
+            <label key={g.seconds}>
+              <input type="radio" name="grace" checked={grace === g.seconds} onChange={() => setGrace(g.seconds)} /> {g.label}
+            </label>
+          ))}
+        </fieldset>
+        <ErrorText message={action.error} />
+        <p className="actions">
+          <button type="submit" className="primary" disabled={action.busy}>
+            Rotate key
+          </button>
+          <button type="button" onClick={onClose}>
+            Cancel
+          </button>
+        </p>
+      </form>
+    </Dialog>
+  );
+}
+
+function RevokeDialog({ apiKey, onClose, events }: DialogProps) {
+  const [reason, setReason] = useState('');
+  const action = useAction();
+  const submit = (event: FormEvent) => {
+    event.preventDefault();
+    void action.run(async () => {
+      await mutate(RevokeApiKeyDocument, { id: apiKey.id, reason: reason.trim() || null });
+      onClose();
+      events.onChanged();
+    });
+  };
+  return (
+    <Dialog title={`Revoke ${apiKey.name}`} onClose={onClose}>
+      <form onSubmit={submit}>
+        <p className="warning">Revoking is permanent: every request with this key is refused from now on.</p>
+        <p>
+          <label>
+            Reason <input name="reason" autoFocus maxLength={500} value={reason} onChange={(e) => setReason(e.target.value)} />
+          </label>
+        </p>
+        <ErrorText message={action.error} />
+        <p className="actions">
+          <button type="submit" className="danger" disabled={action.busy}>
+            Revoke key
+          </button>
+          <button type="button" onClick={onClose}>
+            Cancel
+          </button>
+        </p>
+      </form>
+    </Dialog>
+  );
+}
+
+function DeleteDialog({ apiKey, onClose, events }: DialogProps) {
+  const action = useAction();
+  const submit = (event: FormEvent) => {
+    event.preventDefault();
+    void action.run(async () => {
+      await mutate(DeleteApiKeyDocument, { id: apiKey.id });
+      onClose();
+      events.onDeleted();
+    });
+  };
+  return (
+    <Dialog title={`Delete ${apiKey.name}`} onClose={onClose}>
+      <form onSubmit={submit}>
+        <p className="warning">The key is gone for good, from every list and lookup. The audit log keeps its name and prefix.</p>
+        <ErrorText message={action.error} />
+        <p className="actions">
+          <button type="submit" className="danger" disabled={action.busy}>
+            Delete key
+          </button>
+          <button type="button" onClick={onClose}>
+            Cancel
+          </button>
+        </p>
+      </form>
+    </Dialog>
+  );
+}

@@ -1,0 +1,32 @@
+import { createContext, useContext } from 'react';
+import type { ConsoleViewerQuery, ReasonFragment } from './generated/graphql';
+
+export type Viewer = ConsoleViewerQuery['viewer'];
+export type Catalog = ConsoleViewerQuery['permissionCatalog'];
+
+export interface Session {
+  viewer: Viewer;
+  catalog: Catalog;
+  /** Reloads the viewer (after a role or organization change). */
+  refresh(): void;
+}
+
+export const SessionContext = createContext<Session | null>(null);
+
+export function useSession(): Session {
+  const session = useContext(SessionContext);
+  if (!session) throw new Error('useSession outside a signed-in console');
+  return session;
+}
+
+/** Whether the signed-in person holds `scope` here, and the reason to show when not. */
+export function useScope(scope: string): { allowed: boolean; reason: string } {
+  const { viewer } = useSession();
+  const allowed = viewer.permissions.scopes.includes(scope);
+  return { allowed, reason: allowed ? '' : `Needs ${scope}, which your role (${viewer.role ?? viewer.kind}) does not include.` };
+}
+
+/** The reason the API gives for one action of an object's `viewerCan`. */
+export function reasonOf(reasons: ReasonFragment[], action: string): string {
+  return reasons.find((r) => r.action === action)?.reason ?? '';
+}

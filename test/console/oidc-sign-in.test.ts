@@ -1,0 +1,100 @@
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { Browser } from 'playwright-core';
+import { freePort } from '../../src/db/embedded-postgres';
+import { Role } from '../../src/kernel/access';
+import { BROWSER_TIMEOUT_MS, launchChromium, openConsole, type ConsolePage } from '../support/browser';
+import { TestApp } from '../support/harness';
+import { finished, ROOT, startServerProcess, waitForOutput, type ServerProcess } from '../support/processes';
+
+/**
+ * The console's "Sign in with …" against a real OpenID Connect provider on loopback (the
+ * oidc-provider package in its own process, as in test/process/oidc-console-sign-in.test.ts),
+ * clicked through in Chromium: keygate → the provider's login and consent pages → back to the
+ * console, signed in as the invited member. keygate runs as `npm start` does, in its own process:
+ * openid-client's fetch checks do not hold inside Jest's module sandbox.
+ */
+jest.setTimeout(5 * BROWSER_TIMEOUT_MS);
+
+let t: TestApp;
+let provider: ChildProcessWithoutNullStreams;
+let browser: Browser;
+let keygate: string;
+let issuer: string;
+let ui: ConsolePage;
+let server: ServerProcess;
+const dataDir = mkdtempSync(path.join(os.tmpdir(), 'keygate-console-oidc-'));
+
+beforeAll(async () => {
+  const [providerPort, keygatePort] = [await freePort(), await freePort()];
+  issuer = `http://127.0.0.1:${providerPort}`;
+  keygate = `http://127.0.0.1:${keygatePort}`;
+  provider = spawn(process.execPath, ['test/support/oidc-provider.mjs', String(providerPort), `${keygate}/console/auth/oidc/callback`], {
+    cwd: ROOT,
+  });
+  void finished(provider, 600_000).catch(() => undefined);
+  await waitForOutput(provider, `ready ${issuer}`);
+  t = await TestApp.create();
+  await t.addMember('ada@acme.test', Role.MEMBER);
+  server = await startServerProcess(t.databaseUrl, dataDir, {
+    PORT: String(keygatePort),
+    PUBLIC_URL: keygate,
+    OIDC_ISSUER: issuer,
+    OIDC_CLIENT_ID: 'keygate-console',
+    OIDC_CLIENT_SECRET: 'keygate-console-secret',
+    OIDC_AUDIENCE: 'keygate-console',
+  });
+  browser = await launchChromium();
+  ui = await openConsole(browser, keygate);
+}, 4 * BROWSER_TIMEOUT_MS);
+
+afterAll(async () => {
+  await browser?.close();
+  server?.child.kill('SIGTERM');
+  await server?.exit;
+  provider?.kill('SIGTERM');
+  await t?.close();
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+it('an invited member clicks "Sign in with …", signs in at the provider, and lands signed in on the console', async () => {
+  const { page } = ui;
+  await page.goto('/console/keys');
+  const button = page.getByRole('button', { name: `Sign in with ${new URL(issuer).host}` });
+  await button.click();
+
+  // The provider's own pages: login (any password), then consent.
+  await page.waitForURL(`${issuer}/interaction/**`);
+  await page.locator('input[name=login]').fill('ada@acme.test');
+  await page.locator('input[name=password]').fill('any');
+  await page.locator('button[type=submit]').click();
+  await page.getByRole('button', { name: 'Continue' }).click();
+
+  await page.waitForURL(`${keygate}/console/keys`);
+  await page.getByRole('navigation', { name: 'Console' }).waitFor();
+  expect(await page.locator('header .who').textContent()).toBe('ada@acme.test · MEMBER');
+  // A MEMBER holds nothing on apiKeys: the page says so rather than failing.
+  expect(await page.getByRole('note').textContent()).toBe(
+    'You cannot see this organization’s keys: Needs apiKeys:read, which your role (MEMBER) does not include.',
+  );
+  const linked = await t.dataSource.query('SELECT issuer, subject FROM user_identities');
+  expect(linked).toEqual([{ issuer, subject: 'ada@acme.test' }]);
+});
+
+it('signing out ends the session: the console shows the sign-in page and the old cookie no longer works', async () => {
+  const { page, context } = ui;
+  const session = (await context.cookies(keygate)).find((c) => c.name === 'keygate_session')!;
+  expect(session).toMatchObject({ httpOnly: true, sameSite: 'Strict' });
+  await page.getByRole('button', { name: 'Sign out' }).click();
+  await page.getByRole('heading', { name: 'Sign in to the keygate console' }).waitFor();
+  expect(await page.getByRole('alert').textContent()).toBe('You are signed out.');
+  const res = await fetch(`${keygate}/graphql`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', cookie: `keygate_session=${session.value}`, 'x-keygate-csrf': 'x' },
+    body: JSON.stringify({ query: '{ viewer { kind } }' }),
+  });
+  expect(res.status).toBe(401);
+  expect(ui.errors).toEqual([]);
+});
