@@ -12,7 +12,7 @@ export type Action =
   | 'update';
 
 export type ApiKeyFilter = {
-  /** Keys that expire within this many days from now. */
+  /** Keys that will expire within this many days from now: not revoked (INACTIVE keys included; they still expire). */
   expiringWithinDays?: number | null | undefined;
   /** Owner user id (USER keys). */
   ownerId?: string | null | undefined;
