@@ -1,4 +1,5 @@
 import type { Browser, Page } from 'playwright-core';
+import { Role } from '../../src/kernel/access';
 import { ConsoleKeyByNameDocument, RevokeApiKeyDocument } from '../generated/graphql';
 import { BROWSER_TIMEOUT_MS, launchChromium, listen, openConsole, signInWithLink, type ConsolePage } from '../support/browser';
 import { TestApp } from '../support/harness';
@@ -105,5 +106,24 @@ it('the create dialog opens, is filled and submits with the keyboard alone', asy
   expect(key).toMatchObject({ name: 'Typed by keyboard', type: 'BOT', permissions: { scopes: ['stats:read'] } });
   const days = (Date.parse(key.expiresAt!) - Date.now()) / 86_400_000;
   expect(Math.round(days)).toBe(60);
+  expect(ui.errors).toEqual([]);
+});
+
+it('a person in two organizations switches between them; the switcher sends x-keygate-org', async () => {
+  const { page } = ui;
+  const other = await t.createOtherOrganization('Globex');
+  await t.addMember(t.owner.email, Role.ADMIN, other.org.id);
+  await page.goto('/console/keys');
+  const switcher = page.getByLabel('Organization');
+  expect(await switcher.inputValue()).toBe(t.org.id);
+  expect(await switcher.locator('option').allTextContents()).toEqual(['Acme (OWNER)', 'Globex (ADMIN)']);
+
+  const switched = page.waitForRequest((r) => r.url().endsWith('/graphql') && r.headers()['x-keygate-org'] === other.org.id);
+  await switcher.selectOption(other.org.id);
+  await switched;
+  await page.locator('header .who', { hasText: 'ADMIN' }).waitFor();
+  await page.locator('table.keys caption', { hasText: '1 key' }).waitFor();
+  expect(await names(page)).toEqual(['bootstrap']);
+  expect(await page.locator('header .who').textContent()).toBe('owner@acme.test · ADMIN');
   expect(ui.errors).toEqual([]);
 });
