@@ -12,6 +12,8 @@ module.exports = {
   globalSetup: '<rootDir>/test/support/global-setup.js',
   globalTeardown: '<rootDir>/test/support/global-teardown.js',
   testTimeout: 30_000,
+  // The browser tests (test/console, real Chromium) run last.
+  testSequencer: '<rootDir>/test/support/sequencer.js',
   // Two cores on CI; more workers only contend for the same PostgreSQL.
   maxWorkers: 2,
 };

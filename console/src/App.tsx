@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useState } from 'react';
-import { ApiError, csrfToken, request, signInWithLink, whenSignedOut } from './api';
+import { ApiError, chooseOrganization, chosenOrganization, csrfToken, request, signInWithLink, whenSignedOut } from './api';
 import { ConsoleViewerDocument } from './generated/graphql';
 import { Layout } from './Layout';
 import { SignIn } from './pages/SignIn';
@@ -22,9 +22,22 @@ export function App() {
 
   const load = useCallback(async (message = '') => {
     if (!csrfToken()) return setState({ kind: 'signed-out', message });
-    try {
+    const viewer = async () => {
       const { data } = await request(ConsoleViewerDocument);
       if (!data) throw new ApiError('No answer from keygate.', 500);
+      return data;
+    };
+    try {
+      let data;
+      try {
+        data = await viewer();
+      } catch (error) {
+        // An organization chosen earlier that this person has since left is refused like a bad
+        // session: forget the choice and ask again, for the person's own default organization.
+        if (!(error instanceof ApiError && error.status === 401 && chosenOrganization())) throw error;
+        chooseOrganization(null);
+        data = await viewer();
+      }
       setState({ kind: 'signed-in', session: { viewer: data.viewer, catalog: data.permissionCatalog } });
     } catch (error) {
       setState({ kind: 'signed-out', message: error instanceof ApiError && error.status === 401 ? message : String(error) });

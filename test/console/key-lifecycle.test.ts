@@ -128,3 +128,31 @@ it('revokes the key in the console with a reason; the next call with it is 401 R
   expect(refused.body.errors![0].extensions).toMatchObject({ code: 'UNAUTHENTICATED', reason: 'REVOKED' });
   expect(ui.errors).toEqual([]);
 });
+
+it('the key’s detail page: facts, daily usage as a chart, and the key’s audit trail', async () => {
+  const { page } = ui;
+  // Usage on three days (as the request path counts it), written by the recorder's flush.
+  const today = Date.now();
+  for (const [daysAgo, requests] of [
+    [2, 3],
+    [1, 5],
+    [0, 2],
+  ]) {
+    for (let i = 0; i < requests; i++) t.app.services.usage.record(dashboard.id, new Date(today - daysAgo * DAY_MS));
+  }
+  await t.app.services.usage.flush();
+
+  await page.getByRole('link', { name: 'Dashboard' }).click();
+  await page.getByRole('heading', { name: 'Dashboard', level: 1 }).waitFor();
+  expect(page.url()).toBe(`${origin}/console/keys/${dashboard.id}`);
+  // The 10 recorded here and the one call the key made before it was revoked (the refused one does not count).
+  expect(await page.locator('figure.chart figcaption').textContent()).toBe('Requests per day: 11 requests in the last 30 days');
+  expect(await page.locator('figure.chart rect.bar').count()).toBe(30);
+  const trail = page.getByRole('table').last();
+  const actions = await trail.locator('tbody tr td:nth-child(2)').allTextContents();
+  expect(actions).toEqual(['API_KEY_REVOKED', 'API_KEY_CREATED']);
+  expect(await trail.locator('tbody tr').first().textContent()).toContain('leaked in CI logs');
+  expect(await page.locator('dl.facts').textContent()).toContain('Revoked');
+  await screenshot(page, 'key-detail');
+  expect(ui.errors).toEqual([]);
+});

@@ -48,7 +48,9 @@ export function AuditLog() {
       {events && (
         <>
           <table>
-            <caption>{events.totalCount} events</caption>
+            <caption>
+              {events.totalCount} {events.totalCount === 1 ? 'event' : 'events'}
+            </caption>
             <thead>
               <tr>
                 <th scope="col">When</th>

@@ -68,7 +68,9 @@ export function ShortLinks() {
       {connection && (
         <>
           <table>
-            <caption>{connection.totalCount} links</caption>
+            <caption>
+              {connection.totalCount} {connection.totalCount === 1 ? 'link' : 'links'}
+            </caption>
             <thead>
               <tr>
                 <th scope="col">Slug</th>
