@@ -47,7 +47,8 @@ export interface BenchResults {
   identity: { list: string; server: string; identical: boolean; difference?: string }[];
   results: ScenarioResult[];
   ratios: RatioResult[];
-  scale: ScaleResults;
+  /** Null when the scale section failed (see the run's output). */
+  scale: ScaleResults | null;
 }
 
 const COMMENTARY_START = '<!-- commentary: kept when the run rewrites this file -->';
@@ -73,6 +74,7 @@ function tables(r: BenchResults): { scenarios: string; ratios: string; scale: st
     ),
   ].join('\n');
   const s = r.scale;
+  if (!s) return { scenarios, ratios, scale: '_The scale section failed in this run: see its output._' };
   const scale = [
     '| organization | cache hit ms | cache miss ms | first page ms | deep page ms | first page + totalCount ms |',
     '|---:|---:|---:|---:|---:|---:|',

@@ -346,7 +346,11 @@ async function main() {
     });
 
     process.stderr.write('scale section…\n');
-    const scale = await runScale(db.url, smoke, logDir);
+    const scale = await runScale(db.url, smoke, logDir).catch((error: Error) => {
+      process.stderr.write(`scale section failed: ${error.message}\n`);
+      process.exitCode = 1;
+      return null;
+    });
 
     const out: BenchResults = {
       date: new Date().toISOString(),
