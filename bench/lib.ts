@@ -1,6 +1,6 @@
 import 'reflect-metadata';
-import { spawn } from 'node:child_process';
-import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { fork, type ChildProcess } from 'node:child_process';
+import { chmodSync, closeSync, mkdtempSync, openSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Client } from 'pg';
@@ -12,45 +12,58 @@ import { KEYGATE } from '../src/modules';
 import { createServiceGraph } from '../src/service-graph';
 import { loadConfig } from '../src/kernel/config';
 
-/** Shared by `npm run bench` and `npm run soak`: a throwaway database, the seed, the server process. */
+/** Shared by `npm run bench` and `npm run soak`: a throwaway database, the seed, server processes. */
 export const keyFormat = new KeyFormat('sk_live_');
 
 /** A fresh database: a new one on DATABASE_URL's server, or an embedded PostgreSQL in a temp dir. */
-export async function openBenchDatabase(): Promise<{ url: string; cleanup: () => Promise<void> }> {
-  let url = process.env.DATABASE_URL;
-  let cleanup: () => Promise<void>;
-  let database: string | undefined;
+export async function openBenchDatabase(): Promise<{ url: string; embedded: boolean; cleanup: () => Promise<void> }> {
+  const url = process.env.DATABASE_URL;
   if (url) {
-    database = `keygate_bench_${Date.now()}`;
+    const database = `keygate_bench_${Date.now()}`;
     const admin = new Client({ connectionString: url });
     await admin.connect();
     await admin.query(`CREATE DATABASE ${database}`);
     await admin.end();
     const u = new URL(url);
     u.pathname = `/${database}`;
-    const adminUrl = url;
-    url = u.toString();
-    cleanup = async () => {
-      const c = new Client({ connectionString: adminUrl });
-      await c.connect();
-      await c.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
-      await c.end();
-    };
-  } else {
-    const dir = mkdtempSync(path.join(os.tmpdir(), 'keygate-bench-'));
-    chmodSync(dir, 0o755);
-    const pg = await startEmbeddedPostgres({ dir });
-    url = pg.url;
-    cleanup = async () => {
-      await pg.stop();
-      rmSync(dir, { recursive: true, force: true });
+    return {
+      url: u.toString(),
+      embedded: false,
+      cleanup: async () => {
+        const c = new Client({ connectionString: url });
+        await c.connect();
+        await c.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
+        await c.end();
+      },
     };
   }
-
-  return { url: url!, cleanup };
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'keygate-bench-'));
+  chmodSync(dir, 0o755);
+  const pg = await startEmbeddedPostgres({ dir });
+  return {
+    url: pg.url,
+    embedded: true,
+    cleanup: async () => {
+      await pg.stop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
 }
 
-export async function seed(url: string, KEYS: number, LINKS: number): Promise<string> {
+export interface Seeded {
+  orgId: string;
+  /** The bootstrap key (every permission). */
+  key: string;
+  /** Every key of the organization, the bootstrap key first: the load rotates over them. */
+  keys: string[];
+}
+
+/**
+ * One ENTERPRISE organization with `keys` keys (all with real secrets and every permission, made
+ * alternately by the owner and by the bootstrap key, so createdBy needs both loaders) and `links`
+ * short links, half of them on one of 10 domains. Inserted with SQL, not through the API.
+ */
+export async function seed(url: string, keys: number, links: number): Promise<Seeded> {
   const ds = createDataSource({ url, entities: KEYGATE.entities });
   await ds.initialize();
   await ds.runMigrations({ transaction: 'each' });
@@ -59,17 +72,18 @@ export async function seed(url: string, KEYS: number, LINKS: number): Promise<st
   const boot = await organizations.bootstrap({ name: 'Bench', ownerEmail: 'owner@bench.test', plan: Plan.ENTERPRISE });
   const org = boot.organization.id;
   const owner = boot.owner.id;
-  // Keys made alternately by the owner and by the bootstrap key, so createdBy needs both loaders.
+  const generated = Array.from({ length: keys - 1 }, () => keyFormat.generate());
   await ds.query(
-    `INSERT INTO api_keys (org_id, name, type, permissions, prefix, last4, created_by_kind, created_by_id)
-     SELECT $1, 'bench key ' || g, 'BOT', '{"stats":["read"]}', 'sk_live_' || substr(md5(g::text), 1, 4), substr(md5(g::text), 5, 4),
-            CASE WHEN g % 2 = 0 THEN 'USER' ELSE 'API_KEY' END, CASE WHEN g % 2 = 0 THEN $2::uuid ELSE $3::uuid END
-       FROM generate_series(1, $4) g`,
-    [org, owner, boot.apiKey.id, KEYS - 1],
-  );
-  await ds.query(
-    `INSERT INTO api_key_secrets (api_key_id, secret_hash, prefix, last4)
-     SELECT id, encode(sha256(convert_to(id::text, 'UTF8')), 'hex'), prefix, last4 FROM api_keys WHERE name LIKE 'bench key %'`,
+    `WITH input AS (SELECT * FROM unnest($4::text[], $5::text[], $6::text[]) WITH ORDINALITY AS t(hash, prefix, last4, g)),
+     made AS (
+       INSERT INTO api_keys (org_id, name, type, permissions, prefix, last4, created_by_kind, created_by_id)
+       SELECT $1, 'bench key ' || g, 'BOT', (SELECT permissions FROM api_keys WHERE id = $3), prefix, last4,
+              CASE WHEN g % 2 = 0 THEN 'USER' ELSE 'API_KEY' END, CASE WHEN g % 2 = 0 THEN $2::uuid ELSE $3::uuid END
+         FROM input
+       RETURNING id, name)
+     INSERT INTO api_key_secrets (api_key_id, secret_hash, prefix, last4)
+     SELECT made.id, input.hash, input.prefix, input.last4 FROM made JOIN input ON made.name = 'bench key ' || input.g`,
+    [org, owner, boot.apiKey.id, generated.map((k) => k.hash), generated.map((k) => k.prefix), generated.map((k) => k.last4)],
   );
   await ds.query(`INSERT INTO api_key_usage (api_key_id, day, requests) SELECT id, current_date, 7 FROM api_keys`);
   await ds.query(
@@ -82,33 +96,81 @@ export async function seed(url: string, KEYS: number, LINKS: number): Promise<st
      SELECT $1, CASE WHEN g % 2 = 0 THEN (SELECT id FROM domains ORDER BY hostname OFFSET (g % 10) LIMIT 1) END,
             'b' || g, 'https://example.com/' || g, 'USER', $2, g % 100
        FROM generate_series(1, $3) g`,
-    [org, owner, LINKS],
+    [org, owner, links],
   );
   await ds.query('ANALYZE');
   await ds.destroy();
-  return boot.apiKey.secret;
+  return { orgId: org, key: boot.apiKey.secret, keys: [boot.apiKey.secret, ...generated.map((k) => k.secret)] };
 }
 
-export async function startServer(url: string, key: string): Promise<{ ports: Record<string, number>; stop: () => Promise<void> }> {
-  const child = spawn(process.execPath, ['--require', 'ts-node/register/transpile-only', path.join(__dirname, 'server.ts')], {
-    env: { ...process.env, DATABASE_URL: url, BENCH_KEY: key },
-    stdio: ['ignore', 'pipe', 'inherit'],
+/** The production environment every keygate server of the benchmark runs with. */
+export function productionEnv(url: string, extra: Record<string, string> = {}): Record<string, string> {
+  return {
+    NODE_ENV: 'production',
+    DATABASE_URL: url,
+    SESSION_SECRET: 'bench-secret-bench-secret-bench-secret!!',
+    ENCRYPTION_KEY: 'ab'.repeat(32),
+    HOST: '127.0.0.1',
+    // Webhook workers, the outbox dispatcher and expiry checks touch no request; they would
+    // only add seven pg-boss pollers to a shared 2-core machine.
+    JOBS_ENABLED: 'false',
+    ...extra,
+  };
+}
+
+export interface ServerProcess {
+  kind: string;
+  port: number;
+  child: ChildProcess;
+  logFile: string;
+  call<T = Record<string, unknown>>(cmd: string): Promise<T>;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts `bench/server.ts <kind>` in its own process with exactly `env` (plus PATH), its stdout —
+ * the JSON log at info level — going to `logFile`.
+ */
+export async function startServerProcess(kind: string, env: Record<string, string>, logFile: string): Promise<ServerProcess> {
+  const fd = openSync(logFile, 'a');
+  const child = fork(path.join(__dirname, 'server.ts'), [kind], {
+    execArgv: ['--require', 'ts-node/register/transpile-only'],
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
+    stdio: ['ignore', fd, 'inherit', 'ipc'],
   });
-  const ports = await new Promise<Record<string, number>>((resolve, reject) => {
-    let out = '';
-    child.stdout.on('data', (d) => {
-      out += d;
-      const line = out.split('\n').find((l) => l.startsWith('{"ready"'));
-      if (line) resolve(JSON.parse(line).ports);
+  closeSync(fd);
+  const pending = new Map<number, (value: Record<string, unknown>) => void>();
+  let nextId = 1;
+  const port = await new Promise<number>((resolve, reject) => {
+    child.on('message', (m: { ready?: boolean; port?: number; id?: number }) => {
+      if (m.ready) resolve(m.port!);
+      else if (m.id !== undefined) pending.get(m.id)?.(m as Record<string, unknown>);
     });
-    child.on('exit', (code) => reject(new Error(`bench server exited with ${code}`)));
+    child.once('exit', (code) => reject(new Error(`bench server ${kind} exited with ${code}`)));
   });
   return {
-    ports,
+    kind,
+    port,
+    child,
+    logFile,
+    call: <T>(cmd: string) =>
+      new Promise<T>((resolve) => {
+        const id = nextId++;
+        pending.set(id, (v) => {
+          pending.delete(id);
+          resolve(v as T);
+        });
+        child.send({ id, cmd });
+      }),
     stop: () =>
-      new Promise((resolve) => {
-        child.once('exit', () => resolve());
-        child.kill('SIGTERM');
+      new Promise<void>((resolve) => {
+        if (child.exitCode !== null) return resolve();
+        const force = setTimeout(() => child.kill('SIGKILL'), 10_000);
+        child.once('exit', () => {
+          clearTimeout(force);
+          resolve();
+        });
+        child.send({ cmd: 'stop' });
       }),
   };
 }

@@ -1,127 +1,96 @@
 import 'reflect-metadata';
-import Fastify from 'fastify';
-import { applyMiddleware } from 'graphql-middleware';
-import { allow, rule, shield } from 'graphql-shield';
-import { isObjectType, type ConstDirectiveNode, type GraphQLSchema } from 'graphql';
-import { buildApp } from '../src/app';
-import type { PermissionMask } from '../src/kernel/permissions';
-import { KEYGATE } from '../src/modules';
+import Fastify, { type FastifyInstance } from 'fastify';
+import { installSqlCounter, sqlCounter } from './sql-counter';
+import { buildApp, type AppDeps } from '../src/app';
 import type { Principal } from '../src/auth/principal';
-import { SessionTokens } from '../src/auth/session-tokens';
-import { loadConfig } from '../src/kernel/config';
-import { createDataSource } from '../src/db/data-source';
-import { ForbiddenError } from '../src/kernel/errors';
+import { createSessionTokens } from '../src/auth/session-tokens';
+import { openDatabase } from '../src/db/open-database';
 import { buildUnguardedSchema } from '../src/graphql/schema';
+import { loadConfig } from '../src/kernel/config';
+import { KEYGATE } from '../src/modules';
+import { startHandBuilt } from './handbuilt';
+import { guardWithPeer, type PeerName } from './peers';
 
 /**
- * The benchmark's server process: four listeners on loopback, one data source.
- *   ceiling  a bare Fastify route returning the auth scenario's JSON (the machine's limit)
- *   ours     buildApp as shipped: keys, cache, @requires
- *   noauth   buildApp with authentication replaced by a fixed principal (GraphQL alone)
- *   shield   buildApp serving the same schema guarded by graphql-shield rules instead of @requires
- * Prints one JSON line with the ports when ready. Counts SQL statements for /__queries.
+ * One benchmark server per process (`bench/server.ts <kind>`), configured like production from
+ * its own environment (NODE_ENV=production, logging to stdout, which the runner sends to a
+ * file, rate limits as the environment says):
+ *   ceiling    a bare Fastify route answering a constant (the machine's limit)
+ *   ours       buildApp as shipped: keys, verification cache, rate limits, @requires
+ *   noauth     the same stack with authentication replaced by a fixed principal
+ *   shield | envelop | mapschema   buildApp serving the unguarded schema guarded by that peer
+ *   handbuilt  a bare Fastify route + pg running keygate's SQL, JSON written by hand
+ * It talks to the runner over IPC: `ready` with its port, then answers `stats` (SQL statements
+ * sent so far, memory), `capture` / `captured` (the statements sent meanwhile) and `stop`.
  */
-interface Requirement {
-  mask: PermissionMask;
-  scope: string;
+type Kind = 'ceiling' | 'ours' | 'noauth' | 'handbuilt' | PeerName;
+
+interface Running {
+  server: FastifyInstance;
+  close(): Promise<void>;
 }
 
-function requirementOf(node: { astNode?: { directives?: readonly ConstDirectiveNode[] } | null }): Requirement | null {
-  let mask = 0n;
-  let scope = '';
-  for (const d of node.astNode?.directives ?? []) {
-    if (d.name.value !== 'requires') continue;
-    const arg = (n: string) => (d.arguments?.find((a) => a.name.value === n)?.value as { value?: string } | undefined)?.value ?? '';
-    const [resource, action] = [arg('resource'), arg('action')];
-    if (KEYGATE.access.declares(resource, action)) {
-      mask |= KEYGATE.access.maskFromScopes([`${resource}:${action}`]);
-      scope ||= `${resource}:${action}`;
-    }
+async function startKeygate(kind: Exclude<Kind, 'ceiling' | 'handbuilt'>): Promise<Running> {
+  const config = loadConfig(process.env);
+  const db = await openDatabase(config, { entities: KEYGATE.entities, migrate: false });
+  const sessionTokens = await createSessionTokens(config);
+  const deps: AppDeps = { config, dataSource: db.dataSource, sessionTokens };
+  let principal: Principal | undefined;
+  if (kind === 'noauth') deps.authenticate = async () => principal!;
+  if (kind === 'shield' || kind === 'envelop' || kind === 'mapschema') {
+    const schema = guardWithPeer(kind, await buildUnguardedSchema({ resolvers: KEYGATE.resolvers, access: KEYGATE.access }));
+    // No @requires requirement reaches keygate's own decision: the peer alone guards.
+    deps.schema = { schema, plain: schema, requirements: { of: () => 0n }, catalog: [] };
   }
-  return mask ? { mask, scope } : null;
+  const app = await buildApp(deps);
+  if (kind === 'noauth') principal = await app.authenticator.authenticateKey(process.env.BENCH_KEY!);
+  return {
+    server: app.server,
+    async close() {
+      await app.close();
+      await db.close();
+    },
+  };
 }
 
-/** The rule tree most projects would write by hand: one rule per guarded type and field. */
-function shieldFor(schema: GraphQLSchema): GraphQLSchema {
-  const ruleFor = (r: Requirement) =>
-    rule({ cache: 'contextual' })((_parent, _args, ctx: { principal: Principal }) =>
-      (ctx.principal.permissions & r.mask) === r.mask ? true : new ForbiddenError({ required: [r.scope] }),
-    );
-  const tree: Record<string, Record<string, ReturnType<typeof ruleFor>>> = {};
-  for (const type of Object.values(schema.getTypeMap())) {
-    if (!isObjectType(type) || type.name.startsWith('__')) continue;
-    const typeReq = requirementOf(type);
-    const fields: Record<string, ReturnType<typeof ruleFor>> = {};
-    for (const field of Object.values(type.getFields())) {
-      const fieldReq = requirementOf(field);
-      const combined =
-        typeReq || fieldReq ? { mask: (typeReq?.mask ?? 0n) | (fieldReq?.mask ?? 0n), scope: fieldReq?.scope ?? typeReq!.scope } : null;
-      if (combined) fields[field.name] = ruleFor(combined);
-    }
-    if (Object.keys(fields).length) tree[type.name] = fields;
-  }
-  return applyMiddleware(schema, shield(tree, { fallbackRule: allow, allowExternalErrors: true }));
+function startCeiling(): Running {
+  const server = Fastify({ logger: false });
+  const payload = JSON.stringify({ data: { viewer: { kind: 'API_KEY' } } });
+  server.post('/graphql', async (_req, reply) => reply.type('application/json; charset=utf-8').send(payload));
+  return { server, close: () => server.close() };
 }
 
 async function main() {
-  const url = process.env.DATABASE_URL!;
-  let queries = 0;
-  const dataSource = createDataSource({ url, entities: KEYGATE.entities, queryObserver: () => queries++, poolSize: 20 });
-  await dataSource.initialize();
-  const env = {
-    NODE_ENV: 'production',
-    SESSION_SECRET: 'bench-secret-bench-secret-bench-secret!!',
-    ENCRYPTION_KEY: 'ab'.repeat(32),
-    LOG_LEVEL: 'silent',
-    RATE_LIMITS_ENABLED: 'false',
-    JOBS_ENABLED: 'false',
-  };
-  const config = loadConfig(env);
-  const sessionTokens = new SessionTokens({ secret: env.SESSION_SECRET, ttlSeconds: 3600 });
+  installSqlCounter();
+  const kind = process.argv[2] as Kind;
+  const running = kind === 'ceiling' ? startCeiling() : kind === 'handbuilt' ? await startHandBuilt(process.env) : await startKeygate(kind);
+  await running.server.listen({ host: '127.0.0.1', port: 0 });
+  const port = (running.server.server.address() as { port: number }).port;
 
-  const ours = await buildApp({ config, dataSource, sessionTokens, logger: false });
-  const principal = await ours.authenticator.authenticateKey(process.env.BENCH_KEY!);
-  const noauth = await buildApp({ config, dataSource, sessionTokens, logger: false, authenticate: async () => principal });
-  // graphql-shield alone decides: no @requires requirements, so every operation runs on its schema.
-  const shieldSchema = shieldFor(await buildUnguardedSchema({ resolvers: KEYGATE.resolvers, access: KEYGATE.access }));
-  const shielded = await buildApp({
-    config,
-    dataSource,
-    sessionTokens,
-    logger: false,
-    schema: { schema: shieldSchema, plain: shieldSchema, requirements: { of: () => 0n }, catalog: [] },
+  const reply = (id: number, body: object) => process.send!({ id, ...body });
+  process.on('message', (message: { id: number; cmd: string }) => {
+    switch (message.cmd) {
+      case 'stats': {
+        const m = process.memoryUsage();
+        return reply(message.id, { statements: sqlCounter.statements, rss: m.rss, heapUsed: m.heapUsed });
+      }
+      case 'capture':
+        sqlCounter.capturing = [];
+        return reply(message.id, {});
+      case 'captured': {
+        const statements = sqlCounter.capturing ?? [];
+        sqlCounter.capturing = null;
+        return reply(message.id, { statements });
+      }
+      case 'stop':
+        return void running.close().finally(() => process.exit(0));
+    }
   });
-
-  const ceiling = Fastify({ logger: false });
-  const payload = JSON.stringify({ data: { viewer: { kind: 'API_KEY' } } });
-  ceiling.post('/graphql', async (_req, reply) => reply.type('application/json; charset=utf-8').send(payload));
-  ceiling.get('/__queries', async () => ({ queries }));
-  ceiling.get('/__memory', async () => {
-    const m = process.memoryUsage();
-    return { rss: m.rss, heapUsed: m.heapUsed };
-  });
-
-  const ports: Record<string, number> = {};
-  for (const [name, server] of [
-    ['ceiling', ceiling],
-    ['ours', ours.server],
-    ['noauth', noauth.server],
-    ['shield', shielded.server],
-  ] as const) {
-    await server.listen({ host: '127.0.0.1', port: 0 });
-    ports[name] = (server.server.address() as { port: number }).port;
-  }
-  process.stdout.write(`${JSON.stringify({ ready: true, ports })}\n`);
-  const stop = async () => {
-    for (const app of [ours, noauth, shielded]) await app.close();
-    await ceiling.close();
-    await dataSource.destroy();
-    process.exit(0);
-  };
-  process.on('SIGTERM', () => void stop());
+  process.on('disconnect', () => void running.close().finally(() => process.exit(0)));
+  process.send!({ ready: true, port });
 }
 
 main().catch((error) => {
-  console.error(error);
+  console.error(`bench server ${process.argv[2]} failed:`, error);
   process.exit(1);
 });

@@ -3,7 +3,8 @@ import { writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import autocannon from 'autocannon';
-import { openBenchDatabase, seed, startServer } from './lib';
+import { mkdtempSync } from 'node:fs';
+import { openBenchDatabase, productionEnv, seed, startServerProcess } from './lib';
 
 /**
  * `npm run soak`: a mixed workload at a fixed rate for 60 s (SOAK_SECONDS) against the server
@@ -24,10 +25,11 @@ interface Memory {
 async function main() {
   const { url, cleanup } = await openBenchDatabase();
   try {
-    const key = await seed(url, 200, 2_000);
-    const server = await startServer(url, key);
-    const memory = async (): Promise<Memory> =>
-      (await fetch(`http://127.0.0.1:${server.ports.ceiling}/__memory`)).json() as Promise<Memory>;
+    const { key } = await seed(url, 200, 2_000);
+    // One key at 300 requests/s: per-key rate limits would answer 429, so they are off here.
+    const logFile = path.join(mkdtempSync(path.join(os.tmpdir(), 'keygate-soak-')), 'server.log');
+    const server = await startServerProcess('ours', productionEnv(url, { RATE_LIMITS_ENABLED: 'false' }), logFile);
+    const memory = async (): Promise<Memory> => server.call<Memory>('stats');
     const samples: { at: number; memory: Memory }[] = [{ at: 0, memory: await memory() }];
     const started = Date.now();
     const sampler = setInterval(() => void memory().then((m) => samples.push({ at: (Date.now() - started) / 1000, memory: m })), 1_000);
@@ -42,7 +44,7 @@ async function main() {
     const result = await new Promise<autocannon.Result>((resolve, reject) =>
       autocannon(
         {
-          url: `http://127.0.0.1:${server.ports.ours}`,
+          url: `http://127.0.0.1:${server.port}`,
           connections: 8,
           overallRate: RATE,
           duration: SECONDS,

@@ -1,0 +1,124 @@
+import { createHash } from 'node:crypto';
+import Fastify, { type FastifyInstance } from 'fastify';
+import pg from 'pg';
+import type { CapturedStatement } from './sql-counter';
+
+/**
+ * The hand-built limit: a bare Fastify route and a `pg` pool (the same size as keygate's) running
+ * the SQL keygate ran for the same list — captured from keygate's own statements by the runner,
+ * replayed with the same text and parameters — and building the same JSON by hand. It checks the
+ * key like keygate's cache hit does (SHA-256 of the secret, one map lookup) and nothing else: no
+ * GraphQL, no rate limit, no logging. The runner checks its answer is byte-identical to
+ * keygate's before measuring it.
+ */
+export interface HandBuiltRoute {
+  /** The exact GraphQL document text this route answers. */
+  query: string;
+  list: 'apiKeys' | 'shortLinks';
+  statements: CapturedStatement[];
+}
+
+type Row = Record<string, unknown>;
+
+/** A column by name in a row that TypeORM aliased `<alias>_<column>`, or by its plain name. */
+function columnOf(row: Row, column: string): string {
+  if (column in row) return column;
+  const key = Object.keys(row).find((k) => k.slice(k.indexOf('_') + 1) === column);
+  if (!key) throw new Error(`hand-built: no column ${column} in ${Object.keys(row).join(', ')}`);
+  return key;
+}
+
+/** Reads rows by column name, resolving the aliased key once per result. */
+function reader(rows: Row[]): (row: Row, column: string) => unknown {
+  const keys = new Map<string, string>();
+  return (row, column) => {
+    let key = keys.get(column);
+    if (key === undefined) keys.set(column, (key = columnOf(rows[0], column)));
+    return row[key];
+  };
+}
+
+const str = JSON.stringify;
+
+function byId(rows: Row[]): Map<unknown, Row> {
+  const get = reader(rows);
+  return new Map(rows.map((r) => [get(r, 'id'), r]));
+}
+
+function apiKeysJson(list: Row[], others: { text: string; rows: Row[] }[]): string {
+  const find = (pattern: RegExp) => others.find((o) => pattern.test(o.text))?.rows ?? [];
+  const users = byId(find(/FROM "users"/));
+  const userGet = reader([...users.values()]);
+  const actorKeys = byId(find(/FROM "api_keys"/));
+  const actorGet = reader([...actorKeys.values()]);
+  const usage = find(/api_key_usage/);
+  const counts = new Map(usage.map((r) => [r.api_key_id, Number(r.total)]));
+  const get = reader(list);
+  let out = '{"data":{"apiKeys":{"nodes":[';
+  for (let i = 0; i < Math.min(list.length, 50); i++) {
+    const row = list[i];
+    const id = get(row, 'id');
+    const owner = users.get(get(row, 'owner_user_id'));
+    const kind = get(row, 'created_by_kind');
+    const creator = kind === 'USER' ? users.get(get(row, 'created_by_id')) : actorKeys.get(get(row, 'created_by_id'));
+    let createdBy = 'null';
+    if (creator && kind === 'USER') createdBy = `{"kind":"USER","name":${str(userGet(creator, 'email'))}}`;
+    else if (creator) createdBy = `{"kind":"API_KEY","name":${str(`${actorGet(creator, 'name')} (${actorGet(creator, 'prefix')})`)}}`;
+    out +=
+      (i ? ',' : '') +
+      `{"id":${str(id)},"name":${str(get(row, 'name'))},"owner":${owner ? `{"email":${str(userGet(owner, 'email'))}}` : 'null'},` +
+      `"createdBy":${createdBy},"requestCount":${counts.get(id) ?? 0}}`;
+  }
+  // Apollo ends its JSON with a newline.
+  return out + ']}}}\n';
+}
+
+function shortLinksJson(list: Row[], others: { text: string; rows: Row[] }[]): string {
+  const domainRows = others.find((o) => /FROM "domains"/.test(o.text))?.rows ?? [];
+  const domains = byId(domainRows);
+  const domainGet = reader(domainRows);
+  const get = reader(list);
+  let out = '{"data":{"shortLinks":{"nodes":[';
+  for (let i = 0; i < Math.min(list.length, 50); i++) {
+    const row = list[i];
+    const domain = domains.get(get(row, 'domain_id'));
+    out +=
+      (i ? ',' : '') +
+      `{"id":${str(get(row, 'id'))},"slug":${str(get(row, 'slug'))},` +
+      `"domain":${domain ? `{"hostname":${str(domainGet(domain, 'hostname'))}}` : 'null'},"clicks":${Number(get(row, 'click_count'))}}`;
+  }
+  return out + ']}}}\n';
+}
+
+export async function startHandBuilt(env: NodeJS.ProcessEnv): Promise<{ server: FastifyInstance; close(): Promise<void> }> {
+  const routes = JSON.parse(env.BENCH_HANDBUILT ?? '[]') as HandBuiltRoute[];
+  const pool = new pg.Pool({ connectionString: env.DATABASE_URL, max: Number(env.DB_POOL_SIZE ?? 10) });
+  const hashes = new Set(
+    (await pool.query<{ secret_hash: string }>('SELECT secret_hash FROM api_key_secrets WHERE ends_at IS NULL')).rows.map(
+      (r) => r.secret_hash,
+    ),
+  );
+  const byQuery = new Map(routes.map((r) => [r.query, r]));
+  const server = Fastify({ logger: false });
+  server.post('/graphql', async (request, reply) => {
+    const key = request.headers['x-api-key'];
+    if (typeof key !== 'string' || !hashes.has(createHash('sha256').update(key).digest('hex'))) {
+      return reply.code(401).type('application/json; charset=utf-8').send('{"errors":[{"message":"unauthenticated"}]}');
+    }
+    const route = byQuery.get((request.body as { query?: string } | undefined)?.query ?? '');
+    if (!route) return reply.code(400).send({ error: 'unknown query' });
+    const [first, ...rest] = route.statements;
+    // The list, then the loaders' statements together, as keygate's DataLoaders send them.
+    const list = (await pool.query(first.text, first.values)).rows as Row[];
+    const others = await Promise.all(rest.map(async (s) => ({ text: s.text, rows: (await pool.query(s.text, s.values)).rows as Row[] })));
+    const body = route.list === 'apiKeys' ? apiKeysJson(list, others) : shortLinksJson(list, others);
+    return reply.type('application/json; charset=utf-8').send(body);
+  });
+  return {
+    server,
+    async close() {
+      await server.close();
+      await pool.end();
+    },
+  };
+}
