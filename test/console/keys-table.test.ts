@@ -1,6 +1,6 @@
 import type { Browser, Page } from 'playwright-core';
 import { Role } from '../../src/kernel/access';
-import { ConsoleKeyByNameDocument, RevokeApiKeyDocument } from '../generated/graphql';
+import { ApiKeyTimestampsDocument, ConsoleKeyByNameDocument, RevokeApiKeyDocument } from '../generated/graphql';
 import { BROWSER_TIMEOUT_MS, launchChromium, listen, openConsole, signInWithLink, type ConsolePage } from '../support/browser';
 import { TestApp } from '../support/harness';
 
@@ -125,5 +125,41 @@ it('a person in two organizations switches between them; the switcher sends x-ke
   await page.locator('table.keys caption', { hasText: '1 key' }).waitFor();
   expect(await names(page)).toEqual(['bootstrap']);
   expect(await page.locator('header .who').textContent()).toBe('owner@acme.test · ADMIN');
+  expect(ui.errors).toEqual([]);
+});
+
+it('switches a key off and on, rotates it with a grace period (new secret shown once), and deletes it', async () => {
+  const { page } = ui;
+  const key = await t.createKey({ stats: ['read'] }, { name: 'rotate me' });
+  await page.getByLabel('Organization').selectOption(t.org.id);
+  await page.locator('header .who', { hasText: 'OWNER' }).waitFor();
+  await page.getByLabel('Search').fill('rotate me');
+  const row = page.getByRole('row').filter({ hasText: 'rotate me' });
+  const toggle = row.getByRole('switch', { name: 'Active: rotate me' });
+  expect(await toggle.getAttribute('aria-checked')).toBe('true');
+  await toggle.click();
+  await row.getByRole('switch', { name: 'Active: rotate me', checked: false }).waitFor();
+  expect(await toggle.textContent()).toBe('INACTIVE');
+  await toggle.click();
+  await row.getByRole('switch', { name: 'Active: rotate me', checked: true }).waitFor();
+
+  await row.getByRole('button', { name: 'Rotate' }).click();
+  const dialog = page.getByRole('dialog', { name: 'Rotate rotate me' });
+  await dialog.getByLabel('After 1 hour').check();
+  const before = Date.now();
+  await dialog.getByRole('button', { name: 'Rotate key' }).click();
+  const secretDialog = page.getByRole('dialog', { name: 'Your new key: rotate me' });
+  const secret = (await secretDialog.getByLabel('Secret key').textContent())!;
+  expect(secret).not.toBe(key.secret);
+  await secretDialog.getByRole('button', { name: 'I have copied it' }).click();
+  const timestamps = (await t.gql(ApiKeyTimestampsDocument, { id: key.id })).body.data!.apiKey!;
+  const graceEnd = Date.parse(timestamps.previousSecretExpiresAt!);
+  expect(graceEnd).toBeGreaterThanOrEqual(before + 3_600_000 - 1_000);
+  expect(graceEnd).toBeLessThanOrEqual(Date.now() + 3_600_000);
+
+  await row.getByRole('button', { name: 'Delete' }).click();
+  await page.getByRole('dialog', { name: 'Delete rotate me' }).getByRole('button', { name: 'Delete key' }).click();
+  await page.getByRole('heading', { name: 'No key matches these filters' }).waitFor();
+  expect((await t.gql(ApiKeyTimestampsDocument, { id: key.id })).body.data!.apiKey).toBeNull();
   expect(ui.errors).toEqual([]);
 });
