@@ -4,6 +4,7 @@ import { LinksDomainsStatsWebhooks1795351990606 } from './1795351990606-LinksDom
 import { ApiKeyRateLimit1795353604242 } from './1795353604242-ApiKeyRateLimit';
 import { ConsoleSignInAndKeyOrdering1796047318548 } from './1796047318548-ConsoleSignInAndKeyOrdering';
 import { LiveApiKeyCount1796053000000 } from './1796053000000-LiveApiKeyCount';
+import { OrganizationNameUnique1796057000000 } from './1796057000000-OrganizationNameUnique';
 
 export const MIGRATIONS: Function[] = [
   Init1795350680726,
@@ -11,4 +12,5 @@ export const MIGRATIONS: Function[] = [
   ApiKeyRateLimit1795353604242,
   ConsoleSignInAndKeyOrdering1796047318548,
   LiveApiKeyCount1796053000000,
+  OrganizationNameUnique1796057000000,
 ];

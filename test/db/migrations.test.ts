@@ -37,6 +37,31 @@ describe('migrations', () => {
     expect((await ds.driver.createSchemaBuilder().log()).upQueries).toEqual([]);
   });
 
+  it('OrganizationNameUnique keeps the oldest of duplicate names and suffixes the others with their id, then refuses new ones', async () => {
+    const last = async () => (await ds.query('SELECT name FROM migrations ORDER BY id DESC LIMIT 1'))[0].name;
+    while ((await last()) !== 'LiveApiKeyCount1796053000000') await ds.undoLastMigration({ transaction: 'each' });
+    const rows: { id: string }[] = await ds.query(
+      `INSERT INTO organizations (name, created_at) VALUES ('Acme', now() - interval '2 days'), ('ACME', now() - interval '1 day'), ('acme', now()), ('Other', now())
+       RETURNING id`,
+    );
+    await ds.runMigrations({ transaction: 'each' });
+    const names: { id: string; name: string }[] = await ds.query(
+      'SELECT id, name FROM organizations ORDER BY array_position($1::uuid[], id)',
+      [rows.map((r) => r.id)],
+    );
+    expect(names).toEqual([
+      { id: rows[0].id, name: 'Acme' },
+      { id: rows[1].id, name: `ACME (${rows[1].id.slice(0, 8)})` },
+      { id: rows[2].id, name: `acme (${rows[2].id.slice(0, 8)})` },
+      { id: rows[3].id, name: 'Other' },
+    ]);
+    await expect(ds.query("INSERT INTO organizations (name) VALUES ('aCmE')")).rejects.toMatchObject({
+      code: '23505',
+      constraint: 'organizations_name_lower_key',
+    });
+    await ds.query('DELETE FROM organizations');
+  });
+
   it('the core tables exist: organizations, users, memberships, keys, their secrets and usage, the audit log', async () => {
     const rows: { table_name: string }[] = await ds.query(
       "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY table_name",

@@ -12,7 +12,29 @@ beforeAll(async () => {
 });
 afterAll(() => t.close());
 
+/** Set by the bootstrap test, which the others follow. */
+let cliOrgId: string;
+
 describe('cli', () => {
+  it('orgs lists every organization: id, name, plan, created, keys (not deleted)', async () => {
+    await t.createKey({ stats: ['read'] }, { name: 'second' });
+    const deleted = await t.createKey({ stats: ['read'] }, { name: 'gone' });
+    await t.app.services.apiKeys.delete(t.owner.caller, deleted.id);
+    const created = t.org.createdAt.toISOString();
+    const json = await runTs('src/cli.ts', ['orgs', '--json'], env);
+    expect(json).toEqual({
+      code: 0,
+      stdout: JSON.stringify([{ id: t.org.id, name: 'Acme', plan: 'FREE', createdAt: created, keys: 2 }]) + '\n',
+      stderr: '',
+    });
+    const text = await runTs('src/cli.ts', ['orgs'], env);
+    expect(text).toEqual({
+      code: 0,
+      stdout: `ID${' '.repeat(34)}  NAME  PLAN  CREATED${' '.repeat(17)}  KEYS\n` + `${t.org.id}  Acme  FREE  ${created}  2\n`,
+      stderr: '',
+    });
+  }, 120_000);
+
   it('bootstrap --json prints the organization, owner, a session token and a working all-permissions BOT key', async () => {
     const result = await runTs(
       'src/cli.ts',
@@ -26,6 +48,7 @@ describe('cli', () => {
     expect(out.organization).toEqual({ id: expect.any(String), name: 'Cli Org', plan: 'TEAM' });
     expect(out.owner).toEqual({ id: expect.any(String), email: 'boss@example.com' });
     expect(out.apiKey.secret).toMatch(/^sk_live_[0-9a-f]{64}[0-9A-Za-z]{6}$/);
+    cliOrgId = out.organization.id;
 
     const asKey = expectOk(await t.gql(ViewerDocument, {}, { key: out.apiKey.secret }));
     expect(asKey.viewer.organization).toEqual({ id: out.organization.id, name: 'Cli Org', plan: 'TEAM' });
@@ -43,27 +66,85 @@ describe('cli', () => {
     const plan = await runTs('src/cli.ts', ['set-plan', '--org', out.organization.id, '--plan', 'enterprise'], env);
     expect(plan.code).toBe(0);
     expect(expectOk(await t.gql(ViewerDocument, {}, { token })).viewer.organization.plan).toBe('ENTERPRISE');
-  }, 60_000);
+  }, 120_000);
 
-  it('session for someone who is not a member exits 2 with a message and prints no token', async () => {
+  it('session for someone who is not a member exits 1 with one line and prints no token', async () => {
     const result = await runTs('src/cli.ts', ['session', '--org', t.org.id, '--email', 'stranger@example.com'], env);
-    expect(result.code).toBe(2);
-    expect(result.stdout).toBe('');
-    expect(result.stderr).toContain('stranger@example.com is not a member');
-  }, 30_000);
+    expect(result).toEqual({ code: 1, stdout: '', stderr: 'keygate: no user with email stranger@example.com\n' });
+    const other = await runTs('src/cli.ts', ['session', '--org', 'Cli Org', '--email', t.owner.email], env);
+    expect(other).toEqual({
+      code: 1,
+      stdout: '',
+      stderr: `keygate: ${t.owner.email} is not a member of organization Cli Org (${cliOrgId})\n`,
+    });
+  }, 120_000);
 
-  it('bad usage exits 2 with the usage text', async () => {
-    const missing = await runTs('src/cli.ts', ['bootstrap', '--org', 'X'], env);
-    expect(missing.code).toBe(2);
-    expect(missing.stderr).toContain('--owner is required');
-    const unknown = await runTs('src/cli.ts', ['frobnicate'], env);
-    expect(unknown.code).toBe(2);
-    expect(unknown.stderr).toContain('Unknown command "frobnicate"');
-  }, 30_000);
+  it('usage errors exit 2 with one line, never the whole usage; help prints it and exits 0', async () => {
+    const hint = ' (see: npm run --silent cli -- help)\n';
+    expect(await runTs('src/cli.ts', ['bootstrap', '--org', 'X'], env)).toEqual({
+      code: 2,
+      stdout: '',
+      stderr: `keygate: --owner is required${hint}`,
+    });
+    expect(await runTs('src/cli.ts', ['frobnicate'], env)).toEqual({
+      code: 2,
+      stdout: '',
+      stderr: `keygate: unknown command "frobnicate"${hint}`,
+    });
+    expect(await runTs('src/cli.ts', ['orgs', '--owner', 'x@example.com'], env)).toEqual({
+      code: 2,
+      stdout: '',
+      stderr: `keygate: unknown option --owner${hint}`,
+    });
+    expect(await runTs('src/cli.ts', ['session', '--org'], env)).toEqual({
+      code: 2,
+      stdout: '',
+      stderr: `keygate: --org needs a value${hint}`,
+    });
+    expect(await runTs('src/cli.ts', ['set-plan', '--org', 'Acme', '--plan', 'GOLD'], env)).toEqual({
+      code: 2,
+      stdout: '',
+      stderr: `keygate: --plan must be one of FREE, STARTER, TEAM, ENTERPRISE${hint}`,
+    });
+    const help = await runTs('src/cli.ts', ['help'], env);
+    expect(help.code).toBe(0);
+    expect(help.stderr).toBe('');
+    expect(help.stdout.startsWith('Usage: npm run --silent cli -- <command> [options]\n')).toBe(true);
+    expect(help.stdout).toContain('  sign-in-link --email <email> [--org <name|id>] [--ttl <seconds>]\n');
+  }, 120_000);
+
+  it('--org takes a name, exactly but ignoring case, as well as an id; an unknown one is one line, exit 1', async () => {
+    const plan = await runTs('src/cli.ts', ['set-plan', '--org', 'cli ORG', '--plan', 'starter', '--json'], env);
+    expect(plan).toEqual({
+      code: 0,
+      stdout: JSON.stringify({ organization: { id: cliOrgId, name: 'Cli Org', plan: 'STARTER' } }) + '\n',
+      stderr: '',
+    });
+    const unknown = await runTs('src/cli.ts', ['set-plan', '--org', 'Cli', '--plan', 'TEAM'], env);
+    expect(unknown).toEqual({
+      code: 1,
+      stdout: '',
+      stderr: 'keygate: no organization "Cli" (by id or name); list them with: npm run --silent cli -- orgs\n',
+    });
+  }, 120_000);
+
+  it('bootstrap with a name that exists (in any case) is refused, exit 1, and creates nothing', async () => {
+    const before = await t.dataSource.query('SELECT count(*)::int AS n FROM organizations');
+    const again = await runTs('src/cli.ts', ['bootstrap', '--org', 'CLI org', '--owner', 'second@example.com'], env);
+    expect(again).toEqual({
+      code: 1,
+      stdout: '',
+      stderr:
+        `keygate: An organization named "Cli Org" (${cliOrgId}) already exists; names are unique, ignoring case. ` +
+        'To use it, pass --org "CLI org" to session or sign-in-link.\n',
+    });
+    expect(await t.dataSource.query('SELECT count(*)::int AS n FROM organizations')).toEqual(before);
+    expect(await t.dataSource.query("SELECT count(*)::int AS n FROM users WHERE email = 'second@example.com'")).toEqual([{ n: 0 }]);
+  }, 120_000);
 
   it('migrate reports that nothing is pending on a migrated database', async () => {
     const result = await runTs('src/cli.ts', ['migrate'], env);
     expect(result.code).toBe(0);
     expect(result.stdout.trim()).toBe('No pending migrations.');
-  }, 30_000);
+  }, 120_000);
 });

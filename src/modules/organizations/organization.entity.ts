@@ -1,11 +1,13 @@
 import { Field, ID, ObjectType, registerEnumType } from 'type-graphql';
-import { Entity, PrimaryGeneratedColumn, Column } from 'typeorm';
+import { Entity, Index, PrimaryGeneratedColumn, Column } from 'typeorm';
 import { CreatedAtColumn } from '../../db/columns';
 import { Plan } from '../../kernel/plans';
 
 registerEnumType(Plan, { name: 'Plan', description: 'Billing plan; sets the per-key rate limit.' });
 
 @Entity('organizations')
+// Unique on lower(name) (migration OrganizationNameUnique); TypeORM cannot express the expression.
+@Index('organizations_name_lower_key', { synchronize: false })
 @ObjectType()
 export class Organization {
   @Field(() => ID)

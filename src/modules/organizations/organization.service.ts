@@ -3,7 +3,8 @@ import { ApiKeyType } from '../../auth/api-key-states';
 import type { AuthInvalidator } from '../../auth/auth-invalidation';
 import type { Caller } from '../../auth/principal';
 import { Role, type AccessModel } from '../../kernel/access';
-import { BadUserInputError } from '../../kernel/errors';
+import { BadUserInputError, ConflictError } from '../../kernel/errors';
+import { isUniqueViolation } from '../../db/errors';
 import type { ApiKeyService } from '../api-keys/api-key.service';
 import type { Changes } from '../audit/changes';
 import { Membership } from '../members/membership.entity';
@@ -24,6 +25,11 @@ export type FirstStartResult = Omit<BootstrapResult, 'apiKey'> & { apiKey: Boots
 
 /** Any fixed 64-bit number (as text: JS numbers hold 53 bits): serializes first-start bootstraps of several instances. */
 const BOOTSTRAP_LOCK = '30229394607928421';
+
+/** CONFLICT: organization names are unique, ignoring case. */
+function nameTaken(name: string, id?: string): ConflictError {
+  return new ConflictError(`An organization named "${name}"${id ? ` (${id})` : ''} already exists; names are unique, ignoring case.`);
+}
 
 export class OrganizationService {
   constructor(
@@ -62,6 +68,12 @@ export class OrganizationService {
     });
   }
 
+  /** Names are unique ignoring case (index organizations_name_lower_key); this says which one holds it. */
+  private async assertNameFree(m: EntityManager, name: string): Promise<void> {
+    const taken: { id: string; name: string }[] = await m.query('SELECT id, name FROM organizations WHERE lower(name) = lower($1)', [name]);
+    if (taken[0]) throw nameTaken(taken[0].name, taken[0].id);
+  }
+
   private async bootstrapWithin(m: EntityManager, input: { name: string; ownerEmail: string; plan?: Plan }): Promise<BootstrapResult>;
   private async bootstrapWithin(
     m: EntityManager,
@@ -78,9 +90,16 @@ export class OrganizationService {
     const plan = input.plan ?? Plan.FREE;
     if (!Object.values(Plan).includes(plan))
       throw new BadUserInputError({ plan: `plan must be one of ${Object.values(Plan).join(', ')}.` });
+    await this.assertNameFree(m, name);
     const owner = await upsertUser(m, normalizeEmail(input.ownerEmail));
     const organization = m.getRepository(Organization).create({ name, plan });
-    await m.save(organization);
+    try {
+      await m.save(organization);
+    } catch (error) {
+      // Another transaction took the name between the check and the insert.
+      if (isUniqueViolation(error)) throw nameTaken(name);
+      throw error;
+    }
     await m.insert(Membership, { orgId: organization.id, userId: owner.id, role: Role.OWNER });
 
     // The owner creates the bootstrap key, so the audit log starts with a real actor.
