@@ -96,12 +96,12 @@ export interface ListOrder {
 
 type CursorValue = string | null;
 
-function encodeOrderedCursor(order: ListOrder, value: unknown, id: string): string {
+export function encodeOrderedCursor(order: ListOrder, value: unknown, id: string): string {
   const v = value == null ? null : value instanceof Date ? value.toISOString() : String(value);
   return Buffer.from(JSON.stringify([order.property, v, id])).toString('base64url');
 }
 
-function decodeOrderedCursor(order: ListOrder, cursor: string, field: string): { value: CursorValue | Date; id: string } {
+export function decodeOrderedCursor(order: ListOrder, cursor: string, field: string): { value: CursorValue | Date; id: string } {
   try {
     const [property, v, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as [string, CursorValue, string];
     if (property !== order.property || !isUuid(id) || (v !== null && typeof v !== 'string') || (v === null && !order.nullable)) {
@@ -115,60 +115,4 @@ function decodeOrderedCursor(order: ListOrder, cursor: string, field: string): {
   } catch {
     throw new BadUserInputError({ [field]: `Invalid cursor: pass a cursor from a previous page of this same ordering.` });
   }
-}
-
-/**
- * Keyset pagination in any order over one column plus `id`, both ways: `first`/`after` walks
- * forward, `last`/`before` backward (the order reversed, then the page put back in order). NULLs
- * (never used, never expires) come last whatever the direction. `first: 0` asks only for
- * pageInfo and totalCount. The cursor names its ordering, so one from another ordering is refused.
- */
-export async function orderedPage<T extends ObjectLiteral & { id: string }>(
-  qb: SelectQueryBuilder<T>,
-  args: BidirectionalPageArgs,
-  order: ListOrder,
-  defaultSize: number,
-): Promise<Page<T>> {
-  const backward = args.last != null || args.before != null;
-  if (backward && (args.first != null || args.after != null)) {
-    throw new BadUserInputError({ last: 'Page forward (first, after) or backward (last, before), not both.' });
-  }
-  const size = backward ? pageSize(args.last, defaultSize, 'last', 0) : pageSize(args.first, defaultSize, 'first', 0);
-  const alias = qb.alias;
-  const countQb = qb.clone();
-  const pageQb = qb.clone();
-  // Walking backward is walking forward in the reversed order, NULLs then first.
-  const direction = backward ? (order.direction === 'ASC' ? 'DESC' : 'ASC') : order.direction;
-  const nullsLast = !backward;
-  const col = `${alias}.${order.property}`;
-  const cursor = backward ? args.before : args.after;
-  if (cursor) {
-    const c = decodeOrderedCursor(order, cursor, backward ? 'before' : 'after');
-    const cmp = direction === 'ASC' ? '>' : '<';
-    const params = { cursorValue: c.value, cursorId: c.id };
-    const tie = `${alias}.id ${cmp} :cursorId`;
-    let condition: string;
-    if (c.value === null) condition = nullsLast ? `${col} IS NULL AND ${tie}` : `${col} IS NOT NULL OR (${col} IS NULL AND ${tie})`;
-    else {
-      const beyond = `${col} ${cmp} :cursorValue OR (${col} = :cursorValue AND ${tie})`;
-      condition = nullsLast && order.nullable ? `${beyond} OR ${col} IS NULL` : beyond;
-    }
-    pageQb.andWhere(`(${condition})`, params);
-  }
-  const rows = await pageQb
-    .orderBy(col, direction, order.nullable ? (nullsLast ? 'NULLS LAST' : 'NULLS FIRST') : undefined)
-    .addOrderBy(`${alias}.id`, direction)
-    .limit(size + 1)
-    .getMany();
-  const more = rows.length > size;
-  const nodes = rows.slice(0, size);
-  if (backward) nodes.reverse();
-  let total: Promise<number> | undefined;
-  return {
-    nodes,
-    cursors: nodes.map((n) => encodeOrderedCursor(order, n[order.property], n.id)),
-    hasNextPage: backward ? Boolean(args.before) : more,
-    hasPreviousPage: backward ? more : Boolean(args.after),
-    totalCount: () => (total ??= countQb.getCount()),
-  };
 }

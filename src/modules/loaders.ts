@@ -5,6 +5,8 @@ import type { AccessModel } from '../kernel/access';
 import { visibleActorName } from './audit/actors';
 import { ApiKey } from './api-keys/api-key.entity';
 import { Domain } from './domains/domain.entity';
+import { RowShape } from '../db/row-shape';
+import type { KeyActor, Related } from './list-relations';
 import { Membership } from './members/membership.entity';
 import { User } from './members/user.entity';
 import { Organization } from './organizations/organization.entity';
@@ -28,8 +30,24 @@ export function createLoaders(dataSource: DataSource, principal: Pick<Principal,
     return ids.map((id) => map.get(id) ?? null);
   };
 
-  const users = new DataLoader<string, User | null>(async (ids) =>
-    byId(await dataSource.getRepository(User).findBy({ id: In([...ids]) }), ids),
+  /** Rows selected with an entity's shape, built into that entity, in the order of `ids`. */
+  const shaped = async <T extends { id: string }>(shape: RowShape<T>, sql: string, params: unknown[], ids: readonly string[]) =>
+    byId(
+      ((await dataSource.query(sql, params)) as Record<string, unknown>[]).map((r) => shape.from(r)!),
+      ids,
+    );
+
+  const userShape = RowShape.of(dataSource, User, 'u');
+  const users = new DataLoader<string, User | null>((ids) =>
+    shaped(userShape, `SELECT ${userShape.select} FROM users u WHERE u.id = ANY($1::uuid[])`, [ids], ids),
+  );
+
+  /** What an actor that is a key shows. Includes deleted keys (history keeps their names). Org-scoped. */
+  const keyActors = new DataLoader<string, KeyActor | null>(async (ids) =>
+    byId<KeyActor>(
+      await dataSource.query('SELECT id, name, prefix FROM api_keys WHERE org_id = $1 AND id = ANY($2::uuid[])', [orgId, ids]),
+      ids,
+    ),
   );
 
   /** Includes deleted keys: an actor that was a key keeps its name in history. Org-scoped. */
@@ -44,8 +62,9 @@ export function createLoaders(dataSource: DataSource, principal: Pick<Principal,
     return userIds.map((id) => map.get(id) ?? null);
   });
 
-  const domains = new DataLoader<string, Domain | null>(async (ids) =>
-    byId(await dataSource.getRepository(Domain).findBy({ id: In([...ids]), orgId }), ids),
+  const domainShape = RowShape.of(dataSource, Domain, 'd');
+  const domains = new DataLoader<string, Domain | null>((ids) =>
+    shaped(domainShape, `SELECT ${domainShape.select} FROM domains d WHERE d.org_id = $1 AND d.id = ANY($2::uuid[])`, [orgId, ids], ids),
   );
 
   const linkCounts = new DataLoader<string, number>(async (domainIds) => {
@@ -130,7 +149,7 @@ export function createLoaders(dataSource: DataSource, principal: Pick<Principal,
       const user = await users.load(id);
       return user && { kind: PrincipalKindEnum.USER, id, name: visibleActorName(access, 'USER', user.email, principal.permissions) };
     }
-    const key = await apiKeys.load(id);
+    const key = await keyActors.load(id);
     return (
       key && {
         kind: PrincipalKindEnum.API_KEY,
@@ -140,8 +159,18 @@ export function createLoaders(dataSource: DataSource, principal: Pick<Principal,
     );
   }
 
+  /** Related rows a list page already read: later loads of them run no query. */
+  function prime(related: Related): void {
+    for (const u of related.users) users.prime(u.id, u);
+    for (const k of related.keyActors) keyActors.prime(k.id, k);
+    for (const [id, n] of related.requestCounts) requestCounts.prime(id, n);
+    for (const d of related.domains) domains.prime(d.id, d);
+  }
+
   return {
+    prime,
     users,
+    keyActors,
     apiKeys,
     memberships,
     domains,

@@ -46,9 +46,9 @@ describe('query budget', () => {
     await t.gql(ViewerKindDocument); // the key's verification is cached from here on
     const ten = await statementsFor(10);
     const hundred = await statementsFor(100);
-    // page (1) + users (1) + request counts (1); actors that are keys would add one more.
-    expect(ten).toBe(3);
-    expect(hundred).toBe(3);
+    // One statement: owner, createdBy, revokedBy and requestCount are folded into the page query.
+    expect(ten).toBe(1);
+    expect(hundred).toBe(1);
   });
 
   it('shortLinks(first: N) with domain, createdBy and clicks costs the same for 10 and 100 rows', async () => {
@@ -61,9 +61,25 @@ describe('query budget', () => {
       expect(new Set(nodes.map((n) => n.createdBy!.kind))).toEqual(new Set(['USER', 'API_KEY']));
       return count;
     };
-    // page (1) + domains (1) + link counts (1) + users (1) + keys (1)
-    expect(await run(10)).toBe(5);
-    expect(await run(100)).toBe(5);
+    // page, with domains and creators (users and keys) folded in (1) + link counts (1)
+    expect(await run(10)).toBe(2);
+    expect(await run(100)).toBe(2);
+  });
+
+  it('keys created by keys are still one statement a page, with the creator’s name', async () => {
+    const keyCaller = { ...t.owner.caller, principal: await t.app.authenticator.authenticateKey(t.rootKey) };
+    const made = await t.app.services.apiKeys.create(keyCaller, {
+      name: 'made by a key',
+      type: 'BOT' as never,
+      permissions: { stats: ['read'] },
+    });
+    t.app.services.usage.record(made.apiKey.id);
+    await t.app.services.usage.flush();
+    const { result, count } = await t.countQueries(() => t.gql(ApiKeyPageWithRelationsDocument, { first: 5 }));
+    expect(count).toBe(1);
+    const node = expectOk(result).apiKeys.nodes.find((n) => n.id === made.apiKey.id)!;
+    expect(node.createdBy).toEqual({ kind: 'API_KEY', name: expect.stringMatching(/ \(sk_live_[0-9a-f]{4}\)$/) });
+    expect(node.requestCount).toBe(1);
   });
 
   it('the loaded relations are right', async () => {

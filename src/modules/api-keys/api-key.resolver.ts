@@ -1,4 +1,5 @@
-import { Arg, Args, ArgsType, Ctx, Field, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
+import type { GraphQLResolveInfo } from 'graphql';
+import { Arg, Args, ArgsType, Ctx, Field, FieldResolver, ID, Info, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
 import type { ModuleContext } from '../context';
 import type { ApiKeyService } from './api-key.service';
 import type { ApiKeyQueries } from './api-key.queries';
@@ -6,6 +7,7 @@ import { Requires } from '../../graphql/requires.directive';
 import { Cost, pageCost } from '../../graphql/query-cost';
 import { Actor } from '../../graphql/types/actor.type';
 import { toConnection } from '../../graphql/types/connection';
+import { selectedNodeFields } from '../../graphql/selection';
 import { PermissionSet } from '../../graphql/types/access.types';
 import { BadUserInputError } from '../../kernel/errors';
 import { User } from '../members/user.entity';
@@ -41,8 +43,11 @@ export class ApiKeyResolver {
   @Query(() => ApiKeyConnection, { description: 'Keys of your organization, newest first unless orderBy says otherwise.' })
   @Requires('apiKeys', 'read')
   @Cost(pageCost(20))
-  apiKeys(@Args() args: ApiKeysArgs, @Ctx() ctx: Context) {
-    return ctx.services.apiKeyQueries.list(ctx.caller, args).then(toConnection);
+  async apiKeys(@Args() args: ApiKeysArgs, @Ctx() ctx: Context, @Info() info: GraphQLResolveInfo) {
+    // The page query also reads the relations the operation selects; the loaders are primed with them.
+    const page = await ctx.services.apiKeyQueries.list(ctx.caller, args, selectedNodeFields(info));
+    ctx.loaders.prime(page.related);
+    return toConnection(page);
   }
 
   @Query(() => ApiKey, { nullable: true })

@@ -1,9 +1,11 @@
-import { Arg, Args, ArgsType, Ctx, Field, FieldResolver, ID, Int, Mutation, ObjectType, Query, Resolver, Root } from 'type-graphql';
+import type { GraphQLResolveInfo } from 'graphql';
+import { Arg, Args, ArgsType, Ctx, Field, FieldResolver, ID, Info, Int, Mutation, ObjectType, Query, Resolver, Root } from 'type-graphql';
 import type { ModuleContext } from '../context';
 import type { ShortLinkService } from './short-link.service';
 import { Requires } from '../../graphql/requires.directive';
 import { Actor } from '../../graphql/types/actor.type';
 import { Connection, toConnection } from '../../graphql/types/connection';
+import { selectedNodeFields } from '../../graphql/selection';
 import { capabilitiesType } from '../../graphql/types/capabilities';
 import { evaluateCapabilities, scopeRules } from '../../kernel/capabilities';
 import { Domain } from '../domains/domain.entity';
@@ -35,8 +37,11 @@ class ShortLinksArgs {
 export class ShortLinkResolver {
   @Query(() => ShortLinkConnection, { description: 'Your organization’s short links, newest first.' })
   @Requires('shortLinks', 'read')
-  shortLinks(@Args() args: ShortLinksArgs, @Ctx() ctx: Context) {
-    return ctx.services.shortLinks.list(ctx.caller, args).then(toConnection);
+  async shortLinks(@Args() args: ShortLinksArgs, @Ctx() ctx: Context, @Info() info: GraphQLResolveInfo) {
+    // The page query also reads the relations the operation selects; the loaders are primed with them.
+    const page = await ctx.services.shortLinks.list(ctx.caller, args, selectedNodeFields(info));
+    ctx.loaders.prime(page.related);
+    return toConnection(page);
   }
 
   @Query(() => ShortLink, { nullable: true })

@@ -4,7 +4,11 @@ import { actorOf, type Caller } from '../../auth/principal';
 import { isUniqueViolation } from '../../db/errors';
 import { findOrgRow } from '../../db/org-scoped';
 import { isUuid } from '../../kernel/ids';
-import { keysetPage, type Page, type PageArgs } from '../../db/pagination';
+import type { Page, PageArgs } from '../../db/pagination';
+import { OrgScopedQuery } from '../../db/org-scoped-query';
+import { RowShape } from '../../db/row-shape';
+import { newestFirstSqlPage } from '../../db/sql-page';
+import { actorFold, domainFold, withFolds, type Fold, type Related } from '../list-relations';
 import { BadUserInputError, ConflictError } from '../../kernel/errors';
 import { SHORT_LINK_AUDIT } from './short-link.audit';
 import { Domain } from '../domains/domain.entity';
@@ -41,21 +45,30 @@ export class ShortLinkService {
     private readonly changes: Changes,
   ) {}
 
-  async list(caller: Caller, args: PageArgs & { filter?: ShortLinkFilterArgs | null }): Promise<Page<ShortLink>> {
-    const qb = this.dataSource
-      .getRepository(ShortLink)
-      .createQueryBuilder('l')
-      .where('l.orgId = :orgId', { orgId: caller.principal.orgId });
+  /** One page in SQL we own; the domain and createdBy are folded into it when `selected`. */
+  async list(
+    caller: Caller,
+    args: PageArgs & { filter?: ShortLinkFilterArgs | null },
+    selected: ReadonlySet<string> = new Set(),
+  ): Promise<Page<ShortLink> & { related: Related }> {
+    const q = new OrgScopedQuery('short_links l', 'l', caller.principal.orgId);
     const f = args.filter ?? {};
     const search = f.search?.trim();
     if (search) {
       if (search.length > 200) throw new BadUserInputError({ 'filter.search': 'search is at most 200 characters.' });
-      const like = `%${search.replace(/[\\%_]/g, '\\$&')}%`;
-      qb.andWhere("(l.slug ILIKE :like ESCAPE '\\' OR l.url ILIKE :like ESCAPE '\\' OR l.title ILIKE :like ESCAPE '\\')", { like });
+      const like = q.param(`%${search.replace(/[\\%_]/g, '\\$&')}%`);
+      q.where(`l.slug ILIKE ${like} ESCAPE '\\' OR l.url ILIKE ${like} ESCAPE '\\' OR l.title ILIKE ${like} ESCAPE '\\'`);
     }
-    if (f.domainId) qb.andWhere(isUuid(f.domainId) ? 'l.domainId = :domainId' : 'false', { domainId: f.domainId });
-    if (f.tag) qb.andWhere(':tag = ANY(l.tags)', { tag: f.tag.trim().toLowerCase() });
-    return keysetPage(qb, args, 20);
+    if (f.domainId) q.where(isUuid(f.domainId) ? `l.domain_id = ${q.param(f.domainId)}` : 'false');
+    if (f.tag) q.where(`${q.param(f.tag.trim().toLowerCase())} = ANY(l.tags)`);
+    const ds = this.dataSource;
+    const folds: Fold[] = [];
+    if (selected.has('domain')) folds.push(domainFold(ds, q, 'd', 'l.domain_id'));
+    if (selected.has('createdBy')) folds.push(actorFold(ds, q, 'cb', 'l.created_by_kind', 'l.created_by_id'));
+    const shape = RowShape.of(ds, ShortLink, 'l');
+    const { select, joins, map, related } = withFolds(shape.select, folds, (row) => shape.from(row)!);
+    const page = await newestFirstSqlPage(ds, { query: q, select, joins, column: 'l.created_at', map }, args, 20);
+    return { ...page, related };
   }
 
   async get(caller: Caller, id: string): Promise<ShortLink | null> {
