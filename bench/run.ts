@@ -132,6 +132,24 @@ const RATIOS: { id: string; label: string; over: [string, string]; target: numbe
   ]),
 ];
 
+/**
+ * The order of round `r`: the scenarios that a ratio compares run next to each other (the
+ * `viewer` group, each list's group, the bad keys), so a ratio's two sides are seconds apart; the
+ * order of the groups and the order inside each group rotate every round (reversed every other
+ * round), so no scenario always follows the same one.
+ */
+function roundOrder(all: Scenario[], r: number): Scenario[] {
+  const groupOf = (s: Scenario) =>
+    s.id.startsWith('apiKeys') ? 'apiKeys' : s.id.startsWith('shortLinks') ? 'shortLinks' : s.id.startsWith('bad') ? 'bad' : 'viewer';
+  const groups = [...new Set(all.map(groupOf))].map((g) => all.filter((s) => groupOf(s) === g));
+  const rotate = <T>(xs: T[], by: number) => {
+    const k = by % xs.length;
+    const out = [...xs.slice(k), ...xs.slice(0, k)];
+    return r % 2 ? out.reverse() : out;
+  };
+  return rotate(groups, r).flatMap((g) => rotate(g, r));
+}
+
 interface Round {
   rps: number;
   p50: number;
@@ -275,13 +293,15 @@ async function main() {
     if (!smoke) {
       // Every key verified once on every server, so the rotation measures cache hits.
       process.stderr.write('warming the verification caches…\n');
-      for (const name of ['ours', 'ours-redis', 'shield', 'envelop', 'mapschema'] as const) {
-        const server = servers.get(name);
-        if (!server) continue;
-        for (let i = 0; i < pool.length; i += CONNECTIONS) {
-          await Promise.all(pool.slice(i, i + CONNECTIONS).map((k) => post(server.port, VIEWER, k)));
-        }
-      }
+      await Promise.all(
+        (['ours', 'ours-redis', 'shield', 'envelop', 'mapschema'] as const).map(async (name) => {
+          const server = servers.get(name);
+          if (!server) return;
+          for (let i = 0; i < pool.length; i += CONNECTIONS) {
+            await Promise.all(pool.slice(i, i + CONNECTIONS).map((k) => post(server.port, VIEWER, k)));
+          }
+        }),
+      );
     }
     if (WARMUP > 0) {
       process.stderr.write(`warm-up: ${WARMUP} s per scenario…\n`);
@@ -290,10 +310,7 @@ async function main() {
 
     const rounds = new Map<string, Round[]>(all.map((s) => [s.id, []]));
     for (let r = 0; r < ROUNDS; r++) {
-      const shift = (r * 5) % all.length;
-      let order = [...all.slice(shift), ...all.slice(0, shift)];
-      if (r % 2 === 1) order = order.reverse();
-      for (const s of order) {
+      for (const s of roundOrder(all, r)) {
         const server = servers.get(s.server)!;
         const before = await server.call<{ statements: number }>('stats');
         const result = await fire(server.port, s, pool, SECONDS);

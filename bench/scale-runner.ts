@@ -16,6 +16,6 @@ export function runScale(url: string, smoke: boolean, logDir: string): Promise<S
   closeSync(fd);
   return new Promise((resolve, reject) => {
     child.on('message', (m: { results?: ScaleResults }) => m.results && resolve(m.results));
-    child.once('exit', (code) => (code ? reject(new Error(`bench scale exited with ${code}`)) : undefined));
+    child.once('exit', (code, signal) => reject(new Error(`bench scale exited (${signal ?? code}) before reporting`)));
   });
 }
