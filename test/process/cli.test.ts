@@ -1,7 +1,9 @@
 import { ViewerDocument } from '../generated/graphql';
 import { expectOk } from '../support/expect';
 import { TEST_SESSION_SECRET, TestApp } from '../support/harness';
-import { runTs } from '../support/processes';
+import { PROCESS_TIMEOUT_MS, runTs } from '../support/processes';
+
+jest.setTimeout(PROCESS_TIMEOUT_MS);
 import { EVERY_SCOPE } from '../support/access';
 
 let t: TestApp;
@@ -33,7 +35,7 @@ describe('cli', () => {
       stdout: `ID${' '.repeat(34)}  NAME  PLAN  CREATED${' '.repeat(17)}  KEYS\n` + `${t.org.id}  Acme  FREE  ${created}  2\n`,
       stderr: '',
     });
-  }, 120_000);
+  });
 
   it('bootstrap --json prints the organization, owner, a session token and a working all-permissions BOT key', async () => {
     const result = await runTs(
@@ -66,7 +68,7 @@ describe('cli', () => {
     const plan = await runTs('src/cli.ts', ['set-plan', '--org', out.organization.id, '--plan', 'enterprise'], env);
     expect(plan.code).toBe(0);
     expect(expectOk(await t.gql(ViewerDocument, {}, { token })).viewer.organization.plan).toBe('ENTERPRISE');
-  }, 120_000);
+  });
 
   it('session for someone who is not a member exits 1 with one line and prints no token', async () => {
     const result = await runTs('src/cli.ts', ['session', '--org', t.org.id, '--email', 'stranger@example.com'], env);
@@ -77,7 +79,7 @@ describe('cli', () => {
       stdout: '',
       stderr: `keygate: ${t.owner.email} is not a member of organization Cli Org (${cliOrgId})\n`,
     });
-  }, 120_000);
+  });
 
   it('usage errors exit 2 with one line, never the whole usage; help prints it and exits 0', async () => {
     const hint = ' (see: npm run --silent cli -- help)\n';
@@ -111,7 +113,7 @@ describe('cli', () => {
     expect(help.stderr).toBe('');
     expect(help.stdout.startsWith('Usage: npm run --silent cli -- <command> [options]\n')).toBe(true);
     expect(help.stdout).toContain('  sign-in-link --email <email> [--org <name|id>] [--ttl <seconds>]\n');
-  }, 120_000);
+  });
 
   it('--org takes a name, exactly but ignoring case, as well as an id; an unknown one is one line, exit 1', async () => {
     const plan = await runTs('src/cli.ts', ['set-plan', '--org', 'cli ORG', '--plan', 'starter', '--json'], env);
@@ -126,7 +128,7 @@ describe('cli', () => {
       stdout: '',
       stderr: 'keygate: no organization "Cli" (by id or name); list them with: npm run --silent cli -- orgs\n',
     });
-  }, 120_000);
+  });
 
   it('bootstrap with a name that exists (in any case) is refused, exit 1, and creates nothing', async () => {
     const before = await t.dataSource.query('SELECT count(*)::int AS n FROM organizations');
@@ -140,11 +142,11 @@ describe('cli', () => {
     });
     expect(await t.dataSource.query('SELECT count(*)::int AS n FROM organizations')).toEqual(before);
     expect(await t.dataSource.query("SELECT count(*)::int AS n FROM users WHERE email = 'second@example.com'")).toEqual([{ n: 0 }]);
-  }, 120_000);
+  });
 
   it('migrate reports that nothing is pending on a migrated database', async () => {
     const result = await runTs('src/cli.ts', ['migrate'], env);
     expect(result.code).toBe(0);
     expect(result.stdout.trim()).toBe('No pending migrations.');
-  }, 120_000);
+  });
 });

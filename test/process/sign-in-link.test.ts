@@ -1,6 +1,8 @@
 import { Role } from '../../src/kernel/access';
 import { TEST_SESSION_SECRET, TestApp } from '../support/harness';
-import { runTs } from '../support/processes';
+import { PROCESS_TIMEOUT_MS, runTs } from '../support/processes';
+
+jest.setTimeout(PROCESS_TIMEOUT_MS);
 
 /**
  * `npm run --silent cli -- sign-in-link --email <email>`, as the README and the first start's banner
@@ -70,7 +72,7 @@ describe('cli sign-in-link', () => {
     // Only the token's hash is stored.
     const rows: { token_hash: string }[] = await t.dataSource.query('SELECT token_hash FROM sign_in_links');
     expect(rows.map((r) => r.token_hash)).not.toContain(token);
-  }, 120_000);
+  });
 
   it('--org by name checks membership there; --ttl sets the expiry', async () => {
     const member = await t.addMember('viewer@acme.test', Role.VIEWER);
@@ -91,7 +93,7 @@ describe('cli sign-in-link', () => {
       stdout: '',
       stderr: `keygate: viewer@acme.test is not a member of organization Elsewhere (${other.org.id})\n`,
     });
-  }, 120_000);
+  });
 
   it('an unknown email exits 1 with one line and prints no link', async () => {
     const before = await t.dataSource.query('SELECT count(*)::int AS n FROM sign_in_links');
@@ -100,5 +102,5 @@ describe('cli sign-in-link', () => {
     expect(await t.dataSource.query('SELECT count(*)::int AS n FROM sign_in_links')).toEqual(before);
     const missing = await runTs('src/cli.ts', ['sign-in-link'], env);
     expect(missing).toEqual({ code: 2, stdout: '', stderr: 'keygate: --email is required (see: npm run --silent cli -- help)\n' });
-  }, 120_000);
+  });
 });
