@@ -28,9 +28,7 @@ function columnOf(row: Row, column: string): string {
   if (column in row) return column;
   const norm = (name: string) => name.toLowerCase().replace(/[^a-z0-9]/g, '');
   const want = norm(column);
-  const key =
-    Object.keys(row).find((k) => norm(k.slice(Math.max(k.indexOf('.'), 0) + (k.includes('.') ? 0 : 0))) === want) ??
-    Object.keys(row).find((k) => norm(k.slice(k.search(/[._]/) + 1)) === want);
+  const key = Object.keys(row).find((k) => norm(k) === want) ?? Object.keys(row).find((k) => norm(k.slice(k.search(/[._]/) + 1)) === want);
   if (!key) throw new Error(`hand-built: no column ${column} in ${Object.keys(row).join(', ')}`);
   return key;
 }
