@@ -20,10 +20,15 @@ export interface HandBuiltRoute {
 
 type Row = Record<string, unknown>;
 
-/** A column by name in a row that TypeORM aliased `<alias>_<column>`, or by its plain name. */
+/**
+ * A column by name: plain (`owner_user_id`), aliased by TypeORM (`k_owner_user_id`) or by hand
+ * (`k.ownerUserId`) — compared without the alias, case and separators.
+ */
 function columnOf(row: Row, column: string): string {
   if (column in row) return column;
-  const key = Object.keys(row).find((k) => k.slice(k.indexOf('_') + 1) === column);
+  const norm = (name: string) => name.toLowerCase().replace(/[^a-z0-9]/g, '');
+  const want = norm(column);
+  const key = Object.keys(row).find((k) => norm(k) === want) ?? Object.keys(row).find((k) => norm(k.slice(k.search(/[._]/) + 1)) === want);
   if (!key) throw new Error(`hand-built: no column ${column} in ${Object.keys(row).join(', ')}`);
   return key;
 }
@@ -45,14 +50,35 @@ function byId(rows: Row[]): Map<unknown, Row> {
   return new Map(rows.map((r) => [get(r, 'id'), r]));
 }
 
+/** keygate's list in one statement, relations joined under the aliases it uses (`ou.`, `cbu.`, `cbk.`). */
+function apiKeysJoinedJson(list: Row[]): string {
+  const get = reader(list);
+  let out = '{"data":{"apiKeys":{"nodes":[';
+  for (let i = 0; i < Math.min(list.length, 50); i++) {
+    const row = list[i];
+    const kind = get(row, 'created_by_kind');
+    let createdBy = 'null';
+    if (kind === 'USER' && row['cbu.id']) createdBy = `{"kind":"USER","name":${str(row['cbu.email'])}}`;
+    else if (kind === 'API_KEY' && row['cbk.id'])
+      createdBy = `{"kind":"API_KEY","name":${str(`${row['cbk.name']} (${row['cbk.prefix']})`)}}`;
+    out +=
+      (i ? ',' : '') +
+      `{"id":${str(get(row, 'id'))},"name":${str(get(row, 'name'))},"owner":${row['ou.id'] ? `{"email":${str(row['ou.email'])}}` : 'null'},` +
+      `"createdBy":${createdBy},"requestCount":${Number(row.requestCount ?? 0)}}`;
+  }
+  return out + ']}}}\n';
+}
+
 function apiKeysJson(list: Row[], others: { text: string; rows: Row[] }[]): string {
+  if (!others.length && list.length && 'requestCount' in list[0]) return apiKeysJoinedJson(list);
   const find = (pattern: RegExp) => others.find((o) => pattern.test(o.text))?.rows ?? [];
   const users = byId(find(/FROM "users"/));
   const userGet = reader([...users.values()]);
   const actorKeys = byId(find(/FROM "api_keys"/));
   const actorGet = reader([...actorKeys.values()]);
   const usage = find(/api_key_usage/);
-  const counts = new Map(usage.map((r) => [r.api_key_id, Number(r.total)]));
+  const usageGet = reader(usage);
+  const counts = new Map(usage.map((r) => [usageGet(r, 'api_key_id'), Number(usageGet(r, 'total'))]));
   const get = reader(list);
   let out = '{"data":{"apiKeys":{"nodes":[';
   for (let i = 0; i < Math.min(list.length, 50); i++) {
@@ -74,7 +100,11 @@ function apiKeysJson(list: Row[], others: { text: string; rows: Row[] }[]): stri
 }
 
 function shortLinksJson(list: Row[], others: { text: string; rows: Row[] }[]): string {
-  const domainRows = others.find((o) => /FROM "domains"/.test(o.text))?.rows ?? [];
+  // The domains of the page: a second statement (TypeORM's loader) or joined under `d.`.
+  const joined = !others.length && list.length > 0 && 'd.hostname' in list[0];
+  const domainRows = joined
+    ? list.filter((r) => r['d.id']).map((r) => ({ id: r['d.id'], hostname: r['d.hostname'] }))
+    : (others.find((o) => /FROM "domains"/.test(o.text))?.rows ?? []);
   const domains = byId(domainRows);
   const domainGet = reader(domainRows);
   const get = reader(list);

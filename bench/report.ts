@@ -122,10 +122,11 @@ export function writeReport(r: BenchResults, dir: string): { table: string } {
     '',
     '## How it was run',
     '',
-    `- **Interleaved rounds**: ${st.rounds} rounds; each round runs every scenario once for ${st.secondsPerScenario} s, in an order ` +
-      `rotated every round (reversed every other one), after a ${st.warmupSeconds} s warm-up of each. Every ratio is computed per ` +
-      'round (its two scenarios ran seconds apart) and reported as the median and interquartile range of those per-round values; ' +
-      'req/s in the table are the median [IQR] over rounds, p50/p99 the median over rounds.',
+    `- **Interleaved rounds**: ${st.rounds} rounds; each round runs every scenario once for ${st.secondsPerScenario} s, after a ` +
+      `${st.warmupSeconds} s warm-up of each. The scenarios a ratio compares run next to each other (the \`viewer\` group, each ` +
+      "list's group, the bad keys), the order of the groups and inside them rotating every round (reversed every other one). Every " +
+      'ratio is computed per round (its two sides ran seconds apart) and reported as the median and interquartile range of those ' +
+      'per-round values; req/s in the table are the median [IQR] over rounds, p50/p99 the median over rounds.',
     `- **Processes**: autocannon (${st.connections} connections, same for every scenario) in the runner process; every server in ` +
       `its own process, all on the same ${r.machine.cores}-core machine; ${st.database}.`,
     '- **Production configuration** for every keygate server (ours, the peers, the bad-key server): `NODE_ENV=production` in the ' +
