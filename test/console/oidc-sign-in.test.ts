@@ -1,62 +1,34 @@
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import type { Browser } from 'playwright-core';
-import { freePort } from '../../src/db/embedded-postgres';
-import { Role } from '../../src/kernel/access';
 import { BROWSER_TIMEOUT_MS, launchChromium, openConsole, type ConsolePage } from '../support/browser';
-import { TestApp } from '../support/harness';
-import { finished, ROOT, startServerProcess, waitForOutput, type ServerProcess } from '../support/processes';
+import type { TestApp } from '../support/harness';
+import { startOidcSignIn, type OidcSignInSetup } from '../support/oidc-sign-in-setup';
 
 /**
  * The console's "Sign in with …" against a real OpenID Connect provider on loopback (the
- * oidc-provider package in its own process, as in test/process/oidc-console-sign-in.test.ts),
+ * oidc-provider package in its own process, test/support/oidc-sign-in-setup.ts),
  * clicked through in Chromium: keygate → the provider's login and consent pages → back to the
  * console, signed in as the invited member. keygate runs as `npm start` does, in its own process:
  * openid-client's fetch checks do not hold inside Jest's module sandbox.
  */
 jest.setTimeout(5 * BROWSER_TIMEOUT_MS);
 
+let setup: OidcSignInSetup;
 let t: TestApp;
-let provider: ChildProcessWithoutNullStreams;
 let browser: Browser;
 let keygate: string;
 let issuer: string;
 let ui: ConsolePage;
-let server: ServerProcess;
-const dataDir = mkdtempSync(path.join(os.tmpdir(), 'keygate-console-oidc-'));
 
 beforeAll(async () => {
-  const [providerPort, keygatePort] = [await freePort(), await freePort()];
-  issuer = `http://127.0.0.1:${providerPort}`;
-  keygate = `http://127.0.0.1:${keygatePort}`;
-  provider = spawn(process.execPath, ['test/support/oidc-provider.mjs', String(providerPort), `${keygate}/console/auth/oidc/callback`], {
-    cwd: ROOT,
-  });
-  void finished(provider, 600_000).catch(() => undefined);
-  await waitForOutput(provider, `ready ${issuer}`);
-  t = await TestApp.create();
-  await t.addMember('ada@acme.test', Role.MEMBER);
-  server = await startServerProcess(t.databaseUrl, dataDir, {
-    PORT: String(keygatePort),
-    PUBLIC_URL: keygate,
-    OIDC_ISSUER: issuer,
-    OIDC_CLIENT_ID: 'keygate-console',
-    OIDC_CLIENT_SECRET: 'keygate-console-secret',
-    OIDC_AUDIENCE: 'keygate-console',
-  });
+  setup = await startOidcSignIn();
+  ({ t, keygate, issuer } = setup);
   browser = await launchChromium();
   ui = await openConsole(browser, keygate);
 }, 4 * BROWSER_TIMEOUT_MS);
 
 afterAll(async () => {
   await browser?.close();
-  server?.child.kill('SIGTERM');
-  await server?.exit;
-  provider?.kill('SIGTERM');
-  await t?.close();
-  rmSync(dataDir, { recursive: true, force: true });
+  await setup?.close();
 });
 
 it('an invited member clicks "Sign in with …", signs in at the provider, and lands signed in on the console', async () => {

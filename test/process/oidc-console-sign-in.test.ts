@@ -1,14 +1,9 @@
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { Role } from '../../src/kernel/access';
-import { freePort } from '../../src/db/embedded-postgres';
 import { ViewerMembershipsDocument } from '../generated/graphql';
 import { CookieJar } from '../support/cookie-jar';
 import { requestBody } from '../support/graphql-request';
-import { TestApp } from '../support/harness';
-import { finished, PROCESS_TIMEOUT_MS, ROOT, startServerProcess, waitForOutput, type ServerProcess } from '../support/processes';
+import type { TestApp } from '../support/harness';
+import { PROCESS_TIMEOUT_MS } from '../support/processes';
+import { startOidcSignIn, type OidcSignInSetup } from '../support/oidc-sign-in-setup';
 
 jest.setTimeout(PROCESS_TIMEOUT_MS);
 
@@ -18,40 +13,18 @@ jest.setTimeout(PROCESS_TIMEOUT_MS);
  * person signs in and consents on the provider's pages; the provider sends them back with a code;
  * keygate redeems it, links the invited member and starts a console session.
  */
+let setup: OidcSignInSetup;
 let t: TestApp;
-let server: ServerProcess;
-let provider: ChildProcessWithoutNullStreams;
 let keygate: string;
 let issuer: string;
-const dataDir = mkdtempSync(path.join(os.tmpdir(), 'keygate-oidc-'));
 
 beforeAll(async () => {
-  t = await TestApp.create();
-  await t.addMember('ada@acme.test', Role.MEMBER);
-  const [providerPort, keygatePort] = [await freePort(), await freePort()];
-  issuer = `http://127.0.0.1:${providerPort}`;
-  keygate = `http://127.0.0.1:${keygatePort}`;
-  provider = spawn(process.execPath, ['test/support/oidc-provider.mjs', String(providerPort), `${keygate}/console/auth/oidc/callback`], {
-    cwd: ROOT,
-  });
-  void finished(provider, 600_000).catch(() => undefined);
-  await waitForOutput(provider, `ready ${issuer}`);
-  server = await startServerProcess(t.databaseUrl, dataDir, {
-    PORT: String(keygatePort),
-    PUBLIC_URL: keygate,
-    OIDC_ISSUER: issuer,
-    OIDC_CLIENT_ID: 'keygate-console',
-    OIDC_CLIENT_SECRET: 'keygate-console-secret',
-    OIDC_AUDIENCE: 'keygate-console',
-  });
+  setup = await startOidcSignIn();
+  ({ t, keygate, issuer } = setup);
 });
 
 afterAll(async () => {
-  server?.child.kill('SIGTERM');
-  await server?.exit;
-  provider?.kill('SIGTERM');
-  await t.close();
-  rmSync(dataDir, { recursive: true, force: true });
+  await setup?.close();
 });
 
 /** Signs in on the provider's development pages as `login`, consenting; returns where keygate finally sends the browser. */
