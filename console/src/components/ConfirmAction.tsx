@@ -1,6 +1,6 @@
 import { useState, type FormEvent, type ReactNode } from 'react';
 import { useAction } from '../data';
-import { Dialog, ErrorText } from './Dialog';
+import { Dialog, FormActions } from './Dialog';
 import { Guarded } from './Guarded';
 
 interface Props {
@@ -31,15 +31,13 @@ export function ConfirmAction({ label, title, allowed, reason, danger, children,
         <Dialog title={title} onClose={() => setOpen(false)}>
           <form onSubmit={submit}>
             {children}
-            <ErrorText message={action.error} />
-            <p className="actions">
-              <button type="submit" className={danger ? 'danger' : 'primary'} disabled={action.busy}>
-                {label}
-              </button>
-              <button type="button" onClick={() => setOpen(false)}>
-                Cancel
-              </button>
-            </p>
+            <FormActions
+              error={action.error}
+              busy={action.busy}
+              submitLabel={label}
+              kind={danger ? 'danger' : 'primary'}
+              onCancel={() => setOpen(false)}
+            />
           </form>
         </Dialog>
       )}

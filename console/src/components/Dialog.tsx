@@ -36,3 +36,35 @@ export function ErrorText({ message }: { message: string }) {
     </p>
   ) : null;
 }
+
+/**
+ * The foot of every form in a dialog: its error, if any, then submit and Cancel. Submit is
+ * disabled while the action runs, so a double click never sends the mutation twice.
+ */
+export function FormActions({
+  error,
+  busy,
+  submitLabel,
+  kind = 'primary',
+  onCancel,
+}: {
+  error: string;
+  busy: boolean;
+  submitLabel: string;
+  kind?: 'primary' | 'danger';
+  onCancel: () => void;
+}) {
+  return (
+    <>
+      <ErrorText message={error} />
+      <p className="actions">
+        <button type="submit" className={kind} disabled={busy}>
+          {submitLabel}
+        </button>
+        <button type="button" onClick={onCancel}>
+          Cancel
+        </button>
+      </p>
+    </>
+  );
+}

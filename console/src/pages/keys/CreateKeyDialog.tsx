@@ -1,6 +1,6 @@
 import { useState, type FormEvent } from 'react';
 import { mutate } from '../../api';
-import { Dialog, ErrorText } from '../../components/Dialog';
+import { Dialog, FormActions } from '../../components/Dialog';
 import { useAction } from '../../data';
 import { daysFromNow } from '../../format';
 import { CreateApiKeyDocument, type ApiKeyType, type CreateApiKeyInput } from '../../generated/graphql';
@@ -96,15 +96,7 @@ export function CreateKeyDialog({ onClose, onCreated }: { onClose: () => void; o
             The key {expiresOn}.
           </p>
         </fieldset>
-        <ErrorText message={action.error} />
-        <p className="actions">
-          <button type="submit" className="primary" disabled={action.busy}>
-            Create key
-          </button>
-          <button type="button" onClick={onClose}>
-            Cancel
-          </button>
-        </p>
+        <FormActions error={action.error} busy={action.busy} submitLabel="Create key" onCancel={onClose} />
       </form>
     </Dialog>
   );

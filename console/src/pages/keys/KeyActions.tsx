@@ -1,6 +1,6 @@
 import { useState, type FormEvent } from 'react';
 import { mutate } from '../../api';
-import { Dialog, ErrorText } from '../../components/Dialog';
+import { Dialog, ErrorText, FormActions } from '../../components/Dialog';
 import { Guarded } from '../../components/Guarded';
 import { useAction } from '../../data';
 import {
@@ -111,15 +111,7 @@ function RotateDialog({ apiKey, onClose, events }: DialogProps) {
             </label>
           ))}
         </fieldset>
-        <ErrorText message={action.error} />
-        <p className="actions">
-          <button type="submit" className="primary" disabled={action.busy}>
-            Rotate key
-          </button>
-          <button type="button" onClick={onClose}>
-            Cancel
-          </button>
-        </p>
+        <FormActions error={action.error} busy={action.busy} submitLabel="Rotate key" onCancel={onClose} />
       </form>
     </Dialog>
   );
@@ -145,15 +137,7 @@ function RevokeDialog({ apiKey, onClose, events }: DialogProps) {
             Reason <input name="reason" autoFocus maxLength={500} value={reason} onChange={(e) => setReason(e.target.value)} />
           </label>
         </p>
-        <ErrorText message={action.error} />
-        <p className="actions">
-          <button type="submit" className="danger" disabled={action.busy}>
-            Revoke key
-          </button>
-          <button type="button" onClick={onClose}>
-            Cancel
-          </button>
-        </p>
+        <FormActions error={action.error} busy={action.busy} submitLabel="Revoke key" kind="danger" onCancel={onClose} />
       </form>
     </Dialog>
   );
@@ -173,15 +157,7 @@ function DeleteDialog({ apiKey, onClose, events }: DialogProps) {
     <Dialog title={`Delete ${apiKey.name}`} onClose={onClose}>
       <form onSubmit={submit}>
         <p className="warning">The key is gone for good, from every list and lookup. The audit log keeps its name and prefix.</p>
-        <ErrorText message={action.error} />
-        <p className="actions">
-          <button type="submit" className="danger" disabled={action.busy}>
-            Delete key
-          </button>
-          <button type="button" onClick={onClose}>
-            Cancel
-          </button>
-        </p>
+        <FormActions error={action.error} busy={action.busy} submitLabel="Delete key" kind="danger" onCancel={onClose} />
       </form>
     </Dialog>
   );
