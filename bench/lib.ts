@@ -131,10 +131,15 @@ export interface ServerProcess {
  * Starts `bench/server.ts <kind>` in its own process with exactly `env` (plus PATH), its stdout —
  * the JSON log at info level — going to `logFile`.
  */
-export async function startServerProcess(kind: string, env: Record<string, string>, logFile: string): Promise<ServerProcess> {
+export async function startServerProcess(
+  kind: string,
+  env: Record<string, string>,
+  logFile: string,
+  nodeFlags: string[] = [],
+): Promise<ServerProcess> {
   const fd = openSync(logFile, 'a');
   const child = fork(path.join(__dirname, 'server.ts'), [kind], {
-    execArgv: ['--require', 'ts-node/register/transpile-only'],
+    execArgv: ['--require', 'ts-node/register/transpile-only', ...nodeFlags],
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
     stdio: ['ignore', fd, 'inherit', 'ipc'],
   });

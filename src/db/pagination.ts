@@ -21,7 +21,8 @@ export interface BidirectionalPageArgs extends PageArgs {
 
 export interface Page<T> {
   nodes: T[];
-  cursors: string[];
+  /** The cursor of `nodes[index]`, encoded only when a client selects it. */
+  cursor: (index: number) => string;
   hasNextPage: boolean;
   /** Backward pages know it; a forward page has one exactly when it started after a cursor. */
   hasPreviousPage?: boolean;
@@ -77,7 +78,7 @@ export async function keysetPage<T extends ObjectLiteral & { createdAt: Date; id
   let total: Promise<number> | undefined;
   return {
     nodes,
-    cursors: nodes.map((n) => encodeCursor(n.createdAt, n.id)),
+    cursor: (i) => encodeCursor(nodes[i].createdAt, nodes[i].id),
     hasNextPage: rows.length > size,
     hasPreviousPage: Boolean(args.after),
     totalCount: () => (total ??= countQb.getCount()),

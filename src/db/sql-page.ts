@@ -50,7 +50,7 @@ export async function orderedSqlPage<T extends Row>(
   const { nodes, more, total } = await runPage(dataSource, list, size, order, backward, decoded);
   return {
     nodes,
-    cursors: nodes.map((n) => encodeOrderedCursor(order, (n as Record<string, unknown>)[order.property], n.id)),
+    cursor: (i) => encodeOrderedCursor(order, (nodes[i] as Record<string, unknown>)[order.property], nodes[i].id),
     hasNextPage: backward ? Boolean(args.before) : more,
     hasPreviousPage: backward ? more : Boolean(args.after),
     totalCount: total,
@@ -70,7 +70,7 @@ export async function newestFirstSqlPage<T extends Row & { createdAt: Date }>(
   const { nodes, more, total } = await runPage(dataSource, list, size, order, false, c && { value: c.createdAt, id: c.id });
   return {
     nodes,
-    cursors: nodes.map((n) => encodeCursor(n.createdAt, n.id)),
+    cursor: (i) => encodeCursor(nodes[i].createdAt, nodes[i].id),
     hasNextPage: more,
     hasPreviousPage: Boolean(args.after),
     totalCount: total,

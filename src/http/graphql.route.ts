@@ -43,7 +43,7 @@ export interface GraphQLRouteDeps {
 export async function registerGraphQLRoute(server: FastifyInstance, deps: GraphQLRouteDeps): Promise<ApolloServer<GraphQLContext>> {
   const { config, schema, access, services } = deps;
   const apollo = new ApolloServer<GraphQLContext>({
-    gateway: decidedExecutor({ plain: schema.plain, guarded: schema.schema }),
+    gateway: decidedExecutor({ plain: schema.plain, guarded: schema.schema }, config.graphqlExecutor),
     plugins: [
       // keygate sets no cache hints; Apollo's default cache-control plugin would still visit every field.
       ApolloServerPluginCacheControlDisabled(),
@@ -79,8 +79,19 @@ export async function registerGraphQLRoute(server: FastifyInstance, deps: GraphQ
         ip: request.ip ?? null,
         userAgent: typeof request.headers['user-agent'] === 'string' ? request.headers['user-agent'] : null,
       };
-      const loaders = createLoaders(deps.dataSource, principal, access);
-      return { principal, caller, loaders, services, access, catalog: schema.catalog, anonymous: false };
+      // Built on first use: most requests (`viewer`, mutations) never touch a loader.
+      let loaders: GraphQLContext['loaders'] | undefined;
+      return {
+        principal,
+        caller,
+        get loaders() {
+          return (loaders ??= createLoaders(deps.dataSource, principal, access));
+        },
+        services,
+        access,
+        catalog: schema.catalog,
+        anonymous: false,
+      };
     },
   });
   server.route({

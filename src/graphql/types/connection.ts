@@ -43,14 +43,28 @@ export function Connection<T extends object>(node: ClassType<T>, name = node.nam
 }
 
 export function toConnection<T>(page: Page<T>): ConnectionShape<T> {
+  const { nodes } = page;
+  const last = nodes.length - 1;
+  // Getters: edges and cursors are built only when the operation selects them.
   return {
-    nodes: page.nodes,
-    edges: page.nodes.map((node, i) => ({ cursor: page.cursors[i], node })),
+    nodes,
+    get edges() {
+      return nodes.map((node, i) => ({
+        get cursor() {
+          return page.cursor(i);
+        },
+        node,
+      }));
+    },
     pageInfo: {
       hasNextPage: page.hasNextPage,
-      endCursor: page.cursors.at(-1) ?? null,
+      get endCursor() {
+        return last >= 0 ? page.cursor(last) : null;
+      },
       hasPreviousPage: page.hasPreviousPage ?? false,
-      startCursor: page.cursors[0] ?? null,
+      get startCursor() {
+        return last >= 0 ? page.cursor(0) : null;
+      },
     },
     get totalCount() {
       return page.totalCount();
