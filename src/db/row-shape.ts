@@ -25,7 +25,8 @@ export class RowShape<T extends ObjectLiteral> {
   /** `k.org_id AS "k.orgId", …` for a SELECT list. */
   readonly select: string;
   private readonly idKey: string;
-  private readonly columns: { property: string; key: string; from?: (value: unknown) => unknown }[];
+  private readonly build: (row: Row, prototype: object, transforms: ((value: unknown) => unknown)[]) => T;
+  private readonly transforms: ((value: unknown) => unknown)[] = [];
 
   constructor(
     dataSource: DataSource,
@@ -34,22 +35,30 @@ export class RowShape<T extends ObjectLiteral> {
   ) {
     // Virtual relation columns (a @ManyToOne without its own @Column) are not properties here.
     const columns = dataSource.getMetadata(entity as never).columns.filter((c) => !c.isVirtual);
-    this.columns = columns.map((c) => {
-      const transformer = Array.isArray(c.transformer) ? undefined : c.transformer;
-      return { property: c.propertyName, key: `${alias}.${c.propertyName}`, from: transformer && ((v: unknown) => transformer.from(v)) };
-    });
     this.select = columns.map((c) => `${alias}.${c.databaseName} AS "${alias}.${c.propertyName}"`).join(', ');
     this.idKey = `${alias}.id`;
+    // One function per shape, written out property by property: every object it builds gets the
+    // same hidden class, and each read and write is a named one. A loop over the columns with
+    // computed keys was 3 % of a list request's busy time. The names come from entity metadata
+    // (code, never input), quoted with JSON.stringify.
+    const assignments = columns.map((c) => {
+      const read = `row[${JSON.stringify(`${alias}.${c.propertyName}`)}]`;
+      const transformer = Array.isArray(c.transformer) ? undefined : c.transformer;
+      if (!transformer) return `out[${JSON.stringify(c.propertyName)}] = ${read};`;
+      const index = this.transforms.push((v) => transformer.from(v)) - 1;
+      return `v = ${read}; out[${JSON.stringify(c.propertyName)}] = v != null ? transforms[${index}](v) : v;`;
+    });
+    this.build = new Function(
+      'row',
+      'prototype',
+      'transforms',
+      `let v; const out = Object.create(prototype); ${assignments.join(' ')} return out;`,
+    ) as never;
   }
 
   /** The entity in `row`, or null when its id is null (nothing matched a LEFT JOIN). */
   from(row: Row): T | null {
     if (row[this.idKey] == null) return null;
-    const out = Object.create(this.entity.prototype) as Record<string, unknown>;
-    for (const c of this.columns) {
-      const value = row[c.key];
-      out[c.property] = c.from && value != null ? c.from(value) : value;
-    }
-    return out as T;
+    return this.build(row, this.entity.prototype, this.transforms);
   }
 }
