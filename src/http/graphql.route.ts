@@ -43,7 +43,7 @@ export interface GraphQLRouteDeps {
 export async function registerGraphQLRoute(server: FastifyInstance, deps: GraphQLRouteDeps): Promise<ApolloServer<GraphQLContext>> {
   const { config, schema, access, services } = deps;
   const apollo = new ApolloServer<GraphQLContext>({
-    gateway: decidedExecutor({ plain: schema.plain, guarded: schema.schema }, config.graphqlExecutor),
+    gateway: decidedExecutor({ plain: schema.plain, guarded: schema.schema }, config.graphql),
     plugins: [
       // keygate sets no cache hints; Apollo's default cache-control plugin would still visit every field.
       ApolloServerPluginCacheControlDisabled(),

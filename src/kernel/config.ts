@@ -97,6 +97,7 @@ const envSchema = z.object({
   TRUST_PROXY: optionalString,
   PERSISTED_QUERIES: bool(false),
   GRAPHQL_EXECUTOR: z.enum(['jit', 'graphql-js']).default('jit'),
+  GRAPHQL_COMPILE_AFTER: z.coerce.number().int().min(1).max(10_000).default(10),
   PRINT_BOOTSTRAP_KEY: z.enum(['true', 'false', '1', '0', 'yes', 'no']).optional(),
   CLICK_COUNTRY_HEADER: optionalString.pipe(
     z
@@ -107,7 +108,6 @@ const envSchema = z.object({
 });
 
 export type Env = z.infer<typeof envSchema>;
-
 export { ConfigError };
 
 export interface Config {
@@ -179,8 +179,8 @@ export interface Config {
   trustProxy: boolean | string[];
   /** Automatic persisted queries (hash instead of query text); off unless asked for. */
   persistedQueries: boolean;
-  /** How allowed operations execute: compiled once per document (graphql-jit), or graphql-js. */
-  graphqlExecutor: Env['GRAPHQL_EXECUTOR'];
+  /** Allowed queries run compiled (graphql-jit) from their `compileAfter`-th run, or all on graphql-js. */
+  graphql: { executor: Env['GRAPHQL_EXECUTOR']; compileAfter: number };
   /**
    * Print the first-start bootstrap key (to stderr, never through the logger). Off in
    * production unless PRINT_BOOTSTRAP_KEY=true; without it no bootstrap key is created there.
@@ -294,7 +294,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     verificationCache: { enabled: e.VERIFICATION_CACHE_ENABLED, maxEntries: e.VERIFICATION_CACHE_SIZE, ttlMs: e.VERIFICATION_CACHE_TTL_MS },
     trustProxy: parseTrustProxy(e.TRUST_PROXY),
     persistedQueries: e.PERSISTED_QUERIES,
-    graphqlExecutor: e.GRAPHQL_EXECUTOR,
+    graphql: { executor: e.GRAPHQL_EXECUTOR, compileAfter: e.GRAPHQL_COMPILE_AFTER },
     printBootstrapKey: e.PRINT_BOOTSTRAP_KEY === undefined ? !isProduction : ['true', '1', 'yes'].includes(e.PRINT_BOOTSTRAP_KEY),
   };
 }

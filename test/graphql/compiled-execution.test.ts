@@ -1,6 +1,7 @@
 import { compileQuery } from 'graphql-jit';
 import { ALL_PERMISSIONS } from '../support/access';
 import { injectGql, type GqlResponse } from '../support/graphql-request';
+import { MAX_COMPILED_SELECTIONS } from '../../src/graphql/authorization/executor';
 import { TestApp, type SecondInstance } from '../support/harness';
 
 /**
@@ -24,7 +25,8 @@ let keyId: string;
 let linkId: string;
 
 beforeAll(async () => {
-  t = await TestApp.create();
+  // Compiled from the first run, so every document below runs compiled.
+  t = await TestApp.create({ env: { GRAPHQL_COMPILE_AFTER: '1' } });
   reference = await t.secondInstance({ GRAPHQL_EXECUTOR: 'graphql-js', RATE_LIMITS_ENABLED: 'false' }, { sharePool: true });
   rootKey = (await t.createKey(ALL_PERMISSIONS, { name: 'root' })).secret;
   keyId = (await t.createKey(ALL_PERMISSIONS, { name: 'listed' })).id;
@@ -155,6 +157,30 @@ describe('which executor runs what', () => {
     // The reference instance never compiles.
     await injectGql(reference.app, '{ viewer { role } }', undefined, { 'x-api-key': rootKey });
     expect(compile).toHaveBeenCalledTimes(3);
+  });
+});
+
+describe('what gets compiled, by default', () => {
+  it('a query on its 10th run, not before; a document over MAX_COMPILED_SELECTIONS never; unique documents never', async () => {
+    const byDefault = await t.secondInstance({ RATE_LIMITS_ENABLED: 'false' }, { sharePool: true });
+    const send = (query: string) => injectGql(byDefault.app, query, undefined, { 'x-api-key': rootKey });
+    try {
+      const compile = jest.mocked(compileQuery);
+      compile.mockClear();
+      for (let i = 1; i <= 9; i++) expect((await send('{ viewer { kind } }')).status).toBe(200);
+      expect(compile).toHaveBeenCalledTimes(0);
+      expect((await send('{ viewer { kind } }')).body).toEqual({ data: { viewer: { kind: 'API_KEY' } } });
+      expect(compile).toHaveBeenCalledTimes(1);
+
+      const fields = 'kind role organization { id name } permissions { apiKeys shortLinks domains stats files webhooks members scopes }';
+      const aliases = Math.ceil(MAX_COMPILED_SELECTIONS / 12) + 1;
+      const large = `{ ${Array.from({ length: aliases }, (_, i) => `v${i}: viewer { ${fields} }`).join(' ')} }`;
+      for (let i = 0; i < 12; i++) expect((await send(large)).status).toBe(200);
+      for (let i = 0; i < 20; i++) expect((await send(`{ viewer { kind unique${i}: role } }`)).status).toBe(200);
+      expect(compile).toHaveBeenCalledTimes(1);
+    } finally {
+      await byDefault.close();
+    }
   });
 });
 

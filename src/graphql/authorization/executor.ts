@@ -11,12 +11,9 @@ import { getVariableValues } from 'graphql/execution/values';
 import { compileQuery, isCompiledQuery, type CompiledQuery } from 'graphql-jit';
 import type { Config } from '../../kernel/config';
 import type { GraphQLContext } from '../context';
+import { measureDocument } from '../document-limits';
 
 type GatewayInterface = ApolloServerOptionsWithGateway<BaseContext>['gateway'];
-interface Compiled {
-  query: CompiledQuery | ExecutionResult | null;
-  variables: readonly VariableDefinitionNode[];
-}
 type Execute = (
   document: DocumentNode,
   operationName: string | undefined,
@@ -33,9 +30,9 @@ type Execute = (
  */
 export function decidedExecutor(
   schemas: { plain: GraphQLSchema; guarded: GraphQLSchema },
-  executor: Config['graphqlExecutor'] = 'jit',
+  options: Config['graphql'] = { executor: 'jit', compileAfter: 10 },
 ): GatewayInterface {
-  const runAllowed: Execute = executor === 'jit' ? compiledExecutor(schemas.plain) : interpreted(schemas.plain);
+  const runAllowed = options.executor === 'jit' ? compiledExecutor(schemas.plain, options.compileAfter) : interpreted(schemas.plain);
   const runGuarded = interpreted(schemas.guarded);
   return {
     async load() {
@@ -61,36 +58,48 @@ function interpreted(schema: GraphQLSchema): Execute {
     execute({ schema, document, contextValue, variableValues, operationName });
 }
 
+/** Larger documents run on graphql-js: compiling costs about 0.1 ms per selection here. */
+export const MAX_COMPILED_SELECTIONS = 250;
+
+interface Compiled {
+  runs: number;
+  /** undefined: not compiled yet; null: never compiled (not a query, or too large). */
+  query: CompiledQuery | ExecutionResult | null | undefined;
+  variables: readonly VariableDefinitionNode[];
+}
+
 /**
- * graphql-jit for queries: each document is compiled once into plain JavaScript (Apollo keeps one
- * parsed document per query text, so the WeakMap finds it again), about 1.2–1.5× the list
- * throughput of graphql-js in bench/. Variables are coerced by graphql-js first: its errors are
- * the ones Apollo recognises as BAD_USER_INPUT, and a compiled query never sees a value graphql-js
- * would refuse. Mutations stay on graphql-js: graphql-jit goes on to the next mutation field after
- * one fails, and a change must never run after the one before it was refused.
+ * graphql-jit for the queries clients repeat: a document is compiled into plain JavaScript on its
+ * `compileAfter`-th run (Apollo keeps one parsed document per query text, so the WeakMap finds it
+ * again) and runs compiled from then on, about 1.2–1.5× the list throughput of graphql-js in
+ * bench/. Compiling a document costs far more than running it once, so documents seen fewer
+ * times, and large ones, stay on graphql-js: a stream of unique documents never makes the server
+ * compile. Variables are coerced by graphql-js first, so its errors are the ones Apollo
+ * recognises as BAD_USER_INPUT and a compiled query never sees a value graphql-js would refuse.
+ * Mutations stay on graphql-js: graphql-jit goes on to the next mutation field after one fails,
+ * and a change must never run after the one before it was refused.
  * test/graphql/compiled-execution.test.ts holds the two executors to the same answers.
  */
-function compiledExecutor(schema: GraphQLSchema): Execute {
+function compiledExecutor(schema: GraphQLSchema, compileAfter: number): Execute {
   const interpret = interpreted(schema);
-  // Per document and operation name: the compiled query (null: not a query), and its variables.
-  const compiled = new WeakMap<DocumentNode, Map<string, Compiled>>();
+  const entries = new WeakMap<DocumentNode, Map<string, Compiled>>();
   return async (document, operationName, context, variables) => {
-    let byName = compiled.get(document);
-    if (!byName) compiled.set(document, (byName = new Map()));
+    let byName = entries.get(document);
+    if (!byName) entries.set(document, (byName = new Map()));
     let entry = byName.get(operationName ?? '');
-    if (entry === undefined) {
+    if (!entry) {
       const operation = document.definitions.find(
         (d): d is OperationDefinitionNode =>
           d.kind === 'OperationDefinition' && (operationName === undefined || d.name?.value === operationName),
       );
-      entry = {
-        query: operation?.operation === 'query' ? compileQuery(schema, document, operationName) : null,
-        variables: operation?.variableDefinitions ?? [],
-      };
+      const shape = operation && measureDocument(document).operations.get(operation);
+      const compilable = operation?.operation === 'query' && shape !== undefined && shape.selections <= MAX_COMPILED_SELECTIONS;
+      entry = { runs: 0, query: compilable ? undefined : null, variables: operation?.variableDefinitions ?? [] };
       byName.set(operationName ?? '', entry);
     }
+    if (entry.query === undefined && ++entry.runs >= compileAfter) entry.query = compileQuery(schema, document, operationName);
     const { query } = entry;
-    if (query === null) return interpret(document, operationName, context, variables);
+    if (!query) return interpret(document, operationName, context, variables);
     if (!isCompiledQuery(query)) return query;
     if (entry.variables.length) {
       const coerced = getVariableValues(schema, entry.variables, variables);
