@@ -41,7 +41,7 @@ const LIST_KEYS = '{ apiKeys(first: 50) { nodes { id name owner { email } create
 const LIST_LINKS = '{ shortLinks(first: 50) { nodes { id slug domain { hostname } clicks } } }';
 const VIEWER = '{ viewer { kind } }';
 
-type ServerName = 'ceiling' | 'ours' | 'ours-redis' | 'noauth' | 'shield' | 'envelop' | 'mapschema' | 'handbuilt' | 'badkeys';
+type ServerName = 'ceiling' | 'ours' | 'ours-redis' | 'noauth' | 'shield' | 'envelop' | 'mapschema' | 'unguarded' | 'handbuilt' | 'badkeys';
 
 interface Scenario {
   id: string;
@@ -68,6 +68,7 @@ function scenarios(redis: boolean): Scenario[] {
     list(`${name}:shield`, `${name}(50) — graphql-shield`, query, 'shield'),
     list(`${name}:envelop`, `${name}(50) — @envelop/generic-auth`, query, 'envelop'),
     list(`${name}:mapschema`, `${name}(50) — mapSchema async wrapper`, query, 'mapschema'),
+    list(`${name}:unguarded`, `${name}(50) — no authorization at all (reference)`, query, 'unguarded'),
   ];
   return [
     { id: 'ceiling', label: 'ceiling: bare Fastify route', server: 'ceiling', query: VIEWER, key: 'none', expect: [200] },
@@ -99,7 +100,8 @@ function scenarios(redis: boolean): Scenario[] {
   ];
 }
 
-const RATIOS: { id: string; label: string; over: [string, string]; target: number }[] = [
+/** A ratio with no target is shown for what it explains, never judged. */
+const RATIOS: { id: string; label: string; over: [string, string]; target?: number }[] = [
   { id: 'auth/noauth', label: 'auth ÷ no-auth (in-process limits)', over: ['auth', 'noauth'], target: 0.95 },
   { id: 'authredis/noauth', label: 'auth ÷ no-auth (Redis limits)', over: ['auth:redis', 'noauth'], target: 0.95 },
   { id: 'auth/ceiling', label: 'auth ÷ ceiling (in-process limits)', over: ['auth', 'ceiling'], target: 0.35 },
@@ -128,6 +130,16 @@ const RATIOS: { id: string; label: string; over: [string, string]; target: numbe
       label: `${name}: ours ÷ mapSchema wrapper`,
       over: [`${name}:ours`, `${name}:mapschema`] as [string, string],
       target: 1.5,
+    },
+    {
+      id: `${name}/unguarded`,
+      label: `${name}: ours ÷ no authorization at all`,
+      over: [`${name}:ours`, `${name}:unguarded`] as [string, string],
+    },
+    {
+      id: `${name}/unguarded-shield`,
+      label: `${name}: no authorization ÷ graphql-shield (the most a guard can lead by)`,
+      over: [`${name}:unguarded`, `${name}:shield`] as [string, string],
     },
   ]),
 ];
@@ -253,6 +265,7 @@ async function main() {
       ['shield', 'shield', env],
       ['envelop', 'envelop', env],
       ['mapschema', 'mapschema', env],
+      ['unguarded', 'unguarded', env],
       ['badkeys', 'ours', env],
     ];
     await Promise.all(starts.filter(([name]) => needed.has(name)).map(([name, kind, e]) => start(name, kind, e)));
@@ -275,7 +288,7 @@ async function main() {
     const identity: BenchResults['identity'] = [];
     for (const { list, query } of routes) {
       const reference = await post(ours.port, query, seeded.key);
-      for (const name of ['handbuilt', 'shield', 'envelop', 'mapschema'] as const) {
+      for (const name of ['handbuilt', 'shield', 'envelop', 'mapschema', 'unguarded'] as const) {
         if (!servers.has(name)) continue;
         const other = await post(servers.get(name)!.port, query, seeded.key);
         const identical = other.status === reference.status && other.body === reference.body;
@@ -294,7 +307,7 @@ async function main() {
       // Every key verified once on every server, so the rotation measures cache hits.
       process.stderr.write('warming the verification caches…\n');
       await Promise.all(
-        (['ours', 'ours-redis', 'shield', 'envelop', 'mapschema'] as const).map(async (name) => {
+        (['ours', 'ours-redis', 'shield', 'envelop', 'mapschema', 'unguarded'] as const).map(async (name) => {
           const server = servers.get(name);
           if (!server) return;
           for (let i = 0; i < pool.length; i += CONNECTIONS) {
@@ -359,7 +372,7 @@ async function main() {
       const b = rounds.get(r.over[1])!;
       const values = a.map((x, i) => x.rps / b[i].rps);
       const s = spread(values);
-      return { id: r.id, label: r.label, target: r.target, ...s, pass: s.median >= r.target, perRound: values };
+      return { id: r.id, label: r.label, target: r.target, ...s, pass: r.target === undefined || s.median >= r.target, perRound: values };
     });
 
     process.stderr.write('scale section…\n');

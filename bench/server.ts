@@ -19,6 +19,7 @@ import { guardWithPeer, type PeerName } from './peers';
  *   ours       buildApp as shipped: keys, verification cache, rate limits, @requires
  *   noauth     the same stack with authentication replaced by a fixed principal
  *   shield | envelop | mapschema   buildApp serving the unguarded schema guarded by that peer
+ *   unguarded  buildApp serving the unguarded schema with no authorization at all
  *   handbuilt  a bare Fastify route + pg running keygate's SQL, JSON written by hand
  * It talks to the runner over IPC: `ready` with its port, then answers `stats` (SQL statements
  * sent so far, memory), `capture` / `captured` (the statements sent meanwhile) and `stop`.
@@ -37,7 +38,7 @@ async function startKeygate(kind: Exclude<Kind, 'ceiling' | 'handbuilt'>): Promi
   const deps: AppDeps = { config, dataSource: db.dataSource, sessionTokens };
   let principal: Principal | undefined;
   if (kind === 'noauth') deps.authenticate = async () => principal!;
-  if (kind === 'shield' || kind === 'envelop' || kind === 'mapschema') {
+  if (kind === 'shield' || kind === 'envelop' || kind === 'mapschema' || kind === 'unguarded') {
     const schema = guardWithPeer(kind, await buildUnguardedSchema({ resolvers: KEYGATE.resolvers, access: KEYGATE.access }));
     // No @requires requirement reaches keygate's own decision: the peer alone guards.
     deps.schema = { schema, plain: schema, requirements: { of: () => 0n }, catalog: [] };
