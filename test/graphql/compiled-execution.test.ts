@@ -1,5 +1,5 @@
 import { compileQuery } from 'graphql-jit';
-import { ALL_PERMISSIONS } from '../support/access';
+import { ALL_PERMISSIONS, maskFromScopes } from '../support/access';
 import { injectGql, type GqlResponse } from '../support/graphql-request';
 import { MAX_COMPILED_SELECTIONS } from '../../src/graphql/authorization/executor';
 import { TestApp, type SecondInstance } from '../support/harness';
@@ -181,6 +181,94 @@ describe('what gets compiled, by default', () => {
     } finally {
       await byDefault.close();
     }
+  });
+});
+
+/** Found by an attacker's review of the compiled path; each ran compiled before the fix. */
+describe('attacks on the compiled path', () => {
+  const send = (query: string, key: string, variables?: Record<string, unknown>, operationName?: string) =>
+    t.app.server
+      .inject({
+        method: 'POST',
+        url: '/graphql',
+        headers: { 'content-type': 'application/json', 'x-api-key': key },
+        payload: { query, variables, operationName },
+      })
+      .then((res) => ({ status: res.statusCode, body: JSON.parse(res.body) }));
+
+  it.each([
+    {
+      name: 'a skipped twin of a kept field',
+      query: '{ viewer { kind } viewer @skip(if: true) { ... on Viewer { apiKey { id name maskedKey permissions { scopes } } } } }',
+      variables: undefined,
+      expected: { viewer: { kind: 'API_KEY' } },
+    },
+    {
+      name: 'an @include(if: false) twin with a fragment spread',
+      query: 'query($s: Boolean!) { viewer { kind } viewer @include(if: $s) { ...F } } fragment F on Viewer { apiKey { name prefix } }',
+      variables: { s: false },
+      expected: { viewer: { kind: 'API_KEY' } },
+    },
+    {
+      name: 'a skipped list twin selecting stats',
+      query:
+        '{ shortLinks(first: 5) { nodes { slug } } shortLinks(first: 5) @skip(if: true) { nodes { ... on ShortLink { clicks slug } } } }',
+      variables: undefined,
+      expected: { shortLinks: { nodes: [{ slug: 'parity' }] } },
+    },
+  ])('$name: a key with only shortLinks:read never reads the skipped branch', async ({ query, variables, expected }) => {
+    const weak = (await t.createKey(maskFromScopes(['shortLinks:read']), { name: 'weak' })).secret;
+    const compile = jest.mocked(compileQuery);
+    compile.mockClear();
+    for (let run = 1; run <= 12; run++) {
+      const res = await send(query, weak, variables);
+      expect(res).toEqual({ status: 200, body: { data: expected } });
+    }
+    const plain = await injectGql(reference.app, query, variables, { 'x-api-key': weak });
+    expect(plain.body).toEqual({ data: expected });
+    // Documents with @skip or @include run on graphql-js.
+    expect(compile).not.toHaveBeenCalled();
+  });
+
+  it("one organization's runs of an operation never change another's answer to its sibling", async () => {
+    const other = await t.createOtherOrganization('Parity Other');
+    const document =
+      'query A { viewer { ...F organization { id } } } query B { viewer { ...F } } fragment F on Viewer { kind organization { name } }';
+    for (let run = 0; run < 12; run++) expect((await send(document, other.rootKey, undefined, 'A')).status).toBe(200);
+    for (let run = 0; run < 12; run++) {
+      expect(await send(document, rootKey, undefined, 'B')).toEqual({
+        status: 200,
+        body: { data: { viewer: { kind: 'API_KEY', organization: { name: 'Acme' } } } },
+      });
+    }
+    const conditional =
+      'query A($a: Boolean!) { viewer { ...F @include(if: $a) } } query B { viewer { ...F } } fragment F on Viewer { kind organization { name } }';
+    for (let run = 0; run < 12; run++) expect((await send(conditional, other.rootKey, { a: true }, 'A')).status).toBe(200);
+    expect(await send(conditional, rootKey, undefined, 'B')).toEqual({
+      status: 200,
+      body: { data: { viewer: { kind: 'API_KEY', organization: { name: 'Acme' } } } },
+    });
+  });
+
+  it('a null @skip/@include variable is 400 BAD_USER_INPUT on both executors (graphql-js threw a 500 mid-execution)', async () => {
+    const document = 'query($s: Boolean = true) { viewer { kind @skip(if: $s) role } }';
+    for (const app of [t.app, reference.app]) {
+      const res = await injectGql(app, document, { s: null }, { 'x-api-key': rootKey });
+      expect(res.status).toBe(400);
+      expect(res.body.errors!.map((e) => [e.message, e.extensions!.code])).toEqual([
+        ['Variable "$s" got invalid value null; @skip(if:) and @include(if:) take true or false.', 'BAD_USER_INPUT'],
+      ]);
+    }
+    const fine = await injectGql(t.app, document, { s: false }, { 'x-api-key': rootKey });
+    expect(fine.body).toEqual({ data: { viewer: { kind: 'API_KEY', role: null } } });
+  });
+
+  it('a one-operation document compiles once, whether or not its name is sent', async () => {
+    const compile = jest.mocked(compileQuery);
+    compile.mockClear();
+    const document = 'query Once { viewer { kind role } }';
+    for (const name of [undefined, 'Once', undefined, 'Once']) expect((await send(document, rootKey, undefined, name)).status).toBe(200);
+    expect(compile).toHaveBeenCalledTimes(1);
   });
 });
 

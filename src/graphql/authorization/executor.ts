@@ -1,16 +1,19 @@
 import type { ApolloServerOptionsWithGateway, BaseContext } from '@apollo/server';
 import {
+  BREAK,
   execute,
+  parse,
+  visit,
   type DocumentNode,
   type ExecutionResult,
   type GraphQLSchema,
   type OperationDefinitionNode,
-  type VariableDefinitionNode,
 } from 'graphql';
 import { getVariableValues } from 'graphql/execution/values';
 import { compileQuery, isCompiledQuery, type CompiledQuery } from 'graphql-jit';
 import type { Config } from '../../kernel/config';
 import type { GraphQLContext } from '../context';
+import { conditionVariableErrors } from '../condition-variables';
 import { measureDocument } from '../document-limits';
 
 type GatewayInterface = ApolloServerOptionsWithGateway<BaseContext>['gateway'];
@@ -39,8 +42,11 @@ export function decidedExecutor(
       return {
         executor: async (request) => {
           const context = request.context as GraphQLContext;
+          const variables = request.request.variables ?? {};
+          const refused = conditionVariableErrors(request.document, request.operation.variableDefinitions, variables);
+          if (refused.length) return { errors: refused };
           const run = context.authorization === 'ALLOWED' ? runAllowed : runGuarded;
-          return run(request.document, request.operationName ?? undefined, context, request.request.variables ?? {});
+          return run(request.document, request.operationName ?? undefined, context, variables);
         },
       };
     },
@@ -63,48 +69,73 @@ export const MAX_COMPILED_SELECTIONS = 250;
 
 interface Compiled {
   runs: number;
-  /** undefined: not compiled yet; null: never compiled (not a query, or too large). */
+  /** undefined: not compiled yet; null: never compiled (too large). */
   query: CompiledQuery | ExecutionResult | null | undefined;
-  variables: readonly VariableDefinitionNode[];
 }
 
 /**
- * graphql-jit for the queries clients repeat: a document is compiled into plain JavaScript on its
- * `compileAfter`-th run (Apollo keeps one parsed document per query text, so the WeakMap finds it
- * again) and runs compiled from then on, about 1.2–1.5× the list throughput of graphql-js in
- * bench/. Compiling a document costs far more than running it once, so documents seen fewer
- * times, and large ones, stay on graphql-js: a stream of unique documents never makes the server
- * compile. Variables are coerced by graphql-js first, so its errors are the ones Apollo
- * recognises as BAD_USER_INPUT and a compiled query never sees a value graphql-js would refuse.
- * Mutations stay on graphql-js: graphql-jit goes on to the next mutation field after one fails,
- * and a change must never run after the one before it was refused.
+ * graphql-jit for the queries clients repeat: an operation is compiled into plain JavaScript on
+ * its `compileAfter`-th run (Apollo keeps one parsed document per query text, so the WeakMap finds
+ * it again) and runs compiled from then on, about 1.2–1.5× the list throughput of graphql-js in
+ * bench/. Compiling costs far more than one run, so operations seen fewer times, and large ones,
+ * stay on graphql-js: a stream of unique documents never makes the server compile. What else
+ * stays on graphql-js, and why:
+ * - Mutations: graphql-jit goes on to the next mutation field after one fails, and a change must
+ *   never run after the one before it was refused.
+ * - Documents with @skip or @include anywhere: graphql-jit merges the selections of a skipped
+ *   field into a kept one with the same response key, and keeps a fragment's fields under a
+ *   skipped field. The permission decision rightly ignores what is skipped, so compiled, a skipped
+ *   branch would be read without its scopes.
+ * graphql-jit also writes onto the document it compiles; it compiles a private parse of the same
+ * text, so Apollo's shared document (validation, the decision, graphql-js) is never touched.
+ * Variables are coerced by graphql-js first, so its errors are the ones Apollo recognises as
+ * BAD_USER_INPUT and a compiled query never sees a value graphql-js would refuse.
  * test/graphql/compiled-execution.test.ts holds the two executors to the same answers.
  */
 function compiledExecutor(schema: GraphQLSchema, compileAfter: number): Execute {
   const interpret = interpreted(schema);
-  const entries = new WeakMap<DocumentNode, Map<string, Compiled>>();
+  const documents = new WeakMap<DocumentNode, { compilable: boolean; operations: Map<OperationDefinitionNode, Compiled> }>();
   return async (document, operationName, context, variables) => {
-    let byName = entries.get(document);
-    if (!byName) entries.set(document, (byName = new Map()));
-    let entry = byName.get(operationName ?? '');
+    let known = documents.get(document);
+    if (!known) documents.set(document, (known = { compilable: !hasSkipOrInclude(document), operations: new Map() }));
+    const operation = document.definitions.find(
+      (d): d is OperationDefinitionNode =>
+        d.kind === 'OperationDefinition' && (operationName === undefined || d.name?.value === operationName),
+    );
+    if (!known.compilable || operation?.operation !== 'query') return interpret(document, operationName, context, variables);
+    let entry = known.operations.get(operation);
     if (!entry) {
-      const operation = document.definitions.find(
-        (d): d is OperationDefinitionNode =>
-          d.kind === 'OperationDefinition' && (operationName === undefined || d.name?.value === operationName),
-      );
-      const shape = operation && measureDocument(document).operations.get(operation);
-      const compilable = operation?.operation === 'query' && shape !== undefined && shape.selections <= MAX_COMPILED_SELECTIONS;
-      entry = { runs: 0, query: compilable ? undefined : null, variables: operation?.variableDefinitions ?? [] };
-      byName.set(operationName ?? '', entry);
+      const shape = measureDocument(document).operations.get(operation);
+      entry = { runs: 0, query: shape && shape.selections <= MAX_COMPILED_SELECTIONS ? undefined : null };
+      known.operations.set(operation, entry);
     }
-    if (entry.query === undefined && ++entry.runs >= compileAfter) entry.query = compileQuery(schema, document, operationName);
+    if (entry.query === undefined && ++entry.runs >= compileAfter) {
+      entry.query = compileQuery(schema, privateCopy(document), operation.name?.value);
+    }
     const { query } = entry;
     if (!query) return interpret(document, operationName, context, variables);
     if (!isCompiledQuery(query)) return query;
-    if (entry.variables.length) {
-      const coerced = getVariableValues(schema, entry.variables, variables);
+    if (operation.variableDefinitions?.length) {
+      const coerced = getVariableValues(schema, operation.variableDefinitions, variables);
       if (coerced.errors) return { errors: coerced.errors };
     }
     return query.query(undefined, context, variables);
   };
+}
+
+function hasSkipOrInclude(document: DocumentNode): boolean {
+  let found = false;
+  visit(document, {
+    Directive(node) {
+      if (node.name.value !== 'skip' && node.name.value !== 'include') return undefined;
+      found = true;
+      return BREAK;
+    },
+  });
+  return found;
+}
+
+/** The same text parsed again: same nodes and locations (so error locations match), not shared. */
+function privateCopy(document: DocumentNode): DocumentNode {
+  return document.loc ? parse(document.loc.source) : structuredClone(document);
 }

@@ -1,0 +1,48 @@
+import { GraphQLError, Kind, visit, type DocumentNode, type VariableDefinitionNode } from 'graphql';
+
+const conditionVariables = new WeakMap<DocumentNode, Set<string>>();
+
+/** Names of the variables a document passes to `@skip(if:)` or `@include(if:)`. */
+function conditionVariablesOf(document: DocumentNode): Set<string> {
+  let names = conditionVariables.get(document);
+  if (!names) {
+    const found = new Set<string>();
+    visit(document, {
+      Directive(node) {
+        if (node.name.value !== 'skip' && node.name.value !== 'include') return;
+        for (const arg of node.arguments ?? []) if (arg.value.kind === Kind.VARIABLE) found.add(arg.value.name.value);
+      },
+    });
+    conditionVariables.set(document, (names = found));
+  }
+  return names;
+}
+
+/**
+ * A nullable variable may feed `@skip(if: Boolean!)` when it has a default, so validation lets
+ * `$s: Boolean = true` through; graphql-js then throws mid-execution on an explicit null, which
+ * reads as a 500. It is the client's input: refuse it up front, worded like graphql-js's own variable errors so Apollo answers 400 BAD_USER_INPUT.
+ */
+export function conditionVariableErrors(
+  document: DocumentNode,
+  definitions: readonly VariableDefinitionNode[] | undefined,
+  variables: Record<string, unknown>,
+): GraphQLError[] {
+  if (!definitions?.length) return [];
+  const used = conditionVariablesOf(document);
+  if (used.size === 0) return [];
+  const errors: GraphQLError[] = [];
+  for (const definition of definitions) {
+    const name = definition.variable.name.value;
+    if (!used.has(name) || definition.type.kind === Kind.NON_NULL_TYPE) continue;
+    // Validation already refuses such a variable without a default, so a default always fills a missing one.
+    if (variables[name] === null) {
+      errors.push(
+        new GraphQLError(`Variable "$${name}" got invalid value null; @skip(if:) and @include(if:) take true or false.`, {
+          nodes: definition,
+        }),
+      );
+    }
+  }
+  return errors;
+}
