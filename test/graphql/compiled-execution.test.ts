@@ -263,6 +263,32 @@ describe('attacks on the compiled path', () => {
     expect(fine.body).toEqual({ data: { viewer: { kind: 'API_KEY', role: null } } });
   });
 
+  it('a variable named after an Object property and left out reads as absent, as on graphql-js', async () => {
+    for (const query of [
+      'query($constructor: Int) { shortLinks(first: $constructor) { nodes { slug } } }',
+      'query($toString: ShortLinkFilter) { shortLinks(filter: $toString) { nodes { slug } } }',
+    ]) {
+      for (let run = 0; run < 3; run++) {
+        expect(await send(query, rootKey, {})).toEqual({ status: 200, body: { data: { shortLinks: { nodes: [{ slug: 'parity' }] } } } });
+      }
+    }
+  });
+
+  it('several operations and no or an unknown operationName: 400 BAD_REQUEST before anything runs (was a 500)', async () => {
+    const document = 'query A { viewer { kind } } query B { viewer { role } }';
+    for (const [name, message] of [
+      [undefined, 'Must provide operation name if query contains multiple operations.'],
+      ['C', 'Unknown operation named "C".'],
+    ] as const) {
+      const res = await send(document, rootKey, undefined, name);
+      expect(res.status).toBe(400);
+      expect(res.body.errors.map((e: { message: string; extensions: { code: string } }) => [e.message, e.extensions.code])).toEqual([
+        [message, 'BAD_REQUEST'],
+      ]);
+      expect(res.body.data).toBeUndefined();
+    }
+  });
+
   it('a one-operation document compiles once, whether or not its name is sent', async () => {
     const compile = jest.mocked(compileQuery);
     compile.mockClear();

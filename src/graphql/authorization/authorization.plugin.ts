@@ -27,8 +27,15 @@ export function authorizationPlugin(analyzer: OperationRequirements, options: Au
     async requestDidStart() {
       return {
         async didResolveOperation({ contextValue, document, operation, request }) {
-          // didResolveOperation runs only once Apollo has found the operation to execute.
-          const analysis = analyzer.analyze(document, operation!, request.variables);
+          // Apollo calls this hook even when it found no operation to run (several in the document
+          // and no or an unknown operationName): a client error, refused before anything runs.
+          if (!operation) {
+            const message = request.operationName
+              ? `Unknown operation named "${request.operationName}".`
+              : 'Must provide operation name if query contains multiple operations.';
+            throw new AppError(ErrorCode.BAD_REQUEST, message, { http: { status: 400 } });
+          }
+          const analysis = analyzer.analyze(document, operation, request.variables);
           if (analysis.operationType === OperationTypeNode.SUBSCRIPTION) {
             throw new AppError(ErrorCode.BAD_REQUEST, 'keygate has no subscriptions; use webhooks to be told of changes.', {
               http: { status: 400 },

@@ -115,11 +115,12 @@ function compiledExecutor(schema: GraphQLSchema, compileAfter: number): Execute 
     const { query } = entry;
     if (!query) return interpret(document, operationName, context, variables);
     if (!isCompiledQuery(query)) return query;
-    if (operation.variableDefinitions?.length) {
-      const coerced = getVariableValues(schema, operation.variableDefinitions, variables);
-      if (coerced.errors) return { errors: coerced.errors };
-    }
-    return query.query(undefined, context, variables);
+    if (!operation.variableDefinitions?.length) return query.query(undefined, context, variables);
+    const coerced = getVariableValues(schema, operation.variableDefinitions, variables);
+    if (coerced.errors) return { errors: coerced.errors };
+    // No prototype: graphql-jit reads a variable left out (`$constructor`, `$toString`) as a
+    // property, and must find nothing, as graphql-js does.
+    return query.query(undefined, context, Object.assign(Object.create(null) as Record<string, unknown>, variables));
   };
 }
 
