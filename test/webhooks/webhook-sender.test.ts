@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import net, { type AddressInfo } from 'node:net';
 import { Webhook as StandardWebhook } from 'standardwebhooks';
-import { assertPublicDestination, type Lookup } from '../../src/modules/webhooks/ssrf-guard';
+import { ALLOW_PRIVATE_HINT, assertPublicDestination, type Lookup } from '../../src/modules/webhooks/ssrf-guard';
 import { generateWebhookSecret, WebhookSender, type SendInput } from '../../src/modules/webhooks/webhook-sender';
 
 interface Seen {
@@ -287,7 +287,10 @@ describe('WebhookSender', () => {
       ok: false,
       statusCode: null,
       durationMs: expect.any(Number),
-      error: `destination refused: ${reason} address (${address})`,
+      error:
+        reason === 'loopback'
+          ? `destination refused: ${reason} address (${address}). ${ALLOW_PRIVATE_HINT}`
+          : `destination refused: ${reason} address (${address})`,
     });
 
     it('with allowPrivate false the loopback receiver is refused and sees no request', async () => {

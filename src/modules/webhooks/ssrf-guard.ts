@@ -112,6 +112,15 @@ export function forbiddenMessage(f: { address: string; reason: string }): string
   return Object.values(PRIVATE).includes(f.reason) ? `${refusal} ${ALLOW_PRIVATE_HINT}` : refusal;
 }
 
+/**
+ * What a delivery refused at send time records: `loopback address (127.0.0.1). Loopback and private
+ * addresses are allowed only when …` — the same hint as at save time, for the same ranges.
+ */
+export function deliveryRefusal(f: { address: string; reason: string }): string {
+  const refusal = `${f.reason} address (${f.address})`;
+  return Object.values(PRIVATE).includes(f.reason) ? `${refusal}. ${ALLOW_PRIVATE_HINT}` : refusal;
+}
+
 export const MAX_WEBHOOK_URL_LENGTH = 2048;
 
 /**

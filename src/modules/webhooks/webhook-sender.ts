@@ -3,7 +3,7 @@ import http from 'node:http';
 import https from 'node:https';
 import net, { type LookupFunction } from 'node:net';
 import { Webhook as StandardWebhook } from 'standardwebhooks';
-import { findForbidden, hostOf, type Lookup } from './ssrf-guard';
+import { deliveryRefusal, findForbidden, hostOf, type Lookup } from './ssrf-guard';
 
 export interface SendInput {
   url: string;
@@ -66,7 +66,7 @@ export class WebhookSender {
     const host = hostOf(url);
     if (net.isIP(host)) {
       const forbidden = findForbidden([host], this.opts.allowPrivate);
-      if (forbidden) return fail(`destination refused: ${forbidden.reason} address (${forbidden.address})`);
+      if (forbidden) return fail(`destination refused: ${deliveryRefusal(forbidden)}`);
     }
 
     let signature: string;
@@ -172,7 +172,7 @@ export class WebhookSender {
             wanted.map((a) => a.address),
             this.opts.allowPrivate,
           );
-          if (forbidden) return callback(new ForbiddenDestinationError(`${forbidden.reason} address (${forbidden.address})`), '', 4);
+          if (forbidden) return callback(new ForbiddenDestinationError(deliveryRefusal(forbidden)), '', 4);
           if (options.all)
             return callback(
               null,
