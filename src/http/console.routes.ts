@@ -35,7 +35,8 @@ const YEAR_SECONDS = 365 * 24 * 3600;
  */
 export async function registerConsoleRoutes(server: FastifyInstance, dist = CONSOLE_DIST): Promise<void> {
   // serve: false — only reply.sendFile; the routes below decide what each path is.
-  await server.register(fastifyStatic, { root: dist, serve: false });
+  // preCompressed: the .br and .gz copies the build writes (scripts/compress-console.js), by Accept-Encoding.
+  await server.register(fastifyStatic, { root: dist, serve: false, preCompressed: true });
 
   const sendIndex = (reply: FastifyReply) => {
     reply.header('content-security-policy', CONSOLE_CSP).header('x-frame-options', 'DENY').header('referrer-policy', 'no-referrer');

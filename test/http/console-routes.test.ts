@@ -1,5 +1,6 @@
-import { readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import { CONSOLE_CSP, CONSOLE_DIST } from '../../src/http/console.routes';
 import { CreateShortLinkBareDocument } from '../generated/graphql';
 import { TestApp } from '../support/harness';
@@ -50,6 +51,30 @@ it('client routes get index.html; hashed assets are immutable; a missing file is
   expect((await get('/console/assets/index-missing.js')).statusCode).toBe(404);
   expect((await get('/console/favicon.svg')).headers['cache-control']).toBe('no-cache');
   expect((await get('/console/../package.json')).statusCode).toBe(404);
+});
+
+it('the script travels compressed: Brotli or gzip as the browser accepts, the same bytes once decoded, identity otherwise', async () => {
+  const script = readdirSync(path.join(CONSOLE_DIST, 'assets')).find((f) => f.endsWith('.js'))!;
+  const original = readFileSync(path.join(CONSOLE_DIST, 'assets', script));
+  const fetch = (encoding?: string) =>
+    t.app.server.inject({ method: 'GET', url: `/console/assets/${script}`, headers: encoding ? { 'accept-encoding': encoding } : {} });
+
+  const br = await fetch('gzip, deflate, br');
+  expect(br.statusCode).toBe(200);
+  expect(br.headers['content-encoding']).toBe('br');
+  expect(br.headers['content-type']).toBe('application/javascript; charset=utf-8');
+  expect(br.headers.vary).toContain('accept-encoding');
+  expect(br.headers['cache-control']).toBe('public, max-age=31536000, immutable');
+  expect(brotliDecompressSync(br.rawPayload).equals(original)).toBe(true);
+  expect(br.rawPayload.length).toBeLessThan(original.length / 2);
+
+  const gz = await fetch('gzip');
+  expect(gz.headers['content-encoding']).toBe('gzip');
+  expect(gunzipSync(gz.rawPayload).equals(original)).toBe(true);
+
+  const plain = await fetch();
+  expect(plain.headers['content-encoding']).toBeUndefined();
+  expect(plain.rawPayload.equals(original)).toBe(true);
 });
 
 it('leaves /console/auth/* to the sign-in routes, and "console" is not a short link slug', async () => {
