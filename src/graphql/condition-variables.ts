@@ -1,21 +1,28 @@
 import { GraphQLError, Kind, visit, type DocumentNode, type VariableDefinitionNode } from 'graphql';
 
-const conditionVariables = new WeakMap<DocumentNode, Set<string>>();
+/** What a document does with `@skip` and `@include`: whether it uses them, and with which variables. */
+export interface Conditions {
+  present: boolean;
+  variables: Set<string>;
+}
 
-/** Names of the variables a document passes to `@skip(if:)` or `@include(if:)`. */
-function conditionVariablesOf(document: DocumentNode): Set<string> {
-  let names = conditionVariables.get(document);
-  if (!names) {
-    const found = new Set<string>();
+const analysed = new WeakMap<DocumentNode, Conditions>();
+
+/** The document's conditions, found once per parsed document. */
+export function conditionsOf(document: DocumentNode): Conditions {
+  let conditions = analysed.get(document);
+  if (!conditions) {
+    const found: Conditions = { present: false, variables: new Set() };
     visit(document, {
       Directive(node) {
         if (node.name.value !== 'skip' && node.name.value !== 'include') return;
-        for (const arg of node.arguments ?? []) if (arg.value.kind === Kind.VARIABLE) found.add(arg.value.name.value);
+        found.present = true;
+        for (const arg of node.arguments ?? []) if (arg.value.kind === Kind.VARIABLE) found.variables.add(arg.value.name.value);
       },
     });
-    conditionVariables.set(document, (names = found));
+    analysed.set(document, (conditions = found));
   }
-  return names;
+  return conditions;
 }
 
 /**
@@ -29,7 +36,7 @@ export function conditionVariableErrors(
   variables: Record<string, unknown>,
 ): GraphQLError[] {
   if (!definitions?.length) return [];
-  const used = conditionVariablesOf(document);
+  const used = conditionsOf(document).variables;
   if (used.size === 0) return [];
   const errors: GraphQLError[] = [];
   for (const definition of definitions) {

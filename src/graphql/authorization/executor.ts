@@ -1,28 +1,22 @@
 import type { ApolloServerOptionsWithGateway, BaseContext } from '@apollo/server';
-import {
-  BREAK,
-  execute,
-  parse,
-  visit,
-  type DocumentNode,
-  type ExecutionResult,
-  type GraphQLSchema,
-  type OperationDefinitionNode,
-} from 'graphql';
+import { execute, parse, type DocumentNode, type ExecutionResult, type GraphQLSchema, type OperationDefinitionNode } from 'graphql';
 import { getVariableValues } from 'graphql/execution/values';
 import { compileQuery, isCompiledQuery, type CompiledQuery } from 'graphql-jit';
 import type { Config } from '../../kernel/config';
 import type { GraphQLContext } from '../context';
-import { conditionVariableErrors } from '../condition-variables';
+import { conditionsOf, conditionVariableErrors } from '../condition-variables';
 import { measureDocument } from '../document-limits';
 
 type GatewayInterface = ApolloServerOptionsWithGateway<BaseContext>['gateway'];
-type Execute = (
-  document: DocumentNode,
-  operationName: string | undefined,
-  context: GraphQLContext,
-  variables: Record<string, unknown>,
-) => Promise<ExecutionResult>;
+/** One operation to run: the one Apollo resolved from the document (and `operationName`). */
+interface Run {
+  document: DocumentNode;
+  operation: OperationDefinitionNode;
+  operationName: string | undefined;
+  context: GraphQLContext;
+  variables: Record<string, unknown>;
+}
+type Execute = (run: Run) => Promise<ExecutionResult>;
 
 /**
  * Apollo's gateway hook, used as what it is: a pluggable executor. The permission decision was
@@ -31,10 +25,7 @@ type Execute = (
  * schema, whose wrappers null exactly the fields the decision refused. Anything not decided runs
  * guarded: the safe default.
  */
-export function decidedExecutor(
-  schemas: { plain: GraphQLSchema; guarded: GraphQLSchema },
-  options: Config['graphql'] = { executor: 'jit', compileAfter: 10 },
-): GatewayInterface {
+export function decidedExecutor(schemas: { plain: GraphQLSchema; guarded: GraphQLSchema }, options: Config['graphql']): GatewayInterface {
   const runAllowed = options.executor === 'jit' ? compiledExecutor(schemas.plain, options.compileAfter) : interpreted(schemas.plain);
   const runGuarded = interpreted(schemas.guarded);
   return {
@@ -42,11 +33,12 @@ export function decidedExecutor(
       return {
         executor: async (request) => {
           const context = request.context as GraphQLContext;
+          const { document, operation } = request;
           const variables = request.request.variables ?? {};
-          const refused = conditionVariableErrors(request.document, request.operation.variableDefinitions, variables);
+          const refused = conditionVariableErrors(document, operation.variableDefinitions, variables);
           if (refused.length) return { errors: refused };
           const run = context.authorization === 'ALLOWED' ? runAllowed : runGuarded;
-          return run(request.document, request.operationName ?? undefined, context, variables);
+          return run({ document, operation, operationName: request.operationName ?? undefined, context, variables });
         },
       };
     },
@@ -60,8 +52,8 @@ export function decidedExecutor(
 }
 
 function interpreted(schema: GraphQLSchema): Execute {
-  return async (document, operationName, contextValue, variableValues) =>
-    execute({ schema, document, contextValue, variableValues, operationName });
+  return async ({ document, operationName, context, variables }) =>
+    execute({ schema, document, contextValue: context, variableValues: variables, operationName });
 }
 
 /** Larger documents run on graphql-js: compiling costs about 0.1 ms per selection here. */
@@ -94,26 +86,23 @@ interface Compiled {
  */
 function compiledExecutor(schema: GraphQLSchema, compileAfter: number): Execute {
   const interpret = interpreted(schema);
-  const documents = new WeakMap<DocumentNode, { compilable: boolean; operations: Map<OperationDefinitionNode, Compiled> }>();
-  return async (document, operationName, context, variables) => {
-    let known = documents.get(document);
-    if (!known) documents.set(document, (known = { compilable: !hasSkipOrInclude(document), operations: new Map() }));
-    const operation = document.definitions.find(
-      (d): d is OperationDefinitionNode =>
-        d.kind === 'OperationDefinition' && (operationName === undefined || d.name?.value === operationName),
-    );
-    if (!known.compilable || operation?.operation !== 'query') return interpret(document, operationName, context, variables);
-    let entry = known.operations.get(operation);
+  const documents = new WeakMap<DocumentNode, Map<OperationDefinitionNode, Compiled>>();
+  return async (run) => {
+    const { document, operation, context, variables } = run;
+    if (operation.operation !== 'query' || conditionsOf(document).present) return interpret(run);
+    let operations = documents.get(document);
+    if (!operations) documents.set(document, (operations = new Map()));
+    let entry = operations.get(operation);
     if (!entry) {
       const shape = measureDocument(document).operations.get(operation);
       entry = { runs: 0, query: shape && shape.selections <= MAX_COMPILED_SELECTIONS ? undefined : null };
-      known.operations.set(operation, entry);
+      operations.set(operation, entry);
     }
     if (entry.query === undefined && ++entry.runs >= compileAfter) {
       entry.query = compileQuery(schema, privateCopy(document), operation.name?.value);
     }
     const { query } = entry;
-    if (!query) return interpret(document, operationName, context, variables);
+    if (!query) return interpret(run);
     if (!isCompiledQuery(query)) return query;
     if (!operation.variableDefinitions?.length) return query.query(undefined, context, variables);
     const coerced = getVariableValues(schema, operation.variableDefinitions, variables);
@@ -122,18 +111,6 @@ function compiledExecutor(schema: GraphQLSchema, compileAfter: number): Execute 
     // property, and must find nothing, as graphql-js does.
     return query.query(undefined, context, Object.assign(Object.create(null) as Record<string, unknown>, variables));
   };
-}
-
-function hasSkipOrInclude(document: DocumentNode): boolean {
-  let found = false;
-  visit(document, {
-    Directive(node) {
-      if (node.name.value !== 'skip' && node.name.value !== 'include') return undefined;
-      found = true;
-      return BREAK;
-    },
-  });
-  return found;
 }
 
 /** The same text parsed again: same nodes and locations (so error locations match), not shared. */
