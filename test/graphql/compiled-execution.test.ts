@@ -1,7 +1,7 @@
 import { compileQuery } from 'graphql-jit';
 import { ALL_PERMISSIONS, maskFromScopes } from '../support/access';
 import { injectGql, type GqlResponse } from '../support/graphql-request';
-import { MAX_COMPILED_SELECTIONS } from '../../src/graphql/authorization/executor';
+import { MAX_COMPILED_SELECTIONS } from '../../src/graphql/compiled/compiled-executor';
 import { TestApp, type SecondInstance } from '../support/harness';
 
 /**

@@ -1,0 +1,100 @@
+import { execute, type DocumentNode, type ExecutionResult, type GraphQLSchema, type OperationDefinitionNode } from 'graphql';
+import { getVariableValues } from 'graphql/execution/values';
+import type { GraphQLContext } from '../context';
+import { measureDocument } from '../document-limits';
+import { compileNamesOnly, isCompiledQuery, type CompiledQuery } from './compile-seam';
+import { hoistLiterals, type HoistedOperation } from './literal-hoisting';
+
+/** One operation to run: the one Apollo resolved from the document (and `operationName`). */
+export interface Run {
+  document: DocumentNode;
+  operation: OperationDefinitionNode;
+  operationName: string | undefined;
+  context: GraphQLContext;
+  variables: Record<string, unknown>;
+}
+export type Execute = (run: Run) => Promise<ExecutionResult>;
+
+export function interpreted(schema: GraphQLSchema): Execute {
+  return async ({ document, operationName, context, variables }) =>
+    execute({ schema, document, contextValue: context, variableValues: variables, operationName });
+}
+
+/** Larger documents run on graphql-js: compiling costs about 0.1 ms per selection here. */
+export const MAX_COMPILED_SELECTIONS = 250;
+
+interface Compiled {
+  runs: number;
+  /** undefined: not compiled yet; null: never compiled (too large, or not hoistable). */
+  query: { compiled: CompiledQuery; hoisted: HoistedOperation } | ExecutionResult | null | undefined;
+}
+
+/**
+ * graphql-jit for the queries clients repeat: an operation is compiled into plain JavaScript on
+ * its `compileAfter`-th run (Apollo keeps one parsed document per query text, so the WeakMap finds
+ * it again) and runs compiled from then on. Compiling costs far more than one run, so operations
+ * seen fewer times, and large ones, stay on graphql-js: a stream of unique documents never makes
+ * the server compile.
+ *
+ * What is compiled is never the client's document but its hoisted form (literal-hoisting.ts):
+ * every literal a variable, checked at the compile seam to hold names only, because graphql-jit
+ * writes literals into the code it generates (issue 17: a string literal ran as JavaScript).
+ * What stays on graphql-js, and why:
+ * - Mutations: graphql-jit goes on to the next mutation field after one fails, and a change must
+ *   never run after the one before it was refused.
+ * - Documents with any directive (@skip, @include): graphql-jit merges the selections of a skipped
+ *   field into a kept one with the same response key, and keeps a fragment's fields under a
+ *   skipped field. The permission decision rightly ignores what is skipped, so compiled, a skipped
+ *   branch would be read without its scopes.
+ * - Operations whose literals cannot be hoisted with the same meaning (a literal holding a
+ *   variable, a value the variable coercion reads differently).
+ * Variables are coerced by graphql-js first, so its errors are the ones Apollo recognises as
+ * BAD_USER_INPUT and a compiled query never sees a value graphql-js would refuse.
+ * test/graphql/compiled-execution.test.ts and the fuzzer (test/fuzz) hold the two executors to
+ * the same answers.
+ */
+export function compiledExecutor(schema: GraphQLSchema, compileAfter: number): Execute {
+  const interpret = interpreted(schema);
+  const documents = new WeakMap<DocumentNode, Map<OperationDefinitionNode, Compiled>>();
+  return async (run) => {
+    const { document, operation, context, variables } = run;
+    if (operation.operation !== 'query') return interpret(run);
+    let operations = documents.get(document);
+    if (!operations) documents.set(document, (operations = new Map()));
+    let entry = operations.get(operation);
+    if (!entry) {
+      const shape = measureDocument(document).operations.get(operation);
+      entry = { runs: 0, query: shape && shape.selections <= MAX_COMPILED_SELECTIONS ? undefined : null };
+      operations.set(operation, entry);
+    }
+    if (entry.query === undefined && ++entry.runs >= compileAfter) entry.query = compile(schema, document, operation);
+    const { query } = entry;
+    if (!query) return interpret(run);
+    if (!('compiled' in query)) return query;
+    const { compiled, hoisted } = query;
+    if (operation.variableDefinitions?.length) {
+      const coerced = getVariableValues(schema, operation.variableDefinitions, variables);
+      if (coerced.errors) return { errors: coerced.errors };
+    }
+    return compiled.query(undefined, context, variablesFor(hoisted, variables));
+  };
+}
+
+/** The operation compiled from its hoisted form; null when it cannot be hoisted; graphql-jit's own refusal as is. */
+function compile(schema: GraphQLSchema, document: DocumentNode, operation: OperationDefinitionNode): Compiled['query'] {
+  const hoisted = hoistLiterals(schema, document, operation);
+  if ('refused' in hoisted) return null;
+  const compiled = compileNamesOnly(schema, hoisted.document, operation.name?.value);
+  return isCompiledQuery(compiled) ? { compiled, hoisted } : compiled;
+}
+
+/**
+ * The client's variables, then the defaults it left out, then the hoisted literals (last, so a
+ * client cannot set one). No prototype: graphql-jit reads a variable left out (`$constructor`,
+ * `$toString`) as a property, and must find nothing, as graphql-js does.
+ */
+function variablesFor(hoisted: HoistedOperation, variables: Record<string, unknown>): Record<string, unknown> {
+  const all = Object.assign(Object.create(null) as Record<string, unknown>, variables);
+  for (const [name, value] of hoisted.defaults) if (!Object.hasOwn(variables, name)) all[name] = value;
+  return Object.assign(all, hoisted.constants);
+}
