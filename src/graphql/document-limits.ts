@@ -10,6 +10,7 @@ import {
   type ValidationContext,
 } from 'graphql';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { documentNestingBeyond, jsonNestingBeyond, nestingError } from '../kernel/input-nesting';
 
 /**
  * Limits that keep one request from costing the server more than a request should. The shape
@@ -132,8 +133,18 @@ export function documentLimitsError(document: DocumentNode, limits: DocumentLimi
  * not parse are left to Apollo, which reports the syntax error.
  */
 export async function documentLimitsHook(request: FastifyRequest, reply: FastifyReply): Promise<void> {
-  const source = (request.body as { query?: unknown } | undefined)?.query ?? (request.query as { query?: unknown } | undefined)?.query;
+  const inUrl = request.query as { query?: unknown; variables?: unknown; extensions?: unknown } | undefined;
+  // A GET carries its variables and extensions as JSON text, which Apollo parses: bound them as the body parser bounds a POST's.
+  for (const name of ['variables', 'extensions'] as const) {
+    const text = inUrl?.[name];
+    const depth = typeof text === 'string' ? jsonNestingBeyond(text) : null;
+    if (depth !== null) throw nestingError(`The ${name} parameter`, depth);
+  }
+  const source = (request.body as { query?: unknown } | undefined)?.query ?? inUrl?.query;
   if (typeof source !== 'string') return;
+  // graphql's parser recurses once per bracket: a document nested thousands deep would overflow it.
+  const depth = documentNestingBeyond(source);
+  if (depth !== null) throw nestingError('The document', depth);
   let document: DocumentNode;
   try {
     document = parse(source, { noLocation: true });

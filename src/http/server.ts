@@ -3,7 +3,8 @@ import cors from '@fastify/cors';
 import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { isDatabaseUnavailable } from '../db/errors';
 import type { Config } from '../kernel/config';
-import { ServiceUnavailableError } from '../kernel/errors';
+import { AppError, ServiceUnavailableError } from '../kernel/errors';
+import { jsonNestingBeyond, nestingError } from '../kernel/input-nesting';
 import { registerOriginPolicy } from './origin-policy';
 
 /** Headers that carry secrets; never logged. */
@@ -22,6 +23,15 @@ export async function createHttpServer(config: Config, logger?: boolean | Record
     bodyLimit: BODY_LIMIT_BYTES,
     trustProxy: config.trustProxy,
     logController: new AccessLog(config.accessLog),
+  });
+
+  // Fastify's own JSON parser (prototype poisoning refused), after a linear depth check: JSON
+  // nested past MAX_NESTING is a 400 before anything recursive walks it.
+  const parseJson = server.getDefaultJsonParser('error', 'error');
+  server.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    const depth = jsonNestingBeyond(body as string);
+    if (depth !== null) return done(nestingError('The JSON body', depth), undefined);
+    return parseJson(request, body as string, done);
   });
 
   // The console's session cookie (auth/credentials.ts reads it, with its CSRF header).
@@ -43,6 +53,11 @@ export async function createHttpServer(config: Config, logger?: boolean | Record
   // message; an unreachable database is a bare 503; anything else a bare 500, logged here.
   server.setErrorHandler((error: Error & { statusCode?: number }, request, reply) => {
     const status = error.statusCode ?? 500;
+    // keygate's own refusals on the GraphQL route are answered as GraphQL errors, code and all.
+    if (status < 500 && error instanceof AppError && request.url.startsWith('/graphql')) {
+      const { http: _http, ...extensions } = error.extensions as Record<string, unknown>;
+      return reply.code(status).send({ errors: [{ message: error.message, extensions }] });
+    }
     if (status < 500) return reply.code(status).send({ error: error.message });
     if (isDatabaseUnavailable(error) || error instanceof ServiceUnavailableError) {
       return reply.code(503).type('text/plain; charset=utf-8').send('Service unavailable\n');

@@ -155,6 +155,21 @@ export class BadUserInputError extends AppError {
   }
 }
 
+/**
+ * Input nested past the limit (kernel/input-nesting.ts), refused before anything walks it. It may
+ * be raised by the body parser, outside GraphQL, so it carries Fastify's `statusCode` as well.
+ */
+export class InputTooDeepError extends AppError {
+  readonly statusCode = 400;
+  constructor(what: string, depth: number, max: number) {
+    super(ErrorCode.BAD_USER_INPUT, `${what} nests ${depth} levels deep; the limit is ${max}.`, {
+      limit: 'nesting',
+      max,
+      http: { status: 400 },
+    });
+  }
+}
+
 export class RateLimitedError extends AppError {
   constructor(retryAfterSeconds: number, message = 'Rate limit exceeded; retry after the time in Retry-After.') {
     // Raised before the operation runs, so it sets the response status itself.
