@@ -2,10 +2,15 @@ import { useCallback, useEffect, useState } from 'react';
 import { ApiError, chooseOrganization, chosenOrganization, csrfToken, request, signInWithLink, whenSignedOut } from './api';
 import { ConsoleViewerDocument } from './generated/graphql';
 import { Layout } from './Layout';
-import { SignIn } from './pages/SignIn';
+import { SignIn, SwitchAccount } from './pages/SignIn';
 import { SessionContext, type Session } from './session';
 
-type State = { kind: 'loading' } | { kind: 'signed-out'; message: string } | { kind: 'signed-in'; session: Omit<Session, 'refresh'> };
+type State =
+  | { kind: 'loading' }
+  | { kind: 'signed-out'; message: string }
+  | { kind: 'signed-in'; session: Omit<Session, 'refresh'> }
+  /** A sign-in link for another person than the one signed in: nothing happens until they choose. */
+  | { kind: 'confirm-switch'; token: string; linkEmail: string; signedInEmail: string };
 
 /** The fragment of a one-time sign-in link (`#sign-in=<token>`) or of a refused OIDC sign-in. */
 function takeFragment(): { token?: string; error?: string } {
@@ -48,13 +53,26 @@ export function App() {
     whenSignedOut(() => setState({ kind: 'signed-out', message: 'Your session has ended; sign in again.' }));
     const { token, error } = takeFragment();
     if (token) {
-      void signInWithLink(token).then((refusal) => load(refusal ?? ''));
+      void signInWithLink(token).then((result) => {
+        if (result.kind === 'confirm-switch') setState({ ...result, token });
+        else void load(result.kind === 'refused' ? result.message : '');
+      });
     } else {
       void load(error ?? '');
     }
   }, [load]);
 
   if (state.kind === 'loading') return <p className="loading">Loading…</p>;
+  if (state.kind === 'confirm-switch') {
+    return (
+      <SwitchAccount
+        linkEmail={state.linkEmail}
+        signedInEmail={state.signedInEmail}
+        onSwitch={() => void signInWithLink(state.token, true).then((result) => load(result.kind === 'refused' ? result.message : ''))}
+        onStay={() => void load()}
+      />
+    );
+  }
   if (state.kind === 'signed-out') return <SignIn message={state.message} />;
   const session: Session = { ...state.session, refresh: () => void load() };
   return (

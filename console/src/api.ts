@@ -88,16 +88,32 @@ export async function authOptions(): Promise<AuthOptions> {
   return response.json();
 }
 
-/** Exchanges a one-time sign-in link's token for a browser session. Null, or the refusal's message. */
-export async function signInWithLink(token: string): Promise<string | null> {
+/** What exchanging a sign-in link gave: a session, a refusal, or a question (the link is for someone else). */
+export type LinkSignIn =
+  { kind: 'signed-in' } | { kind: 'refused'; message: string } | { kind: 'confirm-switch'; linkEmail: string; signedInEmail: string };
+
+/**
+ * Exchanges a one-time sign-in link's token for a browser session. When another person is signed
+ * in here, the server leaves the link unused and says who each is; `confirmSwitch` (after the
+ * person chose to) sends `"switch": true` with the current session's CSRF header.
+ */
+export async function signInWithLink(token: string, confirmSwitch = false): Promise<LinkSignIn> {
+  const headers: Record<string, string> = { 'content-type': 'application/json' };
+  if (confirmSwitch) headers['x-keygate-csrf'] = csrfToken() ?? '';
   const response = await fetch('/console/auth/sign-in-link', {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ token }),
+    headers,
+    body: JSON.stringify(confirmSwitch ? { token, switch: true } : { token }),
   });
-  if (response.status === 204) return null;
-  const body = (await response.json().catch(() => ({}))) as { error?: { message?: string } };
-  return body.error?.message ?? `Sign-in failed (${response.status}).`;
+  if (response.status === 204) return { kind: 'signed-in' };
+  const body = (await response.json().catch(() => ({}))) as {
+    error?: { message?: string; reason?: string; link?: { email: string }; signedIn?: { email: string } };
+  };
+  const error = body.error;
+  if (response.status === 409 && error?.reason === 'SIGNED_IN_AS_SOMEONE_ELSE' && error.link && error.signedIn) {
+    return { kind: 'confirm-switch', linkEmail: error.link.email, signedInEmail: error.signedIn.email };
+  }
+  return { kind: 'refused', message: error?.message ?? `Sign-in failed (${response.status}).` };
 }
 
 export async function signOut(): Promise<void> {

@@ -26,6 +26,11 @@ export function csrfMatches(sessionToken: string, presented: string | undefined)
   return given.length === expected.length && timingSafeEqual(given, expected);
 }
 
+export interface SignedInPerson {
+  userId: string;
+  email: string;
+}
+
 export interface StartedSession {
   /** Goes into the HttpOnly cookie; only its SHA-256 is stored. */
   token: string;
@@ -58,6 +63,26 @@ export class BrowserSessions {
       [hashSecret(token), userId, ttlSeconds],
     );
     return { token, expiresAt: rows[0].expires_at };
+  }
+
+  /** Whom an unused, unexpired link would sign in; the link stays unused. */
+  async linkHolder(linkToken: string): Promise<SignedInPerson | null> {
+    const rows: SignedInPerson[] = await this.dataSource.query(
+      `SELECT u.id AS "userId", u.email FROM sign_in_links l JOIN users u ON u.id = l.user_id
+        WHERE l.token_hash = $1 AND l.used_at IS NULL AND l.expires_at > now()`,
+      [hashSecret(linkToken)],
+    );
+    return rows[0] ?? null;
+  }
+
+  /** Who holds a live session token, or null. */
+  async sessionHolder(sessionToken: string): Promise<SignedInPerson | null> {
+    const rows: SignedInPerson[] = await this.dataSource.query(
+      `SELECT u.id AS "userId", u.email FROM browser_sessions s JOIN users u ON u.id = s.user_id
+        WHERE s.token_hash = $1 AND s.revoked_at IS NULL AND s.expires_at > now()`,
+      [hashSecret(sessionToken)],
+    );
+    return rows[0] ?? null;
   }
 
   /**

@@ -56,10 +56,13 @@ export function registerConsoleAuthRoutes(server: FastifyInstance, deps: Console
   // reaches here in a JSON body: a cross-site form cannot send JSON, so nobody can be signed in
   // to someone else's account by a page they visit.
   server.post<{ Body: unknown }>('/console/auth/sign-in-link', async (request, reply) => {
-    const token = typeof request.body === 'object' ? (request.body as { token?: unknown } | null)?.token : undefined;
+    const body = (typeof request.body === 'object' && request.body !== null ? request.body : {}) as { token?: unknown; switch?: unknown };
+    const { token } = body;
     if (typeof token !== 'string' || token.length === 0 || token.length > 100) {
       return reply.code(400).send({ error: { code: 'BAD_REQUEST', message: 'Send {"token": "<the sign-in link token>"} as JSON.' } });
     }
+    const switching = await switchRefusal(request, token, body.switch === true);
+    if (switching) return reply.code(switching.status).send(switching.body);
     const session = await sessions.signInWithLink(token);
     if (!session) {
       request.log.info({ reason: 'INVALID_SIGN_IN_LINK' }, 'console sign-in refused');
@@ -76,6 +79,44 @@ export function registerConsoleAuthRoutes(server: FastifyInstance, deps: Console
     request.log.info({ userId: session.userId }, 'console sign-in (link)');
     return reply.code(204).send();
   });
+
+  /**
+   * A link never replaces the session of another person silently (issue 17: a page that sent a
+   * signed-in owner to `/console/#sign-in=<the attacker's link>` switched them to the attacker's
+   * account). Such a request is answered 409 with both people's emails and the link left unused;
+   * the console asks, and only `"switch": true` with the current session's CSRF header (proof the
+   * console itself sent it) ends that session and spends the link.
+   */
+  const switchRefusal = async (request: FastifyRequest, token: string, confirmed: boolean) => {
+    const current = request.cookies[SESSION_COOKIE];
+    if (!current) return null;
+    const [holder, signedIn] = await Promise.all([sessions.linkHolder(token), sessions.sessionHolder(current)]);
+    if (!holder || !signedIn || holder.userId === signedIn.userId) return null;
+    if (!confirmed) {
+      return {
+        status: 409,
+        body: {
+          error: {
+            code: 'CONFLICT',
+            reason: 'SIGNED_IN_AS_SOMEONE_ELSE',
+            message: `This sign-in link is for ${holder.email}, and you are signed in as ${signedIn.email}. Nothing has changed; send "switch": true to sign in as ${holder.email}.`,
+            link: { email: holder.email },
+            signedIn: { email: signedIn.email },
+          },
+        },
+      };
+    }
+    const csrf = request.headers[CSRF_HEADER];
+    if (!csrfMatches(current, typeof csrf === 'string' ? csrf : undefined)) {
+      return {
+        status: 401,
+        body: refusal('CSRF', 'Switching accounts needs the x-keygate-csrf header, equal to the keygate_csrf cookie.'),
+      };
+    }
+    await sessions.end(current);
+    request.log.info({ from: signedIn.userId, to: holder.userId }, 'console sign-in switches person');
+    return null;
+  };
 
   server.post('/console/auth/sign-out', async (request, reply) => {
     const token = request.cookies[SESSION_COOKIE];

@@ -26,8 +26,12 @@ interface Cookie {
   maxAge?: number;
 }
 
-async function signInWithLink(token: string, app = t.app) {
-  const res = await app.server.inject({ method: 'POST', url: '/console/auth/sign-in-link', payload: { token } });
+async function signInWithLink(token: string, app = t.app, as?: { session: string; csrf?: string; switch?: boolean }) {
+  const headers: Record<string, string> = {};
+  if (as) headers.cookie = `keygate_session=${as.session}`;
+  if (as?.csrf) headers['x-keygate-csrf'] = as.csrf;
+  const payload = as?.switch === undefined ? { token } : { token, switch: as.switch };
+  const res = await app.server.inject({ method: 'POST', url: '/console/auth/sign-in-link', headers, payload });
   const cookies = res.cookies as Cookie[];
   return {
     status: res.statusCode,
@@ -177,6 +181,74 @@ describe('signing out', () => {
     expectOk(await viewerWith(signIn.session!.value, signIn.csrf!.value));
     await t.app.services.members.remove(t.owner.caller, member.userId);
     expectUnauthenticated(await viewerWith(signIn.session!.value, signIn.csrf!.value), 'INVALID_SESSION');
+  });
+});
+
+/**
+ * Issue 17, finding 3 (login CSRF): a page that sent a signed-in owner to
+ * `/console/#sign-in=<a link minted for another person>` silently switched them to that account.
+ */
+describe('a link for someone else never replaces a signed-in session silently', () => {
+  let owner: { session: string; csrf: string };
+  let other: { userId: string; email: string };
+  const linkFor = async (userId: string) => (await t.app.browserSessions.createSignInLink(userId)).token;
+  const unusedLinks = async (userId: string) =>
+    Number((await t.dataSource.query('SELECT count(*) AS n FROM sign_in_links WHERE user_id = $1 AND used_at IS NULL', [userId]))[0].n);
+
+  beforeAll(async () => {
+    const signIn = await signInWithLink(await newLink());
+    owner = { session: signIn.session!.value, csrf: signIn.csrf!.value };
+    other = await t.addMember('attacker@elsewhere.test', 'MEMBER' as never);
+  });
+
+  it('409 naming both people; no cookie set; the link stays unused; the owner is still signed in', async () => {
+    const link = await linkFor(other.userId);
+    const before = await unusedLinks(other.userId);
+    const res = await signInWithLink(link, t.app, { session: owner.session });
+    expect(res.status).toBe(409);
+    expect(res.body).toEqual({
+      error: {
+        code: 'CONFLICT',
+        reason: 'SIGNED_IN_AS_SOMEONE_ELSE',
+        message:
+          'This sign-in link is for attacker@elsewhere.test, and you are signed in as owner@acme.test. Nothing has changed; send "switch": true to sign in as attacker@elsewhere.test.',
+        link: { email: 'attacker@elsewhere.test' },
+        signedIn: { email: 'owner@acme.test' },
+      },
+    });
+    expect(res.cookies).toEqual([]);
+    expect(await unusedLinks(other.userId)).toBe(before);
+    const data = expectOk(await viewerWith(owner.session, owner.csrf));
+    expect(data.viewer.user.id).toBe(t.owner.userId);
+  });
+
+  it('"switch": false, or a switch without the current session’s CSRF header, changes nothing either', async () => {
+    const link = await linkFor(other.userId);
+    expect((await signInWithLink(link, t.app, { session: owner.session, switch: false })).status).toBe(409);
+    const forged = await signInWithLink(link, t.app, { session: owner.session, switch: true, csrf: 'forged' });
+    expect(forged.status).toBe(401);
+    expect(forged.body.error).toMatchObject({ code: 'UNAUTHENTICATED', reason: 'CSRF' });
+    expect(forged.cookies).toEqual([]);
+    expectOk(await viewerWith(owner.session, owner.csrf));
+  });
+
+  it('the confirmed switch ends the current session and signs in as the link’s person', async () => {
+    const link = await linkFor(other.userId);
+    const res = await signInWithLink(link, t.app, { session: owner.session, csrf: owner.csrf, switch: true });
+    expect(res.status).toBe(204);
+    const data = expectOk(await viewerWith(res.session!.value, res.csrf!.value));
+    expect(data.viewer.user.id).toBe(other.userId);
+    // The owner's session in this browser is over, not left running beside the new one.
+    expectUnauthenticated(await viewerWith(owner.session, owner.csrf), 'INVALID_SESSION');
+  });
+
+  it('with no session, an expired one, or the same person, a link signs in as before', async () => {
+    const fresh = await signInWithLink(await newLink());
+    const same = await signInWithLink(await newLink(), t.app, { session: fresh.session!.value });
+    expect(same.status).toBe(204);
+    const ended = await signInWithLink(await newLink());
+    await t.app.browserSessions.end(ended.session!.value);
+    expect((await signInWithLink(await linkFor(other.userId), t.app, { session: ended.session!.value })).status).toBe(204);
   });
 });
 

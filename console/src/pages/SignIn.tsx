@@ -37,3 +37,27 @@ export function SignIn({ message }: { message: string }) {
     </main>
   );
 }
+
+/**
+ * A sign-in link for someone else while a person is signed in: a page they visited may have sent
+ * them here, so nothing changes until they choose. Staying leaves the link unused.
+ */
+export function SwitchAccount(props: { linkEmail: string; signedInEmail: string; onSwitch(): void; onStay(): void }) {
+  return (
+    <main className="sign-in" aria-labelledby="switch-title">
+      <h1 id="switch-title">Switch to another account?</h1>
+      <p>
+        This sign-in link is for <strong>{props.linkEmail}</strong>. You are signed in as <strong>{props.signedInEmail}</strong>.
+      </p>
+      <p>If you did not ask for this link, stay: someone may be trying to make you work in their account.</p>
+      <p className="actions">
+        <button type="button" onClick={props.onStay}>
+          Stay signed in as {props.signedInEmail}
+        </button>
+        <button type="button" className="primary" onClick={props.onSwitch}>
+          Sign in as {props.linkEmail}
+        </button>
+      </p>
+    </main>
+  );
+}
