@@ -133,14 +133,17 @@ export function documentLimitsError(document: DocumentNode, limits: DocumentLimi
  * not parse are left to Apollo, which reports the syntax error.
  */
 export async function documentLimitsHook(request: FastifyRequest, reply: FastifyReply): Promise<void> {
-  const inUrl = request.query as { query?: unknown; variables?: unknown; extensions?: unknown } | undefined;
+  // A GET's parameters read exactly as Apollo reads them (URLSearchParams), not through Fastify's
+  // parser: that one keeps a whole value percent-encoded when one escape is not UTF-8, and a
+  // document Apollo decoded anyway would pass here unmeasured.
+  const inUrl = request.method === 'GET' ? new URL(request.url, 'http://keygate/').searchParams : null;
   // A GET carries its variables and extensions as JSON text, which Apollo parses: bound them as the body parser bounds a POST's.
   for (const name of ['variables', 'extensions'] as const) {
-    const text = inUrl?.[name];
+    const text = inUrl?.get(name);
     const depth = typeof text === 'string' ? jsonNestingBeyond(text) : null;
     if (depth !== null) throw nestingError(`The ${name} parameter`, depth);
   }
-  const source = (request.body as { query?: unknown } | undefined)?.query ?? inUrl?.query;
+  const source = (request.body as { query?: unknown } | undefined)?.query ?? inUrl?.get('query');
   if (typeof source !== 'string') return;
   // graphql's parser recurses once per bracket: a document nested thousands deep would overflow it.
   const depth = documentNestingBeyond(source);

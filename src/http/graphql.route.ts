@@ -6,7 +6,7 @@ import {
   ApolloServerPluginUsageReportingDisabled,
 } from '@apollo/server/plugin/disabled';
 import { fastifyApolloDrainPlugin, fastifyApolloHandler } from '@as-integrations/fastify';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { DataSource } from 'typeorm';
 import type { Caller } from '../auth/principal';
 import { currentRequestBudget, type RequestBudgets } from '../db/request-budget';
@@ -21,6 +21,7 @@ import { complexityLimitPlugin } from '../graphql/query-cost';
 import { rejectInvalidTextPlugin } from '../graphql/reject-invalid-text.plugin';
 import type { KeygateSchema } from '../graphql/schema';
 import type { AccessModel } from '../kernel/access';
+import { BadRequestError } from '../kernel/errors';
 import type { Config } from '../kernel/config';
 import { createLoaders } from '../modules/loaders';
 import type { RequestPolicy } from './request-policy';
@@ -43,7 +44,9 @@ export interface GraphQLRouteDeps {
 export async function registerGraphQLRoute(server: FastifyInstance, deps: GraphQLRouteDeps): Promise<ApolloServer<GraphQLContext>> {
   const { config, schema, access, services } = deps;
   const apollo = new ApolloServer<GraphQLContext>({
-    gateway: decidedExecutor({ plain: schema.plain, guarded: schema.schema }, config.graphql),
+    gateway: decidedExecutor({ plain: schema.plain, guarded: schema.schema }, config.graphql, (details, message) =>
+      server.log.warn(details, message),
+    ),
     plugins: [
       // keygate sets no cache hints; Apollo's default cache-control plugin would still visit every field.
       ApolloServerPluginCacheControlDisabled(),
@@ -97,10 +100,24 @@ export async function registerGraphQLRoute(server: FastifyInstance, deps: GraphQ
   server.route({
     url: '/graphql',
     method: ['GET', 'POST', 'OPTIONS'],
+    onRequest: usableRequestTarget,
     preHandler: documentLimitsHook,
     handler: (request, reply) => deps.budgets.run(async () => handler.call(server, request as never, reply as never)),
   });
   return apollo;
+}
+
+/**
+ * Apollo's Fastify integration builds `new URL(url, protocol://hostname/)` for every request, and
+ * a Host header that is no host (`Host: a b`) made that throw: an unauthenticated 500 with an
+ * error-level log line. The same construction here turns it into a 400 first.
+ */
+async function usableRequestTarget(request: FastifyRequest): Promise<void> {
+  try {
+    new URL(request.url, `${request.protocol}://${request.hostname}/`);
+  } catch {
+    throw new BadRequestError('The request target or its Host header is not a valid URL.');
+  }
 }
 
 /**

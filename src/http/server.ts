@@ -52,7 +52,7 @@ export async function createHttpServer(config: Config, logger?: boolean | Record
   // Outside GraphQL (redirects, health, body parsing): client errors keep their status and
   // message; an unreachable database is a bare 503; anything else a bare 500, logged here.
   server.setErrorHandler((error: Error & { statusCode?: number }, request, reply) => {
-    const status = error.statusCode ?? 500;
+    const status = error instanceof AppError ? error.httpStatus : (error.statusCode ?? 500);
     // keygate's own refusals on the GraphQL route are answered as GraphQL errors, code and all.
     if (status < 500 && error instanceof AppError && request.url.startsWith('/graphql')) {
       const { http: _http, ...extensions } = error.extensions as Record<string, unknown>;

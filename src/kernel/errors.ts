@@ -155,6 +155,14 @@ export class BadUserInputError extends AppError {
   }
 }
 
+/** The HTTP request itself is unusable (a Host header that is not a host, say). */
+export class BadRequestError extends AppError {
+  readonly statusCode = 400;
+  constructor(message: string) {
+    super(ErrorCode.BAD_REQUEST, message, { http: { status: 400 } });
+  }
+}
+
 /**
  * Input nested past the limit (kernel/input-nesting.ts), refused before anything walks it. It may
  * be raised by the body parser, outside GraphQL, so it carries Fastify's `statusCode` as well.

@@ -130,6 +130,24 @@ describe('the compile seam', () => {
     expect(() => assertOnlyNames(forged)).toThrow('a name outside the GraphQL grammar (Name');
   });
 
+  it('refuses the name __proto__ (an alias written into an object literal sets the prototype): found by the fuzzer', () => {
+    expect(() => assertOnlyNames(parse('{ __proto__: viewer { kind } }'))).toThrow('the name __proto__, special in JavaScript (Name');
+  });
+
+  it('an alias __proto__ runs on graphql-js, with graphql-js’s answer', async () => {
+    const query = '{ permissionCatalog { __proto__: resource zz: action } }';
+    const compile = jest.mocked(compileQuery);
+    compile.mockClear();
+    const expected = await injectGql(reference.app, query, undefined, { 'x-api-key': key });
+    expect((expected.body.data as any).permissionCatalog[0]).toEqual({ ['__proto__']: 'shortLinks', zz: 'create' });
+    for (let run = 1; run <= 12; run++) {
+      const res = await injectGql(t.app, query, undefined, { 'x-api-key': key });
+      expect(res.status).toBe(200);
+      expect(JSON.stringify(res.body)).toBe(JSON.stringify(expected.body));
+    }
+    expect(compile).not.toHaveBeenCalled();
+  });
+
   it('accepts a hoisted document', () => {
     expect(() =>
       assertOnlyNames(

@@ -3,7 +3,7 @@ import type { GraphQLSchema } from 'graphql';
 import type { Config } from '../../kernel/config';
 import type { GraphQLContext } from '../context';
 import { conditionVariableErrors } from '../condition-variables';
-import { compiledExecutor, interpreted } from '../compiled/compiled-executor';
+import { compiledExecutor, interpreted, type Warn } from '../compiled/compiled-executor';
 
 type GatewayInterface = ApolloServerOptionsWithGateway<BaseContext>['gateway'];
 
@@ -14,8 +14,12 @@ type GatewayInterface = ApolloServerOptionsWithGateway<BaseContext>['gateway'];
  * schema, whose wrappers null exactly the fields the decision refused. Anything not decided runs
  * guarded: the safe default.
  */
-export function decidedExecutor(schemas: { plain: GraphQLSchema; guarded: GraphQLSchema }, options: Config['graphql']): GatewayInterface {
-  const runAllowed = options.executor === 'jit' ? compiledExecutor(schemas.plain, options.compileAfter) : interpreted(schemas.plain);
+export function decidedExecutor(
+  schemas: { plain: GraphQLSchema; guarded: GraphQLSchema },
+  options: Config['graphql'],
+  warn?: Warn,
+): GatewayInterface {
+  const runAllowed = options.executor === 'jit' ? compiledExecutor(schemas.plain, options.compileAfter, warn) : interpreted(schemas.plain);
   const runGuarded = interpreted(schemas.guarded);
   return {
     async load() {

@@ -29,6 +29,13 @@ const ALLOWED_KINDS: ReadonlySet<string> = new Set([
 
 const NAME = /^[_A-Za-z][_0-9A-Za-z]*$/;
 
+/**
+ * The one GraphQL name JavaScript reads differently: graphql-jit writes response keys into object
+ * literals, where `"__proto__": value` sets the prototype instead of adding a key (the fuzzer
+ * found the compiled answer's keys out of order, and the value missing from `Object.keys`).
+ */
+const SPECIAL_IN_JAVASCRIPT = new Set(['__proto__']);
+
 export class CompileSeamViolation extends Error {
   override readonly name = 'CompileSeamViolation';
 }
@@ -42,6 +49,7 @@ export function assertOnlyNames(document: DocumentNode): void {
     enter(node) {
       if (!ALLOWED_KINDS.has(node.kind)) refuse('a value or directive the client wrote would reach generated code', node);
       if (node.kind === Kind.NAME && !NAME.test(node.value)) refuse('a name outside the GraphQL grammar', node);
+      if (node.kind === Kind.NAME && SPECIAL_IN_JAVASCRIPT.has(node.value)) refuse(`the name ${node.value}, special in JavaScript`, node);
       if (node.kind === Kind.ARGUMENT && node.value.kind !== Kind.VARIABLE) refuse('an argument that is not a variable', node);
       if (node.kind === Kind.VARIABLE_DEFINITION && (node.defaultValue || node.directives?.length)) refuse('a variable default', node);
       if (node.kind === Kind.FRAGMENT_DEFINITION && node.variableDefinitions?.length) refuse('fragment variables', node);

@@ -25,8 +25,8 @@ export const MAX_COMPILED_SELECTIONS = 250;
 
 interface Compiled {
   runs: number;
-  /** undefined: not compiled yet; null: never compiled (too large, or not hoistable). */
-  query: { compiled: CompiledQuery; hoisted: HoistedOperation } | ExecutionResult | null | undefined;
+  /** undefined: not compiled yet; null: never compiled (too large, not hoistable, refused). */
+  query: { compiled: CompiledQuery; hoisted: HoistedOperation } | null | undefined;
 }
 
 /**
@@ -53,7 +53,7 @@ interface Compiled {
  * test/graphql/compiled-execution.test.ts and the fuzzer (test/fuzz) hold the two executors to
  * the same answers.
  */
-export function compiledExecutor(schema: GraphQLSchema, compileAfter: number): Execute {
+export function compiledExecutor(schema: GraphQLSchema, compileAfter: number, warn: Warn = () => undefined): Execute {
   const interpret = interpreted(schema);
   const documents = new WeakMap<DocumentNode, Map<OperationDefinitionNode, Compiled>>();
   return async (run) => {
@@ -67,10 +67,9 @@ export function compiledExecutor(schema: GraphQLSchema, compileAfter: number): E
       entry = { runs: 0, query: shape && shape.selections <= MAX_COMPILED_SELECTIONS ? undefined : null };
       operations.set(operation, entry);
     }
-    if (entry.query === undefined && ++entry.runs >= compileAfter) entry.query = compile(schema, document, operation);
+    if (entry.query === undefined && ++entry.runs >= compileAfter) entry.query = compile(schema, document, operation, warn);
     const { query } = entry;
     if (!query) return interpret(run);
-    if (!('compiled' in query)) return query;
     const { compiled, hoisted } = query;
     if (operation.variableDefinitions?.length) {
       const coerced = getVariableValues(schema, operation.variableDefinitions, variables);
@@ -80,12 +79,32 @@ export function compiledExecutor(schema: GraphQLSchema, compileAfter: number): E
   };
 }
 
-/** The operation compiled from its hoisted form; null when it cannot be hoisted; graphql-jit's own refusal as is. */
-function compile(schema: GraphQLSchema, document: DocumentNode, operation: OperationDefinitionNode): Compiled['query'] {
+/** Where the compiled path says why it let an operation run on graphql-js instead (the server's log). */
+export type Warn = (details: Record<string, unknown>, message: string) => void;
+
+/**
+ * The operation compiled from its hoisted form, or null (graphql-js runs it) when it cannot be
+ * hoisted, when the seam refuses it, or when graphql-jit refuses or throws. graphql-js's answer is
+ * the reference either way; the log says why where that should not happen.
+ */
+function compile(schema: GraphQLSchema, document: DocumentNode, operation: OperationDefinitionNode, warn: Warn): Compiled['query'] {
   const hoisted = hoistLiterals(schema, document, operation);
   if ('refused' in hoisted) return null;
-  const compiled = compileNamesOnly(schema, hoisted.document, operation.name?.value);
-  return isCompiledQuery(compiled) ? { compiled, hoisted } : compiled;
+  try {
+    const compiled = compileNamesOnly(schema, hoisted.document, operation.name?.value);
+    if (isCompiledQuery(compiled)) return { compiled, hoisted };
+    warn(
+      { operation: operation.name?.value ?? null, reason: String(compiled.errors?.map((e) => e.message)).slice(0, 200) },
+      'query not compiled',
+    );
+    return null;
+  } catch (error) {
+    warn(
+      { operation: operation.name?.value ?? null, reason: error instanceof Error ? error.message : String(error) },
+      'query not compiled',
+    );
+    return null;
+  }
 }
 
 /**
