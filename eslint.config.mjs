@@ -16,7 +16,10 @@ const above = (layer) => [...LAYERS.slice(LAYERS.indexOf(layer) + 1), ...TOP];
  * imported in one file only: the compile seam, which proves each document holds names only.
  */
 const CODE_GENERATORS = [
-  { name: 'graphql-jit', message: 'Compile through src/graphql/compiled/compile-seam.ts: it proves no client text reaches generated code.' },
+  {
+    name: 'graphql-jit',
+    message: 'Compile through src/graphql/compiled/compile-seam.ts: it proves no client text reaches generated code.',
+  },
 ];
 const layerRule = (layer, files = [`src/${layer}/**/*.ts`], paths = CODE_GENERATORS) => ({
   files,
@@ -92,7 +95,10 @@ export default tseslint.config(
     },
   },
   ...LAYERS.map((layer) => layerRule(layer)),
-  layerRule('http', TOP.map((entry) => `src/${entry}.ts`)),
+  layerRule(
+    'http',
+    TOP.map((entry) => `src/${entry}.ts`),
+  ),
   layerRule('graphql', ['src/graphql/compiled/compile-seam.ts'], []),
   {
     files: ['test/**/*.ts'],

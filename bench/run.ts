@@ -41,7 +41,8 @@ const LIST_KEYS = '{ apiKeys(first: 50) { nodes { id name owner { email } create
 const LIST_LINKS = '{ shortLinks(first: 50) { nodes { id slug domain { hostname } clicks } } }';
 const VIEWER = '{ viewer { kind } }';
 
-type ServerName = 'ceiling' | 'ours' | 'ours-redis' | 'noauth' | 'shield' | 'envelop' | 'mapschema' | 'unguarded' | 'handbuilt' | 'badkeys';
+type ServerName =
+  'ceiling' | 'ours' | 'ours-js' | 'ours-redis' | 'noauth' | 'shield' | 'envelop' | 'mapschema' | 'unguarded' | 'handbuilt' | 'badkeys';
 
 interface Scenario {
   id: string;
@@ -64,6 +65,7 @@ function scenarios(redis: boolean): Scenario[] {
   });
   const lists = (name: 'apiKeys' | 'shortLinks', query: string) => [
     list(`${name}:ours`, `${name}(50) — keygate @requires`, query, 'ours'),
+    list(`${name}:ours-js`, `${name}(50) — keygate, GRAPHQL_EXECUTOR=graphql-js`, query, 'ours-js'),
     list(`${name}:handbuilt`, `${name}(50) — hand-built (Fastify + pg, same SQL)`, query, 'handbuilt'),
     list(`${name}:shield`, `${name}(50) — graphql-shield`, query, 'shield'),
     list(`${name}:envelop`, `${name}(50) — @envelop/generic-auth`, query, 'envelop'),
@@ -107,6 +109,11 @@ const RATIOS: { id: string; label: string; over: [string, string]; target?: numb
   { id: 'auth/ceiling', label: 'auth ÷ ceiling (in-process limits)', over: ['auth', 'ceiling'], target: 0.35 },
   { id: 'authredis/ceiling', label: 'auth ÷ ceiling (Redis limits)', over: ['auth:redis', 'ceiling'], target: 0.35 },
   ...(['apiKeys', 'shortLinks'] as const).flatMap((name) => [
+    {
+      id: `${name}/graphql-js`,
+      label: `${name}: compiled (literals hoisted) ÷ graphql-js, both keygate`,
+      over: [`${name}:ours`, `${name}:ours-js`] as [string, string],
+    },
     {
       id: `${name}/handbuilt`,
       label: `${name}: ours ÷ hand-built`,
@@ -260,6 +267,7 @@ async function main() {
     const starts: [ServerName, string, Record<string, string>][] = [
       ['ceiling', 'ceiling', { NODE_ENV: 'production' }],
       ['ours', 'ours', env],
+      ['ours-js', 'ours', { ...env, GRAPHQL_EXECUTOR: 'graphql-js' }],
       ['ours-redis', 'ours', redisEnv],
       ['noauth', 'noauth', { ...env, BENCH_KEY: seeded.key }],
       ['shield', 'shield', env],
@@ -288,7 +296,7 @@ async function main() {
     const identity: BenchResults['identity'] = [];
     for (const { list, query } of routes) {
       const reference = await post(ours.port, query, seeded.key);
-      for (const name of ['handbuilt', 'shield', 'envelop', 'mapschema', 'unguarded'] as const) {
+      for (const name of ['ours-js', 'handbuilt', 'shield', 'envelop', 'mapschema', 'unguarded'] as const) {
         if (!servers.has(name)) continue;
         const other = await post(servers.get(name)!.port, query, seeded.key);
         const identical = other.status === reference.status && other.body === reference.body;
@@ -307,7 +315,7 @@ async function main() {
       // Every key verified once on every server, so the rotation measures cache hits.
       process.stderr.write('warming the verification caches…\n');
       await Promise.all(
-        (['ours', 'ours-redis', 'shield', 'envelop', 'mapschema', 'unguarded'] as const).map(async (name) => {
+        (['ours', 'ours-js', 'ours-redis', 'shield', 'envelop', 'mapschema', 'unguarded'] as const).map(async (name) => {
           const server = servers.get(name);
           if (!server) return;
           for (let i = 0; i < pool.length; i += CONNECTIONS) {

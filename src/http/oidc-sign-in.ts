@@ -87,7 +87,10 @@ export class OidcSignIn {
         id,
         secret,
         secret ? undefined : lib.None(),
-        this.allowHttp ? { execute: [lib.allowInsecureRequests] } : undefined,
+        // The ID token's signature is checked against the provider's keys too (openid-client
+        // trusts the TLS channel to the token endpoint by default): outside production that
+        // channel may be plain HTTP, and a checked signature costs one cached JWKS fetch.
+        { execute: this.allowHttp ? [lib.allowInsecureRequests, lib.enableNonRepudiationChecks] : [lib.enableNonRepudiationChecks] },
       );
       return { lib, config };
     })().catch((error: unknown) => {

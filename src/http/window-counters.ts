@@ -47,8 +47,17 @@ export class WindowCounters {
     private readonly keyPrefix: string,
     private readonly options: { windowMs: number; syncIntervalMs: number },
   ) {
-    const { syncIntervalMs } = options;
-    this.timer = redis && syncIntervalMs > 0 ? setInterval(() => void this.sync().catch(() => undefined), syncIntervalMs).unref() : null;
+    const { syncIntervalMs, windowMs } = options;
+    // With Redis, sync each interval; without, the same pass still forgets ended windows once a
+    // window: counters are per subject (a key, or an IP for failed authentication), and a map
+    // that only grows would let a stream of new source addresses fill the heap.
+    const every = redis && syncIntervalMs > 0 ? syncIntervalMs : windowMs;
+    this.timer = every > 0 ? setInterval(() => void this.sync().catch(() => undefined), every).unref() : null;
+  }
+
+  /** Subjects with a counter in memory (ended windows included until the next pass). */
+  get size(): number {
+    return this.counters.size;
   }
 
   /** Counts a hit on `subject` and returns the window's count. */
@@ -77,7 +86,9 @@ export class WindowCounters {
     const now = Date.now();
     const due: [string, Counter][] = [];
     for (const [subject, counter] of this.counters) {
-      if (now >= counter.resetAtMs && counter.unsent === 0 && counter.sending === 0) this.counters.delete(subject);
+      // Without Redis, hits stay unsent for good: an ended window goes whatever it counted.
+      const settled = !this.redis || (counter.unsent === 0 && counter.sending === 0);
+      if (now >= counter.resetAtMs && settled) this.counters.delete(subject);
       else if (counter.unsent > 0) due.push([subject, counter]);
     }
     if (this.redis && due.length) await this.send(due);

@@ -47,10 +47,18 @@ export function oidcConfig(e: OidcEnv, publicUrl: string): OidcConfig {
     );
   }
   if (e.OIDC_CLIENT_ID && !issuer) throw new ConfigError('Invalid environment:\n  OIDC_CLIENT_ID: set OIDC_ISSUER too.');
+  const audience = e.OIDC_AUDIENCE ?? e.JWT_AUDIENCE ?? e.OIDC_CLIENT_ID;
+  // Without an audience every token the provider signed, for any application, would be a keygate
+  // session: an app that receives a person's token could replay it here.
+  if (issuer && !audience) {
+    throw new ConfigError(
+      'Invalid environment:\n  OIDC_AUDIENCE: set it (or OIDC_CLIENT_ID, its default) with OIDC_ISSUER: tokens are accepted only for this audience.',
+    );
+  }
   return {
     issuer,
     jwksUrl: e.JWKS_URL,
-    audience: e.OIDC_AUDIENCE ?? e.JWT_AUDIENCE ?? e.OIDC_CLIENT_ID,
+    audience,
     client: e.OIDC_CLIENT_ID
       ? {
           id: e.OIDC_CLIENT_ID,

@@ -1,12 +1,12 @@
-import { existsSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import path, { join } from 'node:path';
 import { compileQuery } from 'graphql-jit';
-import { parse, print } from 'graphql';
+import { buildSchema, parse, print, type GraphQLInputObjectType } from 'graphql';
 import { ALL_PERMISSIONS } from '../support/access';
 import { injectGql } from '../support/graphql-request';
 import { TestApp, type SecondInstance } from '../support/harness';
-import { assertOnlyNames } from '../../src/graphql/compiled/compile-seam';
+import { assertOnlyNames, assertPlainDefaults } from '../../src/graphql/compiled/compile-seam';
 import { JIT_MARKERS } from '../fuzz/hostile-strings';
 
 /**
@@ -146,6 +146,16 @@ describe('the compile seam', () => {
       expect(JSON.stringify(res.body)).toBe(JSON.stringify(expected.body));
     }
     expect(compile).not.toHaveBeenCalled();
+  });
+
+  it('keygate’s schema defaults are plain values; a marker or a Date default refuses every compile', () => {
+    const sdl = readFileSync(path.resolve(__dirname, '../../schema/schema.graphql'), 'utf8');
+    expect(() => assertPlainDefaults(buildSchema(sdl))).not.toThrow();
+    const marked = buildSchema(`type Query { a(x: String = "${JIT_MARKERS.date}0||1"): Int }`);
+    expect(() => assertPlainDefaults(marked)).toThrow('the default of Query.a(x) is not a plain value graphql-jit may write into code');
+    const dated = buildSchema('input I { at: String } type Query { a(i: I = { at: "x" }): Int }');
+    (dated.getType('I') as GraphQLInputObjectType).getFields().at.defaultValue = new Date(0);
+    expect(() => assertPlainDefaults(dated)).toThrow('the default of I.at is not a plain value');
   });
 
   it('accepts a hoisted document', () => {

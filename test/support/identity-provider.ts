@@ -17,6 +17,9 @@ export class LoopbackIdentityProvider {
   /** Requests the provider answered, by path (discovery and JWKS are fetched once and cached by keygate). */
   readonly hits: string[] = [];
 
+  /** The ID token the token endpoint hands out next (for the code flow's last step). */
+  nextIdToken = '';
+
   static async start(): Promise<LoopbackIdentityProvider> {
     const { publicKey, privateKey } = await generateKeyPair('RS256');
     const jwk = { ...(await exportJWK(publicKey)), kid: 'idp-1', alg: 'RS256', use: 'sig' };
@@ -25,8 +28,21 @@ export class LoopbackIdentityProvider {
     const server = http.createServer((req, res) => {
       self?.hits.push(req.url ?? '');
       const json = (body: unknown) => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(body));
-      if (req.url === '/.well-known/openid-configuration') return json({ issuer, jwks_uri: `${issuer}/jwks` });
+      if (req.url === '/.well-known/openid-configuration') {
+        return json({
+          issuer,
+          jwks_uri: `${issuer}/jwks`,
+          authorization_endpoint: `${issuer}/authorize`,
+          token_endpoint: `${issuer}/token`,
+          response_types_supported: ['code'],
+          id_token_signing_alg_values_supported: ['RS256'],
+        });
+      }
       if (req.url === '/jwks') return json({ keys: [jwk] });
+      if (req.url === '/token' && req.method === 'POST') {
+        req.resume();
+        return void req.on('end', () => json({ access_token: 'at', token_type: 'Bearer', id_token: self?.nextIdToken }));
+      }
       res.writeHead(404).end();
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

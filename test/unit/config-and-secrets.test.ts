@@ -39,7 +39,20 @@ describe('config', () => {
   it('refuses production without SESSION_SECRET or an identity provider, naming both', () => {
     expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(ConfigError);
     expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(/SESSION_SECRET .* or OIDC_ISSUER/);
-    expect(loadConfig({ NODE_ENV: 'production', OIDC_ISSUER: 'https://idp.example', ENCRYPTION_KEY: 'a'.repeat(64) }).host).toBe('0.0.0.0');
+    expect(
+      loadConfig({ NODE_ENV: 'production', OIDC_ISSUER: 'https://idp.example', OIDC_AUDIENCE: 'keygate', ENCRYPTION_KEY: 'a'.repeat(64) })
+        .host,
+    ).toBe('0.0.0.0');
+  });
+
+  it('an identity provider needs an audience: the client id, or OIDC_AUDIENCE (else any app’s token would do)', () => {
+    expect(() => loadConfig({ OIDC_ISSUER: 'https://idp.example' })).toThrow(
+      'OIDC_AUDIENCE: set it (or OIDC_CLIENT_ID, its default) with OIDC_ISSUER: tokens are accepted only for this audience.',
+    );
+    expect(() => loadConfig({ JWKS_URL: 'https://idp.example/jwks', JWT_ISSUER: 'https://idp.example' })).toThrow(/OIDC_AUDIENCE: set it/);
+    expect(loadConfig({ JWKS_URL: 'https://idp.example/jwks', JWT_ISSUER: 'https://idp.example', JWT_AUDIENCE: 'api' }).oidc.audience).toBe(
+      'api',
+    );
   });
 
   it('an identity provider: JWKS_URL needs its issuer; the redirect URL and audience have defaults', () => {
@@ -58,12 +71,13 @@ describe('config', () => {
       },
       claims: { email: 'email', emailVerified: 'email_verified', name: 'name', org: 'org' },
     });
-    expect(loadConfig({ OIDC_ISSUER: 'https://idp.example', OIDC_EMAIL_CLAIM: 'upn', OIDC_ORG_CLAIM: 'tenant' }).oidc.claims).toMatchObject(
-      {
-        email: 'upn',
-        org: 'tenant',
-      },
-    );
+    expect(
+      loadConfig({ OIDC_ISSUER: 'https://idp.example', OIDC_AUDIENCE: 'keygate', OIDC_EMAIL_CLAIM: 'upn', OIDC_ORG_CLAIM: 'tenant' }).oidc
+        .claims,
+    ).toMatchObject({
+      email: 'upn',
+      org: 'tenant',
+    });
   });
 
   it.each([
@@ -99,6 +113,8 @@ describe('development session secret', () => {
   it('SESSION_SECRET wins; with only an identity provider there is no HS256 secret at all', async () => {
     const secret = 's'.repeat(40);
     expect(await resolveSessionSecret(loadConfig({ DATA_DIR: dir, SESSION_SECRET: secret }))).toBe(secret);
-    expect(await resolveSessionSecret(loadConfig({ DATA_DIR: dir, OIDC_ISSUER: 'https://idp.example' }))).toBeUndefined();
+    expect(
+      await resolveSessionSecret(loadConfig({ DATA_DIR: dir, OIDC_ISSUER: 'https://idp.example', OIDC_AUDIENCE: 'keygate' })),
+    ).toBeUndefined();
   });
 });

@@ -1,4 +1,13 @@
-import { Kind, visit, type ASTNode, type DocumentNode, type ExecutionResult, type GraphQLSchema } from 'graphql';
+import {
+  isInputObjectType,
+  isObjectType,
+  Kind,
+  visit,
+  type ASTNode,
+  type DocumentNode,
+  type ExecutionResult,
+  type GraphQLSchema,
+} from 'graphql';
 import { compileQuery, isCompiledQuery, type CompiledQuery } from 'graphql-jit';
 
 /**
@@ -58,12 +67,44 @@ export function assertOnlyNames(document: DocumentNode): void {
   });
 }
 
-/** graphql-jit's compiler, behind the check: a document that fails it is never compiled. */
+/**
+ * graphql-jit also writes the schema's default values (argument and input-field defaults) into
+ * its code, through the same `objectStringify`. They are keygate's own code, not input, but a
+ * string default holding a marker, or a Date, would become code all the same: each schema is
+ * checked once, and must hold only finite numbers, booleans, null, and strings without a marker.
+ */
+const checkedSchemas = new WeakSet<GraphQLSchema>();
+
+export function assertPlainDefaults(schema: GraphQLSchema): void {
+  if (checkedSchemas.has(schema)) return;
+  const plain = (value: unknown, where: string): void => {
+    if (value === undefined || value === null || typeof value === 'boolean') return;
+    if (typeof value === 'number' && Number.isFinite(value)) return;
+    if (typeof value === 'string' && !value.includes('__MAGIC_')) return;
+    if (Array.isArray(value)) return value.forEach((v) => plain(v, where));
+    if (typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype) {
+      return Object.entries(value).forEach(([k, v]) => plain(v, `${where}.${k}`));
+    }
+    throw new CompileSeamViolation(`the default of ${where} is not a plain value graphql-jit may write into code; no query is compiled.`);
+  };
+  for (const type of Object.values(schema.getTypeMap())) {
+    if (isInputObjectType(type))
+      for (const field of Object.values(type.getFields())) plain(field.defaultValue, `${type.name}.${field.name}`);
+    if (isObjectType(type)) {
+      for (const field of Object.values(type.getFields()))
+        for (const arg of field.args) plain(arg.defaultValue, `${type.name}.${field.name}(${arg.name})`);
+    }
+  }
+  checkedSchemas.add(schema);
+}
+
+/** graphql-jit's compiler, behind the checks: a document (or schema) that fails them is never compiled. */
 export function compileNamesOnly(
   schema: GraphQLSchema,
   document: DocumentNode,
   operationName: string | undefined,
 ): CompiledQuery | ExecutionResult {
+  assertPlainDefaults(schema);
   assertOnlyNames(document);
   return compileQuery(schema, document, operationName) as CompiledQuery | ExecutionResult;
 }
