@@ -58,8 +58,10 @@ export async function prepare(): Promise<FuzzEnvironment> {
   const other = await t.createOtherOrganization('Elsewhere');
   const otherLink = await t.app.services.shortLinks.create(other.owner.caller, { url: 'https://example.com/theirs' });
   const otherKey = await t.createKey({ stats: ['read'] }, { name: 'theirs', by: other.owner });
-  const ours: string[] = [t.org.id, t.owner.userId];
-  const theirs = new Set([other.org.id, other.owner.userId, otherLink.id, otherKey.id]);
+  // Objects an organization owns. People are not among them: one person may belong to several
+  // organizations (addMember by email returns the same user to each).
+  const ours: string[] = [t.org.id];
+  const theirs = new Set([other.org.id, otherLink.id, otherKey.id]);
 
   const secrets = [t.rootKey, other.rootKey, otherKey.secret];
   const principals: Principal[] = [
@@ -75,7 +77,6 @@ export async function prepare(): Promise<FuzzEnvironment> {
     [Role.VIEWER, VIEWER_SCOPES],
   ] as const) {
     const member = await t.addMember(`${role.toLowerCase()}@acme.test`, role);
-    ours.push(member.userId);
     principals.push({
       name: `${role} session`,
       headers: { authorization: `Bearer ${member.token}` },
@@ -91,7 +92,7 @@ export async function prepare(): Promise<FuzzEnvironment> {
   });
 
   // Objects to aim changes at, topped up as the campaign spends them (keys revoked, links deleted).
-  const bank: string[] = [...theirs, randomUUID(), '00000000-0000-4000-8000-000000000000'];
+  const bank: string[] = [...theirs, other.owner.userId, t.owner.userId, randomUUID(), '00000000-0000-4000-8000-000000000000'];
   const replenish = async () => {
     const link = await t.app.services.shortLinks.create(t.owner.caller, { url: `https://example.com/${randomUUID()}` });
     const key = await t.createKey({ stats: ['read'] }, { name: 'victim' });
@@ -100,7 +101,7 @@ export async function prepare(): Promise<FuzzEnvironment> {
     const member = await t.addMember(`victim-${randomUUID()}@acme.test`, Role.MEMBER);
     secrets.push(key.secret, webhook.secret);
     bank.push(link.id, key.id, webhook.webhook.id, domain.id, member.userId);
-    ours.push(link.id, key.id, webhook.webhook.id, domain.id, member.userId);
+    ours.push(link.id, key.id, webhook.webhook.id, domain.id);
   };
   await replenish();
 
