@@ -66,21 +66,20 @@ export class BrowserSessions {
   }
 
   /** Whom an unused, unexpired link would sign in; the link stays unused. */
-  async linkHolder(linkToken: string): Promise<SignedInPerson | null> {
-    const rows: SignedInPerson[] = await this.dataSource.query(
-      `SELECT u.id AS "userId", u.email FROM sign_in_links l JOIN users u ON u.id = l.user_id
-        WHERE l.token_hash = $1 AND l.used_at IS NULL AND l.expires_at > now()`,
-      [hashSecret(linkToken)],
-    );
-    return rows[0] ?? null;
+  linkHolder(linkToken: string): Promise<SignedInPerson | null> {
+    return this.personBy('sign_in_links t', 't.used_at IS NULL AND t.expires_at > now()', linkToken);
   }
 
   /** Who holds a live session token, or null. */
-  async sessionHolder(sessionToken: string): Promise<SignedInPerson | null> {
+  sessionHolder(sessionToken: string): Promise<SignedInPerson | null> {
+    return this.personBy('browser_sessions t', 't.revoked_at IS NULL AND t.expires_at > now()', sessionToken);
+  }
+
+  /** The person a live token of `table` belongs to (the table and condition are constants of this class). */
+  private async personBy(table: string, live: string, token: string): Promise<SignedInPerson | null> {
     const rows: SignedInPerson[] = await this.dataSource.query(
-      `SELECT u.id AS "userId", u.email FROM browser_sessions s JOIN users u ON u.id = s.user_id
-        WHERE s.token_hash = $1 AND s.revoked_at IS NULL AND s.expires_at > now()`,
-      [hashSecret(sessionToken)],
+      `SELECT u.id AS "userId", u.email FROM ${table} JOIN users u ON u.id = t.user_id WHERE t.token_hash = $1 AND ${live}`,
+      [hashSecret(token)],
     );
     return rows[0] ?? null;
   }
