@@ -25,6 +25,8 @@ export interface CampaignReport {
   queries: number;
   /** Queries answered identically by the compiled instance and graphql-js. */
   differential: number;
+  /** … of which only on a second or third pair (graphql-js's error race when a non-null root field fails). */
+  raced: number;
   mutations: { ran: number; refused: number };
   statuses: Record<string, number>;
   codes: Record<string, number>;
@@ -68,6 +70,7 @@ export async function runCampaign(env: FuzzEnvironment, options: CampaignOptions
     cases: 0,
     queries: 0,
     differential: 0,
+    raced: 0,
     mutations: { ran: 0, refused: 0 },
     statuses: {},
     codes: {},
@@ -76,6 +79,25 @@ export async function runCampaign(env: FuzzEnvironment, options: CampaignOptions
     seconds: 0,
   };
   const { t, reference, schema, principals, secrets, effects, logLines } = env;
+
+  /**
+   * Whether graphql-js answers as the compiled instance did. When a non-null root field fails,
+   * graphql-js answers as soon as it does, with the sibling errors raised so far: which those are
+   * depends on timing, so a difference must persist over fresh pairs of requests to count (a
+   * compiled query that differs is deterministic, and differs every time).
+   */
+  const sameOnBoth = async (first: Answer, fuzz: FuzzCase, principal: Principal): Promise<boolean> => {
+    let compiled = first;
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const plain = await send(reference.app, fuzz, principal);
+      if (plain.status === compiled.status && sameAnswer(plain.text, compiled.text)) {
+        if (attempt > 0) report.raced++;
+        return true;
+      }
+      compiled = await send(t.app, fuzz, principal);
+    }
+    return false;
+  };
 
   // The root key half the time (its changes run, so later cases meet changed data), any principal otherwise.
   const anyone = fc.oneof(fc.constant(0), fc.nat({ max: principals.length - 1 }));
@@ -118,11 +140,10 @@ export async function runCampaign(env: FuzzEnvironment, options: CampaignOptions
 
     if (fuzz.operation === 'query') {
       report.queries++;
-      const plain = await send(reference.app, fuzz, principal);
-      if (plain.status !== answer.status || !sameAnswer(plain.text, answer.text)) {
+      if (!(await sameOnBoth(answer, fuzz, principal))) {
         fail(
           'compiled = interpreted',
-          `compiled ${answer.status} ${answer.text.slice(0, 400)}\n  graphql-js ${plain.status} ${plain.text.slice(0, 400)}`,
+          `compiled ${answer.status} ${answer.text.slice(0, 400)}\n  graphql-js: a different answer, three times`,
         );
       }
       report.differential++;
@@ -161,7 +182,7 @@ export function describeReport(r: CampaignReport): string {
       .join(', ');
   return [
     `fuzz: seed ${r.seed}, ${r.cases} cases in ${r.seconds} s, no oracle failed`,
-    `  queries ${r.queries} (each answered byte-identically by the compiled instance and graphql-js: ${r.differential})`,
+    `  queries ${r.queries} (each answered identically by the compiled instance and graphql-js: ${r.differential}; ${r.raced} on a later pair)`,
     `  mutations ran ${r.mutations.ran}, refused ${r.mutations.refused} (no refused one changed a row)`,
     `  statuses: ${sorted(r.statuses)}`,
     `  error codes: ${sorted(r.codes)}`,
