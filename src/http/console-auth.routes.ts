@@ -5,6 +5,7 @@ import type { UserPrincipals } from '../auth/user-principals';
 import type { Config } from '../kernel/config';
 import { UnauthenticatedError } from '../kernel/errors';
 import type { OidcSignIn, OidcTransaction } from './oidc-sign-in';
+import { crossSiteRefusal } from './origin-policy';
 
 export interface ConsoleAuthDeps {
   config: Config;
@@ -55,7 +56,17 @@ export function registerConsoleAuthRoutes(server: FastifyInstance, deps: Console
   // The link's token travels in the URL fragment (never sent to a server or kept in its logs) and
   // reaches here in a JSON body: a cross-site form cannot send JSON, so nobody can be signed in
   // to someone else's account by a page they visit.
-  server.post<{ Body: unknown }>('/console/auth/sign-in-link', async (request, reply) => {
+  // Both POST routes answer only pages on keygate's own origin (origin-policy.ts says why).
+  const sameOriginOnly = async (request: FastifyRequest, reply: FastifyReply) => {
+    const refused = crossSiteRefusal(request, config);
+    if (refused)
+      return reply
+        .code(403)
+        .header('cache-control', 'no-store')
+        .send({ error: { code: 'FORBIDDEN', message: refused } });
+  };
+
+  server.post<{ Body: unknown }>('/console/auth/sign-in-link', { preHandler: sameOriginOnly }, async (request, reply) => {
     const body = (typeof request.body === 'object' && request.body !== null ? request.body : {}) as { token?: unknown; switch?: unknown };
     const { token } = body;
     if (typeof token !== 'string' || token.length === 0 || token.length > 100) {
@@ -118,13 +129,16 @@ export function registerConsoleAuthRoutes(server: FastifyInstance, deps: Console
     return null;
   };
 
-  server.post('/console/auth/sign-out', async (request, reply) => {
+  server.post('/console/auth/sign-out', { preHandler: sameOriginOnly }, async (request, reply) => {
     const token = request.cookies[SESSION_COOKIE];
+    // Without a session there is nothing to end, and no cookie is touched: clearing cookies on
+    // request is what let another site sign a person out before sending them to its link.
+    if (!token) return reply.code(204).send();
     const csrf = request.headers[CSRF_HEADER];
-    if (token && !csrfMatches(token, typeof csrf === 'string' ? csrf : undefined)) {
+    if (!csrfMatches(token, typeof csrf === 'string' ? csrf : undefined)) {
       return reply.code(401).send(refusal('CSRF', 'Signing out needs the x-keygate-csrf header, equal to the keygate_csrf cookie.'));
     }
-    if (token) await sessions.end(token);
+    await sessions.end(token);
     reply.clearCookie(SESSION_COOKIE, cookieBase).clearCookie(CSRF_COOKIE, cookieBase);
     return reply.code(204).send();
   });

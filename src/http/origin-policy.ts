@@ -6,7 +6,7 @@ import { ErrorCode, ForbiddenRule } from '../kernel/errors';
 const API_PATHS = new Set(['/graphql']);
 
 /** `https://a.example:443` → `https://a.example`; null when it is no origin at all (`null`, garbage). */
-function originOf(url: string): string | null {
+export function originOf(url: string): string | null {
   try {
     const origin = new URL(url).origin;
     return origin === 'null' ? null : origin;
@@ -55,4 +55,22 @@ export function registerOriginPolicy(server: FastifyInstance, config: Config): v
       .header('vary', 'Origin')
       .send({ errors: [{ message, extensions: { code: ErrorCode.FORBIDDEN, rule: ForbiddenRule.CORS_ORIGIN, origin } }] });
   });
+}
+
+/**
+ * For the console's own POST routes (sign-in with a link, sign-out): a browser may call them only
+ * from keygate's own origin, whatever CORS_ORIGINS allows the API. `Origin` (sent on every
+ * cross-origin POST, forms included) must be keygate's, and `Sec-Fetch-Site`, where the browser
+ * sends it, must say same-origin or none (typed, bookmarked). A page elsewhere once signed a
+ * person out with a text/plain form, clearing their cookies, then sent them to its own sign-in
+ * link (the attacker's review of issue 17). Null when the request may go on, else why not.
+ */
+export function crossSiteRefusal(request: FastifyRequest, config: Config): string | null {
+  const site = request.headers['sec-fetch-site'];
+  if (site !== undefined && site !== 'same-origin' && site !== 'none') return `The console's sign-in routes refuse ${site} requests.`;
+  const origin = request.headers.origin;
+  if (origin === undefined) return null;
+  const normalized = originOf(origin);
+  const own = [originOf(config.publicUrl), originOf(`${request.protocol}://${request.host}`)];
+  return normalized !== null && own.includes(normalized) ? null : `The console's sign-in routes refuse requests from origin ${origin}.`;
 }

@@ -41,8 +41,10 @@ export function jsonNestingBeyond(text: string, max = MAX_NESTING): number | nul
 
 /**
  * The bracket depth (`{ [ (`) a GraphQL document reaches, once it passes `max`; null when it
- * never does, or when the text does not lex (the parser reports that). graphql's Lexer is
- * iterative and knows strings and block strings, so brackets inside them do not count.
+ * never does. graphql's Lexer is iterative and knows strings and block strings, so brackets
+ * inside them do not count. Text that stops lexing is judged on the depth reached before that
+ * point: the recursive parser would descend that far before it met the bad character (a trailing
+ * `~` once let 19,000 levels through to a stack overflow).
  */
 export function documentNestingBeyond(text: string, max = MAX_NESTING): number | null {
   if (fewBrackets(text, max)) return null;
@@ -56,7 +58,7 @@ export function documentNestingBeyond(text: string, max = MAX_NESTING): number |
       } else if (token.kind === TokenKind.BRACE_R || token.kind === TokenKind.BRACKET_R || token.kind === TokenKind.PAREN_R) depth--;
     }
   } catch {
-    return null;
+    // The parser reports the syntax error, once the depth reached so far is within bounds.
   }
   return deepest > max ? deepest : null;
 }

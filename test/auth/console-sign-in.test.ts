@@ -252,6 +252,56 @@ describe('a link for someone else never replaces a signed-in session silently', 
   });
 });
 
+/**
+ * The attacker's review of issue 17: a page elsewhere posted a text/plain form to sign-out (no
+ * cookie goes cross-site, so no CSRF check ran, and the answer cleared the cookies), then sent
+ * the person to its own link, which, with no session left, signed them in silently.
+ */
+describe('the console’s POST routes answer only keygate’s own pages', () => {
+  const crossSite = { origin: 'http://evil.test:4999', 'sec-fetch-site': 'cross-site', 'content-type': 'text/plain' };
+
+  it('a cross-site form to sign-out: 403, no cookie touched, the session still works', async () => {
+    const signIn = await signInWithLink(await newLink());
+    const res = await t.app.server.inject({
+      method: 'POST',
+      url: '/console/auth/sign-out',
+      headers: { ...crossSite, cookie: `keygate_session=${signIn.session!.value}` },
+      payload: 'a=b',
+    });
+    expect(res.statusCode).toBe(403);
+    expect(res.json()).toEqual({ error: { code: 'FORBIDDEN', message: "The console's sign-in routes refuse cross-site requests." } });
+    expect(res.cookies).toEqual([]);
+    expectOk(await viewerWith(signIn.session!.value, signIn.csrf!.value));
+  });
+
+  it.each([
+    [{ origin: 'http://evil.test:4999' }, "The console's sign-in routes refuse requests from origin http://evil.test:4999."],
+    [{ 'sec-fetch-site': 'same-site' }, "The console's sign-in routes refuse same-site requests."],
+  ])('sign-in with a link from %j: 403, the link unused', async (headers, message) => {
+    const link = await newLink();
+    const res = await t.app.server.inject({ method: 'POST', url: '/console/auth/sign-in-link', headers, payload: { token: link } });
+    expect([res.statusCode, res.json()]).toEqual([403, { error: { code: 'FORBIDDEN', message } }]);
+    expect((await signInWithLink(link)).status).toBe(204);
+  });
+
+  it('keygate’s own origin, and requests with neither header (scripts), are answered as before', async () => {
+    const origin = new URL(t.config.publicUrl).origin;
+    const res = await t.app.server.inject({
+      method: 'POST',
+      url: '/console/auth/sign-in-link',
+      headers: { origin, 'sec-fetch-site': 'same-origin' },
+      payload: { token: await newLink() },
+    });
+    expect(res.statusCode).toBe(204);
+  });
+
+  it('sign-out without a session cookie ends nothing and sets no cookie', async () => {
+    const res = await t.app.server.inject({ method: 'POST', url: '/console/auth/sign-out' });
+    expect(res.statusCode).toBe(204);
+    expect(res.cookies).toEqual([]);
+  });
+});
+
 describe('in production', () => {
   it('the session cookies are Secure', async () => {
     const prod = await t.secondInstance({ NODE_ENV: 'production', PRINT_BOOTSTRAP_KEY: 'false', HOST: '127.0.0.1' });

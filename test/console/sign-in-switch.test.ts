@@ -1,3 +1,5 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import type { Browser } from 'playwright-core';
 import { Role } from '../../src/kernel/access';
 import { BROWSER_TIMEOUT_MS, launchChromium, listen, openConsole, screenshot, signInWithLink, type ConsolePage } from '../support/browser';
@@ -16,10 +18,19 @@ let origin: string;
 let ui: ConsolePage;
 let attacker: Member;
 
+/** Another site, for the attacker's pages: `*.test` names resolve to loopback in this Chromium. */
+let evil: Server;
+let evilOrigin: string;
+let evilPage = '';
+
 beforeAll(async () => {
   t = await TestApp.create();
-  origin = await listen(t);
-  browser = await launchChromium();
+  // keygate at keygate.test, the attacker at evil.test: two sites, as in the wild (127.0.0.1 on two ports would be one site).
+  origin = (await listen(t)).replace('127.0.0.1', 'keygate.test');
+  evil = createServer((_req, res) => res.writeHead(200, { 'content-type': 'text/html' }).end(evilPage));
+  await new Promise<void>((resolve) => evil.listen(0, '127.0.0.1', resolve));
+  evilOrigin = `http://evil.test:${(evil.address() as AddressInfo).port}`;
+  browser = await launchChromium(['--host-resolver-rules=MAP *.test 127.0.0.1']);
   ui = await openConsole(browser, origin);
   attacker = await t.addMember('attacker@elsewhere.test', Role.MEMBER);
   await signInWithLink(ui.page, t, t.owner);
@@ -27,6 +38,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await browser?.close();
+  evil?.close();
   await t?.close();
 });
 
@@ -75,4 +87,29 @@ it('only the click on "Sign in as …" spends the link and switches', async () =
   expect(await signedInAs()).toContain('attacker@elsewhere.test');
   expect(await unused(link.token)).toBe(false);
   expect(ui.errors).toEqual([CONFLICT]);
+});
+
+it('a page elsewhere cannot sign the person out and then in with its own link (the attacker’s review)', async () => {
+  // A browser of its own, with the owner signed in.
+  const victim = await openConsole(browser, origin);
+  const { page } = victim;
+  await signInWithLink(page, t, t.owner);
+  const link = await t.app.browserSessions.createSignInLink(attacker.userId);
+  // A text/plain form to sign-out (no preflight), then its own link once the form has answered.
+  evilPage = `<!doctype html><iframe name=sink></iframe>
+    <form id=f method=POST action="${origin}/console/auth/sign-out" enctype="text/plain" target=sink><input name=a value=b></form>
+    <script>
+      document.querySelector('iframe').onload = () => { location.href = '${origin}/console/#sign-in=${link.token}'; };
+      document.getElementById('f').submit();
+    </script>`;
+  const signOut = page.waitForResponse((r) => r.url().endsWith('/console/auth/sign-out'));
+  await page.goto(`${evilOrigin}/attack.html`);
+  expect((await signOut).status()).toBe(403);
+  // The console asks, because the owner's session survived; nothing was spent.
+  await page.getByRole('heading', { name: 'Switch to another account?' }).waitFor();
+  expect(await unused(link.token)).toBe(true);
+  await page.getByRole('button', { name: 'Stay signed in as owner@acme.test' }).click();
+  await page.getByRole('navigation', { name: 'Console' }).waitFor();
+  expect(await page.getByText('owner@acme.test · OWNER').count()).toBe(1);
+  await victim.context.close();
 });

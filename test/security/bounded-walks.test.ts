@@ -98,6 +98,7 @@ describe('documents', () => {
   it.each([
     ['a 3,000-deep list literal', `{ __type(name: ${lists(3000, '"x"')}) { name } }`, 3002],
     ['a 5,000-deep selection', `${'{ a '.repeat(5000)}${'}'.repeat(5000)}`, 5000],
+    ['19,000 nested selections before a character that does not lex', `{ viewer ${'{ a '.repeat(19_000)}${'}'.repeat(19_000)} } ~`, 19_001],
     ['a 100-deep object literal', `{ stats(filter: ${'{ linkId: '.repeat(100)}"x"${'}'.repeat(100)}) { totalClicks } }`, 102],
   ])('%s: 400 BAD_USER_INPUT naming the limit (was "Maximum call stack size exceeded")', async (_name, query, depth) => {
     const before = errorLines().length;
@@ -123,7 +124,8 @@ describe('the scanners (no server)', () => {
     expect(documentNestingBeyond(`{ a(x: ${lists(62)}) }`)).toBeNull();
     expect(documentNestingBeyond(`{ a(x: ${lists(63)}) }`)).toBe(65);
     expect(documentNestingBeyond(`{ a(x: "${'['.repeat(100)}") # ${'('.repeat(100)}\n }`)).toBeNull();
-    // A text that does not lex is left to the parser, which reports the syntax error.
-    expect(documentNestingBeyond(`${'['.repeat(100)} "unterminated`)).toBeNull();
+    // Text that stops lexing is judged on the depth reached before it; shallow, the parser reports the syntax error.
+    expect(documentNestingBeyond(`${'['.repeat(100)} "unterminated`)).toBe(100);
+    expect(documentNestingBeyond(`${'['.repeat(10)} "unterminated${' ['.repeat(100)}`)).toBeNull();
   });
 });

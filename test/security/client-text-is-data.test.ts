@@ -59,13 +59,14 @@ const PAYLOADS: [string, string][] = [
  * its query stays on graphql-js.
  */
 const POSITIONS: [where: string, template: string, compiled: boolean][] = [
-  ['an introspection argument', '{ __type(name: LIT) { name } }', true],
+  ['an introspection argument (introspection is never compiled)', '{ __type(name: LIT) { name } }', false],
+  ['a root argument', '{ shortLink(id: LIT) { id } }', true],
   ['a field of an input object', '{ stats(filter: { linkId: LIT }) { totalClicks } }', true],
   ['an input object on a list field', '{ shortLinks(first: 5, filter: { search: LIT }) { totalCount nodes { slug } } }', true],
   ['a nested field argument', '{ apiKeys(first: 1, filter: { search: LIT }) { nodes { usage(days: 3) { requests } } } }', true],
   ['a named fragment', 'query { ...F } fragment F on Query { auditLog(first: 2, filter: { action: LIT }) { totalCount } }', true],
   ['an inline fragment', '{ ... on Query { apiKeys(filter: { ownerId: LIT }) { totalCount } } }', true],
-  ['a variable default', 'query($s: String = LIT) { __type(name: $s) { name } }', true],
+  ['a variable default', 'query($s: ID = LIT) { apiKey(id: $s) { id } }', true],
   ['a default inside an input-object variable', 'query($f: ApiKeyFilter = { search: LIT }) { apiKeys(filter: $f) { totalCount } }', true],
   ['a literal object beside a variable', 'query($d: ID) { stats(filter: { linkId: LIT, domainId: $d }) { totalClicks } }', false],
 ];
@@ -164,5 +165,33 @@ describe('the compile seam', () => {
         parse('query($a: Int, $b: ApiKeyFilter!) { apiKeys(first: $a, filter: $b) { nodes { ...F } } } fragment F on ApiKey { id }'),
       ),
     ).not.toThrow();
+  });
+});
+
+/**
+ * The attacker's review: graphql-jit's code grows with the sum of response-path lengths, and 91 KB
+ * documents of long nested aliases ran the server out of heap after a few dozen were compiled.
+ */
+describe('what is compiled is bounded', () => {
+  const long = (i: number) => `a${i}${'x'.repeat(3000)}`;
+  it.each([
+    [
+      'thirty nested 3,000-character aliases under __type',
+      `{ ${long(1)}: __type(name: "Query") { ${Array.from({ length: 29 }, (_, i) => `${long(i + 2)}: ofType {`).join(' ')} name ${'}'.repeat(29)} } }`,
+    ],
+    [
+      'ten nested 3,000-character aliases on viewer',
+      `{ ${long(1)}: viewer { ${long(2)}: organization { ${long(3)}: name } ${long(4)}: apiKey { ${long(5)}: name ${long(6)}: createdBy { ${long(7)}: name } } } }`,
+    ],
+  ])('%s: answered by graphql-js twelve times, never compiled', async (_name, query) => {
+    const compile = jest.mocked(compileQuery);
+    compile.mockClear();
+    const expected = await injectGql(reference.app, query, undefined, { 'x-api-key': key });
+    expect(expected.status).toBe(200);
+    for (let run = 1; run <= 12; run++) {
+      const res = await injectGql(t.app, query, undefined, { 'x-api-key': key });
+      expect({ status: res.status, body: res.body }).toEqual({ status: expected.status, body: expected.body });
+    }
+    expect(compile).not.toHaveBeenCalled();
   });
 });

@@ -20,7 +20,7 @@ const SCREENSHOTS = path.resolve(__dirname, '..', '..', 'docs', 'screenshots');
  * connections to a network that is closed). Playwright gives each launch a new, empty profile
  * (its own temporary user-data-dir), removed when the browser closes.
  */
-export async function launchChromium(): Promise<Browser> {
+export async function launchChromium(extraArgs: string[] = []): Promise<Browser> {
   if (!existsSync(CHROMIUM_PATH)) {
     throw new Error(
       `The console's browser tests need Chromium at ${CHROMIUM_PATH}: apt-get install -y chromium ` +
@@ -43,6 +43,7 @@ export async function launchChromium(): Promise<Browser> {
       '--disable-background-networking',
       '--disable-component-update',
       '--disable-sync',
+      ...extraArgs,
     ],
   });
 }

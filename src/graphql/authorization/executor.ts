@@ -19,7 +19,8 @@ export function decidedExecutor(
   options: Config['graphql'],
   warn?: Warn,
 ): GatewayInterface {
-  const runAllowed = options.executor === 'jit' ? compiledExecutor(schemas.plain, options.compileAfter, warn) : interpreted(schemas.plain);
+  const runAllowed =
+    options.executor === 'jit' ? compiledExecutor(schemas.plain, { compileAfter: options.compileAfter, warn }) : interpreted(schemas.plain);
   const runGuarded = interpreted(schemas.guarded);
   return {
     async load() {

@@ -2,6 +2,8 @@ import { execute, type DocumentNode, type ExecutionResult, type GraphQLSchema, t
 import { getVariableValues } from 'graphql/execution/values';
 import type { GraphQLContext } from '../context';
 import { measureDocument } from '../document-limits';
+import { LRUCache } from 'lru-cache';
+import { compileBudget } from './compile-budget';
 import { compileNamesOnly, isCompiledQuery, type CompiledQuery } from './compile-seam';
 import { hoistLiterals, type HoistedOperation } from './literal-hoisting';
 
@@ -23,18 +25,32 @@ export function interpreted(schema: GraphQLSchema): Execute {
 /** Larger documents run on graphql-js: compiling costs about 0.1 ms per selection here. */
 export const MAX_COMPILED_SELECTIONS = 250;
 
-interface Compiled {
+/**
+ * The compiled queries kept at once, by weight (compile-budget.ts; about 10 bytes of heap a unit,
+ * so some 30 MB): the least recently used go first, and one that goes must be run
+ * `compileAfter` times again before it is compiled again.
+ */
+export const MAX_COMPILED_WEIGHT = 3_000_000;
+
+interface CompiledOperation {
+  compiled: CompiledQuery;
+  hoisted: HoistedOperation;
+  weight: number;
+}
+
+/** Where an operation stands: runs counted towards compiling, never compiled, or compiled (in the cache). */
+interface Tracked {
   runs: number;
-  /** undefined: not compiled yet; null: never compiled (too large, not hoistable, refused). */
-  query: { compiled: CompiledQuery; hoisted: HoistedOperation } | null | undefined;
+  state: 'counting' | 'never' | 'compiled';
 }
 
 /**
  * graphql-jit for the queries clients repeat: an operation is compiled into plain JavaScript on
- * its `compileAfter`-th run (Apollo keeps one parsed document per query text, so the WeakMap finds
- * it again) and runs compiled from then on. Compiling costs far more than one run, so operations
- * seen fewer times, and large ones, stay on graphql-js: a stream of unique documents never makes
- * the server compile.
+ * its `compileAfter`-th run (Apollo keeps one parsed document per query text, so the same
+ * operation node comes back) and runs compiled from then on. Compiling costs far more than one
+ * run, so operations seen fewer times, large ones and heavy ones (compile-budget.ts) stay on
+ * graphql-js: a stream of unique or huge documents never makes the server compile, and what is
+ * compiled is kept within MAX_COMPILED_WEIGHT.
  *
  * What is compiled is never the client's document but its hoisted form (literal-hoisting.ts):
  * every literal a variable, checked at the compile seam to hold names only, because graphql-jit
@@ -46,6 +62,8 @@ interface Compiled {
  *   field into a kept one with the same response key, and keeps a fragment's fields under a
  *   skipped field. The permission decision rightly ignores what is skipped, so compiled, a skipped
  *   branch would be read without its scopes.
+ * - Introspection, response keys holding `_` or named `__proto__`, and heavy operations
+ *   (compile-budget.ts says why each).
  * - Operations whose literals cannot be hoisted with the same meaning (a literal holding a
  *   variable, a value the variable coercion reads differently).
  * Variables are coerced by graphql-js first, so its errors are the ones Apollo recognises as
@@ -53,24 +71,42 @@ interface Compiled {
  * test/graphql/compiled-execution.test.ts and the fuzzer (test/fuzz) hold the two executors to
  * the same answers.
  */
-export function compiledExecutor(schema: GraphQLSchema, compileAfter: number, warn: Warn = () => undefined): Execute {
+export function compiledExecutor(
+  schema: GraphQLSchema,
+  { compileAfter, maxWeight = MAX_COMPILED_WEIGHT, warn = () => undefined }: { compileAfter: number; maxWeight?: number; warn?: Warn },
+): Execute {
   const interpret = interpreted(schema);
-  const documents = new WeakMap<DocumentNode, Map<OperationDefinitionNode, Compiled>>();
+  const tracked = new WeakMap<OperationDefinitionNode, Tracked>();
+  const cache = new LRUCache<OperationDefinitionNode, CompiledOperation>({
+    maxSize: maxWeight,
+    sizeCalculation: (entry) => Math.max(1, entry.weight),
+    dispose: (_entry, operation) => {
+      const state = tracked.get(operation);
+      if (state) Object.assign(state, { runs: 0, state: 'counting' });
+    },
+  });
   return async (run) => {
     const { document, operation, context, variables } = run;
     if (operation.operation !== 'query') return interpret(run);
-    let operations = documents.get(document);
-    if (!operations) documents.set(document, (operations = new Map()));
-    let entry = operations.get(operation);
-    if (!entry) {
+    let state = tracked.get(operation);
+    if (!state) {
       const shape = measureDocument(document).operations.get(operation);
-      entry = { runs: 0, query: shape && shape.selections <= MAX_COMPILED_SELECTIONS ? undefined : null };
-      operations.set(operation, entry);
+      state = { runs: 0, state: shape && shape.selections <= MAX_COMPILED_SELECTIONS ? 'counting' : 'never' };
+      tracked.set(operation, state);
     }
-    if (entry.query === undefined && ++entry.runs >= compileAfter) entry.query = compile(schema, document, operation, warn);
-    const { query } = entry;
-    if (!query) return interpret(run);
-    const { compiled, hoisted } = query;
+    if (state.state === 'never') return interpret(run);
+    let entry = state.state === 'compiled' ? cache.get(operation) : undefined;
+    if (!entry) {
+      if (++state.runs < compileAfter) return interpret(run);
+      entry = compile(schema, document, operation, warn) ?? undefined;
+      if (!entry) {
+        state.state = 'never';
+        return interpret(run);
+      }
+      state.state = 'compiled';
+      cache.set(operation, entry);
+    }
+    const { compiled, hoisted } = entry;
     if (operation.variableDefinitions?.length) {
       const coerced = getVariableValues(schema, operation.variableDefinitions, variables);
       if (coerced.errors) return { errors: coerced.errors };
@@ -83,27 +119,26 @@ export function compiledExecutor(schema: GraphQLSchema, compileAfter: number, wa
 export type Warn = (details: Record<string, unknown>, message: string) => void;
 
 /**
- * The operation compiled from its hoisted form, or null (graphql-js runs it) when it cannot be
- * hoisted, when the seam refuses it, or when graphql-jit refuses or throws. graphql-js's answer is
- * the reference either way; the log says why where that should not happen.
+ * The operation compiled from its hoisted form, or null (graphql-js runs it) when it is outside
+ * the budget, cannot be hoisted, when the seam refuses it, or when graphql-jit refuses or throws.
+ * graphql-js's answer is the reference either way. The first two are expected and silent; the
+ * others should not happen, and the log says why.
  */
-function compile(schema: GraphQLSchema, document: DocumentNode, operation: OperationDefinitionNode, warn: Warn): Compiled['query'] {
+function compile(schema: GraphQLSchema, document: DocumentNode, operation: OperationDefinitionNode, warn: Warn): CompiledOperation | null {
+  const budget = compileBudget(document, operation);
+  if ('refused' in budget) return null;
   const hoisted = hoistLiterals(schema, document, operation);
   if ('refused' in hoisted) return null;
+  const notCompiled = (reason: string) => {
+    warn({ operation: operation.name?.value ?? null, reason: reason.slice(0, 200) }, 'query not compiled');
+    return null;
+  };
   try {
     const compiled = compileNamesOnly(schema, hoisted.document, operation.name?.value);
-    if (isCompiledQuery(compiled)) return { compiled, hoisted };
-    warn(
-      { operation: operation.name?.value ?? null, reason: String(compiled.errors?.map((e) => e.message)).slice(0, 200) },
-      'query not compiled',
-    );
-    return null;
+    if (isCompiledQuery(compiled)) return { compiled, hoisted, weight: budget.weight };
+    return notCompiled(String(compiled.errors?.map((e) => e.message)));
   } catch (error) {
-    warn(
-      { operation: operation.name?.value ?? null, reason: error instanceof Error ? error.message : String(error) },
-      'query not compiled',
-    );
-    return null;
+    return notCompiled(error instanceof Error ? error.message : String(error));
   }
 }
 
