@@ -1,6 +1,6 @@
 import type { Configuration } from 'openid-client';
 import type { SessionClaims } from '../auth/session-tokens';
-import type { OidcConfig } from '../kernel/oidc-config';
+import type { OidcConfig } from '../kernel/config/oidc';
 
 type OpenIdClient = typeof import('openid-client');
 

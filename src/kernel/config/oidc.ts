@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ConfigError } from './config-values';
+import { ConfigError } from './values';
 
 const text = z
   .string()

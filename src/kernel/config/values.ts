@@ -1,9 +1,23 @@
 import net from 'node:net';
+import { z } from 'zod';
 
 /** A bad environment variable: the process stops at start-up with this message. */
 export class ConfigError extends Error {
   override name = 'ConfigError';
 }
+
+/** A yes/no variable: true/false, 1/0 or yes/no; `fallback` when unset. */
+export const bool = (fallback: boolean) =>
+  z
+    .enum(['true', 'false', '1', '0', 'yes', 'no'])
+    .optional()
+    .transform((v) => (v === undefined ? fallback : v === 'true' || v === '1' || v === 'yes'));
+
+/** A string variable; unset or blank is undefined. */
+export const optionalString = z
+  .string()
+  .optional()
+  .transform((v) => (v === undefined || v.trim() === '' ? undefined : v.trim()));
 
 /** Settings whose values are lists or forms zod alone does not check well. */
 /** proxy-addr's named ranges, accepted by Fastify's trustProxy list. */
