@@ -10,15 +10,9 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { DataSource } from 'typeorm';
 import type { Caller } from '../auth/principal';
 import { currentRequestBudget, type RequestBudgets } from '../db/request-budget';
-import { authorizationPlugin } from '../graphql/authorization/authorization.plugin';
-import { decidedExecutor } from '../graphql/authorization/executor';
-import { OperationRequirements } from '../graphql/authorization/operation-requirements';
 import type { GraphQLContext } from '../graphql/context';
 import { createFormatError } from '../graphql/format-error';
-import { httpStatusPlugin } from '../graphql/http-status.plugin';
-import { aliasLimitRule, documentLimitsHook } from '../graphql/document-limits';
-import { complexityLimitPlugin } from '../graphql/query-cost';
-import { rejectInvalidTextPlugin } from '../graphql/reject-invalid-text.plugin';
+import { graphqlPipeline } from '../graphql/pipeline/pipeline';
 import type { KeygateSchema } from '../graphql/schema';
 import type { AccessModel } from '../kernel/access';
 import { BadRequestError } from '../kernel/errors';
@@ -37,16 +31,15 @@ export interface GraphQLRouteDeps {
 }
 
 /**
- * `/graphql`: document limits before anything parses further, then the request's principal
- * (request-policy.ts), then Apollo — admission and the up-front permission decision, the limits,
- * and the executor that runs what was decided — each request inside its own database budget.
+ * `/graphql`: the request's principal (request-policy.ts), then the GraphQL pipeline
+ * (graphql/pipeline/pipeline.ts lists its stages, in order), each request inside its own database
+ * budget. What Apollo adds beyond the pipeline is switched off here.
  */
 export async function registerGraphQLRoute(server: FastifyInstance, deps: GraphQLRouteDeps): Promise<ApolloServer<GraphQLContext>> {
   const { config, schema, access, services } = deps;
+  const pipeline = graphqlPipeline({ schema, config, warn: (details, message) => server.log.warn(details, message) });
   const apollo = new ApolloServer<GraphQLContext>({
-    gateway: decidedExecutor({ plain: schema.plain, guarded: schema.schema }, config.graphql, (details, message) =>
-      server.log.warn(details, message),
-    ),
+    gateway: pipeline.gateway,
     plugins: [
       // keygate sets no cache hints; Apollo's default cache-control plugin would still visit every field.
       ApolloServerPluginCacheControlDisabled(),
@@ -54,15 +47,12 @@ export async function registerGraphQLRoute(server: FastifyInstance, deps: GraphQ
       ApolloServerPluginSchemaReportingDisabled(),
       ApolloServerPluginInlineTraceDisabled(),
       fastifyApolloDrainPlugin(server),
-      authorizationPlugin(new OperationRequirements(schema.schema, schema.requirements), { anonymousIntrospection: !config.isProduction }),
-      rejectInvalidTextPlugin,
-      complexityLimitPlugin(),
-      httpStatusPlugin,
+      pipeline.plugin,
     ],
     // Automatic persisted queries only when asked for: a hash is then resolved to its document
     // before the admission rule and the permission decision judge it, like any other.
     persistedQueries: config.persistedQueries ? {} : false,
-    validationRules: [aliasLimitRule()],
+    validationRules: pipeline.validationRules,
     // One operation per request: batched HTTP requests stay off.
     allowBatchedHttpRequests: false,
     formatError: createFormatError((error) => server.log.error({ err: error }, 'unhandled error in resolver')),
@@ -101,7 +91,7 @@ export async function registerGraphQLRoute(server: FastifyInstance, deps: GraphQ
     url: '/graphql',
     method: ['GET', 'POST', 'OPTIONS'],
     onRequest: usableRequestTarget,
-    preHandler: documentLimitsHook,
+    preHandler: pipeline.limits,
     handler: (request, reply) => deps.budgets.run(async () => handler.call(server, request as never, reply as never)),
   });
   return apollo;

@@ -1,6 +1,7 @@
 import { buildSchema, parse, getIntrospectionQuery, type OperationDefinitionNode } from 'graphql';
-import { MAX_FRAGMENTS, MAX_SELECTIONS, measureDocument } from '../../src/graphql/document-limits';
-import { complexityLimitPlugin, MAX_COMPLEXITY } from '../../src/graphql/query-cost';
+import { MAX_FRAGMENTS, MAX_SELECTIONS, measureDocument } from '../../src/graphql/pipeline/limits.stage';
+import { MAX_COMPLEXITY } from '../../src/graphql/cost';
+import { costStage } from '../../src/graphql/pipeline/cost.stage';
 import { expectOk } from '../support/expect';
 import { TestApp, type GqlResponse } from '../support/harness';
 
@@ -144,18 +145,19 @@ describe('the complexity limit fails closed', () => {
     // validation would have caught) makes the measurement fail.
     const schema = buildSchema('type Query { a: Int }');
     const document = parse('{ ...Missing }');
-    const listener = (await complexityLimitPlugin().requestDidStart!({} as never))!;
-    await expect(
-      listener.didResolveOperation!({
+    expect(() =>
+      costStage()({
         request: { variables: {} },
         document,
         operation: document.definitions[0] as OperationDefinitionNode,
         schema,
       } as never),
-    ).rejects.toMatchObject({
-      message: 'The query’s complexity could not be measured; it is refused.',
-      extensions: { code: 'BAD_USER_INPUT', limit: 'complexity', max: MAX_COMPLEXITY, http: { status: 400 } },
-    });
+    ).toThrow(
+      expect.objectContaining({
+        message: 'The query’s complexity could not be measured; it is refused.',
+        extensions: { code: 'BAD_USER_INPUT', limit: 'complexity', max: MAX_COMPLEXITY, http: { status: 400 } },
+      }),
+    );
   });
 });
 

@@ -1,7 +1,7 @@
 import { getIntrospectionQuery } from 'graphql';
 import { loadConfig } from '../../src/kernel/config';
-import { MAX_ALIASES, MAX_DEPTH } from '../../src/graphql/document-limits';
-import { MAX_COMPLEXITY } from '../../src/graphql/query-cost';
+import { MAX_ALIASES, MAX_DEPTH } from '../../src/graphql/pipeline/limits.stage';
+import { MAX_COMPLEXITY } from '../../src/graphql/cost';
 import { expectOk } from '../support/expect';
 import { TestApp } from '../support/harness';
 

@@ -1,4 +1,6 @@
-import { Kind, visit, type DocumentNode, type FragmentDefinitionNode, type OperationDefinitionNode, type SelectionSetNode } from 'graphql';
+import type { OperationDefinitionNode } from 'graphql';
+import type { DocumentAnalysis } from '../analysis/document-analysis';
+import { foldSelections, type Fold } from '../analysis/selection-walk';
 
 /**
  * What graphql-jit would generate for an operation, measured before it is compiled. graphql-jit
@@ -18,40 +20,25 @@ export type Budget = { weight: number } | { refused: string };
  * The operation's weight, or a refusal: introspection (never hot, and graphql-js's depth rule does
  * not bound `ofType` chains), a response key holding `_` (graphql-jit names each field's resolve
  * info by joining its response path with `_`, so `a_b` and `b { a }` would share one), the
- * prototype key `__proto__`, or too much weight. Fragments are expanded; the operation has passed
- * validation and the selection limits, so the walk is bounded.
+ * name `__proto__`, or too much weight. Folded by the document walker (fragments once per path
+ * length); the operation has passed validation and the selection limits, so the walk is bounded.
  */
-export function compileBudget(document: DocumentNode, operation: OperationDefinitionNode): Budget {
-  const fragments = new Map<string, FragmentDefinitionNode>();
-  for (const d of document.definitions) if (d.kind === Kind.FRAGMENT_DEFINITION) fragments.set(d.name.value, d);
-  let weight = 0;
-  let refused: string | undefined;
-
-  /** `pathLength`: the length of the parent's joined response path (0 at the root). */
-  const walk = (set: SelectionSetNode, pathLength: number, root: boolean): void => {
-    for (const selection of set.selections) {
-      if (refused) return;
-      if (selection.kind === Kind.INLINE_FRAGMENT) walk(selection.selectionSet, pathLength, root);
-      else if (selection.kind === Kind.FRAGMENT_SPREAD) {
-        const fragment = fragments.get(selection.name.value);
-        if (fragment) walk(fragment.selectionSet, pathLength, root);
-      } else {
-        const key = selection.alias?.value ?? selection.name.value;
-        if (root && (selection.name.value === '__schema' || selection.name.value === '__type')) refused = 'introspection is not compiled';
-        else if (key !== '__typename' && key.includes('_')) refused = `the response key ${key} holds "_"`;
-        const joined = pathLength ? pathLength + 1 + key.length : key.length;
-        weight += joined;
-        if (weight > MAX_OPERATION_WEIGHT) refused ??= `weighs over ${MAX_OPERATION_WEIGHT}`;
-        if (selection.selectionSet) walk(selection.selectionSet, joined, false);
-      }
-    }
-  };
-  walk(operation.selectionSet, 0, true);
+export function compileBudget(analysis: DocumentAnalysis, operation: OperationDefinitionNode): Budget {
   // The seam refuses the name anywhere; refusing it here first keeps that refusal out of the log.
-  visit(document, {
-    Name(node) {
-      if (node.value === '__proto__') refused ??= 'the name __proto__';
+  if (analysis.names.has('__proto__')) return { refused: 'the name __proto__' };
+  const weigh: Fold<Budget, { root: boolean; pathLength: number }> = {
+    empty: { weight: 0 },
+    merge: (a, b) => ('refused' in a ? a : 'refused' in b ? b : { weight: a.weight + b.weight }),
+    contextKey: ({ root, pathLength }) => `${root}|${pathLength}`,
+    field: ({ node }, { root, pathLength }, below) => {
+      const key = node.alias?.value ?? node.name.value;
+      if (root && (node.name.value === '__schema' || node.name.value === '__type')) return { refused: 'introspection is not compiled' };
+      if (key !== '__typename' && key.includes('_')) return { refused: `the response key ${key} holds "_"` };
+      const joined = pathLength ? pathLength + 1 + key.length : key.length;
+      const inner = below({ root: false, pathLength: joined });
+      return 'refused' in inner ? inner : { weight: joined + inner.weight };
     },
-  });
-  return refused ? { refused } : { weight };
+  };
+  const budget = foldSelections(analysis.walk, operation.selectionSet, undefined, weigh, { root: true, pathLength: 0 });
+  return 'weight' in budget && budget.weight > MAX_OPERATION_WEIGHT ? { refused: `weighs over ${MAX_OPERATION_WEIGHT}` } : budget;
 }

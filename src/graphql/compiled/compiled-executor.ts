@@ -1,7 +1,7 @@
 import { execute, type DocumentNode, type ExecutionResult, type GraphQLSchema, type OperationDefinitionNode } from 'graphql';
 import { getVariableValues } from 'graphql/execution/values';
 import type { GraphQLContext } from '../context';
-import { measureDocument } from '../document-limits';
+import { analyzeDocument } from '../analysis/document-analysis';
 import { LRUCache } from 'lru-cache';
 import { compileBudget } from './compile-budget';
 import { compileNamesOnly, isCompiledQuery, type CompiledQuery } from './compile-seam';
@@ -90,7 +90,7 @@ export function compiledExecutor(
     if (operation.operation !== 'query') return interpret(run);
     let state = tracked.get(operation);
     if (!state) {
-      const shape = measureDocument(document).operations.get(operation);
+      const shape = analyzeDocument(schema, document).operations.get(operation);
       state = { runs: 0, state: shape && shape.selections <= MAX_COMPILED_SELECTIONS ? 'counting' : 'never' };
       tracked.set(operation, state);
     }
@@ -125,7 +125,7 @@ export type Warn = (details: Record<string, unknown>, message: string) => void;
  * others should not happen, and the log says why.
  */
 function compile(schema: GraphQLSchema, document: DocumentNode, operation: OperationDefinitionNode, warn: Warn): CompiledOperation | null {
-  const budget = compileBudget(document, operation);
+  const budget = compileBudget(analyzeDocument(schema, document), operation);
   if ('refused' in budget) return null;
   const hoisted = hoistLiterals(schema, document, operation);
   if ('refused' in hoisted) return null;

@@ -4,7 +4,7 @@ import type { ModuleContext } from '../context';
 import type { ApiKeyService } from './api-key.service';
 import type { ApiKeyQueries } from './api-key.queries';
 import { Requires } from '../../graphql/requires.directive';
-import { Cost, pageCost } from '../../graphql/query-cost';
+import { Cost, pageCost } from '../../graphql/cost';
 import { Actor } from '../../graphql/types/actor.type';
 import { toConnection } from '../../graphql/types/connection';
 import { selectedNodeFields } from '../../graphql/selection';

@@ -10,7 +10,7 @@ import { capabilitiesType } from '../../graphql/types/capabilities';
 import { evaluateCapabilities, scopeRules } from '../../kernel/capabilities';
 import { Domain } from '../domains/domain.entity';
 import { StatsInterval } from '../stats/stats.service';
-import { Cost } from '../../graphql/query-cost';
+import { Cost } from '../../graphql/cost';
 import { STATS_RANGE_COST } from '../stats/stats.cost';
 import { LinkStats } from '../stats/stats.types';
 import { ShortLink } from './short-link.entity';

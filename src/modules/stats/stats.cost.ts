@@ -1,4 +1,4 @@
-import type { FieldCost } from '../../graphql/query-cost';
+import type { FieldCost } from '../../graphql/cost';
 import { bucketCount, StatsInterval, TOP_VALUES } from './stats.service';
 
 /** Items a stats `series` can hold at most: 366 days of hours, plus the partial bucket at each end. */

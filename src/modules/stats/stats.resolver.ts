@@ -2,7 +2,7 @@ import { Arg, Ctx, Query, Resolver } from 'type-graphql';
 import type { ModuleContext } from '../context';
 import type { StatsService } from './stats.service';
 import { Requires } from '../../graphql/requires.directive';
-import { Cost } from '../../graphql/query-cost';
+import { Cost } from '../../graphql/cost';
 import { STATS_RANGE_COST } from './stats.cost';
 import { StatsInterval } from './stats.service';
 import { LinkStats, StatsFilter } from './stats.types';

@@ -1,5 +1,5 @@
 import { Field, InputType, Int, ObjectType, ID, registerEnumType } from 'type-graphql';
-import { Cost } from '../../graphql/query-cost';
+import { Cost } from '../../graphql/cost';
 import { SERIES_COST, TOP_LIST_COST } from './stats.cost';
 import { StatsInterval } from './stats.service';
 

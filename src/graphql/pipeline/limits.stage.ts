@@ -1,16 +1,9 @@
-import {
-  GraphQLError,
-  Kind,
-  parse,
-  type ASTVisitor,
-  type DocumentNode,
-  type FragmentDefinitionNode,
-  type OperationDefinitionNode,
-  type SelectionSetNode,
-  type ValidationContext,
-} from 'graphql';
+import { GraphQLError, parse, type ASTVisitor, type DocumentNode, type OperationDefinitionNode, type ValidationContext } from 'graphql';
+import { shapesOf, type OperationShape } from '../analysis/document-analysis';
+import { fragmentsOf } from '../analysis/selection-walk';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { documentNestingBeyond, jsonNestingBeyond, nestingError } from '../kernel/input-nesting';
+import { LRUCache } from 'lru-cache';
+import { documentNestingBeyond, jsonNestingBeyond, nestingError } from '../../kernel/input-nesting';
 
 /**
  * Limits that keep one request from costing the server more than a request should. The shape
@@ -28,61 +21,14 @@ export const MAX_SELECTIONS = 2_000;
 
 export type LimitName = 'depth' | 'aliases' | 'fragments' | 'selections' | 'complexity';
 
-interface Shape {
-  /** Deepest field nesting; introspection (`__schema`, `__type`, `__typename`) is not counted. */
-  depth: number;
-  /** Field selections with fragments expanded (a double, so an exponential document saturates rather than wraps). */
-  selections: number;
-}
-
 /**
- * Depth and expanded size of every operation, with each fragment measured once (memoised by
- * name): a fragment spread twice at each of 25 levels costs 25 measurements, not 2^25.
+ * Depth and expanded size of every operation, folded by the document walker with each fragment
+ * measured once (a fragment spread twice at each of 25 levels costs 25 measurements, not 2^25).
+ * It runs before validation, on the limits' own parse, so it needs no schema.
  */
-export function measureDocument(document: DocumentNode): { operations: Map<OperationDefinitionNode, Shape>; fragments: number } {
-  const fragments = new Map<string, FragmentDefinitionNode>();
-  for (const d of document.definitions) if (d.kind === Kind.FRAGMENT_DEFINITION) fragments.set(d.name.value, d);
-  const measured = new Map<string, Shape>();
-  const inProgress = new Set<string>();
-
-  const fragmentShape = (name: string): Shape => {
-    const known = measured.get(name);
-    if (known) return known;
-    const fragment = fragments.get(name);
-    // Unknown fragments and cycles are reported by graphql's own rules; they add nothing here.
-    if (!fragment || inProgress.has(name)) return { depth: 0, selections: 0 };
-    inProgress.add(name);
-    const shape = setShape(fragment.selectionSet);
-    inProgress.delete(name);
-    measured.set(name, shape);
-    return shape;
-  };
-
-  const setShape = (set: SelectionSetNode): Shape => {
-    let depth = 0;
-    let selections = 0;
-    for (const s of set.selections) {
-      let inner: Shape;
-      if (s.kind === Kind.FIELD) {
-        const below = s.selectionSet ? setShape(s.selectionSet) : { depth: 0, selections: 0 };
-        selections += 1 + below.selections;
-        if (s.name.value.startsWith('__')) continue;
-        inner = { depth: 1 + below.depth, selections: 0 };
-      } else if (s.kind === Kind.INLINE_FRAGMENT) {
-        inner = setShape(s.selectionSet);
-        selections += inner.selections;
-      } else {
-        inner = fragmentShape(s.name.value);
-        selections += inner.selections;
-      }
-      depth = Math.max(depth, inner.depth);
-    }
-    return { depth, selections };
-  };
-
-  const operations = new Map<OperationDefinitionNode, Shape>();
-  for (const d of document.definitions) if (d.kind === Kind.OPERATION_DEFINITION) operations.set(d, setShape(d.selectionSet));
-  return { operations, fragments: fragments.size };
+export function measureDocument(document: DocumentNode): { operations: Map<OperationDefinitionNode, OperationShape>; fragments: number } {
+  const fragments = fragmentsOf(document.definitions);
+  return { operations: shapesOf({ fragments }, document), fragments: fragments.size };
 }
 
 export interface DocumentLimits {
@@ -124,13 +70,37 @@ export function documentLimitsError(document: DocumentNode, limits: DocumentLimi
 }
 
 /**
- * Fastify hook on the GraphQL route: depth, fragment count and expanded selections are checked
- * before Apollo authenticates, parses again and validates. graphql's own validation is not
- * linear in every case (its overlapping-fields rule takes most of a second on a document of
- * 2,000 fragments before giving up with a bare "Validation aborted."), so a document over these
- * limits must not reach it. The refusal looks like any validation failure: HTTP 400,
- * GRAPHQL_VALIDATION_FAILED, the first limit exceeded in `extensions.limit`. Documents that do
- * not parse are left to Apollo, which reports the syntax error.
+ * What the limits said of a query text, kept by text (up to 4 MB of it): a client repeating its
+ * queries has each measured once, as Apollo parses and validates each text once. Null: within
+ * the limits, or not parsable (Apollo reports the syntax error).
+ */
+const verdicts = new LRUCache<string, { refusal: GraphQLError | null }>({
+  maxSize: 4 * 1024 * 1024,
+  sizeCalculation: (_v, text) => text.length + 64,
+});
+
+function verdictOf(source: string): GraphQLError | null {
+  let verdict = verdicts.get(source);
+  if (!verdict) {
+    let document: DocumentNode | null;
+    try {
+      document = parse(source, { noLocation: true });
+    } catch {
+      document = null;
+    }
+    verdict = { refusal: document && documentLimitsError(document) };
+    verdicts.set(source, verdict);
+  }
+  return verdict.refusal;
+}
+
+/**
+ * Stage 1, on the GraphQL route before Apollo: nesting, depth, fragment count and expanded
+ * selections are checked before Apollo authenticates, parses and validates. graphql's own
+ * validation is not linear in every case (its overlapping-fields rule takes most of a second on a
+ * document of 2,000 fragments before giving up with a bare "Validation aborted."), so a document
+ * over these limits must not reach it. The refusal looks like any validation failure: HTTP 400,
+ * GRAPHQL_VALIDATION_FAILED, the first limit exceeded in `extensions.limit`.
  */
 export async function documentLimitsHook(request: FastifyRequest, reply: FastifyReply): Promise<void> {
   // A GET's parameters read exactly as Apollo reads them (URLSearchParams), not through Fastify's
@@ -148,13 +118,7 @@ export async function documentLimitsHook(request: FastifyRequest, reply: Fastify
   // graphql's parser recurses once per bracket: a document nested thousands deep would overflow it.
   const depth = documentNestingBeyond(source);
   if (depth !== null) throw nestingError('The document', depth);
-  let document: DocumentNode;
-  try {
-    document = parse(source, { noLocation: true });
-  } catch {
-    return;
-  }
-  const error = documentLimitsError(document);
+  const error = verdictOf(source);
   if (error)
     await reply
       .code(400)

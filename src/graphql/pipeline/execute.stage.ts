@@ -2,7 +2,8 @@ import type { ApolloServerOptionsWithGateway, BaseContext } from '@apollo/server
 import type { GraphQLSchema } from 'graphql';
 import type { Config } from '../../kernel/config';
 import type { GraphQLContext } from '../context';
-import { conditionVariableErrors } from '../condition-variables';
+import { analyzeDocument } from '../analysis/document-analysis';
+import { conditionVariableErrors } from './condition-variables';
 import { compiledExecutor, interpreted, type Warn } from '../compiled/compiled-executor';
 
 type GatewayInterface = ApolloServerOptionsWithGateway<BaseContext>['gateway'];
@@ -29,7 +30,7 @@ export function decidedExecutor(
           const context = request.context as GraphQLContext;
           const { document, operation } = request;
           const variables = request.request.variables ?? {};
-          const refused = conditionVariableErrors(document, operation.variableDefinitions, variables);
+          const refused = conditionVariableErrors(analyzeDocument(schemas.guarded, document), operation.variableDefinitions, variables);
           if (refused.length) return { errors: refused };
           const run = context.authorization === 'ALLOWED' ? runAllowed : runGuarded;
           return run({ document, operation, operationName: request.operationName ?? undefined, context, variables });

@@ -1,29 +1,5 @@
-import { GraphQLError, Kind, visit, type DocumentNode, type VariableDefinitionNode } from 'graphql';
-
-/** What a document does with `@skip` and `@include`: whether it uses them, and with which variables. */
-export interface Conditions {
-  present: boolean;
-  variables: Set<string>;
-}
-
-const analysed = new WeakMap<DocumentNode, Conditions>();
-
-/** The document's conditions, found once per parsed document. */
-export function conditionsOf(document: DocumentNode): Conditions {
-  let conditions = analysed.get(document);
-  if (!conditions) {
-    const found: Conditions = { present: false, variables: new Set() };
-    visit(document, {
-      Directive(node) {
-        if (node.name.value !== 'skip' && node.name.value !== 'include') return;
-        found.present = true;
-        for (const arg of node.arguments ?? []) if (arg.value.kind === Kind.VARIABLE) found.variables.add(arg.value.name.value);
-      },
-    });
-    analysed.set(document, (conditions = found));
-  }
-  return conditions;
-}
+import { GraphQLError, Kind, type VariableDefinitionNode } from 'graphql';
+import type { DocumentAnalysis } from '../analysis/document-analysis';
 
 /**
  * A nullable variable may feed `@skip(if: Boolean!)` when it has a default, so validation lets
@@ -31,12 +7,12 @@ export function conditionsOf(document: DocumentNode): Conditions {
  * reads as a 500. It is the client's input: refuse it up front, worded like graphql-js's own variable errors so Apollo answers 400 BAD_USER_INPUT.
  */
 export function conditionVariableErrors(
-  document: DocumentNode,
+  analysis: DocumentAnalysis,
   definitions: readonly VariableDefinitionNode[] | undefined,
   variables: Record<string, unknown>,
 ): GraphQLError[] {
   if (!definitions?.length) return [];
-  const used = conditionsOf(document).variables;
+  const used = analysis.conditions.variables;
   if (used.size === 0) return [];
   const errors: GraphQLError[] = [];
   for (const definition of definitions) {

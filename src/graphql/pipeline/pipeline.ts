@@ -1,0 +1,72 @@
+import type { ApolloServerPlugin } from '@apollo/server';
+import type { ValidationRule } from 'graphql';
+import type { Config } from '../../kernel/config';
+import { OperationRequirements } from '../authorization/operation-requirements';
+import type { Warn } from '../compiled/compiled-executor';
+import type { GraphQLContext } from '../context';
+import type { KeygateSchema } from '../schema';
+import { costStage } from './cost.stage';
+import { decisionStage } from './decision.stage';
+import { decidedExecutor } from './execute.stage';
+import { aliasLimitRule, documentLimitsHook } from './limits.stage';
+import type { Stage } from './stage';
+import { setResponseStatus } from './status.stage';
+import { textStage } from './text.stage';
+
+/**
+ * A GraphQL request, stage by stage, in the order they run. This file is the list; each stage is
+ * a file of its own beside it, and every stage reads one analysis of the document
+ * (analysis/document-analysis.ts), folded by one walker (analysis/selection-walk.ts).
+ *
+ * Before this pipeline, the HTTP route (http/graphql.route.ts) has parsed the body (JSON nested
+ * at most 64 deep) and found the principal (http/request-policy.ts).
+ *
+ *  1. limits     limits.stage.ts: on the query text, before Apollo parses it: nesting, depth,
+ *                fragments, expanded selections (a Fastify pre-handler); aliases while Apollo validates.
+ *     — Apollo parses and validates (each text once; it keeps the validated document) and
+ *       resolves the operation. Then, one after the other:
+ *  2. decision   decision.stage.ts: who may run anything (the admission rule), and the decision for
+ *                the whole operation — allowed, partly allowed (a query), or refused (a mutation).
+ *  3. cost       cost.stage.ts: the operation's cost with its variables, against the limit.
+ *  4. text       text.stage.ts: text PostgreSQL cannot store, in literals and variables.
+ *  5. execute    execute.stage.ts: what was decided runs — allowed on the plain schema (compiled
+ *                once repeated: compiled/), partly allowed on the guarded one. It is Apollo's
+ *                `gateway` option, used as what it is: a pluggable executor.
+ *  6. status     status.stage.ts: the response's HTTP status, from its data and first error.
+ */
+export interface GraphQLPipeline {
+  /** Stage 1, for the route's pre-handler. */
+  limits: typeof documentLimitsHook;
+  /** Stage 1's validation rules, for Apollo. */
+  validationRules: ValidationRule[];
+  /** Stages 2–4 and 6, as one Apollo plugin that runs them in this file's order. */
+  plugin: ApolloServerPlugin<GraphQLContext>;
+  /** Stage 5, Apollo's `gateway`. */
+  gateway: ReturnType<typeof decidedExecutor>;
+}
+
+export function graphqlPipeline(deps: { schema: KeygateSchema; config: Config; warn: Warn }): GraphQLPipeline {
+  const { schema, config } = deps;
+  const stages: Stage[] = [
+    decisionStage(new OperationRequirements(schema.schema, schema.requirements), { anonymousIntrospection: !config.isProduction }),
+    costStage(),
+    textStage,
+  ];
+  return {
+    limits: documentLimitsHook,
+    validationRules: [aliasLimitRule()],
+    plugin: {
+      async requestDidStart() {
+        return {
+          async didResolveOperation(request) {
+            for (const stage of stages) stage(request);
+          },
+          async willSendResponse({ response }) {
+            setResponseStatus(response);
+          },
+        };
+      },
+    },
+    gateway: decidedExecutor({ plain: schema.plain, guarded: schema.schema }, config.graphql, deps.warn),
+  };
+}
