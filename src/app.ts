@@ -22,8 +22,7 @@ import { RequestPolicy } from './http/request-policy';
 import { createHttpServer } from './http/server';
 import type { Config } from './kernel/config';
 import { KEYGATE, type Services } from './modules';
-import type { TxtResolver } from './modules/domains/domain.service';
-import type { Lookup } from './modules/webhooks/ssrf-guard';
+import type { Overrides } from './core/module';
 import { WebhookJobs } from './modules/webhooks/webhook-jobs';
 import { createServiceGraph } from './service-graph';
 
@@ -37,10 +36,8 @@ export interface AppDeps {
   schema?: KeygateSchema;
   /** Runs webhook delivery workers, the outbox dispatcher and expiry checks; default JOBS_ENABLED. */
   jobs?: boolean | { pollingIntervalSeconds?: number; dispatchIntervalMs?: number; expiryCheckIntervalMs?: number };
-  /** Address lookups for webhook URLs (the SSRF guard); tests stub remote names. */
-  webhookLookup?: Lookup;
-  /** DNS TXT lookups for domain verification; tests answer for domains they do not own. */
-  txtResolver?: TxtResolver;
+  /** What to replace of the features' seams: tests answer DNS (`webhookLookup`, `txtResolver`) for names they do not own. */
+  overrides?: Partial<Overrides>;
   /** Fastify logger options; defaults to pino at config.logLevel with secrets redacted. */
   logger?: boolean | Record<string, unknown>;
 }

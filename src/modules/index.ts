@@ -11,8 +11,8 @@ import { webhooksModule } from './webhooks/webhooks.module';
 import { filesModule } from './files/files.module';
 import { organizationsModule } from './organizations/organizations.module';
 import { sessionsModule } from './sessions/sessions.module';
-import { composeModules, type CoreServices } from './compose';
-import type { FeatureModule } from './module';
+import { composeModules, type CoreServices } from '../core/compose';
+import type { FeatureModule } from '../core/module';
 
 /**
  * Every feature of keygate. Adding a guarded resource: a folder with its manifest

@@ -2,7 +2,7 @@ import DataLoader from 'dataloader';
 import { In, type DataSource } from 'typeorm';
 import type { Principal, PrincipalKind } from '../auth/principal';
 import type { AccessModel } from '../kernel/access';
-import { visibleActorName } from './audit/actors';
+import { visibleActorName } from '../core/actors';
 import { ApiKey } from './api-keys/api-key.entity';
 import { Domain } from './domains/domain.entity';
 import { RowShape } from '../db/row-shape';

@@ -23,7 +23,7 @@ const txt = new Map<string, string[][]>();
 
 beforeAll(async () => {
   receiver = await WebhookReceiver.start();
-  t = await TestApp.create({ txtResolver: async (name) => txt.get(name) ?? [] });
+  t = await TestApp.create({ overrides: { txtResolver: async (name) => txt.get(name) ?? [] } });
   built = await buildSchema();
 });
 afterAll(async () => {

@@ -23,7 +23,7 @@ const USER_AGENT = 'keygate-tests';
 
 beforeAll(async () => {
   // hooks.example.com and attacker.example.com resolve to a public address (the SSRF guard asks).
-  t = await TestApp.create({ webhookLookup: async () => [{ address: '93.184.216.34', family: 4 }] });
+  t = await TestApp.create({ overrides: { webhookLookup: async () => [{ address: '93.184.216.34', family: 4 }] } });
   // One change of each kind, made by the owner's session (a USER actor, with IP and user agent).
   const owner = { token: t.owner.token };
   expectOk(await t.gql(CreateShortLinkBareDocument, { input: { url: 'https://example.com/secret-plan', slug: 'secret-slug' } }, owner));

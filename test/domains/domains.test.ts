@@ -13,10 +13,12 @@ const txt = new Map<string, string[][]>();
 let t: TestApp;
 beforeAll(async () => {
   t = await TestApp.create({
-    txtResolver: async (name) => {
-      const records = txt.get(name);
-      if (!records) throw Object.assign(new Error('queryTxt ENOTFOUND'), { code: 'ENOTFOUND' });
-      return records;
+    overrides: {
+      txtResolver: async (name) => {
+        const records = txt.get(name);
+        if (!records) throw Object.assign(new Error('queryTxt ENOTFOUND'), { code: 'ENOTFOUND' });
+        return records;
+      },
     },
   });
 });

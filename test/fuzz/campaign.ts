@@ -48,8 +48,7 @@ export async function prepare(): Promise<FuzzEnvironment> {
     env: { GRAPHQL_EXECUTOR: 'jit', GRAPHQL_COMPILE_AFTER: '1' },
     logLines,
     // No real DNS: every webhook host is loopback (port 443 or 80: nothing listens, nothing is sent), no TXT record exists.
-    webhookLookup: async () => [{ address: '127.0.0.1', family: 4 }],
-    txtResolver: async () => [],
+    overrides: { webhookLookup: async () => [{ address: '127.0.0.1', family: 4 }], txtResolver: async () => [] },
   });
   const reference = await t.secondInstance({ GRAPHQL_EXECUTOR: 'graphql-js', RATE_LIMITS_ENABLED: 'false' }, { sharePool: true });
   // Usage and click counters stay in memory, so a read never changes a row (the mutation oracle relies on it).

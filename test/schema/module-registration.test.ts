@@ -7,12 +7,12 @@ import { buildKeygateSchema, type KeygateSchema } from '../../src/graphql/schema
 import { Requires } from '../../src/graphql/requires.directive';
 import { defineResource, Role } from '../../src/kernel/access';
 import { MODULES } from '../../src/modules';
-import { defineAudit } from '../../src/modules/audit/audit-catalog';
-import type { Changes } from '../../src/modules/audit/changes';
-import { composeModules, type ComposedModules } from '../../src/modules/compose';
+import { defineAudit } from '../../src/core/audit-catalog';
+import type { Changes } from '../../src/core/changes';
+import { composeModules, type ComposedModules } from '../../src/core/compose';
 import type { ModuleContext } from '../../src/modules/context';
-import { defineModule } from '../../src/modules/module';
-import { OrgOwnedEntity } from '../../src/modules/organizations/org-owned.entity';
+import { defineModule } from '../../src/core/module';
+import { OrgOwnedEntity } from '../../src/core/org-owned.entity';
 import { TestApp } from '../support/harness';
 
 /**
@@ -146,10 +146,13 @@ describe('a module registers everything from its manifest', () => {
         keyFormat: t.app.keyFormat,
         invalidator: { within: async () => undefined } as never,
         reportDrops: () => () => undefined,
+        overrides: {},
       });
       expect(services.tags).toBeInstanceOf(TagService);
       expect((services.tags as TagService).changes).toBe(services.changes);
-      expect(Object.keys(services)).toEqual(expect.arrayContaining(['apiKeys', 'members', 'webhooks', 'tags', 'audit', 'changes']));
+      expect(Object.keys(services)).toEqual(
+        expect.arrayContaining(['apiKeys', 'members', 'webhooks', 'tags', 'audit', 'changes', 'eventLog']),
+      );
     } finally {
       await t.close();
     }
@@ -167,6 +170,7 @@ describe('the module list is checked when it is composed', () => {
         keyFormat: t.app.keyFormat,
         invalidator: { within: async () => undefined } as never,
         reportDrops: () => () => undefined,
+        overrides: {},
       };
       await expect(composeModules(membersFirst).createServices(infrastructure)).rejects.toThrow(
         'Module members needs the apiKeys service: list its module earlier in MODULES',

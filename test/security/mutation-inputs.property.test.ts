@@ -16,9 +16,11 @@ let rotateKeyId: string;
 beforeAll(async () => {
   t = await TestApp.create({
     // No real DNS: names ending in .invalid do not resolve, everything else is one public address.
-    webhookLookup: async (host) => {
-      if (host.endsWith('.invalid')) throw Object.assign(new Error(`getaddrinfo ENOTFOUND ${host}`), { code: 'ENOTFOUND' });
-      return [{ address: '93.184.216.34', family: 4 }];
+    overrides: {
+      webhookLookup: async (host) => {
+        if (host.endsWith('.invalid')) throw Object.assign(new Error(`getaddrinfo ENOTFOUND ${host}`), { code: 'ENOTFOUND' });
+        return [{ address: '93.184.216.34', family: 4 }];
+      },
     },
   });
   rotateKeyId = (await t.createKey({ stats: ['read'] }, { name: 'rotate me' })).id;

@@ -28,8 +28,8 @@ export interface TestAppOptions {
   env?: Record<string, string>;
   /** Start the webhook queue workers (pg-boss); off by default to keep suites light. */
   jobs?: AppDeps['jobs'];
-  webhookLookup?: AppDeps['webhookLookup'];
-  txtResolver?: AppDeps['txtResolver'];
+  /** Replaced seams of the features (DNS answers: `webhookLookup`, `txtResolver`). */
+  overrides?: AppDeps['overrides'];
   /** Verifies session tokens; the test secret alone by default (an identity provider's tests add theirs). */
   sessionTokens?: SessionTokens;
   /** Captures the app's log lines (info level, secrets redacted as in production) into this array. */
@@ -114,8 +114,7 @@ export class TestApp {
         ? { level: 'info', redact: { paths: REDACTED_PATHS, censor: '[redacted]' }, stream: { write: (line: string) => lines.push(line) } }
         : false,
       jobs: options.jobs ?? false,
-      webhookLookup: options.webhookLookup,
-      txtResolver: options.txtResolver,
+      overrides: options.overrides,
     });
     self = new TestApp(app, dataSource, config, sessions, db.url, db.drop);
     await self.bootstrap();

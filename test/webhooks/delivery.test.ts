@@ -169,8 +169,10 @@ describe('SSRF guard at creation', () => {
   beforeAll(async () => {
     t = await TestApp.create({
       env: { WEBHOOKS_ALLOW_PRIVATE: 'false' },
-      webhookLookup: async (host) =>
-        host === 'rebind.example' ? [{ address: '10.0.0.7', family: 4 }] : [{ address: '93.184.216.34', family: 4 }],
+      overrides: {
+        webhookLookup: async (host) =>
+          host === 'rebind.example' ? [{ address: '10.0.0.7', family: 4 }] : [{ address: '93.184.216.34', family: 4 }],
+      },
     });
   });
   afterAll(() => t.close());

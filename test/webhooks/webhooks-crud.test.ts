@@ -13,7 +13,7 @@ import { TestApp } from '../support/harness';
 let t: TestApp;
 beforeAll(async () => {
   t = await TestApp.create({
-    webhookLookup: async () => [{ address: '93.184.216.34', family: 4 }],
+    overrides: { webhookLookup: async () => [{ address: '93.184.216.34', family: 4 }] },
     env: { WEBHOOKS_ALLOW_PRIVATE: 'false' },
   });
 });

@@ -1,4 +1,4 @@
-import { defineAudit } from '../audit/audit-catalog';
+import { defineAudit } from '../../core/audit-catalog';
 
 export const API_KEY_AUDIT = defineAudit({
   targetType: 'API_KEY',

@@ -1,4 +1,4 @@
-import { OrgOwnedEntity } from '../organizations/org-owned.entity';
+import { OrgOwnedEntity } from '../../core/org-owned.entity';
 import { Field, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { Column, Entity, Index, JoinColumn, ManyToOne } from 'typeorm';
 import type { PermissionsJson } from '../../kernel/permissions';

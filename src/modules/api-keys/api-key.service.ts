@@ -7,7 +7,7 @@ import type { AccessModel } from '../../kernel/access';
 import { BadUserInputError, ConflictError, ForbiddenError, ForbiddenRule } from '../../kernel/errors';
 import type { PermissionsJson } from '../../kernel/permissions';
 import { enforce } from '../../kernel/capabilities';
-import type { Change, Changes } from '../audit/changes';
+import type { Change, Changes } from '../../core/changes';
 import { Membership } from '../members/membership.entity';
 import { endSecrets, issueSecret } from './api-key-secrets';
 import { API_KEY_AUDIT } from './api-key.audit';

@@ -1,5 +1,5 @@
 import { defineResource } from '../../kernel/access';
-import { defineModule } from '../module';
+import { defineModule } from '../../core/module';
 import { ApiKeySecret } from './api-key-secret.entity';
 import { ApiKeyUsage } from './api-key-usage.entity';
 import { API_KEY_AUDIT } from './api-key.audit';
@@ -30,10 +30,10 @@ export const apiKeysModule = defineModule({
   entities: [ApiKey, ApiKeySecret, ApiKeyUsage],
   resolvers: [ApiKeyResolver],
   audit: [API_KEY_AUDIT],
-  services: ({ dataSource, keyFormat, access, audit, changes, reportDrops }) => ({
+  services: ({ dataSource, keyFormat, access, eventLog, changes, reportDrops }) => ({
     apiKeys: new ApiKeyService(keyFormat, access, changes),
     apiKeyQueries: new ApiKeyQueries(dataSource),
     usage: new UsageRecorder(dataSource, 100_000, reportDrops('usage')),
-    expiry: new ExpiryNotifier(dataSource, audit),
+    expiry: new ExpiryNotifier(dataSource, eventLog),
   }),
 });

@@ -1,6 +1,6 @@
 import type { DataSource } from 'typeorm';
 import { rowsOf } from '../../db/sql';
-import type { AuditService } from '../audit/audit.service';
+import type { EventRecorder } from '../../core/events';
 import { API_KEY_AUDIT } from './api-key.audit';
 
 /**
@@ -11,7 +11,7 @@ import { API_KEY_AUDIT } from './api-key.audit';
 export class ExpiryNotifier {
   constructor(
     private readonly dataSource: DataSource,
-    private readonly audit: AuditService,
+    private readonly events: EventRecorder,
   ) {}
 
   async run(now = new Date()): Promise<number> {
@@ -29,7 +29,7 @@ export class ExpiryNotifier {
         [now],
       );
       for (const key of rows) {
-        await this.audit.recordSystem(m, key.org_id, API_KEY_AUDIT, 'API_KEY_EXPIRING', {
+        await this.events.recordSystem(m, key.org_id, API_KEY_AUDIT, 'API_KEY_EXPIRING', {
           targetId: key.id,
           targetName: key.name,
           metadata: { prefix: key.prefix, expiresAt: key.expires_at, window: key.expiry_alert_stage === 1 ? '1 day' : '7 days' },

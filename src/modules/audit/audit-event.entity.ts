@@ -1,5 +1,5 @@
 import { JSONResolver } from 'graphql-scalars';
-import { OrgOwnedEntity } from '../organizations/org-owned.entity';
+import { OrgOwnedEntity } from '../../core/org-owned.entity';
 import { Field, ID, ObjectType } from 'type-graphql';
 import { Column, Entity, Index } from 'typeorm';
 import type { PrincipalKind } from '../../auth/principal';

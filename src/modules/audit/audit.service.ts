@@ -1,22 +1,13 @@
 import type { DataSource, EntityManager } from 'typeorm';
-import { actorOf, type Caller } from '../../auth/principal';
+import type { Caller } from '../../auth/principal';
 import type { AccessModel } from '../../kernel/access';
 import { BadUserInputError } from '../../kernel/errors';
 import { isUuid } from '../../kernel/ids';
 import { keysetPage, type Page, type PageArgs } from '../../db/pagination';
-import { WebhookEvent } from '../webhooks/webhook-event.entity';
-import { seesActor, SYSTEM_ACTOR, visibleActorName, type AuditActor } from './actors';
-import type { AuditCatalog, AuditDefinition } from './audit-catalog';
+import { visibleActorName } from '../../core/actors';
+import type { AuditCatalog } from '../../core/audit-catalog';
+import type { EventSink, RecordedEvent } from '../../core/events';
 import { AuditEvent } from './audit-event.entity';
-
-/** One audit event; `action` must be declared by some module's audit definition. */
-export interface AuditEntry {
-  action: string;
-  targetType: string;
-  targetId: string | null;
-  targetName: string | null;
-  metadata?: Record<string, unknown>;
-}
 
 export interface AuditFilterArgs {
   action?: string | null;
@@ -24,90 +15,36 @@ export interface AuditFilterArgs {
   since?: Date | null;
 }
 
-/** What a change needs of the audit log: to write an event inside its own transaction. */
-export interface AuditRecorder {
-  record(manager: EntityManager, caller: Caller, entry: AuditEntry): Promise<void>;
-}
+/**
+ * The audit log: the core's storing event sink (every change's event is written here, in the
+ * change's transaction, and gets its id and time here) and the `auditLog` query.
+ */
+export class AuditService implements EventSink {
+  readonly role = 'store';
 
-export class AuditService implements AuditRecorder {
   constructor(
     private readonly dataSource: DataSource,
     private readonly catalog: AuditCatalog,
     private readonly access: AccessModel,
   ) {}
 
-  /**
-   * Must be called with the manager of the transaction that makes the change, so the event
-   * commits or rolls back together with it.
-   */
-  async record(manager: EntityManager, caller: Caller, entry: AuditEntry): Promise<void> {
-    await this.recordAs(
-      manager,
-      { actor: actorOf(caller.principal), orgId: caller.principal.orgId, ip: caller.ip, userAgent: caller.userAgent },
-      entry,
-    );
-  }
-
-  /** An event keygate itself causes (a scheduled alert, an endpoint disabled after failures). */
-  async recordSystem<A extends string>(
-    manager: EntityManager,
-    orgId: string,
-    definition: AuditDefinition<A>,
-    action: A,
-    record: { targetId: string | null; targetName: string | null; metadata?: Record<string, unknown> },
-  ): Promise<void> {
-    await this.recordAs(manager, { actor: SYSTEM_ACTOR, orgId }, { action, targetType: definition.targetType, ...record });
-  }
-
-  /**
-   * Writes the audit row and its webhook outbox row through `manager`, the transaction of the
-   * change itself: the change, its audit event and its webhook event commit together or not at all.
-   */
-  async recordAs(
-    manager: EntityManager,
-    source: { actor: AuditActor; orgId: string; ip?: string | null; userAgent?: string | null },
-    entry: AuditEntry,
-  ): Promise<void> {
-    const { actor, orgId } = source;
-    if (this.catalog.definitionOf(entry.action).definition.targetType !== entry.targetType) {
-      throw new Error(`Audit action ${entry.action} does not describe a ${entry.targetType}`);
-    }
-    const event = await manager.save(
+  async write(manager: EntityManager, event: RecordedEvent): Promise<{ id: string; createdAt: Date }> {
+    const row = await manager.save(
       manager.create(AuditEvent, {
-        orgId,
-        action: entry.action,
-        actorKind: actor.kind,
-        actorId: actor.id,
-        actorName: actor.name.slice(0, 200),
-        targetType: entry.targetType,
-        targetId: entry.targetId,
-        targetName: entry.targetName?.slice(0, 200) ?? null,
-        metadata: entry.metadata ?? null,
-        ip: source.ip?.slice(0, 64) ?? null,
-        userAgent: source.userAgent?.slice(0, 512) ?? null,
+        orgId: event.orgId,
+        action: event.action,
+        actorKind: event.actor.kind,
+        actorId: event.actor.id,
+        actorName: event.actor.name.slice(0, 200),
+        targetType: event.targetType,
+        targetId: event.targetId,
+        targetName: event.targetName?.slice(0, 200) ?? null,
+        metadata: event.metadata ?? null,
+        ip: event.ip?.slice(0, 64) ?? null,
+        userAgent: event.userAgent?.slice(0, 512) ?? null,
       }),
     );
-    const { definition, event: type } = this.catalog.definitionOf(entry.action);
-    // A subscriber to this event holds read on its resource and nothing more is assumed: the
-    // actor's name travels only when that read covers it (a key's name in key events, a user's
-    // email in member events); otherwise its kind and id.
-    const actorShown = seesActor(this.access, actor.kind, this.access.bit(definition.resource, 'read'));
-    await manager.insert(WebhookEvent, {
-      orgId,
-      type,
-      payload: {
-        type,
-        timestamp: event.createdAt.toISOString(),
-        organizationId: orgId,
-        data: {
-          auditEventId: event.id,
-          action: entry.action,
-          actor: actorShown ? { kind: actor.kind, id: actor.id, name: actor.name } : { kind: actor.kind, id: actor.id },
-          target: { type: entry.targetType, id: entry.targetId, name: entry.targetName },
-          metadata: entry.metadata ?? {},
-        },
-      },
-    });
+    return { id: row.id, createdAt: row.createdAt };
   }
 
   /**

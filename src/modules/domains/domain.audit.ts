@@ -1,4 +1,4 @@
-import { defineAudit } from '../audit/audit-catalog';
+import { defineAudit } from '../../core/audit-catalog';
 
 export const DOMAIN_AUDIT = defineAudit({
   targetType: 'DOMAIN',

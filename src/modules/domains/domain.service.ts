@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import dns from 'node:dns';
 import net from 'node:net';
 import type { DataSource, EntityManager } from 'typeorm';
-import type { Changes } from '../audit/changes';
+import type { Changes } from '../../core/changes';
 import type { AccessModel } from '../../kernel/access';
 import type { Caller } from '../../auth/principal';
 import { isUniqueViolation } from '../../db/errors';

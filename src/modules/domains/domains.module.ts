@@ -1,13 +1,20 @@
 import { defineResource } from '../../kernel/access';
-import { defineModule } from '../module';
+import { defineModule } from '../../core/module';
 import { DOMAIN_AUDIT } from './domain.audit';
 import { Domain } from './domain.entity';
 import { DomainResolver } from './domain.resolver';
-import { DomainService, systemTxtResolver } from './domain.service';
+import { DomainService, systemTxtResolver, type TxtResolver } from './domain.service';
 
 declare module '../../kernel/permissions' {
   interface ResourceRegistry {
     domains: true;
+  }
+}
+
+declare module '../../core/module' {
+  interface Overrides {
+    /** DNS TXT lookups for domain verification; the system resolver by default. */
+    txtResolver: TxtResolver;
   }
 }
 
@@ -24,9 +31,9 @@ export const domainsModule = defineModule({
   entities: [Domain],
   resolvers: [DomainResolver],
   audit: [DOMAIN_AUDIT],
-  services: ({ dataSource, access, config, changes, txtResolver }) => {
+  services: ({ dataSource, access, config, changes, overrides }) => {
     // keygate's own host names cannot be claimed as a custom domain.
     const ownHostnames = new Set(['localhost', new URL(config.publicUrl).hostname.toLowerCase()]);
-    return { domains: new DomainService(dataSource, access, txtResolver ?? systemTxtResolver, ownHostnames, changes) };
+    return { domains: new DomainService(dataSource, access, overrides.txtResolver ?? systemTxtResolver, ownHostnames, changes) };
   },
 });

@@ -1,5 +1,5 @@
 import { defineResource } from '../../kernel/access';
-import { defineModule } from '../module';
+import { defineModule } from '../../core/module';
 
 declare module '../../kernel/permissions' {
   interface ResourceRegistry {

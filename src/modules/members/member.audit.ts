@@ -1,4 +1,4 @@
-import { defineAudit } from '../audit/audit-catalog';
+import { defineAudit } from '../../core/audit-catalog';
 
 export const MEMBER_AUDIT = defineAudit({
   targetType: 'MEMBER',

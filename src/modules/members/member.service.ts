@@ -5,7 +5,7 @@ import { enforce } from '../../kernel/capabilities';
 import { BadUserInputError, ConflictError, NotFoundError } from '../../kernel/errors';
 import { isUuid } from '../../kernel/ids';
 import type { ApiKeyService } from '../api-keys/api-key.service';
-import type { Change, Changes } from '../audit/changes';
+import type { Change, Changes } from '../../core/changes';
 import { MEMBER_AUDIT } from './member.audit';
 import { assignRefusal, memberRules } from './member.rules';
 import { Membership } from './membership.entity';

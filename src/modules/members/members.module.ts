@@ -1,7 +1,7 @@
 import { defineResource } from '../../kernel/access';
 import { ACTIONS } from '../../kernel/permissions';
 import type { ApiKeyService } from '../api-keys/api-key.service';
-import { builtService, defineModule } from '../module';
+import { builtService, defineModule } from '../../core/module';
 import { MEMBER_AUDIT } from './member.audit';
 import { MemberResolver } from './member.resolver';
 import { MemberService } from './member.service';

@@ -1,4 +1,4 @@
-import { defineAudit } from '../audit/audit-catalog';
+import { defineAudit } from '../../core/audit-catalog';
 
 /** Who belongs to an organization is member data, so its events need members:read too. */
 export const ORGANIZATION_AUDIT = defineAudit({

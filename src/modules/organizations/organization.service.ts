@@ -6,7 +6,7 @@ import { Role, type AccessModel } from '../../kernel/access';
 import { BadUserInputError, ConflictError } from '../../kernel/errors';
 import { isUniqueViolation } from '../../db/errors';
 import type { ApiKeyService } from '../api-keys/api-key.service';
-import type { Changes } from '../audit/changes';
+import type { Changes } from '../../core/changes';
 import { Membership } from '../members/membership.entity';
 import { normalizeEmail, upsertUser } from '../members/member.service';
 import type { User } from '../members/user.entity';

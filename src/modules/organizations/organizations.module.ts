@@ -1,5 +1,5 @@
 import type { ApiKeyService } from '../api-keys/api-key.service';
-import { builtService, defineModule } from '../module';
+import { builtService, defineModule } from '../../core/module';
 import { ORGANIZATION_AUDIT } from './organization.audit';
 import { Organization } from './organization.entity';
 import { OrganizationService } from './organization.service';

@@ -1,4 +1,4 @@
-import { defineModule } from '../module';
+import { defineModule } from '../../core/module';
 import { BrowserSession } from './browser-session.entity';
 import { SignInLink } from './sign-in-link.entity';
 import { UserIdentity } from './user-identity.entity';

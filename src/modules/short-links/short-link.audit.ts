@@ -1,4 +1,4 @@
-import { defineAudit } from '../audit/audit-catalog';
+import { defineAudit } from '../../core/audit-catalog';
 
 export const SHORT_LINK_AUDIT = defineAudit({
   targetType: 'SHORT_LINK',

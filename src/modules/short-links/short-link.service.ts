@@ -1,5 +1,5 @@
 import type { DataSource, EntityManager } from 'typeorm';
-import type { Changes } from '../audit/changes';
+import type { Changes } from '../../core/changes';
 import { actorOf, type Caller } from '../../auth/principal';
 import { isUniqueViolation } from '../../db/errors';
 import { findOrgRow } from '../../db/org-scoped';

@@ -1,5 +1,5 @@
 import { defineResource } from '../../kernel/access';
-import { defineModule } from '../module';
+import { defineModule } from '../../core/module';
 import { SHORT_LINK_AUDIT } from './short-link.audit';
 import { ShortLink } from './short-link.entity';
 import { ShortLinkResolver } from './short-link.resolver';

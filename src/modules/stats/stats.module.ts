@@ -1,5 +1,5 @@
 import { defineResource } from '../../kernel/access';
-import { defineModule } from '../module';
+import { defineModule } from '../../core/module';
 import { ClickRecorder } from './click-recorder';
 import { LinkClick } from './link-click.entity';
 import { StatsResolver } from './stats.resolver';

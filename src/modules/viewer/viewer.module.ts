@@ -1,4 +1,4 @@
-import { defineModule } from '../module';
+import { defineModule } from '../../core/module';
 import { ViewerResolver } from './viewer.resolver';
 
 /** Who is calling and what they may do: `viewer` and `permissionCatalog`. */

@@ -1,7 +1,7 @@
 import type { DataSource, EntityManager } from 'typeorm';
 import type { SecretBox } from './secret-box';
 import { rowsOf } from '../../db/sql';
-import type { AuditService } from '../audit/audit.service';
+import type { EventRecorder } from '../../core/events';
 import { WEBHOOK_AUDIT } from './webhook.audit';
 import { withJitter } from '../../kernel/retry-schedule';
 import { WebhookDelivery } from './webhook-delivery.entity';
@@ -43,7 +43,7 @@ export class WebhookDeliverer {
     private readonly dataSource: DataSource,
     private readonly secretBox: SecretBox,
     private readonly sender: WebhookSender,
-    private readonly audit: AuditService,
+    private readonly events: EventRecorder,
     private readonly policy: DeliveryPolicy,
   ) {}
 
@@ -103,7 +103,7 @@ export class WebhookDeliverer {
       const stillEnabled = health !== undefined && health.enabled;
       if (stillEnabled && !result.ok && health.consecutive_failures >= this.policy.maxConsecutiveFailures) {
         await m.update(Webhook, { id: webhook.id }, { enabled: false });
-        await this.audit.recordSystem(m, webhook.orgId, WEBHOOK_AUDIT, 'WEBHOOK_DISABLED', {
+        await this.events.recordSystem(m, webhook.orgId, WEBHOOK_AUDIT, 'WEBHOOK_DISABLED', {
           targetId: webhook.id,
           targetName: webhook.url,
           metadata: { consecutiveFailures: health.consecutive_failures, lastError: row.error, lastStatus: result.statusCode },

@@ -1,4 +1,4 @@
-import { defineAudit } from '../audit/audit-catalog';
+import { defineAudit } from '../../core/audit-catalog';
 
 export const WEBHOOK_AUDIT = defineAudit({
   targetType: 'WEBHOOK',

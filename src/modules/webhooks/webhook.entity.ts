@@ -1,4 +1,4 @@
-import { OrgOwnedEntity } from '../organizations/org-owned.entity';
+import { OrgOwnedEntity } from '../../core/org-owned.entity';
 import { Field, Int, ObjectType } from 'type-graphql';
 import { Column, Entity, Index } from 'typeorm';
 import { CreatedAtColumn, TimestampColumn } from '../../db/columns';

@@ -1,10 +1,11 @@
 import { defineResource } from '../../kernel/access';
-import { defineModule } from '../module';
+import { defineModule } from '../../core/module';
 import { resolveEncryptionKey, SecretBox } from './secret-box';
-import { defaultLookup } from './ssrf-guard';
+import { defaultLookup, type Lookup } from './ssrf-guard';
 import { WebhookDeliverer } from './webhook-deliverer';
 import { WebhookDelivery } from './webhook-delivery.entity';
 import { WebhookEvent } from './webhook-event.entity';
+import { WebhookOutbox } from './webhook-outbox';
 import { WebhookSender } from './webhook-sender';
 import { WEBHOOK_AUDIT } from './webhook.audit';
 import { Webhook } from './webhook.entity';
@@ -14,6 +15,13 @@ import { WebhookService } from './webhook.service';
 declare module '../../kernel/permissions' {
   interface ResourceRegistry {
     webhooks: true;
+  }
+}
+
+declare module '../../core/module' {
+  interface Overrides {
+    /** Address lookups for webhook URLs (at save and at connect time); the system resolver by default. */
+    webhookLookup: Lookup;
   }
 }
 
@@ -30,16 +38,17 @@ export const webhooksModule = defineModule({
   entities: [Webhook, WebhookEvent, WebhookDelivery],
   resolvers: [WebhookResolver],
   audit: [WEBHOOK_AUDIT],
-  async services({ dataSource, config, access, audit, changes, events, webhookLookup }) {
+  async services({ dataSource, config, access, eventLog, changes, events, overrides }) {
     const { encryptionKey, dataDir, isProduction, webhooks } = config;
     const secretBox = new SecretBox(await resolveEncryptionKey({ encryptionKey, dataDir, isProduction }));
-    const lookup = webhookLookup ?? defaultLookup;
+    const lookup = overrides.webhookLookup ?? defaultLookup;
     const sender = new WebhookSender({ lookup, allowPrivate: webhooks.allowPrivate, timeoutMs: webhooks.timeoutMs });
-    const deliverer = new WebhookDeliverer(dataSource, secretBox, sender, audit, {
+    const deliverer = new WebhookDeliverer(dataSource, secretBox, sender, eventLog, {
       retrySchedule: webhooks.retrySchedule,
       maxConsecutiveFailures: webhooks.maxConsecutiveFailures,
     });
     const guard = { isProduction, allowPrivate: webhooks.allowPrivate, lookup };
     return { webhooks: new WebhookService(dataSource, access, events, secretBox, guard, deliverer, changes), deliverer };
   },
+  eventSinks: ({ access }) => [new WebhookOutbox(access)],
 });

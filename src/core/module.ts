@@ -3,11 +3,18 @@ import type { AuthInvalidator } from '../auth/auth-invalidation';
 import type { KeyFormat } from '../auth/key-format';
 import type { AccessModel, ResourceDefinition } from '../kernel/access';
 import type { Config } from '../kernel/config';
-import type { AuditCatalog, AuditDefinition } from './audit/audit-catalog';
-import type { AuditService } from './audit/audit.service';
-import type { Changes } from './audit/changes';
-import type { TxtResolver } from './domains/domain.service';
-import type { Lookup } from './webhooks/ssrf-guard';
+import type { AuditCatalog, AuditDefinition } from './audit-catalog';
+import type { Changes } from './changes';
+import type { EventLog, EventSink } from './events';
+
+/**
+ * What a test, a benchmark or an embedding program may replace, by name: each feature declares its
+ * own entries by declaration merging (`declare module '../../core/module' { interface Overrides {
+ * txtResolver: TxtResolver } }`), and reads them from `deps.overrides`. One map, so the core and
+ * the app never name a feature's seams.
+ */
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type -- filled in by the features
+export interface Overrides {}
 
 /**
  * What every module's service factory may use: the shared infrastructure, built once. Services
@@ -17,17 +24,17 @@ export interface ServiceDeps {
   dataSource: DataSource;
   config: Config;
   access: AccessModel;
-  audit: AuditService;
   /** Every audit action and webhook event, with the resource each belongs to. */
   events: AuditCatalog;
+  /** Where every event is recorded (the sinks are the features'): changes use it through `Change.audit`, jobs directly. */
+  eventLog: EventLog;
   changes: Changes;
   invalidator: AuthInvalidator;
   keyFormat: KeyFormat;
   /** Called when a write-behind buffer overflows while the database is away. */
   reportDrops: (what: string) => (dropped: number, total: number) => void;
-  /** What tests replace: address lookups for webhook URLs, TXT lookups for domain verification. */
-  webhookLookup?: Lookup;
-  txtResolver?: TxtResolver;
+  /** What the process replaced of the features' seams (see Overrides). */
+  overrides: Partial<Overrides>;
 }
 
 /**
@@ -44,6 +51,8 @@ export interface FeatureModule<S extends object = object> {
   resolvers?: readonly Function[];
   audit?: readonly AuditDefinition[];
   services?: (deps: ServiceDeps, built: Readonly<Record<string, unknown>>) => S | Promise<S>;
+  /** Where this feature wants every recorded event to go (the audit log stores it, the webhooks forward it). */
+  eventSinks?: (deps: ServiceDeps, built: Readonly<Record<string, unknown>>) => readonly EventSink[];
 }
 
 export function defineModule<const S extends object>(module: FeatureModule<S>): FeatureModule<S> {

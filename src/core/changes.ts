@@ -1,12 +1,12 @@
 import type { DataSource, EntityManager } from 'typeorm';
-import type { AuthInvalidator } from '../../auth/auth-invalidation';
-import type { Authority } from '../../auth/authority';
-import type { Caller } from '../../auth/principal';
-import type { AuthInvalidation } from '../../auth/verification-cache';
-import type { AccessModel } from '../../kernel/access';
-import type { Scope } from '../../kernel/permissions';
+import type { AuthInvalidator } from '../auth/auth-invalidation';
+import type { Authority } from '../auth/authority';
+import type { Caller } from '../auth/principal';
+import type { AuthInvalidation } from '../auth/verification-cache';
+import type { AccessModel } from '../kernel/access';
+import type { Scope } from '../kernel/permissions';
 import type { AuditDefinition } from './audit-catalog';
-import type { AuditRecorder } from './audit.service';
+import type { EventRecorder } from './events';
 
 /** PostgreSQL's deadlock_detected and serialization_failure: the transaction may simply run again. */
 const TRANSIENT = new Set(['40P01', '40001']);
@@ -45,7 +45,7 @@ export class Changes {
     private readonly dataSource: DataSource,
     private readonly authority: Authority,
     private readonly access: AccessModel,
-    private readonly audit: AuditRecorder,
+    private readonly events: EventRecorder,
     private readonly invalidator: AuthInvalidator,
   ) {}
 
@@ -78,7 +78,7 @@ export class Changes {
     return {
       m,
       caller,
-      audit: (definition, action, record) => this.audit.record(m, caller, { action, targetType: definition.targetType, ...record }),
+      audit: (definition, action, record) => this.events.record(m, caller, { action, targetType: definition.targetType, ...record }),
       invalidate: (what) => this.invalidator.within(m, what),
     };
   }

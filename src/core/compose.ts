@@ -1,20 +1,17 @@
 import { Authority } from '../auth/authority';
 import { createAccessModel, type AccessModel } from '../kernel/access';
-import { AuditCatalog } from './audit/audit-catalog';
-import { AuditService } from './audit/audit.service';
-import { Changes } from './audit/changes';
+import { AuditCatalog } from './audit-catalog';
+import { Changes } from './changes';
+import { EventLog } from './events';
 import type { FeatureModule, ServiceDeps } from './module';
 
 /** What the service graph is built from, besides the modules: the process's own pieces. */
-export type ServiceInfrastructure = Pick<
-  ServiceDeps,
-  'dataSource' | 'config' | 'keyFormat' | 'invalidator' | 'reportDrops' | 'webhookLookup' | 'txtResolver'
->;
+export type ServiceInfrastructure = Pick<ServiceDeps, 'dataSource' | 'config' | 'keyFormat' | 'invalidator' | 'reportDrops' | 'overrides'>;
 
-/** The services every module shares: the audit log and the one way to make a change. */
+/** The services every module shares: the one way to make a change, and the event log it records into. */
 export interface CoreServices {
-  audit: AuditService;
   changes: Changes;
+  eventLog: EventLog;
 }
 
 export interface ComposedModules {
@@ -49,16 +46,17 @@ export function composeModules(modules: readonly FeatureModule[]): ComposedModul
     resolvers: modules.flatMap((m) => m.resolvers ?? []),
     async createServices(infrastructure) {
       const { dataSource } = infrastructure;
-      const audit = new AuditService(dataSource, events, access);
-      const changes = new Changes(dataSource, new Authority(access), access, audit, infrastructure.invalidator);
-      const deps: ServiceDeps = { ...infrastructure, access, events, audit, changes };
-      const built: Record<string, unknown> = { audit, changes };
+      const eventLog = new EventLog(events);
+      const changes = new Changes(dataSource, new Authority(access), access, eventLog, infrastructure.invalidator);
+      const deps: ServiceDeps = { ...infrastructure, access, events, eventLog, changes };
+      const built: Record<string, unknown> = { changes, eventLog };
       for (const module of modules) {
         const services = (await module.services?.(deps, built)) ?? {};
         for (const [name, service] of Object.entries(services)) {
           if (name in built) throw new Error(`Service ${name} of module ${module.name} is already provided`);
           built[name] = service;
         }
+        for (const sink of module.eventSinks?.(deps, built) ?? []) eventLog.addSink(sink);
       }
       return built as CoreServices & Record<string, unknown>;
     },

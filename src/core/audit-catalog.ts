@@ -1,5 +1,5 @@
-import type { PermissionMask, Resource } from '../../kernel/permissions';
-import type { AccessModel } from '../../kernel/access';
+import type { PermissionMask, Resource } from '../kernel/permissions';
+import type { AccessModel } from '../kernel/access';
 
 /**
  * What a module writes to the audit log: the target type of its events, the resource whose read

@@ -1,6 +1,6 @@
-import type { AccessModel } from '../../kernel/access';
-import type { PermissionMask, Resource } from '../../kernel/permissions';
-import type { PrincipalKind } from '../../auth/principal';
+import type { AccessModel } from '../kernel/access';
+import type { PermissionMask, Resource } from '../kernel/permissions';
+import type { PrincipalKind } from '../auth/principal';
 
 export type ActorKind = PrincipalKind | 'SYSTEM';
 

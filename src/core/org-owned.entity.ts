@@ -1,7 +1,6 @@
 import { Field, ID, ObjectType } from 'type-graphql';
 import { JoinColumn, ManyToOne, PrimaryGeneratedColumn } from 'typeorm';
-import { OrgIdColumn } from '../../db/columns';
-import { Organization } from './organization.entity';
+import { OrgIdColumn } from '../db/columns';
 
 /**
  * What every row that belongs to one organization has: a UUID id and `org_id`, deleted with its
@@ -17,7 +16,8 @@ export abstract class OrgOwnedEntity {
   @OrgIdColumn()
   orgId: string;
 
-  @ManyToOne(() => Organization, { onDelete: 'CASCADE' })
+  // Named, not imported: the core knows no feature, and organizations is one.
+  @ManyToOne('Organization', { onDelete: 'CASCADE' })
   @JoinColumn({ name: 'org_id' })
-  organization?: Organization;
+  organization?: object;
 }
