@@ -4,11 +4,12 @@ import prettier from 'eslint-config-prettier';
 import tseslint from 'typescript-eslint';
 
 /**
- * Layers run one way (bottom to top): kernel → db → auth → graphql → modules → http and the
- * entry points (app, main, cli, service-graph). A file may import from its own layer and the
- * layers below it, never above; `npm run check:cycles` (madge) proves there are no cycles.
+ * Layers run one way (bottom to top): kernel → db → auth → graphql → core → modules → http and
+ * the entry points (app, main, cli, service-graph). A file may import from its own layer and the
+ * layers below it, never above; `npm run check:cycles` (madge) proves there are no cycles, and
+ * `npm run check:features` that features do not import each other in a cycle.
  */
-const LAYERS = ['kernel', 'db', 'auth', 'graphql', 'modules', 'http'];
+const LAYERS = ['kernel', 'db', 'auth', 'graphql', 'core', 'modules', 'http'];
 const TOP = ['app', 'main', 'cli', 'service-graph'];
 const above = (layer) => [...LAYERS.slice(LAYERS.indexOf(layer) + 1), ...TOP];
 /**

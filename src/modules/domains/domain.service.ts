@@ -11,13 +11,22 @@ import { AppError, BadUserInputError, ConflictError, ErrorCode } from '../../ker
 import { enforce } from '../../kernel/capabilities';
 import { domainRules } from './domain.rules';
 import { DOMAIN_AUDIT } from './domain.audit';
-import { ShortLink } from '../short-links/short-link.entity';
 import { Domain } from './domain.entity';
 import { canonicalHostname } from './hostname';
 
 /** Resolves TXT records; injected so tests can answer for domains they do not own. */
 export type TxtResolver = (name: string) => Promise<string[][]>;
 export const systemTxtResolver: TxtResolver = (name) => dns.promises.resolveTxt(name);
+
+/**
+ * What a domain needs of the short links on it: how many there are, and to delete them with it
+ * (`force: true`), inside the deleting change. The short-links feature provides it (its
+ * `shortLinks` service): links build on domains, so domains names the need, not the feature.
+ */
+export interface LinksOnDomain {
+  countOnDomainWithin(m: EntityManager, domainId: string): Promise<number>;
+  deleteOnDomainWithin(m: EntityManager, domainId: string): Promise<void>;
+}
 
 const LABEL = /^(?!-)[a-z0-9-]{1,63}(?<!-)$/;
 
@@ -29,6 +38,7 @@ export class DomainService {
     /** Hostnames that are keygate itself and so cannot be claimed (e.g. from PUBLIC_URL). */
     private readonly ownHostnames: ReadonlySet<string>,
     private readonly changes: Changes,
+    private readonly links: LinksOnDomain,
   ) {}
 
   async list(caller: Caller): Promise<Domain[]> {
@@ -104,12 +114,12 @@ export class DomainService {
     return this.changes.run(caller, 'domains:delete', async (tx) => {
       const { m, caller } = tx;
       const domain = await this.find(m, caller, id, true);
-      const linkCount = await m.getRepository(ShortLink).countBy({ domainId: domain.id });
+      const linkCount = await this.links.countOnDomainWithin(m, domain.id);
       if (linkCount > 0 && !force) {
         throw new ConflictError(`${domain.hostname} still has ${linkCount} short link(s); delete them first or pass force: true.`);
       }
       enforce(domainRules(caller.principal, this.access, linkCount).delete());
-      if (linkCount > 0) await m.delete(ShortLink, { domainId: domain.id });
+      if (linkCount > 0) await this.links.deleteOnDomainWithin(m, domain.id);
       await m.delete(Domain, { id: domain.id });
       await tx.audit(DOMAIN_AUDIT, 'DOMAIN_DELETED', {
         targetId: domain.id,

@@ -1,9 +1,9 @@
 import { defineResource } from '../../kernel/access';
-import { defineModule } from '../../core/module';
+import { builtService, defineModule } from '../../core/module';
 import { DOMAIN_AUDIT } from './domain.audit';
 import { Domain } from './domain.entity';
 import { DomainResolver } from './domain.resolver';
-import { DomainService, systemTxtResolver, type TxtResolver } from './domain.service';
+import { DomainService, systemTxtResolver, type LinksOnDomain, type TxtResolver } from './domain.service';
 
 declare module '../../kernel/permissions' {
   interface ResourceRegistry {
@@ -31,9 +31,10 @@ export const domainsModule = defineModule({
   entities: [Domain],
   resolvers: [DomainResolver],
   audit: [DOMAIN_AUDIT],
-  services: ({ dataSource, access, config, changes, overrides }) => {
+  services: ({ dataSource, access, config, changes, overrides }, built) => {
     // keygate's own host names cannot be claimed as a custom domain.
     const ownHostnames = new Set(['localhost', new URL(config.publicUrl).hostname.toLowerCase()]);
-    return { domains: new DomainService(dataSource, access, overrides.txtResolver ?? systemTxtResolver, ownHostnames, changes) };
+    const links = builtService<LinksOnDomain>(built, 'shortLinks', 'domains');
+    return { domains: new DomainService(dataSource, access, overrides.txtResolver ?? systemTxtResolver, ownHostnames, changes, links) };
   },
 });

@@ -4,7 +4,6 @@ import { Role, type AccessModel } from '../../kernel/access';
 import { enforce } from '../../kernel/capabilities';
 import { BadUserInputError, ConflictError, NotFoundError } from '../../kernel/errors';
 import { isUuid } from '../../kernel/ids';
-import type { ApiKeyService } from '../api-keys/api-key.service';
 import type { Change, Changes } from '../../core/changes';
 import { MEMBER_AUDIT } from './member.audit';
 import { assignRefusal, memberRules } from './member.rules';
@@ -13,6 +12,15 @@ import { User } from './user.entity';
 
 // Deliberately simple: the address is an identifier here, not a mailbox we verify.
 const EMAIL = /^[^\s@]{1,64}@[^\s@]+\.[^\s@]+$|^[^\s@]{1,64}@localhost$/;
+
+/**
+ * What removing a member needs of the API keys: their USER keys in this organization deleted in
+ * the same change. The api-keys feature provides it (its `apiKeys` service); members names the
+ * need, not the feature, so the two do not import each other.
+ */
+export interface UserKeyRemover {
+  deleteUserKeysWithin(tx: Change, userId: string): Promise<string[]>;
+}
 
 export interface RemovedMemberResult {
   userId: string;
@@ -26,7 +34,7 @@ export interface RemovedMemberResult {
 export class MemberService {
   constructor(
     private readonly dataSource: DataSource,
-    private readonly apiKeys: ApiKeyService,
+    private readonly userKeys: UserKeyRemover,
     private readonly access: AccessModel,
     private readonly changes: Changes,
   ) {}
@@ -95,7 +103,7 @@ export class MemberService {
       const { membership, owners } = await this.lockMembership(tx, userId);
       enforce(memberRules(tx.caller.principal, this.access, membership, owners).remove());
       // A user key acts as its owner, so it cannot outlive the owner's membership.
-      const deletedApiKeyIds = await this.apiKeys.deleteUserKeysWithin(tx, membership.userId);
+      const deletedApiKeyIds = await this.userKeys.deleteUserKeysWithin(tx, membership.userId);
       await tx.m.delete(Membership, { orgId: membership.orgId, userId: membership.userId });
       await tx.invalidate({ kind: 'member', orgId: membership.orgId, userId: membership.userId });
       await tx.audit(MEMBER_AUDIT, 'MEMBER_REMOVED', {

@@ -1,10 +1,9 @@
 import { defineResource } from '../../kernel/access';
 import { ACTIONS } from '../../kernel/permissions';
-import type { ApiKeyService } from '../api-keys/api-key.service';
 import { builtService, defineModule } from '../../core/module';
 import { MEMBER_AUDIT } from './member.audit';
 import { MemberResolver } from './member.resolver';
-import { MemberService } from './member.service';
+import { MemberService, type UserKeyRemover } from './member.service';
 import { Membership } from './membership.entity';
 import { User } from './user.entity';
 
@@ -22,6 +21,6 @@ export const membersModule = defineModule({
   resolvers: [MemberResolver],
   audit: [MEMBER_AUDIT],
   services: ({ dataSource, access, changes }, built) => ({
-    members: new MemberService(dataSource, builtService<ApiKeyService>(built, 'apiKeys', 'members'), access, changes),
+    members: new MemberService(dataSource, builtService<UserKeyRemover>(built, 'apiKeys', 'members'), access, changes),
   }),
 });

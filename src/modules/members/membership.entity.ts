@@ -3,7 +3,6 @@ import { Requires } from '../../graphql/requires.directive';
 import { Column, Entity, Index, JoinColumn, ManyToOne, PrimaryColumn } from 'typeorm';
 import { Role } from '../../kernel/access';
 import { CreatedAtColumn } from '../../db/columns';
-import { Organization } from '../organizations/organization.entity';
 import { User } from './user.entity';
 
 registerEnumType(Role, { name: 'Role' });
@@ -20,9 +19,10 @@ export class Membership {
   @PrimaryColumn({ name: 'user_id', type: 'uuid' })
   userId: string;
 
-  @ManyToOne(() => Organization, { onDelete: 'CASCADE' })
+  // Named, not imported: organizations builds on members (its bootstrap adds the owner), not the other way round.
+  @ManyToOne('Organization', { onDelete: 'CASCADE' })
   @JoinColumn({ name: 'org_id' })
-  organization?: Organization;
+  organization?: object;
 
   @Field(() => User)
   @ManyToOne(() => User, { onDelete: 'CASCADE' })

@@ -9,10 +9,6 @@ import { selectedNodeFields } from '../../graphql/selection';
 import { capabilitiesType } from '../../graphql/types/capabilities';
 import { evaluateCapabilities, scopeRules } from '../../kernel/capabilities';
 import { Domain } from '../domains/domain.entity';
-import { StatsInterval } from '../stats/stats.service';
-import { Cost } from '../../graphql/cost';
-import { STATS_RANGE_COST } from '../stats/stats.cost';
-import { LinkStats } from '../stats/stats.types';
 import { ShortLink } from './short-link.entity';
 import { CreateShortLinkInput, ShortLinkFilter, UpdateShortLinkInput } from './short-link.input';
 
@@ -87,29 +83,5 @@ export class ShortLinkResolver {
   @FieldResolver(() => Actor, { nullable: true })
   createdBy(@Root() link: ShortLink, @Ctx() ctx: Context) {
     return ctx.loaders.actor(link.createdByKind, link.createdById);
-  }
-
-  // Nullable on purpose: a caller without stats:read still sees the link, with a FORBIDDEN
-  // here; a non-null field would null the whole link instead.
-  @FieldResolver(() => Int, { nullable: true, description: 'Total redirects (written every few seconds).' })
-  @Requires('stats', 'read')
-  clicks(@Root() link: ShortLink): number {
-    return link.clickCount;
-  }
-
-  @FieldResolver(() => LinkStats, {
-    nullable: true,
-    description: 'Clicks over time and top referrers, countries and user agents of this link.',
-  })
-  @Requires('stats', 'read')
-  @Cost(STATS_RANGE_COST)
-  stats(
-    @Root() link: ShortLink,
-    @Arg('from', () => Date, { nullable: true }) from: Date | null,
-    @Arg('to', () => Date, { nullable: true }) to: Date | null,
-    @Arg('interval', () => StatsInterval, { nullable: true, defaultValue: StatsInterval.DAY }) interval: StatsInterval,
-    @Ctx() ctx: Context,
-  ) {
-    return ctx.loaders.linkStats(interval ?? StatsInterval.DAY, from, to).load(link.id);
   }
 }

@@ -161,6 +161,16 @@ export class ShortLinkService {
     });
   }
 
+  /** The links on a domain, inside a change of the domains feature (LinksOnDomain). */
+  countOnDomainWithin(m: EntityManager, domainId: string): Promise<number> {
+    return m.getRepository(ShortLink).countBy({ domainId });
+  }
+
+  /** Deletes the links on a domain deleted with `force: true`, in the same change. */
+  async deleteOnDomainWithin(m: EntityManager, domainId: string): Promise<void> {
+    await m.delete(ShortLink, { domainId });
+  }
+
   private lock(m: EntityManager, caller: Caller, id: string): Promise<ShortLink> {
     return findOrgRow(m, ShortLink, caller.principal.orgId, id, { what: 'Short link', lock: true });
   }

@@ -1,3 +1,4 @@
+import { ShortLinkStatsResolver } from './short-link-stats.resolver';
 import { defineResource } from '../../kernel/access';
 import { defineModule } from '../../core/module';
 import { ClickRecorder } from './click-recorder';
@@ -18,7 +19,7 @@ export const statsModule = defineModule({
     defineResource({ name: 'stats', description: 'click statistics', actions: ['read'], roles: { MEMBER: ['read'], VIEWER: ['read'] } }),
   ],
   entities: [LinkClick],
-  resolvers: [StatsResolver],
+  resolvers: [StatsResolver, ShortLinkStatsResolver],
   services: ({ dataSource, reportDrops }) => ({
     stats: new StatsService(dataSource),
     clicks: new ClickRecorder(dataSource, 100_000, reportDrops('click')),

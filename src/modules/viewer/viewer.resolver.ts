@@ -47,7 +47,8 @@ export class ViewerResolver {
   async organizations(@Ctx() ctx: Context): Promise<ViewerMembership[]> {
     if (ctx.principal.kind !== 'USER') return [];
     const memberships = await ctx.services.members.membershipsOf(ctx.principal.userId);
-    return memberships.map((m) => ({ organization: m.organization!, role: m.role }));
+    // membershipsOf joins each membership's organization.
+    return memberships.map((m) => ({ organization: m.organization as Organization, role: m.role }));
   }
 
   @FieldResolver(() => User, { nullable: true })
