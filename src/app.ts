@@ -17,7 +17,6 @@ import { registerGraphQLRoute } from './http/graphql.route';
 import { registerHealthRoutes } from './http/health.routes';
 import { RequestRateLimiter } from './http/rate-limits';
 import { connectRedis } from './http/redis';
-import { registerRedirectRoute } from './http/redirect.route';
 import { RequestPolicy } from './http/request-policy';
 import { createHttpServer } from './http/server';
 import type { Config } from './kernel/config';
@@ -121,7 +120,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     oidc: oidc.issuer && oidc.client ? new OidcSignIn({ ...oidc, issuer: oidc.issuer, client: oidc.client }, !config.isProduction) : null,
   });
   await registerConsoleRoutes(server);
-  registerRedirectRoute(server, { dataSource, clicks: services.clicks, countryHeader: config.clickCountryHeader });
+  KEYGATE.registerRoutes(server, { dataSource, config, services: services as unknown as Record<string, unknown> });
 
   let closed = false;
   return {

@@ -3,7 +3,9 @@ import { createAccessModel, type AccessModel } from '../kernel/access';
 import { AuditCatalog } from './audit-catalog';
 import { Changes } from './changes';
 import { EventLog } from './events';
-import type { FeatureModule, ServiceDeps } from './module';
+import { composeLoaders, type LoaderContext, type RequestLoaders } from './loaders';
+import type { FastifyInstance } from 'fastify';
+import type { FeatureModule, RouteDeps, ServiceDeps } from './module';
 
 /** What the service graph is built from, besides the modules: the process's own pieces. */
 export type ServiceInfrastructure = Pick<ServiceDeps, 'dataSource' | 'config' | 'keyFormat' | 'invalidator' | 'reportDrops' | 'overrides'>;
@@ -22,6 +24,10 @@ export interface ComposedModules {
   events: AuditCatalog;
   entities: Function[];
   resolvers: Function[];
+  /** Every module's HTTP routes. */
+  registerRoutes(server: FastifyInstance, deps: RouteDeps): void;
+  /** A request's loaders, from every module's (core/loaders.ts). */
+  createLoaders(base: Omit<LoaderContext, 'loaders'>): RequestLoaders;
   /** Builds the service graph, each module in list order (a module may use earlier ones'). */
   createServices(infrastructure: ServiceInfrastructure): Promise<CoreServices & Record<string, unknown>>;
 }
@@ -44,6 +50,10 @@ export function composeModules(modules: readonly FeatureModule[]): ComposedModul
     events,
     entities: modules.flatMap((m) => m.entities ?? []),
     resolvers: modules.flatMap((m) => m.resolvers ?? []),
+    registerRoutes(server, deps) {
+      for (const module of modules) module.routes?.(server, deps);
+    },
+    createLoaders: composeLoaders(modules.flatMap((m) => (m.loaders ? [m.loaders] : []))),
     async createServices(infrastructure) {
       const { dataSource } = infrastructure;
       const eventLog = new EventLog(events);

@@ -1,3 +1,4 @@
+import type { FastifyInstance } from 'fastify';
 import type { DataSource } from 'typeorm';
 import type { AuthInvalidator } from '../auth/auth-invalidation';
 import type { KeyFormat } from '../auth/key-format';
@@ -6,6 +7,7 @@ import type { Config } from '../kernel/config';
 import type { AuditCatalog, AuditDefinition } from './audit-catalog';
 import type { Changes } from './changes';
 import type { EventLog, EventSink } from './events';
+import type { LoaderContext } from './loaders';
 
 /**
  * What a test, a benchmark or an embedding program may replace, by name: each feature declares its
@@ -51,8 +53,19 @@ export interface FeatureModule<S extends object = object> {
   resolvers?: readonly Function[];
   audit?: readonly AuditDefinition[];
   services?: (deps: ServiceDeps, built: Readonly<Record<string, unknown>>) => S | Promise<S>;
+  /** This feature's HTTP routes beside GraphQL (the short links' redirect), registered once every service is built. */
+  routes?: (server: FastifyInstance, deps: RouteDeps) => void;
+  /** This feature's per-request loaders (core/loaders.ts), by name; resolvers name the ones they use. */
+  loaders?: (ctx: LoaderContext) => object;
   /** Where this feature wants every recorded event to go (the audit log stores it, the webhooks forward it). */
   eventSinks?: (deps: ServiceDeps, built: Readonly<Record<string, unknown>>) => readonly EventSink[];
+}
+
+/** What a feature's routes may use: the database, the configuration and the built services (by name). */
+export interface RouteDeps {
+  dataSource: DataSource;
+  config: Config;
+  services: Readonly<Record<string, unknown>>;
 }
 
 export function defineModule<const S extends object>(module: FeatureModule<S>): FeatureModule<S> {

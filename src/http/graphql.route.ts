@@ -17,7 +17,7 @@ import type { KeygateSchema } from '../graphql/schema';
 import type { AccessModel } from '../kernel/access';
 import { BadRequestError } from '../kernel/errors';
 import type { Config } from '../kernel/config';
-import { createLoaders } from '../modules/loaders';
+import { KEYGATE } from '../modules';
 import type { RequestPolicy } from './request-policy';
 
 export interface GraphQLRouteDeps {
@@ -78,7 +78,7 @@ export async function registerGraphQLRoute(server: FastifyInstance, deps: GraphQ
         principal,
         caller,
         get loaders() {
-          return (loaders ??= createLoaders(deps.dataSource, principal, access));
+          return (loaders ??= KEYGATE.createLoaders({ dataSource: deps.dataSource, principal, access }));
         },
         services,
         access,

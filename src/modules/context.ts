@@ -1,8 +1,9 @@
+import type { Related } from '../core/list-relations';
 import type { GraphQLContext } from '../graphql/context';
-import type { Loaders } from './loaders';
 
 /**
- * A resolver's context: the services it names (so a resolver states what it depends on, and no
- * file needs the whole service graph) and the per-request loaders.
+ * A resolver's context: the services and the per-request loaders it names (so a resolver states
+ * what it depends on, and no file needs the whole service graph or every feature's loaders).
+ * `prime` files a list page's related rows into the loaders.
  */
-export type ModuleContext<Services> = GraphQLContext<Services, Loaders>;
+export type ModuleContext<Services, Loaders = object> = GraphQLContext<Services, Loaders & { prime(related: Related): void }>;

@@ -14,6 +14,11 @@ import type { ModuleContext } from '../../src/modules/context';
 import { defineModule } from '../../src/core/module';
 import { OrgOwnedEntity } from '../../src/core/org-owned.entity';
 import { TestApp } from '../support/harness';
+import DataLoader from 'dataloader';
+import Fastify from 'fastify';
+import { In } from 'typeorm';
+import { withFolds, type Fold } from '../../src/core/list-relations';
+import type { LoaderContext } from '../../src/core/loaders';
 
 /**
  * Issue 10: adding a guarded resource is one folder, one migration and one line in MODULES.
@@ -62,6 +67,24 @@ class TagResolver {
   }
 }
 
+/** A list relation over the tags table: each listed row's tag, filed for the `tags` loader. */
+const tagFold = (alias: string, idColumn: string): Fold => ({
+  select: `${alias}.id AS "${alias}.id", ${alias}.name AS "${alias}.name"`,
+  joins: `LEFT JOIN tags ${alias} ON ${alias}.id = ${idColumn}`,
+  collect: (row, into) => {
+    const id = row[`${alias}.id`] as string | null;
+    if (id) into.add('tags', id, Object.assign(new Tag(), { id, name: row[`${alias}.name`] as string }));
+  },
+});
+
+/** Its per-request loader: tags by id, in the caller's organization. */
+const tagLoaders = ({ dataSource, principal }: LoaderContext) => ({
+  tags: new DataLoader<string, Tag | null>(async (ids) => {
+    const rows = await dataSource.getRepository(Tag).findBy({ id: In([...ids]), orgId: principal.orgId });
+    return ids.map((id) => rows.find((r) => r.id === id) ?? null);
+  }),
+});
+
 const tagsModule = defineModule({
   name: 'tags',
   resources: [
@@ -76,6 +99,10 @@ const tagsModule = defineModule({
   resolvers: [TagResolver],
   audit: [TAG_AUDIT],
   services: ({ changes }) => ({ tags: new TagService(changes) }),
+  loaders: tagLoaders,
+  // Its HTTP route beside GraphQL, using its own service.
+  routes: (server, { services }) =>
+    void server.get('/tags/count', async () => ({ count: (services.tags as TagService).list({} as Caller).length })),
 });
 
 let composed: ComposedModules;
@@ -156,6 +183,39 @@ describe('a module registers everything from its manifest', () => {
     } finally {
       await t.close();
     }
+  });
+});
+
+describe('a module brings its loaders, list relations and HTTP routes (issue 18)', () => {
+  it('its loader joins every request’s loaders, and a list page’s related rows prime it: no query', async () => {
+    const t = await TestApp.create();
+    try {
+      const loaders = composed.createLoaders({ dataSource: t.dataSource, principal: t.owner.caller.principal, access: composed.access });
+      const { select, joins, map, related } = withFolds('1 AS one', [tagFold('tg', 'null::uuid')], (row) => row);
+      expect([select, joins]).toEqual(['1 AS one, tg.id AS "tg.id", tg.name AS "tg.name"', 'LEFT JOIN tags tg ON tg.id = null::uuid']);
+      map({ one: 1, 'tg.id': '00000000-0000-4000-8000-0000000000aa', 'tg.name': 'primed' });
+      loaders.prime(related);
+      const { result, count } = await t.countQueries(() =>
+        (loaders.tags as DataLoader<string, Tag | null>).load('00000000-0000-4000-8000-0000000000aa'),
+      );
+      expect(result).toMatchObject({ name: 'primed' });
+      expect(count).toBe(0);
+      // Every other feature's loaders are there too, by name.
+      expect(Object.keys(loaders)).toEqual(
+        expect.arrayContaining(['users', 'apiKeys', 'domains', 'linkCounts', 'linkStats', 'tags', 'prime']),
+      );
+    } finally {
+      await t.close();
+    }
+  });
+
+  it('its routes are registered with the others', async () => {
+    const server = Fastify();
+    const services = { tags: new TagService({} as Changes) };
+    composed.registerRoutes(server, { dataSource: {} as never, config: {} as never, services: { ...services, clicks: {} } });
+    const res = await server.inject({ method: 'GET', url: '/tags/count' });
+    expect([res.statusCode, res.json()]).toEqual([200, { count: 0 }]);
+    await server.close();
   });
 });
 

@@ -1,6 +1,8 @@
 import type { GraphQLResolveInfo } from 'graphql';
 import { Arg, Args, ArgsType, Ctx, Field, FieldResolver, ID, Info, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
 import type { ModuleContext } from '../context';
+import type { MemberLoaders } from '../members/member.loaders';
+import type { ApiKeyLoaders } from './api-key.loaders';
 import type { ApiKeyService } from './api-key.service';
 import type { ApiKeyQueries } from './api-key.queries';
 import { Requires } from '../../graphql/requires.directive';
@@ -18,7 +20,7 @@ import { ApiKeyConnection, ApiKeyToggle, ApiKeyViewerCan, CreatedApiKey, UsageDa
 import { apiKeyRules } from './api-key.rules';
 import { evaluateCapabilities } from '../../kernel/capabilities';
 
-type Context = ModuleContext<{ apiKeys: ApiKeyService; apiKeyQueries: ApiKeyQueries }>;
+type Context = ModuleContext<{ apiKeys: ApiKeyService; apiKeyQueries: ApiKeyQueries }, ApiKeyLoaders & MemberLoaders>;
 
 @ArgsType()
 class ApiKeysArgs {

@@ -1,3 +1,4 @@
+import { apiKeyLoaders } from './api-key.loaders';
 import { defineResource } from '../../kernel/access';
 import { defineModule } from '../../core/module';
 import { ApiKeySecret } from './api-key-secret.entity';
@@ -29,6 +30,7 @@ export const apiKeysModule = defineModule({
   ],
   entities: [ApiKey, ApiKeySecret, ApiKeyUsage],
   resolvers: [ApiKeyResolver],
+  loaders: apiKeyLoaders,
   audit: [API_KEY_AUDIT],
   services: ({ dataSource, keyFormat, access, eventLog, changes, reportDrops }) => ({
     apiKeys: new ApiKeyService(keyFormat, access, changes),

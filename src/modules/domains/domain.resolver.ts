@@ -12,7 +12,15 @@ const DomainViewerCan = capabilitiesType('Domain', {
   delete: 'deleteDomain: remove it (with force: true, its links too).',
 });
 
-type Context = ModuleContext<{ domains: DomainService }>;
+/**
+ * What a domain's fields need of its links: their count per domain, batched per request. The
+ * short-links feature loads it (`linkCounts`); domains names the loader, not the feature.
+ */
+interface LinkCountLoaders {
+  linkCounts: { load(domainId: string): Promise<number> };
+}
+
+type Context = ModuleContext<{ domains: DomainService }, LinkCountLoaders>;
 
 @Resolver(() => Domain)
 export class DomainResolver {

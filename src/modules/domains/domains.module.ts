@@ -1,3 +1,4 @@
+import { domainLoaders } from './domain.loaders';
 import { defineResource } from '../../kernel/access';
 import { builtService, defineModule } from '../../core/module';
 import { DOMAIN_AUDIT } from './domain.audit';
@@ -30,6 +31,7 @@ export const domainsModule = defineModule({
   ],
   entities: [Domain],
   resolvers: [DomainResolver],
+  loaders: domainLoaders,
   audit: [DOMAIN_AUDIT],
   services: ({ dataSource, access, config, changes, overrides }, built) => {
     // keygate's own host names cannot be claimed as a custom domain.

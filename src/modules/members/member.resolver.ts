@@ -2,13 +2,14 @@ import { Arg, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'ty
 import { evaluateCapabilities } from '../../kernel/capabilities';
 import { Role } from '../../kernel/access';
 import type { ModuleContext } from '../context';
+import type { MemberLoaders } from './member.loaders';
 import type { MemberService } from './member.service';
 import { Requires } from '../../graphql/requires.directive';
 import { Membership } from './membership.entity';
 import { memberRules } from './member.rules';
 import { MemberViewerCan, RemovedMember } from './member.types';
 
-type Context = ModuleContext<{ members: MemberService }>;
+type Context = ModuleContext<{ members: MemberService }, MemberLoaders>;
 
 @Resolver(() => Membership)
 export class MemberResolver {

@@ -1,3 +1,4 @@
+import { memberLoaders } from './member.loaders';
 import { defineResource } from '../../kernel/access';
 import { ACTIONS } from '../../kernel/permissions';
 import { builtService, defineModule } from '../../core/module';
@@ -19,6 +20,7 @@ export const membersModule = defineModule({
   resources: [defineResource({ name: 'members', description: 'organization members', actions: ACTIONS, roles: {} })],
   entities: [Membership, User],
   resolvers: [MemberResolver],
+  loaders: memberLoaders,
   audit: [MEMBER_AUDIT],
   services: ({ dataSource, access, changes }, built) => ({
     members: new MemberService(dataSource, builtService<UserKeyRemover>(built, 'apiKeys', 'members'), access, changes),

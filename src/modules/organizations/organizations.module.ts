@@ -1,4 +1,5 @@
 import type { ApiKeyService } from '../api-keys/api-key.service';
+import { organizationLoaders } from './organization.loaders';
 import { builtService, defineModule } from '../../core/module';
 import { ORGANIZATION_AUDIT } from './organization.audit';
 import { Organization } from './organization.entity';
@@ -8,6 +9,7 @@ import { OrganizationService } from './organization.service';
 export const organizationsModule = defineModule({
   name: 'organizations',
   entities: [Organization],
+  loaders: organizationLoaders,
   audit: [ORGANIZATION_AUDIT],
   services: ({ dataSource, access, changes, invalidator }, built) => ({
     organizations: new OrganizationService(

@@ -1,6 +1,8 @@
 import type { GraphQLResolveInfo } from 'graphql';
 import { Arg, Args, ArgsType, Ctx, Field, FieldResolver, ID, Info, Int, Mutation, ObjectType, Query, Resolver, Root } from 'type-graphql';
 import type { ModuleContext } from '../context';
+import type { ApiKeyLoaders } from '../api-keys/api-key.loaders';
+import type { DomainLoaders } from '../domains/domain.loaders';
 import type { ShortLinkService } from './short-link.service';
 import { Requires } from '../../graphql/requires.directive';
 import { Actor } from '../../graphql/types/actor.type';
@@ -12,7 +14,7 @@ import { Domain } from '../domains/domain.entity';
 import { ShortLink } from './short-link.entity';
 import { CreateShortLinkInput, ShortLinkFilter, UpdateShortLinkInput } from './short-link.input';
 
-type Context = ModuleContext<{ shortLinks: ShortLinkService }>;
+type Context = ModuleContext<{ shortLinks: ShortLinkService }, DomainLoaders & ApiKeyLoaders>;
 
 @ObjectType()
 class ShortLinkConnection extends Connection(ShortLink) {}

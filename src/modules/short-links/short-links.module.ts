@@ -1,5 +1,7 @@
+import { shortLinkLoaders } from './short-link.loaders';
 import { defineResource } from '../../kernel/access';
-import { defineModule } from '../../core/module';
+import { builtService, defineModule } from '../../core/module';
+import { registerRedirectRoute, type RedirectObserver } from './redirect.route';
 import { SHORT_LINK_AUDIT } from './short-link.audit';
 import { ShortLink } from './short-link.entity';
 import { ShortLinkResolver } from './short-link.resolver';
@@ -23,6 +25,10 @@ export const shortLinksModule = defineModule({
   ],
   entities: [ShortLink],
   resolvers: [ShortLinkResolver],
+  loaders: shortLinkLoaders,
   audit: [SHORT_LINK_AUDIT],
   services: ({ dataSource, changes }) => ({ shortLinks: new ShortLinkService(dataSource, changes) }),
+  // The redirect tells whoever serves `clicks` (the stats feature) about each click.
+  routes: (server, { dataSource, services }) =>
+    registerRedirectRoute(server, { dataSource, observer: builtService<RedirectObserver>(services, 'clicks', 'short-links') }),
 });

@@ -1,5 +1,7 @@
+import type { FastifyRequest } from 'fastify';
 import type { DataSource } from 'typeorm';
 import { WriteBehindBuffer } from '../../db/write-behind';
+import { countryCode, referrerHost, userAgentFamily } from './user-agent';
 
 export interface Click {
   linkId: string;
@@ -10,7 +12,11 @@ export interface Click {
   country: string | null;
 }
 
-/** Clicks from redirects, one statement per chunk of a flush (rows + each link's counter). */
+/**
+ * Clicks from redirects, one statement per chunk of a flush (rows + each link's counter). It is
+ * the short links' redirect observer: each redirect's referrer, user agent and (behind a trusted
+ * proxy) country become one click.
+ */
 export class ClickRecorder extends WriteBehindBuffer<Click> {
   private pending: Click[] = [];
 
@@ -19,8 +25,21 @@ export class ClickRecorder extends WriteBehindBuffer<Click> {
     capacity?: number,
     onDrop?: (dropped: number, total: number) => void,
     chunkSize?: number,
+    /** A header set by a trusted proxy with the client's country (CLICK_COUNTRY_HEADER). */
+    private readonly countryHeader?: string,
   ) {
     super(capacity, onDrop, chunkSize);
+  }
+
+  redirected(link: { id: string; orgId: string }, request: FastifyRequest): void {
+    this.record({
+      linkId: link.id,
+      orgId: link.orgId,
+      clickedAt: new Date(),
+      referrerHost: referrerHost(request.headers.referer),
+      userAgentFamily: userAgentFamily(request.headers['user-agent']),
+      country: this.countryHeader ? countryCode(request.headers[this.countryHeader]) : null,
+    });
   }
 
   record(click: Click): void {

@@ -4,6 +4,7 @@ import { Requires } from '../../graphql/requires.directive';
 import type { ModuleContext } from '../context';
 import { ShortLink } from '../short-links/short-link.entity';
 import { STATS_RANGE_COST } from './stats.cost';
+import type { StatsLoaders } from './stats.loaders';
 import { StatsInterval } from './stats.service';
 import { LinkStats } from './stats.types';
 
@@ -32,7 +33,7 @@ export class ShortLinkStatsResolver {
     @Arg('from', () => Date, { nullable: true }) from: Date | null,
     @Arg('to', () => Date, { nullable: true }) to: Date | null,
     @Arg('interval', () => StatsInterval, { nullable: true, defaultValue: StatsInterval.DAY }) interval: StatsInterval,
-    @Ctx() ctx: ModuleContext<object>,
+    @Ctx() ctx: ModuleContext<object, StatsLoaders>,
   ) {
     return ctx.loaders.linkStats(interval ?? StatsInterval.DAY, from, to).load(link.id);
   }

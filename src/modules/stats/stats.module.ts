@@ -1,3 +1,4 @@
+import { statsLoaders } from './stats.loaders';
 import { ShortLinkStatsResolver } from './short-link-stats.resolver';
 import { defineResource } from '../../kernel/access';
 import { defineModule } from '../../core/module';
@@ -20,8 +21,9 @@ export const statsModule = defineModule({
   ],
   entities: [LinkClick],
   resolvers: [StatsResolver, ShortLinkStatsResolver],
-  services: ({ dataSource, reportDrops }) => ({
+  loaders: statsLoaders,
+  services: ({ dataSource, reportDrops, config }) => ({
     stats: new StatsService(dataSource),
-    clicks: new ClickRecorder(dataSource, 100_000, reportDrops('click')),
+    clicks: new ClickRecorder(dataSource, 100_000, reportDrops('click'), undefined, config.clickCountryHeader),
   }),
 });

@@ -1,6 +1,9 @@
 import { Ctx, FieldResolver, Query, Resolver } from 'type-graphql';
 import { actingUserId } from '../../auth/principal';
 import type { ModuleContext } from '../context';
+import type { ApiKeyLoaders } from '../api-keys/api-key.loaders';
+import type { MemberLoaders } from '../members/member.loaders';
+import type { OrganizationLoaders } from '../organizations/organization.loaders';
 import { Public } from '../../graphql/requires.directive';
 import { PrincipalKindEnum } from '../../graphql/types/actor.type';
 import { PermissionSet } from '../../graphql/types/access.types';
@@ -11,7 +14,7 @@ import { PermissionInfo, Viewer, ViewerMembership } from './viewer.types';
 import type { MemberService } from '../members/member.service';
 import { Role } from '../../kernel/access';
 
-type Context = ModuleContext<{ members: MemberService }>;
+type Context = ModuleContext<{ members: MemberService }, MemberLoaders & ApiKeyLoaders & OrganizationLoaders>;
 
 @Resolver(() => Viewer)
 export class ViewerResolver {
