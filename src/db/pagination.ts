@@ -1,10 +1,10 @@
 import { isUuid } from '../kernel/ids';
-import type { ObjectLiteral, SelectQueryBuilder } from 'typeorm';
 import { BadUserInputError } from '../kernel/errors';
 
 /**
- * Keyset pagination, newest first, over `(created_at, id)`. Cursors are opaque base64url of
- * that pair, so a page never shifts when rows are added in front of it (offsets would).
+ * Keyset pagination: what a page is, its arguments, sizes and cursors. Cursors are opaque
+ * base64url of the order's value and the id, so a page never shifts when rows are added in front
+ * of it (offsets would). db/sql-page.ts is the one paginator that runs pages.
  */
 export const MAX_PAGE_SIZE = 100;
 
@@ -53,36 +53,6 @@ export function pageSize(first: number | null | undefined, fallback: number, fie
     throw new BadUserInputError({ [field]: `${field} must be between ${min} and ${MAX_PAGE_SIZE}.` });
   }
   return size;
-}
-
-/** Runs one page of `qb` (already filtered and scoped) ordered newest first. */
-export async function keysetPage<T extends ObjectLiteral & { createdAt: Date; id: string }>(
-  qb: SelectQueryBuilder<T>,
-  args: PageArgs,
-  defaultSize: number,
-): Promise<Page<T>> {
-  const size = pageSize(args.first, defaultSize);
-  const alias = qb.alias;
-  const countQb = qb.clone();
-  const pageQb = qb.clone();
-  if (args.after) {
-    const c = decodeCursor(args.after);
-    pageQb.andWhere(`(${alias}.createdAt, ${alias}.id) < (:cursorAt, :cursorId)`, { cursorAt: c.createdAt, cursorId: c.id });
-  }
-  const rows = await pageQb
-    .orderBy(`${alias}.createdAt`, 'DESC')
-    .addOrderBy(`${alias}.id`, 'DESC')
-    .limit(size + 1)
-    .getMany();
-  const nodes = rows.slice(0, size);
-  let total: Promise<number> | undefined;
-  return {
-    nodes,
-    cursor: (i) => encodeCursor(nodes[i].createdAt, nodes[i].id),
-    hasNextPage: rows.length > size,
-    hasPreviousPage: Boolean(args.after),
-    totalCount: () => (total ??= countQb.getCount()),
-  };
 }
 
 /** A list's order: an entity property (a column), its direction, and whether it can be NULL. */

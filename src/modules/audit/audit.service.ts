@@ -3,7 +3,10 @@ import type { Caller } from '../../auth/principal';
 import type { AccessModel } from '../../kernel/access';
 import { BadUserInputError } from '../../kernel/errors';
 import { isUuid } from '../../kernel/ids';
-import { keysetPage, type Page, type PageArgs } from '../../db/pagination';
+import { OrgScopedQuery } from '../../db/org-scoped-query';
+import type { Page, PageArgs } from '../../db/pagination';
+import { RowShape } from '../../db/row-shape';
+import { newestFirstSqlPage } from '../../db/sql-page';
 import { visibleActorName } from '../../core/actors';
 import type { AuditCatalog } from '../../core/audit-catalog';
 import type { EventSink, RecordedEvent } from '../../core/events';
@@ -56,19 +59,22 @@ export class AuditService implements EventSink {
   async list(caller: Caller, args: PageArgs & { filter?: AuditFilterArgs | null }): Promise<Page<AuditEvent>> {
     const held = caller.principal.permissions;
     const readable = this.catalog.readableTargetTypes(held);
-    const qb = this.dataSource
-      .getRepository(AuditEvent)
-      .createQueryBuilder('e')
-      .where('e.orgId = :orgId', { orgId: caller.principal.orgId })
-      .andWhere(readable.length ? 'e.targetType IN (:...readable)' : 'false', { readable });
+    const q = new OrgScopedQuery('audit_events e', 'e', caller.principal.orgId);
+    q.where(readable.length ? `e.target_type = ANY(${q.param(readable)}::varchar[])` : 'false');
     const filter = args.filter ?? {};
-    if (filter.action) qb.andWhere('e.action = :action', { action: filter.action });
+    if (filter.action) q.where(`e.action = ${q.param(filter.action)}`);
     if (filter.targetId) {
       if (!isUuid(filter.targetId)) throw new BadUserInputError({ 'filter.targetId': 'targetId must be an ID.' });
-      qb.andWhere('e.targetId = :targetId', { targetId: filter.targetId });
+      q.where(`e.target_id = ${q.param(filter.targetId)}`);
     }
-    if (filter.since) qb.andWhere('e.createdAt >= :since', { since: filter.since });
-    const page = await keysetPage(qb, args, 50);
+    if (filter.since) q.where(`e.created_at >= ${q.param(filter.since)}`);
+    const shape = RowShape.of(this.dataSource, AuditEvent, 'e');
+    const page = await newestFirstSqlPage(
+      this.dataSource,
+      { query: q, select: shape.select, column: 'e.created_at', map: (row) => shape.from(row)! },
+      args,
+      50,
+    );
     if (!this.access.holds(held, this.access.bit('members', 'read'))) {
       for (const event of page.nodes) {
         event.ip = null;

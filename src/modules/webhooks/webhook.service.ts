@@ -7,7 +7,10 @@ import type { Scope } from '../../kernel/permissions';
 import type { Changes } from '../../core/changes';
 import type { SecretBox } from './secret-box';
 import { findOrgRow } from '../../db/org-scoped';
-import { keysetPage, type Page, type PageArgs } from '../../db/pagination';
+import { OrgScopedQuery } from '../../db/org-scoped-query';
+import type { Page, PageArgs } from '../../db/pagination';
+import { RowShape } from '../../db/row-shape';
+import { newestFirstSqlPage } from '../../db/sql-page';
 import { BadUserInputError, ForbiddenError, ForbiddenRule } from '../../kernel/errors';
 import { PING_EVENT, type AuditCatalog } from '../../core/audit-catalog';
 import { WEBHOOK_AUDIT } from './webhook.audit';
@@ -142,11 +145,15 @@ export class WebhookService {
 
   async deliveries(caller: Caller, webhookId: string, args: PageArgs): Promise<Page<WebhookDelivery>> {
     await this.find(caller, webhookId);
-    const qb = this.dataSource
-      .getRepository(WebhookDelivery)
-      .createQueryBuilder('d')
-      .where('d.orgId = :orgId AND d.webhookId = :webhookId', { orgId: caller.principal.orgId, webhookId });
-    return keysetPage(qb, args, 20);
+    const q = new OrgScopedQuery('webhook_deliveries d', 'd', caller.principal.orgId);
+    q.where(`d.webhook_id = ${q.param(webhookId)}`);
+    const shape = RowShape.of(this.dataSource, WebhookDelivery, 'd');
+    return newestFirstSqlPage(
+      this.dataSource,
+      { query: q, select: shape.select, column: 'd.created_at', map: (row) => shape.from(row)! },
+      args,
+      20,
+    );
   }
 
   /** Sends a `ping` now, outside the queue, and returns the attempt. */
