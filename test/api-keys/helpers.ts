@@ -35,7 +35,7 @@ export async function deletedKeyId(t: TestApp, name: string): Promise<string> {
   return key.id;
 }
 
-/** The documented key shape (README "Keys"): prefix, 64 lowercase hex, 6 base62 checksum characters. */
+/** The documented key shape (docs/keys.md): prefix, 64 lowercase hex, 6 base62 checksum characters. */
 export const KEY_SHAPE = /^sk_live_[0-9a-f]{64}[0-9A-Za-z]{6}$/;
 
 /** A well-formed UUID that no row has. */

@@ -356,7 +356,7 @@ describe('mutations: errors and serial execution as graphql-js', () => {
  * The one known difference, pinned so an upgrade that changes it is noticed: when several
  * non-null fields of one object fail, graphql-js reports the first and stops; graphql-jit runs
  * the rest and reports every failure. The data are the same. keygate's query resolvers read and
- * never write, so running the rest changes nothing; README "The hot path" says so.
+ * never write, so running the rest changes nothing; docs/hot-path.md says so.
  */
 describe('several non-null failures under one object', () => {
   it('same data; graphql-jit reports every failure, graphql-js the first', async () => {

@@ -74,7 +74,7 @@ function headersFor(f: Form, value: string): Record<string, string> {
 }
 
 /**
- * The reason the contract (README "Errors", credentials.ts doc comment) gives for a request that
+ * The reason the contract (docs/errors.md, credentials.ts doc comment) gives for a request that
  * carries `headers` and no genuine key: an oracle written from the documented rules.
  */
 function expectedReason(headers: Record<string, string>, sessionReason = 'INVALID_SESSION'): string {

@@ -90,7 +90,7 @@ async function run(query: string, variables: Record<string, unknown>): Promise<O
   expect(body.errors.length).toBeGreaterThanOrEqual(1);
   for (const error of body.errors) expect(REFUSAL_CODES).toContain(error.extensions?.code);
   const code = body.errors[0].extensions!.code as string;
-  // The status table of README "Errors": no data left → the first error's status.
+  // The status table of docs/errors.md: no data left → the first error's status.
   const dataLeft = body.data != null && Object.values(body.data).some((v) => v !== null);
   if (!dataLeft) expect(res.statusCode).toBe({ BAD_USER_INPUT: 400, CONFLICT: 200, NOT_FOUND: 200, FORBIDDEN: 403 }[code]);
   // A refused request changes nothing.
