@@ -53,6 +53,7 @@ export async function registerGraphQLRoute(server: FastifyInstance, deps: GraphQ
     // before the admission rule and the permission decision judge it, like any other.
     persistedQueries: config.persistedQueries ? {} : false,
     validationRules: pipeline.validationRules,
+    parseOptions: pipeline.parseOptions,
     // One operation per request: batched HTTP requests stay off.
     allowBatchedHttpRequests: false,
     formatError: createFormatError((error) => server.log.error({ err: error }, 'unhandled error in resolver')),

@@ -1,6 +1,6 @@
 import { getIntrospectionQuery } from 'graphql';
 import { loadConfig } from '../../src/kernel/config';
-import { MAX_ALIASES, MAX_DEPTH } from '../../src/graphql/pipeline/limits.stage';
+import { MAX_ALIASES, MAX_DEPTH, MAX_TOKENS } from '../../src/graphql/pipeline/limits.stage';
 import { MAX_COMPLEXITY } from '../../src/graphql/cost';
 import { expectOk } from '../support/expect';
 import { TestApp } from '../support/harness';
@@ -37,6 +37,19 @@ describe('query limits', () => {
     const res = await t.gql(getIntrospectionQuery());
     expect(res.status).toBe(200);
     expect(res.body.errors).toBeUndefined();
+  });
+
+  it(`a document of more than ${MAX_TOKENS} tokens is not parsed past that (graphql's maxTokens, also Apollo's)`, async () => {
+    // One-letter fields, no aliases, nothing nested: only its length in tokens is wrong (60 KB, under the body limit).
+    const long = `{ viewer { ${'a '.repeat(MAX_TOKENS)}} }`;
+    const res = await t.gql(long);
+    expect(res.status).toBe(400);
+    expect(res.body.errors!.map((e) => [e.message, e.extensions!.code])).toEqual([
+      // graphql-js's own words, typo and all.
+      [`Syntax Error: Document contains more that ${MAX_TOKENS} tokens. Parsing aborted.`, 'GRAPHQL_PARSE_FAILED'],
+    ]);
+    const introspection = getIntrospectionQuery();
+    expect(introspection.split(/\s+/).length).toBeLessThan(MAX_TOKENS / 4);
   });
 
   it(`refuses more than ${MAX_ALIASES} aliases`, async () => {

@@ -18,6 +18,12 @@ export const MAX_ALIASES = 30;
 export const MAX_FRAGMENTS = 100;
 /** Field selections once every fragment spread is expanded, summed over the document's operations. */
 export const MAX_SELECTIONS = 2_000;
+/**
+ * Tokens graphql's parser reads before it gives up (its own `maxTokens`, also Apollo's
+ * parseOptions): GraphiQL's introspection query is about 1,500 and a chain of 2,000 fragments
+ * (refused for its fragment count, which says more) about 18,000; a 100 KB body can hold 50,000.
+ */
+export const MAX_TOKENS = 25_000;
 
 export type LimitName = 'depth' | 'aliases' | 'fragments' | 'selections' | 'complexity';
 
@@ -84,7 +90,7 @@ function verdictOf(source: string): GraphQLError | null {
   if (!verdict) {
     let document: DocumentNode | null;
     try {
-      document = parse(source, { noLocation: true });
+      document = parse(source, { noLocation: true, maxTokens: MAX_TOKENS });
     } catch {
       document = null;
     }

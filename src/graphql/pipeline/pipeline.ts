@@ -8,7 +8,7 @@ import type { KeygateSchema } from '../schema';
 import { costStage } from './cost.stage';
 import { decisionStage } from './decision.stage';
 import { decidedExecutor } from './execute.stage';
-import { aliasLimitRule, documentLimitsHook } from './limits.stage';
+import { aliasLimitRule, documentLimitsHook, MAX_TOKENS } from './limits.stage';
 import type { Stage } from './stage';
 import { setResponseStatus } from './status.stage';
 import { textStage } from './text.stage';
@@ -37,8 +37,9 @@ import { textStage } from './text.stage';
 export interface GraphQLPipeline {
   /** Stage 1, for the route's pre-handler. */
   limits: typeof documentLimitsHook;
-  /** Stage 1's validation rules, for Apollo. */
+  /** Stage 1's validation rules, and its parse options, for Apollo. */
   validationRules: ValidationRule[];
+  parseOptions: { maxTokens: number };
   /** Stages 2–4 and 6, as one Apollo plugin that runs them in this file's order. */
   plugin: ApolloServerPlugin<GraphQLContext>;
   /** Stage 5, Apollo's `gateway`. */
@@ -55,6 +56,7 @@ export function graphqlPipeline(deps: { schema: KeygateSchema; config: Config; w
   return {
     limits: documentLimitsHook,
     validationRules: [aliasLimitRule()],
+    parseOptions: { maxTokens: MAX_TOKENS },
     plugin: {
       async requestDidStart() {
         return {
