@@ -1,47 +1,20 @@
 import { chooseOrganization, signOut } from './api';
-import { AuditLog } from './pages/AuditLog';
-import { Domains } from './pages/Domains';
-import { KeyDetail } from './pages/keys/KeyDetail';
-import { KeysPage } from './pages/keys/KeysPage';
-import { Members } from './pages/Members';
-import { ShortLinks } from './pages/ShortLinks';
-import { Webhooks } from './pages/Webhooks';
+import { PAGES } from './pages';
 import { Link, usePath } from './router';
 import { useSession } from './session';
 
-const PAGES = [
-  { path: '/keys', label: 'API keys' },
-  { path: '/members', label: 'Members' },
-  { path: '/audit', label: 'Audit log' },
-  { path: '/links', label: 'Short links' },
-  { path: '/domains', label: 'Domains' },
-  { path: '/webhooks', label: 'Webhooks' },
-];
-
+/** What the path shows: the first page that answers it (the home, `/`, is the first page). */
 function Page({ path }: { path: string }) {
-  const key = path.match(/^\/keys\/([\w-]+)$/);
-  if (key) return <KeyDetail id={key[1]} />;
-  switch (path) {
-    case '/':
-    case '/keys':
-      return <KeysPage />;
-    case '/members':
-      return <Members />;
-    case '/audit':
-      return <AuditLog />;
-    case '/links':
-      return <ShortLinks />;
-    case '/domains':
-      return <Domains />;
-    case '/webhooks':
-      return <Webhooks />;
-    default:
-      return (
-        <p>
-          No such page. <Link to="/keys">API keys</Link>
-        </p>
-      );
+  const at = path === '/' ? PAGES[0].path : path;
+  for (const page of PAGES) {
+    const shown = page.render(at);
+    if (shown) return <>{shown}</>;
   }
+  return (
+    <p>
+      No such page. <Link to={PAGES[0].path}>{PAGES[0].label}</Link>
+    </p>
+  );
 }
 
 function OrganizationSwitcher() {
@@ -70,7 +43,7 @@ function OrganizationSwitcher() {
 export function Layout({ onSignedOut }: { onSignedOut: () => void }) {
   const { viewer } = useSession();
   const path = usePath();
-  const current = path === '/' ? '/keys' : path;
+  const current = path === '/' ? PAGES[0].path : path;
   return (
     <>
       <header className="top">

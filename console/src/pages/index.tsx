@@ -1,0 +1,35 @@
+import type { ReactNode } from 'react';
+import { AuditLog } from './AuditLog';
+import { Domains } from './Domains';
+import { KeyDetail } from './keys/KeyDetail';
+import { KeysPage } from './keys/KeysPage';
+import { Members } from './Members';
+import { ShortLinks } from './ShortLinks';
+import { Webhooks } from './Webhooks';
+
+/** One page of the console: where it lives, its name in the navigation, and what it shows at a path under it. */
+export interface ConsolePage {
+  path: string;
+  label: string;
+  /** What the page shows at `path` or below it (`/keys/<id>`); null when the path is not its. */
+  render(path: string): ReactNode | null;
+}
+
+const exactly = (path: string, page: () => ReactNode) => (at: string) => (at === path ? page() : null);
+
+/**
+ * Every page, in navigation order: adding one is its file and one line here. The first is the
+ * console's home. Layout.tsx reads this list for the navigation and for what to show.
+ */
+export const PAGES: readonly ConsolePage[] = [
+  {
+    path: '/keys',
+    label: 'API keys',
+    render: (at) => (at === '/keys' ? <KeysPage /> : /^\/keys\/([\w-]+)$/.test(at) ? <KeyDetail id={at.slice('/keys/'.length)} /> : null),
+  },
+  { path: '/members', label: 'Members', render: exactly('/members', () => <Members />) },
+  { path: '/audit', label: 'Audit log', render: exactly('/audit', () => <AuditLog />) },
+  { path: '/links', label: 'Short links', render: exactly('/links', () => <ShortLinks />) },
+  { path: '/domains', label: 'Domains', render: exactly('/domains', () => <Domains />) },
+  { path: '/webhooks', label: 'Webhooks', render: exactly('/webhooks', () => <Webhooks />) },
+];
