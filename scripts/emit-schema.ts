@@ -1,13 +1,18 @@
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { buildSchema } from '../src/app';
-import { printKeygateSchema } from '../src/graphql/schema';
+import { printConsoleScopes, printKeygateSchema } from '../src/graphql/schema';
 
-/** Writes schema/schema.graphql; a test fails when it is stale. */
+/** Writes schema/schema.graphql and the console's Scope type; a test fails when either is stale. */
 async function main() {
-  const { schema } = await buildSchema();
-  const file = path.resolve(__dirname, '..', 'schema', 'schema.graphql');
-  writeFileSync(file, printKeygateSchema(schema));
-  console.log(`wrote ${path.relative(process.cwd(), file)}`);
+  const built = await buildSchema();
+  const root = path.resolve(__dirname, '..');
+  for (const [file, text] of [
+    [path.join(root, 'schema', 'schema.graphql'), printKeygateSchema(built.schema)],
+    [path.join(root, 'console', 'src', 'generated', 'scopes.ts'), printConsoleScopes(built)],
+  ]) {
+    writeFileSync(file, text);
+    console.log(`wrote ${path.relative(process.cwd(), file)}`);
+  }
 }
 void main();

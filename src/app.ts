@@ -60,7 +60,7 @@ export interface App {
 
 /** Schema for the modules of this build (tests share one across the apps of a file). */
 export function buildSchema(): Promise<KeygateSchema> {
-  return buildKeygateSchema({ resolvers: KEYGATE.resolvers, access: KEYGATE.access });
+  return buildKeygateSchema({ resolvers: KEYGATE.resolvers, access: KEYGATE.access, operations: KEYGATE.operations });
 }
 
 /**

@@ -1,5 +1,6 @@
 import { createContext, useContext } from 'react';
 import type { ConsoleViewerQuery, ReasonFragment } from './generated/graphql';
+import type { Scope } from './generated/scopes';
 
 export type Viewer = ConsoleViewerQuery['viewer'];
 export type Catalog = ConsoleViewerQuery['permissionCatalog'];
@@ -20,7 +21,7 @@ export function useSession(): Session {
 }
 
 /** Whether the signed-in person holds `scope` here, and the reason to show when not. */
-export function useScope(scope: string): { allowed: boolean; reason: string } {
+export function useScope(scope: Scope): { allowed: boolean; reason: string } {
   const { viewer } = useSession();
   const allowed = viewer.permissions.scopes.includes(scope);
   return { allowed, reason: allowed ? '' : `Needs ${scope}, which your role (${viewer.role ?? viewer.kind}) does not include.` };

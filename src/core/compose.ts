@@ -1,5 +1,6 @@
 import { Authority } from '../auth/authority';
 import { createAccessModel, type AccessModel } from '../kernel/access';
+import type { Scope } from '../kernel/permissions';
 import { AuditCatalog } from './audit-catalog';
 import { Changes } from './changes';
 import { EventLog } from './events';
@@ -24,6 +25,8 @@ export interface ComposedModules {
   events: AuditCatalog;
   entities: Function[];
   resolvers: Function[];
+  /** Every mutation's declared scope, from the modules' operations. */
+  operations: Readonly<Record<string, Scope>>;
   /** Every module's HTTP routes. */
   registerRoutes(server: FastifyInstance, deps: RouteDeps): void;
   /** A request's loaders, from every module's (core/loaders.ts). */
@@ -50,6 +53,7 @@ export function composeModules(modules: readonly FeatureModule[]): ComposedModul
     events,
     entities: modules.flatMap((m) => m.entities ?? []),
     resolvers: modules.flatMap((m) => m.resolvers ?? []),
+    operations: Object.assign({}, ...modules.map((m) => m.operations ?? {})),
     registerRoutes(server, deps) {
       for (const module of modules) module.routes?.(server, deps);
     },

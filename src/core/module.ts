@@ -3,6 +3,7 @@ import type { DataSource } from 'typeorm';
 import type { AuthInvalidator } from '../auth/auth-invalidation';
 import type { KeyFormat } from '../auth/key-format';
 import type { AccessModel, ResourceDefinition } from '../kernel/access';
+import type { Scope } from '../kernel/permissions';
 import type { Config } from '../kernel/config';
 import type { AuditCatalog, AuditDefinition } from './audit-catalog';
 import type { Changes } from './changes';
@@ -53,6 +54,12 @@ export interface FeatureModule<S extends object = object> {
   resolvers?: readonly Function[];
   audit?: readonly AuditDefinition[];
   services?: (deps: ServiceDeps, built: Readonly<Record<string, unknown>>) => S | Promise<S>;
+  /**
+   * The scope each of this feature's mutations needs, declared once, in its rules file: the
+   * resolver's `@Requires` and the service's `changes.run` take it from there, and the schema
+   * refuses to build when a mutation's `@requires` is not its declared scope (or none is declared).
+   */
+  operations?: Readonly<Record<string, Scope>>;
   /** This feature's HTTP routes beside GraphQL (the short links' redirect), registered once every service is built. */
   routes?: (server: FastifyInstance, deps: RouteDeps) => void;
   /** This feature's per-request loaders (core/loaders.ts), by name; resolvers name the ones they use. */
@@ -66,6 +73,11 @@ export interface RouteDeps {
   dataSource: DataSource;
   config: Config;
   services: Readonly<Record<string, unknown>>;
+}
+
+/** A feature's operations (mutation name → the scope it needs), typed as the constants they are. */
+export function defineOperations<const O extends Record<string, Scope>>(operations: O): O {
+  return operations;
 }
 
 export function defineModule<const S extends object>(module: FeatureModule<S>): FeatureModule<S> {

@@ -1,5 +1,5 @@
 import { Directive, Extensions } from 'type-graphql';
-import type { Action, Resource } from '../kernel/permissions';
+import type { Action, Resource, Scope } from '../kernel/permissions';
 
 /**
  * `@requires(resource, action)`: the permission a field (or every field of a type) needs.
@@ -10,8 +10,12 @@ import type { Action, Resource } from '../kernel/permissions';
  */
 export const REQUIRES = 'requires';
 
-export function Requires(resource: Resource, action: Action) {
-  return Directive(`@${REQUIRES}(resource: ${resource}, action: ${action})`);
+export function Requires(scope: Scope): MethodDecorator & PropertyDecorator & ClassDecorator;
+export function Requires(resource: Resource, action: Action): MethodDecorator & PropertyDecorator & ClassDecorator;
+/** `@Requires('shortLinks', 'read')`, or with a scope a feature's rules declare: `@Requires(SHORT_LINK_OPERATIONS.createShortLink)`. */
+export function Requires(resourceOrScope: Resource | Scope, action?: Action) {
+  const [resource, verb] = action ? [resourceOrScope, action] : (resourceOrScope as string).split(':');
+  return Directive(`@${REQUIRES}(resource: ${resource}, action: ${verb})`);
 }
 
 /**

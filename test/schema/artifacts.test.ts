@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { printKeygateSchema } from '../../src/graphql/schema';
+import { printConsoleScopes, printKeygateSchema } from '../../src/graphql/schema';
 import { buildSchema } from '../../src/app';
 
 const root = path.resolve(__dirname, '..', '..');
@@ -12,6 +12,13 @@ describe('checked-in artifacts are current', () => {
     const { schema } = await buildSchema();
     const onDisk = readFileSync(path.join(root, 'schema', 'schema.graphql'), 'utf8');
     expect(onDisk).toBe(printKeygateSchema(schema));
+  });
+
+  it('console/src/generated/scopes.ts is the schema’s scopes (run `npm run schema:emit`)', async () => {
+    const built = await buildSchema();
+    const onDisk = readFileSync(path.join(root, 'console', 'src', 'generated', 'scopes.ts'), 'utf8');
+    expect(onDisk).toBe(printConsoleScopes(built));
+    expect(onDisk).toContain("| 'shortLinks:create'");
   });
 
   it('test/generated/graphql.ts matches codegen.yml’s output (run `npm run codegen`)', async () => {

@@ -6,7 +6,7 @@ import type { Caller } from '../../src/auth/principal';
 import { buildKeygateSchema, type KeygateSchema } from '../../src/graphql/schema';
 import { Requires } from '../../src/graphql/requires.directive';
 import { defineResource, Role } from '../../src/kernel/access';
-import { MODULES } from '../../src/modules';
+import { KEYGATE, MODULES } from '../../src/modules';
 import { defineAudit } from '../../src/core/audit-catalog';
 import type { Changes } from '../../src/core/changes';
 import { composeModules, type ComposedModules } from '../../src/core/compose';
@@ -99,6 +99,7 @@ const tagsModule = defineModule({
   resolvers: [TagResolver],
   audit: [TAG_AUDIT],
   services: ({ changes }) => ({ tags: new TagService(changes) }),
+  operations: { createTag: 'tags:create' },
   loaders: tagLoaders,
   // Its HTTP route beside GraphQL, using its own service.
   routes: (server, { services }) =>
@@ -110,7 +111,7 @@ let built: KeygateSchema;
 let schema: GraphQLSchema;
 beforeAll(async () => {
   composed = composeModules([...MODULES, tagsModule]);
-  built = await buildKeygateSchema({ resolvers: composed.resolvers, access: composed.access });
+  built = await buildKeygateSchema({ resolvers: composed.resolvers, access: composed.access, operations: composed.operations });
   schema = built.schema;
 });
 
@@ -216,6 +217,45 @@ describe('a module brings its loaders, list relations and HTTP routes (issue 18)
     const res = await server.inject({ method: 'GET', url: '/tags/count' });
     expect([res.statusCode, res.json()]).toEqual([200, { count: 0 }]);
     await server.close();
+  });
+});
+
+describe('each mutation needs the one scope its feature declares (issue 18)', () => {
+  @Resolver()
+  class MisdeclaredResolver {
+    @Mutation(() => Tag)
+    @Requires('tags', 'read')
+    renameTag(): Tag {
+      return new Tag();
+    }
+
+    @Mutation(() => Tag)
+    @Requires('tags', 'create')
+    undeclaredTag(): Tag {
+      return new Tag();
+    }
+  }
+
+  it('a @requires that differs from the declared scope, a mutation with none, and a declaration with no mutation stop the build', async () => {
+    const operations = { ...composed.operations, renameTag: 'tags:create', ghostTag: 'tags:create' } as const;
+    await expect(
+      buildKeygateSchema({ resolvers: [...composed.resolvers, MisdeclaredResolver], access: composed.access, operations }),
+    ).rejects.toThrow(
+      [
+        "Each mutation needs the one scope its feature's rules declare:",
+        '  renameTag: @requires is tags:read, its feature declares tags:create',
+        "  undeclaredTag: no scope declared in its feature's operations",
+        '  ghostTag: declared, but no mutation has that name',
+      ].join('\n'),
+    );
+  });
+
+  it('keygate’s own mutations each declare theirs, and the services use the same constants', () => {
+    expect(Object.keys(KEYGATE.operations).sort()).toEqual(
+      Object.keys(schema.getMutationType()!.getFields())
+        .filter((n) => n !== 'createTag')
+        .sort(),
+    );
   });
 });
 

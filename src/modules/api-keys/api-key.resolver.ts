@@ -17,7 +17,7 @@ import { ApiKeyStatus, ApiKeyType } from '../../auth/api-key-states';
 import { ApiKey } from './api-key.entity';
 import { ApiKeyFilter, ApiKeyOrder, CreateApiKeyInput, UpdateApiKeyInput } from './api-key.input';
 import { ApiKeyConnection, ApiKeyToggle, ApiKeyViewerCan, CreatedApiKey, UsageDay } from './api-key.types';
-import { apiKeyRules } from './api-key.rules';
+import { apiKeyRules, API_KEY_OPERATIONS } from './api-key.rules';
 import { evaluateCapabilities } from '../../kernel/capabilities';
 
 type Context = ModuleContext<{ apiKeys: ApiKeyService; apiKeyQueries: ApiKeyQueries }, ApiKeyLoaders & MemberLoaders>;
@@ -59,13 +59,13 @@ export class ApiKeyResolver {
   }
 
   @Mutation(() => CreatedApiKey, { description: 'Creates a key; the secret is in the payload and nowhere else, ever.' })
-  @Requires('apiKeys', 'create')
+  @Requires(API_KEY_OPERATIONS.createApiKey)
   createApiKey(@Arg('input', () => CreateApiKeyInput) input: CreateApiKeyInput, @Ctx() ctx: Context) {
     return ctx.services.apiKeys.create(ctx.caller, input);
   }
 
   @Mutation(() => CreatedApiKey, { description: 'New secret for the same key; the old one ends now or after the grace period (≤ 7 days).' })
-  @Requires('apiKeys', 'update')
+  @Requires(API_KEY_OPERATIONS.rotateApiKey)
   rotateApiKey(
     @Arg('id', () => ID) id: string,
     @Arg('gracePeriodSeconds', () => Int, { nullable: true, defaultValue: 0 }) gracePeriodSeconds: number | null,
@@ -75,19 +75,19 @@ export class ApiKeyResolver {
   }
 
   @Mutation(() => ApiKey)
-  @Requires('apiKeys', 'update')
+  @Requires(API_KEY_OPERATIONS.updateApiKey)
   updateApiKey(@Arg('id', () => ID) id: string, @Arg('input', () => UpdateApiKeyInput) input: UpdateApiKeyInput, @Ctx() ctx: Context) {
     return ctx.services.apiKeys.update(ctx.caller, id, input);
   }
 
   @Mutation(() => ApiKey, { description: 'Switch between ACTIVE and INACTIVE. A REVOKED key stays revoked (CONFLICT).' })
-  @Requires('apiKeys', 'update')
+  @Requires(API_KEY_OPERATIONS.setApiKeyStatus)
   setApiKeyStatus(@Arg('id', () => ID) id: string, @Arg('status', () => ApiKeyToggle) status: ApiKeyToggle, @Ctx() ctx: Context) {
     return ctx.services.apiKeys.setStatus(ctx.caller, id, status as unknown as ApiKeyStatus.ACTIVE | ApiKeyStatus.INACTIVE);
   }
 
   @Mutation(() => ApiKey, { description: 'Permanent.' })
-  @Requires('apiKeys', 'delete')
+  @Requires(API_KEY_OPERATIONS.revokeApiKey)
   revokeApiKey(
     @Arg('id', () => ID) id: string,
     @Arg('reason', () => String, { nullable: true }) reason: string | null,
@@ -97,7 +97,7 @@ export class ApiKeyResolver {
   }
 
   @Mutation(() => ID, { description: 'Removes the key from lists for good; the audit log keeps its name and prefix.' })
-  @Requires('apiKeys', 'delete')
+  @Requires(API_KEY_OPERATIONS.deleteApiKey)
   deleteApiKey(@Arg('id', () => ID) id: string, @Ctx() ctx: Context) {
     return ctx.services.apiKeys.delete(ctx.caller, id);
   }

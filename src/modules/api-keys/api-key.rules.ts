@@ -1,3 +1,4 @@
+import { defineOperations } from '../../core/module';
 import { ApiKeyStatus, ApiKeyType } from '../../auth/api-key-states';
 import { actingUserId, type Principal } from '../../auth/principal';
 import type { AccessModel } from '../../kernel/access';
@@ -106,10 +107,10 @@ export function apiKeyRules(principal: Principal, access: AccessModel, key: KeyF
   const scope = (s: Scope) => needsScope(access, principal.permissions, s);
   const live = (message: string) => () => (key.storedStatus === ApiKeyStatus.REVOKED ? new ConflictError(message) : null);
   return {
-    update: () => firstRefusal(scope('apiKeys:update'), live('A revoked key cannot be changed.')),
+    update: () => firstRefusal(scope(API_KEY_OPERATIONS.updateApiKey), live('A revoked key cannot be changed.')),
     rotate: () =>
       firstRefusal(
-        scope('apiKeys:update'),
+        scope(API_KEY_OPERATIONS.rotateApiKey),
         live('A revoked key cannot be rotated.'),
         // The new secret would act as that user: only the user may mint it.
         () =>
@@ -120,9 +121,26 @@ export function apiKeyRules(principal: Principal, access: AccessModel, key: KeyF
         () => grantRefusal(access, principal.permissions, access.maskFromJson(key.permissions)),
       ),
     setStatus: () =>
-      firstRefusal(scope('apiKeys:update'), live('A revoked key cannot be re-enabled or disabled; revocation is permanent.')),
+      firstRefusal(
+        scope(API_KEY_OPERATIONS.setApiKeyStatus),
+        live('A revoked key cannot be re-enabled or disabled; revocation is permanent.'),
+      ),
     // Revoking twice is harmless (the first revocation's record stands), so a revoked key may be "revoked".
-    revoke: scope('apiKeys:delete'),
-    delete: scope('apiKeys:delete'),
+    revoke: scope(API_KEY_OPERATIONS.revokeApiKey),
+    delete: scope(API_KEY_OPERATIONS.deleteApiKey),
   };
 }
+
+/**
+ * The scope each mutation of this feature needs, declared once: the resolver's `@Requires`, the
+ * service's `changes.run` (checked again at commit) and the manifest take it from here, and the
+ * schema refuses to build when a mutation's `@requires` differs.
+ */
+export const API_KEY_OPERATIONS = defineOperations({
+  createApiKey: 'apiKeys:create',
+  rotateApiKey: 'apiKeys:update',
+  updateApiKey: 'apiKeys:update',
+  setApiKeyStatus: 'apiKeys:update',
+  revokeApiKey: 'apiKeys:delete',
+  deleteApiKey: 'apiKeys:delete',
+});

@@ -13,6 +13,7 @@ import { endSecrets, issueSecret } from './api-key-secrets';
 import { API_KEY_AUDIT } from './api-key.audit';
 import { ApiKey } from './api-key.entity';
 import {
+  API_KEY_OPERATIONS,
   apiKeyRules,
   assertCanGrant,
   resolveExpiry,
@@ -56,7 +57,7 @@ export class ApiKeyService {
   ) {}
 
   async create(caller: Caller, input: CreateApiKeyArgs): Promise<CreatedKey> {
-    return this.changes.run(caller, 'apiKeys:create', (tx) => this.createWithin(tx, input));
+    return this.changes.run(caller, API_KEY_OPERATIONS.createApiKey, (tx) => this.createWithin(tx, input));
   }
 
   /** Also used by the organization bootstrap, inside its own transaction. */
@@ -112,7 +113,7 @@ export class ApiKeyService {
 
   async rotate(caller: Caller, id: string, gracePeriodSeconds: number | null | undefined): Promise<CreatedKey> {
     const grace = validateGracePeriod(gracePeriodSeconds);
-    return this.changes.run(caller, 'apiKeys:update', async (tx) => {
+    return this.changes.run(caller, API_KEY_OPERATIONS.rotateApiKey, async (tx) => {
       const key = await this.lockKey(tx, id);
       enforce(apiKeyRules(tx.caller.principal, this.access, key).rotate());
 
@@ -138,7 +139,7 @@ export class ApiKeyService {
     if (name === undefined && permissions === undefined && rateLimit === undefined) {
       throw new BadUserInputError({ input: 'Give a name or permissions to change.' });
     }
-    return this.changes.run(caller, 'apiKeys:update', async (tx) => {
+    return this.changes.run(caller, API_KEY_OPERATIONS.updateApiKey, async (tx) => {
       if (permissions !== undefined) assertCanGrant(this.access, tx.caller.principal.permissions, permissions);
       const key = await this.lockKey(tx, id);
       enforce(apiKeyRules(tx.caller.principal, this.access, key).update());
@@ -163,7 +164,7 @@ export class ApiKeyService {
   }
 
   async setStatus(caller: Caller, id: string, status: ApiKeyStatus.ACTIVE | ApiKeyStatus.INACTIVE): Promise<ApiKey> {
-    return this.changes.run(caller, 'apiKeys:update', async (tx) => {
+    return this.changes.run(caller, API_KEY_OPERATIONS.setApiKeyStatus, async (tx) => {
       const key = await this.lockKey(tx, id);
       enforce(apiKeyRules(tx.caller.principal, this.access, key).setStatus());
       if (key.storedStatus === status) return key;
@@ -175,7 +176,7 @@ export class ApiKeyService {
 
   async revoke(caller: Caller, id: string, reason: string | null | undefined): Promise<ApiKey> {
     const why = validateReason(reason);
-    return this.changes.run(caller, 'apiKeys:delete', async (tx) => {
+    return this.changes.run(caller, API_KEY_OPERATIONS.revokeApiKey, async (tx) => {
       const key = await this.lockKey(tx, id);
       enforce(apiKeyRules(tx.caller.principal, this.access, key).revoke());
       // Revoking twice is harmless; the first revocation's record stands.
@@ -196,7 +197,7 @@ export class ApiKeyService {
   }
 
   async delete(caller: Caller, id: string): Promise<string> {
-    return this.changes.run(caller, 'apiKeys:delete', async (tx) => {
+    return this.changes.run(caller, API_KEY_OPERATIONS.deleteApiKey, async (tx) => {
       const key = await this.lockKey(tx, id);
       enforce(apiKeyRules(tx.caller.principal, this.access, key).delete());
       await this.softDelete(tx, [key], null);

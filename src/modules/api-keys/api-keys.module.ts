@@ -1,3 +1,4 @@
+import { API_KEY_OPERATIONS } from './api-key.rules';
 import { apiKeyLoaders } from './api-key.loaders';
 import { defineResource } from '../../kernel/access';
 import { defineModule } from '../../core/module';
@@ -30,6 +31,7 @@ export const apiKeysModule = defineModule({
   ],
   entities: [ApiKey, ApiKeySecret, ApiKeyUsage],
   resolvers: [ApiKeyResolver],
+  operations: API_KEY_OPERATIONS,
   loaders: apiKeyLoaders,
   audit: [API_KEY_AUDIT],
   services: ({ dataSource, keyFormat, access, eventLog, changes, reportDrops }) => ({

@@ -3,7 +3,7 @@ import type { ModuleContext } from '../context';
 import type { DomainService } from './domain.service';
 import { Requires } from '../../graphql/requires.directive';
 import { Domain } from './domain.entity';
-import { domainRules } from './domain.rules';
+import { domainRules, DOMAIN_OPERATIONS } from './domain.rules';
 import { capabilitiesType } from '../../graphql/types/capabilities';
 import { evaluateCapabilities } from '../../kernel/capabilities';
 
@@ -31,19 +31,19 @@ export class DomainResolver {
   }
 
   @Mutation(() => Domain, { description: 'Registers a hostname; add its verificationRecord as a DNS TXT record, then verifyDomain.' })
-  @Requires('domains', 'create')
+  @Requires(DOMAIN_OPERATIONS.createDomain)
   createDomain(@Arg('hostname') hostname: string, @Ctx() ctx: Context) {
     return ctx.services.domains.create(ctx.caller, hostname);
   }
 
   @Mutation(() => Domain, { description: 'Checks the TXT record; links on the domain redirect once it is verified.' })
-  @Requires('domains', 'update')
+  @Requires(DOMAIN_OPERATIONS.verifyDomain)
   verifyDomain(@Arg('id', () => ID) id: string, @Ctx() ctx: Context) {
     return ctx.services.domains.verify(ctx.caller, id);
   }
 
   @Mutation(() => ID, { description: 'Refused (CONFLICT) while links use the domain, unless force: true deletes them too.' })
-  @Requires('domains', 'delete')
+  @Requires(DOMAIN_OPERATIONS.deleteDomain)
   deleteDomain(
     @Arg('id', () => ID) id: string,
     @Arg('force', () => Boolean, { nullable: true, defaultValue: false }) force: boolean,

@@ -1,3 +1,4 @@
+import { defineOperations } from '../../core/module';
 import type { Principal } from '../../auth/principal';
 import type { AccessModel } from '../../kernel/access';
 import { firstRefusal, needsScope, type BoundRules } from '../../kernel/capabilities';
@@ -12,9 +13,9 @@ export type DomainAction = 'verify' | 'delete';
 export function domainRules(principal: Principal, access: AccessModel, linkCount: number): BoundRules<DomainAction> {
   const held = principal.permissions;
   return {
-    verify: needsScope(access, held, 'domains:update'),
+    verify: needsScope(access, held, DOMAIN_OPERATIONS.verifyDomain),
     delete: () =>
-      firstRefusal(needsScope(access, held, 'domains:delete'), () =>
+      firstRefusal(needsScope(access, held, DOMAIN_OPERATIONS.deleteDomain), () =>
         linkCount > 0 && !access.holds(held, access.maskFromScopes(['shortLinks:delete']))
           ? new ForbiddenError(
               { required: ['shortLinks:delete'] },
@@ -24,3 +25,14 @@ export function domainRules(principal: Principal, access: AccessModel, linkCount
       ),
   };
 }
+
+/**
+ * The scope each mutation of this feature needs, declared once: the resolver's `@Requires`, the
+ * service's `changes.run` (checked again at commit) and the manifest take it from here, and the
+ * schema refuses to build when a mutation's `@requires` differs.
+ */
+export const DOMAIN_OPERATIONS = defineOperations({
+  createDomain: 'domains:create',
+  verifyDomain: 'domains:update',
+  deleteDomain: 'domains:delete',
+});

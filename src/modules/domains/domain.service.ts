@@ -9,7 +9,7 @@ import { isUniqueViolation } from '../../db/errors';
 import { findOrgRow } from '../../db/org-scoped';
 import { AppError, BadUserInputError, ConflictError, ErrorCode } from '../../kernel/errors';
 import { enforce } from '../../kernel/capabilities';
-import { domainRules } from './domain.rules';
+import { domainRules, DOMAIN_OPERATIONS } from './domain.rules';
 import { DOMAIN_AUDIT } from './domain.audit';
 import { Domain } from './domain.entity';
 import { canonicalHostname } from './hostname';
@@ -51,7 +51,7 @@ export class DomainService {
   async create(caller: Caller, rawHostname: string): Promise<Domain> {
     const hostname = this.validateHostname(rawHostname);
     try {
-      return await this.changes.run(caller, 'domains:create', async (tx) => {
+      return await this.changes.run(caller, DOMAIN_OPERATIONS.createDomain, async (tx) => {
         const { m, caller } = tx;
         const domain = m.getRepository(Domain).create({
           orgId: caller.principal.orgId,
@@ -96,7 +96,7 @@ export class DomainService {
         },
       );
     }
-    return this.changes.run(caller, 'domains:update', async (tx) => {
+    return this.changes.run(caller, DOMAIN_OPERATIONS.verifyDomain, async (tx) => {
       const { m, caller } = tx;
       const locked = await this.find(m, caller, id, true);
       if (locked.verifiedAt) return locked;
@@ -111,7 +111,7 @@ export class DomainService {
   }
 
   async delete(caller: Caller, id: string, force: boolean): Promise<string> {
-    return this.changes.run(caller, 'domains:delete', async (tx) => {
+    return this.changes.run(caller, DOMAIN_OPERATIONS.deleteDomain, async (tx) => {
       const { m, caller } = tx;
       const domain = await this.find(m, caller, id, true);
       const linkCount = await this.links.countOnDomainWithin(m, domain.id);

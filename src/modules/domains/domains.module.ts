@@ -1,3 +1,4 @@
+import { DOMAIN_OPERATIONS } from './domain.rules';
 import { domainLoaders } from './domain.loaders';
 import { defineResource } from '../../kernel/access';
 import { builtService, defineModule } from '../../core/module';
@@ -31,6 +32,7 @@ export const domainsModule = defineModule({
   ],
   entities: [Domain],
   resolvers: [DomainResolver],
+  operations: DOMAIN_OPERATIONS,
   loaders: domainLoaders,
   audit: [DOMAIN_AUDIT],
   services: ({ dataSource, access, config, changes, overrides }, built) => {

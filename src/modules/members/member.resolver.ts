@@ -6,7 +6,7 @@ import type { MemberLoaders } from './member.loaders';
 import type { MemberService } from './member.service';
 import { Requires } from '../../graphql/requires.directive';
 import { Membership } from './membership.entity';
-import { memberRules } from './member.rules';
+import { memberRules, MEMBER_OPERATIONS } from './member.rules';
 import { MemberViewerCan, RemovedMember } from './member.types';
 
 type Context = ModuleContext<{ members: MemberService }, MemberLoaders>;
@@ -20,19 +20,19 @@ export class MemberResolver {
   }
 
   @Mutation(() => Membership, { description: 'Adds a user (created on first sight) with a role you may grant.' })
-  @Requires('members', 'create')
+  @Requires(MEMBER_OPERATIONS.addMember)
   addMember(@Arg('email') email: string, @Arg('role', () => Role) role: Role, @Ctx() ctx: Context) {
     return ctx.services.members.add(ctx.caller, email, role);
   }
 
   @Mutation(() => Membership, { description: 'Takes effect at once, including on that user’s USER key.' })
-  @Requires('members', 'update')
+  @Requires(MEMBER_OPERATIONS.updateMemberRole)
   updateMemberRole(@Arg('userId', () => ID) userId: string, @Arg('role', () => Role) role: Role, @Ctx() ctx: Context) {
     return ctx.services.members.updateRole(ctx.caller, userId, role);
   }
 
   @Mutation(() => RemovedMember, { description: 'Removes the membership and deletes that user’s USER keys in this organization.' })
-  @Requires('members', 'delete')
+  @Requires(MEMBER_OPERATIONS.removeMember)
   removeMember(@Arg('userId', () => ID) userId: string, @Ctx() ctx: Context) {
     return ctx.services.members.remove(ctx.caller, userId);
   }

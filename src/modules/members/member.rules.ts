@@ -1,3 +1,4 @@
+import { defineOperations } from '../../core/module';
 import { actingUserId, type Principal } from '../../auth/principal';
 import { Role, type AccessModel } from '../../kernel/access';
 import { firstRefusal, needsScope, type BoundRules, type Refusal } from '../../kernel/capabilities';
@@ -50,14 +51,25 @@ export function memberRules(principal: Principal, access: AccessModel, member: {
   return {
     updateRole: () =>
       firstRefusal(
-        needsScope(access, principal.permissions, 'members:update'),
+        needsScope(access, principal.permissions, MEMBER_OPERATIONS.updateMemberRole),
         ownerTarget('Only an owner can change an owner\u2019s role.', 'demote'),
         someRoleAssignable,
       ),
     remove: () =>
       firstRefusal(
-        needsScope(access, principal.permissions, 'members:delete'),
+        needsScope(access, principal.permissions, MEMBER_OPERATIONS.removeMember),
         ownerTarget('Only an owner can remove an owner.', 'remove'),
       ),
   };
 }
+
+/**
+ * The scope each mutation of this feature needs, declared once: the resolver's `@Requires`, the
+ * service's `changes.run` (checked again at commit) and the manifest take it from here, and the
+ * schema refuses to build when a mutation's `@requires` differs.
+ */
+export const MEMBER_OPERATIONS = defineOperations({
+  addMember: 'members:create',
+  updateMemberRole: 'members:update',
+  removeMember: 'members:delete',
+});

@@ -6,7 +6,7 @@ import { BadUserInputError, ConflictError, NotFoundError } from '../../kernel/er
 import { isUuid } from '../../kernel/ids';
 import type { Change, Changes } from '../../core/changes';
 import { MEMBER_AUDIT } from './member.audit';
-import { assignRefusal, memberRules } from './member.rules';
+import { assignRefusal, memberRules, MEMBER_OPERATIONS } from './member.rules';
 import { Membership } from './membership.entity';
 import { User } from './user.entity';
 
@@ -64,7 +64,7 @@ export class MemberService {
 
   async add(caller: Caller, rawEmail: string, role: Role): Promise<Membership> {
     const email = normalizeEmail(rawEmail);
-    return this.changes.run(caller, 'members:create', async (tx) => {
+    return this.changes.run(caller, MEMBER_OPERATIONS.addMember, async (tx) => {
       const { m } = tx;
       const orgId = tx.caller.principal.orgId;
       enforce(assignRefusal(this.access, tx.caller.principal, role));
@@ -78,7 +78,7 @@ export class MemberService {
   }
 
   async updateRole(caller: Caller, userId: string, role: Role): Promise<Membership> {
-    return this.changes.run(caller, 'members:update', async (tx) => {
+    return this.changes.run(caller, MEMBER_OPERATIONS.updateMemberRole, async (tx) => {
       const { membership, owners } = await this.lockMembership(tx, userId);
       const principal = tx.caller.principal;
       enforce(assignRefusal(this.access, principal, role));
@@ -99,7 +99,7 @@ export class MemberService {
   }
 
   async remove(caller: Caller, userId: string): Promise<RemovedMemberResult> {
-    return this.changes.run(caller, 'members:delete', async (tx) => {
+    return this.changes.run(caller, MEMBER_OPERATIONS.removeMember, async (tx) => {
       const { membership, owners } = await this.lockMembership(tx, userId);
       enforce(memberRules(tx.caller.principal, this.access, membership, owners).remove());
       // A user key acts as its owner, so it cannot outlive the owner's membership.

@@ -1,3 +1,4 @@
+import { MEMBER_OPERATIONS } from './member.rules';
 import { memberLoaders } from './member.loaders';
 import { defineResource } from '../../kernel/access';
 import { ACTIONS } from '../../kernel/permissions';
@@ -20,6 +21,7 @@ export const membersModule = defineModule({
   resources: [defineResource({ name: 'members', description: 'organization members', actions: ACTIONS, roles: {} })],
   entities: [Membership, User],
   resolvers: [MemberResolver],
+  operations: MEMBER_OPERATIONS,
   loaders: memberLoaders,
   audit: [MEMBER_AUDIT],
   services: ({ dataSource, access, changes }, built) => ({

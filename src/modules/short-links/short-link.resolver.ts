@@ -1,3 +1,4 @@
+import { SHORT_LINK_OPERATIONS } from './short-link.rules';
 import type { GraphQLResolveInfo } from 'graphql';
 import { Arg, Args, ArgsType, Ctx, Field, FieldResolver, ID, Info, Int, Mutation, ObjectType, Query, Resolver, Root } from 'type-graphql';
 import type { ModuleContext } from '../context';
@@ -49,13 +50,13 @@ export class ShortLinkResolver {
   }
 
   @Mutation(() => ShortLink)
-  @Requires('shortLinks', 'create')
+  @Requires(SHORT_LINK_OPERATIONS.createShortLink)
   createShortLink(@Arg('input', () => CreateShortLinkInput) input: CreateShortLinkInput, @Ctx() ctx: Context) {
     return ctx.services.shortLinks.create(ctx.caller, input);
   }
 
   @Mutation(() => ShortLink)
-  @Requires('shortLinks', 'update')
+  @Requires(SHORT_LINK_OPERATIONS.updateShortLink)
   updateShortLink(
     @Arg('id', () => ID) id: string,
     @Arg('input', () => UpdateShortLinkInput) input: UpdateShortLinkInput,
@@ -65,7 +66,7 @@ export class ShortLinkResolver {
   }
 
   @Mutation(() => ID)
-  @Requires('shortLinks', 'delete')
+  @Requires(SHORT_LINK_OPERATIONS.deleteShortLink)
   deleteShortLink(@Arg('id', () => ID) id: string, @Ctx() ctx: Context) {
     return ctx.services.shortLinks.delete(ctx.caller, id);
   }
@@ -78,7 +79,10 @@ export class ShortLinkResolver {
   @FieldResolver(() => ShortLinkViewerCan, { description: 'What you may do to this link now, and why not where you may not.' })
   viewerCan(@Ctx() ctx: Context) {
     return evaluateCapabilities(
-      scopeRules(ctx.access, ctx.principal.permissions, { update: 'shortLinks:update', delete: 'shortLinks:delete' }),
+      scopeRules(ctx.access, ctx.principal.permissions, {
+        update: SHORT_LINK_OPERATIONS.updateShortLink,
+        delete: SHORT_LINK_OPERATIONS.deleteShortLink,
+      }),
     );
   }
 

@@ -1,3 +1,4 @@
+import { defineOperations } from '../../core/module';
 import { randomInt } from 'node:crypto';
 import { BadUserInputError } from '../../kernel/errors';
 
@@ -82,3 +83,14 @@ export function validateTags(raw: string[] | null | undefined, field: string): s
   }
   return tags;
 }
+
+/**
+ * The scope each mutation of this feature needs, declared once: the resolver's `@Requires`, the
+ * service's `changes.run` (checked again at commit) and the manifest take it from here, and the
+ * schema refuses to build when a mutation's `@requires` differs.
+ */
+export const SHORT_LINK_OPERATIONS = defineOperations({
+  createShortLink: 'shortLinks:create',
+  updateShortLink: 'shortLinks:update',
+  deleteShortLink: 'shortLinks:delete',
+});

@@ -15,7 +15,7 @@ import { BadUserInputError, ConflictError } from '../../kernel/errors';
 import { SHORT_LINK_AUDIT } from './short-link.audit';
 import { Domain } from '../domains/domain.entity';
 import { ShortLink } from './short-link.entity';
-import { generateSlug, validateSlug, validateTags, validateTargetUrl, validateTitle } from './short-link.rules';
+import { generateSlug, validateSlug, validateTags, validateTargetUrl, validateTitle, SHORT_LINK_OPERATIONS } from './short-link.rules';
 
 export interface CreateShortLinkArgs {
   url: string;
@@ -89,7 +89,7 @@ export class ShortLinkService {
     for (let attempt = 1; ; attempt++) {
       const slug = chosenSlug ?? generateSlug();
       try {
-        return await this.changes.run(caller, 'shortLinks:create', async (tx) => {
+        return await this.changes.run(caller, SHORT_LINK_OPERATIONS.createShortLink, async (tx) => {
           const { m, caller } = tx;
           const domainId = await this.ownDomainId(m, caller, input.domainId, 'input.domainId');
           const link = m.getRepository(ShortLink).create({
@@ -129,7 +129,7 @@ export class ShortLinkService {
       throw new BadUserInputError({ input: 'Give at least one field to change.' });
     }
     try {
-      return await this.changes.run(caller, 'shortLinks:update', async (tx) => {
+      return await this.changes.run(caller, SHORT_LINK_OPERATIONS.updateShortLink, async (tx) => {
         const { m, caller } = tx;
         const link = await this.lock(m, caller, id);
         if (input.domainId !== undefined) changes.domainId = await this.ownDomainId(m, caller, input.domainId, 'input.domainId');
@@ -150,7 +150,7 @@ export class ShortLinkService {
   }
 
   async delete(caller: Caller, id: string): Promise<string> {
-    return this.changes.run(caller, 'shortLinks:delete', async (tx) => {
+    return this.changes.run(caller, SHORT_LINK_OPERATIONS.deleteShortLink, async (tx) => {
       const { m, caller } = tx;
       const link = await this.lock(m, caller, id);
       await m.delete(ShortLink, { id: link.id });

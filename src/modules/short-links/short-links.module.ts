@@ -1,3 +1,4 @@
+import { SHORT_LINK_OPERATIONS } from './short-link.rules';
 import { shortLinkLoaders } from './short-link.loaders';
 import { defineResource } from '../../kernel/access';
 import { builtService, defineModule } from '../../core/module';
@@ -25,6 +26,7 @@ export const shortLinksModule = defineModule({
   ],
   entities: [ShortLink],
   resolvers: [ShortLinkResolver],
+  operations: SHORT_LINK_OPERATIONS,
   loaders: shortLinkLoaders,
   audit: [SHORT_LINK_AUDIT],
   services: ({ dataSource, changes }) => ({ shortLinks: new ShortLinkService(dataSource, changes) }),

@@ -1,3 +1,4 @@
+import { WEBHOOK_OPERATIONS } from './webhook.rules';
 import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { evaluateCapabilities } from '../../kernel/capabilities';
 import type { ModuleContext } from '../context';
@@ -19,31 +20,31 @@ export class WebhookResolver {
   }
 
   @Mutation(() => CreatedWebhook, { description: 'The signing secret is in the payload and nowhere else, ever.' })
-  @Requires('webhooks', 'create')
+  @Requires(WEBHOOK_OPERATIONS.createWebhook)
   createWebhook(@Arg('input', () => CreateWebhookInput) input: CreateWebhookInput, @Ctx() ctx: Context) {
     return ctx.services.webhooks.create(ctx.caller, input);
   }
 
   @Mutation(() => Webhook)
-  @Requires('webhooks', 'update')
+  @Requires(WEBHOOK_OPERATIONS.updateWebhook)
   updateWebhook(@Arg('id', () => ID) id: string, @Arg('input', () => UpdateWebhookInput) input: UpdateWebhookInput, @Ctx() ctx: Context) {
     return ctx.services.webhooks.update(ctx.caller, id, input);
   }
 
   @Mutation(() => CreatedWebhook, { description: 'A new signing secret; the old one stops signing at once.' })
-  @Requires('webhooks', 'update')
+  @Requires(WEBHOOK_OPERATIONS.rotateWebhookSecret)
   rotateWebhookSecret(@Arg('id', () => ID) id: string, @Ctx() ctx: Context) {
     return ctx.services.webhooks.rotateSecret(ctx.caller, id);
   }
 
   @Mutation(() => ID)
-  @Requires('webhooks', 'delete')
+  @Requires(WEBHOOK_OPERATIONS.deleteWebhook)
   deleteWebhook(@Arg('id', () => ID) id: string, @Ctx() ctx: Context) {
     return ctx.services.webhooks.delete(ctx.caller, id);
   }
 
   @Mutation(() => WebhookDelivery, { description: 'Sends a `ping` event now and returns the attempt.' })
-  @Requires('webhooks', 'update')
+  @Requires(WEBHOOK_OPERATIONS.testWebhook)
   testWebhook(@Arg('id', () => ID) id: string, @Ctx() ctx: Context) {
     return ctx.services.webhooks.test(ctx.caller, id);
   }

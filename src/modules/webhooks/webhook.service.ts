@@ -1,3 +1,4 @@
+import { WEBHOOK_OPERATIONS } from './webhook.rules';
 import { randomUUID } from 'node:crypto';
 import type { DataSource, EntityManager } from 'typeorm';
 import type { AccessModel } from '../../kernel/access';
@@ -63,7 +64,7 @@ export class WebhookService {
     const events = this.validateEvents(input.events, 'input.events');
     const description = validateDescription(input.description, 'input.description');
     const secret = generateWebhookSecret();
-    return this.changes.run(caller, 'webhooks:create', async (tx) => {
+    return this.changes.run(caller, WEBHOOK_OPERATIONS.createWebhook, async (tx) => {
       const { m, caller } = tx;
       this.assertMayReceive(caller, events);
       const webhook = m.getRepository(Webhook).create({
@@ -98,7 +99,7 @@ export class WebhookService {
       if (input.enabled) changes.consecutiveFailures = 0;
     }
     if (Object.keys(changes).length === 0) throw new BadUserInputError({ input: 'Give at least one field to change.' });
-    return this.changes.run(caller, 'webhooks:update', async (tx) => {
+    return this.changes.run(caller, WEBHOOK_OPERATIONS.updateWebhook, async (tx) => {
       const { m, caller } = tx;
       const webhook = await this.lock(m, caller, id);
       Object.assign(webhook, changes);
@@ -117,7 +118,7 @@ export class WebhookService {
 
   async rotateSecret(caller: Caller, id: string): Promise<{ webhook: Webhook; secret: string }> {
     const secret = generateWebhookSecret();
-    return this.changes.run(caller, 'webhooks:update', async (tx) => {
+    return this.changes.run(caller, WEBHOOK_OPERATIONS.rotateWebhookSecret, async (tx) => {
       const { m, caller } = tx;
       const webhook = await this.lock(m, caller, id);
       webhook.secretSealed = this.secretBox.seal(secret);
@@ -131,7 +132,7 @@ export class WebhookService {
   }
 
   async delete(caller: Caller, id: string): Promise<string> {
-    return this.changes.run(caller, 'webhooks:delete', async (tx) => {
+    return this.changes.run(caller, WEBHOOK_OPERATIONS.deleteWebhook, async (tx) => {
       const { m, caller } = tx;
       const webhook = await this.lock(m, caller, id);
       await m.delete(Webhook, { id: webhook.id });
@@ -159,7 +160,7 @@ export class WebhookService {
   /** Sends a `ping` now, outside the queue, and returns the attempt. */
   async test(caller: Caller, id: string): Promise<WebhookDelivery> {
     // Nothing commits before the ping leaves, so authority is confirmed right before it does.
-    caller = await this.changes.confirm(caller, 'webhooks:update');
+    caller = await this.changes.confirm(caller, WEBHOOK_OPERATIONS.testWebhook);
     const webhook = await this.find(caller, id);
     const event = await this.dataSource.getRepository(WebhookEvent).save({
       id: randomUUID(),
@@ -193,10 +194,10 @@ export class WebhookService {
   rules(principal: Principal, webhook: Pick<Webhook, 'events'>): BoundRules<'update' | 'rotateSecret' | 'test' | 'delete'> {
     const scope = (s: Scope) => needsScope(this.access, principal.permissions, s);
     return {
-      update: () => firstRefusal(scope('webhooks:update'), () => this.receiveRefusal(principal, webhook.events)),
-      rotateSecret: scope('webhooks:update'),
-      test: scope('webhooks:update'),
-      delete: scope('webhooks:delete'),
+      update: () => firstRefusal(scope(WEBHOOK_OPERATIONS.updateWebhook), () => this.receiveRefusal(principal, webhook.events)),
+      rotateSecret: scope(WEBHOOK_OPERATIONS.rotateWebhookSecret),
+      test: scope(WEBHOOK_OPERATIONS.testWebhook),
+      delete: scope(WEBHOOK_OPERATIONS.deleteWebhook),
     };
   }
 

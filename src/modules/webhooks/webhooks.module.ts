@@ -1,3 +1,4 @@
+import { WEBHOOK_OPERATIONS } from './webhook.rules';
 import { defineResource } from '../../kernel/access';
 import { defineModule } from '../../core/module';
 import { resolveEncryptionKey, SecretBox } from './secret-box';
@@ -37,6 +38,7 @@ export const webhooksModule = defineModule({
   ],
   entities: [Webhook, WebhookEvent, WebhookDelivery],
   resolvers: [WebhookResolver],
+  operations: WEBHOOK_OPERATIONS,
   audit: [WEBHOOK_AUDIT],
   async services({ dataSource, config, access, eventLog, changes, events, overrides }) {
     const { encryptionKey, dataDir, isProduction, webhooks } = config;
