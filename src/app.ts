@@ -1,7 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import type { DataSource } from 'typeorm';
 import { InvalidationListener } from './auth/auth-invalidation';
-import { BrowserSessions, SIGN_IN_LINK_TTL_SECONDS } from './auth/browser-sessions';
+import { SIGN_IN_LINK_TTL_SECONDS } from './auth/browser-sessions';
+import { BrowserSessions } from './modules/sessions/browser-sessions.service';
 import { Authenticator, type Authenticate } from './auth/authenticator';
 import type { KeyFormat } from './auth/key-format';
 import type { SessionTokens } from './auth/session-tokens';
@@ -87,7 +88,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   services.usage.start(config.usageFlushIntervalMs);
   services.clicks.start(config.usageFlushIntervalMs);
 
-  const authenticator = new Authenticator(dataSource, keyFormat, deps.sessionTokens, KEYGATE.access, cache);
+  const authenticator = new Authenticator(services.directories, keyFormat, deps.sessionTokens, KEYGATE.access, cache);
   const browserSessions = new BrowserSessions(dataSource, {
     sessionTtlSeconds: config.session.consoleTtlSeconds,
     signInLinkTtlSeconds: SIGN_IN_LINK_TTL_SECONDS,

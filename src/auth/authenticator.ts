@@ -1,52 +1,15 @@
 import type { IncomingHttpHeaders } from 'node:http';
-import type { DataSource } from 'typeorm';
 import { AuthFailureReason, UnauthenticatedError } from '../kernel/errors';
 import { ApiKeyStatus, ApiKeyType } from './api-key-states';
 import type { AccessModel, Role } from '../kernel/access';
 import type { Plan } from '../kernel/plans';
 import { readCredentials, type Cookies, type Credentials } from './credentials';
+import type { AuthDirectories, KeyRow } from './directories';
 import { hashSecret, type KeyFormat } from './key-format';
-import type { PermissionsJson } from '../kernel/permissions';
 import type { VerificationCache, VerifiedSecret } from './verification-cache';
 import type { ApiKeyPrincipal, Principal, UserPrincipal } from './principal';
 import { SessionTokenError, type SessionClaims, type SessionTokens } from './session-tokens';
 import { UserPrincipals } from './user-principals';
-
-export interface KeyRow {
-  secret_id: string;
-  key_id: string;
-  org_id: string;
-  name: string;
-  prefix: string;
-  type: ApiKeyType;
-  owner_user_id: string | null;
-  permissions: PermissionsJson;
-  status: 'ACTIVE' | 'INACTIVE' | 'REVOKED';
-  expires_at: Date | null;
-  deleted_at: Date | null;
-  secret_ends_at: Date | null;
-  rate_limit_per_minute: number | null;
-  plan: Plan;
-  owner_role: Role | null;
-}
-
-/** The columns a key verdict needs; `FROM api_key_secrets s JOIN api_keys k JOIN organizations o` plus the owner's role. */
-export const KEY_VERDICT_COLUMNS = `s.id AS secret_id, k.id AS key_id, k.org_id, k.name, k.prefix, k.type, k.owner_user_id, k.permissions,
-         k.status, k.expires_at, k.deleted_at, k.rate_limit_per_minute, s.ends_at AS secret_ends_at, o.plan`;
-
-/**
- * Everything authentication needs, in one indexed query: the secret by its hash, its key, the
- * organization's plan and, for USER keys, the owner's current role. Its answer is cached per
- * secret hash (see VerificationCache); every change that affects it invalidates that entry on
- * every instance before the change's response is sent.
- */
-const KEY_LOOKUP = `
-  SELECT ${KEY_VERDICT_COLUMNS}, m.role AS owner_role
-    FROM api_key_secrets s
-    JOIN api_keys k ON k.id = s.api_key_id
-    JOIN organizations o ON o.id = k.org_id
-    LEFT JOIN memberships m ON m.org_id = k.org_id AND m.user_id = k.owner_user_id
-   WHERE s.secret_hash = $1`;
 
 export function toVerified(row: KeyRow, access: AccessModel): VerifiedSecret {
   return {
@@ -113,15 +76,21 @@ export function userVerdict(
   };
 }
 
+/**
+ * Credentials → principal. What it reads of the features' tables it asks through their
+ * directories (auth/directories.ts): everything a key's verdict needs in one indexed query,
+ * cached per secret hash (see VerificationCache); every change that affects it invalidates that
+ * entry on every instance before the change's response is sent.
+ */
 export class Authenticator {
   constructor(
-    private readonly dataSource: DataSource,
+    private readonly directories: AuthDirectories,
     private readonly keyFormat: KeyFormat,
     private readonly sessions: SessionTokens,
     private readonly access: AccessModel,
     private readonly cache: VerificationCache | null = null,
   ) {
-    this.users = new UserPrincipals(dataSource, access);
+    this.users = new UserPrincipals(directories.people, access);
   }
 
   /** Sessions → principals; also the console's OIDC callback's way from an identity to a user. */
@@ -143,7 +112,7 @@ export class Authenticator {
       case 'session':
         return this.authenticateSession(credentials.token, credentials.org);
       case 'browser':
-        return this.users.forPerson({ kind: 'browser', token: credentials.token }, credentials.org);
+        return this.users.forPerson({ kind: 'browser', tokenHash: hashSecret(credentials.token) }, credentials.org);
     }
   }
 
@@ -167,8 +136,8 @@ export class Authenticator {
     let verified = this.cache?.get(hash);
     if (verified === undefined) {
       const epoch = this.cache?.epoch ?? 0;
-      const rows: KeyRow[] = await this.dataSource.query(KEY_LOOKUP, [hash]);
-      verified = rows[0] ? toVerified(rows[0], this.access) : 'unknown';
+      const row = await this.directories.keys.bySecretHash(hash);
+      verified = row ? toVerified(row, this.access) : 'unknown';
       this.cache?.set(hash, verified, epoch);
     }
     if (verified === 'unknown') throw new UnauthenticatedError(AuthFailureReason.UNKNOWN);

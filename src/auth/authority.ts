@@ -1,9 +1,9 @@
 import type { EntityManager } from 'typeorm';
 import { AuthFailureReason, ForbiddenError, UnauthenticatedError } from '../kernel/errors';
-import type { Plan } from '../kernel/plans';
-import { KEY_VERDICT_COLUMNS, keyVerdict, toVerified, userVerdict, type KeyRow } from './authenticator';
+import { keyVerdict, toVerified, userVerdict } from './authenticator';
+import type { AuthDirectories } from './directories';
 import type { PermissionMask } from '../kernel/permissions';
-import type { AccessModel, Role } from '../kernel/access';
+import type { AccessModel } from '../kernel/access';
 import type { Caller, Principal } from './principal';
 
 /**
@@ -18,27 +18,14 @@ import type { Caller, Principal } from './principal';
  * so the rules applied after it (what may be granted, who is an owner) use current authority.
  *
  * FOR KEY SHARE (not FOR SHARE) so that usage counters and other non-key updates of the same
- * rows never wait on a change in flight.
+ * rows never wait on a change in flight. The reads are the features' (auth/directories.ts);
+ * they are found when first needed, once every feature is built.
  */
-const KEY_AUTHORITY = `
-  SELECT ${KEY_VERDICT_COLUMNS},
-         (SELECT ms.role FROM memberships ms WHERE ms.org_id = k.org_id AND ms.user_id = k.owner_user_id FOR KEY SHARE) AS owner_role
-    FROM api_key_secrets s
-    JOIN api_keys k ON k.id = s.api_key_id
-    JOIN organizations o ON o.id = k.org_id
-   WHERE s.id = $1 AND k.id = $2 AND k.org_id = $3
-     FOR KEY SHARE OF k`;
-
-const USER_AUTHORITY = `
-  SELECT m.role, o.plan, u.email
-    FROM memberships m
-    JOIN organizations o ON o.id = m.org_id
-    JOIN users u ON u.id = m.user_id
-   WHERE m.org_id = $1 AND m.user_id = $2
-     FOR KEY SHARE OF m`;
-
 export class Authority {
-  constructor(private readonly access: AccessModel) {}
+  constructor(
+    private readonly access: AccessModel,
+    private readonly directories: () => AuthDirectories,
+  ) {}
 
   /**
    * Re-verifies `caller.principal` inside `m`'s transaction and returns the caller with its
@@ -61,12 +48,12 @@ export class Authority {
 
   private async current(m: EntityManager, principal: Principal): Promise<Principal> {
     if (principal.kind === 'API_KEY') {
-      const rows: KeyRow[] = await m.query(KEY_AUTHORITY, [principal.secretId, principal.keyId, principal.orgId]);
+      const row = await this.directories().keys.lockedWithin(m, principal.secretId, principal.keyId, principal.orgId);
       // The secret row is never deleted while its key exists; a missing row means the key is gone.
-      if (!rows[0]) throw new UnauthenticatedError(AuthFailureReason.REVOKED);
-      return keyVerdict(toVerified(rows[0], this.access), Date.now(), this.access);
+      if (!row) throw new UnauthenticatedError(AuthFailureReason.REVOKED);
+      return keyVerdict(toVerified(row, this.access), Date.now(), this.access);
     }
-    const rows: { role: Role; plan: Plan; email: string }[] = await m.query(USER_AUTHORITY, [principal.orgId, principal.userId]);
-    return userVerdict(principal, rows[0], this.access);
+    const membership = await this.directories().people.membershipWithin(m, principal.orgId, principal.userId);
+    return userVerdict(principal, membership ?? undefined, this.access);
   }
 }

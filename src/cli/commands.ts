@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import type { DataSource } from 'typeorm';
-import { BrowserSessions, SIGN_IN_LINK_TTL_SECONDS } from '../auth/browser-sessions';
+import { SIGN_IN_LINK_TTL_SECONDS } from '../auth/browser-sessions';
+import { BrowserSessions } from '../modules/sessions/browser-sessions.service';
 import { createSessionTokens } from '../auth/session-tokens';
 import { openDatabase } from '../db/open-database';
 import { loadConfig, type Config } from '../kernel/config';

@@ -1,4 +1,5 @@
 import { Authority } from '../auth/authority';
+import type { AuthDirectories } from '../auth/directories';
 import { createAccessModel, type AccessModel } from '../kernel/access';
 import type { Scope } from '../kernel/permissions';
 import { AuditCatalog } from './audit-catalog';
@@ -11,10 +12,11 @@ import type { FeatureModule, RouteDeps, ServiceDeps } from './module';
 /** What the service graph is built from, besides the modules: the process's own pieces. */
 export type ServiceInfrastructure = Pick<ServiceDeps, 'dataSource' | 'config' | 'keyFormat' | 'invalidator' | 'reportDrops' | 'overrides'>;
 
-/** The services every module shares: the one way to make a change, and the event log it records into. */
+/** The services every module shares: the one way to make a change, the event log it records into, and what authentication reads through. */
 export interface CoreServices {
   changes: Changes;
   eventLog: EventLog;
+  directories: AuthDirectories;
 }
 
 export interface ComposedModules {
@@ -61,7 +63,10 @@ export function composeModules(modules: readonly FeatureModule[]): ComposedModul
     async createServices(infrastructure) {
       const { dataSource } = infrastructure;
       const eventLog = new EventLog(events);
-      const changes = new Changes(dataSource, new Authority(access), access, eventLog, infrastructure.invalidator);
+      const directories: Partial<AuthDirectories> = {};
+      // The authority's reads are the features'; it needs them only when a change runs, once all are built.
+      const authority = new Authority(access, () => directories as AuthDirectories);
+      const changes = new Changes(dataSource, authority, access, eventLog, infrastructure.invalidator);
       const deps: ServiceDeps = { ...infrastructure, access, events, eventLog, changes };
       const built: Record<string, unknown> = { changes, eventLog };
       for (const module of modules) {
@@ -71,7 +76,11 @@ export function composeModules(modules: readonly FeatureModule[]): ComposedModul
           built[name] = service;
         }
         for (const sink of module.eventSinks?.(deps, built) ?? []) eventLog.addSink(sink);
+        Object.assign(directories, module.authDirectories?.(deps));
       }
+      if (!directories.keys || !directories.people)
+        throw new Error('No module answers authentication: one must provide the keys directory, one the people directory');
+      built.directories = directories;
       return built as CoreServices & Record<string, unknown>;
     },
   };

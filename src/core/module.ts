@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { DataSource } from 'typeorm';
 import type { AuthInvalidator } from '../auth/auth-invalidation';
+import type { AuthDirectories } from '../auth/directories';
 import type { KeyFormat } from '../auth/key-format';
 import type { AccessModel, ResourceDefinition } from '../kernel/access';
 import type { Scope } from '../kernel/permissions';
@@ -62,6 +63,8 @@ export interface FeatureModule<S extends object = object> {
   operations?: Readonly<Record<string, Scope>>;
   /** This feature's HTTP routes beside GraphQL (the short links' redirect), registered once every service is built. */
   routes?: (server: FastifyInstance, deps: RouteDeps) => void;
+  /** What this feature answers for authentication (auth/directories.ts): the keys' directory, the people's. */
+  authDirectories?: (deps: ServiceDeps) => Partial<AuthDirectories>;
   /** This feature's per-request loaders (core/loaders.ts), by name; resolvers name the ones they use. */
   loaders?: (ctx: LoaderContext) => object;
   /** Where this feature wants every recorded event to go (the audit log stores it, the webhooks forward it). */

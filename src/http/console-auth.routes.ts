@@ -1,6 +1,7 @@
 import type { CookieSerializeOptions } from '@fastify/cookie';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { CSRF_COOKIE, CSRF_HEADER, csrfMatches, SESSION_COOKIE, type BrowserSessions, type StartedSession } from '../auth/browser-sessions';
+import { CSRF_COOKIE, CSRF_HEADER, csrfMatches, SESSION_COOKIE } from '../auth/browser-sessions';
+import type { BrowserSessions, StartedSession } from '../modules/sessions/browser-sessions.service';
 import type { UserPrincipals } from '../auth/user-principals';
 import type { Config } from '../kernel/config';
 import { UnauthenticatedError } from '../kernel/errors';

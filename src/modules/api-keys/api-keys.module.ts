@@ -1,3 +1,4 @@
+import { ApiKeyDirectory } from './key.directory';
 import { API_KEY_OPERATIONS } from './api-key.rules';
 import { apiKeyLoaders } from './api-key.loaders';
 import { defineResource } from '../../kernel/access';
@@ -33,6 +34,7 @@ export const apiKeysModule = defineModule({
   resolvers: [ApiKeyResolver],
   operations: API_KEY_OPERATIONS,
   loaders: apiKeyLoaders,
+  authDirectories: ({ dataSource }) => ({ keys: new ApiKeyDirectory(dataSource) }),
   audit: [API_KEY_AUDIT],
   services: ({ dataSource, keyFormat, access, eventLog, changes, reportDrops }) => ({
     apiKeys: new ApiKeyService(keyFormat, access, changes),
