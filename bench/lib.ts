@@ -136,9 +136,12 @@ export async function startServerProcess(
   env: Record<string, string>,
   logFile: string,
   nodeFlags: string[] = [],
+  /** Another checkout of keygate (BENCH_BASELINE_ROOT): its own bench/server.ts and src, measured beside this one. */
+  root = path.resolve(__dirname, '..'),
 ): Promise<ServerProcess> {
   const fd = openSync(logFile, 'a');
-  const child = fork(path.join(__dirname, 'server.ts'), [kind], {
+  const child = fork(path.join(root, 'bench', 'server.ts'), [kind], {
+    cwd: root,
     execArgv: ['--require', 'ts-node/register/transpile-only', ...nodeFlags],
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
     stdio: ['ignore', fd, 'inherit', 'ipc'],

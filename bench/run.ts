@@ -42,7 +42,18 @@ const LIST_LINKS = '{ shortLinks(first: 50) { nodes { id slug domain { hostname 
 const VIEWER = '{ viewer { kind } }';
 
 type ServerName =
-  'ceiling' | 'ours' | 'ours-js' | 'ours-redis' | 'noauth' | 'shield' | 'envelop' | 'mapschema' | 'unguarded' | 'handbuilt' | 'badkeys';
+  | 'ceiling'
+  | 'ours'
+  | 'ours-js'
+  | 'baseline'
+  | 'ours-redis'
+  | 'noauth'
+  | 'shield'
+  | 'envelop'
+  | 'mapschema'
+  | 'unguarded'
+  | 'handbuilt'
+  | 'badkeys';
 
 interface Scenario {
   id: string;
@@ -53,6 +64,13 @@ interface Scenario {
   /** Statuses that are the right answer (anything else is counted as unexpected). */
   expect: number[];
 }
+
+/**
+ * `BENCH_BASELINE_ROOT=<another checkout>`: that checkout's keygate (its own bench/server.ts and
+ * src, same database, same configuration) runs beside this one, so a change's cost or gain is one
+ * interleaved run's ratio (`… ÷ baseline`), not two runs compared.
+ */
+const BASELINE_ROOT = process.env.BENCH_BASELINE_ROOT;
 
 function scenarios(redis: boolean): Scenario[] {
   const list = (id: string, label: string, query: string, server: ServerName): Scenario => ({
@@ -65,6 +83,7 @@ function scenarios(redis: boolean): Scenario[] {
   });
   const lists = (name: 'apiKeys' | 'shortLinks', query: string) => [
     list(`${name}:ours`, `${name}(50) — keygate @requires`, query, 'ours'),
+    ...(BASELINE_ROOT ? [list(`${name}:baseline`, `${name}(50) — keygate at BENCH_BASELINE_ROOT`, query, 'baseline')] : []),
     list(`${name}:ours-js`, `${name}(50) — keygate, GRAPHQL_EXECUTOR=graphql-js`, query, 'ours-js'),
     list(`${name}:handbuilt`, `${name}(50) — hand-built (Fastify + pg, same SQL)`, query, 'handbuilt'),
     list(`${name}:shield`, `${name}(50) — graphql-shield`, query, 'shield'),
@@ -88,6 +107,18 @@ function scenarios(redis: boolean): Scenario[] {
         ]
       : []),
     { id: 'noauth', label: 'no-auth baseline: viewer { kind }', server: 'noauth', query: VIEWER, key: 'none', expect: [200] },
+    ...(BASELINE_ROOT
+      ? [
+          {
+            id: 'auth:baseline',
+            label: 'auth: viewer { kind } — keygate at BENCH_BASELINE_ROOT',
+            server: 'baseline',
+            query: VIEWER,
+            key: 'pool',
+            expect: [200],
+          } as Scenario,
+        ]
+      : []),
     ...lists('apiKeys', LIST_KEYS),
     ...lists('shortLinks', LIST_LINKS),
     { id: 'bad:malformed', label: 'bad keys: malformed (random)', server: 'badkeys', query: VIEWER, key: 'malformed', expect: [401] },
@@ -105,10 +136,16 @@ function scenarios(redis: boolean): Scenario[] {
 /** A ratio with no target is shown for what it explains, never judged. */
 const RATIOS: { id: string; label: string; over: [string, string]; target?: number }[] = [
   { id: 'auth/noauth', label: 'auth ÷ no-auth (in-process limits)', over: ['auth', 'noauth'], target: 0.95 },
+  { id: 'auth/baseline', label: 'viewer: this checkout ÷ BENCH_BASELINE_ROOT', over: ['auth', 'auth:baseline'] },
   { id: 'authredis/noauth', label: 'auth ÷ no-auth (Redis limits)', over: ['auth:redis', 'noauth'], target: 0.95 },
   { id: 'auth/ceiling', label: 'auth ÷ ceiling (in-process limits)', over: ['auth', 'ceiling'], target: 0.35 },
   { id: 'authredis/ceiling', label: 'auth ÷ ceiling (Redis limits)', over: ['auth:redis', 'ceiling'], target: 0.35 },
   ...(['apiKeys', 'shortLinks'] as const).flatMap((name) => [
+    {
+      id: `${name}/baseline`,
+      label: `${name}: this checkout ÷ BENCH_BASELINE_ROOT`,
+      over: [`${name}:ours`, `${name}:baseline`] as [string, string],
+    },
     {
       id: `${name}/graphql-js`,
       label: `${name}: compiled (literals hoisted) ÷ graphql-js, both keygate`,
@@ -258,7 +295,9 @@ async function main() {
     const env = productionEnv(db.url);
     const redisEnv = { ...env, REDIS_URL: redisUrl, REDIS_KEY_PREFIX: `kgbench${Date.now() % 1e9}:` };
     const start = (name: ServerName, kind: string, e: Record<string, string>) =>
-      startServerProcess(kind, e, path.join(logDir, `${name}.log`)).then((p) => void servers.set(name, p));
+      startServerProcess(kind, e, path.join(logDir, `${name}.log`), [], name === 'baseline' ? BASELINE_ROOT : undefined).then(
+        (p) => void servers.set(name, p),
+      );
     process.stderr.write(`starting server processes (logs in ${logDir})…\n`);
     // BENCH_ONLY=id,id… (scenario ids, e.g. `auth,noauth`) runs only those: for looking into one.
     const only = process.env.BENCH_ONLY?.split(',').map((x) => x.trim());
@@ -268,6 +307,7 @@ async function main() {
       ['ceiling', 'ceiling', { NODE_ENV: 'production' }],
       ['ours', 'ours', env],
       ['ours-js', 'ours', { ...env, GRAPHQL_EXECUTOR: 'graphql-js' }],
+      ['baseline', 'ours', env],
       ['ours-redis', 'ours', redisEnv],
       ['noauth', 'noauth', { ...env, BENCH_KEY: seeded.key }],
       ['shield', 'shield', env],
@@ -296,7 +336,7 @@ async function main() {
     const identity: BenchResults['identity'] = [];
     for (const { list, query } of routes) {
       const reference = await post(ours.port, query, seeded.key);
-      for (const name of ['ours-js', 'handbuilt', 'shield', 'envelop', 'mapschema', 'unguarded'] as const) {
+      for (const name of ['ours-js', 'baseline', 'handbuilt', 'shield', 'envelop', 'mapschema', 'unguarded'] as const) {
         if (!servers.has(name)) continue;
         const other = await post(servers.get(name)!.port, query, seeded.key);
         const identical = other.status === reference.status && other.body === reference.body;
@@ -315,7 +355,7 @@ async function main() {
       // Every key verified once on every server, so the rotation measures cache hits.
       process.stderr.write('warming the verification caches…\n');
       await Promise.all(
-        (['ours', 'ours-js', 'ours-redis', 'shield', 'envelop', 'mapschema', 'unguarded'] as const).map(async (name) => {
+        (['ours', 'ours-js', 'baseline', 'ours-redis', 'shield', 'envelop', 'mapschema', 'unguarded'] as const).map(async (name) => {
           const server = servers.get(name);
           if (!server) return;
           for (let i = 0; i < pool.length; i += CONNECTIONS) {
