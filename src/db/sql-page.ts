@@ -94,11 +94,13 @@ async function runPage<T extends Row>(
   const col = list.column;
   if (cursor) {
     const cmp = direction === 'ASC' ? '>' : '<';
-    const tie = `${alias}.id ${cmp} ${q.param(cursor.id)}`;
+    const id = q.param(cursor.id);
+    const tie = `${alias}.id ${cmp} ${id}`;
     if (cursor.value === null) q.where(nullsLast ? `${col} IS NULL AND ${tie}` : `${col} IS NOT NULL OR (${col} IS NULL AND ${tie})`);
     else {
-      const v = q.param(cursor.value);
-      const beyond = `${col} ${cmp} ${v} OR (${col} = ${v} AND ${tie})`;
+      // A row-value comparison, not "col > v OR (col = v AND id > x)": PostgreSQL turns it into
+      // one index range, so page 500 costs what page 1 does.
+      const beyond = `(${col}, ${alias}.id) ${cmp} (${q.param(cursor.value)}, ${id})`;
       q.where(nullsLast && order.nullable ? `${beyond} OR ${col} IS NULL` : beyond);
     }
   }

@@ -214,3 +214,28 @@ describe('totalCount', () => {
     expect(statements.some((s) => /count\(/i.test(s))).toBe(true);
   });
 });
+
+describe('deep pages', () => {
+  it('a page after a cursor is one index range on (org_id, created_at, id), not a filter over every earlier row', async () => {
+    const first = expectOk(await t.gql(OrderedApiKeysDocument, { first: 2, filter: {} })).apiKeys;
+    const { statements } = await t.countQueries(() =>
+      t.gql(OrderedApiKeysDocument, { first: 2, after: first.pageInfo.endCursor, filter: {} }),
+    );
+    const page = statements.find((s) => /ORDER BY/.test(s) && /LIMIT 3/.test(s));
+    expect(page).toBeDefined();
+    // A generic plan needs no parameter values; sequential scans off so the plan shows what the
+    // index can take: the cursor must be in the Index Cond, not in a Filter after it.
+    const runner = t.dataSource.createQueryRunner();
+    try {
+      await runner.startTransaction();
+      await runner.query('SET LOCAL enable_seqscan = off');
+      const [{ 'QUERY PLAN': plan }] = await runner.query(`EXPLAIN (GENERIC_PLAN, FORMAT JSON) ${page}`);
+      const text = JSON.stringify(plan);
+      expect(text).toContain('api_keys_org_created_idx');
+      expect(text).toMatch(/"Index Cond":"[^"]*ROW\(created_at, id\) < ROW\(/);
+    } finally {
+      await runner.rollbackTransaction();
+      await runner.release();
+    }
+  });
+});
