@@ -4,6 +4,8 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { printConsoleScopes, printKeygateSchema } from '../../src/graphql/schema';
 import { buildSchema } from '../../src/app';
+import { printConsoleEvents } from '../../src/core/audit-catalog';
+import { KEYGATE } from '../../src/modules';
 
 const root = path.resolve(__dirname, '..', '..');
 
@@ -19,6 +21,13 @@ describe('checked-in artifacts are current', () => {
     const onDisk = readFileSync(path.join(root, 'console', 'src', 'generated', 'scopes.ts'), 'utf8');
     expect(onDisk).toBe(printConsoleScopes(built));
     expect(onDisk).toContain("| 'shortLinks:create'");
+  });
+
+  it('console/src/generated/events.ts is the audit catalog (run `npm run schema:emit`)', () => {
+    const onDisk = readFileSync(path.join(root, 'console', 'src', 'generated', 'events.ts'), 'utf8');
+    expect(onDisk).toBe(printConsoleEvents(KEYGATE.events));
+    expect(onDisk).toContain('"type": "apiKey.revoked",\n    "needs": "apiKeys:read"');
+    expect(onDisk).toContain('"action": "API_KEY_REVOKED"');
   });
 
   it('test/generated/graphql.ts matches codegen.yml’s output (run `npm run codegen`)', async () => {
