@@ -8,6 +8,7 @@ import {
 import { fastifyApolloDrainPlugin, fastifyApolloHandler } from '@as-integrations/fastify';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { DataSource } from 'typeorm';
+import { CSRF_HEADER } from '../auth/browser-sessions';
 import type { Caller } from '../auth/principal';
 import { currentRequestBudget, type RequestBudgets } from '../db/request-budget';
 import type { GraphQLContext } from '../graphql/context';
@@ -19,6 +20,9 @@ import { BadRequestError } from '../kernel/errors';
 import type { Config } from '../kernel/config';
 import { KEYGATE } from '../modules';
 import type { RequestPolicy } from './request-policy';
+
+/** Headers whose presence proves the request was preflighted (lower case, as Node gives them). */
+export const CSRF_SAFE_HEADERS = ['x-apollo-operation-name', 'apollo-require-preflight', 'x-api-key', 'authorization', CSRF_HEADER];
 
 export interface GraphQLRouteDeps {
   config: Config;
@@ -59,7 +63,12 @@ export async function registerGraphQLRoute(server: FastifyInstance, deps: GraphQ
     formatError: createFormatError((error) => server.log.error({ err: error }, 'unhandled error in resolver')),
     includeStacktraceInErrorResponses: false,
     introspection: true,
-    csrfPrevention: true,
+    // Apollo refuses a GET (or a form-encodable POST) unless a header forces a CORS preflight.
+    // Credentials in a header are such a header: no page can add `x-api-key` or `Authorization`
+    // to a cross-site request without a preflight, and origin-policy.ts refuses that preflight.
+    // So urql's and graphql-request's GET queries work as they come, while a cookie-only request
+    // still needs the console's CSRF header (or Apollo's own two).
+    csrfPrevention: { requestHeaders: CSRF_SAFE_HEADERS },
   });
   await apollo.start();
 

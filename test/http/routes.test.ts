@@ -138,22 +138,28 @@ describe('GraphQL over HTTP', () => {
     }
   });
 
-  it('CSRF prevention: a simple GET without a preflight header is refused', async () => {
-    const res = await t.app.server.inject({
-      method: 'GET',
-      url: `/graphql?query=${encodeURIComponent(queryText(ViewerKindDocument))}`,
-      headers: { 'x-api-key': t.rootKey },
-    });
+  const getViewer = (headers: Record<string, string>) =>
+    t.app.server.inject({ method: 'GET', url: `/graphql?query=${encodeURIComponent(queryText(ViewerKindDocument))}`, headers });
+
+  it.each([
+    ['x-api-key', (key: string) => ({ 'x-api-key': key })],
+    ['Authorization: Bearer', (key: string) => ({ authorization: `Bearer ${key}` })],
+    ['Authorization: x-api-key', (key: string) => ({ authorization: `x-api-key ${key}` })],
+  ])('a GET query with credentials in %s needs no other header: no page can send it cross-site without a preflight', async (_, headers) => {
+    const res = await getViewer(headers(t.rootKey));
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toEqual({ data: { viewer: { kind: 'API_KEY' } } });
+  });
+
+  it('CSRF prevention: a GET carrying only the session cookie (what a cross-site page can make a browser send) is refused before it runs', async () => {
+    const res = await getViewer({ cookie: `keygate_session=${t.owner.token}` });
     expect(res.statusCode).toBe(400);
-    expect(res.body).toContain('CSRF');
+    expect(res.json().errors[0].extensions.code).toBe('BAD_REQUEST');
+    expect(res.json().errors[0].message).toContain('Cross-Site Request Forgery');
   });
 
   it('GET with a preflight-forcing header works for queries', async () => {
-    const res = await t.app.server.inject({
-      method: 'GET',
-      url: `/graphql?query=${encodeURIComponent(queryText(ViewerKindDocument))}`,
-      headers: { 'x-api-key': t.rootKey, 'apollo-require-preflight': 'true' },
-    });
+    const res = await getViewer({ 'x-api-key': t.rootKey, 'apollo-require-preflight': 'true' });
     expect(res.statusCode).toBe(200);
     expect(res.json()).toEqual({ data: { viewer: { kind: 'API_KEY' } } });
   });
