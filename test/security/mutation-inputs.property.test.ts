@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { KEYGATE } from '../../src/modules';
 import { TestApp } from '../support/harness';
+import { CLIENT_ACCEPT } from '../support/graphql-request';
 import { ACTIONS, RESOURCES } from '../support/access';
 
 // Literal documents: the fuzzed variables deliberately fall outside the generated variable types, and each document is sent as raw text to check the raw response body.
@@ -75,7 +76,7 @@ async function run(query: string, variables: Record<string, unknown>): Promise<O
   const res = await t.app.server.inject({
     method: 'POST',
     url: '/graphql',
-    headers: { 'content-type': 'application/json', 'x-api-key': t.rootKey },
+    headers: { 'content-type': 'application/json', accept: CLIENT_ACCEPT, 'x-api-key': t.rootKey },
     payload: { query, variables },
   });
   const after = await counts();

@@ -14,6 +14,13 @@ export interface GqlResponse<T> {
   body: { data?: T | null; errors?: { message: string; path?: (string | number)[]; extensions?: Record<string, any> }[] };
 }
 
+/**
+ * What current clients (Apollo Client 4, urql, graphql-request) send: the GraphQL response media
+ * type first. Under it request errors are 400; test/clients/graphql-over-http.test.ts covers the
+ * legacy `application/json` answers.
+ */
+export const CLIENT_ACCEPT = 'application/graphql-response+json, application/json;q=0.9';
+
 const printed = new WeakMap<DocumentNode, string>();
 
 /** The query text of a document (printed once per document). */
@@ -42,7 +49,7 @@ export async function injectGql<T, V>(
   const res = await app.server.inject({
     method: 'POST',
     url: '/graphql',
-    headers: { 'content-type': 'application/json', ...headers },
+    headers: { 'content-type': 'application/json', accept: CLIENT_ACCEPT, ...headers },
     payload: requestBody(document, variables),
   });
   return { status: res.statusCode, headers: res.headers, body: JSON.parse(res.body) };
@@ -57,7 +64,7 @@ export async function fetchGql<T, V>(
 ): Promise<GqlResponse<T>> {
   const res = await fetch(url, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', ...headers },
+    headers: { 'content-type': 'application/json', accept: CLIENT_ACCEPT, ...headers },
     body: JSON.stringify(requestBody(document, variables)),
   });
   return { status: res.status, headers: Object.fromEntries(res.headers), body: (await res.json()) as GqlResponse<T>['body'] };

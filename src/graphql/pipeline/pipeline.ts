@@ -10,6 +10,7 @@ import { decisionStage } from './decision.stage';
 import { decidedExecutor } from './execute.stage';
 import { aliasLimitRule, documentLimitsHook, MAX_TOKENS } from './limits.stage';
 import type { Stage } from './stage';
+import { collapseListRefusals } from './refusals.stage';
 import { setResponseStatus } from './status.stage';
 import { textStage } from './text.stage';
 
@@ -32,7 +33,9 @@ import { textStage } from './text.stage';
  *  5. execute    execute.stage.ts: what was decided runs — allowed on the plain schema (compiled
  *                once repeated: compiled/), partly allowed on the guarded one. It is Apollo's
  *                `gateway` option, used as what it is: a pluggable executor.
- *  6. status     status.stage.ts: the response's HTTP status, from its data and first error.
+ *  6. refusals   refusals.stage.ts: a field refused in a list is one error per selection path, not per row.
+ *  7. status     status.stage.ts: the response's HTTP status, from its data and first error
+ *                (and the media type the client accepts).
  */
 export interface GraphQLPipeline {
   /** Stage 1, for the route's pre-handler. */
@@ -40,7 +43,7 @@ export interface GraphQLPipeline {
   /** Stage 1's validation rules, and its parse options, for Apollo. */
   validationRules: ValidationRule[];
   parseOptions: { maxTokens: number };
-  /** Stages 2–4 and 6, as one Apollo plugin that runs them in this file's order. */
+  /** Stages 2–4, 6 and 7, as one Apollo plugin that runs them in this file's order. */
   plugin: ApolloServerPlugin<GraphQLContext>;
   /** Stage 5, Apollo's `gateway`. */
   gateway: ReturnType<typeof decidedExecutor>;
@@ -63,8 +66,9 @@ export function graphqlPipeline(deps: { schema: KeygateSchema; config: Config; w
           async didResolveOperation(request) {
             for (const stage of stages) stage(request);
           },
-          async willSendResponse({ response }) {
-            setResponseStatus(response);
+          async willSendResponse({ response, request }) {
+            collapseListRefusals(response);
+            setResponseStatus(response, request.http?.headers);
           },
         };
       },
