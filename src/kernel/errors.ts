@@ -150,9 +150,33 @@ export class ConflictError extends AppError {
 
 /** `fields` maps an input path (e.g. `input.expiresAt`) to a message about that field. */
 export class BadUserInputError extends AppError {
-  constructor(fields: Record<string, string>, message?: string) {
+  constructor(
+    readonly fields: Record<string, string>,
+    message?: string,
+  ) {
     super(ErrorCode.BAD_USER_INPUT, message ?? Object.values(fields).join(' '), { fields });
   }
+}
+
+type Checked<T extends Record<string, () => unknown>> = { [K in keyof T]: ReturnType<T[K]> };
+
+/**
+ * Runs every check of one input, even after one fails, and refuses with one BadUserInputError
+ * naming every bad field: a form marks them all at once instead of one per round trip.
+ */
+export function checkInput<T extends Record<string, () => unknown>>(checks: T): Checked<T> {
+  const values: Record<string, unknown> = {};
+  let fields: Record<string, string> | null = null;
+  for (const [name, check] of Object.entries(checks)) {
+    try {
+      values[name] = check();
+    } catch (error) {
+      if (!(error instanceof BadUserInputError)) throw error;
+      fields = Object.assign(fields ?? {}, error.fields);
+    }
+  }
+  if (fields) throw new BadUserInputError(fields);
+  return values as Checked<T>;
 }
 
 /** The HTTP request itself is unusable (a Host header that is not a host, say). */

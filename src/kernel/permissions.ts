@@ -126,18 +126,21 @@ export function createPermissionAlgebra(resources: readonly { name: string; acti
         throw new BadUserInputError({ [field]: 'permissions must be an object such as { "stats": ["read"] }.' });
       }
       let mask = 0n;
+      // Every bad resource is named, not only the first.
+      const bad: Record<string, string> = {};
       for (const [resource, actions] of Object.entries(json as Record<string, unknown>)) {
-        if (!names.has(resource)) throw new BadUserInputError({ [`${field}.${resource}`]: `Unknown resource ${resource}.` });
-        if (actions == null) continue;
-        if (!Array.isArray(actions) || !actions.every(isAction)) {
-          throw new BadUserInputError({ [`${field}.${resource}`]: 'Actions must be create, read, update or delete.' });
-        }
-        for (const action of actions) {
-          const info = find(resource, action);
-          if (!info) throw new BadUserInputError({ [`${field}.${resource}`]: `${resource} has no ${action} permission.` });
-          mask |= info.mask;
-        }
+        const at = `${field}.${resource}`;
+        if (!names.has(resource)) bad[at] = `Unknown resource ${resource}.`;
+        else if (actions == null) continue;
+        else if (!Array.isArray(actions) || !actions.every(isAction)) bad[at] = 'Actions must be create, read, update or delete.';
+        else
+          for (const action of actions) {
+            const info = find(resource, action);
+            if (info) mask |= info.mask;
+            else bad[at] = `${resource} has no ${action} permission.`;
+          }
       }
+      if (Object.keys(bad).length) throw new BadUserInputError(bad);
       return mask;
     },
   };

@@ -4,6 +4,7 @@ import type { Config } from '../../kernel/config';
 import type { GraphQLContext } from '../context';
 import { analyzeDocument } from '../analysis/document-analysis';
 import { conditionVariableErrors } from './condition-variables';
+import { combinedVariableError } from './variable-errors';
 import { compiledExecutor, interpreted, type Warn } from '../compiled/compiled-executor';
 
 type GatewayInterface = ApolloServerOptionsWithGateway<BaseContext>['gateway'];
@@ -33,7 +34,11 @@ export function decidedExecutor(
           const refused = conditionVariableErrors(analyzeDocument(schemas.guarded, document), operation.variableDefinitions, variables);
           if (refused.length) return { errors: refused };
           const run = context.authorization === 'ALLOWED' ? runAllowed : runGuarded;
-          return run({ document, operation, operationName: request.operationName ?? undefined, context, variables });
+          const result = await run({ document, operation, operationName: request.operationName ?? undefined, context, variables });
+          if (result.data !== undefined || !result.errors?.length) return result;
+          // Refused before it ran: when it was the variables, one error naming every bad field.
+          const combined = combinedVariableError(schemas.guarded, operation.variableDefinitions, variables);
+          return combined ? { errors: [combined] } : result;
         },
       };
     },

@@ -4,7 +4,7 @@ import type { KeyFormat } from '../../auth/key-format';
 import { actorOf, type Caller } from '../../auth/principal';
 import { findOrgRow } from '../../db/org-scoped';
 import type { AccessModel } from '../../kernel/access';
-import { BadUserInputError, ConflictError, ForbiddenError, ForbiddenRule } from '../../kernel/errors';
+import { BadUserInputError, checkInput, ConflictError, ForbiddenError, ForbiddenRule } from '../../kernel/errors';
 import type { PermissionsJson } from '../../kernel/permissions';
 import { enforce } from '../../kernel/capabilities';
 import type { Change, Changes } from '../../core/changes';
@@ -64,11 +64,13 @@ export class ApiKeyService {
   async createWithin(tx: Change, input: CreateApiKeyArgs): Promise<CreatedKey> {
     const { m, caller } = tx;
     const { principal } = caller;
-    const name = validateName(input.name, 'input.name');
+    const { name, granted, expiresAt, rateLimitPerMinute } = checkInput({
+      name: () => validateName(input.name, 'input.name'),
+      granted: () => this.access.parseGrant(input.permissions, 'input.permissions'),
+      expiresAt: () => resolveExpiry(input),
+      rateLimitPerMinute: () => validateRateLimit(input.rateLimitPerMinute, 'input.rateLimitPerMinute', false),
+    });
     const type = input.type ?? ApiKeyType.BOT;
-    const granted = this.access.parseGrant(input.permissions, 'input.permissions');
-    const expiresAt = resolveExpiry(input);
-    const rateLimitPerMinute = validateRateLimit(input.rateLimitPerMinute, 'input.rateLimitPerMinute', false);
     assertCanGrant(this.access, principal.permissions, granted);
 
     let ownerUserId: string | null = null;
@@ -133,9 +135,11 @@ export class ApiKeyService {
   }
 
   async update(caller: Caller, id: string, input: UpdateApiKeyArgs): Promise<ApiKey> {
-    const name = input.name == null ? undefined : validateName(input.name, 'input.name');
-    const permissions = input.permissions == null ? undefined : this.access.parseGrant(input.permissions, 'input.permissions');
-    const rateLimit = validateRateLimit(input.rateLimitPerMinute, 'input.rateLimitPerMinute', true);
+    const { name, permissions, rateLimit } = checkInput({
+      name: () => (input.name == null ? undefined : validateName(input.name, 'input.name')),
+      permissions: () => (input.permissions == null ? undefined : this.access.parseGrant(input.permissions, 'input.permissions')),
+      rateLimit: () => validateRateLimit(input.rateLimitPerMinute, 'input.rateLimitPerMinute', true),
+    });
     if (name === undefined && permissions === undefined && rateLimit === undefined) {
       throw new BadUserInputError({ input: 'Give a name or permissions to change.' });
     }

@@ -11,7 +11,7 @@ import { newestFirstSqlPage } from '../../db/sql-page';
 import { withFolds, type Fold, type Related } from '../../core/list-relations';
 import { actorFold } from '../api-keys/actor.fold';
 import { domainFold } from '../domains/domain.loaders';
-import { BadUserInputError, ConflictError } from '../../kernel/errors';
+import { BadUserInputError, checkInput, ConflictError } from '../../kernel/errors';
 import { SHORT_LINK_AUDIT } from './short-link.audit';
 import { Domain } from '../domains/domain.entity';
 import { ShortLink } from './short-link.entity';
@@ -79,10 +79,12 @@ export class ShortLinkService {
   }
 
   async create(caller: Caller, input: CreateShortLinkArgs): Promise<ShortLink> {
-    const url = validateTargetUrl(input.url, 'input.url');
-    const chosenSlug = input.slug == null || input.slug.trim() === '' ? null : validateSlug(input.slug, 'input.slug');
-    const title = validateTitle(input.title, 'input.title');
-    const tags = validateTags(input.tags, 'input.tags');
+    const { url, chosenSlug, title, tags } = checkInput({
+      url: () => validateTargetUrl(input.url, 'input.url'),
+      chosenSlug: () => (input.slug == null || input.slug.trim() === '' ? null : validateSlug(input.slug, 'input.slug')),
+      title: () => validateTitle(input.title, 'input.title'),
+      tags: () => validateTags(input.tags, 'input.tags'),
+    });
     const actor = actorOf(caller.principal);
 
     // A generated slug that collides is retried with a new one; a chosen slug that is taken is CONFLICT.
@@ -120,11 +122,14 @@ export class ShortLinkService {
   }
 
   async update(caller: Caller, id: string, input: UpdateShortLinkArgs): Promise<ShortLink> {
+    const checked = checkInput({
+      url: () => (input.url == null ? undefined : validateTargetUrl(input.url, 'input.url')),
+      slug: () => (input.slug == null ? undefined : validateSlug(input.slug, 'input.slug')),
+      title: () => (input.title === undefined ? undefined : validateTitle(input.title, 'input.title')),
+      tags: () => (input.tags == null ? undefined : validateTags(input.tags, 'input.tags')),
+    });
     const changes: Partial<ShortLink> = {};
-    if (input.url != null) changes.url = validateTargetUrl(input.url, 'input.url');
-    if (input.slug != null) changes.slug = validateSlug(input.slug, 'input.slug');
-    if (input.title !== undefined) changes.title = validateTitle(input.title, 'input.title');
-    if (input.tags != null) changes.tags = validateTags(input.tags, 'input.tags');
+    for (const [field, value] of Object.entries(checked)) if (value !== undefined) Object.assign(changes, { [field]: value });
     if (Object.keys(changes).length === 0 && input.domainId === undefined) {
       throw new BadUserInputError({ input: 'Give at least one field to change.' });
     }
