@@ -1,18 +1,23 @@
 import { chooseOrganization, signOut } from './api';
-import { PAGES } from './pages';
+import { PAGES, type ConsolePage } from './pages';
 import { Link, usePath } from './router';
 import { useSession } from './session';
 
-/** What the path shows: the first page that answers it (the home, `/`, is the first page). */
-function Page({ path }: { path: string }) {
-  const at = path === '/' ? PAGES[0].path : path;
+/** The console's home: the first page the person may read (a VIEWER reads no keys), else the first. */
+function homePage(scopes: readonly string[]): ConsolePage {
+  return PAGES.find((page) => scopes.includes(page.needs)) ?? PAGES[0];
+}
+
+/** What the path shows: the first page that answers it (`/` shows the home page). */
+function Page({ path, home }: { path: string; home: ConsolePage }) {
+  const at = path === '/' ? home.path : path;
   for (const page of PAGES) {
     const shown = page.render(at);
     if (shown) return <>{shown}</>;
   }
   return (
     <p>
-      No such page. <Link to={PAGES[0].path}>{PAGES[0].label}</Link>
+      No such page. <Link to={home.path}>{home.label}</Link>
     </p>
   );
 }
@@ -43,7 +48,8 @@ function OrganizationSwitcher() {
 export function Layout({ onSignedOut }: { onSignedOut: () => void }) {
   const { viewer } = useSession();
   const path = usePath();
-  const current = path === '/' ? PAGES[0].path : path;
+  const home = homePage(viewer.permissions.scopes);
+  const current = path === '/' ? home.path : path;
   return (
     <>
       <header className="top">
@@ -75,7 +81,7 @@ export function Layout({ onSignedOut }: { onSignedOut: () => void }) {
       </nav>
       {/* Remounted per organization: nothing of one organization is shown in another. */}
       <main key={viewer.organization.id}>
-        <Page path={path} />
+        <Page path={path} home={home} />
       </main>
     </>
   );

@@ -20,11 +20,19 @@ export function useSession(): Session {
   return session;
 }
 
+/**
+ * The one wording of a permission refusal, word for word the API's FORBIDDEN message
+ * (src/kernel/errors.ts): a disabled button and a page the API refused say the same thing.
+ */
+export function refusalText(scopes: readonly string[]): string {
+  return `Missing permission${scopes.length > 1 ? 's' : ''} ${scopes.join(', ')}.`;
+}
+
 /** Whether the signed-in person holds `scope` here, and the reason to show when not. */
 export function useScope(scope: Scope): { allowed: boolean; reason: string } {
   const { viewer } = useSession();
   const allowed = viewer.permissions.scopes.includes(scope);
-  return { allowed, reason: allowed ? '' : `Needs ${scope}, which your role (${viewer.role ?? viewer.kind}) does not include.` };
+  return { allowed, reason: allowed ? '' : refusalText([scope]) };
 }
 
 /** The reason the API gives for one action of an object's `viewerCan`. */

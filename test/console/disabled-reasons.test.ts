@@ -58,13 +58,20 @@ async function signedIn(member: Member): Promise<Page> {
   return page;
 }
 
-it('a VIEWER sees Create key disabled with its reason, and why the keys are not listed', async () => {
+it('a VIEWER opens on the first page they may read; the keys page shows Create key disabled and why nothing is listed, in the API’s words', async () => {
   const page = await signedIn(viewer);
+  // A VIEWER holds no apiKeys:read or members:read: the home is Short links, not API keys.
+  await page.getByRole('heading', { level: 1, name: 'Short links' }).waitFor();
+  expect(new URL(page.url()).pathname).toBe('/console/');
+  expect(await page.getByRole('link', { name: 'Short links' }).getAttribute('aria-current')).toBe('page');
+
+  await page.getByRole('link', { name: 'Members' }).click();
+  expect(await page.getByRole('note').textContent()).toBe('You cannot see the members: Missing permission members:read.');
+
+  await page.getByRole('link', { name: 'API keys' }).click();
   const create = page.getByRole('button', { name: 'Create key' });
-  expect(await disabledWithReason(create)).toBe('Needs apiKeys:create, which your role (VIEWER) does not include.');
-  expect(await page.getByRole('note').textContent()).toBe(
-    'You cannot see this organization’s keys: Needs apiKeys:read, which your role (VIEWER) does not include.',
-  );
+  expect(await disabledWithReason(create)).toBe('Missing permission apiKeys:create.');
+  expect(await page.getByRole('note').textContent()).toBe('You cannot see this organization’s keys: Missing permission apiKeys:read.');
   await screenshot(page, 'viewer-disabled-buttons');
   await page.context().close();
 });
@@ -79,9 +86,7 @@ it('a VIEWER sees the links’, domains’ and webhooks’ actions disabled with
   expect(await disabledWithReason(link.getByRole('button', { name: 'Delete' }))).toBe(
     reason(expected.shortLinks.nodes[0].viewerCan.reasons, 'delete'),
   );
-  expect(await disabledWithReason(page.getByRole('button', { name: 'Create link' }))).toBe(
-    'Needs shortLinks:create, which your role (VIEWER) does not include.',
-  );
+  expect(await disabledWithReason(page.getByRole('button', { name: 'Create link' }))).toBe('Missing permission shortLinks:create.');
   await screenshot(page, 'viewer-disabled-links');
 
   await page.getByRole('link', { name: 'Domains' }).click();

@@ -48,9 +48,7 @@ it('an invited member clicks "Sign in with …", signs in at the provider, and l
   await page.getByRole('navigation', { name: 'Console' }).waitFor();
   expect(await page.locator('header .who').textContent()).toBe('ada@acme.test · MEMBER');
   // A MEMBER holds nothing on apiKeys: the page says so rather than failing.
-  expect(await page.getByRole('note').textContent()).toBe(
-    'You cannot see this organization’s keys: Needs apiKeys:read, which your role (MEMBER) does not include.',
-  );
+  expect(await page.getByRole('note').textContent()).toBe('You cannot see this organization’s keys: Missing permission apiKeys:read.');
   const linked = await t.dataSource.query('SELECT issuer, subject FROM user_identities');
   expect(linked).toEqual([{ issuer, subject: 'ada@acme.test' }]);
 });

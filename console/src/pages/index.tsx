@@ -1,4 +1,5 @@
 import type { ReactNode } from 'react';
+import type { Scope } from '../generated/scopes';
 import { AuditLog } from './AuditLog';
 import { Domains } from './Domains';
 import { KeyDetail } from './keys/KeyDetail';
@@ -11,6 +12,8 @@ import { Webhooks } from './Webhooks';
 export interface ConsolePage {
   path: string;
   label: string;
+  /** The scope reading the page needs: the console's home is the first page the person may read. */
+  needs: Scope;
   /** What the page shows at `path` or below it (`/keys/<id>`); null when the path is not its. */
   render(path: string): ReactNode | null;
 }
@@ -18,18 +21,19 @@ export interface ConsolePage {
 const exactly = (path: string, page: () => ReactNode) => (at: string) => (at === path ? page() : null);
 
 /**
- * Every page, in navigation order: adding one is its file and one line here. The first is the
- * console's home. Layout.tsx reads this list for the navigation and for what to show.
+ * Every page, in navigation order: adding one is its file and one line here. The home is the
+ * first page the person may read. Layout.tsx reads this list for the navigation and for what to show.
  */
 export const PAGES: readonly ConsolePage[] = [
   {
     path: '/keys',
     label: 'API keys',
+    needs: 'apiKeys:read',
     render: (at) => (at === '/keys' ? <KeysPage /> : /^\/keys\/([\w-]+)$/.test(at) ? <KeyDetail id={at.slice('/keys/'.length)} /> : null),
   },
-  { path: '/members', label: 'Members', render: exactly('/members', () => <Members />) },
-  { path: '/audit', label: 'Audit log', render: exactly('/audit', () => <AuditLog />) },
-  { path: '/links', label: 'Short links', render: exactly('/links', () => <ShortLinks />) },
-  { path: '/domains', label: 'Domains', render: exactly('/domains', () => <Domains />) },
-  { path: '/webhooks', label: 'Webhooks', render: exactly('/webhooks', () => <Webhooks />) },
+  { path: '/members', label: 'Members', needs: 'members:read', render: exactly('/members', () => <Members />) },
+  { path: '/audit', label: 'Audit log', needs: 'apiKeys:read', render: exactly('/audit', () => <AuditLog />) },
+  { path: '/links', label: 'Short links', needs: 'shortLinks:read', render: exactly('/links', () => <ShortLinks />) },
+  { path: '/domains', label: 'Domains', needs: 'domains:read', render: exactly('/domains', () => <Domains />) },
+  { path: '/webhooks', label: 'Webhooks', needs: 'webhooks:read', render: exactly('/webhooks', () => <Webhooks />) },
 ];
