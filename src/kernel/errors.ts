@@ -142,9 +142,25 @@ export class NotFoundError extends AppError {
   }
 }
 
+/**
+ * Why a change conflicts with the object's state, where a client may want to tell the cases apart
+ * (the refusal would change nothing, or the state forbids it). Stable names, sent as `extensions.rule`
+ * like ForbiddenRule, and as `rule` in `viewerCan.reasons`.
+ */
+export enum ConflictRule {
+  /** A revoked key cannot be changed, rotated, enabled or disabled: revocation is permanent. */
+  KEY_REVOKED = 'KEY_REVOKED',
+  /** Revoking a revoked key would change nothing; its first revocation's record stands. */
+  ALREADY_REVOKED = 'ALREADY_REVOKED',
+  /** Enabling an ACTIVE key would change nothing. */
+  ALREADY_ACTIVE = 'ALREADY_ACTIVE',
+  /** Disabling an INACTIVE key would change nothing. */
+  ALREADY_INACTIVE = 'ALREADY_INACTIVE',
+}
+
 export class ConflictError extends AppError {
-  constructor(message: string) {
-    super(ErrorCode.CONFLICT, message);
+  constructor(message: string, rule?: ConflictRule) {
+    super(ErrorCode.CONFLICT, message, rule ? { rule } : {});
   }
 }
 

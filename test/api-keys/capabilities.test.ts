@@ -1,5 +1,5 @@
 import { Role } from '../../src/kernel/access';
-import { ApiKeyType } from '../../src/auth/api-key-states';
+import { ApiKeyStatus, ApiKeyType } from '../../src/auth/api-key-states';
 import {
   ApiKeyCapabilitiesDocument,
   CapabilityDeleteDocument,
@@ -21,17 +21,20 @@ import { apiKeySuite } from './helpers';
 let t: TestApp;
 apiKeySuite((suite) => ({ t } = suite));
 
-type Action = 'update' | 'rotate' | 'setStatus' | 'revoke' | 'delete';
-const MUTATIONS: Record<Action, (id: string, auth: Auth) => Promise<GqlResponse<unknown>>> = {
+type Action = 'update' | 'rotate' | 'setStatus' | 'enable' | 'disable' | 'revoke' | 'delete';
+const MUTATIONS: Record<Action, (id: string, auth: Auth, status: string) => Promise<GqlResponse<unknown>>> = {
   update: (id, auth) => t.gql(CapabilityUpdateDocument, { id }, auth),
   rotate: (id, auth) => t.gql(CapabilityRotateDocument, { id }, auth),
-  setStatus: (id, auth) => t.gql(CapabilitySetStatusDocument, { id }, auth),
+  // The switch: to the status the key does not have.
+  setStatus: (id, auth, status) => t.gql(CapabilitySetStatusDocument, { id, status: status === 'ACTIVE' ? 'INACTIVE' : 'ACTIVE' }, auth),
+  enable: (id, auth) => t.gql(CapabilitySetStatusDocument, { id, status: 'ACTIVE' }, auth),
+  disable: (id, auth) => t.gql(CapabilitySetStatusDocument, { id, status: 'INACTIVE' }, auth),
   revoke: (id, auth) => t.gql(CapabilityRevokeDocument, { id }, auth),
   delete: (id, auth) => t.gql(CapabilityDeleteDocument, { id }, auth),
 };
 const ACTIONS = Object.keys(MUTATIONS) as Action[];
 
-type Target = 'small BOT key' | 'all-permission BOT key' | 'the admin’s USER key' | 'a revoked key';
+type Target = 'small BOT key' | 'all-permission BOT key' | 'the admin’s USER key' | 'an inactive key' | 'a revoked key';
 type Principal = 'owner session' | 'admin session' | 'key: apiKeys read+update' | 'key: apiKeys read+update+delete, stats read';
 
 let admin: Member;
@@ -59,6 +62,11 @@ async function makeTarget(kind: Target): Promise<string> {
       await t.sql(`UPDATE api_keys SET deleted_at = now() WHERE owner_user_id = $1`, [admin.userId]);
       return (await t.createKey({ stats: ['read'] }, { type: ApiKeyType.USER, by: admin })).id;
     }
+    case 'an inactive key': {
+      const { id } = await t.createKey({ stats: ['read'] });
+      await t.app.services.apiKeys.setStatus(t.owner.caller, id, ApiKeyStatus.INACTIVE);
+      return id;
+    }
     case 'a revoked key': {
       const { id } = await t.createKey({ stats: ['read'] });
       await t.app.services.apiKeys.revoke(t.owner.caller, id, 'test');
@@ -67,7 +75,7 @@ async function makeTarget(kind: Target): Promise<string> {
   }
 }
 
-const TARGETS: Target[] = ['small BOT key', 'all-permission BOT key', 'the admin’s USER key', 'a revoked key'];
+const TARGETS: Target[] = ['small BOT key', 'all-permission BOT key', 'the admin’s USER key', 'an inactive key', 'a revoked key'];
 const cases = (
   Object.keys({
     'owner session': 1,
@@ -80,8 +88,8 @@ const cases = (
 it.each(cases)('%s on %s: viewerCan.%s is what the mutation does', async (principal, target, action) => {
   const auth = principals[principal];
   const id = await makeTarget(target);
-  const can = expectOk(await t.gql(ApiKeyCapabilitiesDocument, { id }, auth)).apiKey!.viewerCan;
-  const res = await MUTATIONS[action](id, auth);
+  const { viewerCan: can, status } = expectOk(await t.gql(ApiKeyCapabilitiesDocument, { id }, auth)).apiKey!;
+  const res = await MUTATIONS[action](id, auth, status);
   if (can[action]) {
     expect(res.body.errors).toBeUndefined();
     expect(can.reasons.find((r) => r.action === action)).toBeUndefined();
@@ -100,22 +108,32 @@ describe('what the answers are', () => {
   const canOf = async (principal: Principal, target: Target) =>
     expectOk(await t.gql(ApiKeyCapabilitiesDocument, { id: await makeTarget(target) }, principals[principal])).apiKey!.viewerCan;
 
-  it('the owner may do everything to a BOT key', async () => {
+  it('the owner may do everything to an active BOT key but enable it, which would change nothing', async () => {
     expect(await canOf('owner session', 'small BOT key')).toEqual({
       update: true,
       rotate: true,
       setStatus: true,
+      enable: false,
+      disable: true,
       revoke: true,
       delete: true,
-      reasons: [],
+      reasons: [{ action: 'enable', code: 'CONFLICT', rule: 'ALREADY_ACTIVE', required: [], reason: 'The key is already active.' }],
     });
+  });
+
+  it('an inactive key can be enabled, not disabled again', async () => {
+    const can = await canOf('owner session', 'an inactive key');
+    expect(can).toMatchObject({ setStatus: true, enable: true, disable: false, revoke: true });
+    expect(can.reasons).toEqual([
+      { action: 'disable', code: 'CONFLICT', rule: 'ALREADY_INACTIVE', required: [], reason: 'The key is already inactive.' },
+    ]);
   });
 
   it('only the admin may rotate the admin’s USER key; the owner sees why', async () => {
     expect((await canOf('admin session', 'the admin’s USER key')).rotate).toBe(true);
     const owner = await canOf('owner session', 'the admin’s USER key');
     expect(owner.rotate).toBe(false);
-    expect(owner.reasons).toEqual([
+    expect(owner.reasons.filter((r) => r.action === 'rotate')).toEqual([
       {
         action: 'rotate',
         code: 'FORBIDDEN',
@@ -128,17 +146,45 @@ describe('what the answers are', () => {
 
   it('a key that cannot delete sees revoke and delete refused with the scope it lacks', async () => {
     const can = await canOf('key: apiKeys read+update', 'small BOT key');
-    expect(can).toMatchObject({ update: true, setStatus: true, revoke: false, delete: false });
+    expect(can).toMatchObject({ update: true, setStatus: true, disable: true, revoke: false, delete: false });
     expect(can.reasons.map((r) => [r.action, r.required])).toEqual([
       ['rotate', ['stats:read']],
+      ['enable', []],
       ['revoke', ['apiKeys:delete']],
       ['delete', ['apiKeys:delete']],
     ]);
   });
 
-  it('a revoked key can be revoked again (harmless) and deleted, not changed', async () => {
+  it('a revoked key offers only delete: revoking again is ALREADY_REVOKED, every change KEY_REVOKED', async () => {
     const can = await canOf('owner session', 'a revoked key');
-    expect(can).toMatchObject({ update: false, rotate: false, setStatus: false, revoke: true, delete: true });
-    expect(can.reasons.map((r) => r.code)).toEqual(['CONFLICT', 'CONFLICT', 'CONFLICT']);
+    expect(can).toMatchObject({
+      update: false,
+      rotate: false,
+      setStatus: false,
+      enable: false,
+      disable: false,
+      revoke: false,
+      delete: true,
+    });
+    expect(can.reasons.map((r) => [r.action, r.code, r.rule])).toEqual([
+      ['update', 'CONFLICT', 'KEY_REVOKED'],
+      ['rotate', 'CONFLICT', 'KEY_REVOKED'],
+      ['setStatus', 'CONFLICT', 'KEY_REVOKED'],
+      ['enable', 'CONFLICT', 'KEY_REVOKED'],
+      ['disable', 'CONFLICT', 'KEY_REVOKED'],
+      ['revoke', 'CONFLICT', 'ALREADY_REVOKED'],
+    ]);
+    expect(can.reasons.find((r) => r.action === 'revoke')!.reason).toBe('The key is already revoked; revocation is permanent.');
+  });
+
+  it('a key without apiKeys:delete asking about a revoked key is told the missing scope first', async () => {
+    const can = await canOf('key: apiKeys read+update', 'a revoked key');
+    expect(can.reasons.find((r) => r.action === 'revoke')).toEqual({
+      action: 'revoke',
+      code: 'FORBIDDEN',
+      rule: null,
+      required: ['apiKeys:delete'],
+      reason: 'Missing permission apiKeys:delete.',
+    });
   });
 });

@@ -89,13 +89,25 @@ describe('revokeApiKey', () => {
     expect(expectOk(await revoke(key.id, 'r'.repeat(500))).revokeApiKey.revokedReason).toBe('r'.repeat(500));
   });
 
-  it('is idempotent: revoking again (by someone else, with another reason) keeps the first record and audits once', async () => {
+  it('revoking again (by someone else, with another reason) is refused: CONFLICT ALREADY_REVOKED; the first record stands, audited once', async () => {
     const admin = await t.addMember('second-revoker@acme.test', Role.ADMIN);
     const key = await t.createKey({ stats: ['read'] }, { name: 'revoked twice' });
     const first = expectOk(await revoke(key.id, 'first reason')).revokeApiKey;
-    const second = expectOk(await revoke(key.id, 'second reason', { token: admin.token })).revokeApiKey;
-    expect(second).toEqual(first);
-    expect(second).toMatchObject({ revokedReason: 'first reason', revokedBy: { kind: 'API_KEY' } });
+    const second = await revoke(key.id, 'second reason', { token: admin.token });
+    expect(second.status).toBe(200);
+    expect(second.body).toEqual({
+      data: null,
+      errors: [
+        {
+          message: 'The key is already revoked; revocation is permanent.',
+          locations: expect.any(Array),
+          path: ['revokeApiKey'],
+          extensions: { code: 'CONFLICT', rule: 'ALREADY_REVOKED' },
+        },
+      ],
+    });
+    expect(await lookup(key.id)).toEqual(first);
+    expect(first).toMatchObject({ revokedReason: 'first reason', revokedBy: { kind: 'API_KEY' } });
     expect(await auditOf(t, key.id, 'API_KEY_REVOKED')).toHaveLength(1);
   });
 

@@ -355,11 +355,17 @@ describe('setApiKeyStatus', () => {
     }
   });
 
-  it('setting the status a key already has changes nothing and writes no audit event', async () => {
+  it('setting the status a key already has is refused (CONFLICT ALREADY_ACTIVE / ALREADY_INACTIVE) and writes no audit event', async () => {
     const key = await t.createKey({ stats: ['read'] }, { name: 'already active' });
-    expect(expectOk(await setStatus(key.id, 'ACTIVE')).setApiKeyStatus.status).toBe('ACTIVE');
+    const active = await setStatus(key.id, 'ACTIVE');
+    expect(expectError(active, 'CONFLICT', 200)).toEqual({ code: 'CONFLICT', rule: 'ALREADY_ACTIVE' });
+    expect(active.body.errors![0].message).toBe('The key is already active.');
+    expect(active.body.data).toBeNull();
     expectOk(await setStatus(key.id, 'INACTIVE'));
-    expect(expectOk(await setStatus(key.id, 'INACTIVE')).setApiKeyStatus.status).toBe('INACTIVE');
+    const inactive = await setStatus(key.id, 'INACTIVE');
+    expect(expectError(inactive, 'CONFLICT', 200)).toEqual({ code: 'CONFLICT', rule: 'ALREADY_INACTIVE' });
+    expect(inactive.body.errors![0].message).toBe('The key is already inactive.');
+    expect((await lookup(key.id)).status).toBe('INACTIVE');
     expect((await auditOf(t, key.id)).map((e) => e.action).sort()).toEqual(['API_KEY_CREATED', 'API_KEY_DISABLED']);
   });
 
@@ -368,7 +374,7 @@ describe('setApiKeyStatus', () => {
     expect(await scopesOfSecret(key.secret)).toEqual(['stats:read']);
     await t.app.services.apiKeys.revoke(t.owner.caller, key.id, 'compromised');
     const res = await setStatus(key.id, status);
-    expectError(res, 'CONFLICT', 200);
+    expect(expectError(res, 'CONFLICT', 200)).toEqual({ code: 'CONFLICT', rule: 'KEY_REVOKED' });
     expect(res.body.errors![0].message).toBe('A revoked key cannot be re-enabled or disabled; revocation is permanent.');
     expect((await lookup(key.id)).status).toBe('REVOKED');
     expectUnauthenticated(await t.gql(ViewerPrincipalDocument, {}, { key: key.secret }), 'REVOKED');

@@ -207,7 +207,7 @@ describe('each key change writes exactly one event, in the same transaction', ()
     expect(await counts()).toEqual(before);
   });
 
-  it('API_KEY_DISABLED and API_KEY_ENABLED, without metadata; toggling to the current status writes nothing', async () => {
+  it('API_KEY_DISABLED and API_KEY_ENABLED, without metadata; toggling to the current status is refused and writes nothing', async () => {
     const key = await t.createKey({ stats: ['read'] }, { name: 'toggled' });
     const off = await onlyEventOf(() => t.gql(SetApiKeyStatusDocument, { id: key.id, status: 'INACTIVE' }));
     expect(off.event).toMatchObject({
@@ -220,13 +220,13 @@ describe('each key change writes exactly one event, in the same transaction', ()
       ...fromHarness,
     });
     const before = await counts();
-    expectOk(await t.gql(SetApiKeyStatusDocument, { id: key.id, status: 'INACTIVE' }));
+    expectError(await t.gql(SetApiKeyStatusDocument, { id: key.id, status: 'INACTIVE' }), 'CONFLICT', 200);
     expect(await counts()).toEqual(before);
     const on = await onlyEventOf(() => t.gql(SetApiKeyStatusDocument, { id: key.id, status: 'ACTIVE' }, { token: t.owner.token }));
     expect(on.event).toMatchObject({ action: 'API_KEY_ENABLED', actor: ownerActor, targetId: key.id, metadata: null });
   });
 
-  it('API_KEY_REVOKED: reason and prefix; revoking again writes nothing', async () => {
+  it('API_KEY_REVOKED: reason and prefix; revoking again is refused and writes nothing', async () => {
     const key = await t.createKey({ stats: ['read'] }, { name: 'leaky' });
     const { event } = await onlyEventOf(() => t.gql(RevokeApiKeyDocument, { id: key.id, reason: '  pasted in a public gist ' }));
     expect(event).toMatchObject({
@@ -239,7 +239,7 @@ describe('each key change writes exactly one event, in the same transaction', ()
     });
     expect(event.metadata).toEqual({ reason: 'pasted in a public gist', prefix: key.secret.slice(0, 12) });
     const before = await counts();
-    expectOk(await t.gql(RevokeApiKeyDocument, { id: key.id, reason: 'again' }));
+    expectError(await t.gql(RevokeApiKeyDocument, { id: key.id, reason: 'again' }), 'CONFLICT', 200);
     expect(await counts()).toEqual(before);
 
     const quiet = await t.createKey({ stats: ['read'] }, { name: 'no reason' });

@@ -110,7 +110,7 @@ it('a VIEWER sees the links’, domains’ and webhooks’ actions disabled with
   await page.context().close();
 });
 
-it('an ADMIN cannot rotate the owner’s USER key, nor rotate or switch a revoked key: disabled, with the rule', async () => {
+it('an ADMIN cannot rotate the owner’s USER key (disabled, with the rule); a revoked key offers only Delete', async () => {
   const page = await signedIn(admin);
   const userKey = page.getByRole('row').filter({ hasText: 'Owner laptop' });
   expect(await disabledWithReason(userKey.getByRole('button', { name: 'Rotate' }))).toBe('Only the owner of a USER key can rotate it.');
@@ -118,7 +118,8 @@ it('an ADMIN cannot rotate the owner’s USER key, nor rotate or switch a revoke
   expect(await userKey.getByRole('cell').nth(1).textContent()).toBe('owner@acme.test');
 
   const revoked = page.getByRole('row').filter({ hasText: 'Old CI' });
-  expect(await disabledWithReason(revoked.getByRole('button', { name: 'Rotate' }))).toBe('A revoked key cannot be rotated.');
+  expect(await revoked.getByRole('button').allTextContents()).toEqual(['Delete']);
+  expect(await revoked.getByRole('button', { name: 'Delete' }).isEnabled()).toBe(true);
   expect(await revoked.getByRole('switch').count()).toBe(0);
   expect(await revoked.getByText('REVOKED', { exact: true }).count()).toBe(1);
   await page.context().close();

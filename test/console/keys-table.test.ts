@@ -138,6 +138,8 @@ it('switches a key off and on, rotates it with a grace period (new secret shown 
   const toggle = row.getByRole('switch', { name: 'Active: rotate me' });
   expect(await toggle.getAttribute('aria-checked')).toBe('true');
   await toggle.click();
+  // Switching off asks first (issue 19); switching on does not.
+  await page.getByRole('dialog', { name: 'Deactivate rotate me' }).getByRole('button', { name: 'Deactivate' }).click();
   await row.getByRole('switch', { name: 'Active: rotate me', checked: false }).waitFor();
   expect(await toggle.textContent()).toBe('INACTIVE');
   await toggle.click();

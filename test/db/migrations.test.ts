@@ -62,6 +62,45 @@ describe('migrations', () => {
     await ds.query('DELETE FROM organizations');
   });
 
+  it('MemberFirstSignIn backfills members from their oldest browser session or identity link, never before joining; others stay pending', async () => {
+    const last = async () => (await ds.query('SELECT name FROM migrations ORDER BY id DESC LIMIT 1'))[0].name;
+    while ((await last()) !== 'OrganizationNameUnique1796057000000') await ds.undoLastMigration({ transaction: 'each' });
+    const [org] = await ds.query(`INSERT INTO organizations (name) VALUES ('Backfill') RETURNING id`);
+    const users: { id: string; email: string }[] = await ds.query(
+      `INSERT INTO users (email) VALUES ('session@b.test'), ('identity@b.test'), ('early@b.test'), ('never@b.test') RETURNING id, email`,
+    );
+    const id = (email: string) => users.find((u) => u.email === email)!.id;
+    await ds.query(
+      `INSERT INTO memberships (org_id, user_id, role, joined_at)
+       SELECT $1, u.id, 'MEMBER', '2026-01-10T00:00:00Z' FROM users u WHERE u.email LIKE '%@b.test'`,
+      [org.id],
+    );
+    await ds.query(
+      `INSERT INTO browser_sessions (token_hash, user_id, created_at, expires_at) VALUES
+         (repeat('a', 64), $1, '2026-02-01T00:00:00Z', now()), (repeat('b', 64), $1, '2026-03-01T00:00:00Z', now()),
+         (repeat('c', 64), $2, '2026-01-01T00:00:00Z', now())`,
+      [id('session@b.test'), id('early@b.test')],
+    );
+    await ds.query(
+      `INSERT INTO user_identities (issuer, subject, user_id, created_at) VALUES ('https://idp.test', 's1', $1, '2026-02-15T00:00:00Z')`,
+      [id('identity@b.test')],
+    );
+    await ds.runMigrations({ transaction: 'each' });
+    const rows: { email: string; first: string | null }[] = await ds.query(
+      `SELECT u.email, to_char(m.first_signed_in_at AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS first
+         FROM memberships m JOIN users u ON u.id = m.user_id WHERE m.org_id = $1 ORDER BY u.email`,
+      [org.id],
+    );
+    expect(rows).toEqual([
+      { email: 'early@b.test', first: '2026-01-10' },
+      { email: 'identity@b.test', first: '2026-02-15' },
+      { email: 'never@b.test', first: null },
+      { email: 'session@b.test', first: '2026-02-01' },
+    ]);
+    await ds.query('DELETE FROM organizations WHERE id = $1', [org.id]);
+    await ds.query(`DELETE FROM users WHERE email LIKE '%@b.test'`);
+  });
+
   it('the core tables exist: organizations, users, memberships, keys, their secrets and usage, the audit log', async () => {
     const rows: { table_name: string }[] = await ds.query(
       "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY table_name",

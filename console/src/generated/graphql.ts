@@ -139,7 +139,15 @@ export type ShortLinkFilter = {
   tag?: string | null | undefined;
 };
 
-export type KeyRowFragment = { id: string, name: string, type: ApiKeyType, status: ApiKeyStatus, maskedKey: string, createdAt: string, lastUsedAt: string | null, expiresAt: string | null, requestCount: number, owner: { id: string, email: string } | null, permissions: { scopes: Array<string> }, viewerCan: { update: boolean, rotate: boolean, setStatus: boolean, revoke: boolean, delete: boolean, reasons: Array<{ action: string, reason: string, code: string, required: Array<string>, rule: string | null }> } };
+export type UpdateApiKeyInput = {
+  name?: string | null | undefined;
+  /** Replaces the whole grant. */
+  permissions?: PermissionsInput | null | undefined;
+  /** Requests per minute; 0 removes the per-key limit. */
+  rateLimitPerMinute?: number | null | undefined;
+};
+
+export type KeyRowFragment = { id: string, name: string, type: ApiKeyType, status: ApiKeyStatus, maskedKey: string, createdAt: string, lastUsedAt: string | null, expiresAt: string | null, requestCount: number, rateLimitPerMinute: number | null, owner: { id: string, email: string } | null, permissions: { scopes: Array<string> }, viewerCan: { update: boolean, rotate: boolean, setStatus: boolean, enable: boolean, disable: boolean, revoke: boolean, delete: boolean, reasons: Array<{ action: string, reason: string, code: string, required: Array<string>, rule: string | null }> } };
 
 export type ApiKeysQueryVariables = Exact<{
   first?: number | null | undefined;
@@ -151,14 +159,14 @@ export type ApiKeysQueryVariables = Exact<{
 }>;
 
 
-export type ApiKeysQuery = { apiKeys: { totalCount: number, nodes: Array<{ id: string, name: string, type: ApiKeyType, status: ApiKeyStatus, maskedKey: string, createdAt: string, lastUsedAt: string | null, expiresAt: string | null, requestCount: number, owner: { id: string, email: string } | null, permissions: { scopes: Array<string> }, viewerCan: { update: boolean, rotate: boolean, setStatus: boolean, revoke: boolean, delete: boolean, reasons: Array<{ action: string, reason: string, code: string, required: Array<string>, rule: string | null }> } }>, pageInfo: { hasNextPage: boolean, hasPreviousPage: boolean, startCursor: string | null, endCursor: string | null } } };
+export type ApiKeysQuery = { apiKeys: { totalCount: number, nodes: Array<{ id: string, name: string, type: ApiKeyType, status: ApiKeyStatus, maskedKey: string, createdAt: string, lastUsedAt: string | null, expiresAt: string | null, requestCount: number, rateLimitPerMinute: number | null, owner: { id: string, email: string } | null, permissions: { scopes: Array<string> }, viewerCan: { update: boolean, rotate: boolean, setStatus: boolean, enable: boolean, disable: boolean, revoke: boolean, delete: boolean, reasons: Array<{ action: string, reason: string, code: string, required: Array<string>, rule: string | null }> } }>, pageInfo: { hasNextPage: boolean, hasPreviousPage: boolean, startCursor: string | null, endCursor: string | null } } };
 
 export type ApiKeyDetailQueryVariables = Exact<{
   id: string | number;
 }>;
 
 
-export type ApiKeyDetailQuery = { apiKey: { updatedAt: string, rotatedAt: string | null, previousSecretExpiresAt: string | null, revokedAt: string | null, revokedReason: string | null, id: string, name: string, type: ApiKeyType, status: ApiKeyStatus, maskedKey: string, createdAt: string, lastUsedAt: string | null, expiresAt: string | null, requestCount: number, createdBy: { kind: PrincipalKind, name: string } | null, revokedBy: { kind: PrincipalKind, name: string } | null, usage: Array<{ day: string, requests: number }>, owner: { id: string, email: string } | null, permissions: { scopes: Array<string> }, viewerCan: { update: boolean, rotate: boolean, setStatus: boolean, revoke: boolean, delete: boolean, reasons: Array<{ action: string, reason: string, code: string, required: Array<string>, rule: string | null }> } } | null, auditLog: { nodes: Array<{ id: string, action: string, createdAt: string, metadata: unknown, actor: { kind: PrincipalKind, name: string } }> } };
+export type ApiKeyDetailQuery = { apiKey: { updatedAt: string, rotatedAt: string | null, previousSecretExpiresAt: string | null, revokedAt: string | null, revokedReason: string | null, id: string, name: string, type: ApiKeyType, status: ApiKeyStatus, maskedKey: string, createdAt: string, lastUsedAt: string | null, expiresAt: string | null, requestCount: number, rateLimitPerMinute: number | null, createdBy: { kind: PrincipalKind, name: string } | null, revokedBy: { kind: PrincipalKind, name: string } | null, usage: Array<{ day: string, requests: number }>, owner: { id: string, email: string } | null, permissions: { scopes: Array<string> }, viewerCan: { update: boolean, rotate: boolean, setStatus: boolean, enable: boolean, disable: boolean, revoke: boolean, delete: boolean, reasons: Array<{ action: string, reason: string, code: string, required: Array<string>, rule: string | null }> } } | null, auditLog: { nodes: Array<{ id: string, action: string, createdAt: string, metadata: unknown, actor: { kind: PrincipalKind, name: string } }> } };
 
 export type CreateApiKeyMutationVariables = Exact<{
   input: CreateApiKeyInput;
@@ -174,6 +182,14 @@ export type RotateApiKeyMutationVariables = Exact<{
 
 
 export type RotateApiKeyMutation = { rotateApiKey: { secret: string, apiKey: { id: string, name: string, expiresAt: string | null } } };
+
+export type UpdateApiKeyMutationVariables = Exact<{
+  id: string | number;
+  input: UpdateApiKeyInput;
+}>;
+
+
+export type UpdateApiKeyMutation = { updateApiKey: { id: string, name: string, type: ApiKeyType, status: ApiKeyStatus, maskedKey: string, createdAt: string, lastUsedAt: string | null, expiresAt: string | null, requestCount: number, rateLimitPerMinute: number | null, owner: { id: string, email: string } | null, permissions: { scopes: Array<string> }, viewerCan: { update: boolean, rotate: boolean, setStatus: boolean, enable: boolean, disable: boolean, revoke: boolean, delete: boolean, reasons: Array<{ action: string, reason: string, code: string, required: Array<string>, rule: string | null }> } } };
 
 export type SetApiKeyStatusMutationVariables = Exact<{
   id: string | number;
@@ -237,7 +253,7 @@ export type DeleteDomainMutation = { deleteDomain: string };
 export type MembersQueryVariables = Exact<{ [key: string]: never; }>;
 
 
-export type MembersQuery = { members: Array<{ role: Role, joinedAt: string, user: { id: string, email: string, name: string | null }, viewerCan: { updateRole: boolean, remove: boolean, reasons: Array<{ action: string, reason: string, code: string, required: Array<string>, rule: string | null }> } }> };
+export type MembersQuery = { members: Array<{ role: Role, joinedAt: string, firstSignedInAt: string | null, pending: boolean, user: { id: string, email: string, name: string | null }, viewerCan: { updateRole: boolean, remove: boolean, reasons: Array<{ action: string, reason: string, code: string, required: Array<string>, rule: string | null }> } }> };
 
 export type AddMemberMutationVariables = Exact<{
   email: string;
@@ -364,6 +380,7 @@ export const KeyRowFragmentDoc = new TypedDocumentString(`
   lastUsedAt
   expiresAt
   requestCount
+  rateLimitPerMinute
   owner {
     id
     email
@@ -375,6 +392,8 @@ export const KeyRowFragmentDoc = new TypedDocumentString(`
     update
     rotate
     setStatus
+    enable
+    disable
     revoke
     delete
     reasons {
@@ -421,6 +440,7 @@ export const ApiKeysDocument = new TypedDocumentString(`
   lastUsedAt
   expiresAt
   requestCount
+  rateLimitPerMinute
   owner {
     id
     email
@@ -432,6 +452,8 @@ export const ApiKeysDocument = new TypedDocumentString(`
     update
     rotate
     setStatus
+    enable
+    disable
     revoke
     delete
     reasons {
@@ -491,6 +513,7 @@ export const ApiKeyDetailDocument = new TypedDocumentString(`
   lastUsedAt
   expiresAt
   requestCount
+  rateLimitPerMinute
   owner {
     id
     email
@@ -502,6 +525,8 @@ export const ApiKeyDetailDocument = new TypedDocumentString(`
     update
     rotate
     setStatus
+    enable
+    disable
     revoke
     delete
     reasons {
@@ -540,6 +565,50 @@ export const RotateApiKeyDocument = new TypedDocumentString(`
   }
 }
     `) as unknown as TypedDocumentString<RotateApiKeyMutation, RotateApiKeyMutationVariables>;
+export const UpdateApiKeyDocument = new TypedDocumentString(`
+    mutation UpdateApiKey($id: ID!, $input: UpdateApiKeyInput!) {
+  updateApiKey(id: $id, input: $input) {
+    ...KeyRow
+  }
+}
+    fragment KeyRow on ApiKey {
+  id
+  name
+  type
+  status
+  maskedKey
+  createdAt
+  lastUsedAt
+  expiresAt
+  requestCount
+  rateLimitPerMinute
+  owner {
+    id
+    email
+  }
+  permissions {
+    scopes
+  }
+  viewerCan {
+    update
+    rotate
+    setStatus
+    enable
+    disable
+    revoke
+    delete
+    reasons {
+      ...Reason
+    }
+  }
+}
+fragment Reason on CapabilityReason {
+  action
+  reason
+  code
+  required
+  rule
+}`) as unknown as TypedDocumentString<UpdateApiKeyMutation, UpdateApiKeyMutationVariables>;
 export const SetApiKeyStatusDocument = new TypedDocumentString(`
     mutation SetApiKeyStatus($id: ID!, $status: ApiKeyToggle!) {
   setApiKeyStatus(id: $id, status: $status) {
@@ -644,6 +713,8 @@ export const MembersDocument = new TypedDocumentString(`
     }
     role
     joinedAt
+    firstSignedInAt
+    pending
     viewerCan {
       updateRole
       remove

@@ -1,6 +1,6 @@
 import { useState, type FormEvent } from 'react';
 import { mutate } from '../api';
-import { ConfirmAction } from '../components/ConfirmAction';
+import { ConfirmAction, ConfirmDialog } from '../components/ConfirmAction';
 import { ErrorText } from '../components/Dialog';
 import { Guarded } from '../components/Guarded';
 import { useAction, useQuery } from '../data';
@@ -89,14 +89,10 @@ export function Members() {
 type MemberNode = MembersQuery['members'][number];
 
 function MemberRow({ member, you, onChanged }: { member: MemberNode; you: boolean; onChanged: () => void }) {
-  const action = useAction();
+  // The role picked in the select, waiting for confirmation; the select shows it until Cancel.
+  const [picked, setPicked] = useState<Role | null>(null);
   const can = member.viewerCan;
   const roleReason = reasonOf(can.reasons, 'updateRole');
-  const setRole = (role: Role) =>
-    action.run(async () => {
-      await mutate(UpdateMemberRoleDocument, { userId: member.user.id, role });
-      onChanged();
-    });
   return (
     <tr>
       <th scope="row">
@@ -110,10 +106,10 @@ function MemberRow({ member, you, onChanged }: { member: MemberNode; you: boolea
         </label>
         <select
           id={`role-${member.user.id}`}
-          value={member.role}
-          disabled={!can.updateRole || action.busy}
+          value={picked ?? member.role}
+          disabled={!can.updateRole}
           aria-describedby={can.updateRole ? undefined : `role-reason-${member.user.id}`}
-          onChange={(e) => void setRole(e.target.value as Role)}
+          onChange={(e) => setPicked(e.target.value as Role)}
         >
           {ROLES.map((r) => (
             <option key={r}>{r}</option>
@@ -124,8 +120,32 @@ function MemberRow({ member, you, onChanged }: { member: MemberNode; you: boolea
             {roleReason}
           </span>
         )}
+        {picked && picked !== member.role && (
+          <ConfirmDialog
+            title={`Change the role of ${member.user.email}`}
+            submitLabel={`Make ${picked}`}
+            onClose={() => setPicked(null)}
+            onConfirm={async () => {
+              await mutate(UpdateMemberRoleDocument, { userId: member.user.id, role: picked });
+              onChanged();
+            }}
+          >
+            <p>
+              {member.user.email}: {member.role} → {picked}. It applies to their next request, and to their USER key.
+            </p>
+          </ConfirmDialog>
+        )}
       </td>
-      <td>{day(member.joinedAt)}</td>
+      <td>
+        {member.pending ? (
+          <>
+            <span className="status pending">Pending</span>
+            <span className="hint"> invited {day(member.joinedAt)}, not signed in yet</span>
+          </>
+        ) : (
+          day(member.firstSignedInAt)
+        )}
+      </td>
       <td>
         <ConfirmAction
           label="Remove"
@@ -140,7 +160,6 @@ function MemberRow({ member, you, onChanged }: { member: MemberNode; you: boolea
         >
           <p>{member.user.email} leaves the organization; their USER keys are deleted.</p>
         </ConfirmAction>
-        <ErrorText message={action.error} />
       </td>
     </tr>
   );

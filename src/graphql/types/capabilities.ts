@@ -8,7 +8,7 @@ export class CapabilityReason implements CapabilityRefusal {
   @Field({ description: 'The error code the mutation answers with: FORBIDDEN or CONFLICT.' }) code: string;
   @Field(() => [String], { description: 'Scopes the viewer would need; empty when the refusal is a rule, not a scope.' })
   required: string[];
-  @Field(() => String, { nullable: true, description: 'The rule that refuses (see ForbiddenRule), when it is one.' })
+  @Field(() => String, { nullable: true, description: 'The rule that refuses (see ForbiddenRule and ConflictRule), when it is one.' })
   rule: string | null;
 }
 

@@ -3,7 +3,7 @@ import { ApiKeyStatus, ApiKeyType } from '../../auth/api-key-states';
 import { actingUserId, type Principal } from '../../auth/principal';
 import type { AccessModel } from '../../kernel/access';
 import { enforce, firstRefusal, needsScope, type BoundRules, type Refusal } from '../../kernel/capabilities';
-import { BadUserInputError, ConflictError, ForbiddenError, ForbiddenRule } from '../../kernel/errors';
+import { BadUserInputError, ConflictError, ConflictRule, ForbiddenError, ForbiddenRule } from '../../kernel/errors';
 import type { PermissionMask, PermissionsJson, Scope } from '../../kernel/permissions';
 
 /** The input rules of the key lifecycle, each naming the input path it refuses. */
@@ -89,7 +89,7 @@ export function assertCanGrant(access: AccessModel, held: PermissionMask, reques
   enforce(grantRefusal(access, held, requested));
 }
 
-export type ApiKeyAction = 'update' | 'rotate' | 'setStatus' | 'revoke' | 'delete';
+export type ApiKeyAction = 'update' | 'rotate' | 'setStatus' | 'enable' | 'disable' | 'revoke' | 'delete';
 
 /** What the rules read of a key. */
 export interface KeyFacts {
@@ -105,7 +105,12 @@ export interface KeyFacts {
  */
 export function apiKeyRules(principal: Principal, access: AccessModel, key: KeyFacts): BoundRules<ApiKeyAction> {
   const scope = (s: Scope) => needsScope(access, principal.permissions, s);
-  const live = (message: string) => () => (key.storedStatus === ApiKeyStatus.REVOKED ? new ConflictError(message) : null);
+  const live = (message: string) => () =>
+    key.storedStatus === ApiKeyStatus.REVOKED ? new ConflictError(message, ConflictRule.KEY_REVOKED) : null;
+  /** An action that would leave the key as it is is refused, so a client learns it changed nothing. */
+  const unless = (status: ApiKeyStatus, message: string, rule: ConflictRule) => () =>
+    key.storedStatus === status ? new ConflictError(message, rule) : null;
+  const toggle = live('A revoked key cannot be re-enabled or disabled; revocation is permanent.');
   return {
     update: () => firstRefusal(scope(API_KEY_OPERATIONS.updateApiKey), live('A revoked key cannot be changed.')),
     rotate: () =>
@@ -120,13 +125,26 @@ export function apiKeyRules(principal: Principal, access: AccessModel, key: KeyF
         // Whoever receives the new secret receives the key's permissions.
         () => grantRefusal(access, principal.permissions, access.maskFromJson(key.permissions)),
       ),
-    setStatus: () =>
+    // Switching to the other of ACTIVE and INACTIVE (the console's switch); enable and disable below name the direction.
+    setStatus: () => firstRefusal(scope(API_KEY_OPERATIONS.setApiKeyStatus), toggle),
+    enable: () =>
       firstRefusal(
         scope(API_KEY_OPERATIONS.setApiKeyStatus),
-        live('A revoked key cannot be re-enabled or disabled; revocation is permanent.'),
+        toggle,
+        unless(ApiKeyStatus.ACTIVE, 'The key is already active.', ConflictRule.ALREADY_ACTIVE),
       ),
-    // Revoking twice is harmless (the first revocation's record stands), so a revoked key may be "revoked".
-    revoke: scope(API_KEY_OPERATIONS.revokeApiKey),
+    disable: () =>
+      firstRefusal(
+        scope(API_KEY_OPERATIONS.setApiKeyStatus),
+        toggle,
+        unless(ApiKeyStatus.INACTIVE, 'The key is already inactive.', ConflictRule.ALREADY_INACTIVE),
+      ),
+    // Revoking twice would change nothing (the first revocation's record stands): refused, not answered as if it happened.
+    revoke: () =>
+      firstRefusal(
+        scope(API_KEY_OPERATIONS.revokeApiKey),
+        unless(ApiKeyStatus.REVOKED, 'The key is already revoked; revocation is permanent.', ConflictRule.ALREADY_REVOKED),
+      ),
     delete: scope(API_KEY_OPERATIONS.deleteApiKey),
   };
 }

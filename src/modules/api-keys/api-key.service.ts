@@ -170,8 +170,9 @@ export class ApiKeyService {
   async setStatus(caller: Caller, id: string, status: ApiKeyStatus.ACTIVE | ApiKeyStatus.INACTIVE): Promise<ApiKey> {
     return this.changes.run(caller, API_KEY_OPERATIONS.setApiKeyStatus, async (tx) => {
       const key = await this.lockKey(tx, id);
-      enforce(apiKeyRules(tx.caller.principal, this.access, key).setStatus());
-      if (key.storedStatus === status) return key;
+      const rules = apiKeyRules(tx.caller.principal, this.access, key);
+      // Setting the status the key already has would change nothing: refused (ALREADY_ACTIVE / ALREADY_INACTIVE).
+      enforce(status === ApiKeyStatus.ACTIVE ? rules.enable() : rules.disable());
       key.storedStatus = status;
       await this.saveAndRecord(tx, key, status === ApiKeyStatus.ACTIVE ? 'API_KEY_ENABLED' : 'API_KEY_DISABLED');
       return key;
@@ -182,9 +183,8 @@ export class ApiKeyService {
     const why = validateReason(reason);
     return this.changes.run(caller, API_KEY_OPERATIONS.revokeApiKey, async (tx) => {
       const key = await this.lockKey(tx, id);
+      // A revoked key is refused (ALREADY_REVOKED): the first revocation's record stands.
       enforce(apiKeyRules(tx.caller.principal, this.access, key).revoke());
-      // Revoking twice is harmless; the first revocation's record stands.
-      if (key.storedStatus === ApiKeyStatus.REVOKED) return key;
       const actor = actorOf(tx.caller.principal);
       const now = new Date();
       Object.assign(key, {

@@ -30,7 +30,9 @@ export class ApiKeyConnection extends Connection(ApiKey) {}
 export const ApiKeyViewerCan = capabilitiesType('ApiKey', {
   update: 'updateApiKey: change the name, permissions or rate limit.',
   rotate: 'rotateApiKey: issue a new secret.',
-  setStatus: 'setApiKeyStatus: switch between ACTIVE and INACTIVE.',
-  revoke: 'revokeApiKey: end the key for good.',
+  setStatus: 'setApiKeyStatus: switch between ACTIVE and INACTIVE (to the status the key does not have).',
+  enable: 'setApiKeyStatus(status: ACTIVE): false on a key that is already active (ALREADY_ACTIVE) or revoked.',
+  disable: 'setApiKeyStatus(status: INACTIVE): false on a key that is already inactive (ALREADY_INACTIVE) or revoked.',
+  revoke: 'revokeApiKey: end the key for good; false on a key already revoked (ALREADY_REVOKED).',
   delete: 'deleteApiKey: remove the key from lists.',
 });

@@ -37,6 +37,11 @@ export class MemberResolver {
     return ctx.services.members.remove(ctx.caller, userId);
   }
 
+  @FieldResolver(() => Boolean, { description: 'Invited and not yet signed in: `firstSignedInAt` is null.' })
+  pending(@Root() member: Membership): boolean {
+    return member.firstSignedInAt === null;
+  }
+
   @FieldResolver(() => MemberViewerCan, { description: 'What you may do to this membership now, and why not where you may not.' })
   async viewerCan(@Root() member: Membership, @Ctx() ctx: Context) {
     return evaluateCapabilities(memberRules(ctx.principal, ctx.access, member, await ctx.loaders.ownerCount()));

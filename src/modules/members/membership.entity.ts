@@ -2,7 +2,7 @@ import { Field, ObjectType, registerEnumType } from 'type-graphql';
 import { Requires } from '../../graphql/requires.directive';
 import { Column, Entity, Index, JoinColumn, ManyToOne, PrimaryColumn } from 'typeorm';
 import { Role } from '../../kernel/access';
-import { CreatedAtColumn } from '../../db/columns';
+import { CreatedAtColumn, TimestampColumn } from '../../db/columns';
 import { User } from './user.entity';
 
 registerEnumType(Role, { name: 'Role' });
@@ -33,7 +33,16 @@ export class Membership {
   @Column({ type: 'varchar', length: 16 })
   role: Role;
 
-  @Field(() => Date)
+  @Field(() => Date, { description: 'When the member was added (invited, or made owner of a new organization).' })
   @CreatedAtColumn('joined_at')
   joinedAt: Date;
+
+  /** Set once, by the sessions feature, when the person first signs in to the console after joining. */
+  @Field(() => Date, {
+    nullable: true,
+    description:
+      'When the member first signed in to the console (a sign-in link or the identity provider) after being added; null while the invitation is pending. Calls with a session token alone do not count.',
+  })
+  @TimestampColumn('first_signed_in_at', { nullable: true })
+  firstSignedInAt: Date | null;
 }

@@ -78,7 +78,7 @@ export class BrowserSessions {
       [hashSecret(linkToken), hashSecret(token), this.options.sessionTtlSeconds],
     );
     if (!rows[0]) return null;
-    await this.forgetExpired(rows[0].user_id);
+    await this.signedIn(rows[0].user_id);
     return { token, csrf: csrfTokenFor(token), expiresAt: rows[0].expires_at, userId: rows[0].user_id };
   }
 
@@ -89,7 +89,7 @@ export class BrowserSessions {
       `INSERT INTO browser_sessions (token_hash, user_id, expires_at) VALUES ($1, $2, now() + make_interval(secs => $3)) RETURNING expires_at`,
       [hashSecret(token), userId, this.options.sessionTtlSeconds],
     );
-    await this.forgetExpired(userId);
+    await this.signedIn(userId);
     return { token, csrf: csrfTokenFor(token), expiresAt: rows[0].expires_at, userId };
   }
 
@@ -100,11 +100,15 @@ export class BrowserSessions {
     ]);
   }
 
-  /** A user's expired sessions and links are dropped whenever they sign in, so neither table grows without bound. */
-  private async forgetExpired(userId: string): Promise<void> {
+  /**
+   * After every sign-in: the user's expired sessions and links are dropped, so neither table grows
+   * without bound, and each membership still pending (invited, never signed in) is marked joined.
+   */
+  private async signedIn(userId: string): Promise<void> {
     await this.dataSource.query(
-      `WITH s AS (DELETE FROM browser_sessions WHERE user_id = $1 AND expires_at < now())
-       DELETE FROM sign_in_links WHERE user_id = $1 AND expires_at < now()`,
+      `WITH s AS (DELETE FROM browser_sessions WHERE user_id = $1 AND expires_at < now()),
+            l AS (DELETE FROM sign_in_links WHERE user_id = $1 AND expires_at < now())
+       UPDATE memberships SET first_signed_in_at = now() WHERE user_id = $1 AND first_signed_in_at IS NULL`,
       [userId],
     );
   }

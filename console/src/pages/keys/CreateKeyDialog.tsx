@@ -6,6 +6,7 @@ import { daysFromNow } from '../../format';
 import { CreateApiKeyDocument, type ApiKeyType, type CreateApiKeyInput } from '../../generated/graphql';
 import { PermissionMatrix } from './PermissionMatrix';
 import { toInput, type Grant } from './permissions';
+import { parseRateLimit, RateLimitField } from './RateLimit';
 
 const EXPIRIES = [
   { value: '30', label: '30 days' },
@@ -21,13 +22,14 @@ export interface Created {
   secret: string;
 }
 
-/** Create a key: name, USER or BOT, permissions (matrix and presets), expiry. */
+/** Create a key: name, USER or BOT, permissions (matrix and presets), expiry, rate limit. */
 export function CreateKeyDialog({ onClose, onCreated }: { onClose: () => void; onCreated: (created: Created) => void }) {
   const [name, setName] = useState('');
   const [type, setType] = useState<ApiKeyType>('BOT');
   const [grant, setGrant] = useState<Grant>(new Set());
   const [expiry, setExpiry] = useState('30');
   const [customDate, setCustomDate] = useState(daysFromNow(14));
+  const [rateLimit, setRateLimit] = useState('');
   const action = useAction();
 
   const expiresOn = expiry === 'never' ? 'never expires' : `expires on ${expiry === 'custom' ? customDate : daysFromNow(Number(expiry))}`;
@@ -35,6 +37,8 @@ export function CreateKeyDialog({ onClose, onCreated }: { onClose: () => void; o
   const submit = async (event: FormEvent) => {
     event.preventDefault();
     const input: CreateApiKeyInput = { name: name.trim(), type, permissions: toInput(grant) };
+    const limit = parseRateLimit(rateLimit);
+    if (limit != null) input.rateLimitPerMinute = limit;
     if (expiry === 'custom') input.expiresAt = `${customDate}T23:59:59.000Z`;
     else if (expiry !== 'never') input.expiresInDays = Number(expiry);
     await action.run(async () => {
@@ -96,6 +100,7 @@ export function CreateKeyDialog({ onClose, onCreated }: { onClose: () => void; o
             The key {expiresOn}.
           </p>
         </fieldset>
+        <RateLimitField value={rateLimit} onChange={setRateLimit} />
         <FormActions error={action.error} busy={action.busy} submitLabel="Create key" onCancel={onClose} />
       </form>
     </Dialog>

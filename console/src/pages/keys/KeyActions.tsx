@@ -1,5 +1,6 @@
 import { useState, type FormEvent } from 'react';
 import { mutate } from '../../api';
+import { ConfirmDialog } from '../../components/ConfirmAction';
 import { Dialog, ErrorText, FormActions } from '../../components/Dialog';
 import { Guarded } from '../../components/Guarded';
 import { useAction } from '../../data';
@@ -12,6 +13,7 @@ import {
 } from '../../generated/graphql';
 import { reasonOf } from '../../session';
 import type { Created } from './CreateKeyDialog';
+import { EditKeyDialog } from './EditKeyDialog';
 
 export interface KeyEvents {
   onChanged(): void;
@@ -19,54 +21,84 @@ export interface KeyEvents {
   onDeleted(): void;
 }
 
-/** ACTIVE ⇄ INACTIVE, as a switch; revoked and expired keys show their status without one. */
+/**
+ * ACTIVE ⇄ INACTIVE, as a switch; revoked and expired keys show their status without one.
+ * Deactivating asks first (every client of the key gets 401 at once); activating does not.
+ * Allowed and disabled by the API's own `viewerCan.disable` / `viewerCan.enable`.
+ */
 export function StatusToggle({ apiKey, onChanged }: { apiKey: KeyRowFragment; onChanged: () => void }) {
   const action = useAction();
+  const [confirming, setConfirming] = useState(false);
   const { status, viewerCan } = apiKey;
   const switchable = status === 'ACTIVE' || status === 'INACTIVE';
   if (!switchable) return <span className={`status ${status.toLowerCase()}`}>{status}</span>;
-  const toggle = () =>
-    action.run(async () => {
-      await mutate(SetApiKeyStatusDocument, { id: apiKey.id, status: status === 'ACTIVE' ? 'INACTIVE' : 'ACTIVE' });
-      onChanged();
-    });
+  const active = status === 'ACTIVE';
+  const set = (to: 'ACTIVE' | 'INACTIVE') => async () => {
+    await mutate(SetApiKeyStatusDocument, { id: apiKey.id, status: to });
+    onChanged();
+  };
   return (
     <>
       <Guarded
         role="switch"
-        aria-checked={status === 'ACTIVE'}
+        aria-checked={active}
         aria-label={`Active: ${apiKey.name}`}
         className={`switch ${status.toLowerCase()}`}
-        allowed={viewerCan.setStatus}
+        allowed={active ? viewerCan.disable : viewerCan.enable}
         disabled={action.busy}
-        reason={reasonOf(viewerCan.reasons, 'setStatus')}
-        onClick={toggle}
+        reason={reasonOf(viewerCan.reasons, active ? 'disable' : 'enable')}
+        onClick={() => (active ? setConfirming(true) : void action.run(set('ACTIVE')))}
       >
         {status}
       </Guarded>
       <ErrorText message={action.error} />
+      {confirming && (
+        <ConfirmDialog
+          title={`Deactivate ${apiKey.name}`}
+          submitLabel="Deactivate"
+          danger
+          onConfirm={set('INACTIVE')}
+          onClose={() => setConfirming(false)}
+        >
+          <p className="warning">Every request with this key is refused (401 INACTIVE) from now on, until you activate it again.</p>
+        </ConfirmDialog>
+      )}
     </>
   );
 }
 
-type Open = 'rotate' | 'revoke' | 'delete' | null;
+type Open = 'edit' | 'rotate' | 'revoke' | 'delete' | null;
 
-/** Rotate, revoke and delete, each behind a confirmation, each disabled with the API's reason. */
-export function KeyActions({ apiKey, events }: { apiKey: KeyRowFragment; events: KeyEvents }) {
+/**
+ * Edit, rotate, revoke and delete, each behind a dialog, each disabled with the API's reason. A
+ * revoked key offers only delete: nothing else can change it any more.
+ */
+export function KeyActions({ apiKey, events, editable }: { apiKey: KeyRowFragment; events: KeyEvents; editable?: boolean }) {
   const [open, setOpen] = useState<Open>(null);
   const can = apiKey.viewerCan;
   const close = () => setOpen(null);
+  const revoked = apiKey.status === 'REVOKED';
   return (
     <div className="row-actions">
-      <Guarded allowed={can.rotate} reason={reasonOf(can.reasons, 'rotate')} onClick={() => setOpen('rotate')}>
-        Rotate
-      </Guarded>
-      <Guarded allowed={can.revoke} reason={reasonOf(can.reasons, 'revoke')} onClick={() => setOpen('revoke')} className="danger">
-        Revoke
-      </Guarded>
+      {editable && !revoked && (
+        <Guarded allowed={can.update} reason={reasonOf(can.reasons, 'update')} onClick={() => setOpen('edit')}>
+          Edit
+        </Guarded>
+      )}
+      {!revoked && (
+        <>
+          <Guarded allowed={can.rotate} reason={reasonOf(can.reasons, 'rotate')} onClick={() => setOpen('rotate')}>
+            Rotate
+          </Guarded>
+          <Guarded allowed={can.revoke} reason={reasonOf(can.reasons, 'revoke')} onClick={() => setOpen('revoke')} className="danger">
+            Revoke
+          </Guarded>
+        </>
+      )}
       <Guarded allowed={can.delete} reason={reasonOf(can.reasons, 'delete')} onClick={() => setOpen('delete')} className="danger">
         Delete
       </Guarded>
+      {open === 'edit' && <EditKeyDialog apiKey={apiKey} onClose={close} onSaved={events.onChanged} />}
       {open === 'rotate' && <RotateDialog apiKey={apiKey} onClose={close} events={events} />}
       {open === 'revoke' && <RevokeDialog apiKey={apiKey} onClose={close} events={events} />}
       {open === 'delete' && <DeleteDialog apiKey={apiKey} onClose={close} events={events} />}

@@ -9,9 +9,10 @@ import { useSession } from '../../session';
 import type { Created } from './CreateKeyDialog';
 import { KeyActions, StatusToggle } from './KeyActions';
 import { summary } from './permissions';
+import { rateLimitText } from './RateLimit';
 import { SecretDialog } from './SecretDialog';
 
-/** One key: its facts, daily usage, its audit trail, and the same actions as the table. */
+/** One key: its facts, daily usage, its audit trail, the same actions as the table, and Edit. */
 export function KeyDetail({ id }: { id: string }) {
   const { catalog } = useSession();
   const detail = useQuery(ApiKeyDetailDocument, { id });
@@ -43,6 +44,7 @@ export function KeyDetail({ id }: { id: string }) {
     ['Last used', moment(key.lastUsedAt, 'Never')],
     ['Expires', moment(key.expiresAt, 'Never')],
     ['Requests', count(key.requestCount)],
+    ['Rate limit', rateLimitText(key.rateLimitPerMinute)],
   ];
   if (key.revokedAt)
     facts.push(['Revoked', `${moment(key.revokedAt)} by ${key.revokedBy?.name ?? '—'}: ${key.revokedReason ?? 'no reason given'}`]);
@@ -55,7 +57,7 @@ export function KeyDetail({ id }: { id: string }) {
         <h1 id="key-title">{key.name}</h1>
         <StatusToggle apiKey={key} onChanged={detail.reload} />
       </div>
-      <KeyActions apiKey={key} events={{ onChanged: detail.reload, onSecret: setSecret, onDeleted: () => navigate('/keys') }} />
+      <KeyActions apiKey={key} editable events={{ onChanged: detail.reload, onSecret: setSecret, onDeleted: () => navigate('/keys') }} />
       <dl className="facts">
         {facts.map(([term, value]) => (
           <div key={term}>

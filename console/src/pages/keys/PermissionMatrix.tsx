@@ -1,14 +1,24 @@
+import { useId } from 'react';
 import { useSession } from '../../session';
 import { ACTIONS, PRESETS, resourcesOf, type Grant } from './permissions';
+
+interface Props {
+  grant: Grant;
+  onChange: (grant: Grant) => void;
+  /** Scopes the key holds already (editing): the editor may take them away even when they do not hold them. */
+  removable?: Grant;
+}
 
 /**
  * Resources × actions, one checkbox per scope the catalog declares (stats has only read). A
  * scope the person does not hold cannot be granted (the API refuses it: NO_ESCALATION), so its
- * box is disabled with that reason.
+ * box is disabled, with that reason under the matrix (and as the box's description and tooltip).
  */
-export function PermissionMatrix({ grant, onChange }: { grant: Grant; onChange: (grant: Grant) => void }) {
+export function PermissionMatrix({ grant, onChange, removable }: Props) {
   const { catalog, viewer } = useSession();
+  const reasonId = useId();
   const held = viewer.permissions.scopes;
+  const notHeld = catalog.filter((p) => !held.includes(p.scope)).map((p) => p.scope);
   const toggle = (scope: string, on: boolean) => {
     const next = new Set(grant);
     if (on) next.add(scope);
@@ -54,14 +64,17 @@ export function PermissionMatrix({ grant, onChange }: { grant: Grant; onChange: 
                   );
                 }
                 const mayGrant = held.includes(info.scope);
+                // A scope the editor lacks can still be unticked, never ticked again.
+                const mayRemove = !mayGrant && grant.has(info.scope) && (removable?.has(info.scope) ?? false);
                 return (
                   <td key={action}>
                     <input
                       type="checkbox"
                       aria-label={`${resource}: ${action}`}
+                      aria-describedby={mayGrant ? undefined : reasonId}
                       title={mayGrant ? info.description : `You do not hold ${info.scope}, so you cannot grant it.`}
                       checked={grant.has(info.scope)}
-                      disabled={!mayGrant}
+                      disabled={!mayGrant && !mayRemove}
                       onChange={(event) => toggle(info.scope, event.target.checked)}
                     />
                   </td>
@@ -71,6 +84,11 @@ export function PermissionMatrix({ grant, onChange }: { grant: Grant; onChange: 
           ))}
         </tbody>
       </table>
+      {notHeld.length > 0 && (
+        <p id={reasonId} className="reason">
+          You cannot grant what you do not hold ({viewer.role ?? viewer.kind}): {notHeld.join(', ')}.
+        </p>
+      )}
     </fieldset>
   );
 }
