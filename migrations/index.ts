@@ -5,6 +5,7 @@ import { ApiKeyRateLimit1795353604242 } from './1795353604242-ApiKeyRateLimit';
 import { ConsoleSignInAndKeyOrdering1796047318548 } from './1796047318548-ConsoleSignInAndKeyOrdering';
 import { LiveApiKeyCount1796053000000 } from './1796053000000-LiveApiKeyCount';
 import { OrganizationNameUnique1796057000000 } from './1796057000000-OrganizationNameUnique';
+import { ClickDevice1796060000000 } from './1796060000000-ClickDevice';
 
 export const MIGRATIONS: Function[] = [
   Init1795350680726,
@@ -13,4 +14,5 @@ export const MIGRATIONS: Function[] = [
   ConsoleSignInAndKeyOrdering1796047318548,
   LiveApiKeyCount1796053000000,
   OrganizationNameUnique1796057000000,
+  ClickDevice1796060000000,
 ];
