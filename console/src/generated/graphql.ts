@@ -266,17 +266,23 @@ export type ShortLinksQueryVariables = Exact<{
   first?: number | null | undefined;
   after?: string | null | undefined;
   filter?: ShortLinkFilter | null | undefined;
+  withClicks: boolean;
 }>;
 
 
-export type ShortLinksQuery = { shortLinks: { totalCount: number, nodes: Array<{ id: string, slug: string, url: string, title: string | null, tags: Array<string>, createdAt: string, domain: { hostname: string } | null, viewerCan: { update: boolean, delete: boolean, reasons: Array<{ action: string, reason: string, code: string, required: Array<string>, rule: string | null }> } }>, pageInfo: { hasNextPage: boolean, endCursor: string | null } } };
+export type ShortLinksQuery = { shortLinks: { totalCount: number, nodes: Array<{ id: string, slug: string, url: string, title: string | null, tags: Array<string>, createdAt: string, clicks?: number | null, domain: { id: string, hostname: string, verified: boolean } | null, viewerCan: { update: boolean, delete: boolean, reasons: Array<{ action: string, reason: string, code: string, required: Array<string>, rule: string | null }> } }>, pageInfo: { hasNextPage: boolean, endCursor: string | null } } };
+
+export type LinkDomainsQueryVariables = Exact<{ [key: string]: never; }>;
+
+
+export type LinkDomainsQuery = { domains: Array<{ id: string, hostname: string, verified: boolean }> };
 
 export type CreateShortLinkMutationVariables = Exact<{
   input: CreateShortLinkInput;
 }>;
 
 
-export type CreateShortLinkMutation = { createShortLink: { id: string } };
+export type CreateShortLinkMutation = { createShortLink: { id: string, slug: string } };
 
 export type DeleteShortLinkMutationVariables = Exact<{
   id: string | number;
@@ -682,7 +688,7 @@ export const RemoveMemberDocument = new TypedDocumentString(`
 }
     `) as unknown as TypedDocumentString<RemoveMemberMutation, RemoveMemberMutationVariables>;
 export const ShortLinksDocument = new TypedDocumentString(`
-    query ShortLinks($first: Int, $after: String, $filter: ShortLinkFilter) {
+    query ShortLinks($first: Int, $after: String, $filter: ShortLinkFilter, $withClicks: Boolean!) {
   shortLinks(first: $first, after: $after, filter: $filter) {
     totalCount
     nodes {
@@ -692,8 +698,11 @@ export const ShortLinksDocument = new TypedDocumentString(`
       title
       tags
       createdAt
+      clicks @include(if: $withClicks)
       domain {
+        id
         hostname
+        verified
       }
       viewerCan {
         update
@@ -716,10 +725,20 @@ export const ShortLinksDocument = new TypedDocumentString(`
   required
   rule
 }`) as unknown as TypedDocumentString<ShortLinksQuery, ShortLinksQueryVariables>;
+export const LinkDomainsDocument = new TypedDocumentString(`
+    query LinkDomains {
+  domains {
+    id
+    hostname
+    verified
+  }
+}
+    `) as unknown as TypedDocumentString<LinkDomainsQuery, LinkDomainsQueryVariables>;
 export const CreateShortLinkDocument = new TypedDocumentString(`
     mutation CreateShortLink($input: CreateShortLinkInput!) {
   createShortLink(input: $input) {
     id
+    slug
   }
 }
     `) as unknown as TypedDocumentString<CreateShortLinkMutation, CreateShortLinkMutationVariables>;
