@@ -139,6 +139,19 @@ export type ShortLinkFilter = {
   tag?: string | null | undefined;
 };
 
+export type StatsFilter = {
+  domainId?: string | number | null | undefined;
+  /** Default: 30 days (DAY) or 24 hours (HOUR) before `to`. */
+  from?: string | null | undefined;
+  linkId?: string | number | null | undefined;
+  /** Default: now. The range is at most 366 days. */
+  to?: string | null | undefined;
+};
+
+export type StatsInterval =
+  | 'DAY'
+  | 'HOUR';
+
 export type KeyRowFragment = { id: string, name: string, type: ApiKeyType, status: ApiKeyStatus, maskedKey: string, createdAt: string, lastUsedAt: string | null, expiresAt: string | null, requestCount: number, owner: { id: string, email: string } | null, permissions: { scopes: Array<string> }, viewerCan: { update: boolean, rotate: boolean, setStatus: boolean, revoke: boolean, delete: boolean, reasons: Array<{ action: string, reason: string, code: string, required: Array<string>, rule: string | null }> } };
 
 export type ApiKeysQueryVariables = Exact<{
@@ -290,6 +303,22 @@ export type DeleteShortLinkMutationVariables = Exact<{
 
 
 export type DeleteShortLinkMutation = { deleteShortLink: string };
+
+export type ConsoleStatsQueryVariables = Exact<{
+  interval: StatsInterval;
+  filter: StatsFilter;
+  withLinks: boolean;
+}>;
+
+
+export type ConsoleStatsQuery = { stats: { from: string, to: string, interval: StatsInterval, totalClicks: number, series: Array<{ bucket: string, clicks: number }>, topLinks: Array<{ linkId: string, clicks: number, link?: { id: string, slug: string, url: string, domain: { hostname: string } | null } | null }>, topCountries: Array<{ value: string, clicks: number }>, topReferrers: Array<{ value: string, clicks: number }>, topDevices: Array<{ value: string, clicks: number }> } };
+
+export type StatsLinkQueryVariables = Exact<{
+  id: string | number;
+}>;
+
+
+export type StatsLinkQuery = { shortLink: { id: string, slug: string, url: string, domain: { hostname: string } | null } | null };
 
 export type ConsoleViewerQueryVariables = Exact<{ [key: string]: never; }>;
 
@@ -747,6 +776,56 @@ export const DeleteShortLinkDocument = new TypedDocumentString(`
   deleteShortLink(id: $id)
 }
     `) as unknown as TypedDocumentString<DeleteShortLinkMutation, DeleteShortLinkMutationVariables>;
+export const ConsoleStatsDocument = new TypedDocumentString(`
+    query ConsoleStats($interval: StatsInterval!, $filter: StatsFilter!, $withLinks: Boolean!) {
+  stats(interval: $interval, filter: $filter) {
+    from
+    to
+    interval
+    totalClicks
+    series {
+      bucket
+      clicks
+    }
+    topLinks {
+      linkId
+      clicks
+      link @include(if: $withLinks) {
+        id
+        slug
+        url
+        domain {
+          hostname
+        }
+      }
+    }
+    topCountries {
+      value
+      clicks
+    }
+    topReferrers {
+      value
+      clicks
+    }
+    topDevices {
+      value
+      clicks
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<ConsoleStatsQuery, ConsoleStatsQueryVariables>;
+export const StatsLinkDocument = new TypedDocumentString(`
+    query StatsLink($id: ID!) {
+  shortLink(id: $id) {
+    id
+    slug
+    url
+    domain {
+      hostname
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<StatsLinkQuery, StatsLinkQueryVariables>;
 export const ConsoleViewerDocument = new TypedDocumentString(`
     query ConsoleViewer {
   viewer {

@@ -5,6 +5,7 @@ import { KeyDetail } from './keys/KeyDetail';
 import { KeysPage } from './keys/KeysPage';
 import { Members } from './Members';
 import { ShortLinks } from './ShortLinks';
+import { StatsPage } from './Stats';
 import { Webhooks } from './Webhooks';
 
 /** One page of the console: where it lives, its name in the navigation, and what it shows at a path under it. */
@@ -30,6 +31,7 @@ export const PAGES: readonly ConsolePage[] = [
   { path: '/members', label: 'Members', render: exactly('/members', () => <Members />) },
   { path: '/audit', label: 'Audit log', render: exactly('/audit', () => <AuditLog />) },
   { path: '/links', label: 'Short links', render: exactly('/links', () => <ShortLinks />) },
+  { path: '/stats', label: 'Stats', render: exactly('/stats', () => <StatsPage />) },
   { path: '/domains', label: 'Domains', render: exactly('/domains', () => <Domains />) },
   { path: '/webhooks', label: 'Webhooks', render: exactly('/webhooks', () => <Webhooks />) },
 ];
