@@ -1,6 +1,10 @@
 import { useId, type ReactNode } from 'react';
 import { count } from '../format';
 
+// Hand-written on purpose, by weight (Vite production build, 2026-12): a Recharts 3.10 BarChart adds
+// about 364 KB raw / 103 KB gzip to the bundle, Chart.js 4.6 with only its bar chart registered
+// about 150 KB / 51 KB; these charts together with the Short links and Stats pages add 9.5 KB / 2.4 KB.
+
 export interface Bucket {
   bucket: string;
   clicks: number;
