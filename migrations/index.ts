@@ -6,6 +6,7 @@ import { ConsoleSignInAndKeyOrdering1796047318548 } from './1796047318548-Consol
 import { LiveApiKeyCount1796053000000 } from './1796053000000-LiveApiKeyCount';
 import { OrganizationNameUnique1796057000000 } from './1796057000000-OrganizationNameUnique';
 import { MemberFirstSignIn1796060000000 } from './1796060000000-MemberFirstSignIn';
+import { ClickDevice1796060000001 } from './1796060000001-ClickDevice';
 
 export const MIGRATIONS: Function[] = [
   Init1795350680726,
@@ -15,4 +16,5 @@ export const MIGRATIONS: Function[] = [
   LiveApiKeyCount1796053000000,
   OrganizationNameUnique1796057000000,
   MemberFirstSignIn1796060000000,
+  ClickDevice1796060000001,
 ];

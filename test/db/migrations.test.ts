@@ -101,6 +101,28 @@ describe('migrations', () => {
     await ds.query(`DELETE FROM users WHERE email LIKE '%@b.test'`);
   });
 
+  it('ClickDevice: clicks recorded before it become bot (the Bot family) or other; new clicks name their device', async () => {
+    const last = async () => (await ds.query('SELECT name FROM migrations ORDER BY id DESC LIMIT 1'))[0].name;
+    while ((await last()) !== 'OrganizationNameUnique1796057000000') await ds.undoLastMigration({ transaction: 'each' });
+    const [org] = await ds.query("INSERT INTO organizations (name) VALUES ('Clicks') RETURNING id");
+    const [link] = await ds.query(
+      "INSERT INTO short_links (org_id, slug, url, created_by_kind, created_by_id) VALUES ($1, 'old', 'https://example.com/', 'BOT', gen_random_uuid()) RETURNING id",
+      [org.id],
+    );
+    await ds.query(
+      `INSERT INTO link_clicks (org_id, link_id, clicked_at, user_agent_family)
+       SELECT $1, $2, now(), f FROM unnest(ARRAY['Bot', 'Chrome', 'curl']) AS f`,
+      [org.id, link.id],
+    );
+    await ds.runMigrations({ transaction: 'each' });
+    expect(await ds.query('SELECT user_agent_family, device FROM link_clicks ORDER BY user_agent_family')).toEqual([
+      { user_agent_family: 'Bot', device: 'bot' },
+      { user_agent_family: 'Chrome', device: 'other' },
+      { user_agent_family: 'curl', device: 'other' },
+    ]);
+    await ds.query('DELETE FROM organizations');
+  });
+
   it('the core tables exist: organizations, users, memberships, keys, their secrets and usage, the audit log', async () => {
     const rows: { table_name: string }[] = await ds.query(
       "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY table_name",

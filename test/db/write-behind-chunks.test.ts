@@ -101,6 +101,7 @@ describe('chunked write-behind flushes', () => {
           clickedAt: new Date(Date.UTC(2026, 2, 1, c)),
           referrerHost: null,
           userAgentFamily: 'curl',
+          device: 'other',
           country: null,
         };
         recorder.record(click);
@@ -126,6 +127,7 @@ describe('chunked write-behind flushes', () => {
         clickedAt: new Date(),
         referrerHost: null,
         userAgentFamily: 'curl',
+        device: 'other',
         country: null,
       });
     }

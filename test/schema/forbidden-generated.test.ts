@@ -169,7 +169,12 @@ beforeAll(async () => {
   // One of everything, so every nested path has a row to resolve.
   const domain = await t.app.services.domains.create(t.owner.caller, 'links.acme.test');
   await t.dataSource.query('UPDATE domains SET verified_at = now() WHERE id = $1', [domain.id]);
-  await t.app.services.shortLinks.create(t.owner.caller, { url: 'https://example.com/', domainId: domain.id });
+  const link = await t.app.services.shortLinks.create(t.owner.caller, { url: 'https://example.com/', domainId: domain.id });
+  // A click in the stats' default range, so `stats { topLinks { link } }` has a link to refuse.
+  await t.dataSource.query(
+    "INSERT INTO link_clicks (link_id, org_id, clicked_at, user_agent_family) VALUES ($1, $2, now() - interval '1 minute', 'Other')",
+    [link.id, t.org.id],
+  );
 });
 afterAll(() => t.close());
 

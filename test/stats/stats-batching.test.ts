@@ -25,6 +25,7 @@ beforeAll(async () => {
         c % 7 === 0 ? null : `ref${c % 13}.example`,
         ['Chrome', 'Firefox', 'curl'][c % 3],
         c % 5 === 0 ? null : ['DE', 'FR', 'US'][c % 3],
+        ['desktop', 'mobile', 'tablet', 'bot'][c % 4],
       ]);
     }
     await recordClicks(t, id, t.org.id, clicks);

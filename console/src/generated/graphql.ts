@@ -139,6 +139,19 @@ export type ShortLinkFilter = {
   tag?: string | null | undefined;
 };
 
+export type StatsFilter = {
+  domainId?: string | number | null | undefined;
+  /** Default: 30 days (DAY) or 24 hours (HOUR) before `to`. */
+  from?: string | null | undefined;
+  linkId?: string | number | null | undefined;
+  /** Default: now. The range is at most 366 days. */
+  to?: string | null | undefined;
+};
+
+export type StatsInterval =
+  | 'DAY'
+  | 'HOUR';
+
 export type UpdateApiKeyInput = {
   name?: string | null | undefined;
   /** Replaces the whole grant. */
@@ -282,17 +295,23 @@ export type ShortLinksQueryVariables = Exact<{
   first?: number | null | undefined;
   after?: string | null | undefined;
   filter?: ShortLinkFilter | null | undefined;
+  withClicks: boolean;
 }>;
 
 
-export type ShortLinksQuery = { shortLinks: { totalCount: number, nodes: Array<{ id: string, slug: string, url: string, title: string | null, tags: Array<string>, createdAt: string, domain: { hostname: string } | null, viewerCan: { update: boolean, delete: boolean, reasons: Array<{ action: string, reason: string, code: string, required: Array<string>, rule: string | null }> } }>, pageInfo: { hasNextPage: boolean, endCursor: string | null } } };
+export type ShortLinksQuery = { shortLinks: { totalCount: number, nodes: Array<{ id: string, slug: string, url: string, title: string | null, tags: Array<string>, createdAt: string, clicks?: number | null, domain: { id: string, hostname: string, verified: boolean } | null, viewerCan: { update: boolean, delete: boolean, reasons: Array<{ action: string, reason: string, code: string, required: Array<string>, rule: string | null }> } }>, pageInfo: { hasNextPage: boolean, endCursor: string | null } } };
+
+export type LinkDomainsQueryVariables = Exact<{ [key: string]: never; }>;
+
+
+export type LinkDomainsQuery = { domains: Array<{ id: string, hostname: string, verified: boolean }> };
 
 export type CreateShortLinkMutationVariables = Exact<{
   input: CreateShortLinkInput;
 }>;
 
 
-export type CreateShortLinkMutation = { createShortLink: { id: string } };
+export type CreateShortLinkMutation = { createShortLink: { id: string, slug: string } };
 
 export type DeleteShortLinkMutationVariables = Exact<{
   id: string | number;
@@ -300,6 +319,22 @@ export type DeleteShortLinkMutationVariables = Exact<{
 
 
 export type DeleteShortLinkMutation = { deleteShortLink: string };
+
+export type ConsoleStatsQueryVariables = Exact<{
+  interval: StatsInterval;
+  filter: StatsFilter;
+  withLinks: boolean;
+}>;
+
+
+export type ConsoleStatsQuery = { stats: { from: string, to: string, interval: StatsInterval, totalClicks: number, series: Array<{ bucket: string, clicks: number }>, topLinks: Array<{ linkId: string, clicks: number, link?: { id: string, slug: string, url: string, domain: { hostname: string } | null } | null }>, topCountries: Array<{ value: string, clicks: number }>, topReferrers: Array<{ value: string, clicks: number }>, topDevices: Array<{ value: string, clicks: number }> } };
+
+export type StatsLinkQueryVariables = Exact<{
+  id: string | number;
+}>;
+
+
+export type StatsLinkQuery = { shortLink: { id: string, slug: string, url: string, domain: { hostname: string } | null } | null };
 
 export type ConsoleViewerQueryVariables = Exact<{ [key: string]: never; }>;
 
@@ -753,7 +788,7 @@ export const RemoveMemberDocument = new TypedDocumentString(`
 }
     `) as unknown as TypedDocumentString<RemoveMemberMutation, RemoveMemberMutationVariables>;
 export const ShortLinksDocument = new TypedDocumentString(`
-    query ShortLinks($first: Int, $after: String, $filter: ShortLinkFilter) {
+    query ShortLinks($first: Int, $after: String, $filter: ShortLinkFilter, $withClicks: Boolean!) {
   shortLinks(first: $first, after: $after, filter: $filter) {
     totalCount
     nodes {
@@ -763,8 +798,11 @@ export const ShortLinksDocument = new TypedDocumentString(`
       title
       tags
       createdAt
+      clicks @include(if: $withClicks)
       domain {
+        id
         hostname
+        verified
       }
       viewerCan {
         update
@@ -787,10 +825,20 @@ export const ShortLinksDocument = new TypedDocumentString(`
   required
   rule
 }`) as unknown as TypedDocumentString<ShortLinksQuery, ShortLinksQueryVariables>;
+export const LinkDomainsDocument = new TypedDocumentString(`
+    query LinkDomains {
+  domains {
+    id
+    hostname
+    verified
+  }
+}
+    `) as unknown as TypedDocumentString<LinkDomainsQuery, LinkDomainsQueryVariables>;
 export const CreateShortLinkDocument = new TypedDocumentString(`
     mutation CreateShortLink($input: CreateShortLinkInput!) {
   createShortLink(input: $input) {
     id
+    slug
   }
 }
     `) as unknown as TypedDocumentString<CreateShortLinkMutation, CreateShortLinkMutationVariables>;
@@ -799,6 +847,56 @@ export const DeleteShortLinkDocument = new TypedDocumentString(`
   deleteShortLink(id: $id)
 }
     `) as unknown as TypedDocumentString<DeleteShortLinkMutation, DeleteShortLinkMutationVariables>;
+export const ConsoleStatsDocument = new TypedDocumentString(`
+    query ConsoleStats($interval: StatsInterval!, $filter: StatsFilter!, $withLinks: Boolean!) {
+  stats(interval: $interval, filter: $filter) {
+    from
+    to
+    interval
+    totalClicks
+    series {
+      bucket
+      clicks
+    }
+    topLinks {
+      linkId
+      clicks
+      link @include(if: $withLinks) {
+        id
+        slug
+        url
+        domain {
+          hostname
+        }
+      }
+    }
+    topCountries {
+      value
+      clicks
+    }
+    topReferrers {
+      value
+      clicks
+    }
+    topDevices {
+      value
+      clicks
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<ConsoleStatsQuery, ConsoleStatsQueryVariables>;
+export const StatsLinkDocument = new TypedDocumentString(`
+    query StatsLink($id: ID!) {
+  shortLink(id: $id) {
+    id
+    slug
+    url
+    domain {
+      hostname
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<StatsLinkQuery, StatsLinkQueryVariables>;
 export const ConsoleViewerDocument = new TypedDocumentString(`
     query ConsoleViewer {
   viewer {

@@ -6,6 +6,7 @@ import { KeyDetail } from './keys/KeyDetail';
 import { KeysPage } from './keys/KeysPage';
 import { Members } from './Members';
 import { ShortLinks } from './ShortLinks';
+import { StatsPage } from './Stats';
 import { Webhooks } from './Webhooks';
 
 /** One page of the console: where it lives, its name in the navigation, and what it shows at a path under it. */
@@ -34,6 +35,7 @@ export const PAGES: readonly ConsolePage[] = [
   { path: '/members', label: 'Members', needs: 'members:read', render: exactly('/members', () => <Members />) },
   { path: '/audit', label: 'Audit log', needs: 'apiKeys:read', render: exactly('/audit', () => <AuditLog />) },
   { path: '/links', label: 'Short links', needs: 'shortLinks:read', render: exactly('/links', () => <ShortLinks />) },
+  { path: '/stats', label: 'Stats', needs: 'stats:read', render: exactly('/stats', () => <StatsPage />) },
   { path: '/domains', label: 'Domains', needs: 'domains:read', render: exactly('/domains', () => <Domains />) },
   { path: '/webhooks', label: 'Webhooks', needs: 'webhooks:read', render: exactly('/webhooks', () => <Webhooks />) },
 ];

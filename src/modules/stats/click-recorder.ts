@@ -1,7 +1,7 @@
 import type { FastifyRequest } from 'fastify';
 import type { DataSource } from 'typeorm';
 import { WriteBehindBuffer } from '../../db/write-behind';
-import { countryCode, referrerHost, userAgentFamily } from './user-agent';
+import { countryCode, deviceClass, referrerHost, userAgentFamily, type DeviceClass } from './user-agent';
 
 export interface Click {
   linkId: string;
@@ -10,12 +10,13 @@ export interface Click {
   referrerHost: string | null;
   userAgentFamily: string;
   country: string | null;
+  device: DeviceClass;
 }
 
 /**
  * Clicks from redirects, one statement per chunk of a flush (rows + each link's counter). It is
- * the short links' redirect observer: each redirect's referrer, user agent and (behind a trusted
- * proxy) country become one click.
+ * the short links' redirect observer: each redirect's referrer, user agent (its family and device class) and
+ * (behind a trusted proxy) country become one click.
  */
 export class ClickRecorder extends WriteBehindBuffer<Click> {
   private pending: Click[] = [];
@@ -39,6 +40,7 @@ export class ClickRecorder extends WriteBehindBuffer<Click> {
       referrerHost: referrerHost(request.headers.referer),
       userAgentFamily: userAgentFamily(request.headers['user-agent']),
       country: this.countryHeader ? countryCode(request.headers[this.countryHeader]) : null,
+      device: deviceClass(request.headers['user-agent']),
     });
   }
 
@@ -71,14 +73,14 @@ export class ClickRecorder extends WriteBehindBuffer<Click> {
   protected async write(batch: Click[]): Promise<void> {
     await this.dataSource.query(
       `WITH input AS (
-         SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::timestamptz[], $4::varchar[], $5::varchar[], $6::char(2)[])
-           AS t(link_id, org_id, clicked_at, referrer_host, user_agent_family, country)
+         SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::timestamptz[], $4::varchar[], $5::varchar[], $6::char(2)[], $7::varchar[])
+           AS t(link_id, org_id, clicked_at, referrer_host, user_agent_family, country, device)
        ), live AS (
          -- A link deleted since its click was buffered takes its clicks with it.
          SELECT i.* FROM input i JOIN short_links l ON l.id = i.link_id
        ), inserted AS (
-         INSERT INTO link_clicks (link_id, org_id, clicked_at, referrer_host, user_agent_family, country)
-         SELECT link_id, org_id, clicked_at, referrer_host, user_agent_family, country FROM live
+         INSERT INTO link_clicks (link_id, org_id, clicked_at, referrer_host, user_agent_family, country, device)
+         SELECT link_id, org_id, clicked_at, referrer_host, user_agent_family, country, device FROM live
        )
        UPDATE short_links l SET click_count = l.click_count + c.n
          FROM (SELECT link_id, count(*) AS n FROM live GROUP BY link_id) c
@@ -90,6 +92,7 @@ export class ClickRecorder extends WriteBehindBuffer<Click> {
         batch.map((c) => c.referrerHost),
         batch.map((c) => c.userAgentFamily),
         batch.map((c) => c.country),
+        batch.map((c) => c.device),
       ],
     );
   }

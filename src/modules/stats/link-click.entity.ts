@@ -1,6 +1,7 @@
 import { Column, Entity, Index, JoinColumn, ManyToOne, PrimaryGeneratedColumn } from 'typeorm';
 import { TimestampColumn, OrgIdColumn } from '../../db/columns';
 import { ShortLink } from '../short-links/short-link.entity';
+import type { DeviceClass } from './user-agent';
 
 /** One redirect. Written in batches by the ClickRecorder, never on the redirect's own path. */
 @Entity('link_clicks')
@@ -31,4 +32,8 @@ export class LinkClick {
 
   @Column({ type: 'char', length: 2, nullable: true })
   country: string | null;
+
+  /** desktop, mobile, tablet, bot or other, from the whole user agent at click time (user-agent.ts). */
+  @Column({ type: 'varchar', length: 8, default: 'other' })
+  device: DeviceClass;
 }

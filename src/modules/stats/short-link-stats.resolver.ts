@@ -3,7 +3,7 @@ import { Cost } from '../../graphql/cost';
 import { Requires } from '../../graphql/requires.directive';
 import type { ModuleContext } from '../context';
 import { ShortLink } from '../short-links/short-link.entity';
-import { STATS_RANGE_COST } from './stats.cost';
+import { LINK_STATS_RANGE_COST } from './stats.cost';
 import type { StatsLoaders } from './stats.loaders';
 import { StatsInterval } from './stats.service';
 import { LinkStats } from './stats.types';
@@ -24,10 +24,10 @@ export class ShortLinkStatsResolver {
 
   @FieldResolver(() => LinkStats, {
     nullable: true,
-    description: 'Clicks over time and top referrers, countries and user agents of this link.',
+    description: 'Clicks over time and top referrers, countries, user agents and devices of this link.',
   })
   @Requires('stats', 'read')
-  @Cost(STATS_RANGE_COST)
+  @Cost(LINK_STATS_RANGE_COST)
   stats(
     @Root() link: ShortLink,
     @Arg('from', () => Date, { nullable: true }) from: Date | null,

@@ -20,5 +20,12 @@ export const STATS_RANGE_COST: FieldCost = {
   },
 };
 
+/** A link's own stats (`ShortLink.stats`): the range's buckets, and that link as the only top link. */
+export const LINK_STATS_RANGE_COST: FieldCost = {
+  sets: (args) => ({ ...STATS_RANGE_COST.sets!(args), topLinks: 1 }),
+};
+
 export const SERIES_COST: FieldCost = { items: (_args, scope) => scope.buckets ?? MAX_BUCKETS };
 export const TOP_LIST_COST: FieldCost = { items: () => TOP_VALUES };
+/** `topLinks`: 10, or the one link of a link's own stats. */
+export const TOP_LINKS_COST: FieldCost = { items: (_args, scope) => scope.topLinks ?? TOP_VALUES };

@@ -4,6 +4,7 @@ import { defineResource } from '../../kernel/access';
 import { defineModule } from '../../core/module';
 import { ClickRecorder } from './click-recorder';
 import { LinkClick } from './link-click.entity';
+import { LinkClicksResolver } from './link-clicks.resolver';
 import { StatsResolver } from './stats.resolver';
 import { StatsService } from './stats.service';
 
@@ -20,7 +21,7 @@ export const statsModule = defineModule({
     defineResource({ name: 'stats', description: 'click statistics', actions: ['read'], roles: { MEMBER: ['read'], VIEWER: ['read'] } }),
   ],
   entities: [LinkClick],
-  resolvers: [StatsResolver, ShortLinkStatsResolver],
+  resolvers: [StatsResolver, ShortLinkStatsResolver, LinkClicksResolver],
   loaders: statsLoaders,
   services: ({ dataSource, reportDrops, config }) => ({
     stats: new StatsService(dataSource),

@@ -11,7 +11,7 @@ type Context = ModuleContext<{ stats: StatsService }>;
 
 @Resolver()
 export class StatsResolver {
-  @Query(() => LinkStats, { description: 'Clicks over time and top referrers, countries and user agents.' })
+  @Query(() => LinkStats, { description: 'Clicks over time, and top links, referrers, countries, user agents and devices.' })
   @Requires('stats', 'read')
   @Cost(STATS_RANGE_COST)
   stats(

@@ -20,6 +20,12 @@ export interface CountedValue {
   clicks: number;
 }
 
+/** A link and its clicks in a range (`topLinks`). */
+export interface LinkClicksResult {
+  linkId: string;
+  clicks: number;
+}
+
 export interface LinkStatsResult {
   from: Date;
   to: Date;
@@ -29,6 +35,8 @@ export interface LinkStatsResult {
   topReferrers: CountedValue[];
   topCountries: CountedValue[];
   topUserAgents: CountedValue[];
+  topDevices: CountedValue[];
+  topLinks: LinkClicksResult[];
 }
 
 const HOUR_MS = 3600 * 1000;
@@ -79,7 +87,18 @@ export class StatsService {
     const { from, to } = statsRange(interval, f.from, f.to);
     checkRange(from, to);
     const unit = interval === StatsInterval.HOUR ? 'hour' : 'day';
-    const empty = { from, to, interval, totalClicks: 0, series: [], topReferrers: [], topCountries: [], topUserAgents: [] };
+    const empty = {
+      from,
+      to,
+      interval,
+      totalClicks: 0,
+      series: [],
+      topReferrers: [],
+      topCountries: [],
+      topUserAgents: [],
+      topDevices: [],
+      topLinks: [],
+    };
     // Unknown ids match nothing, exactly like another organization's ids.
     if ((f.linkId && !isUuid(f.linkId)) || (f.domainId && !isUuid(f.domainId)))
       return { ...empty, series: await this.zeroSeries(unit, from, to) };
@@ -108,7 +127,11 @@ export class StatsService {
             FROM buckets b LEFT JOIN counted c USING (bucket)) AS series,
          ${top("coalesce(referrer_host, '(direct)')")} AS referrers,
          ${top("coalesce(country, '??')")} AS countries,
-         ${top('user_agent_family')} AS agents`,
+         ${top('user_agent_family')} AS agents,
+         ${top('device')} AS devices,
+         -- The organization's links with most clicks: ids only (whether the caller may read a link is LinkClicks.link's own requirement).
+         (SELECT coalesce(json_agg(json_build_object('linkId', link_id, 'clicks', clicks) ORDER BY clicks DESC, link_id), '[]')
+            FROM (SELECT link_id, count(*)::int AS clicks FROM scoped GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT ${TOP}) t) AS links`,
       params,
     );
     return {
@@ -120,6 +143,8 @@ export class StatsService {
       topReferrers: row.referrers,
       topCountries: row.countries,
       topUserAgents: row.agents,
+      topDevices: row.devices,
+      topLinks: row.links,
     };
   }
 
@@ -144,11 +169,12 @@ export class StatsService {
       referrers: CountedValue[];
       countries: CountedValue[];
       agents: CountedValue[];
+      devices: CountedValue[];
     }[] = await this.dataSource.query(
       `WITH ids AS (SELECT DISTINCT unnest($4::uuid[]) AS link_id),
          scoped AS (
            SELECT c.link_id, c.clicked_at, coalesce(c.referrer_host, '(direct)')::text AS referrer,
-                  coalesce(c.country, '??')::text AS country, c.user_agent_family::text AS agent
+                  coalesce(c.country, '??')::text AS country, c.user_agent_family::text AS agent, c.device::text AS device
              FROM link_clicks c
             WHERE c.org_id = $1 AND c.clicked_at >= $2 AND c.clicked_at < $3 AND c.link_id = ANY($4::uuid[])),
          buckets AS (
@@ -162,7 +188,8 @@ export class StatsService {
          grouped AS (
            SELECT link_id, 'referrers' AS list, referrer AS value, count(*)::int AS clicks FROM scoped GROUP BY 1, 3
            UNION ALL SELECT link_id, 'countries', country, count(*)::int FROM scoped GROUP BY 1, 3
-           UNION ALL SELECT link_id, 'agents', agent, count(*)::int FROM scoped GROUP BY 1, 3),
+           UNION ALL SELECT link_id, 'agents', agent, count(*)::int FROM scoped GROUP BY 1, 3
+           UNION ALL SELECT link_id, 'devices', device, count(*)::int FROM scoped GROUP BY 1, 3),
          ranked AS (
            SELECT link_id, list, value, clicks,
                   row_number() OVER (PARTITION BY link_id, list ORDER BY clicks DESC, value COLLATE "C") AS rank
@@ -173,7 +200,8 @@ export class StatsService {
          SELECT i.link_id, coalesce(t.total, 0) AS total, s.series,
                 coalesce((SELECT values FROM tops WHERE tops.link_id = i.link_id AND list = 'referrers'), '[]') AS referrers,
                 coalesce((SELECT values FROM tops WHERE tops.link_id = i.link_id AND list = 'countries'), '[]') AS countries,
-                coalesce((SELECT values FROM tops WHERE tops.link_id = i.link_id AND list = 'agents'), '[]') AS agents
+                coalesce((SELECT values FROM tops WHERE tops.link_id = i.link_id AND list = 'agents'), '[]') AS agents,
+                coalesce((SELECT values FROM tops WHERE tops.link_id = i.link_id AND list = 'devices'), '[]') AS devices
            FROM ids i LEFT JOIN totals t USING (link_id) LEFT JOIN series s USING (link_id)`,
       [orgId, from, to, linkIds],
     );
@@ -189,6 +217,9 @@ export class StatsService {
         topReferrers: r.referrers,
         topCountries: r.countries,
         topUserAgents: r.agents,
+        topDevices: r.devices,
+        // Within one link's stats the only link is that one.
+        topLinks: r.total > 0 ? [{ linkId: id, clicks: r.total }] : [],
       };
     });
   }

@@ -1,6 +1,6 @@
 import { Field, InputType, Int, ObjectType, ID, registerEnumType } from 'type-graphql';
 import { Cost } from '../../graphql/cost';
-import { SERIES_COST, TOP_LIST_COST } from './stats.cost';
+import { SERIES_COST, TOP_LINKS_COST, TOP_LIST_COST } from './stats.cost';
 import { StatsInterval } from './stats.service';
 
 registerEnumType(StatsInterval, { name: 'StatsInterval' });
@@ -25,6 +25,12 @@ export class CountedValue {
   @Field(() => Int) clicks: number;
 }
 
+@ObjectType({ description: 'A link and its clicks in the range.' })
+export class LinkClicks {
+  @Field(() => ID, { description: 'The link’s id; its fields (LinkClicks.link) need shortLinks:read as well.' }) linkId: string;
+  @Field(() => Int) clicks: number;
+}
+
 @ObjectType()
 export class LinkStats {
   @Field(() => Date) from: Date;
@@ -39,4 +45,13 @@ export class LinkStats {
   @Field(() => [CountedValue], { description: 'Top 10 countries (ISO 3166 alpha-2); "??" when unknown.' })
   topCountries: CountedValue[];
   @Cost(TOP_LIST_COST) @Field(() => [CountedValue], { description: 'Top 10 user-agent families.' }) topUserAgents: CountedValue[];
+  @Cost(TOP_LIST_COST)
+  @Field(() => [CountedValue], {
+    description:
+      'Clicks by device class: desktop, mobile, tablet, bot or other (from the user agent at click time; clicks recorded before device classes were kept are other, or bot for the Bot family).',
+  })
+  topDevices: CountedValue[];
+  @Cost(TOP_LINKS_COST)
+  @Field(() => [LinkClicks], { description: 'Top 10 links by clicks, most first (ties by id). In a link’s own stats, that link.' })
+  topLinks: LinkClicks[];
 }

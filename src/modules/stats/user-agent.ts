@@ -2,8 +2,9 @@
  * A coarse user-agent family for click stats. Order matters: Edge and Opera claim to be Chrome,
  * Chrome claims to be Safari, and most bots claim to be everything.
  */
+const BOT = /bot|crawler|spider|slurp|facebookexternalhit|preview|monitor/i;
 const FAMILIES: [string, RegExp][] = [
-  ['Bot', /bot|crawler|spider|slurp|facebookexternalhit|preview|monitor/i],
+  ['Bot', BOT],
   ['curl', /^curl\//i],
   ['Edge', /Edg(e|A|iOS)?\//],
   ['Opera', /OPR\/|Opera/],
@@ -17,6 +18,27 @@ export function userAgentFamily(userAgent: string | undefined): string {
   if (!userAgent) return 'Unknown';
   for (const [family, pattern] of FAMILIES) if (pattern.test(userAgent)) return family;
   return 'Other';
+}
+
+/** What kind of device a click came from, as the stats' `topDevices` name it. */
+export type DeviceClass = 'desktop' | 'mobile' | 'tablet' | 'bot' | 'other';
+
+/** The device classes, for documentation and tests. */
+export const DEVICE_CLASSES: readonly DeviceClass[] = ['desktop', 'mobile', 'tablet', 'bot', 'other'];
+
+/**
+ * The device class of a user agent, decided from the whole header at click time (only the class
+ * and the family are stored). Tablets before phones: an Android tablet sends no "Mobile", an
+ * iPad says iPad. iPadOS 13+ Safari presents itself as a Mac, so it counts as desktop.
+ * Command-line tools and HTTP libraries are neither people's devices nor crawlers: other.
+ */
+export function deviceClass(userAgent: string | undefined): DeviceClass {
+  if (!userAgent) return 'other';
+  if (BOT.test(userAgent)) return 'bot';
+  if (/iPad|Tablet|PlayBook|Kindle|Silk\/|Android(?!.*Mobile)/i.test(userAgent)) return 'tablet';
+  if (/Mobi|iPhone|iPod|Android|Windows Phone|IEMobile|Opera Mini/i.test(userAgent)) return 'mobile';
+  if (/Windows NT|Macintosh|Mac OS X|X11|Linux|CrOS/.test(userAgent) && /Mozilla\//.test(userAgent)) return 'desktop';
+  return 'other';
 }
 
 export function referrerHost(referrer: string | undefined): string | null {
