@@ -50,7 +50,7 @@ export function Domains() {
         (domains.data.domains.length === 0 ? (
           <p className="empty">No custom domains yet.</p>
         ) : (
-          <table>
+          <table className="stack">
             <thead>
               <tr>
                 <th scope="col">Hostname</th>
@@ -65,14 +65,16 @@ export function Domains() {
               {domains.data.domains.map((d) => (
                 <tr key={d.id}>
                   <th scope="row">{d.hostname}</th>
-                  <td>{d.verified ? 'Yes' : 'No'}</td>
-                  <td>
+                  <td data-label="Verified">{d.verified ? 'Yes' : 'No'}</td>
+                  <td data-label="TXT record" className="wrap">
                     <code>
                       {d.verificationRecord.name} = {d.verificationRecord.value}
                     </code>
                   </td>
-                  <td className="num">{d.linkCount}</td>
-                  <td>{day(d.createdAt)}</td>
+                  <td className="num" data-label="Links">
+                    {d.linkCount}
+                  </td>
+                  <td data-label="Added">{day(d.createdAt)}</td>
                   <td className="row-actions">
                     <Guarded
                       allowed={d.viewerCan.verify}

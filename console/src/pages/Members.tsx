@@ -65,7 +65,7 @@ export function Members() {
       )}
       <ErrorText message={members.data ? '' : (members.errors[0]?.message ?? '')} />
       {members.data && (
-        <table>
+        <table className="stack">
           <thead>
             <tr>
               <th scope="col">Email</th>
@@ -99,8 +99,8 @@ function MemberRow({ member, you, onChanged }: { member: MemberNode; you: boolea
         {member.user.email}
         {you ? ' (you)' : ''}
       </th>
-      <td>{member.user.name ?? ''}</td>
-      <td>
+      <td data-label="Name">{member.user.name ?? ''}</td>
+      <td data-label="Role">
         <label className="visually-hidden" htmlFor={`role-${member.user.id}`}>
           Role of {member.user.email}
         </label>
@@ -136,7 +136,7 @@ function MemberRow({ member, you, onChanged }: { member: MemberNode; you: boolea
           </ConfirmDialog>
         )}
       </td>
-      <td>
+      <td data-label="Joined">
         {member.pending ? (
           <>
             <span className="status pending">Pending</span>
