@@ -118,6 +118,12 @@ export const AUDIT_ACTIONS: readonly { action: string; event: string; targetType
     "resource": "webhooks"
   },
   {
+    "action": "WEBHOOK_REDELIVERED",
+    "event": "webhook.redelivered",
+    "targetType": "WEBHOOK",
+    "resource": "webhooks"
+  },
+  {
     "action": "MEMBER_ADDED",
     "event": "member.added",
     "targetType": "MEMBER",
@@ -211,6 +217,10 @@ export const WEBHOOK_EVENTS: readonly { type: string; needs: Scope | null }[] = 
   },
   {
     "type": "webhook.disabled",
+    "needs": "webhooks:read"
+  },
+  {
+    "type": "webhook.redelivered",
     "needs": "webhooks:read"
   },
   {

@@ -160,6 +160,14 @@ export type UpdateApiKeyInput = {
   rateLimitPerMinute?: number | null | undefined;
 };
 
+export type UpdateWebhookInput = {
+  description?: string | null | undefined;
+  /** Re-enabling resets consecutiveFailures. */
+  enabled?: boolean | null | undefined;
+  events?: Array<string> | null | undefined;
+  url?: string | null | undefined;
+};
+
 export type KeyRowFragment = { id: string, name: string, type: ApiKeyType, status: ApiKeyStatus, maskedKey: string, createdAt: string, lastUsedAt: string | null, expiresAt: string | null, requestCount: number, rateLimitPerMinute: number | null, owner: { id: string, email: string } | null, permissions: { scopes: Array<string> }, viewerCan: { update: boolean, rotate: boolean, setStatus: boolean, enable: boolean, disable: boolean, revoke: boolean, delete: boolean, reasons: Array<{ action: string, reason: string, code: string, required: Array<string>, rule: string | null }> } };
 
 export type ApiKeysQueryVariables = Exact<{
@@ -346,7 +354,7 @@ export type ReasonFragment = { action: string, reason: string, code: string, req
 export type WebhooksQueryVariables = Exact<{ [key: string]: never; }>;
 
 
-export type WebhooksQuery = { webhooks: Array<{ id: string, url: string, description: string | null, events: Array<string>, enabled: boolean, createdAt: string, lastDeliveryAt: string | null, lastDeliveryStatus: number | null, consecutiveFailures: number, viewerCan: { update: boolean, rotateSecret: boolean, test: boolean, delete: boolean, reasons: Array<{ action: string, reason: string, code: string, required: Array<string>, rule: string | null }> } }> };
+export type WebhooksQuery = { webhooks: Array<{ id: string, url: string, description: string | null, events: Array<string>, enabled: boolean, createdAt: string, lastDeliveryAt: string | null, lastDeliveryStatus: number | null, consecutiveFailures: number, viewerCan: { update: boolean, rotateSecret: boolean, test: boolean, redeliver: boolean, delete: boolean, reasons: Array<{ action: string, reason: string, code: string, required: Array<string>, rule: string | null }> } }> };
 
 export type CreateWebhookMutationVariables = Exact<{
   input: CreateWebhookInput;
@@ -354,6 +362,37 @@ export type CreateWebhookMutationVariables = Exact<{
 
 
 export type CreateWebhookMutation = { createWebhook: { secret: string, webhook: { id: string } } };
+
+export type UpdateWebhookMutationVariables = Exact<{
+  id: string | number;
+  input: UpdateWebhookInput;
+}>;
+
+
+export type UpdateWebhookMutation = { updateWebhook: { id: string, url: string, events: Array<string> } };
+
+export type RotateWebhookSecretMutationVariables = Exact<{
+  id: string | number;
+}>;
+
+
+export type RotateWebhookSecretMutation = { rotateWebhookSecret: { secret: string } };
+
+export type WebhookDeliveriesQueryVariables = Exact<{
+  webhookId: string | number;
+  first?: number | null | undefined;
+  after?: string | null | undefined;
+}>;
+
+
+export type WebhookDeliveriesQuery = { webhookDeliveries: { totalCount: number, nodes: Array<{ id: string, eventId: string, eventType: string, attempt: number, succeeded: boolean, statusCode: number | null, durationMs: number, error: string | null, nextRetryAt: string | null, createdAt: string }>, pageInfo: { hasNextPage: boolean, endCursor: string | null } } };
+
+export type RedeliverWebhookDeliveryMutationVariables = Exact<{
+  id: string | number;
+}>;
+
+
+export type RedeliverWebhookDeliveryMutation = { redeliverWebhookDelivery: { id: string, attempt: number, succeeded: boolean, statusCode: number | null, error: string | null } };
 
 export type SetWebhookEnabledMutationVariables = Exact<{
   id: string | number;
@@ -947,6 +986,7 @@ export const WebhooksDocument = new TypedDocumentString(`
       update
       rotateSecret
       test
+      redeliver
       delete
       reasons {
         ...Reason
@@ -971,6 +1011,56 @@ export const CreateWebhookDocument = new TypedDocumentString(`
   }
 }
     `) as unknown as TypedDocumentString<CreateWebhookMutation, CreateWebhookMutationVariables>;
+export const UpdateWebhookDocument = new TypedDocumentString(`
+    mutation UpdateWebhook($id: ID!, $input: UpdateWebhookInput!) {
+  updateWebhook(id: $id, input: $input) {
+    id
+    url
+    events
+  }
+}
+    `) as unknown as TypedDocumentString<UpdateWebhookMutation, UpdateWebhookMutationVariables>;
+export const RotateWebhookSecretDocument = new TypedDocumentString(`
+    mutation RotateWebhookSecret($id: ID!) {
+  rotateWebhookSecret(id: $id) {
+    secret
+  }
+}
+    `) as unknown as TypedDocumentString<RotateWebhookSecretMutation, RotateWebhookSecretMutationVariables>;
+export const WebhookDeliveriesDocument = new TypedDocumentString(`
+    query WebhookDeliveries($webhookId: ID!, $first: Int, $after: String) {
+  webhookDeliveries(webhookId: $webhookId, first: $first, after: $after) {
+    totalCount
+    nodes {
+      id
+      eventId
+      eventType
+      attempt
+      succeeded
+      statusCode
+      durationMs
+      error
+      nextRetryAt
+      createdAt
+    }
+    pageInfo {
+      hasNextPage
+      endCursor
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<WebhookDeliveriesQuery, WebhookDeliveriesQueryVariables>;
+export const RedeliverWebhookDeliveryDocument = new TypedDocumentString(`
+    mutation RedeliverWebhookDelivery($id: ID!) {
+  redeliverWebhookDelivery(id: $id) {
+    id
+    attempt
+    succeeded
+    statusCode
+    error
+  }
+}
+    `) as unknown as TypedDocumentString<RedeliverWebhookDeliveryMutation, RedeliverWebhookDeliveryMutationVariables>;
 export const SetWebhookEnabledDocument = new TypedDocumentString(`
     mutation SetWebhookEnabled($id: ID!, $enabled: Boolean!) {
   updateWebhook(id: $id, input: {enabled: $enabled}) {

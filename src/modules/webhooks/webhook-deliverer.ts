@@ -4,6 +4,7 @@ import { rowsOf } from '../../db/sql';
 import type { EventRecorder } from '../../core/events';
 import { WEBHOOK_AUDIT } from './webhook.audit';
 import { withJitter } from '../../kernel/retry-schedule';
+import { NotFoundError } from '../../kernel/errors';
 import { WebhookDelivery } from './webhook-delivery.entity';
 import { WebhookEvent } from './webhook-event.entity';
 import type { WebhookSender } from './webhook-sender';
@@ -66,7 +67,12 @@ export class WebhookDeliverer {
     return this.attempt(webhook, event, job.attempt, { retry: true });
   }
 
-  async attempt(webhook: Webhook, event: WebhookEvent, attempt: number, options: { retry: boolean }): Promise<WebhookDelivery> {
+  /**
+   * `attempt: 'next'` (a redelivery) numbers the attempt when it is recorded: one more than the
+   * event's last attempt at this endpoint, counted under the endpoint's row lock so two
+   * redeliveries never take the same number.
+   */
+  async attempt(webhook: Webhook, event: WebhookEvent, number: number | 'next', options: { retry: boolean }): Promise<WebhookDelivery> {
     const result = await this.sender.send({
       url: webhook.url,
       secret: this.secretBox.open(webhook.secretSealed),
@@ -74,10 +80,11 @@ export class WebhookDeliverer {
       timestamp: new Date(),
       payload: JSON.stringify(event.payload),
     });
-    const retryDelay = !result.ok && options.retry ? this.policy.retrySchedule[attempt - 1] : undefined;
+    const retryDelay = !result.ok && options.retry && number !== 'next' ? this.policy.retrySchedule[number - 1] : undefined;
     const nextRetryAt = retryDelay === undefined ? null : new Date(Date.now() + withJitter(retryDelay));
 
     return this.dataSource.transaction(async (m) => {
+      const attempt = number === 'next' ? await this.nextAttempt(m, webhook, event) : number;
       const row = {
         orgId: webhook.orgId,
         webhookId: webhook.id,
@@ -118,5 +125,16 @@ export class WebhookDeliverer {
       }
       return m.getRepository(WebhookDelivery).findOneByOrFail({ webhookId: webhook.id, eventId: event.id, attempt });
     });
+  }
+
+  private async nextAttempt(m: EntityManager, webhook: Webhook, event: WebhookEvent): Promise<number> {
+    const [locked] = await rowsOf<{ id: string }>(m, 'SELECT id FROM webhooks WHERE id = $1 FOR UPDATE', [webhook.id]);
+    if (!locked) throw new NotFoundError('Webhook');
+    const [last] = await rowsOf<{ n: number }>(
+      m,
+      'SELECT COALESCE(max(attempt), 0)::int AS n FROM webhook_deliveries WHERE webhook_id = $1 AND event_id = $2',
+      [webhook.id, event.id],
+    );
+    return last.n + 1;
   }
 }

@@ -9,5 +9,6 @@ export const WEBHOOK_AUDIT = defineAudit({
     WEBHOOK_SECRET_ROTATED: 'webhook.secretRotated',
     WEBHOOK_DELETED: 'webhook.deleted',
     WEBHOOK_DISABLED: 'webhook.disabled',
+    WEBHOOK_REDELIVERED: 'webhook.redelivered',
   },
 });

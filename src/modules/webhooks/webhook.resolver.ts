@@ -49,6 +49,17 @@ export class WebhookResolver {
     return ctx.services.webhooks.test(ctx.caller, id);
   }
 
+  @Mutation(() => WebhookDelivery, {
+    description:
+      'Sends the event of this delivery again to its webhook, now, as a new attempt: the same `webhook-id` and payload, a fresh ' +
+      'signature. The webhook must be enabled and still subscribed to the event, and you must be able to read the event. ' +
+      'Returns the new attempt; no automatic retries follow it.',
+  })
+  @Requires(WEBHOOK_OPERATIONS.redeliverWebhookDelivery)
+  redeliverWebhookDelivery(@Arg('id', () => ID) id: string, @Ctx() ctx: Context) {
+    return ctx.services.webhooks.redeliver(ctx.caller, id);
+  }
+
   @FieldResolver(() => WebhookViewerCan, { description: 'What you may do to this endpoint now, and why not where you may not.' })
   viewerCan(@Root() webhook: Webhook, @Ctx() ctx: Context) {
     return evaluateCapabilities(ctx.services.webhooks.rules(ctx.principal, webhook));

@@ -11,4 +11,5 @@ export const WEBHOOK_OPERATIONS = defineOperations({
   rotateWebhookSecret: 'webhooks:update',
   deleteWebhook: 'webhooks:delete',
   testWebhook: 'webhooks:update',
+  redeliverWebhookDelivery: 'webhooks:update',
 });

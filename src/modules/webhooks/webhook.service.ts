@@ -12,7 +12,7 @@ import { OrgScopedQuery } from '../../db/org-scoped-query';
 import type { Page, PageArgs } from '../../db/pagination';
 import { RowShape } from '../../db/row-shape';
 import { newestFirstSqlPage } from '../../db/sql-page';
-import { BadUserInputError, ForbiddenError, ForbiddenRule } from '../../kernel/errors';
+import { BadUserInputError, ConflictError, ForbiddenError, ForbiddenRule } from '../../kernel/errors';
 import { PING_EVENT, type AuditCatalog } from '../../core/audit-catalog';
 import { WEBHOOK_AUDIT } from './webhook.audit';
 import { assertPublicDestination, validateWebhookUrl, type Lookup } from './ssrf-guard';
@@ -41,7 +41,7 @@ export interface WebhookGuardOptions {
   lookup: Lookup;
 }
 
-/** Webhook endpoints: CRUD, secret rotation, the delivery log and test pings. */
+/** Webhook endpoints: CRUD, secret rotation, the delivery log, test pings and redeliveries. */
 export class WebhookService {
   constructor(
     private readonly dataSource: DataSource,
@@ -174,6 +174,36 @@ export class WebhookService {
   }
 
   /**
+   * Sends a delivery's event again to its endpoint, now: the same event id (`webhook-id`) and
+   * payload, a fresh signature, through the sender's SSRF guard, recorded as the event's next
+   * attempt. No automatic retries follow a redelivery; its result is returned. The endpoint must
+   * be enabled and still subscribed, and the caller must be able to read the event (as for a
+   * subscription); all confirmed, and audited, in one transaction before anything is sent.
+   */
+  async redeliver(caller: Caller, deliveryId: string): Promise<WebhookDelivery> {
+    const { webhook, event } = await this.changes.run(caller, WEBHOOK_OPERATIONS.redeliverWebhookDelivery, async (tx) => {
+      const { m, caller } = tx;
+      const delivery = await findOrgRow(m, WebhookDelivery, caller.principal.orgId, deliveryId, { what: 'Webhook delivery' });
+      const webhook = await this.lock(m, caller, delivery.webhookId);
+      const event = await m.getRepository(WebhookEvent).findOneByOrFail({ id: delivery.eventId, orgId: webhook.orgId });
+      enforce(
+        firstRefusal(
+          () => disabledRefusal(webhook),
+          () => (event.type === PING_EVENT || webhook.events.includes(event.type) ? null : notSubscribed(event.type)),
+          () => this.receiveRefusal(caller.principal, [event.type]),
+        ),
+      );
+      await tx.audit(WEBHOOK_AUDIT, 'WEBHOOK_REDELIVERED', {
+        targetId: webhook.id,
+        targetName: webhook.url,
+        metadata: { eventId: event.id, eventType: event.type, deliveryId: delivery.id },
+      });
+      return { webhook, event };
+    });
+    return this.deliverer.attempt(webhook, event, 'next', { retry: false });
+  }
+
+  /**
    * A webhook endpoint receives each event's data, so subscribing to an event needs read on its
    * resource: `member.added` needs members:read, `apiKey.created` apiKeys:read, and so on.
    */
@@ -191,12 +221,16 @@ export class WebhookService {
   }
 
   /** What `Webhook.viewerCan` reports: the scopes of each mutation, and that an update keeps receiving only readable events. */
-  rules(principal: Principal, webhook: Pick<Webhook, 'events'>): BoundRules<'update' | 'rotateSecret' | 'test' | 'delete'> {
+  rules(
+    principal: Principal,
+    webhook: Pick<Webhook, 'events' | 'enabled'>,
+  ): BoundRules<'update' | 'rotateSecret' | 'test' | 'redeliver' | 'delete'> {
     const scope = (s: Scope) => needsScope(this.access, principal.permissions, s);
     return {
       update: () => firstRefusal(scope(WEBHOOK_OPERATIONS.updateWebhook), () => this.receiveRefusal(principal, webhook.events)),
       rotateSecret: scope(WEBHOOK_OPERATIONS.rotateWebhookSecret),
       test: scope(WEBHOOK_OPERATIONS.testWebhook),
+      redeliver: () => firstRefusal(scope(WEBHOOK_OPERATIONS.redeliverWebhookDelivery), () => disabledRefusal(webhook)),
       delete: scope(WEBHOOK_OPERATIONS.deleteWebhook),
     };
   }
@@ -229,6 +263,14 @@ export class WebhookService {
   private lock(m: EntityManager, caller: Caller, id: string): Promise<Webhook> {
     return findOrgRow(m, Webhook, caller.principal.orgId, id, { what: 'Webhook', lock: true });
   }
+}
+
+function disabledRefusal(webhook: Pick<Webhook, 'enabled'>): Refusal {
+  return webhook.enabled ? null : new ConflictError('The webhook is disabled; enable it before redelivering.');
+}
+
+function notSubscribed(type: string): Refusal {
+  return new ConflictError(`The webhook no longer subscribes to ${type}; add it to its events before redelivering.`);
 }
 
 function validateDescription(raw: string | null | undefined, field: string): string | null {

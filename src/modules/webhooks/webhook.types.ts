@@ -34,5 +34,6 @@ export const WebhookViewerCan = capabilitiesType('Webhook', {
   update: 'updateWebhook: change its URL, events or status.',
   rotateSecret: 'rotateWebhookSecret: issue a new signing secret.',
   test: 'testWebhook: send a ping now.',
+  redeliver: 'redeliverWebhookDelivery: send one of its deliveries again (it must be enabled).',
   delete: 'deleteWebhook: remove the endpoint.',
 });
