@@ -1,7 +1,7 @@
 import { useState, type FormEvent } from 'react';
 import { mutate } from '../api';
 import { ConfirmAction } from '../components/ConfirmAction';
-import { Dialog, ErrorText } from '../components/Dialog';
+import { ErrorText } from '../components/Dialog';
 import { Guarded } from '../components/Guarded';
 import { useAction, useQuery } from '../data';
 import { moment } from '../format';
@@ -12,28 +12,36 @@ import {
   TestWebhookDocument,
   WebhooksDocument,
 } from '../generated/graphql';
+import { useSearchParam } from '../router';
 import { reasonOf, useScope } from '../session';
+import { EventChecklist } from './webhooks/EventChecklist';
+import { SigningSecretDialog } from './webhooks/SigningSecretDialog';
+import { WebhookDetail } from './webhooks/WebhookDetail';
+import './webhooks/webhooks.css';
 
-/** Webhooks: create (the signing secret shown once), enable/disable, send a test ping, delete. */
+/**
+ * Webhooks: create (events ticked from the catalog, the signing secret shown once with Copy),
+ * enable/disable, send a test ping, delete; open one (`?webhook=<id>`) to edit it, rotate its
+ * secret and read its delivery log.
+ */
 export function Webhooks() {
   const read = useScope('webhooks:read');
   const create = useScope('webhooks:create');
   const hooks = useQuery(WebhooksDocument, read.allowed ? {} : null);
+  const [openId, setOpenId] = useSearchParam('webhook');
   const [url, setUrl] = useState('');
-  const [events, setEvents] = useState('apiKey.revoked, apiKey.created');
+  const [events, setEvents] = useState<string[]>([]);
   const [secret, setSecret] = useState('');
   const [note, setNote] = useState('');
   const action = useAction();
   const submit = (event: FormEvent) => {
     event.preventDefault();
     void action.run(async () => {
-      const list = events
-        .split(',')
-        .map((e) => e.trim())
-        .filter(Boolean);
-      const { createWebhook } = await mutate(CreateWebhookDocument, { input: { url: url.trim(), events: list } });
+      const { createWebhook } = await mutate(CreateWebhookDocument, { input: { url: url.trim(), events } });
       setUrl('');
+      setEvents([]);
       setSecret(createWebhook.secret);
+      setOpenId(createWebhook.webhook.id);
       hooks.reload();
     });
   };
@@ -42,20 +50,34 @@ export function Webhooks() {
       await fn();
       hooks.reload();
     });
+  const open = hooks.data?.webhooks.find((w) => w.id === openId);
   return (
     <section aria-labelledby="webhooks-title">
       <h1 id="webhooks-title">Webhooks</h1>
-      <form className="toolbar" aria-label="Create a webhook" onSubmit={submit}>
-        <label>
-          URL{' '}
-          <input type="url" required value={url} placeholder="https://hooks.example.com/keygate" onChange={(e) => setUrl(e.target.value)} />
-        </label>
-        <label>
-          Events <input required value={events} onChange={(e) => setEvents(e.target.value)} />
-        </label>
-        <Guarded type="submit" className="primary" allowed={create.allowed} disabled={action.busy} reason={create.reason}>
+      <form aria-label="Create a webhook" onSubmit={submit}>
+        <p>
+          <label className="wide-field">
+            URL{' '}
+            <input
+              type="url"
+              required
+              value={url}
+              placeholder="https://hooks.example.com/keygate"
+              onChange={(e) => setUrl(e.target.value)}
+            />
+          </label>
+        </p>
+        <EventChecklist legend="Events to send" chosen={events} onChange={setEvents} />
+        <Guarded
+          type="submit"
+          className="primary"
+          allowed={create.allowed}
+          disabled={action.busy || events.length === 0}
+          reason={create.reason}
+        >
           Create webhook
         </Guarded>
+        {create.allowed && events.length === 0 && <span className="hint"> Tick at least one event.</span>}
       </form>
       <ErrorText message={action.error} />
       <p role="status">{note}</p>
@@ -69,7 +91,7 @@ export function Webhooks() {
         (hooks.data.webhooks.length === 0 ? (
           <p className="empty">No webhooks yet.</p>
         ) : (
-          <table>
+          <table className="stack" aria-label="Webhooks">
             <thead>
               <tr>
                 <th scope="col">URL</th>
@@ -82,12 +104,14 @@ export function Webhooks() {
             </thead>
             <tbody>
               {hooks.data.webhooks.map((w) => (
-                <tr key={w.id}>
+                <tr key={w.id} aria-current={w.id === openId ? 'true' : undefined}>
                   <th scope="row" className="url">
                     {w.url}
                   </th>
-                  <td>{w.events.join(', ')}</td>
-                  <td>
+                  <td data-label="Events" className="wrap">
+                    {w.events.join(', ')}
+                  </td>
+                  <td data-label="Enabled">
                     <Guarded
                       role="switch"
                       aria-checked={w.enabled}
@@ -100,9 +124,16 @@ export function Webhooks() {
                       {w.enabled ? 'ON' : 'OFF'}
                     </Guarded>
                   </td>
-                  <td>{w.lastDeliveryAt ? `${moment(w.lastDeliveryAt)} (${w.lastDeliveryStatus ?? 'no answer'})` : 'Never'}</td>
-                  <td className="num">{w.consecutiveFailures}</td>
-                  <td className="row-actions">
+                  <td data-label="Last delivery">
+                    {w.lastDeliveryAt ? `${moment(w.lastDeliveryAt)} (${w.lastDeliveryStatus ?? 'no answer'})` : 'Never'}
+                  </td>
+                  <td data-label="Failures in a row" className="num">
+                    {w.consecutiveFailures}
+                  </td>
+                  <td data-label="Actions" className="row-actions">
+                    <button type="button" aria-label={`Open ${w.url}`} onClick={() => setOpenId(w.id)}>
+                      Open
+                    </button>
                     <Guarded
                       allowed={w.viewerCan.test}
                       reason={reasonOf(w.viewerCan.reasons, 'test')}
@@ -127,6 +158,7 @@ export function Webhooks() {
                       reason={reasonOf(w.viewerCan.reasons, 'delete')}
                       onConfirm={async () => {
                         await mutate(DeleteWebhookDocument, { id: w.id });
+                        if (w.id === openId) setOpenId('');
                         hooks.reload();
                       }}
                     >
@@ -138,19 +170,9 @@ export function Webhooks() {
             </tbody>
           </table>
         ))}
-      {secret && (
-        <Dialog title="Webhook signing secret" onClose={() => setSecret('')}>
-          <p className="warning">Copy this signing secret now. It will not be shown again.</p>
-          <p>
-            <code className="secret">{secret}</code>
-          </p>
-          <p className="actions">
-            <button type="button" onClick={() => setSecret('')}>
-              I have copied it
-            </button>
-          </p>
-        </Dialog>
-      )}
+      {open && <WebhookDetail key={open.id} hook={open} onChanged={hooks.reload} onClose={() => setOpenId('')} />}
+      {openId && hooks.data && !open && <ErrorText message="No such webhook (deleted, or in another organization)." />}
+      {secret && <SigningSecretDialog title="Webhook signing secret" secret={secret} onClose={() => setSecret('')} />}
     </section>
   );
 }
