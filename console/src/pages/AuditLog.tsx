@@ -1,21 +1,54 @@
 import { useState } from 'react';
+import { AuditDetails } from '../components/AuditDetails';
 import { ErrorText } from '../components/Dialog';
 import { useQuery } from '../data';
 import { moment } from '../format';
+import { AUDIT_ACTIONS } from '../generated/events';
 import { AuditLogDocument, type AuditFilter } from '../generated/graphql';
+import { Link, useSearchParam } from '../router';
 import { useScope } from '../session';
+import '../components/stack-table.css';
 
 const PAGE = 25;
 
-/** The audit log, newest first, filtered by action, target or date; "Older events" pages on. */
+/** The actions by target type, in catalog order: the filter's option groups. */
+const ACTION_GROUPS = [...new Set(AUDIT_ACTIONS.map((a) => a.targetType))].map((targetType) => ({
+  targetType,
+  actions: AUDIT_ACTIONS.filter((a) => a.targetType === targetType).map((a) => a.action),
+}));
+
+/** Where a target is shown in the console; null for a target without a page (the organization). */
+export function targetPath(targetType: string, targetId: string | null): string | null {
+  if (!targetId) return null;
+  switch (targetType) {
+    case 'API_KEY':
+      return `/keys/${targetId}`;
+    case 'WEBHOOK':
+      return `/webhooks?webhook=${encodeURIComponent(targetId)}`;
+    case 'SHORT_LINK':
+      return '/links';
+    case 'DOMAIN':
+      return '/domains';
+    case 'MEMBER':
+      return '/members';
+    default:
+      return null;
+  }
+}
+
+/**
+ * The audit log, newest first, filtered by action (from the catalog), target or date; the filters
+ * are in the URL (`?action=API_KEY_REVOKED&target=…&since=…`), so a reload or a shared link keeps
+ * them. Targets link to their pages; details read as key/value pairs.
+ */
 export function AuditLog() {
   const read = useScope('apiKeys:read');
-  const [action, setAction] = useState('');
-  const [targetId, setTargetId] = useState('');
-  const [since, setSince] = useState('');
+  const [action, setAction] = useSearchParam('action');
+  const [targetId, setTargetId] = useSearchParam('target');
+  const [since, setSince] = useSearchParam('since');
   const [cursors, setCursors] = useState<string[]>([]);
   const filter: AuditFilter = {};
-  if (action.trim()) filter.action = action.trim().toUpperCase();
+  if (action) filter.action = action;
   if (targetId.trim()) filter.targetId = targetId.trim();
   if (since) filter.since = `${since}T00:00:00.000Z`;
   const after = cursors[cursors.length - 1];
@@ -35,7 +68,19 @@ export function AuditLog() {
       )}
       <form className="toolbar" role="search" aria-label="Filter events" onSubmit={(e) => e.preventDefault()}>
         <label>
-          Action <input value={action} placeholder="API_KEY_REVOKED" onChange={(e) => refilter(setAction)(e.target.value)} />
+          Action{' '}
+          <select value={action} onChange={(e) => refilter(setAction)(e.target.value)}>
+            <option value="">All actions</option>
+            {ACTION_GROUPS.map((g) => (
+              <optgroup key={g.targetType} label={g.targetType}>
+                {g.actions.map((a) => (
+                  <option key={a} value={a}>
+                    {a}
+                  </option>
+                ))}
+              </optgroup>
+            ))}
+          </select>
         </label>
         <label>
           Target id <input value={targetId} onChange={(e) => refilter(setTargetId)(e.target.value)} />
@@ -47,7 +92,7 @@ export function AuditLog() {
       <ErrorText message={log.data ? '' : (log.errors[0]?.message ?? '')} />
       {events && (
         <>
-          <table>
+          <table className="stack" aria-label="Audit events">
             <caption>
               {events.totalCount} {events.totalCount === 1 ? 'event' : 'events'}
             </caption>
@@ -62,22 +107,30 @@ export function AuditLog() {
               </tr>
             </thead>
             <tbody>
-              {events.nodes.map((e) => (
-                <tr key={e.id}>
-                  <td>{moment(e.createdAt)}</td>
-                  <td>{e.action}</td>
-                  <td>
-                    {e.targetType} {e.targetName ?? ''}
-                  </td>
-                  <td>
-                    {e.actor.name} ({e.actor.kind})
-                  </td>
-                  <td>{e.ip ?? ''}</td>
-                  <td>
-                    <code>{e.metadata ? JSON.stringify(e.metadata) : ''}</code>
-                  </td>
-                </tr>
-              ))}
+              {events.nodes.map((e) => {
+                const to = targetPath(e.targetType, e.targetId);
+                const name = e.targetName ?? e.targetId ?? '';
+                return (
+                  <tr key={e.id}>
+                    <td data-label="When" className="nowrap">
+                      {moment(e.createdAt)}
+                    </td>
+                    <td data-label="Action">{e.action}</td>
+                    <td data-label="Target" className="wrap">
+                      <span className="muted">{e.targetType}</span> {to ? <Link to={to}>{name}</Link> : name}
+                    </td>
+                    <td data-label="Actor">
+                      {e.actor.name} ({e.actor.kind})
+                    </td>
+                    <td data-label="IP" className="wrap">
+                      {e.ip ?? ''}
+                    </td>
+                    <td data-label="Details" className="wrap">
+                      <AuditDetails metadata={e.metadata} />
+                    </td>
+                  </tr>
+                );
+              })}
             </tbody>
           </table>
           <nav className="pager" aria-label="Pages of events">

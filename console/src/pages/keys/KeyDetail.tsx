@@ -1,4 +1,5 @@
 import { useState } from 'react';
+import { AuditDetails } from '../../components/AuditDetails';
 import { ErrorText } from '../../components/Dialog';
 import { UsageChart } from '../../components/UsageChart';
 import { useQuery } from '../../data';
@@ -86,7 +87,7 @@ export function KeyDetail({ id }: { id: string }) {
                 <td>{e.action}</td>
                 <td>{e.actor.name}</td>
                 <td>
-                  <code>{e.metadata ? JSON.stringify(e.metadata) : ''}</code>
+                  <AuditDetails metadata={e.metadata} />
                 </td>
               </tr>
             ))}
