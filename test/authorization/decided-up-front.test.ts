@@ -231,6 +231,7 @@ describe('generated: every mutation × every guarded field of its payload', () =
       rotateWebhookSecret: `id: "${await webhook()}"`,
       deleteWebhook: `id: "${await webhook()}"`,
       testWebhook: `id: "${await webhook()}"`,
+      redeliverWebhookDelivery: `id: "${(await t.app.services.webhooks.test(t.owner.caller, await webhook())).id}"`,
     });
   });
 
