@@ -3,7 +3,9 @@ import {
   AuditLogDocument,
   CreateShortLinkIdDocument,
   CreateWebhookDocument,
+  DeleteWebhookDocument,
   RedeliverWebhookDeliveryDocument,
+  TestWebhookDocument,
   UpdateWebhookDocument,
   WebhookDeliveryLogDocument,
   WebhookRedeliverCapabilityDocument,
@@ -92,6 +94,25 @@ describe('happy', () => {
     expect((await arrived).headers['webhook-id']).toBe(first.delivery.eventId);
     expect(res.attempt).toBe(3);
     expect((await log()).map((d) => d.attempt)).toEqual([3, 2, 1]);
+  });
+});
+
+describe('a failed redelivery', () => {
+  it('is recorded with its error and retried on the schedule for its attempt number', async () => {
+    // Nothing listens on port 9: the connection is refused.
+    const { createWebhook } = expectOk(await t.gql(CreateWebhookDocument, { input: { url: 'http://127.0.0.1:9/down', events: ['ping'] } }));
+    const ping = expectOk(await t.gql(TestWebhookDocument, { id: createWebhook.webhook.id })).testWebhook;
+    expect(ping).toMatchObject({ attempt: 1, succeeded: false, statusCode: null });
+    const [pinged] = expectOk(await t.gql(WebhookDeliveryLogDocument, { webhookId: createWebhook.webhook.id })).webhookDeliveries.nodes;
+    const before = Date.now();
+    const res = expectOk(await t.gql(RedeliverWebhookDeliveryDocument, { id: pinged.id })).redeliverWebhookDelivery;
+    expect(res).toMatchObject({ eventId: pinged.eventId, eventType: 'ping', attempt: 2, succeeded: false, statusCode: null });
+    expect(res.error).toContain('ECONNREFUSED');
+    // The default schedule's second delay (2 minutes, ±10%) follows attempt 2.
+    const due = Date.parse(res.nextRetryAt!) - before;
+    expect(due).toBeGreaterThan(100_000);
+    expect(due).toBeLessThan(135_000);
+    await t.gql(DeleteWebhookDocument, { id: createWebhook.webhook.id });
   });
 });
 

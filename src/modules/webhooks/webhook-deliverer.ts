@@ -70,7 +70,8 @@ export class WebhookDeliverer {
   /**
    * `attempt: 'next'` (a redelivery) numbers the attempt when it is recorded: one more than the
    * event's last attempt at this endpoint, counted under the endpoint's row lock so two
-   * redeliveries never take the same number.
+   * redeliveries never take the same number. A failed redelivery is retried like any attempt of
+   * that number, so it also carries on a retry it overtook (whose job then finds its number taken).
    */
   async attempt(webhook: Webhook, event: WebhookEvent, number: number | 'next', options: { retry: boolean }): Promise<WebhookDelivery> {
     const result = await this.sender.send({
@@ -80,11 +81,11 @@ export class WebhookDeliverer {
       timestamp: new Date(),
       payload: JSON.stringify(event.payload),
     });
-    const retryDelay = !result.ok && options.retry && number !== 'next' ? this.policy.retrySchedule[number - 1] : undefined;
-    const nextRetryAt = retryDelay === undefined ? null : new Date(Date.now() + withJitter(retryDelay));
 
     return this.dataSource.transaction(async (m) => {
       const attempt = number === 'next' ? await this.nextAttempt(m, webhook, event) : number;
+      const retryDelay = !result.ok && options.retry ? this.policy.retrySchedule[attempt - 1] : undefined;
+      const nextRetryAt = retryDelay === undefined ? null : new Date(Date.now() + withJitter(retryDelay));
       const row = {
         orgId: webhook.orgId,
         webhookId: webhook.id,

@@ -53,7 +53,7 @@ export class WebhookResolver {
     description:
       'Sends the event of this delivery again to its webhook, now, as a new attempt: the same `webhook-id` and payload, a fresh ' +
       'signature. The webhook must be enabled and still subscribed to the event, and you must be able to read the event. ' +
-      'Returns the new attempt; no automatic retries follow it.',
+      'Returns the new attempt; if it fails, it is retried on the schedule for its attempt number (none past the last).',
   })
   @Requires(WEBHOOK_OPERATIONS.redeliverWebhookDelivery)
   redeliverWebhookDelivery(@Arg('id', () => ID) id: string, @Ctx() ctx: Context) {

@@ -176,9 +176,9 @@ export class WebhookService {
   /**
    * Sends a delivery's event again to its endpoint, now: the same event id (`webhook-id`) and
    * payload, a fresh signature, through the sender's SSRF guard, recorded as the event's next
-   * attempt. No automatic retries follow a redelivery; its result is returned. The endpoint must
-   * be enabled and still subscribed, and the caller must be able to read the event (as for a
-   * subscription); all confirmed, and audited, in one transaction before anything is sent.
+   * attempt (retried on the schedule for that number if it fails) and returned. The endpoint
+   * must be enabled and still subscribed, and the caller must be able to read the event (as for
+   * a subscription); all confirmed, and audited, in one transaction before anything is sent.
    */
   async redeliver(caller: Caller, deliveryId: string): Promise<WebhookDelivery> {
     const { webhook, event } = await this.changes.run(caller, WEBHOOK_OPERATIONS.redeliverWebhookDelivery, async (tx) => {
@@ -200,7 +200,7 @@ export class WebhookService {
       });
       return { webhook, event };
     });
-    return this.deliverer.attempt(webhook, event, 'next', { retry: false });
+    return this.deliverer.attempt(webhook, event, 'next', { retry: true });
   }
 
   /**
