@@ -138,6 +138,22 @@ it('Redeliver sends the same event again; the receiver gets it twice and the log
   expect(ui.errors).toEqual([]);
 });
 
+it('the log’s outcome filter is in the URL and survives a reload', async () => {
+  const { page } = ui;
+  await page.getByRole('combobox', { name: 'Show' }).selectOption('failed');
+  await page.getByText('No deliveries match the filter on this page.').waitFor();
+  const url = new URL(page.url());
+  expect([url.searchParams.get('webhook'), url.searchParams.get('outcome')]).toEqual([hook.id, 'failed']);
+  await page.reload();
+  await page.getByText('No deliveries match the filter on this page.').waitFor();
+  expect(await page.getByRole('combobox', { name: 'Show' }).inputValue()).toBe('failed');
+  await page.getByRole('combobox', { name: 'Show' }).selectOption('succeeded');
+  await page.getByRole('table', { name: 'Delivery log' }).getByText('2 attempts', { exact: true }).waitFor();
+  expect(await deliveryRows(page).count()).toBe(2);
+  await page.getByRole('combobox', { name: 'Show' }).selectOption('');
+  expect(new URL(page.url()).searchParams.has('outcome')).toBe(false);
+});
+
 it('edits the events: the API holds exactly what is ticked', async () => {
   const { page } = ui;
   const edit = page.getByRole('form', { name: 'Edit the webhook' });

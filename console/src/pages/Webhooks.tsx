@@ -17,6 +17,7 @@ import { reasonOf, useScope } from '../session';
 import { EventChecklist } from './webhooks/EventChecklist';
 import { SigningSecretDialog } from './webhooks/SigningSecretDialog';
 import { WebhookDetail } from './webhooks/WebhookDetail';
+import '../components/stack-table.css';
 import './webhooks/webhooks.css';
 
 /**
