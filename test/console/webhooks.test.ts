@@ -90,7 +90,7 @@ it('creates a webhook by ticking events from the catalog; the secret is shown on
   await form.getByRole('button', { name: 'Create webhook' }).click();
 
   const dialog = page.getByRole('dialog', { name: 'Webhook signing secret' });
-  const shown = (await dialog.getByLabel('Signing secret').textContent())!;
+  const shown = (await dialog.getByLabel('Signing secret', { exact: true }).textContent())!;
   expect(shown).toMatch(/^whsec_[A-Za-z0-9+/]{32}$/);
   await dialog.getByRole('button', { name: 'Copy signing secret' }).click();
   await dialog.getByText('Copied.', { exact: true }).waitFor();
@@ -173,7 +173,7 @@ it('rotates the secret after a confirmation; the next delivery is signed with th
   const confirm = page.getByRole('dialog', { name: `Rotate the signing secret of ${receiver.url}` });
   await confirm.getByRole('button', { name: 'Rotate secret' }).click();
   const dialog = page.getByRole('dialog', { name: 'New signing secret' });
-  const shown = (await dialog.getByLabel('Signing secret').textContent())!;
+  const shown = (await dialog.getByLabel('Signing secret', { exact: true }).textContent())!;
   await dialog.getByRole('button', { name: 'Copy signing secret' }).click();
   await dialog.getByText('Copied.', { exact: true }).waitFor();
   const copied = (await page.evaluate('navigator.clipboard.readText()')) as string;
