@@ -243,7 +243,7 @@ describe('generated: every mutation × every guarded field of its payload', () =
     const cases = payloadCases(built);
     // The payloads really are guarded: keys, members, links, domains, webhooks and deliveries.
     expect(new Set(cases.map((c) => c.coordinate.split('.')[0]))).toEqual(
-      new Set(['ApiKey', 'Member', 'RemovedMember', 'Domain', 'ShortLink', 'Webhook', 'WebhookDelivery']),
+      new Set(['ApiKey', 'Member', 'RemovedMember', 'Domain', 'ShortLink', 'Webhook', 'WebhookDelivery', 'LinkClicks']),
     );
     const before = await stateNow();
     const sent = receiver.received.length;
