@@ -66,6 +66,19 @@ describe('createShortLink', () => {
     expect(await linkCount()).toBe(before);
   });
 
+  it('every bad field is named at once', async () => {
+    const ext = expectError(
+      await createLink({ url: 'javascript:alert(1)', slug: 'graphql', title: 't'.repeat(201) }),
+      'BAD_USER_INPUT',
+      400,
+    );
+    expect(ext.fields).toEqual({
+      'input.url': 'url must use http or https.',
+      'input.slug': '"graphql" is reserved.',
+      'input.title': 'title is at most 200 characters.',
+    });
+  });
+
   it('a domain of another organization is refused like a missing one', async () => {
     const other = await t.createOtherOrganization('Domains Inc');
     const domain = await t.app.services.domains.create(other.owner.caller, 'go.domains-inc.test');

@@ -206,6 +206,19 @@ describe('SSRF guard at creation', () => {
     expect(expectError(bad, 'BAD_USER_INPUT', 400).fields['input.events']).toContain('Unknown event(s) apiKey.exploded');
   });
 
+  it('a bad URL, events and description are named together, and nothing is created', async () => {
+    const [{ n: before }] = await t.dataSource.query('SELECT count(*)::int AS n FROM webhooks');
+    const res = await t.gql(CreateWebhookDocument, {
+      input: { url: 'ftp://hooks.example.com/x', events: ['apiKey.exploded'], description: 'd'.repeat(501) },
+    });
+    const fields = expectError(res, 'BAD_USER_INPUT', 400).fields;
+    expect(Object.keys(fields).sort()).toEqual(['input.description', 'input.events', 'input.url']);
+    expect(fields['input.description']).toBe('description is at most 500 characters.');
+    expect(fields['input.events']).toContain('Unknown event(s) apiKey.exploded');
+    const [{ n: after }] = await t.dataSource.query('SELECT count(*)::int AS n FROM webhooks');
+    expect(after).toBe(before);
+  });
+
   it('link-local stays refused even with WEBHOOKS_ALLOW_PRIVATE=true', async () => {
     const lax = await TestApp.create({ env: { WEBHOOKS_ALLOW_PRIVATE: 'true' } });
     try {

@@ -12,7 +12,7 @@ import { OrgScopedQuery } from '../../db/org-scoped-query';
 import type { Page, PageArgs } from '../../db/pagination';
 import { RowShape } from '../../db/row-shape';
 import { newestFirstSqlPage } from '../../db/sql-page';
-import { BadUserInputError, ConflictError, ForbiddenError, ForbiddenRule } from '../../kernel/errors';
+import { BadUserInputError, checkInputAsync, ConflictError, ForbiddenError, ForbiddenRule } from '../../kernel/errors';
 import { PING_EVENT, type AuditCatalog } from '../../core/audit-catalog';
 import { WEBHOOK_AUDIT } from './webhook.audit';
 import { assertPublicDestination, validateWebhookUrl, type Lookup } from './ssrf-guard';
@@ -60,9 +60,11 @@ export class WebhookService {
   }
 
   async create(caller: Caller, input: CreateWebhookArgs): Promise<{ webhook: Webhook; secret: string }> {
-    const url = await this.checkUrl(input.url, 'input.url');
-    const events = this.validateEvents(input.events, 'input.events');
-    const description = validateDescription(input.description, 'input.description');
+    const { url, events, description } = await checkInputAsync({
+      url: () => this.checkUrl(input.url, 'input.url'),
+      events: () => this.validateEvents(input.events, 'input.events'),
+      description: () => validateDescription(input.description, 'input.description'),
+    });
     const secret = generateWebhookSecret();
     return this.changes.run(caller, WEBHOOK_OPERATIONS.createWebhook, async (tx) => {
       const { m, caller } = tx;
@@ -89,10 +91,13 @@ export class WebhookService {
   }
 
   async update(caller: Caller, id: string, input: UpdateWebhookArgs): Promise<Webhook> {
+    const checked = await checkInputAsync({
+      url: () => (input.url == null ? undefined : this.checkUrl(input.url, 'input.url')),
+      events: () => (input.events == null ? undefined : this.validateEvents(input.events, 'input.events')),
+      description: () => (input.description === undefined ? undefined : validateDescription(input.description, 'input.description')),
+    });
     const changes: Partial<Webhook> = {};
-    if (input.url != null) changes.url = await this.checkUrl(input.url, 'input.url');
-    if (input.events != null) changes.events = this.validateEvents(input.events, 'input.events');
-    if (input.description !== undefined) changes.description = validateDescription(input.description, 'input.description');
+    for (const [field, value] of Object.entries(checked)) if (value !== undefined) Object.assign(changes, { [field]: value });
     if (input.enabled != null) {
       changes.enabled = input.enabled;
       // Re-enabling starts a fresh run: the failures that disabled it are history.
@@ -246,14 +251,15 @@ export class WebhookService {
   }
 
   private async checkUrl(raw: string, field: string): Promise<string> {
-    const url = validateWebhookUrl(raw, { isProduction: this.guard.isProduction });
+    // Both checks name the field as the client sent it (`input.url`), the shape and the destination.
     try {
+      const url = validateWebhookUrl(raw, { isProduction: this.guard.isProduction });
       await assertPublicDestination(url, { allowPrivate: this.guard.allowPrivate, lookup: this.guard.lookup });
+      return url.toString();
     } catch (error) {
       if (error instanceof BadUserInputError) throw new BadUserInputError({ [field]: error.message });
       throw error;
     }
-    return url.toString();
   }
 
   private find(caller: Caller, id: string): Promise<Webhook> {

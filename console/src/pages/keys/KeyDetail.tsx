@@ -1,5 +1,6 @@
 import { useState } from 'react';
 import { AuditDetails } from '../../components/AuditDetails';
+import '../../components/stack-table.css';
 import { ErrorText } from '../../components/Dialog';
 import { UsageChart } from '../../components/UsageChart';
 import { useQuery } from '../../data';
@@ -71,7 +72,7 @@ export function KeyDetail({ id }: { id: string }) {
       <UsageChart days={key.usage} label="Requests per day" />
       <h2>Audit trail</h2>
       {detail.data?.auditLog.nodes.length ? (
-        <table>
+        <table className="stack">
           <thead>
             <tr>
               <th scope="col">When</th>
@@ -83,10 +84,10 @@ export function KeyDetail({ id }: { id: string }) {
           <tbody>
             {detail.data.auditLog.nodes.map((e) => (
               <tr key={e.id}>
-                <td>{moment(e.createdAt)}</td>
-                <td>{e.action}</td>
-                <td>{e.actor.name}</td>
-                <td>
+                <td data-label="When">{moment(e.createdAt)}</td>
+                <td data-label="Action">{e.action}</td>
+                <td data-label="By">{e.actor.name}</td>
+                <td data-label="Details" className="wrap">
                   <AuditDetails metadata={e.metadata} />
                 </td>
               </tr>
