@@ -102,6 +102,7 @@ describe('ShortLink, Domain and Webhook viewerCan', () => {
       ['update', ['webhooks:update']],
       ['rotateSecret', ['webhooks:update']],
       ['test', ['webhooks:update']],
+      ['redeliver', ['webhooks:update']],
       ['delete', ['webhooks:delete']],
     ]);
   });

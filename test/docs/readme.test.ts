@@ -134,7 +134,7 @@ describe('the reference in docs/', () => {
     expect(table.type).toBe('table');
     expect(table.header.map((h) => h.text)).toEqual(['field', 'scope']);
     expect(table.rows[0].map((c) => c.text)).toEqual(['`viewer`, `permissionCatalog`', 'any authenticated principal']);
-    expect(table.rows).toHaveLength(18);
+    expect(table.rows).toHaveLength(19);
   });
 
   it('the webhook example in docs/webhooks.md targets a local receiver and starts keygate with WEBHOOKS_ALLOW_PRIVATE=true, which that target needs', () => {
