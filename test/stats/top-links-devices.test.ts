@@ -96,6 +96,10 @@ describe('happy', () => {
       curl: 'other',
     });
     expect(deviceClass(undefined)).toBe('other');
+    // Only the first 512 characters are read: a 16 KB "Android…Android Mobile" is a tablet there,
+    // and costs what 512 characters cost (it was quadratic with a look-ahead).
+    expect(deviceClass(`${'Android'.repeat(2300)}Mobile`)).toBe('tablet');
+    expect(deviceClass('Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 Mobile Safari/537.36')).toBe('mobile');
     expect(
       deviceClass('Mozilla/5.0 (Macintosh; Intel Mac OS X 14_7) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.1 Safari/605.1.15'),
     ).toBe('desktop');

@@ -1,5 +1,6 @@
 import { execute, type DocumentNode, type ExecutionResult, type GraphQLSchema, type OperationDefinitionNode } from 'graphql';
 import { getVariableValues } from 'graphql/execution/values';
+import { MAX_VARIABLE_ERRORS } from '../pipeline/variable-errors';
 import type { GraphQLContext } from '../context';
 import { analyzeDocument } from '../analysis/document-analysis';
 import { LRUCache } from 'lru-cache';
@@ -108,7 +109,7 @@ export function compiledExecutor(
     }
     const { compiled, hoisted } = entry;
     if (operation.variableDefinitions?.length) {
-      const coerced = getVariableValues(schema, operation.variableDefinitions, variables);
+      const coerced = getVariableValues(schema, operation.variableDefinitions, variables, { maxErrors: MAX_VARIABLE_ERRORS });
       if (coerced.errors) return { errors: coerced.errors };
     }
     return compiled.query(undefined, context, variablesFor(hoisted, variables));

@@ -13,7 +13,9 @@ export function costStage(max = MAX_COMPLEXITY): Stage {
     if (!operation) return;
     let variables: Record<string, unknown> = {};
     if (operation.variableDefinitions?.length) {
-      const coerced = getVariableValues(schema, operation.variableDefinitions, request.variables ?? {});
+      // maxErrors: 1 — this stage only needs to know they are invalid. Without a bound graphql-js
+      // makes an error per bad field, each printing the whole value: quadratic in the input.
+      const coerced = getVariableValues(schema, operation.variableDefinitions, request.variables ?? {}, { maxErrors: 1 });
       if (coerced.errors) return;
       variables = coerced.coerced;
     }

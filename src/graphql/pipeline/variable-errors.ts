@@ -9,6 +9,12 @@ import {
   type VariableDefinitionNode,
 } from 'graphql';
 
+/** As graphql-js's own default: past this many, a client learns nothing more from another error. */
+export const MAX_VARIABLE_ERRORS = 50;
+
+/** Thrown from coerceInputValue's callback to stop walking a value once enough is known. */
+const ENOUGH = Symbol('enough variable problems');
+
 /** `input.permissions.stats[0]`: the variable's name, then the path into its value. */
 function fieldKey(variable: string, path: readonly (string | number)[]): string {
   return path.reduce<string>((key, step) => (typeof step === 'number' ? `${key}[${step}]` : `${key}.${step}`), variable);
@@ -24,25 +30,42 @@ export function variableProblems(
   variables: Record<string, unknown>,
 ): Record<string, string> {
   const fields: Record<string, string> = {};
+  try {
+    collectProblems(schema, definitions, variables, fields);
+  } catch (error) {
+    if (error !== ENOUGH) throw error;
+  }
+  return fields;
+}
+
+/** Fills `fields`, and stops (throws ENOUGH) at MAX_VARIABLE_ERRORS: 19,000 bad tags are not 19,000 messages. */
+function collectProblems(
+  schema: GraphQLSchema,
+  definitions: readonly VariableDefinitionNode[],
+  variables: Record<string, unknown>,
+  fields: Record<string, string>,
+): void {
+  let problems = 0;
+  const add = (key: string, message: string) => {
+    fields[key] ??= message;
+    if (++problems >= MAX_VARIABLE_ERRORS) throw ENOUGH;
+  };
   for (const definition of definitions) {
     const name = definition.variable.name.value;
     const type = typeFromAST(schema, definition.type);
     // Validation already refused unknown or output types; nothing to say here.
     if (!type || !isInputType(type)) continue;
     if (!Object.hasOwn(variables, name)) {
-      if (!definition.defaultValue && isNonNullType(type)) fields[name] = `A value of type ${print(definition.type)} is required.`;
+      if (!definition.defaultValue && isNonNullType(type)) add(name, `A value of type ${print(definition.type)} is required.`);
       continue;
     }
     const value = variables[name];
     if (value === null && isNonNullType(type)) {
-      fields[name] = `Must not be null (type ${print(definition.type)}).`;
+      add(name, `Must not be null (type ${print(definition.type)}).`);
       continue;
     }
-    coerceInputValue(value, type, (path, _invalid, error) => {
-      fields[fieldKey(name, path)] ??= error.message;
-    });
+    coerceInputValue(value, type, (path, _invalid, error) => add(fieldKey(name, path), error.message));
   }
-  return fields;
 }
 
 /**
@@ -63,7 +86,12 @@ export function combinedVariableError(
   const first = keys[0];
   const variable = first.split(/[.[]/, 1)[0];
   const node = definitions.find((d) => d.variable.name.value === variable) ?? definitions[0];
-  const more = keys.length > 1 ? ` (${keys.length - 1} more in extensions.fields)` : '';
+  const more =
+    keys.length >= MAX_VARIABLE_ERRORS
+      ? ` (the first ${MAX_VARIABLE_ERRORS} problems are in extensions.fields; there may be more)`
+      : keys.length > 1
+        ? ` (${keys.length - 1} more in extensions.fields)`
+        : '';
   return new GraphQLError(`Variable "$${node.variable.name.value}" got invalid value at "${first}"; ${fields[first]}${more}`, {
     nodes: node,
     extensions: { fields },

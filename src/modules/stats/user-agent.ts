@@ -32,10 +32,15 @@ export const DEVICE_CLASSES: readonly DeviceClass[] = ['desktop', 'mobile', 'tab
  * iPad says iPad. iPadOS 13+ Safari presents itself as a Mac, so it counts as desktop.
  * Command-line tools and HTTP libraries are neither people's devices nor crawlers: other.
  */
-export function deviceClass(userAgent: string | undefined): DeviceClass {
-  if (!userAgent) return 'other';
+/** Real user agents are under 512 characters; a longer one is read only that far, so no pattern's work grows with it. */
+const MAX_USER_AGENT = 512;
+
+export function deviceClass(raw: string | undefined): DeviceClass {
+  if (!raw) return 'other';
+  const userAgent = raw.slice(0, MAX_USER_AGENT);
   if (BOT.test(userAgent)) return 'bot';
-  if (/iPad|Tablet|PlayBook|Kindle|Silk\/|Android(?!.*Mobile)/i.test(userAgent)) return 'tablet';
+  // Android without "Mobile" is a tablet: two linear tests, not a look-ahead that rescans the rest per "Android".
+  if (/iPad|Tablet|PlayBook|Kindle|Silk\//i.test(userAgent) || (/Android/i.test(userAgent) && !/Mobile/i.test(userAgent))) return 'tablet';
   if (/Mobi|iPhone|iPod|Android|Windows Phone|IEMobile|Opera Mini/i.test(userAgent)) return 'mobile';
   if (/Windows NT|Macintosh|Mac OS X|X11|Linux|CrOS/.test(userAgent) && /Mozilla\//.test(userAgent)) return 'desktop';
   return 'other';
