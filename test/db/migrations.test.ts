@@ -62,7 +62,7 @@ describe('migrations', () => {
     await ds.query('DELETE FROM organizations');
   });
 
-  it('MemberFirstSignIn backfills members from their oldest browser session or identity link, never before joining; others stay pending', async () => {
+  it('MemberFirstSignIn backfills members who ever signed in (a browser session or identity link) as joined when they joined; others stay pending', async () => {
     const last = async () => (await ds.query('SELECT name FROM migrations ORDER BY id DESC LIMIT 1'))[0].name;
     while ((await last()) !== 'OrganizationNameUnique1796057000000') await ds.undoLastMigration({ transaction: 'each' });
     const [org] = await ds.query(`INSERT INTO organizations (name) VALUES ('Backfill') RETURNING id`);
@@ -91,11 +91,12 @@ describe('migrations', () => {
          FROM memberships m JOIN users u ON u.id = m.user_id WHERE m.org_id = $1 ORDER BY u.email`,
       [org.id],
     );
+    // Joined when they joined: a session's own time is not per organization, and is not shown.
     expect(rows).toEqual([
       { email: 'early@b.test', first: '2026-01-10' },
-      { email: 'identity@b.test', first: '2026-02-15' },
+      { email: 'identity@b.test', first: '2026-01-10' },
       { email: 'never@b.test', first: null },
-      { email: 'session@b.test', first: '2026-02-01' },
+      { email: 'session@b.test', first: '2026-01-10' },
     ]);
     await ds.query('DELETE FROM organizations WHERE id = $1', [org.id]);
     await ds.query(`DELETE FROM users WHERE email LIKE '%@b.test'`);

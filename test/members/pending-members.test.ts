@@ -5,8 +5,10 @@ import { TestApp, type Auth } from '../support/harness';
 
 /**
  * Issue 19: a member added by email is pending (`pending: true`, `firstSignedInAt: null`) until
- * they first sign in to the console — by a one-time link or the identity provider — in any
- * organization after being added. Calls with a session token alone do not count.
+ * their console session first acts in that organization — after a one-time link or the identity
+ * provider. Only that organization's membership: signing in to one organization tells no other
+ * when, or whether, the person signed in (an attacker's pass found that oracle). Calls with a
+ * session token alone do not count.
  */
 let t: TestApp;
 let other: Awaited<ReturnType<TestApp['createOtherOrganization']>>;
@@ -21,20 +23,29 @@ const membersAs = async (auth: Auth = { key: t.rootKey }) => expectOk(await t.gq
 const memberNamed = async (email: string, auth?: Auth) => (await membersAs(auth)).find((m) => m.user.email === email);
 const invite = async (email: string, role: Role = Role.MEMBER, auth: Auth = { key: t.rootKey }) =>
   expectOk(await t.gql(AddMemberDocument, { email, role }, auth)).addMember.user.id;
+type Session = { token: string; csrf: string };
 /** What the console's link does: a link for the user, spent for a browser session. */
-const signInWithLink = async (userId: string) => {
+const signInWithLink = async (userId: string): Promise<Session> => {
   const link = await t.app.browserSessions.createSignInLink(userId);
   const session = await t.app.browserSessions.signInWithLink(link.token);
   expect(session?.userId).toBe(userId);
+  return session!;
+};
+/** What the console does next: a request with the cookie and its CSRF header, in `org` (else the default one). */
+const actInConsole = async (session: Session, org?: string) => {
+  const headers: Record<string, string> = { cookie: `keygate_session=${session.token}`, 'x-keygate-csrf': session.csrf };
+  if (org) headers['x-keygate-org'] = org;
+  expectOk(await t.gql(ViewerPrincipalDocument, {}, { headers }));
 };
 
-describe('happy: pending until the first sign-in, then joined', () => {
-  it('an invited member is pending; a sign-in link marks them signed in, once', async () => {
+describe('happy: pending until the console first acts in the organization, then joined', () => {
+  it('an invited member is pending; their console session’s first request marks them joined, once', async () => {
     const userId = await invite('invitee@acme.test');
     expect(await memberNamed('invitee@acme.test')).toMatchObject({ pending: true, firstSignedInAt: null });
 
     const before = Date.now();
-    await signInWithLink(userId);
+    const session = await signInWithLink(userId);
+    await actInConsole(session);
     const joined = (await memberNamed('invitee@acme.test'))!;
     expect(joined.pending).toBe(false);
     const at = new Date(joined.firstSignedInAt!).getTime();
@@ -42,14 +53,14 @@ describe('happy: pending until the first sign-in, then joined', () => {
     expect(at).toBeLessThanOrEqual(Date.now() + 1000);
     expect(at).toBeGreaterThanOrEqual(new Date(joined.joinedAt).getTime());
 
-    // A second sign-in keeps the first moment.
-    await signInWithLink(userId);
+    // Later requests and sign-ins keep the first moment.
+    await actInConsole(await signInWithLink(userId));
     expect((await memberNamed('invitee@acme.test'))!.firstSignedInAt).toBe(joined.firstSignedInAt);
   });
 
-  it('a sign-in through the identity provider (a session started for the linked user) counts too', async () => {
+  it('a session started through the identity provider counts too', async () => {
     const userId = await invite('oidc-invitee@acme.test');
-    await t.app.browserSessions.start(userId);
+    await actInConsole(await t.app.browserSessions.start(userId));
     expect(await memberNamed('oidc-invitee@acme.test')).toMatchObject({ pending: false, firstSignedInAt: expect.any(String) });
   });
 });
@@ -66,15 +77,19 @@ describe('error: what does not count as signing in', () => {
     expect(await memberNamed('token-only@acme.test')).toMatchObject({ pending: true, firstSignedInAt: null });
   });
 
-  it('signing in before being added to an organization does not make that membership joined; the next sign-in does', async () => {
+  it('signing in and working in one organization leaves the person pending in another until they act there', async () => {
     const userId = await invite('two-orgs@acme.test');
-    await signInWithLink(userId);
-    expect((await memberNamed('two-orgs@acme.test'))!.pending).toBe(false);
-
     await invite('two-orgs@acme.test', Role.MEMBER, { key: other.rootKey });
+    const session = await signInWithLink(userId);
+    await actInConsole(session, t.org.id);
+    expect((await memberNamed('two-orgs@acme.test'))!.pending).toBe(false);
+    // The other organization learns nothing of it: still pending, no time.
     expect(await memberNamed('two-orgs@acme.test', { key: other.rootKey })).toMatchObject({ pending: true, firstSignedInAt: null });
-    await signInWithLink(userId);
-    expect((await memberNamed('two-orgs@acme.test', { key: other.rootKey }))!.pending).toBe(false);
+    await actInConsole(await signInWithLink(userId), other.org.id);
+    expect(await memberNamed('two-orgs@acme.test', { key: other.rootKey })).toMatchObject({
+      pending: false,
+      firstSignedInAt: expect.any(String),
+    });
   });
 });
 

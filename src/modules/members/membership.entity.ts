@@ -41,7 +41,7 @@ export class Membership {
   @Field(() => Date, {
     nullable: true,
     description:
-      'When the member first signed in to the console (a sign-in link or the identity provider) after being added; null while the invitation is pending. Calls with a session token alone do not count.',
+      'When the member’s console session (after a sign-in link or the identity provider) first acted in this organization; null while the invitation is pending. Sign-ins to other organizations and calls with a session token alone do not count.',
   })
   @TimestampColumn('first_signed_in_at', { nullable: true })
   firstSignedInAt: Date | null;

@@ -102,13 +102,13 @@ export class BrowserSessions {
 
   /**
    * After every sign-in: the user's expired sessions and links are dropped, so neither table grows
-   * without bound, and each membership still pending (invited, never signed in) is marked joined.
+   * without bound. (A membership is marked joined when the session first acts in its organization:
+   * person.directory.ts.)
    */
   private async signedIn(userId: string): Promise<void> {
     await this.dataSource.query(
-      `WITH s AS (DELETE FROM browser_sessions WHERE user_id = $1 AND expires_at < now()),
-            l AS (DELETE FROM sign_in_links WHERE user_id = $1 AND expires_at < now())
-       UPDATE memberships SET first_signed_in_at = now() WHERE user_id = $1 AND first_signed_in_at IS NULL`,
+      `WITH s AS (DELETE FROM browser_sessions WHERE user_id = $1 AND expires_at < now())
+       DELETE FROM sign_in_links WHERE user_id = $1 AND expires_at < now()`,
       [userId],
     );
   }

@@ -30,6 +30,18 @@ const LOOKUPS = Object.fromEntries((Object.keys(USER_ID_OF) as PersonRef['kind']
   string
 >;
 
+/**
+ * A console session acting in an organization for the first time marks that membership joined
+ * (invited members are pending until then), in the same statement. Only that organization's
+ * membership: signing in to one organization tells no other when, or whether, the person signed
+ * in. The UPDATE matches a row once per membership; after that it finds nothing to change.
+ */
+LOOKUPS.browser = `
+  WITH p AS (${principalLookup('browser')}),
+       joined AS (UPDATE memberships ms SET first_signed_in_at = now()
+                    FROM p WHERE ms.user_id = p.user_id AND ms.org_id = p.org_id AND ms.first_signed_in_at IS NULL)
+  SELECT * FROM p`;
+
 /** A membership inside a change's transaction, FOR KEY SHARE against removal or demotion. */
 const MEMBERSHIP_LOCKED = `
   SELECT m.role, o.plan, u.email
