@@ -195,28 +195,6 @@ export function checkInput<T extends Record<string, () => unknown>>(checks: T): 
   return values as Checked<T>;
 }
 
-type CheckedAsync<T extends Record<string, () => unknown>> = { [K in keyof T]: Awaited<ReturnType<T[K]>> };
-
-/** checkInput for checks that wait (a DNS lookup): all run together, every bad field is named. */
-export async function checkInputAsync<T extends Record<string, () => unknown>>(checks: T): Promise<CheckedAsync<T>> {
-  const names = Object.keys(checks);
-  const settled = await Promise.allSettled(names.map(async (name) => checks[name]()));
-  const pending = Object.fromEntries(
-    names.map((name, i) => {
-      const outcome = settled[i];
-      return [
-        name,
-        outcome.status === 'fulfilled'
-          ? () => outcome.value
-          : () => {
-              throw outcome.reason;
-            },
-      ];
-    }),
-  );
-  return checkInput(pending) as CheckedAsync<T>;
-}
-
 /** The HTTP request itself is unusable (a Host header that is not a host, say). */
 export class BadRequestError extends AppError {
   readonly statusCode = 400;

@@ -9,6 +9,7 @@ import { costStage } from './cost.stage';
 import { decisionStage } from './decision.stage';
 import { decidedExecutor } from './execute.stage';
 import { aliasLimitRule, documentLimitsHook, MAX_TOKENS } from './limits.stage';
+import { oneOutboundSendRule } from './outbound.rule';
 import type { Stage } from './stage';
 import { collapseListRefusals } from './refusals.stage';
 import { setResponseStatus } from './status.stage';
@@ -23,7 +24,8 @@ import { textStage } from './text.stage';
  * at most 64 deep) and found the principal (http/request-policy.ts).
  *
  *  1. limits     limits.stage.ts: on the query text, before Apollo parses it: nesting, depth,
- *                fragments, expanded selections (a Fastify pre-handler); aliases while Apollo validates.
+ *                fragments, expanded selections (a Fastify pre-handler); aliases, and at most one
+ *                mutation that sends out of keygate (outbound.rule.ts), while Apollo validates.
  *     — Apollo parses and validates (each text once; it keeps the validated document) and
  *       resolves the operation. Then, one after the other:
  *  2. decision   decision.stage.ts: who may run anything (the admission rule), and the decision for
@@ -58,7 +60,7 @@ export function graphqlPipeline(deps: { schema: KeygateSchema; config: Config; w
   ];
   return {
     limits: documentLimitsHook,
-    validationRules: [aliasLimitRule()],
+    validationRules: [aliasLimitRule(), oneOutboundSendRule()],
     parseOptions: { maxTokens: MAX_TOKENS },
     plugin: {
       async requestDidStart() {

@@ -1,9 +1,10 @@
 import { WEBHOOK_OPERATIONS } from './webhook.rules';
-import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { Arg, Ctx, Extensions, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { evaluateCapabilities } from '../../kernel/capabilities';
 import type { ModuleContext } from '../context';
 import type { WebhookService } from './webhook.service';
 import { Requires } from '../../graphql/requires.directive';
+import { OUTBOUND } from '../../graphql/pipeline/outbound.rule';
 import { toConnection } from '../../graphql/types/connection';
 import { WebhookDelivery } from './webhook-delivery.entity';
 import { Webhook } from './webhook.entity';
@@ -43,7 +44,8 @@ export class WebhookResolver {
     return ctx.services.webhooks.delete(ctx.caller, id);
   }
 
-  @Mutation(() => WebhookDelivery, { description: 'Sends a `ping` event now and returns the attempt.' })
+  @Mutation(() => WebhookDelivery, { description: 'Sends a `ping` event now and returns the attempt. At most one send per operation.' })
+  @Extensions(OUTBOUND)
   @Requires(WEBHOOK_OPERATIONS.testWebhook)
   testWebhook(@Arg('id', () => ID) id: string, @Ctx() ctx: Context) {
     return ctx.services.webhooks.test(ctx.caller, id);
@@ -53,8 +55,10 @@ export class WebhookResolver {
     description:
       'Sends the event of this delivery again to its webhook, now, as a new attempt: the same `webhook-id` and payload, a fresh ' +
       'signature. The webhook must be enabled and still subscribed to the event, and you must be able to read the event. ' +
-      'Returns the new attempt; if it fails, it is retried on the schedule for its attempt number (none past the last).',
+      'Returns the new attempt; if it fails, it is retried on the schedule for its attempt number (none past the last). ' +
+      'At most one send per operation.',
   })
+  @Extensions(OUTBOUND)
   @Requires(WEBHOOK_OPERATIONS.redeliverWebhookDelivery)
   redeliverWebhookDelivery(@Arg('id', () => ID) id: string, @Ctx() ctx: Context) {
     return ctx.services.webhooks.redeliver(ctx.caller, id);

@@ -12,9 +12,10 @@ import { OrgScopedQuery } from '../../db/org-scoped-query';
 import type { Page, PageArgs } from '../../db/pagination';
 import { RowShape } from '../../db/row-shape';
 import { newestFirstSqlPage } from '../../db/sql-page';
-import { BadUserInputError, checkInputAsync, ConflictError, ForbiddenError, ForbiddenRule } from '../../kernel/errors';
+import { BadUserInputError, checkInput, ConflictError, ForbiddenError, ForbiddenRule } from '../../kernel/errors';
 import { PING_EVENT, type AuditCatalog } from '../../core/audit-catalog';
 import { WEBHOOK_AUDIT } from './webhook.audit';
+import { renamed, validateDescription } from './webhook.input-checks';
 import { assertPublicDestination, validateWebhookUrl, type Lookup } from './ssrf-guard';
 import { WebhookDelivery } from './webhook-delivery.entity';
 import type { WebhookDeliverer } from './webhook-deliverer';
@@ -60,11 +61,15 @@ export class WebhookService {
   }
 
   async create(caller: Caller, input: CreateWebhookArgs): Promise<{ webhook: Webhook; secret: string }> {
-    const { url, events, description } = await checkInputAsync({
-      url: () => this.checkUrl(input.url, 'input.url'),
+    const { shape, events, description } = checkInput({
+      shape: () => this.urlShape(input.url, 'input.url'),
       events: () => this.validateEvents(input.events, 'input.events'),
       description: () => validateDescription(input.description, 'input.description'),
     });
+    // Everything that needs no network first: a refused request never makes keygate look up a
+    // host its client chose. The transaction checks the subscription again with fresh authority.
+    this.assertMayReceive(caller, events);
+    const url = await this.destination(shape, 'input.url');
     const secret = generateWebhookSecret();
     return this.changes.run(caller, WEBHOOK_OPERATIONS.createWebhook, async (tx) => {
       const { m, caller } = tx;
@@ -91,8 +96,8 @@ export class WebhookService {
   }
 
   async update(caller: Caller, id: string, input: UpdateWebhookArgs): Promise<Webhook> {
-    const checked = await checkInputAsync({
-      url: () => (input.url == null ? undefined : this.checkUrl(input.url, 'input.url')),
+    const { shape, ...checked } = checkInput({
+      shape: () => (input.url == null ? undefined : this.urlShape(input.url, 'input.url')),
       events: () => (input.events == null ? undefined : this.validateEvents(input.events, 'input.events')),
       description: () => (input.description === undefined ? undefined : validateDescription(input.description, 'input.description')),
     });
@@ -103,7 +108,13 @@ export class WebhookService {
       // Re-enabling starts a fresh run: the failures that disabled it are history.
       if (input.enabled) changes.consecutiveFailures = 0;
     }
-    if (Object.keys(changes).length === 0) throw new BadUserInputError({ input: 'Give at least one field to change.' });
+    if (Object.keys(changes).length === 0 && !shape) throw new BadUserInputError({ input: 'Give at least one field to change.' });
+    if (shape) {
+      // No DNS lookup for a webhook that is not there, or for events the caller may not receive.
+      const current = await this.find(caller, id);
+      this.assertMayReceive(caller, changes.events ?? current.events);
+      changes.url = await this.destination(shape, 'input.url');
+    }
     return this.changes.run(caller, WEBHOOK_OPERATIONS.updateWebhook, async (tx) => {
       const { m, caller } = tx;
       const webhook = await this.lock(m, caller, id);
@@ -250,16 +261,15 @@ export class WebhookService {
     return events;
   }
 
-  private async checkUrl(raw: string, field: string): Promise<string> {
-    // Both checks name the field as the client sent it (`input.url`), the shape and the destination.
-    try {
-      const url = validateWebhookUrl(raw, { isProduction: this.guard.isProduction });
-      await assertPublicDestination(url, { allowPrivate: this.guard.allowPrivate, lookup: this.guard.lookup });
-      return url.toString();
-    } catch (error) {
-      if (error instanceof BadUserInputError) throw new BadUserInputError({ [field]: error.message });
-      throw error;
-    }
+  /** The URL's shape (scheme, host, no credentials): no network. Both checks name the field as sent (`input.url`). */
+  private urlShape(raw: string, field: string): URL {
+    return renamed(field, () => validateWebhookUrl(raw, { isProduction: this.guard.isProduction }));
+  }
+
+  /** Where the URL resolves must be public (unless allowed): a DNS lookup, so it runs last. */
+  private async destination(url: URL, field: string): Promise<string> {
+    await renamed(field, () => assertPublicDestination(url, { allowPrivate: this.guard.allowPrivate, lookup: this.guard.lookup }));
+    return url.toString();
   }
 
   private find(caller: Caller, id: string): Promise<Webhook> {
@@ -277,10 +287,4 @@ function disabledRefusal(webhook: Pick<Webhook, 'enabled'>): Refusal {
 
 function notSubscribed(type: string): Refusal {
   return new ConflictError(`The webhook no longer subscribes to ${type}; add it to its events before redelivering.`);
-}
-
-function validateDescription(raw: string | null | undefined, field: string): string | null {
-  const text = raw?.trim() ?? '';
-  if (text.length > 500) throw new BadUserInputError({ [field]: 'description is at most 500 characters.' });
-  return text || null;
 }
