@@ -69,6 +69,31 @@ it('orders by name both ways, pages forward and back, filters by status and sear
   await page.locator('table.keys caption', { hasText: '14 keys' }).waitFor();
 });
 
+it('filters, order and page are in the URL: a reload shows the same keys; what the URL says is used only when it is a choice offered', async () => {
+  const { page } = ui;
+  await page.getByLabel('Order').selectOption({ label: 'Name, A to Z' });
+  await page.getByLabel('Search').fill('key');
+  await firstRowIs(page, 'key 01');
+  await page.getByRole('button', { name: 'Next page' }).click();
+  await firstRowIs(page, 'key 11');
+  const url = new URL(page.url());
+  expect([url.searchParams.get('q'), url.searchParams.get('order'), url.searchParams.has('after')]).toEqual(['key', 'NAME:ASC', true]);
+
+  await page.reload();
+  await firstRowIs(page, 'key 11');
+  expect(await names(page)).toEqual(['key 11', 'key 12']);
+  expect(await page.getByLabel('Search').inputValue()).toBe('key');
+  expect(await page.getByLabel('Order').inputValue()).toBe('NAME:ASC');
+
+  // A shared link with a value the page does not offer shows the unfiltered list.
+  await page.goto('/console/keys?status=%3Cscript%3E&order=DROP');
+  await page.locator('table.keys caption', { hasText: '14 keys' }).waitFor();
+  expect(await page.getByLabel('Status').inputValue()).toBe('');
+  expect(await page.getByLabel('Order').inputValue()).toBe('CREATED_AT:DESC');
+  await page.goto('/console/keys');
+  await page.locator('table.keys caption', { hasText: '14 keys' }).waitFor();
+});
+
 /** Presses Tab until the focused element matches (a CSS selector), as a keyboard user would. */
 async function tabTo(page: Page, selector: string, limit = 60): Promise<void> {
   for (let i = 0; i < limit; i++) {

@@ -9,6 +9,7 @@ import {
   type ApiKeysQueryVariables,
   type OrderDirection,
 } from '../../generated/graphql';
+import { useSearchParam } from '../../router';
 import { useScope } from '../../session';
 import { CreateKeyDialog, type Created } from './CreateKeyDialog';
 import { KeysTable } from './KeysTable';
@@ -29,15 +30,34 @@ const ORDERS: { value: `${ApiKeyOrderField}:${OrderDirection}`; label: string }[
 
 type Page = { after?: string } | { before?: string };
 
+const STATUSES = ['ACTIVE', 'INACTIVE', 'EXPIRED', 'REVOKED'];
+const TYPES = ['USER', 'BOT'];
+
+/** A URL parameter read only as one of `choices` ('' otherwise): the URL is anyone's to write. */
+function oneOf([value, set]: [string, (value: string) => void], choices: readonly string[]): [string, (value: string) => void] {
+  return [choices.includes(value) ? value : '', set];
+}
+
 /** Settings → API keys: the table of the seeds, with search, filters, ordering and paging. */
 export function KeysPage() {
   const read = useScope('apiKeys:read');
   const create = useScope('apiKeys:create');
-  const [search, setSearch] = useState('');
-  const [status, setStatus] = useState('');
-  const [type, setType] = useState('');
-  const [order, setOrder] = useState<(typeof ORDERS)[number]['value']>('CREATED_AT:DESC');
-  const [page, setPage] = useState<Page>({});
+  // Filters, order and the page live in the URL: a reload or a shared link shows the same keys.
+  // What the URL says is only used when it is one of the choices offered.
+  const [search, setSearch] = useSearchParam('q');
+  const [status, setStatus] = oneOf(useSearchParam('status'), STATUSES);
+  const [type, setType] = oneOf(useSearchParam('type'), TYPES);
+  const [order, setOrder] = oneOf(
+    useSearchParam('order'),
+    ORDERS.map((o) => o.value),
+  );
+  const [after, setAfter] = useSearchParam('after');
+  const [before, setBefore] = useSearchParam('before');
+  const page: Page = before ? { before } : after ? { after } : {};
+  const setPage = (next: Page) => {
+    setAfter('after' in next ? (next.after ?? '') : '');
+    setBefore('before' in next ? (next.before ?? '') : '');
+  };
   const [creating, setCreating] = useState(false);
   const [secret, setSecret] = useState<Created | null>(null);
 
@@ -45,7 +65,7 @@ export function KeysPage() {
   if (search.trim()) filter.search = search.trim();
   if (status) filter.status = status as ApiKeyFilter['status'];
   if (type) filter.type = type as ApiKeyFilter['type'];
-  const [field, direction] = order.split(':') as [ApiKeyOrderField, OrderDirection];
+  const [field, direction] = (order || 'CREATED_AT:DESC').split(':') as [ApiKeyOrderField, OrderDirection];
   const variables: ApiKeysQueryVariables = { filter, orderBy: { field, direction }, ...page };
   if ('before' in page && page.before) variables.last = PAGE_SIZE;
   else variables.first = PAGE_SIZE;
@@ -81,7 +101,7 @@ export function KeysPage() {
               Status{' '}
               <select value={status} onChange={(e) => refilter(setStatus)(e.target.value)}>
                 <option value="">Any</option>
-                {['ACTIVE', 'INACTIVE', 'EXPIRED', 'REVOKED'].map((s) => (
+                {STATUSES.map((s) => (
                   <option key={s}>{s}</option>
                 ))}
               </select>
@@ -90,13 +110,14 @@ export function KeysPage() {
               Type{' '}
               <select value={type} onChange={(e) => refilter(setType)(e.target.value)}>
                 <option value="">Any</option>
-                <option>USER</option>
-                <option>BOT</option>
+                {TYPES.map((t) => (
+                  <option key={t}>{t}</option>
+                ))}
               </select>
             </label>
             <label>
               Order{' '}
-              <select value={order} onChange={(e) => refilter(setOrder)(e.target.value as typeof order)}>
+              <select value={order || 'CREATED_AT:DESC'} onChange={(e) => refilter(setOrder)(e.target.value)}>
                 {ORDERS.map((o) => (
                   <option key={o.value} value={o.value}>
                     {o.label}
