@@ -4,8 +4,8 @@
 // builds only when dist/ is missing or the stamp differs from the sources: a fresh check reads
 // the sources and hashes them, a few tens of milliseconds.
 //
-// After `npm prune --omit=dev` TypeScript is gone: a fresh build runs as is; a missing one is an
-// error that says what to do; a stale one is run with a warning (the sources changed after the build).
+// After `npm prune --omit=dev` the build tools are gone: a fresh build runs as is; a missing one is
+// an error that says what to do; a stale one is run with a warning (the sources changed after the build).
 const { createHash } = require('node:crypto');
 const { execFileSync } = require('node:child_process');
 const fs = require('node:fs');
@@ -47,12 +47,23 @@ const built = () => fs.existsSync(path.join(dist, 'src', 'main.js'));
 const readStamp = () => (fs.existsSync(stampFile) ? fs.readFileSync(stampFile, 'utf8').trim() : null);
 const isFresh = (sum) => built() && (sum === null || readStamp() === sum);
 
-function tscPath() {
+const resolves = (name) => {
   try {
-    return require.resolve('typescript/bin/tsc', { paths: [root] });
+    return require.resolve(name, { paths: [root] });
   } catch {
     return null;
   }
+};
+
+/**
+ * tsc, when the build can run: TypeScript and the type packages of devDependencies are installed.
+ * (An install with --omit=dev keeps TypeScript, typeorm's optional peer through ts-node, but not the types.)
+ */
+function tscPath() {
+  const { devDependencies = {} } = require(path.join(root, 'package.json'));
+  const types = Object.keys(devDependencies).filter((name) => name.startsWith('@types/'));
+  if (types.some((name) => !resolves(`${name}/package.json`))) return null;
+  return resolves('typescript/bin/tsc');
 }
 
 const sleep = (ms) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
@@ -109,12 +120,12 @@ const tsc = tscPath();
 if (!tsc) {
   if (ifStale && built()) {
     console.error(
-      'keygate: warning: the sources changed after the last `npm run build`; TypeScript is not installed, so dist/ runs as built.',
+      'keygate: warning: the sources changed after the last `npm run build`; the build tools are not installed, so dist/ runs as built.',
     );
     process.exit(0);
   }
   console.error(
-    'keygate: dist/ is not built and TypeScript is not installed (an install with --omit=dev).\n' +
+    'keygate: dist/ is not built and the build tools (TypeScript, type packages) are not installed: an install with --omit=dev.\n' +
       'Build before pruning: npm ci && npm run build && npm prune --omit=dev (see docs/production.md).',
   );
   process.exit(1);
