@@ -5,13 +5,14 @@ import path from 'node:path';
 import { freePort } from '../../src/db/embedded-postgres';
 import { fetchGql } from '../support/graphql-request';
 import { finished, ROOT, waitForOutput, type Finished } from '../support/processes';
+import { WebhookReceiver } from '../support/webhook-receiver';
 
 /**
  * The production install of docs/production.md, the shape of a container image's build, on a copy
  * of this working tree (what git tracks, plus new files it does not ignore; no node_modules, dist/
  * or console/dist): `npm ci`, `npm run build`, `npm prune --omit=dev`, `npm start`. The pruned tree
- * has no build tool the server could lean on, and it serves GraphQL, the console and the CLI on an
- * embedded PostgreSQL, then stops cleanly on SIGTERM.
+ * has no build tool the server could lean on, and it serves GraphQL, the console, a webhook
+ * delivery (pg-boss) and the CLI on an embedded PostgreSQL, then stops cleanly on SIGTERM.
  *
  * npm ci takes about a minute (from npm's local cache) and the build about 15 s on a quiet 2-core
  * machine: each step is awaited on its exit, with a generous hang detector.
@@ -53,6 +54,7 @@ const serverEnv = (port: number) => ({
   SESSION_SECRET: undefined,
   ENCRYPTION_KEY: undefined,
   REDIS_URL: undefined,
+  WEBHOOKS_ALLOW_PRIVATE: 'true', // the test's receiver is on loopback
 });
 
 function npm(args: string[], env: Record<string, string | undefined> = {}) {
@@ -68,7 +70,7 @@ async function step(args: string[]): Promise<Finished> {
 const installed = (name: string) => existsSync(path.join(copy, 'node_modules', name));
 
 describe('the production install: npm ci, npm run build, npm prune --omit=dev, npm start', () => {
-  it('installs, builds, prunes every build tool and serves /healthz, GraphQL, the console and the CLI', async () => {
+  it('installs, builds, prunes every build tool and serves /healthz, GraphQL, the console, a webhook and the CLI', async () => {
     await step(['ci', '--prefer-offline', '--no-audit', '--no-fund']);
     expect(existsSync(path.join(copy, 'console', 'dist', 'index.html'))).toBe(true); // postinstall built it
     await step(['run', 'build']);
@@ -114,10 +116,32 @@ describe('the production install: npm ci, npm run build, npm prune --omit=dev, n
     expect(consolePage.status).toBe(200);
     expect(await consolePage.text()).toContain('<div id="root"');
 
+    // A webhook delivery goes through the pg-boss queue, signed (standardwebhooks).
+    const gql = (query: string) =>
+      fetchGql<Record<string, unknown>, Record<string, never>>(`${base}/graphql`, query, {}, { 'x-api-key': key }).then((r) => {
+        expect(r.body.errors).toBeUndefined();
+        return r.body.data!;
+      });
+    const receiver = await WebhookReceiver.start();
+    try {
+      await gql(`mutation { createWebhook(input: { url: "${receiver.url}", events: ["apiKey.created"] }) { webhook { id } } }`);
+      const delivered = receiver.next();
+      await gql('mutation { createApiKey(input: { name: "production", permissions: { stats: [read] } }) { apiKey { id } } }');
+      let timer: NodeJS.Timeout | undefined;
+      const delivery = await Promise.race([
+        delivered,
+        new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error('no webhook delivery within 60 s')), 60_000))),
+      ]).finally(() => clearTimeout(timer));
+      expect(delivery.body).toContain('"apiKey.created"');
+      expect(delivery.headers['webhook-signature']).toMatch(/^v1,/);
+    } finally {
+      await receiver.close();
+    }
+
     // The CLI runs compiled too, on the same embedded PostgreSQL.
     const orgs = await finished(npm(['run', '--silent', 'cli', '--', 'orgs', '--json'], serverEnv(port)), STEP_TIMEOUT_MS);
     expect({ code: orgs.code, stderr: orgs.stderr }).toEqual({ code: 0, stderr: '' });
-    expect(JSON.parse(orgs.stdout)).toEqual([expect.objectContaining({ name: 'Default', keys: 1 })]);
+    expect(JSON.parse(orgs.stdout)).toEqual([expect.objectContaining({ name: 'Default', keys: 2 })]);
 
     server.kill('SIGTERM');
     const result = await exit;
