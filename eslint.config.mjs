@@ -40,7 +40,18 @@ const layerRule = (layer, files = [`src/${layer}/**/*.ts`], paths = CODE_GENERAT
 });
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', 'test/generated/**', '.data/**', 'coverage/**', 'console/dist/**', 'console/src/generated/**'] },
+  {
+    ignores: [
+      'node_modules/**',
+      'dist/**',
+      'dist.building-*/**',
+      'test/generated/**',
+      '.data/**',
+      'coverage/**',
+      'console/dist/**',
+      'console/src/generated/**',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   prettier,

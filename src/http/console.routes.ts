@@ -2,9 +2,10 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import fastifyStatic from '@fastify/static';
 import type { FastifyInstance, FastifyReply } from 'fastify';
+import { packageRoot } from '../kernel/package-root';
 
-/** Where `npm run console:build` (Vite) writes the console. */
-export const CONSOLE_DIST = path.resolve(__dirname, '..', '..', 'console', 'dist');
+/** Where `npm run console:build` (Vite) writes the console (the same place for src/ and the compiled dist/src/). */
+export const CONSOLE_DIST = path.join(packageRoot(__dirname), 'console', 'dist');
 
 /**
  * The console's page may run only its own scripts and talk only to this server: no inline

@@ -48,7 +48,12 @@ async function stopGroup(server: ServerProcess, signal: NodeJS.Signals) {
   // stderr holds the start banner (for the terminal) and nothing else: no error on the way out.
   const unexpected = result.stderr
     .split('\n')
-    .filter((line) => line.trim() && !/^keygate is listening on |^ {2}GraphQL: |^ {2}GraphiQL: |^ {2}Console: /.test(line));
+    // `npm start` may first build dist/ (scripts/build.js --if-stale), which says so.
+    .filter(
+      (line) =>
+        line.trim() &&
+        !/^keygate is listening on |^ {2}GraphQL: |^ {2}GraphiQL: |^ {2}Console: |^keygate: (building|sources changed|built) /.test(line),
+    );
   expect({ code: result.code, unexpected }).toEqual({ code: 0, unexpected: [] });
   // keygate stopped its database on the way out.
   const { port } = JSON.parse(readFileSync(path.join(dataDir, 'postgres', 'connection.json'), 'utf8')) as { port: number };
