@@ -16,7 +16,10 @@ export interface DeliveryJob {
   orgId?: string;
   eventId: string;
   attempt: number;
-  /** Times this attempt was put back because its endpoint or organization was busy. */
+  /**
+   * Set only on jobs left queued by versions that re-queued an attempt while its endpoint or
+   * organization was busy; part of their job id, otherwise ignored.
+   */
   deferrals?: number;
 }
 
