@@ -33,6 +33,11 @@ function jobId(job: DeliveryJob): string {
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-a${h.slice(17, 20)}-${h.slice(20, 32)}`;
 }
 
+/** pg-boss statements run on a transaction's connection, so they commit (or not) with it. */
+const inTransaction = (manager: EntityManager): PgBoss.Db => ({
+  executeSql: (text: string, values: unknown[]) => manager.queryRunner!.query(text, values, true).then((r) => ({ rows: r.records })),
+});
+
 const DEFAULT_CONCURRENCY = { total: 10, perEndpoint: 2, perOrganization: 5 };
 const SCHEMA = 'pgboss';
 /** Outbox events moved to jobs per dispatch transaction; a full batch is followed by another at once. */
@@ -123,14 +128,7 @@ export class WebhookJobs implements DeliveryScheduler {
       id: jobId(job),
       ...(startAfter ? { startAfter } : {}),
       // Inside the caller's transaction: the job exists if and only if that transaction commits.
-      ...(manager?.queryRunner
-        ? {
-            db: {
-              executeSql: (text: string, values: unknown[]) =>
-                manager.queryRunner!.query(text, values, true).then((r) => ({ rows: r.records })),
-            },
-          }
-        : {}),
+      ...(manager?.queryRunner ? { db: inTransaction(manager) } : {}),
     });
   }
 
@@ -181,7 +179,11 @@ export class WebhookJobs implements DeliveryScheduler {
     }
   }
 
-  /** Runs a job the fetch judged runnable; it holds its endpoint's and organization's slots until it ends. */
+  /**
+   * Runs a job the fetch judged runnable. It holds its endpoint's and organization's slots while
+   * its request is out (the caps bound requests to receivers), and a slot of `total` until the
+   * attempt is recorded; the job completes in the transaction that records the attempt.
+   */
   private run(job: PgBoss.Job<DeliveryJob>): void {
     const { webhookId } = job.data;
     const orgKey = orgKeyOf(job.data);
@@ -192,16 +194,33 @@ export class WebhookJobs implements DeliveryScheduler {
     };
     count(this.perEndpoint, webhookId, 1);
     count(this.perOrganization, orgKey, 1);
-    const work = this.deliverer.deliver(job.data).then(
-      () => this.boss!.complete(DELIVERY_QUEUE, job.id),
+    let holding = true;
+    // The endpoint's next job can be fetched while this attempt is being recorded.
+    const release = () => {
+      if (!holding) return;
+      holding = false;
+      count(this.perEndpoint, webhookId, -1);
+      count(this.perOrganization, orgKey, -1);
+      this.poke();
+    };
+    let completed = false;
+    const hooks = {
+      onSent: release,
+      beforeCommit: async (m: EntityManager) => {
+        await this.boss!.complete(DELIVERY_QUEUE, job.id, {}, { db: inTransaction(m) });
+        completed = true;
+      },
+    };
+    const work = this.deliverer.deliver(job.data, hooks).then(
+      // Nothing was recorded (the endpoint is gone or disabled, the attempt already made).
+      () => (completed ? undefined : this.boss!.complete(DELIVERY_QUEUE, job.id)),
       (error: unknown) => {
         this.options.onError(error);
         return this.boss!.fail(DELIVERY_QUEUE, job.id, { message: error instanceof Error ? error.message : String(error) });
       },
     );
     const settled = work.catch(this.options.onError).finally(() => {
-      count(this.perEndpoint, webhookId, -1);
-      count(this.perOrganization, orgKey, -1);
+      release();
       this.inFlight.delete(settled);
       this.poke();
     });
