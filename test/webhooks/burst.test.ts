@@ -136,3 +136,30 @@ it('the caps hold while endpoints are busy, and a busy organization’s backlog 
     for (const r of [...busy, other]) await r.close();
   }
 }, 120_000);
+
+it('two instances working the same queue deliver each event once, one job each', async () => {
+  const receiver = await WebhookReceiver.start();
+  const second = await t.secondInstance({ WEBHOOKS_ALLOW_PRIVATE: 'true' }, { jobs: { expiryCheckIntervalMs: 3_600_000 } });
+  try {
+    const org = await t.createOtherOrganization('Two workers');
+    const hook = await webhookFor(receiver, org.rootKey);
+    const jobsBefore = await jobsCreated();
+    await emit(org.org.id, 200, 'shared');
+    await receiver.count(200);
+    await until(
+      'the deliveries recorded',
+      async () =>
+        (await t.dataSource.query('SELECT count(*)::int AS n FROM webhook_deliveries WHERE webhook_id = $1', [hook]))[0].n === 200,
+      30_000,
+      50,
+    );
+    expect(new Set(receiver.received.map((r) => r.headers['webhook-id'])).size).toBe(200);
+    expect(receiver.received).toHaveLength(200);
+    expect((await jobsCreated()) - jobsBefore).toBe(200);
+    // Each instance applies the per-endpoint cap to its own deliveries.
+    expect(receiver.maxOpen).toBeLessThanOrEqual(4);
+  } finally {
+    await second.close();
+    await receiver.close();
+  }
+}, 120_000);
