@@ -173,7 +173,8 @@ export function writeReport(r: BenchResults, dir: string): { table: string } {
     '',
     '## Scale',
     '',
-    'In a separate process after the rounds (no load running), on keygate in the same configuration: organizations seeded with ' +
+    'In a separate process after the rounds (no load running), on keygate in the same configuration but with per-key rate limits off ' +
+      '(`RATE_LIMITS_ENABLED=false`: its requests come back to back, above any plan’s limit): organizations seeded with ' +
       '`generate_series`; latencies are medians of 15 sequential requests over HTTP on loopback.',
     '',
     t.scale,

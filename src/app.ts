@@ -162,7 +162,6 @@ async function startJobs(deps: AppDeps, services: Services, onError: (error: unk
     connectionString: (dataSource.options as { url?: string }).url!,
     clientOptions: pgClientOptions(config.database.timeouts, 'keygate-jobs'),
     concurrency: config.webhooks.concurrency,
-    deferralMaxMs: config.webhooks.timeoutMs,
     dispatchIntervalMs: tuning.dispatchIntervalMs ?? 1_000,
     expiryCheckIntervalMs: tuning.expiryCheckIntervalMs ?? 10 * 60_000,
     pollingIntervalSeconds: tuning.pollingIntervalSeconds ?? 2,

@@ -3,6 +3,7 @@ import type { ApiKeyType } from './api-key-states';
 import type { Plan } from '../kernel/plans';
 import type { PermissionMask } from '../kernel/permissions';
 import type { Role } from '../kernel/access';
+import { Constants, flat, Interned } from './compact-strings';
 
 /** Everything authentication needs about one secret: enough to decide without a query. */
 export interface VerifiedSecret {
@@ -83,8 +84,6 @@ class HashIndex {
   }
 }
 
-const memberId = (orgId: string, userId: string) => `${orgId}|${userId}`;
-
 /**
  * In-process LRU of verified secrets, keyed by the secret's SHA-256. Correctness comes from
  * invalidation (PostgreSQL NOTIFY, applied by every instance), so the cache is usable only while
@@ -104,7 +103,11 @@ export class VerificationCache {
    */
   private readonly byKey = new HashIndex();
   private readonly byOrg = new HashIndex();
+  /** By owner user id (the organization is checked on invalidation): no composite key per entry. */
   private readonly byMember = new HashIndex();
+  private readonly orgIds = new Interned();
+  private readonly words = new Constants<string | null>(256);
+  private readonly masks = new Constants<PermissionMask>(4_096);
   private epochCounter = 0;
   private enabled = false;
   /**
@@ -154,17 +157,45 @@ export class VerificationCache {
       this.unknown.set(hash, UNKNOWN);
       return;
     }
+    const stored = this.compact(entry);
+    const key = flat(hash);
     // Replacing a hash disposes (unindexes) its old entry inside `set`, so index afterwards.
-    this.known.set(hash, entry);
-    this.byKey.add(entry.keyId, hash);
-    this.byOrg.add(entry.orgId, hash);
-    if (entry.ownerUserId) this.byMember.add(memberId(entry.orgId, entry.ownerUserId), hash);
+    this.known.set(key, stored);
+    this.byKey.add(stored.keyId, key);
+    this.byOrg.add(stored.orgId, key);
+    if (stored.ownerUserId) this.byMember.add(stored.ownerUserId, key);
+  }
+
+  /**
+   * The cache's own copy of an entry, as small as it goes (about 0.5 KB with its key and index
+   * slots, measured by bench/scale.ts): flat strings, one copy of each organization id while
+   * cached, one of each status, plan, role and permission mask; one object of one shape.
+   */
+  private compact(e: VerifiedSecret): VerifiedSecret {
+    const w = this.words;
+    return {
+      secretId: flat(e.secretId),
+      keyId: flat(e.keyId),
+      orgId: this.orgIds.take(e.orgId),
+      keyType: w.of(e.keyType) as VerifiedSecret['keyType'],
+      ownerUserId: e.ownerUserId === null ? null : flat(e.ownerUserId),
+      ownerRole: w.of(e.ownerRole) as VerifiedSecret['ownerRole'],
+      granted: this.masks.of(e.granted),
+      status: w.of(e.status) as VerifiedSecret['status'],
+      deleted: e.deleted,
+      keyExpiresAt: e.keyExpiresAt,
+      secretEndsAt: e.secretEndsAt,
+      plan: w.of(e.plan) as VerifiedSecret['plan'],
+      rateLimitPerMinute: e.rateLimitPerMinute,
+      displayName: flat(e.displayName),
+    };
   }
 
   private unindex(hash: string, entry: VerifiedSecret): void {
     this.byKey.remove(entry.keyId, hash);
     this.byOrg.remove(entry.orgId, hash);
-    if (entry.ownerUserId) this.byMember.remove(memberId(entry.orgId, entry.ownerUserId), hash);
+    if (entry.ownerUserId) this.byMember.remove(entry.ownerUserId, hash);
+    this.orgIds.drop(entry.orgId);
   }
 
   apply(change: AuthInvalidation): void {
@@ -178,7 +209,7 @@ export class VerificationCache {
         ? this.byKey.hashes(change.keyId)
         : change.kind === 'org'
           ? this.byOrg.hashes(change.orgId)
-          : this.byMember.hashes(memberId(change.orgId, change.userId));
+          : this.byMember.hashes(change.userId).filter((h) => this.known.peek(h, { allowStale: true })?.orgId === change.orgId);
     for (const hash of hashes) this.known.delete(hash);
   }
 
@@ -189,6 +220,7 @@ export class VerificationCache {
     this.byOrg.clear();
     this.byMember.clear();
     this.known.clear();
+    this.orgIds.clear();
     this.unknown.clear();
   }
 

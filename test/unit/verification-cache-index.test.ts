@@ -95,8 +95,19 @@ describe('verification cache invalidation indexes', () => {
     expect(sizes.hashes).toBe(50);
     expect(sizes.keys).toBe(50);
     expect(sizes.orgs).toBe(7);
-    // Entries 450..499 are left: odd ones have owners, in 7 orgs × 5 users at most.
-    expect(sizes.members).toBe(new Set(Array.from({ length: 25 }, (_, j) => 451 + 2 * j).map((i) => `${i % 7}|${i % 5}`)).size);
+    // Entries 450..499 are left: odd ones have owners, 5 users (the member index is by user).
+    const owned = Array.from({ length: 25 }, (_, j) => 451 + 2 * j);
+    expect(sizes.members).toBe(new Set(owned.map((i) => i % 5)).size);
+    // A member invalidation takes exactly that user's entries in that organization.
+    const hit = owned.filter((i) => i % 7 === 3 && i % 5 === 1);
+    cache.apply({ kind: 'member', orgId: 'org-3', userId: 'user-1' });
+    expect(cache.size).toBe(50 - hit.length);
+    expect(
+      cached(
+        cache,
+        hit.map((i) => `h${i}`),
+      ),
+    ).toEqual([]);
   });
 
   it('TTL expiry takes expired hashes out of every index', () => {

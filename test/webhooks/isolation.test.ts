@@ -10,7 +10,7 @@ import { TestApp } from '../support/harness';
  * has 25 events queued; another organization's endpoint still gets its delivery at once — long
  * before the hanging endpoint's first attempt can even time out (30 s here) — because deliveries
  * run independently, at most WEBHOOK_CONCURRENCY_PER_ENDPOINT at once per endpoint, and jobs over
- * that cap are put back instead of holding a worker.
+ * that cap are left queued (the fetch skips them) instead of holding a worker.
  */
 class HangingReceiver {
   open = 0;

@@ -16,13 +16,24 @@ export interface DeliveryJob {
   orgId?: string;
   eventId: string;
   attempt: number;
-  /** Times this attempt was put back because its endpoint or organization was busy. */
+  /**
+   * Set only on jobs left queued by versions that re-queued an attempt while its endpoint or
+   * organization was busy; part of their job id, otherwise ignored.
+   */
   deferrals?: number;
 }
 
 /** Puts a delivery job on the durable queue, inside the caller's transaction when one is given. */
 export interface DeliveryScheduler {
   schedule(job: DeliveryJob, startAfter: Date | null, manager?: EntityManager): Promise<void>;
+}
+
+/** What the queue worker hooks into an attempt. */
+export interface AttemptHooks {
+  /** Called once the endpoint has answered, failed or timed out: its request is over. */
+  onSent?: () => void;
+  /** Runs in the transaction that records the attempt, before it commits (the job's completion). */
+  beforeCommit?: (manager: EntityManager) => Promise<void>;
 }
 
 export interface DeliveryPolicy {
@@ -53,7 +64,7 @@ export class WebhookDeliverer {
   }
 
   /** Runs a queued job. Safe to run twice: a delivered event or a recorded attempt is skipped. */
-  async deliver(job: DeliveryJob): Promise<WebhookDelivery | null> {
+  async deliver(job: DeliveryJob, hooks: AttemptHooks = {}): Promise<WebhookDelivery | null> {
     const webhook = await this.dataSource.getRepository(Webhook).findOneBy({ id: job.webhookId });
     if (!webhook || !webhook.enabled) return null;
     const event = await this.dataSource.getRepository(WebhookEvent).findOneBy({ id: job.eventId, orgId: webhook.orgId });
@@ -64,7 +75,7 @@ export class WebhookDeliverer {
       .where('d.webhookId = :w AND d.eventId = :e AND (d.succeeded OR d.attempt = :a)', { w: webhook.id, e: event.id, a: job.attempt })
       .getExists();
     if (done) return null;
-    return this.attempt(webhook, event, job.attempt, { retry: true });
+    return this.attempt(webhook, event, job.attempt, { retry: true, ...hooks });
   }
 
   /**
@@ -73,7 +84,12 @@ export class WebhookDeliverer {
    * redeliveries never take the same number. A failed redelivery is retried like any attempt of
    * that number, so it also carries on a retry it overtook (whose job then finds its number taken).
    */
-  async attempt(webhook: Webhook, event: WebhookEvent, number: number | 'next', options: { retry: boolean }): Promise<WebhookDelivery> {
+  async attempt(
+    webhook: Webhook,
+    event: WebhookEvent,
+    number: number | 'next',
+    options: { retry: boolean } & AttemptHooks,
+  ): Promise<WebhookDelivery> {
     const result = await this.sender.send({
       url: webhook.url,
       secret: this.secretBox.open(webhook.secretSealed),
@@ -81,6 +97,7 @@ export class WebhookDeliverer {
       timestamp: new Date(),
       payload: JSON.stringify(event.payload),
     });
+    options.onSent?.();
 
     return this.dataSource.transaction(async (m) => {
       const attempt = number === 'next' ? await this.nextAttempt(m, webhook, event) : number;
@@ -124,6 +141,7 @@ export class WebhookDeliverer {
           m,
         );
       }
+      await options.beforeCommit?.(m);
       return m.getRepository(WebhookDelivery).findOneByOrFail({ webhookId: webhook.id, eventId: event.id, attempt });
     });
   }

@@ -4,6 +4,7 @@ import PgBoss from 'pg-boss';
 import type { DataSource, EntityManager } from 'typeorm';
 import type { ExpiryNotifier } from '../api-keys/expiry-notifier';
 import type { DeliveryJob, DeliveryScheduler, WebhookDeliverer } from './webhook-deliverer';
+import { fetchRunnable, orgKeyOf } from './webhook-job-fetch';
 
 export const DELIVERY_QUEUE = 'webhook-delivery';
 
@@ -13,8 +14,6 @@ export interface WebhookJobsOptions {
   clientOptions?: ClientConfig;
   /** Deliveries in flight in this process: in all, per endpoint, per organization. */
   concurrency?: { total: number; perEndpoint: number; perOrganization: number };
-  /** Longest wait before a deferred delivery is tried again (the per-attempt timeout). */
-  deferralMaxMs?: number;
   /** How often the outbox is scanned for new events. */
   dispatchIntervalMs: number;
   /** How often keys are checked for expiry alerts. */
@@ -24,16 +23,25 @@ export interface WebhookJobsOptions {
   onError: (error: unknown) => void;
 }
 
-/** A stable job id per (webhook, event, attempt, deferral): enqueuing the same one twice is a no-op. */
+/**
+ * A stable job id per (webhook, event, attempt): enqueuing the same one twice is a no-op. (The
+ * deferral suffix names jobs that versions which re-queued busy endpoints' jobs left behind.)
+ */
 function jobId(job: DeliveryJob): string {
   const deferral = job.deferrals ? `:d${job.deferrals}` : '';
   const h = createHash('sha256').update(`${job.webhookId}:${job.eventId}:${job.attempt}${deferral}`).digest('hex');
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-a${h.slice(17, 20)}-${h.slice(20, 32)}`;
 }
 
+/** pg-boss statements run on a transaction's connection, so they commit (or not) with it. */
+const inTransaction = (manager: EntityManager): PgBoss.Db => ({
+  executeSql: (text: string, values: unknown[]) => manager.queryRunner!.query(text, values, true).then((r) => ({ rows: r.records })),
+});
+
 const DEFAULT_CONCURRENCY = { total: 10, perEndpoint: 2, perOrganization: 5 };
-/** The first deferral waits this long; each next one twice as long, up to deferralMaxMs. */
-const FIRST_DEFERRAL_MS = 500;
+const SCHEMA = 'pgboss';
+/** Outbox events moved to jobs per dispatch transaction; a full batch is followed by another at once. */
+const DISPATCH_BATCH = 200;
 
 /**
  * The background side of webhooks, on pg-boss (a durable queue in PostgreSQL, so queued
@@ -43,10 +51,12 @@ const FIRST_DEFERRAL_MS = 500;
  *
  * Deliveries are isolated per endpoint: jobs are fetched as slots free up and each runs on its
  * own (one hanging endpoint never holds a batch), at most `perEndpoint` at once for an endpoint
- * and `perOrganization` for an organization. A job over either cap is not waited for: it is put
- * back on the queue a little later (a deferral, not an attempt), so the slot goes to the next
- * job — usually another endpoint's or another organization's — and a slow receiver delays only
- * itself.
+ * and `perOrganization` for an organization. The fetch itself applies the caps (see
+ * webhook-job-fetch.ts): it takes only jobs that may start now and leaves a busy endpoint's
+ * jobs queued, so the slot goes to the next runnable job — another endpoint's or another
+ * organization's — and a slow receiver delays only itself. Each job is one attempt; a job is
+ * never re-queued to wait for its endpoint, and the next job of an endpoint is fetched as soon
+ * as one of its deliveries ends.
  */
 export class WebhookJobs implements DeliveryScheduler {
   private boss?: PgBoss;
@@ -57,6 +67,8 @@ export class WebhookJobs implements DeliveryScheduler {
   private readonly perEndpoint = new Map<string, number>();
   private readonly perOrganization = new Map<string, number>();
   private wake?: () => void;
+  /** A slot freed (or jobs were queued) while a fetch was running: fetch again without waiting. */
+  private woken = false;
   private fetchLoop?: Promise<void>;
 
   constructor(
@@ -72,7 +84,7 @@ export class WebhookJobs implements DeliveryScheduler {
     const boss = new PgBoss({
       ...(this.options.clientOptions as object),
       connectionString: this.options.connectionString,
-      schema: 'pgboss',
+      schema: SCHEMA,
       max: 4,
       application_name: 'keygate-jobs',
     });
@@ -101,7 +113,7 @@ export class WebhookJobs implements DeliveryScheduler {
     for (const t of this.timers) clearInterval(t);
     this.timers = [];
     this.running = false;
-    this.wake?.();
+    this.poke();
     await this.fetchLoop;
     // Each delivery in flight is bounded by the webhook timeout and the statement timeouts.
     await Promise.all(this.inFlight);
@@ -116,14 +128,7 @@ export class WebhookJobs implements DeliveryScheduler {
       id: jobId(job),
       ...(startAfter ? { startAfter } : {}),
       // Inside the caller's transaction: the job exists if and only if that transaction commits.
-      ...(manager?.queryRunner
-        ? {
-            db: {
-              executeSql: (text: string, values: unknown[]) =>
-                manager.queryRunner!.query(text, values, true).then((r) => ({ rows: r.records })),
-            },
-          }
-        : {}),
+      ...(manager?.queryRunner ? { db: inTransaction(manager) } : {}),
     });
   }
 
@@ -131,26 +136,42 @@ export class WebhookJobs implements DeliveryScheduler {
     return this.options.concurrency ?? DEFAULT_CONCURRENCY;
   }
 
-  /** Fetches as many jobs as there are free slots, whenever a slot frees up or the polling interval passes. */
+  /** Ends the fetch loop's wait now, or makes its next wait end at once if it is fetching. */
+  private poke(): void {
+    this.woken = true;
+    this.wake?.();
+  }
+
+  /**
+   * Fetches as many runnable jobs as there are free slots, whenever a delivery ends, jobs are
+   * dispatched here, or the polling interval passes (jobs queued by other instances, retries
+   * coming due).
+   */
   private async fetchJobs(): Promise<void> {
     while (this.running) {
+      this.woken = false;
       const free = this.limits.total - this.inFlight.size;
       let fetched = 0;
       if (free > 0) {
         try {
-          const jobs = await this.boss!.fetch<DeliveryJob>(DELIVERY_QUEUE, { batchSize: free });
+          const jobs = await fetchRunnable(this.boss!, SCHEMA, DELIVERY_QUEUE, free, {
+            perEndpoint: this.perEndpoint,
+            perOrganization: this.perOrganization,
+            limits: this.limits,
+          });
           fetched = jobs.length;
           for (const job of jobs) this.run(job);
         } catch (error) {
           this.options.onError(error);
         }
       }
-      // A full batch means more may be waiting: fetch again as soon as a slot is free.
-      if (this.running && (free <= 0 || fetched < free)) {
+      // A full batch means more may be waiting: fetch again at once.
+      if (this.running && !this.woken && (free <= 0 || fetched < free)) {
         await new Promise<void>((resolve) => {
           const timer = setTimeout(resolve, this.options.pollingIntervalSeconds * 1000);
           this.wake = () => {
             clearTimeout(timer);
+            this.wake = undefined;
             resolve();
           };
         });
@@ -158,59 +179,79 @@ export class WebhookJobs implements DeliveryScheduler {
     }
   }
 
+  /**
+   * Runs a job the fetch judged runnable. It holds its endpoint's and organization's slots while
+   * its request is out (the caps bound requests to receivers), and a slot of `total` until the
+   * attempt is recorded; the job completes in the transaction that records the attempt.
+   */
   private run(job: PgBoss.Job<DeliveryJob>): void {
     const { webhookId } = job.data;
-    const orgKey = job.data.orgId ?? `webhook:${webhookId}`;
-    const busy =
-      (this.perEndpoint.get(webhookId) ?? 0) >= this.limits.perEndpoint ||
-      (this.perOrganization.get(orgKey) ?? 0) >= this.limits.perOrganization;
+    const orgKey = orgKeyOf(job.data);
     const count = (map: Map<string, number>, key: string, by: number) => {
       const n = (map.get(key) ?? 0) + by;
       if (n > 0) map.set(key, n);
       else map.delete(key);
     };
-    if (!busy) {
-      count(this.perEndpoint, webhookId, 1);
-      count(this.perOrganization, orgKey, 1);
-    }
-    const work = (busy ? this.defer(job.data) : this.deliverer.deliver(job.data)).then(
-      () => this.boss!.complete(DELIVERY_QUEUE, job.id),
+    count(this.perEndpoint, webhookId, 1);
+    count(this.perOrganization, orgKey, 1);
+    let holding = true;
+    // The endpoint's next job can be fetched while this attempt is being recorded.
+    const release = () => {
+      if (!holding) return;
+      holding = false;
+      count(this.perEndpoint, webhookId, -1);
+      count(this.perOrganization, orgKey, -1);
+      this.poke();
+    };
+    let completed = false;
+    const hooks = {
+      onSent: release,
+      beforeCommit: async (m: EntityManager) => {
+        await this.boss!.complete(DELIVERY_QUEUE, job.id, {}, { db: inTransaction(m) });
+        completed = true;
+      },
+    };
+    const work = this.deliverer.deliver(job.data, hooks).then(
+      // Nothing was recorded (the endpoint is gone or disabled, the attempt already made).
+      () => (completed ? undefined : this.boss!.complete(DELIVERY_QUEUE, job.id)),
       (error: unknown) => {
         this.options.onError(error);
         return this.boss!.fail(DELIVERY_QUEUE, job.id, { message: error instanceof Error ? error.message : String(error) });
       },
     );
     const settled = work.catch(this.options.onError).finally(() => {
-      if (!busy) {
-        count(this.perEndpoint, webhookId, -1);
-        count(this.perOrganization, orgKey, -1);
-      }
+      release();
       this.inFlight.delete(settled);
-      this.wake?.();
+      this.poke();
     });
     this.inFlight.add(settled);
   }
 
-  /** Puts the job back for later, with a doubling wait: its endpoint or organization is busy now. */
-  private async defer(job: DeliveryJob): Promise<void> {
-    const deferrals = (job.deferrals ?? 0) + 1;
-    const delay = Math.min(FIRST_DEFERRAL_MS * 2 ** Math.min(deferrals - 1, 20), this.options.deferralMaxMs ?? 10_000);
-    await this.schedule({ ...job, deferrals }, new Date(Date.now() + delay));
-  }
-
   /** Fans undispatched outbox events out to subscribed, enabled webhooks. Returns the count. */
   dispatchPending(): Promise<number> {
-    this.dispatching ??= this.dispatchBatch().finally(() => {
+    this.dispatching ??= this.dispatchAll().finally(() => {
       this.dispatching = undefined;
     });
     return this.dispatching;
+  }
+
+  /** Batch after batch while they come full (a burst is queued at once, not 200 per interval). */
+  private async dispatchAll(): Promise<number> {
+    let total = 0;
+    for (;;) {
+      const n = await this.dispatchBatch();
+      total += n;
+      // The jobs just queued can start now, not at the next polling interval.
+      if (n > 0) this.poke();
+      if (n < DISPATCH_BATCH || !this.running) return total;
+    }
   }
 
   private async dispatchBatch(): Promise<number> {
     return this.dataSource.transaction(async (m) => {
       const events: { id: string; org_id: string; type: string }[] = await m.query(
         `SELECT id, org_id, type FROM webhook_events WHERE dispatched_at IS NULL
-          ORDER BY created_at LIMIT 200 FOR UPDATE SKIP LOCKED`,
+          ORDER BY created_at LIMIT ${DISPATCH_BATCH} FOR UPDATE SKIP LOCKED`,
       );
       if (events.length === 0) return 0;
       const targets: { event_id: string; webhook_id: string; org_id: string }[] = await m.query(
