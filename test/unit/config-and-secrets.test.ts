@@ -90,6 +90,22 @@ describe('config', () => {
     expect(() => loadConfig(env)).toThrow(new RegExp(name));
   });
 
+  it('metrics: off unless METRICS_PORT is set, loopback by default, never the public port', () => {
+    expect(loadConfig({}).metrics).toBeNull();
+    expect(loadConfig({ METRICS_PORT: '' }).metrics).toBeNull();
+    expect(loadConfig({ METRICS_PORT: '9464' }).metrics).toEqual({ host: '127.0.0.1', port: 9464 });
+    expect(
+      loadConfig({ NODE_ENV: 'production', SESSION_SECRET: 'x'.repeat(32), ENCRYPTION_KEY: '0f'.repeat(32), METRICS_PORT: '9464' }).metrics,
+    ).toEqual({
+      host: '127.0.0.1',
+      port: 9464,
+    });
+    expect(loadConfig({ METRICS_PORT: '9464', METRICS_HOST: '0.0.0.0' }).metrics).toEqual({ host: '0.0.0.0', port: 9464 });
+    expect(() => loadConfig({ PORT: '4000', METRICS_PORT: '4000' })).toThrow(/METRICS_PORT: must differ from PORT/);
+    expect(() => loadConfig({ METRICS_PORT: '70000' })).toThrow(/METRICS_PORT/);
+    expect(() => loadConfig({ METRICS_PORT: '9464', METRICS_HOST: 'metrics.example.com' })).toThrow(/METRICS_HOST/);
+  });
+
   it('MIGRATE_ON_START=false is honoured', () => {
     expect(loadConfig({ MIGRATE_ON_START: 'false' }).database.migrateOnStart).toBe(false);
   });
