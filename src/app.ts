@@ -16,6 +16,8 @@ import { registerGraphiQL } from './http/graphiql.route';
 import { OidcSignIn } from './http/oidc-sign-in';
 import { registerGraphQLRoute } from './http/graphql.route';
 import { registerHealthRoutes } from './http/health.routes';
+import { createMetrics } from './http/metrics/create-metrics';
+import { listenMetrics } from './http/metrics/listener';
 import { RequestRateLimiter } from './http/rate-limits';
 import { connectRedis } from './http/redis';
 import { RequestPolicy } from './http/request-policy';
@@ -55,6 +57,8 @@ export interface App {
   authenticator: Authenticator;
   /** Console sign-ins: sign-in links and browser sessions. */
   browserSessions: BrowserSessions;
+  /** Where `/metrics` is served (its own listener), or null when METRICS_PORT is unset. */
+  metricsUrl: string | null;
   /** Stops accepting requests, drains, and flushes usage. Does not close the data source. */
   close(): Promise<void>;
 }
@@ -74,6 +78,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
 
   const { maxEntries, ttlMs, enabled } = config.verificationCache;
   const cache = enabled ? new VerificationCache({ maxEntries, ttlMs, maxUnknown: 10_000, unknownTtlMs: 10_000 }) : null;
+  const metrics = createMetrics(config, dataSource, cache, server.log);
   const { services, invalidator, keyFormat } = await createServiceGraph({ ...deps, cache, log: server.log });
   // Evicts this instance's cache the moment a transaction that changed authentication commits.
   dataSource.subscribers.push(invalidator);
@@ -82,6 +87,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     ? new InvalidationListener(connectionString, cache, server.log, {
         ...config.invalidation,
         client: pgClientOptions(config.database.timeouts, 'keygate-invalidation'),
+        onEcho: metrics ? (seconds) => metrics.invalidationEcho(seconds) : undefined,
       })
     : null;
   await listener?.start();
@@ -108,6 +114,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     services,
     policy,
     budgets: requestBudgets,
+    metrics,
   });
 
   const webhookJobs = await startJobs(deps, services, (error) => server.log.error({ err: error }, 'webhook job failed'));
@@ -122,6 +129,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   });
   await registerConsoleRoutes(server);
   KEYGATE.registerRoutes(server, { dataSource, config, services: services as unknown as Record<string, unknown> });
+  const metricsListener = metrics && config.metrics ? await listenMetrics(metrics, config.metrics) : null;
 
   let closed = false;
   return {
@@ -134,9 +142,11 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     keyFormat,
     authenticator,
     browserSessions,
+    metricsUrl: metricsListener?.url ?? null,
     async close() {
       if (closed) return;
       closed = true;
+      await metricsListener?.close();
       // Apollo's drain plugin closes Fastify (stop accepting, wait for in-flight requests,
       // cut idle keep-alive connections); closing Fastify a second time would never settle.
       await apollo.stop();

@@ -44,6 +44,8 @@ export interface InvalidationListenerOptions {
   echoTimeoutMs: number;
   /** Connection bounds (connect timeout, keepalive, statement timeouts). */
   client: ClientConfig;
+  /** Hears each heartbeat's round trip, NOTIFY sent to echo heard, in seconds (metrics). */
+  onEcho?: (seconds: number) => void;
 }
 
 /**
@@ -63,6 +65,8 @@ export class InvalidationListener {
   /** A channel only this listener listens on, for its heartbeat. */
   private readonly echoChannel = `keygate_echo_${randomBytes(8).toString('hex')}`;
   private lastEchoAt = 0;
+  /** When the heartbeat's NOTIFY was sent (performance.now()), until its echo is heard. */
+  private echoSentAt: number | undefined;
   /** The heartbeat's NOTIFY still awaiting its answer: never two at once on one connection. */
   private notifying = false;
 
@@ -101,6 +105,8 @@ export class InvalidationListener {
     client.on('notification', (message) => {
       if (message.channel === this.echoChannel) {
         this.lastEchoAt = Date.now();
+        if (this.echoSentAt !== undefined) this.options.onEcho?.((performance.now() - this.echoSentAt) / 1000);
+        this.echoSentAt = undefined;
         return;
       }
       if (message.channel !== AUTH_CHANNEL || !message.payload) return;
@@ -125,6 +131,7 @@ export class InvalidationListener {
     this.client = client;
     this.retryMs = 250;
     this.notifying = false;
+    this.echoSentAt = undefined;
     this.lastEchoAt = Date.now();
     this.cache.enable();
     clearInterval(this.heartbeat);
@@ -135,6 +142,7 @@ export class InvalidationListener {
       }
       if (this.notifying) return;
       this.notifying = true;
+      this.echoSentAt = performance.now();
       client
         .query(`NOTIFY ${this.echoChannel}`)
         .catch((error: Error) => this.down(client, error))

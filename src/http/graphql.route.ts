@@ -6,19 +6,23 @@ import {
   ApolloServerPluginUsageReportingDisabled,
 } from '@apollo/server/plugin/disabled';
 import { fastifyApolloDrainPlugin, fastifyApolloHandler } from '@as-integrations/fastify';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { DataSource } from 'typeorm';
 import { CSRF_HEADER } from '../auth/browser-sessions';
 import type { Caller } from '../auth/principal';
 import { currentRequestBudget, type RequestBudgets } from '../db/request-budget';
 import type { GraphQLContext } from '../graphql/context';
 import { createFormatError } from '../graphql/format-error';
+import { NONE_LABEL } from '../graphql/pipeline/operation-label';
 import { graphqlPipeline } from '../graphql/pipeline/pipeline';
 import type { KeygateSchema } from '../graphql/schema';
 import type { AccessModel } from '../kernel/access';
 import { BadRequestError } from '../kernel/errors';
 import type { Config } from '../kernel/config';
 import { KEYGATE } from '../modules';
+import type { KeygateMetrics } from './metrics/metrics';
+import { outcomeOf } from './metrics/outcome';
+import { currentScope, runInScope, type RequestScope } from './request-scope';
 import type { RequestPolicy } from './request-policy';
 
 /** Headers whose presence proves the request was preflighted (lower case, as Node gives them). */
@@ -32,16 +36,32 @@ export interface GraphQLRouteDeps {
   services: object;
   policy: RequestPolicy;
   budgets: RequestBudgets;
+  /** Counts each request by operation and outcome; null when METRICS_PORT is unset. */
+  metrics: KeygateMetrics | null;
 }
+
+/** The request's own logger (its lines carry `reqId`) while one is served, else the server's. */
+const requestLog = (server: FastifyInstance) => currentScope()?.log ?? server.log;
 
 /**
  * `/graphql`: the request's principal (request-policy.ts), then the GraphQL pipeline
  * (graphql/pipeline/pipeline.ts lists its stages, in order), each request inside its own database
- * budget. What Apollo adds beyond the pipeline is switched off here.
+ * budget and its scope (request-scope.ts: its id for every error, its logger, what metrics count).
+ * What Apollo adds beyond the pipeline is switched off here.
  */
 export async function registerGraphQLRoute(server: FastifyInstance, deps: GraphQLRouteDeps): Promise<ApolloServer<GraphQLContext>> {
-  const { config, schema, access, services } = deps;
-  const pipeline = graphqlPipeline({ schema, config, warn: (details, message) => server.log.warn(details, message) });
+  const { config, schema, access, services, metrics } = deps;
+  const pipeline = graphqlPipeline({
+    schema,
+    config,
+    warn: (details, message) => requestLog(server).warn(details, message),
+    observe: metrics
+      ? (operation) => {
+          const scope = currentScope();
+          if (scope) scope.operation = operation;
+        }
+      : undefined,
+  });
   const apollo = new ApolloServer<GraphQLContext>({
     gateway: pipeline.gateway,
     plugins: [
@@ -60,7 +80,7 @@ export async function registerGraphQLRoute(server: FastifyInstance, deps: GraphQ
     parseOptions: pipeline.parseOptions,
     // One operation per request: batched HTTP requests stay off.
     allowBatchedHttpRequests: false,
-    formatError: createFormatError((error) => server.log.error({ err: error }, 'unhandled error in resolver')),
+    formatError: createFormatError((error) => requestLog(server).error({ err: error }, 'unhandled error in resolver'), currentScope),
     includeStacktraceInErrorResponses: false,
     introspection: true,
     // Apollo refuses a GET (or a form-encodable POST) unless a header forces a CORS preflight.
@@ -97,14 +117,28 @@ export async function registerGraphQLRoute(server: FastifyInstance, deps: GraphQ
       };
     },
   });
+  const scopes = new WeakMap<FastifyRequest, RequestScope>();
   server.route({
     url: '/graphql',
     method: ['GET', 'POST', 'OPTIONS'],
     onRequest: usableRequestTarget,
     preHandler: pipeline.limits,
-    handler: (request, reply) => deps.budgets.run(async () => handler.call(server, request as never, reply as never)),
+    handler: (request, reply) => {
+      const scope: RequestScope = { id: request.id, log: request.log };
+      if (metrics) scopes.set(request, scope);
+      return runInScope(scope, () => deps.budgets.run(async () => handler.call(server, request as never, reply as never)));
+    },
+    ...(metrics && {
+      onResponse: async (request: FastifyRequest, reply: FastifyReply) => count(metrics, request, reply, scopes.get(request)),
+    }),
   });
   return apollo;
+}
+
+/** One completed request, for metrics; a preflight is not a request. */
+function count(metrics: KeygateMetrics, request: FastifyRequest, reply: FastifyReply, scope: RequestScope | undefined): void {
+  if (request.method === 'OPTIONS') return;
+  metrics.graphqlRequest(scope?.operation ?? NONE_LABEL, outcomeOf(reply.statusCode, scope), reply.elapsedTime / 1000);
 }
 
 /**

@@ -6,6 +6,7 @@ import type { Config } from '../kernel/config';
 import { AppError, ServiceUnavailableError } from '../kernel/errors';
 import { jsonNestingBeyond, nestingError } from '../kernel/input-nesting';
 import { registerOriginPolicy } from './origin-policy';
+import { REQUEST_ID_HEADER, requestId } from './request-id';
 
 /** Headers that carry secrets; never logged. */
 export const REDACTED_PATHS = ['req.headers.authorization', 'req.headers["x-api-key"]', 'req.headers.cookie', '*.secret'];
@@ -23,6 +24,16 @@ export async function createHttpServer(config: Config, logger?: boolean | Record
     bodyLimit: BODY_LIMIT_BYTES,
     trustProxy: config.trustProxy,
     logController: new AccessLog(config.accessLog),
+    // The id is ours to check (request-id.ts), so Fastify must not take the header as it is.
+    requestIdHeader: false,
+    genReqId: requestId,
+  });
+
+  // Every response names its request, whatever answers it (a route, a refusal, the 404 handler,
+  // an error): registered first, so the header is set before any other hook can refuse.
+  server.addHook('onRequest', (request, reply, done) => {
+    reply.header(REQUEST_ID_HEADER, request.id);
+    done();
   });
 
   // Fastify's own JSON parser (prototype poisoning refused), after a linear depth check: JSON
@@ -56,7 +67,7 @@ export async function createHttpServer(config: Config, logger?: boolean | Record
     // keygate's own refusals on the GraphQL route are answered as GraphQL errors, code and all.
     if (status < 500 && error instanceof AppError && request.url.startsWith('/graphql')) {
       const { http: _http, ...extensions } = error.extensions as Record<string, unknown>;
-      return reply.code(status).send({ errors: [{ message: error.message, extensions }] });
+      return reply.code(status).send({ errors: [{ message: error.message, extensions: { ...extensions, requestId: request.id } }] });
     }
     if (status < 500) return reply.code(status).send({ error: error.message });
     if (isDatabaseUnavailable(error) || error instanceof ServiceUnavailableError) {

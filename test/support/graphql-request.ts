@@ -52,7 +52,7 @@ export async function injectGql<T, V>(
     headers: { 'content-type': 'application/json', accept: CLIENT_ACCEPT, ...headers },
     payload: requestBody(document, variables),
   });
-  return { status: res.statusCode, headers: res.headers, body: JSON.parse(res.body) };
+  return withRequestIdChecked({ status: res.statusCode, headers: res.headers, body: JSON.parse(res.body) });
 }
 
 /** POSTs an operation over real HTTP (a server process started by the test). */
@@ -67,5 +67,25 @@ export async function fetchGql<T, V>(
     headers: { 'content-type': 'application/json', accept: CLIENT_ACCEPT, ...headers },
     body: JSON.stringify(requestBody(document, variables)),
   });
-  return { status: res.status, headers: Object.fromEntries(res.headers), body: (await res.json()) as GqlResponse<T>['body'] };
+  return withRequestIdChecked({
+    status: res.status,
+    headers: Object.fromEntries(res.headers),
+    body: (await res.json()) as GqlResponse<T>['body'],
+  });
+}
+
+/**
+ * Every error of every response names its request: `extensions.requestId` equals the response's
+ * `x-request-id` header (test/http/request-id.test.ts tests the ids themselves). Checked here for
+ * every operation a test sends, then removed, so tests compare the rest of the extensions exactly.
+ */
+export function withRequestIdChecked<T>(res: GqlResponse<T>): GqlResponse<T> {
+  const id = res.headers['x-request-id'];
+  if (typeof id !== 'string' || id === '') throw new Error(`a GraphQL response without an x-request-id header (status ${res.status})`);
+  for (const error of res.body.errors ?? []) {
+    const { requestId, ...rest } = error.extensions ?? {};
+    if (requestId !== id) throw new Error(`error ${JSON.stringify(error)} has requestId ${String(requestId)}, the header ${id}`);
+    error.extensions = rest;
+  }
+  return res;
 }

@@ -129,7 +129,7 @@ export async function documentLimitsHook(request: FastifyRequest, reply: Fastify
     await reply
       .code(400)
       .type('application/json; charset=utf-8')
-      .send({ errors: [{ message: error.message, extensions: error.extensions }] });
+      .send({ errors: [{ message: error.message, extensions: { ...error.extensions, requestId: request.id } }] });
 }
 
 export function aliasLimitRule(max = MAX_ALIASES) {

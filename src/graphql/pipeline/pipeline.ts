@@ -9,6 +9,7 @@ import { costStage } from './cost.stage';
 import { decisionStage } from './decision.stage';
 import { decidedExecutor } from './execute.stage';
 import { aliasLimitRule, documentLimitsHook, MAX_TOKENS } from './limits.stage';
+import { operationLabel } from './operation-label';
 import { oneOutboundSendRule } from './outbound.rule';
 import type { Stage } from './stage';
 import { collapseListRefusals } from './refusals.stage';
@@ -38,6 +39,9 @@ import { textStage } from './text.stage';
  *  6. refusals   refusals.stage.ts: a field refused in a list is one error per selection path, not per row.
  *  7. status     status.stage.ts: the response's HTTP status, from its data and first error
  *                (and the media type the client accepts).
+ *
+ * Beside the stages, `observe` (metrics) hears each resolved operation's bounded label
+ * (operation-label.ts), before stage 2 can refuse it.
  */
 export interface GraphQLPipeline {
   /** Stage 1, for the route's pre-handler. */
@@ -51,8 +55,16 @@ export interface GraphQLPipeline {
   gateway: ReturnType<typeof decidedExecutor>;
 }
 
-export function graphqlPipeline(deps: { schema: KeygateSchema; config: Config; warn: Warn }): GraphQLPipeline {
-  const { schema, config } = deps;
+export interface PipelineDeps {
+  schema: KeygateSchema;
+  config: Config;
+  warn: Warn;
+  /** Hears the label of every resolved operation; unset when metrics are off. */
+  observe?: (operation: string) => void;
+}
+
+export function graphqlPipeline(deps: PipelineDeps): GraphQLPipeline {
+  const { schema, config, observe } = deps;
   const stages: Stage[] = [
     decisionStage(new OperationRequirements(schema.schema, schema.requirements), { anonymousIntrospection: !config.isProduction }),
     costStage(),
@@ -66,6 +78,7 @@ export function graphqlPipeline(deps: { schema: KeygateSchema; config: Config; w
       async requestDidStart() {
         return {
           async didResolveOperation(request) {
+            observe?.(operationLabel(request));
             for (const stage of stages) stage(request);
           },
           async willSendResponse({ response, request }) {
