@@ -146,10 +146,12 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     async close() {
       if (closed) return;
       closed = true;
-      await metricsListener?.close();
       // Apollo's drain plugin closes Fastify (stop accepting, wait for in-flight requests,
       // cut idle keep-alive connections); closing Fastify a second time would never settle.
+      // Called first and at once: Apollo's own SIGTERM handler must not get to stop it first
+      // (an `await` before this line let it, and the drain then never settled).
       await apollo.stop();
+      await metricsListener?.close();
       await webhookJobs?.stop();
       await listener?.stop();
       rateLimiter?.stop();
