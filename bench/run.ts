@@ -425,12 +425,15 @@ async function main() {
       return { id: r.id, label: r.label, target: r.target, ...s, pass: r.target === undefined || s.median >= r.target, perRound: values };
     });
 
-    process.stderr.write('scale section…\n');
-    const scale = await runScale(db.url, smoke, logDir).catch((error: Error) => {
-      process.stderr.write(`scale section failed: ${error.message}\n`);
-      process.exitCode = 1;
-      return null;
-    });
+    // BENCH_SCALE=0 skips the scale section (a quick this-vs-baseline comparison).
+    if (process.env.BENCH_SCALE !== '0') process.stderr.write('scale section…\n');
+    const scale = await (process.env.BENCH_SCALE === '0' ? Promise.resolve(null) : runScale(db.url, smoke, logDir)).catch(
+      (error: Error) => {
+        process.stderr.write(`scale section failed: ${error.message}\n`);
+        process.exitCode = 1;
+        return null;
+      },
+    );
 
     const out: BenchResults = {
       date: new Date().toISOString(),
