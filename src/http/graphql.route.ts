@@ -129,7 +129,11 @@ export async function registerGraphQLRoute(server: FastifyInstance, deps: GraphQ
       return runInScope(scope, () => deps.budgets.run(async () => handler.call(server, request as never, reply as never)));
     },
     ...(metrics && {
-      onResponse: async (request: FastifyRequest, reply: FastifyReply) => count(metrics, request, reply, scopes.get(request)),
+      // A callback hook, not an async one: no promise per request for a counter.
+      onResponse: (request: FastifyRequest, reply: FastifyReply, done: () => void) => {
+        count(metrics, request, reply, scopes.get(request));
+        done();
+      },
     }),
   });
   return apollo;

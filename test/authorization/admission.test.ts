@@ -1,3 +1,4 @@
+import { withRequestIdChecked } from '../support/graphql-request';
 import { createHash } from 'node:crypto';
 import { expectOk } from '../support/expect';
 import { TestApp } from '../support/harness';
@@ -62,9 +63,11 @@ async function send(t: TestApp, attempt: Attempt, headers: Record<string, string
     headers: { 'content-type': 'application/json', 'apollo-require-preflight': 'true', ...headers },
     ...(attempt.body ? { payload: attempt.body } : {}),
   });
+  // Every error names the request (extensions.requestId = x-request-id): checked, then left out.
+  const checked = withRequestIdChecked({ status: res.statusCode, headers: res.headers, body: JSON.parse(res.body) });
   return {
-    status: res.statusCode,
-    body: JSON.parse(res.body) as { data?: unknown; errors?: { message: string; extensions?: Record<string, unknown> }[] },
+    status: checked.status,
+    body: checked.body as { data?: unknown; errors?: { message: string; extensions?: Record<string, unknown> }[] },
   };
 }
 

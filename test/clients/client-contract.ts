@@ -36,6 +36,14 @@ export function recordingFetch(log: Exchange[]): typeof fetch {
 
 const codes = (o: Outcome<unknown>) => o.errors.map((e) => e.extensions?.code);
 
+/** Each error's extensions as the client reports them, after checking it names its request (extensions.requestId). */
+const extensionsOf = (o: Outcome<unknown>) =>
+  o.errors.map((e) => {
+    const { requestId, ...rest } = e.extensions ?? {};
+    expect(requestId).toEqual(expect.any(String));
+    return rest;
+  });
+
 /**
  * The contract every client must meet against a running keygate: paging, a create, a revoke, and
  * each error class with its code, extensions and HTTP status, as that client reports them.
@@ -86,19 +94,19 @@ export function describeClientContract(name: string, make: (url: string, log: Ex
       expect(revoked.data!.revokeApiKey).toEqual(expect.objectContaining({ status: 'REVOKED', revokedReason: 'client test' }));
 
       const refused = await client.query(ClientKeyDocument, { id: apiKey.id }, secret);
-      expect(refused.errors.map((e) => e.extensions)).toEqual([{ code: 'UNAUTHENTICATED', reason: 'REVOKED' }]);
+      expect(extensionsOf(refused)).toEqual([{ code: 'UNAUTHENTICATED', reason: 'REVOKED' }]);
       expect(last().status).toBe(401);
     });
 
     it('UNAUTHENTICATED: 401 with the reason', async () => {
       const res = await client.query(ClientKeyPageDocument, { first: 1 }, 'kg_not_a_key');
-      expect(res.errors.map((e) => e.extensions)).toEqual([{ code: 'UNAUTHENTICATED', reason: 'MALFORMED' }]);
+      expect(extensionsOf(res)).toEqual([{ code: 'UNAUTHENTICATED', reason: 'MALFORMED' }]);
       expect(last().status).toBe(401);
     });
 
     it('FORBIDDEN: 403 naming the missing scope', async () => {
       const res = await client.query(ClientKeyPageDocument, { first: 1 }, w.statsOnly);
-      expect(res.errors.map((e) => e.extensions)).toEqual([{ code: 'FORBIDDEN', required: ['apiKeys:read'] }]);
+      expect(extensionsOf(res)).toEqual([{ code: 'FORBIDDEN', required: ['apiKeys:read'] }]);
       expect(last().status).toBe(403);
     });
 
@@ -113,7 +121,7 @@ export function describeClientContract(name: string, make: (url: string, log: Ex
         expect.objectContaining({
           message: 'Missing permission stats:read.',
           path: ['shortLinks', 'nodes', '@', 'clicks'],
-          extensions: { code: 'FORBIDDEN', required: ['stats:read'] },
+          extensions: { code: 'FORBIDDEN', required: ['stats:read'], requestId: expect.any(String) },
         }),
       ]);
       expect(last().status).toBe(200);

@@ -1,3 +1,4 @@
+import { checkedBody, withRequestIdChecked } from '../support/graphql-request';
 import { ALL_PERMISSIONS } from '../support/access';
 import { TestApp } from '../support/harness';
 import { documentNestingBeyond, jsonNestingBeyond, MAX_NESTING } from '../../src/kernel/input-nesting';
@@ -30,7 +31,8 @@ async function post(payload: string, url = '/graphql') {
     headers: { 'content-type': 'application/json', 'x-api-key': key },
     payload,
   });
-  return { status: res.statusCode, body: JSON.parse(res.body) };
+  const { status, body } = withRequestIdChecked({ status: res.statusCode, headers: res.headers, body: JSON.parse(res.body) });
+  return { status, body };
 }
 
 function refusal(what: string, depth: number) {
@@ -85,7 +87,7 @@ describe('JSON bodies and variables', () => {
       url: `/graphql?query=${encodeURIComponent('{ viewer { kind } }')}&${name}=${encodeURIComponent(`{"x":${lists(3000)}}`)}`,
       headers: { 'x-api-key': key },
     });
-    expect({ status: res.statusCode, body: JSON.parse(res.body) }).toEqual(refusal(`The ${name} parameter`, 3001));
+    expect({ status: res.statusCode, body: checkedBody(res) }).toEqual(refusal(`The ${name} parameter`, 3001));
   });
 
   it('other JSON routes are bounded too (the console’s sign-in link)', async () => {

@@ -1,3 +1,4 @@
+import { checkedBody } from '../support/graphql-request';
 import { connect } from 'node:net';
 import { ALL_PERMISSIONS } from '../support/access';
 import { listen } from '../support/browser';
@@ -52,7 +53,7 @@ describe('a GET is measured as Apollo reads it', () => {
       headers: { 'x-api-key': key, 'apollo-require-preflight': '1' },
     });
     expect(res.statusCode).toBe(400);
-    expect(JSON.parse(res.body).errors[0].extensions).toEqual({ code: 'GRAPHQL_VALIDATION_FAILED', limit: 'depth', max: 12 });
+    expect(checkedBody(res).errors![0].extensions).toEqual({ code: 'GRAPHQL_VALIDATION_FAILED', limit: 'depth', max: 12 });
   });
 
   it('variables nested 2,000 deep, with a broken escape after them: 400 naming the limit, not a 500', async () => {
@@ -63,7 +64,7 @@ describe('a GET is measured as Apollo reads it', () => {
       url: `/graphql?query=${encodeURIComponent('{ viewer { kind } }')}&variables=${encodeURIComponent(variables)}${broken}`,
       headers: { 'x-api-key': key, 'apollo-require-preflight': '1' },
     });
-    expect({ status: res.statusCode, body: JSON.parse(res.body) }).toEqual({
+    expect({ status: res.statusCode, body: checkedBody(res) }).toEqual({
       status: 400,
       body: {
         errors: [
@@ -86,7 +87,12 @@ describe('the Host header', () => {
     );
     expect(res.status).toBe(400);
     expect(JSON.parse(res.body)).toEqual({
-      errors: [{ message: 'The request target or its Host header is not a valid URL.', extensions: { code: 'BAD_REQUEST' } }],
+      errors: [
+        {
+          message: 'The request target or its Host header is not a valid URL.',
+          extensions: { code: 'BAD_REQUEST', requestId: expect.any(String) },
+        },
+      ],
     });
     expect(errorLines().length).toBe(before);
   });

@@ -89,3 +89,8 @@ export function withRequestIdChecked<T>(res: GqlResponse<T>): GqlResponse<T> {
   }
   return res;
 }
+
+/** The JSON body of an injected response, each error's requestId checked against x-request-id and left out. */
+export function checkedBody(res: { statusCode: number; headers: Record<string, unknown>; body: string }): GqlResponse<any>['body'] {
+  return withRequestIdChecked({ status: res.statusCode, headers: res.headers, body: JSON.parse(res.body) }).body;
+}
