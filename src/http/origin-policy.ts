@@ -53,7 +53,9 @@ export function registerOriginPolicy(server: FastifyInstance, config: Config): v
       .code(403)
       .header('cache-control', 'no-store')
       .header('vary', 'Origin')
-      .send({ errors: [{ message, extensions: { code: ErrorCode.FORBIDDEN, rule: ForbiddenRule.CORS_ORIGIN, origin } }] });
+      .send({
+        errors: [{ message, extensions: { code: ErrorCode.FORBIDDEN, rule: ForbiddenRule.CORS_ORIGIN, origin, requestId: request.id } }],
+      });
   });
 }
 

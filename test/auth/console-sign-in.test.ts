@@ -1,7 +1,7 @@
 import { csrfTokenFor } from '../../src/auth/browser-sessions';
 import { ViewerMembershipsDocument } from '../generated/graphql';
 import { expectOk, expectUnauthenticated } from '../support/expect';
-import { requestBody } from '../support/graphql-request';
+import { requestBody, withRequestIdChecked } from '../support/graphql-request';
 import { TestApp, type GqlResponse } from '../support/harness';
 
 /**
@@ -47,7 +47,7 @@ async function viewerWith(cookie: string | undefined, csrf: string | undefined, 
   if (cookie) headers.cookie = `keygate_session=${cookie}`;
   if (csrf) headers['x-keygate-csrf'] = csrf;
   const res = await t.app.server.inject({ method: 'POST', url: '/graphql', headers, payload: requestBody(ViewerMembershipsDocument) });
-  return { status: res.statusCode, headers: res.headers, body: JSON.parse(res.body) } as GqlResponse<any>;
+  return withRequestIdChecked({ status: res.statusCode, headers: res.headers, body: JSON.parse(res.body) }) as GqlResponse<any>;
 }
 
 const newLink = async (ttlSeconds?: number) => (await t.app.browserSessions.createSignInLink(t.owner.userId, ttlSeconds)).token;

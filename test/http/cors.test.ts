@@ -1,3 +1,4 @@
+import { checkedBody } from '../support/graphql-request';
 import { TestApp, type SecondInstance } from '../support/harness';
 
 let t: TestApp;
@@ -44,18 +45,18 @@ describe('CORS_ORIGINS unset: browsers on other origins get a refusal that names
   it('a preflight from another origin: 403 with the reason, no CORS headers', async () => {
     const res = await preflight(t.app, 'https://app.example.com');
     expect(res.statusCode).toBe(403);
-    expect(res.json()).toEqual(refusalBody(UNSET_REFUSAL, 'https://app.example.com'));
+    expect(checkedBody(res)).toEqual(refusalBody(UNSET_REFUSAL, 'https://app.example.com'));
     expect(res.headers['access-control-allow-origin']).toBeUndefined();
   });
 
   it('a POST from another origin: 403 with the same reason, not Apollo’s CSRF message; nothing runs', async () => {
     const res = await post(t.app, { origin: 'https://app.example.com' }, CREATE_LINK);
     expect(res.statusCode).toBe(403);
-    expect(res.json()).toEqual(refusalBody(UNSET_REFUSAL, 'https://app.example.com'));
+    expect(checkedBody(res)).toEqual(refusalBody(UNSET_REFUSAL, 'https://app.example.com'));
     // A simple (preflight-free) cross-origin POST is refused the same way.
     const simple = await post(t.app, { origin: 'https://app.example.com', 'content-type': 'text/plain' }, CREATE_LINK);
     expect(simple.statusCode).toBe(403);
-    expect(simple.json()).toEqual(refusalBody(UNSET_REFUSAL, 'https://app.example.com'));
+    expect(checkedBody(simple)).toEqual(refusalBody(UNSET_REFUSAL, 'https://app.example.com'));
     expect(await t.dataSource.query("SELECT count(*)::int AS n FROM short_links WHERE url = 'https://example.com/cors'")).toEqual([
       { n: 0 },
     ]);
@@ -103,10 +104,10 @@ describe('CORS_ORIGINS=https://app.example.com', () => {
     const message = 'Browser requests from origin https://evil.example are refused: it is not in CORS_ORIGINS.';
     const pre = await preflight(listed.app, 'https://evil.example');
     expect(pre.statusCode).toBe(403);
-    expect(pre.json()).toEqual(refusalBody(message, 'https://evil.example'));
+    expect(checkedBody(pre)).toEqual(refusalBody(message, 'https://evil.example'));
     expect(pre.headers['access-control-allow-origin']).toBeUndefined();
     const res = await post(listed.app, { origin: 'https://evil.example' });
     expect(res.statusCode).toBe(403);
-    expect(res.json()).toEqual(refusalBody(message, 'https://evil.example'));
+    expect(checkedBody(res)).toEqual(refusalBody(message, 'https://evil.example'));
   });
 });
