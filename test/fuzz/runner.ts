@@ -44,7 +44,8 @@ async function send(app: App, fuzz: FuzzCase, principal: Principal): Promise<Ans
   const res = await app.server.inject({
     method: 'POST',
     url: '/graphql',
-    headers: { 'content-type': 'application/json', ...principal.headers },
+    // One request id for every case: the two executors' answers are compared byte for byte, errors' requestId included.
+    headers: { 'content-type': 'application/json', 'x-request-id': 'fuzz', ...principal.headers },
     payload: JSON.stringify({ query: fuzz.query, variables: fuzz.variables }),
   });
   let body: Answer['body'];
