@@ -56,7 +56,7 @@ export async function createHttpServer(config: Config, logger?: boolean | Record
       origin: config.corsOrigins === '*' ? '*' : config.corsOrigins,
       methods: ['GET', 'POST', 'OPTIONS'],
       allowedHeaders: ['content-type', 'authorization', 'x-api-key', 'x-keygate-org', 'apollo-require-preflight'],
-      exposedHeaders: ['x-ratelimit-limit', 'x-ratelimit-remaining', 'x-ratelimit-reset', 'retry-after'],
+      exposedHeaders: ['x-ratelimit-limit', 'x-ratelimit-remaining', 'x-ratelimit-reset', 'retry-after', REQUEST_ID_HEADER],
       maxAge: 600,
     });
   }
