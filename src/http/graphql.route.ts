@@ -22,7 +22,7 @@ import type { Config } from '../kernel/config';
 import { KEYGATE } from '../modules';
 import type { KeygateMetrics } from './metrics/metrics';
 import { outcomeOf } from './metrics/outcome';
-import { currentScope, runInScope, type RequestScope } from './request-scope';
+import { currentScope, type RequestScope } from './request-scope';
 import type { RequestPolicy } from './request-policy';
 
 /** Headers whose presence proves the request was preflighted (lower case, as Node gives them). */
@@ -126,7 +126,7 @@ export async function registerGraphQLRoute(server: FastifyInstance, deps: GraphQ
     handler: (request, reply) => {
       const scope: RequestScope = { id: request.id, log: request.log };
       if (metrics) scopes.set(request, scope);
-      return runInScope(scope, () => deps.budgets.run(async () => handler.call(server, request as never, reply as never)));
+      return deps.budgets.run(async () => handler.call(server, request as never, reply as never), scope);
     },
     ...(metrics && {
       // A callback hook, not an async one: no promise per request for a counter.

@@ -1,11 +1,12 @@
-import { AsyncLocalStorage } from 'node:async_hooks';
 import type { FastifyBaseLogger } from 'fastify';
+import { currentRequestBudget } from '../db/request-budget';
 import type { ErrorScope } from '../graphql/format-error';
 
 /**
  * What the GraphQL route knows of the request being served, wherever Apollo calls back without
  * it (formatError, the pipeline's plugin): its id and logger, the first error's code and reason,
- * and the operation's label for metrics. One per `/graphql` request, in an AsyncLocalStorage.
+ * and the operation's label for metrics. One per `/graphql` request, carried with its database
+ * budget (db/request-budget.ts): one AsyncLocalStorage for both.
  */
 export interface RequestScope extends ErrorScope {
   readonly log: FastifyBaseLogger;
@@ -13,10 +14,4 @@ export interface RequestScope extends ErrorScope {
   operation?: string;
 }
 
-const storage = new AsyncLocalStorage<RequestScope>();
-
-export const currentScope = (): RequestScope | undefined => storage.getStore();
-
-export function runInScope<T>(scope: RequestScope, fn: () => T): T {
-  return storage.run(scope, fn);
-}
+export const currentScope = (): RequestScope | undefined => currentRequestBudget()?.request as RequestScope | undefined;
