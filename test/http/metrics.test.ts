@@ -9,7 +9,7 @@ import { until } from '../support/until';
  */
 let t: TestApp;
 beforeAll(async () => {
-  t = await TestApp.create({ env: { METRICS_PORT: '0', INVALIDATION_HEARTBEAT_MS: '100' } });
+  t = await TestApp.create({ env: { METRICS_PORT: '0', INVALIDATION_HEARTBEAT_MS: '100', RATE_LIMITS_ENABLED: 'true' } });
 });
 afterAll(() => t.close());
 
@@ -25,6 +25,9 @@ const sample = (text: string, series: string) => {
   const line = text.split('\n').find((l) => l.startsWith(`${series} `));
   return line === undefined ? 0 : Number(line.slice(series.length + 1));
 };
+
+const requestsOf = (text: string, operation: string, outcome: string) =>
+  sample(text, `keygate_graphql_requests_total{operation="${operation}",outcome="${outcome}"}`);
 
 it('listens on loopback, on a port of its own', () => {
   expect(t.app.metricsUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/metrics$/);
@@ -44,8 +47,7 @@ it('counts requests by operation and outcome, exactly, with the latency histogra
   expect((await t.gql('{ viewer {', {})).status).toBe(400);
 
   const text = await scrape();
-  const requests = (operation: string, outcome: string) =>
-    sample(text, `keygate_graphql_requests_total{operation="${operation}",outcome="${outcome}"}`);
+  const requests = (operation: string, outcome: string) => requestsOf(text, operation, outcome);
   expect(requests('viewer', 'ok')).toBe(4);
   expect(requests('none', 'unauthenticated_malformed')).toBe(1);
   // Without credentials the operation is resolved before the admission rule refuses it.
@@ -71,6 +73,18 @@ it('counts requests by operation and outcome, exactly, with the latency histogra
   expect(text).not.toContain(t.rootKey);
   expect(text).not.toContain(statsOnly);
   expect(text).not.toContain(t.org.id);
+});
+
+it('counts a 429 as rate_limited (refused before its operation is read)', async () => {
+  const created = await t.gql(CreateApiKeyDocument, { input: { name: 'one a minute', permissions: {}, rateLimitPerMinute: 1 } });
+  const { secret } = created.body.data!.createApiKey;
+  const before = await scrape();
+  expect((await t.gql(ViewerKindDocument, {}, { key: secret })).status).toBe(200);
+  expect((await t.gql(ViewerKindDocument, {}, { key: secret })).status).toBe(429);
+  const after = await scrape();
+  expect(requestsOf(after, 'viewer', 'ok') - requestsOf(before, 'viewer', 'ok')).toBe(1);
+  expect(requestsOf(before, 'none', 'rate_limited')).toBe(0);
+  expect(requestsOf(after, 'none', 'rate_limited')).toBe(1);
 });
 
 it('reports the pool, the webhook queue and outbox, and default process metrics', async () => {
