@@ -88,7 +88,7 @@ export class RequestBudget {
     /**
      * What the layers above know of the request (http/request-scope.ts: its id, logger, what
      * metrics count), carried by this one AsyncLocalStorage: a second one would copy its store
-     * onto every promise of every request too (about 5% of a `viewer` request, measured).
+     * onto every promise of every request too (5–10% of a `viewer { kind }` request in the bench).
      */
     readonly request?: object,
   ) {
