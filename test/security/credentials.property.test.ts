@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import fc from 'fast-check';
 import { SignJWT } from 'jose';
 import { ViewerKindDocument } from '../generated/graphql';
-import { requestBody } from '../support/graphql-request';
+import { requestBody, withRequestIdChecked } from '../support/graphql-request';
 import { TEST_SESSION_SECRET, TestApp } from '../support/harness';
 
 /**
@@ -98,10 +98,12 @@ async function send(headers: Record<string, string>) {
     headers: { 'content-type': 'application/json', ...headers },
     payload: requestBody(ViewerKindDocument),
   });
+  // extensions.requestId is checked against x-request-id, then left out: the rest is compared exactly.
+  const { body } = withRequestIdChecked({ status: res.statusCode, headers: res.headers, body: JSON.parse(res.body) });
   return {
     status: res.statusCode,
     raw: res.body,
-    body: JSON.parse(res.body) as { data?: unknown; errors?: { extensions?: Record<string, unknown> }[] },
+    body: body as { data?: unknown; errors?: { extensions?: Record<string, unknown> }[] },
   };
 }
 
