@@ -8,7 +8,7 @@ import {
   StatsDocument,
 } from '../generated/graphql';
 import { BROWSER_TIMEOUT_MS, launchChromium, listen, openConsole, screenshot, signInWithLink, type ConsolePage } from '../support/browser';
-import { requestBody, type GqlDocument } from '../support/graphql-request';
+import { requestBody, type GqlDocument, withRequestIdChecked } from '../support/graphql-request';
 import { TestApp } from '../support/harness';
 
 /**
@@ -43,7 +43,8 @@ async function callWith<T, V>(secret: string, document: GqlDocument<T, V>, varia
     headers: { 'content-type': 'application/json', 'x-api-key': secret },
     body: JSON.stringify(requestBody(document, variables)),
   });
-  return { status: res.status, body: (await res.json()) as { data?: any; errors?: { extensions?: Record<string, unknown> }[] } };
+  const checked = withRequestIdChecked({ status: res.status, headers: Object.fromEntries(res.headers), body: await res.json() });
+  return { status: checked.status, body: checked.body as { data?: any; errors?: { extensions?: Record<string, unknown> }[] } };
 }
 
 const facts = async (id: string) => (await t.gql(ConsoleKeyFactsDocument, { id })).body.data!.apiKey!;
