@@ -1,5 +1,5 @@
 import type { Browser, Page } from 'playwright-core';
-import { BROWSER_TIMEOUT_MS, launchChromium, listen, openConsole, screenshot, signInWithLink, type ConsolePage } from '../support/browser';
+import { BROWSER_TIMEOUT_MS, screenshot, type ConsolePage, signedInConsole } from '../support/browser';
 import { AuditLogDocument } from '../generated/graphql';
 import { TestApp } from '../support/harness';
 
@@ -30,10 +30,7 @@ beforeAll(async () => {
     events: ['apiKey.revoked', 'apiKey.created', 'shortLink.created'],
   });
   total = (await t.gql(AuditLogDocument, { first: 1 })).body.data!.auditLog.totalCount;
-  origin = await listen(t);
-  browser = await launchChromium();
-  ui = await openConsole(browser, origin);
-  await signInWithLink(ui.page, t, t.owner);
+  ({ origin, browser, ui } = await signedInConsole(t));
 }, 4 * BROWSER_TIMEOUT_MS);
 
 afterAll(async () => {

@@ -7,7 +7,7 @@ import {
   RevokeApiKeyDocument,
   StatsDocument,
 } from '../generated/graphql';
-import { BROWSER_TIMEOUT_MS, launchChromium, listen, openConsole, screenshot, signInWithLink, type ConsolePage } from '../support/browser';
+import { BROWSER_TIMEOUT_MS, screenshot, type ConsolePage, signedInConsole } from '../support/browser';
 import { requestBody, type GqlDocument, withRequestIdChecked } from '../support/graphql-request';
 import { TestApp } from '../support/harness';
 
@@ -25,10 +25,7 @@ let ui: ConsolePage;
 
 beforeAll(async () => {
   t = await TestApp.create();
-  origin = await listen(t);
-  browser = await launchChromium();
-  ui = await openConsole(browser, origin);
-  await signInWithLink(ui.page, t, t.owner);
+  ({ origin, browser, ui } = await signedInConsole(t));
 }, 4 * BROWSER_TIMEOUT_MS);
 
 afterAll(async () => {

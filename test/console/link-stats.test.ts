@@ -1,6 +1,6 @@
 import { request } from 'node:http';
 import type { Browser, Locator, Page } from 'playwright-core';
-import { BROWSER_TIMEOUT_MS, launchChromium, listen, openConsole, screenshot, signInWithLink, type ConsolePage } from '../support/browser';
+import { BROWSER_TIMEOUT_MS, screenshot, signInWithLink, type ConsolePage, signedInConsole } from '../support/browser';
 import { TestApp } from '../support/harness';
 
 /**
@@ -32,10 +32,7 @@ beforeAll(async () => {
   domainId = (await t.app.services.domains.create(t.owner.caller, 'go.acme.test')).id;
   await t.dataSource.query('UPDATE domains SET verified_at = now() WHERE id = $1', [domainId]);
   await t.app.services.domains.create(t.owner.caller, 'pending.acme.test'); // never verified: not offered
-  origin = await listen(t);
-  browser = await launchChromium();
-  ui = await openConsole(browser, origin);
-  await signInWithLink(ui.page, t, t.owner);
+  ({ origin, browser, ui } = await signedInConsole(t));
 }, 4 * BROWSER_TIMEOUT_MS);
 
 afterAll(async () => {

@@ -1,7 +1,7 @@
 import type { Browser, Page } from 'playwright-core';
 import { Role } from '../../src/kernel/access';
 import { MembersDocument, MembersPendingDocument } from '../generated/graphql';
-import { BROWSER_TIMEOUT_MS, launchChromium, listen, openConsole, signInWithLink, type ConsolePage } from '../support/browser';
+import { BROWSER_TIMEOUT_MS, openConsole, signInWithLink, type ConsolePage, signedInConsole } from '../support/browser';
 import { TestApp, type Member } from '../support/harness';
 
 /** Issue 19 on the Members page: a role change asks first; an invited member is Pending until they sign in. */
@@ -15,10 +15,7 @@ let ui: ConsolePage;
 beforeAll(async () => {
   t = await TestApp.create();
   await t.addMember('mel@acme.test', Role.MEMBER);
-  origin = await listen(t);
-  browser = await launchChromium();
-  ui = await openConsole(browser, origin);
-  await signInWithLink(ui.page, t, t.owner);
+  ({ origin, browser, ui } = await signedInConsole(t));
   await ui.page.getByRole('link', { name: 'Members' }).click();
   await ui.page.getByRole('heading', { name: 'Members', level: 1 }).waitFor();
 }, 4 * BROWSER_TIMEOUT_MS);

@@ -2,7 +2,7 @@ import type { Browser, Locator, Page } from 'playwright-core';
 import { Webhook as StandardWebhook } from 'standardwebhooks';
 import { CreateShortLinkIdDocument, WebhooksDocument } from '../generated/graphql';
 import { Role } from '../../src/kernel/access';
-import { BROWSER_TIMEOUT_MS, launchChromium, listen, openConsole, screenshot, signInWithLink, type ConsolePage } from '../support/browser';
+import { BROWSER_TIMEOUT_MS, openConsole, screenshot, signInWithLink, type ConsolePage, signedInConsole } from '../support/browser';
 import { TestApp } from '../support/harness';
 import { until } from '../support/until';
 import { WebhookReceiver, type Received } from '../support/webhook-receiver';
@@ -26,10 +26,7 @@ let hook: { id: string; secret: string };
 beforeAll(async () => {
   t = await TestApp.create({ jobs: JOBS });
   receiver = await WebhookReceiver.start();
-  origin = await listen(t);
-  browser = await launchChromium();
-  ui = await openConsole(browser, origin);
-  await signInWithLink(ui.page, t, t.owner);
+  ({ origin, browser, ui } = await signedInConsole(t));
 }, 4 * BROWSER_TIMEOUT_MS);
 
 afterAll(async () => {

@@ -97,3 +97,18 @@ export async function screenshot(page: Page, name: string): Promise<void> {
   mkdirSync(SCREENSHOTS, { recursive: true });
   await page.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`), fullPage: false });
 }
+
+/**
+ * The setup most console suites share: the app listening, Chromium, and `member` (the owner by
+ * default) signed in on a fresh page. The suite closes `browser` in its afterAll.
+ */
+export async function signedInConsole(
+  t: TestApp,
+  member: Member = t.owner,
+): Promise<{ origin: string; browser: Browser; ui: ConsolePage }> {
+  const origin = await listen(t);
+  const browser = await launchChromium();
+  const ui = await openConsole(browser, origin);
+  await signInWithLink(ui.page, t, member);
+  return { origin, browser, ui };
+}
