@@ -7,7 +7,6 @@ import type { Caller, UserPrincipal } from '../../src/auth/principal';
 import { ROLE_PERMISSIONS } from './access';
 import { Role } from '../../src/kernel/access';
 import { SessionTokens } from '../../src/auth/session-tokens';
-import type { Tracing } from '../../src/http/tracing/tracing';
 import { loadConfig, type Config } from '../../src/kernel/config';
 import { KEYGATE } from '../../src/modules';
 import { createDataSource } from '../../src/db/data-source';
@@ -27,8 +26,6 @@ export const TEST_ENCRYPTION_KEY = '0f'.repeat(32);
 
 export interface TestAppOptions {
   env?: Record<string, string>;
-  /** Started tracing (test/http/traces.test.ts); none by default. */
-  tracing?: Tracing;
   /** Start the webhook queue workers (pg-boss); off by default to keep suites light. */
   jobs?: AppDeps['jobs'];
   /** Replaced seams of the features (DNS answers: `webhookLookup`, `txtResolver`). */
@@ -118,7 +115,6 @@ export class TestApp {
         : false,
       jobs: options.jobs ?? false,
       overrides: options.overrides,
-      tracing: options.tracing,
     });
     self = new TestApp(app, dataSource, config, sessions, db.url, db.drop);
     await self.bootstrap();
