@@ -118,7 +118,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     policy,
     budgets: requestBudgets,
     metrics,
-    tracer: deps.tracing?.tracer ?? null,
+    spans: deps.tracing?.requestSpans ?? null,
   });
 
   const webhookJobs = await startJobs(deps, services, (error) => server.log.error({ err: error }, 'webhook job failed'));

@@ -6,7 +6,6 @@ import {
   ApolloServerPluginUsageReportingDisabled,
 } from '@apollo/server/plugin/disabled';
 import { fastifyApolloDrainPlugin, fastifyApolloHandler } from '@as-integrations/fastify';
-import type { Tracer } from '@opentelemetry/api';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { DataSource } from 'typeorm';
 import { CSRF_HEADER } from '../auth/browser-sessions';
@@ -25,7 +24,7 @@ import type { KeygateMetrics } from './metrics/metrics';
 import { outcomeOf } from './metrics/outcome';
 import { currentScope, type RequestScope } from './request-scope';
 import type { RequestPolicy } from './request-policy';
-import { RequestSpans } from './tracing/request-spans';
+import type { RequestSpans } from './tracing/request-spans';
 
 /** Headers whose presence proves the request was preflighted (lower case, as Node gives them). */
 export const CSRF_SAFE_HEADERS = ['x-apollo-operation-name', 'apollo-require-preflight', 'x-api-key', 'authorization', CSRF_HEADER];
@@ -40,8 +39,8 @@ export interface GraphQLRouteDeps {
   budgets: RequestBudgets;
   /** Counts each request by operation and outcome; null when METRICS_PORT is unset. */
   metrics: KeygateMetrics | null;
-  /** Makes one span per request (tracing/request-spans.ts); null when tracing is off. */
-  tracer: Tracer | null;
+  /** One span per request (tracing/request-spans.ts); null when tracing is off. */
+  spans: RequestSpans | null;
 }
 
 /** The request's own logger (its lines carry `reqId`) while one is served, else the server's. */
@@ -56,7 +55,7 @@ const requestLog = (server: FastifyInstance) => currentScope()?.log ?? server.lo
  */
 export async function registerGraphQLRoute(server: FastifyInstance, deps: GraphQLRouteDeps): Promise<ApolloServer<GraphQLContext>> {
   const { config, schema, access, services, metrics } = deps;
-  const spans = deps.tracer ? new RequestSpans(deps.tracer) : null;
+  const { spans } = deps;
   const pipeline = graphqlPipeline({
     schema,
     config,

@@ -6,12 +6,15 @@ import { PgInstrumentation } from '@opentelemetry/instrumentation-pg';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { BatchSpanProcessor, NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
 import type { Config } from '../../kernel/config';
+import { RequestSpans } from './request-spans';
 
 /** The tracer keygate's own spans come from (the request span: request-spans.ts). */
 export const TRACER_NAME = 'keygate';
 
 export interface Tracing {
   readonly tracer: Tracer;
+  /** The span of each `/graphql` request, for the route. */
+  readonly requestSpans: RequestSpans;
   /** Exports every ended span now (tests wait on this, never on a timer). */
   forceFlush(): Promise<void>;
   /** Flushes, then stops exporting; the process's shutdown calls it last. */
@@ -43,8 +46,10 @@ export function startTracing(options: NonNullable<Config['tracing']>): Tracing {
     new IORedisInstrumentation({ requireParentSpan: true, dbStatementSerializer: (command) => command }),
   ];
   registerInstrumentations({ tracerProvider: provider, instrumentations });
+  const tracer = trace.getTracer(TRACER_NAME);
   return {
-    tracer: trace.getTracer(TRACER_NAME),
+    tracer,
+    requestSpans: new RequestSpans(tracer),
     forceFlush: () => provider.forceFlush(),
     async shutdown() {
       for (const instrumentation of instrumentations) instrumentation.disable();
