@@ -294,7 +294,11 @@ async function main() {
     const seeded = await seed(db.url, KEYS, LINKS);
     // BENCH_METRICS=1: every keygate server counts its requests (METRICS_PORT, a free port each),
     // so a run against BENCH_BASELINE_ROOT prices metrics too (a checkout without them ignores it).
-    const env = productionEnv(db.url, process.env.BENCH_METRICS === '1' ? { METRICS_PORT: '0' } : {});
+    // BENCH_OTLP_ENDPOINT=<url>: every keygate server exports traces there (a checkout without them ignores it).
+    const env = productionEnv(db.url, {
+      ...(process.env.BENCH_METRICS === '1' && { METRICS_PORT: '0' }),
+      ...(process.env.BENCH_OTLP_ENDPOINT && { OTEL_EXPORTER_OTLP_ENDPOINT: process.env.BENCH_OTLP_ENDPOINT }),
+    });
     const redisEnv = { ...env, REDIS_URL: redisUrl, REDIS_KEY_PREFIX: `kgbench${Date.now() % 1e9}:` };
     const start = (name: ServerName, kind: string, e: Record<string, string>) =>
       startServerProcess(kind, e, path.join(logDir, `${name}.log`), [], name === 'baseline' ? BASELINE_ROOT : undefined).then(

@@ -1,3 +1,5 @@
+// First, as in src/main.ts: tracing (off unless OTEL_EXPORTER_OTLP_ENDPOINT is set) patches pg and ioredis as they load.
+import { tracing } from '../src/http/tracing/preload';
 import 'reflect-metadata';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { installSqlCounter, sqlCounter } from './sql-counter';
@@ -35,7 +37,7 @@ async function startKeygate(kind: Exclude<Kind, 'ceiling' | 'handbuilt'>): Promi
   const config = loadConfig(process.env);
   const db = await openDatabase(config, { entities: KEYGATE.entities, migrate: false });
   const sessionTokens = await createSessionTokens(config);
-  const deps: AppDeps = { config, dataSource: db.dataSource, sessionTokens };
+  const deps: AppDeps = { config, dataSource: db.dataSource, sessionTokens, tracing };
   let principal: Principal | undefined;
   if (kind === 'noauth') deps.authenticate = async () => principal!;
   if (kind === 'shield' || kind === 'envelop' || kind === 'mapschema' || kind === 'unguarded') {

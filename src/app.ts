@@ -22,6 +22,7 @@ import { RequestRateLimiter } from './http/rate-limits';
 import { connectRedis } from './http/redis';
 import { RequestPolicy } from './http/request-policy';
 import { createHttpServer } from './http/server';
+import type { Tracing } from './http/tracing/tracing';
 import type { Config } from './kernel/config';
 import { KEYGATE, type Services } from './modules';
 import type { Overrides } from './core/module';
@@ -40,6 +41,8 @@ export interface AppDeps {
   jobs?: boolean | { pollingIntervalSeconds?: number; dispatchIntervalMs?: number; expiryCheckIntervalMs?: number };
   /** What to replace of the features' seams: tests answer DNS (`webhookLookup`, `txtResolver`) for names they do not own. */
   overrides?: Partial<Overrides>;
+  /** Started tracing (http/tracing/preload.ts), when config.tracing is set; absent: no spans. */
+  tracing?: Tracing | null;
   /** Fastify logger options; defaults to pino at config.logLevel with secrets redacted. */
   logger?: boolean | Record<string, unknown>;
 }
@@ -115,6 +118,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     policy,
     budgets: requestBudgets,
     metrics,
+    spans: deps.tracing?.requestSpans ?? null,
   });
 
   const webhookJobs = await startJobs(deps, services, (error) => server.log.error({ err: error }, 'webhook job failed'));

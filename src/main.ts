@@ -1,3 +1,5 @@
+// First: OpenTelemetry patches `pg` and `ioredis` as they are required (off unless configured).
+import { tracing } from './http/tracing/preload';
 import 'reflect-metadata';
 import { buildApp, type App } from './app';
 import { createSessionTokens } from './auth/session-tokens';
@@ -25,6 +27,7 @@ async function main(): Promise<void> {
     try {
       await app?.close();
       await db?.close();
+      await tracing?.shutdown().catch(() => undefined); // exports the spans still buffered
       clearTimeout(force);
       process.exit(0);
     } catch (error) {
@@ -39,7 +42,7 @@ async function main(): Promise<void> {
   if (stopping) return; // a signal came while the database was starting; shutdown() closes it
 
   const sessionTokens = await createSessionTokens(config);
-  app = await buildApp({ config, dataSource: db.dataSource, sessionTokens });
+  app = await buildApp({ config, dataSource: db.dataSource, sessionTokens, tracing });
   const log = app.server.log;
   if (db.migrated.length) log.info({ migrations: db.migrated }, 'applied migrations');
 

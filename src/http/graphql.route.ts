@@ -24,6 +24,7 @@ import type { KeygateMetrics } from './metrics/metrics';
 import { outcomeOf } from './metrics/outcome';
 import { currentScope, type RequestScope } from './request-scope';
 import type { RequestPolicy } from './request-policy';
+import type { RequestSpans } from './tracing/request-spans';
 
 /** Headers whose presence proves the request was preflighted (lower case, as Node gives them). */
 export const CSRF_SAFE_HEADERS = ['x-apollo-operation-name', 'apollo-require-preflight', 'x-api-key', 'authorization', CSRF_HEADER];
@@ -38,6 +39,8 @@ export interface GraphQLRouteDeps {
   budgets: RequestBudgets;
   /** Counts each request by operation and outcome; null when METRICS_PORT is unset. */
   metrics: KeygateMetrics | null;
+  /** One span per request (tracing/request-spans.ts); null when tracing is off. */
+  spans: RequestSpans | null;
 }
 
 /** The request's own logger (its lines carry `reqId`) while one is served, else the server's. */
@@ -46,11 +49,13 @@ const requestLog = (server: FastifyInstance) => currentScope()?.log ?? server.lo
 /**
  * `/graphql`: the request's principal (request-policy.ts), then the GraphQL pipeline
  * (graphql/pipeline/pipeline.ts lists its stages, in order), each request inside its own database
- * budget and its scope (request-scope.ts: its id for every error, its logger, what metrics count).
+ * budget and its scope (request-scope.ts: its id for every error, its logger, what metrics count),
+ * and its span when tracing is on.
  * What Apollo adds beyond the pipeline is switched off here.
  */
 export async function registerGraphQLRoute(server: FastifyInstance, deps: GraphQLRouteDeps): Promise<ApolloServer<GraphQLContext>> {
   const { config, schema, access, services, metrics } = deps;
+  const { spans } = deps;
   const pipeline = graphqlPipeline({
     schema,
     config,
@@ -61,6 +66,7 @@ export async function registerGraphQLRoute(server: FastifyInstance, deps: GraphQ
           if (scope) scope.operation = operation;
         }
       : undefined,
+    decided: spans?.decided,
   });
   const apollo = new ApolloServer<GraphQLContext>({
     gateway: pipeline.gateway,
@@ -121,17 +127,20 @@ export async function registerGraphQLRoute(server: FastifyInstance, deps: GraphQ
   server.route({
     url: '/graphql',
     method: ['GET', 'POST', 'OPTIONS'],
-    onRequest: usableRequestTarget,
+    onRequest: spans ? [spans.start, usableRequestTarget] : usableRequestTarget,
     preHandler: pipeline.limits,
     handler: (request, reply) => {
       const scope: RequestScope = { id: request.id, log: request.log };
-      if (metrics) scopes.set(request, scope);
-      return deps.budgets.run(async () => handler.call(server, request as never, reply as never), scope);
+      if (metrics || spans) scopes.set(request, scope);
+      const run = () => deps.budgets.run(async () => handler.call(server, request as never, reply as never), scope);
+      return spans ? spans.within(request, run) : run();
     },
-    ...(metrics && {
+    ...((metrics || spans) && {
       // A callback hook, not an async one: no promise per request for a counter.
       onResponse: (request: FastifyRequest, reply: FastifyReply, done: () => void) => {
-        count(metrics, request, reply, scopes.get(request));
+        const scope = scopes.get(request);
+        if (metrics) count(metrics, request, reply, scope);
+        spans?.end(request, reply, scope);
         done();
       },
     }),

@@ -13,19 +13,29 @@ export const NONE_LABEL = 'none';
  * A name for the operation that metrics can use as a label: the one root field it selects
  * (`apiKeys`, `createApiKey`; aliases and repeats count once), `introspection`, or `multiple`.
  * Never the client's operation name: that is any text, and a label must come from a bounded set.
- * `none` when nothing was resolved. These are bounded: the document is validated, so every root field is one of the schema's. Found once per
- * document and operation (kept in the document's analysis).
+ * `none` when nothing was resolved. These are bounded: the document is validated, so every root field is one of the schema's.
  */
-export function operationLabel({ schema, document, operation }: Pick<StageRequest, 'schema' | 'document' | 'operation'>): string {
-  if (!operation) return NONE_LABEL;
-  const analysis = analyzeDocument(schema, document);
-  const memo = analysis.memo(operation);
-  let label = memo.get('label') as string | undefined;
-  if (label === undefined) memo.set('label', (label = labelOf(operation, analysis.fragments)));
-  return label;
+export function operationLabel(request: Pick<StageRequest, 'schema' | 'document' | 'operation'>): string {
+  if (!request.operation) return NONE_LABEL;
+  const fields = rootFields(request);
+  if (fields.length === 0) return INTROSPECTION_LABEL;
+  return fields.length === 1 ? fields[0] : MULTIPLE_LABEL;
 }
 
-function labelOf(operation: OperationDefinitionNode, fragments: ReturnType<typeof analyzeDocument>['fragments']): string {
+/**
+ * The root fields the operation selects, once each, in document order (`__` meta-fields left out):
+ * schema names, so bounded like the label (traces carry them). Found once per document and operation.
+ */
+export function rootFields({ schema, document, operation }: Pick<StageRequest, 'schema' | 'document' | 'operation'>): readonly string[] {
+  if (!operation) return [];
+  const analysis = analyzeDocument(schema, document);
+  const memo = analysis.memo(operation);
+  let fields = memo.get('rootFields') as string[] | undefined;
+  if (fields === undefined) memo.set('rootFields', (fields = fieldsOf(operation, analysis.fragments)));
+  return fields;
+}
+
+function fieldsOf(operation: OperationDefinitionNode, fragments: ReturnType<typeof analyzeDocument>['fragments']): string[] {
   const fields = new Set<string>();
   // Validation has refused fragment cycles; `seen` only spares a fragment spread twice.
   const seen = new Set<string>();
@@ -43,6 +53,5 @@ function labelOf(operation: OperationDefinitionNode, fragments: ReturnType<typeo
     }
   };
   collect(operation.selectionSet);
-  if (fields.size === 0) return INTROSPECTION_LABEL;
-  return fields.size === 1 ? fields.values().next().value! : MULTIPLE_LABEL;
+  return [...fields];
 }

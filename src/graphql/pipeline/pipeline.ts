@@ -11,7 +11,7 @@ import { decidedExecutor } from './execute.stage';
 import { aliasLimitRule, documentLimitsHook, MAX_TOKENS } from './limits.stage';
 import { operationLabel } from './operation-label';
 import { oneOutboundSendRule } from './outbound.rule';
-import type { Stage } from './stage';
+import type { Stage, StageRequest } from './stage';
 import { collapseListRefusals } from './refusals.stage';
 import { setResponseStatus } from './status.stage';
 import { textStage } from './text.stage';
@@ -41,7 +41,8 @@ import { textStage } from './text.stage';
  *                (and the media type the client accepts).
  *
  * Beside the stages, `observe` (metrics) hears each resolved operation's bounded label
- * (operation-label.ts), before stage 2 can refuse it.
+ * (operation-label.ts), before stage 2 can refuse it; `decided` (traces) hears stage 2's decision,
+ * REFUSED when it threw.
  */
 export interface GraphQLPipeline {
   /** Stage 1, for the route's pre-handler. */
@@ -61,10 +62,15 @@ export interface PipelineDeps {
   warn: Warn;
   /** Hears the label of every resolved operation; unset when metrics are off. */
   observe?: (operation: string) => void;
+  /** Hears stage 2's decision for every resolved operation, after stages 2–4; unset when tracing is off. */
+  decided?: (request: StageRequest, decision: Decision) => void;
 }
 
+/** Stage 2's decision: the whole operation runs, part of a query runs, or nothing runs. */
+export type Decision = 'ALLOWED' | 'PARTIAL' | 'REFUSED';
+
 export function graphqlPipeline(deps: PipelineDeps): GraphQLPipeline {
-  const { schema, config, observe } = deps;
+  const { schema, config, observe, decided } = deps;
   const stages: Stage[] = [
     decisionStage(new OperationRequirements(schema.schema, schema.requirements), { anonymousIntrospection: !config.isProduction }),
     costStage(),
@@ -79,7 +85,11 @@ export function graphqlPipeline(deps: PipelineDeps): GraphQLPipeline {
         return {
           async didResolveOperation(request) {
             observe?.(operationLabel(request));
-            for (const stage of stages) stage(request);
+            try {
+              for (const stage of stages) stage(request);
+            } finally {
+              decided?.(request, request.contextValue.authorization ?? 'REFUSED');
+            }
           },
           async willSendResponse({ response, request }) {
             collapseListRefusals(response);
