@@ -21,6 +21,14 @@ function newToken(): string {
   return randomBytes(32).toString('base64url');
 }
 
+/** Who holds a live token: one constant statement per kind of token. */
+const LIVE_TOKEN_HOLDER = {
+  link: `SELECT u.id AS "userId", u.email FROM sign_in_links t JOIN users u ON u.id = t.user_id
+          WHERE t.token_hash = $1 AND t.used_at IS NULL AND t.expires_at > now()`,
+  session: `SELECT u.id AS "userId", u.email FROM browser_sessions t JOIN users u ON u.id = t.user_id
+             WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND t.expires_at > now()`,
+} as const;
+
 /**
  * Console sign-ins: one-time sign-in links and the browser sessions they (or an OpenID Connect
  * sign-in) start. Tokens are random and stored only as SHA-256, like API keys, so the tables
@@ -44,20 +52,17 @@ export class BrowserSessions {
 
   /** Whom an unused, unexpired link would sign in; the link stays unused. */
   linkHolder(linkToken: string): Promise<SignedInPerson | null> {
-    return this.personBy('sign_in_links t', 't.used_at IS NULL AND t.expires_at > now()', linkToken);
+    return this.personBy('link', linkToken);
   }
 
   /** Who holds a live session token, or null. */
   sessionHolder(sessionToken: string): Promise<SignedInPerson | null> {
-    return this.personBy('browser_sessions t', 't.revoked_at IS NULL AND t.expires_at > now()', sessionToken);
+    return this.personBy('session', sessionToken);
   }
 
-  /** The person a live token of `table` belongs to (the table and condition are constants of this class). */
-  private async personBy(table: string, live: string, token: string): Promise<SignedInPerson | null> {
-    const rows: SignedInPerson[] = await this.dataSource.query(
-      `SELECT u.id AS "userId", u.email FROM ${table} JOIN users u ON u.id = t.user_id WHERE t.token_hash = $1 AND ${live}`,
-      [hashSecret(token)],
-    );
+  /** The person a live token of this kind belongs to; the SQL is a constant per kind, only the hash is a parameter. */
+  private async personBy(kind: keyof typeof LIVE_TOKEN_HOLDER, token: string): Promise<SignedInPerson | null> {
+    const rows: SignedInPerson[] = await this.dataSource.query(LIVE_TOKEN_HOLDER[kind], [hashSecret(token)]);
     return rows[0] ?? null;
   }
 
