@@ -1,10 +1,7 @@
 import { useState } from 'react';
-import { Dialog } from '../../components/Dialog';
+import { ShownOnce } from '../../components/ShownOnce';
 
-/**
- * The secret, once: it lives only in this dialog's props (the creation or rotation response) and
- * is gone when the dialog closes. Nothing stores or logs it.
- */
+/** A new or rotated key's secret, once. */
 export function SecretDialog({ name, secret, onClose }: { name: string; secret: string; onClose: () => void }) {
   const [copied, setCopied] = useState('');
   const copy = async () => {
@@ -16,26 +13,20 @@ export function SecretDialog({ name, secret, onClose }: { name: string; secret: 
     }
   };
   return (
-    <Dialog title={`Your new key: ${name}`} onClose={onClose}>
-      <p className="warning" role="note">
-        Copy this key now. It will not be shown again: keygate keeps only its SHA-256.
-      </p>
-      <p>
-        <code className="secret" aria-label="Secret key">
-          {secret}
-        </code>
-      </p>
-      <p className="actions">
-        <button type="button" className="primary" onClick={copy}>
-          Copy
-        </button>
-        <span role="status">{copied}</span>
-      </p>
-      <p className="actions">
-        <button type="button" onClick={onClose}>
-          I have copied it
-        </button>
-      </p>
-    </Dialog>
+    <ShownOnce
+      title={`Your new key: ${name}`}
+      warning="Copy this key now. It will not be shown again: keygate keeps only its SHA-256."
+      label="Secret key"
+      secret={secret}
+      copy={
+        <>
+          <button type="button" className="primary" onClick={copy}>
+            Copy
+          </button>
+          <span role="status">{copied}</span>
+        </>
+      }
+      onClose={onClose}
+    />
   );
 }
