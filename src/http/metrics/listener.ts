@@ -14,13 +14,21 @@ export interface MetricsListener {
  * credentials, and nothing it serves names a key, a person or an organization.
  */
 export async function listenMetrics(metrics: KeygateMetrics, at: { host: string; port: number }): Promise<MetricsListener> {
+  // The listener asks for no credentials and a collection runs SQL on the request pool (the
+  // webhook gauges): scrapes that arrive while one is being collected share its text, so any
+  // number of concurrent scrapes costs the database what one costs.
+  let collecting: Promise<string> | null = null;
+  const collect = () =>
+    (collecting ??= metrics.registry.metrics().finally(() => {
+      collecting = null;
+    }));
   const server: Server = createServer((request, response) => {
     const path = request.url?.split('?')[0];
     if (path !== '/metrics' || (request.method !== 'GET' && request.method !== 'HEAD')) {
       response.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' }).end('Not found\n');
       return;
     }
-    metrics.registry.metrics().then(
+    collect().then(
       (text) => response.writeHead(200, { 'content-type': metrics.registry.contentType }).end(request.method === 'HEAD' ? undefined : text),
       () => response.writeHead(500, { 'content-type': 'text/plain; charset=utf-8' }).end('Metrics unavailable\n'),
     );
