@@ -7,8 +7,12 @@ import { withJitter } from '../../kernel/retry-schedule';
 import { NotFoundError } from '../../kernel/errors';
 import { WebhookDelivery } from './webhook-delivery.entity';
 import { WebhookEvent } from './webhook-event.entity';
-import type { WebhookSender } from './webhook-sender';
+import type { SendResult, WebhookSender } from './webhook-sender';
 import { Webhook } from './webhook.entity';
+
+/** The error recorded for an attempt not sent because its signing secret could not be opened. */
+export const SECRET_NOT_OPENED =
+  'not sent: this instance could not open the signing secret (its ENCRYPTION_KEY is not the one that sealed it)';
 
 export interface DeliveryJob {
   webhookId: string;
@@ -50,6 +54,8 @@ export interface DeliveryPolicy {
  */
 export class WebhookDeliverer {
   private scheduler?: DeliveryScheduler;
+  /** Told of every signing secret this instance cannot open (the app logs it at error). */
+  onSecretNotOpened?: (webhook: Webhook, error: unknown) => void;
 
   constructor(
     private readonly dataSource: DataSource,
@@ -90,14 +96,20 @@ export class WebhookDeliverer {
     number: number | 'next',
     options: { retry: boolean } & AttemptHooks,
   ): Promise<WebhookDelivery> {
-    const result = await this.sender.send({
-      url: webhook.url,
-      secret: this.secretBox.open(webhook.secretSealed),
-      messageId: event.id,
-      timestamp: new Date(),
-      payload: JSON.stringify(event.payload),
-    });
+    const secret = this.openSecret(webhook);
+    const result: SendResult =
+      secret === null
+        ? { ok: false, statusCode: null, durationMs: 0, error: SECRET_NOT_OPENED }
+        : await this.sender.send({
+            url: webhook.url,
+            secret,
+            messageId: event.id,
+            timestamp: new Date(),
+            payload: JSON.stringify(event.payload),
+          });
     options.onSent?.();
+    // Nothing was sent: the endpoint did nothing wrong, so its health is left as it was.
+    const receiverFailed = secret !== null;
 
     return this.dataSource.transaction(async (m) => {
       const attempt = number === 'next' ? await this.nextAttempt(m, webhook, event) : number;
@@ -118,15 +130,21 @@ export class WebhookDeliverer {
       // orIgnore: a job that runs twice (a crash after sending) records its attempt once.
       await m.createQueryBuilder().insert().into(WebhookDelivery).values(row).orIgnore().execute();
 
-      const [health] = await rowsOf<{ consecutive_failures: number; enabled: boolean }>(
-        m,
-        `UPDATE webhooks SET last_delivery_at = now(), last_delivery_status = $2,
-                consecutive_failures = CASE WHEN $3 THEN 0 ELSE consecutive_failures + 1 END
-          WHERE id = $1 RETURNING consecutive_failures, enabled`,
-        [webhook.id, result.statusCode, result.ok],
-      );
+      const [health] = receiverFailed
+        ? await rowsOf<{ consecutive_failures: number; enabled: boolean }>(
+            m,
+            `UPDATE webhooks SET last_delivery_at = now(), last_delivery_status = $2,
+                    consecutive_failures = CASE WHEN $3 THEN 0 ELSE consecutive_failures + 1 END
+              WHERE id = $1 RETURNING consecutive_failures, enabled`,
+            [webhook.id, result.statusCode, result.ok],
+          )
+        : await rowsOf<{ consecutive_failures: number; enabled: boolean }>(
+            m,
+            'SELECT consecutive_failures, enabled FROM webhooks WHERE id = $1',
+            [webhook.id],
+          );
       const stillEnabled = health !== undefined && health.enabled;
-      if (stillEnabled && !result.ok && health.consecutive_failures >= this.policy.maxConsecutiveFailures) {
+      if (stillEnabled && receiverFailed && !result.ok && health.consecutive_failures >= this.policy.maxConsecutiveFailures) {
         await m.update(Webhook, { id: webhook.id }, { enabled: false });
         await this.events.recordSystem(m, webhook.orgId, WEBHOOK_AUDIT, 'WEBHOOK_DISABLED', {
           targetId: webhook.id,
@@ -144,6 +162,22 @@ export class WebhookDeliverer {
       await options.beforeCommit?.(m);
       return m.getRepository(WebhookDelivery).findOneByOrFail({ webhookId: webhook.id, eventId: event.id, attempt });
     });
+  }
+
+  /**
+   * The webhook's signing secret, or null when this instance cannot open it: its ENCRYPTION_KEY
+   * is not the one that sealed it (a typo on one instance, a rotation half done). The attempt is
+   * then recorded as failed without sending and retried on the schedule, so the event waits for
+   * the key to be fixed — visible in the deliveries, the metrics and the log — instead of its job
+   * throwing until pg-boss gives up on it.
+   */
+  private openSecret(webhook: Webhook): string | null {
+    try {
+      return this.secretBox.open(webhook.secretSealed);
+    } catch (error) {
+      this.onSecretNotOpened?.(webhook, error);
+      return null;
+    }
   }
 
   private async nextAttempt(m: EntityManager, webhook: Webhook, event: WebhookEvent): Promise<number> {

@@ -78,6 +78,8 @@ export class WebhookJobs implements DeliveryScheduler {
     private readonly options: WebhookJobsOptions,
   ) {
     deliverer.useScheduler(this);
+    // Logged as before ('webhook job failed'), though the attempt is now recorded and retried.
+    deliverer.onSecretNotOpened = (_webhook, error) => options.onError(error);
   }
 
   async start(): Promise<void> {
