@@ -1,4 +1,16 @@
-import { context, propagation, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Span, type Tracer } from '@opentelemetry/api';
+import {
+  context,
+  isSpanContextValid,
+  propagation,
+  ROOT_CONTEXT,
+  SpanKind,
+  SpanStatusCode,
+  trace,
+  TraceFlags,
+  type Context,
+  type Span,
+  type Tracer,
+} from '@opentelemetry/api';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Decision } from '../../graphql/pipeline/pipeline';
 import { operationLabel, rootFields } from '../../graphql/pipeline/operation-label';
@@ -26,7 +38,7 @@ export class RequestSpans {
 
   /** Fastify `onRequest`: the span starts. */
   readonly start = (request: FastifyRequest, _reply: FastifyReply, done: () => void): void => {
-    const parent = propagation.extract(ROOT_CONTEXT, request.headers);
+    const parent = callersTrace(request);
     const span = this.tracer.startSpan(
       `${request.method} /graphql`,
       {
@@ -69,4 +81,22 @@ export class RequestSpans {
     if (status >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
     span.end();
   }
+}
+
+/**
+ * The caller's trace, from its W3C `traceparent`, as the request span's parent: its trace id and
+ * span id only. Whoever reaches the public port sends these headers, so nothing else of them is
+ * kept: the sampled flag is set (a client cannot keep its requests out of the traces every other
+ * request is in), and its `tracestate` and `baggage` are dropped (OpenTelemetry copies a parent's
+ * tracestate onto every span under it and exports it: client text in the collector).
+ */
+function callersTrace(request: FastifyRequest): Context {
+  const remote = trace.getSpanContext(propagation.extract(ROOT_CONTEXT, request.headers));
+  if (!remote || !isSpanContextValid(remote)) return ROOT_CONTEXT;
+  return trace.setSpanContext(ROOT_CONTEXT, {
+    traceId: remote.traceId,
+    spanId: remote.spanId,
+    traceFlags: TraceFlags.SAMPLED,
+    isRemote: true,
+  });
 }

@@ -4,7 +4,7 @@ import { registerInstrumentations, type Instrumentation } from '@opentelemetry/i
 import { IORedisInstrumentation } from '@opentelemetry/instrumentation-ioredis';
 import { PgInstrumentation } from '@opentelemetry/instrumentation-pg';
 import { resourceFromAttributes } from '@opentelemetry/resources';
-import { BatchSpanProcessor, NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
+import { AlwaysOnSampler, BatchSpanProcessor, NodeTracerProvider, ParentBasedSampler } from '@opentelemetry/sdk-trace-node';
 import type { Config } from '../../kernel/config';
 import { RequestSpans } from './request-spans';
 
@@ -38,6 +38,9 @@ export interface Tracing {
 export function startTracing(options: NonNullable<Config['tracing']>): Tracing {
   const provider = new NodeTracerProvider({
     resource: resourceFromAttributes({ 'service.name': options.serviceName }),
+    // Every request is traced, and what runs under it with it. Explicit, so OTEL_TRACES_SAMPLER is
+    // not read: a ratio sampler decides by trace id, which a client's traceparent chooses.
+    sampler: new ParentBasedSampler({ root: new AlwaysOnSampler() }),
     spanProcessors: [new BatchSpanProcessor(new OTLPTraceExporter({ url: options.url }))],
   });
   provider.register();
