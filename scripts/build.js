@@ -47,9 +47,16 @@ const built = () => fs.existsSync(path.join(dist, 'src', 'main.js'));
 const readStamp = () => (fs.existsSync(stampFile) ? fs.readFileSync(stampFile, 'utf8').trim() : null);
 const isFresh = (sum) => built() && (sum === null || readStamp() === sum);
 
+/**
+ * A module installed in keygate's own node_modules, else null. Node's resolution would go on to
+ * the parent directories' node_modules, where anyone able to write above the checkout could plant
+ * a `typescript` that `npm start` would then run.
+ */
+const ownModules = path.join(root, 'node_modules') + path.sep;
 const resolves = (name) => {
   try {
-    return require.resolve(name, { paths: [root] });
+    const found = require.resolve(name, { paths: [root] });
+    return found.startsWith(ownModules) ? found : null;
   } catch {
     return null;
   }

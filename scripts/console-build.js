@@ -12,9 +12,11 @@ const path = require('node:path');
 const root = path.resolve(__dirname, '..');
 const built = existsSync(path.join(root, 'console', 'dist', 'index.html'));
 const ifMissing = process.argv.includes('--if-missing');
-let vite = true;
+// Only a Vite in keygate's own node_modules: Node's resolution would go on to the parent
+// directories', where anyone able to write above the checkout could plant one.
+let vite;
 try {
-  require.resolve('vite/package.json', { paths: [root] });
+  vite = require.resolve('vite/package.json', { paths: [root] }).startsWith(path.join(root, 'node_modules') + path.sep);
 } catch {
   vite = false;
 }
