@@ -47,16 +47,24 @@ const FETCH_RUNNABLE = (schema: string) => `
      WHERE w.m <= $10 - COALESCE(o.busy, 0)
      ORDER BY w.priority DESC, w.created_on, w.id
      LIMIT $2
+  ), taken AS (
+    UPDATE ${schema}.job j SET
+      state = 'active',
+      started_on = now(),
+      retry_count = CASE WHEN j.started_on IS NOT NULL THEN j.retry_count + 1 ELSE j.retry_count END
+      FROM chosen
+     WHERE j.name = $1 AND j.id = chosen.id
+    RETURNING j.id, j.name, j.data
   )
-  UPDATE ${schema}.job j SET
-    state = 'active',
-    started_on = now(),
-    retry_count = CASE WHEN j.started_on IS NOT NULL THEN j.retry_count + 1 ELSE j.retry_count END
-    FROM chosen
-   WHERE j.name = $1 AND j.id = chosen.id
-  RETURNING j.id, j.name, j.data`;
+  SELECT t.id, t.name, t.data, (SELECT count(*) FROM candidates)::int AS scanned FROM taken t`;
 
-/** Up to `free` delivery jobs that may start now under the per-endpoint and per-organization caps. */
+/**
+ * Up to `free` delivery jobs that may start now under the per-endpoint and per-organization caps.
+ * When the window of SCAN rows was full and gave fewer than `free` (one endpoint's or
+ * organization's backlog filled it, and its cap took only a few), the fetch runs again with the
+ * jobs just taken counted: the endpoints and organizations they filled are then left out of the
+ * window, which reaches the jobs behind them. Each further round takes at least one job or ends.
+ */
 export async function fetchRunnable(
   boss: PgBoss,
   schema: string,
@@ -64,21 +72,34 @@ export async function fetchRunnable(
   free: number,
   occupancy: Occupancy,
 ): Promise<PgBoss.Job<DeliveryJob>[]> {
-  const { perEndpoint, perOrganization, limits } = occupancy;
+  const { limits } = occupancy;
+  const perEndpoint = new Map(occupancy.perEndpoint);
+  const perOrganization = new Map(occupancy.perOrganization);
   const full = (map: ReadonlyMap<string, number>, cap: number) => [...map].filter(([, n]) => n >= cap).map(([id]) => id);
-  const result = await boss
-    .getDb()
-    .executeSql(FETCH_RUNNABLE(schema), [
-      queue,
-      free,
-      full(perEndpoint, limits.perEndpoint),
-      full(perOrganization, limits.perOrganization),
-      [...perEndpoint.keys()],
-      [...perEndpoint.values()],
-      limits.perEndpoint,
-      [...perOrganization.keys()],
-      [...perOrganization.values()],
-      limits.perOrganization,
-    ]);
-  return (result?.rows ?? []) as PgBoss.Job<DeliveryJob>[];
+  const taken: PgBoss.Job<DeliveryJob>[] = [];
+  while (taken.length < free) {
+    const result = await boss
+      .getDb()
+      .executeSql(FETCH_RUNNABLE(schema), [
+        queue,
+        free - taken.length,
+        full(perEndpoint, limits.perEndpoint),
+        full(perOrganization, limits.perOrganization),
+        [...perEndpoint.keys()],
+        [...perEndpoint.values()],
+        limits.perEndpoint,
+        [...perOrganization.keys()],
+        [...perOrganization.values()],
+        limits.perOrganization,
+      ]);
+    const rows = (result?.rows ?? []) as (PgBoss.Job<DeliveryJob> & { scanned: number })[];
+    for (const { scanned: _, ...job } of rows) {
+      taken.push(job);
+      perEndpoint.set(job.data.webhookId, (perEndpoint.get(job.data.webhookId) ?? 0) + 1);
+      perOrganization.set(orgKeyOf(job.data), (perOrganization.get(orgKeyOf(job.data)) ?? 0) + 1);
+    }
+    // Nothing taken, or the window held every due job: nothing more to find now.
+    if (rows.length === 0 || rows[0].scanned < SCAN) break;
+  }
+  return taken;
 }
