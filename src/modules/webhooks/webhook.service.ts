@@ -18,6 +18,7 @@ import { WEBHOOK_AUDIT } from './webhook.audit';
 import { renamed, validateDescription } from './webhook.input-checks';
 import { assertPublicDestination, validateWebhookUrl, type Lookup } from './ssrf-guard';
 import { WebhookDelivery } from './webhook-delivery.entity';
+import { assertRoomForWebhook } from './webhook-limit';
 import type { WebhookDeliverer } from './webhook-deliverer';
 import { WebhookEvent } from './webhook-event.entity';
 import { generateWebhookSecret } from './webhook-sender';
@@ -74,6 +75,7 @@ export class WebhookService {
     return this.changes.run(caller, WEBHOOK_OPERATIONS.createWebhook, async (tx) => {
       const { m, caller } = tx;
       this.assertMayReceive(caller, events);
+      await assertRoomForWebhook(m, caller.principal.orgId);
       const webhook = m.getRepository(Webhook).create({
         orgId: caller.principal.orgId,
         url,
