@@ -5,6 +5,8 @@ import { defineScripts, WriteJournal, type ChunkWriter, type JournalOptions } fr
 import type { Click } from './click';
 import type { DeviceClass } from './user-agent';
 
+const READ_PAGE = 1_000;
+
 /** Clicks the live list holds at most (PostgreSQL away for long): about 120 bytes each in Redis. */
 export const JOURNAL_CLICK_CAPACITY = 1_000_000;
 
@@ -56,8 +58,16 @@ export class ClickJournal extends WriteJournal<Click> {
   }
 
   protected async read(key: string): Promise<Click[]> {
-    const rows = await this.redis.lrange(key, 0, -1);
-    // A row that does not decode (never written by this code) is skipped rather than blocking every drain.
-    return rows.map(decodeClick).filter((c): c is Click => c !== null);
+    // In pages of 1,000 rows (an unchanging list: no row missed or repeated), so no reply is huge.
+    const clicks: Click[] = [];
+    for (let start = 0; ; start += READ_PAGE) {
+      const rows = await this.redis.lrange(key, start, start + READ_PAGE - 1);
+      // A row that does not decode (never written by this code) is skipped rather than blocking every drain.
+      for (const row of rows) {
+        const click = decodeClick(row);
+        if (click) clicks.push(click);
+      }
+      if (rows.length < READ_PAGE) return clicks;
+    }
   }
 }
