@@ -91,7 +91,7 @@ export abstract class WriteBehindBuffer<TItem> {
     this.timer = setInterval(() => void this.flush().catch(() => undefined), intervalMs);
     this.timer.unref();
     if (options.journal) {
-      this.tickTimer = setInterval(() => void this.tick(), options.journal.tickMs);
+      this.tickTimer = setInterval(() => void this.tick().catch(() => undefined), options.journal.tickMs);
       this.tickTimer.unref();
     }
   }

@@ -25,7 +25,9 @@ export interface JournalOptions {
 }
 
 /** How long an append's token is remembered, so a retried append is applied once. */
-const APPEND_TOKEN_TTL_MS = 3_600_000;
+const APPEND_TOKEN_TTL_MS = 600_000;
+/** An append unanswered this long is given up (dropped, counted): past its token's life a retry could count it twice. */
+const GIVE_UP_AFTER_MS = APPEND_TOKEN_TTL_MS / 2;
 /** Applied drain ids are kept this long (a leftover is always completed long before). */
 const APPLIED_RETENTION = '1 day';
 const PRUNE_EVERY_MS = 600_000;
@@ -71,7 +73,7 @@ type Script = (...args: (string | number)[]) => Promise<unknown>;
  */
 export abstract class WriteJournal<TItem> {
   /** Appends whose outcome Redis has not told (their tokens make a retry safe). */
-  private unconfirmed: { token: string; items: TItem[] }[] = [];
+  private unconfirmed: { token: string; items: TItem[]; sentAt: number }[] = [];
   private prunedAt = 0;
   readonly liveKey: string;
   readonly drainsKey: string;
@@ -113,13 +115,16 @@ export abstract class WriteJournal<TItem> {
   /** Appends `items` (and retries unconfirmed appends) in one round trip. */
   async append(items: TItem[]): Promise<AppendOutcome> {
     if (items.length === 0 && this.unconfirmed.length === 0) return { unsent: false, dropped: 0 };
-    if (this.redis.status !== 'ready') return { unsent: true, dropped: 0 };
-    const sends = items.length ? [...this.unconfirmed, { token: randomUUID(), items }] : this.unconfirmed;
+    let dropped = 0;
+    const now = Date.now();
+    for (const u of this.unconfirmed) if (now - u.sentAt >= GIVE_UP_AFTER_MS) dropped += u.items.length;
+    this.unconfirmed = this.unconfirmed.filter((u) => now - u.sentAt < GIVE_UP_AFTER_MS);
+    if (this.redis.status !== 'ready') return { unsent: true, dropped };
+    const sends = items.length ? [...this.unconfirmed, { token: randomUUID(), items, sentAt: now }] : this.unconfirmed;
     this.unconfirmed = [];
     const pipeline = this.redis.pipeline();
     for (const s of sends) this.queueAppend(pipeline, `${this.base}:appended:${s.token}`, APPEND_TOKEN_TTL_MS, s.items);
     const replies = await pipeline.exec().catch(() => null);
-    let dropped = 0;
     sends.forEach((s, i) => {
       const [error, result] = replies?.[i] ?? [new Error('no reply'), null];
       // Sent, but no answer: it may or may not have been applied. Only its token may retry it.
