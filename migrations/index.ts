@@ -7,6 +7,7 @@ import { LiveApiKeyCount1796053000000 } from './1796053000000-LiveApiKeyCount';
 import { OrganizationNameUnique1796057000000 } from './1796057000000-OrganizationNameUnique';
 import { MemberFirstSignIn1796060000000 } from './1796060000000-MemberFirstSignIn';
 import { ClickDevice1796060000001 } from './1796060000001-ClickDevice';
+import { WriteBehindDrains1796070000000 } from './1796070000000-WriteBehindDrains';
 
 export const MIGRATIONS: Function[] = [
   Init1795350680726,
@@ -17,4 +18,5 @@ export const MIGRATIONS: Function[] = [
   OrganizationNameUnique1796057000000,
   MemberFirstSignIn1796060000000,
   ClickDevice1796060000001,
+  WriteBehindDrains1796070000000,
 ];

@@ -28,6 +28,7 @@ import { KEYGATE, type Services } from './modules';
 import type { Overrides } from './core/module';
 import { WebhookJobs } from './modules/webhooks/webhook-jobs';
 import { createServiceGraph } from './service-graph';
+import { startWriteBehind } from './write-behind-start';
 
 export interface AppDeps {
   config: Config;
@@ -94,15 +95,16 @@ export async function buildApp(deps: AppDeps): Promise<App> {
       })
     : null;
   await listener?.start();
-  services.usage.start(config.usageFlushIntervalMs);
-  services.clicks.start(config.usageFlushIntervalMs);
+  // Redis shares rate limits and journals usage and clicks (a crash then loses one tick of them).
+  const redis = config.redisUrl ? connectRedis(config.redisUrl, config.redis, server.log) : null;
+  startWriteBehind({ usage: services.usage, clicks: services.clicks }, { config, redis, log: server.log });
+  metrics?.watchBuffers({ usage: services.usage, clicks: services.clicks });
 
   const authenticator = new Authenticator(services.directories, keyFormat, deps.sessionTokens, KEYGATE.access, cache);
   const browserSessions = new BrowserSessions(dataSource, {
     sessionTtlSeconds: config.session.consoleTtlSeconds,
     signInLinkTtlSeconds: SIGN_IN_LINK_TTL_SECONDS,
   });
-  const redis = config.rateLimitsEnabled && config.redisUrl ? connectRedis(config.redisUrl, config.redis, server.log) : null;
   const rateLimiter = config.rateLimitsEnabled
     ? new RequestRateLimiter(redis, config.redisKeyPrefix, { syncIntervalMs: config.rateLimitSyncMs })
     : null;
@@ -160,10 +162,11 @@ export async function buildApp(deps: AppDeps): Promise<App> {
       await listener?.stop();
       rateLimiter?.stop();
       await rateLimiter?.sync().catch(() => undefined);
-      redis?.disconnect();
       const at = dataSource.subscribers.indexOf(invalidator);
       if (at >= 0) dataSource.subscribers.splice(at, 1);
+      // Through Redis's journal (while it answers) into PostgreSQL, then Redis can go.
       await Promise.all([services.usage.stop(), services.clicks.stop()]);
+      redis?.disconnect();
     },
   };
 }

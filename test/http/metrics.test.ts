@@ -124,3 +124,29 @@ it('its own listener answers nothing but /metrics', async () => {
   expect(other.status).toBe(404);
   expect((await fetch(t.app.metricsUrl!, { method: 'POST' })).status).toBe(404);
 });
+
+it('reports the write-behind buffers: entries waiting in memory, failed flushes, drops', async () => {
+  const { usage, clicks } = t.app.services;
+  await Promise.all([usage.flush(), clicks.flush()]);
+  const key = await t.createKey({ stats: ['read'] });
+  const other = await t.createKey({ stats: ['read'] });
+  for (let i = 0; i < 3; i++) usage.record(key.id);
+  usage.record(other.id);
+  let text = await scrape();
+  // Key-days, not requests: two keys used today.
+  expect(sample(text, 'keygate_write_behind_buffered_entries{buffer="usage"}')).toBe(2);
+  expect(sample(text, 'keygate_write_behind_buffered_entries{buffer="clicks"}')).toBe(0);
+  expect(sample(text, 'keygate_write_behind_flush_failures_total{buffer="usage"}')).toBe(0);
+  // One flush fails (the database refused the statement): counted, and the entries wait.
+  const write = jest.spyOn(usage as unknown as { write: () => Promise<void> }, 'write').mockRejectedValueOnce(new Error('refused'));
+  await expect(usage.flush()).rejects.toThrow('refused');
+  write.mockRestore();
+  text = await scrape();
+  expect(sample(text, 'keygate_write_behind_flush_failures_total{buffer="usage"}')).toBe(1);
+  expect(sample(text, 'keygate_write_behind_buffered_entries{buffer="usage"}')).toBe(2);
+  await usage.flush();
+  text = await scrape();
+  expect(sample(text, 'keygate_write_behind_buffered_entries{buffer="usage"}')).toBe(0);
+  expect(sample(text, 'keygate_write_behind_flush_failures_total{buffer="usage"}')).toBe(1);
+  expect(sample(text, 'keygate_write_behind_dropped_total{buffer="usage"}')).toBe(0);
+});

@@ -126,6 +126,10 @@ export async function startServerProcess(
     MIGRATE_ON_START: 'false',
     BOOTSTRAP_ON_START: 'false',
     RATE_LIMITS_ENABLED: 'false',
+    // No Redis unless a test asks (with a prefix of its own): with REDIS_URL set, usage and clicks
+    // are journalled there, and two processes on one prefix but different databases would drain
+    // each other's journal.
+    REDIS_URL: '',
     ...env,
   });
   const exit = finished(child, 300_000);

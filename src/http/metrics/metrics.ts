@@ -2,6 +2,13 @@ import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom
 import type { VerificationCache } from '../../auth/verification-cache';
 import type { ScrapeQueries } from './scrape-queries';
 
+/** What a scrape reads of a write-behind buffer (usage, clicks). */
+export interface BufferCounts {
+  readonly bufferedEntries: number;
+  readonly flushFailures: number;
+  readonly dropped: number;
+}
+
 /** What a scrape reads of the pg pool (pg's Pool counts). */
 export interface PoolCounts {
   totalCount: number;
@@ -68,6 +75,42 @@ export class KeygateMetrics {
   graphqlRequest(operation: string, outcome: string, seconds: number): void {
     this.requests.inc({ operation, outcome });
     this.duration.observe({ operation }, seconds);
+  }
+
+  /** Reads the write-behind buffers at scrape time: what waits in memory, failed flushes, drops. */
+  watchBuffers(buffers: Record<string, BufferCounts>): void {
+    const registers = [this.registry];
+    const entries = Object.entries(buffers);
+    new Gauge({
+      name: 'keygate_write_behind_buffered_entries',
+      help: 'Usage key-days and clicks held in this process memory, not yet in Redis or PostgreSQL, by buffer',
+      labelNames: ['buffer'],
+      registers,
+      collect() {
+        for (const [buffer, b] of entries) this.set({ buffer }, b.bufferedEntries);
+      },
+    });
+    const copied = (name: string, help: string, read: (b: BufferCounts) => number) =>
+      new Counter({
+        name,
+        help,
+        labelNames: ['buffer'],
+        registers,
+        collect() {
+          this.reset();
+          for (const [buffer, b] of entries) this.inc({ buffer }, read(b));
+        },
+      });
+    copied(
+      'keygate_write_behind_flush_failures_total',
+      'Flushes of a buffer that failed (retried on the next interval), by buffer',
+      (b) => b.flushFailures,
+    );
+    copied(
+      'keygate_write_behind_dropped_total',
+      'Entries dropped because a buffer or the Redis journal was full, by buffer',
+      (b) => b.dropped,
+    );
   }
 
   /** One heartbeat echo of the invalidation listener. */

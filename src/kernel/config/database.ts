@@ -19,7 +19,10 @@ export const databaseEnv = {
   INVALIDATION_HEARTBEAT_MS: z.coerce.number().int().min(100).max(60_000).default(1_000),
   INVALIDATION_ECHO_TIMEOUT_MS: z.coerce.number().int().min(200).max(120_000).default(3_000),
   BOOTSTRAP_ON_START: bool(true),
-  USAGE_FLUSH_INTERVAL_MS: z.coerce.number().int().min(100).max(60_000).default(5_000),
+  /** Without Redis, what a crash loses at most; with Redis, how often the journal is drained into PostgreSQL. */
+  USAGE_FLUSH_INTERVAL_MS: z.coerce.number().int().min(100).max(60_000).default(1_000),
+  /** With Redis: how often usage and clicks leave memory for the Redis journal, what a crash loses at most. */
+  USAGE_JOURNAL_INTERVAL_MS: z.coerce.number().int().min(10).max(5_000).default(100),
 };
 
 type DatabaseEnv = z.infer<z.ZodObject<typeof databaseEnv>>;
@@ -52,6 +55,8 @@ export interface DatabaseConfig {
   bootstrapOnStart: boolean;
   /** Also the click recorder's flush interval. */
   usageFlushIntervalMs: number;
+  /** With REDIS_URL: how often buffered usage and clicks are appended to the Redis journal. */
+  usageJournalIntervalMs: number;
 }
 
 export function databaseConfig(e: DatabaseEnv): DatabaseConfig {
@@ -81,5 +86,6 @@ export function databaseConfig(e: DatabaseEnv): DatabaseConfig {
     dataDir: path.resolve(e.DATA_DIR),
     bootstrapOnStart: e.BOOTSTRAP_ON_START,
     usageFlushIntervalMs: e.USAGE_FLUSH_INTERVAL_MS,
+    usageJournalIntervalMs: e.USAGE_JOURNAL_INTERVAL_MS,
   };
 }

@@ -1,16 +1,35 @@
-import type { DataSource } from 'typeorm';
+import type Redis from 'ioredis';
+import type { DataSource, EntityManager } from 'typeorm';
 import { WriteBehindBuffer } from '../../db/write-behind';
+import type { PendingUsage } from './pending-usage';
+import { UsageJournal } from './usage-journal';
 
-export interface PendingUsage {
-  keyId: string;
-  day: string;
+export type { PendingUsage } from './pending-usage';
+
+/** One key's usage on one day, as counted in memory: numbers only, updated in place. */
+interface Tally {
   requests: number;
-  lastUsedAt: Date;
+  /** Epoch milliseconds. */
+  lastUsedMs: number;
 }
 
-/** Counts key usage per key and UTC day in memory; one upsert statement per chunk of a flush. */
+const DAY_MS = 86_400_000;
+
+/**
+ * Counts key usage per key and UTC day in memory; one upsert statement per chunk of a flush.
+ *
+ * `record` runs on every admitted request, so it allocates nothing once a key has been seen that
+ * day: no `Date`, no ISO string, no composite map key. Tallies are kept per day (the UTC day's
+ * string is computed once, when a timestamp falls outside the cached day), then per key id.
+ */
 export class UsageRecorder extends WriteBehindBuffer<PendingUsage> {
-  private pending = new Map<string, PendingUsage>();
+  /** day (`YYYY-MM-DD`) → key id → tally. Nearly always one day; two around midnight UTC. */
+  private days = new Map<string, Map<string, Tally>>();
+  private entries = 0;
+  /** The cached UTC day: its tallies and its bounds [start, end) in epoch milliseconds. */
+  private today: Map<string, Tally> | null = null;
+  private todayStart = 0;
+  private todayEnd = 0;
 
   constructor(
     private readonly dataSource: DataSource,
@@ -21,36 +40,88 @@ export class UsageRecorder extends WriteBehindBuffer<PendingUsage> {
     super(capacity, onDrop, chunkSize);
   }
 
-  record(keyId: string, at = new Date()): void {
-    this.add({ keyId, day: at.toISOString().slice(0, 10), requests: 1, lastUsedAt: at });
+  /** Counts one request of `keyId` at `at` (epoch milliseconds or a Date; now by default). */
+  record(keyId: string, at: number | Date = Date.now()): void {
+    const ms = typeof at === 'number' ? at : at.getTime();
+    const tallies = ms >= this.todayStart && ms < this.todayEnd && this.today ? this.today : this.dayOf(ms);
+    const tally = tallies.get(keyId);
+    if (tally) {
+      tally.requests++;
+      if (ms > tally.lastUsedMs) tally.lastUsedMs = ms;
+      return;
+    }
+    this.insert(tallies, keyId, 1, ms);
   }
 
+  /** Requests counted and not yet handed on. */
   get pendingCount(): number {
     let n = 0;
-    for (const p of this.pending.values()) n += p.requests;
+    for (const tallies of this.days.values()) for (const t of tallies.values()) n += t.requests;
     return n;
   }
 
-  private add(p: PendingUsage): void {
-    const slot = `${p.keyId}|${p.day}`;
-    const entry = this.pending.get(slot);
-    if (!entry) {
-      // One entry per key and day: only a very long outage with very many keys fills it.
-      if (this.pending.size >= this.capacity) {
-        this.overflow();
-        return;
-      }
-      this.pending.set(slot, { ...p });
+  /** Key-days held in memory (the unit of `capacity`). */
+  get bufferedEntries(): number {
+    return this.entries;
+  }
+
+  journalIn(redis: Redis, base: string): UsageJournal {
+    return new UsageJournal(redis, base, this.dataSource, this, { chunkSize: this.chunkSize });
+  }
+
+  /** The tallies of the UTC day holding `ms`, made the cached day when it is the latest seen. */
+  private dayOf(ms: number): Map<string, Tally> {
+    const start = ms - (((ms % DAY_MS) + DAY_MS) % DAY_MS);
+    const day = new Date(start).toISOString().slice(0, 10);
+    let tallies = this.days.get(day);
+    if (!tallies) {
+      tallies = new Map();
+      this.days.set(day, tallies);
+    }
+    if (start >= this.todayStart || !this.today) {
+      this.today = tallies;
+      this.todayStart = start;
+      this.todayEnd = start + DAY_MS;
+    }
+    return tallies;
+  }
+
+  private insert(tallies: Map<string, Tally>, keyId: string, requests: number, lastUsedMs: number): void {
+    // One entry per key and day: only a very long outage with very many keys fills it.
+    if (this.entries >= this.capacity) {
+      this.overflow();
       return;
     }
-    entry.requests += p.requests;
-    if (p.lastUsedAt > entry.lastUsedAt) entry.lastUsedAt = p.lastUsedAt;
+    tallies.set(keyId, { requests, lastUsedMs });
+    this.entries++;
+  }
+
+  private add(p: PendingUsage): void {
+    const ms = p.lastUsedAt.getTime();
+    let tallies = this.days.get(p.day);
+    if (!tallies) {
+      tallies = new Map();
+      this.days.set(p.day, tallies);
+    }
+    const tally = tallies.get(p.keyId);
+    if (!tally) {
+      this.insert(tallies, p.keyId, p.requests, ms);
+      return;
+    }
+    tally.requests += p.requests;
+    if (ms > tally.lastUsedMs) tally.lastUsedMs = ms;
   }
 
   protected take(): PendingUsage[] | null {
-    if (this.pending.size === 0) return null;
-    const batch = [...this.pending.values()];
-    this.pending = new Map();
+    if (this.entries === 0) return null;
+    const batch: PendingUsage[] = [];
+    for (const [day, tallies] of this.days) {
+      for (const [keyId, t] of tallies) batch.push({ keyId, day, requests: t.requests, lastUsedAt: new Date(t.lastUsedMs) });
+    }
+    this.days = new Map();
+    this.entries = 0;
+    this.today = null;
+    this.todayStart = this.todayEnd = 0;
     return batch;
   }
 
@@ -58,8 +129,8 @@ export class UsageRecorder extends WriteBehindBuffer<PendingUsage> {
     for (const p of batch) this.add(p);
   }
 
-  protected async write(batch: PendingUsage[]): Promise<void> {
-    await this.dataSource.query(
+  protected async write(batch: PendingUsage[], db: DataSource | EntityManager = this.dataSource): Promise<void> {
+    await db.query(
       `WITH input AS (
          SELECT * FROM unnest($1::uuid[], $2::date[], $3::int[], $4::timestamptz[]) AS t(api_key_id, day, requests, last_used_at)
        ), counted AS (

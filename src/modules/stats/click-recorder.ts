@@ -1,17 +1,12 @@
 import type { FastifyRequest } from 'fastify';
-import type { DataSource } from 'typeorm';
+import type Redis from 'ioredis';
+import type { DataSource, EntityManager } from 'typeorm';
 import { WriteBehindBuffer } from '../../db/write-behind';
-import { countryCode, deviceClass, referrerHost, userAgentFamily, type DeviceClass } from './user-agent';
+import type { Click } from './click';
+import { ClickJournal } from './click-journal';
+import { countryCode, deviceClass, referrerHost, userAgentFamily } from './user-agent';
 
-export interface Click {
-  linkId: string;
-  orgId: string;
-  clickedAt: Date;
-  referrerHost: string | null;
-  userAgentFamily: string;
-  country: string | null;
-  device: DeviceClass;
-}
+export type { Click } from './click';
 
 /**
  * Clicks from redirects, one statement per chunk of a flush (rows + each link's counter). It is
@@ -56,6 +51,14 @@ export class ClickRecorder extends WriteBehindBuffer<Click> {
     return this.pending.length;
   }
 
+  get bufferedEntries(): number {
+    return this.pending.length;
+  }
+
+  journalIn(redis: Redis, base: string): ClickJournal {
+    return new ClickJournal(redis, base, this.dataSource, this, { chunkSize: this.chunkSize });
+  }
+
   protected take(): Click[] | null {
     if (this.pending.length === 0) return null;
     const batch = this.pending;
@@ -70,8 +73,8 @@ export class ClickRecorder extends WriteBehindBuffer<Click> {
     this.pending = merged.slice(0, this.capacity);
   }
 
-  protected async write(batch: Click[]): Promise<void> {
-    await this.dataSource.query(
+  protected async write(batch: Click[], db: DataSource | EntityManager = this.dataSource): Promise<void> {
+    await db.query(
       `WITH input AS (
          SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::timestamptz[], $4::varchar[], $5::varchar[], $6::char(2)[], $7::varchar[])
            AS t(link_id, org_id, clicked_at, referrer_host, user_agent_family, country, device)
