@@ -26,7 +26,7 @@ describe('field resolvers called directly', () => {
   it('ApiKey.requestCount: the method with (root, context), no wrapper', async () => {
     const key = Object.assign(new ApiKey(), { id: 'k1', requestCount: 7 });
     const loaded: unknown[] = [];
-    const context = { loaders: { requestCounts: { load: (id: string) => (loaded.push(id), Promise.resolve(41)) } } };
+    const context = { loaders: { requestCounts: { get: (id: string) => (loaded.push(id), Promise.resolve(41)) } } };
     expect(directResolvers.has(resolverOf('ApiKey', 'requestCount'))).toBe(true);
     const value = resolverOf('ApiKey', 'requestCount')(key, {}, context, info);
     expect(loaded).toEqual(['k1']);
@@ -35,7 +35,7 @@ describe('field resolvers called directly', () => {
 
   it('a root that is not an instance of the declared class goes through type-graphql, which converts it', async () => {
     const plain = { id: 'k2', createdAt: new Date() };
-    const context = { loaders: { requestCounts: { load: (id: string) => Promise.resolve(id === 'k2' ? 3 : -1) } } };
+    const context = { loaders: { requestCounts: { get: (id: string) => Promise.resolve(id === 'k2' ? 3 : -1) } } };
     // type-graphql's conversion: a new ApiKey with the plain root's fields, then the method.
     const value = resolverOf('ApiKey', 'requestCount')(plain, {}, context, info);
     await expect(value).resolves.toBe(3);
