@@ -14,6 +14,7 @@ import {
   type FieldRequirements,
 } from './authorization/schema-requirements';
 import { registerAccessTypes } from './types/access.types';
+import { callFieldResolversDirectly } from './direct-field-resolvers';
 
 export interface KeygateSchema {
   /** Guarded fields null themselves with FORBIDDEN; used for validation, introspection and partly allowed queries. */
@@ -82,14 +83,16 @@ export async function buildKeygateSchema(parts: SchemaParts): Promise<KeygateSch
  * The type-graphql schema before the @requires transform: directive usages are in its AST but
  * nothing enforces them. Only the benchmark uses it directly, to guard it another way.
  */
-export function buildUnguardedSchema(parts: SchemaParts): Promise<GraphQLSchema> {
+export async function buildUnguardedSchema(parts: SchemaParts): Promise<GraphQLSchema> {
   registerAccessTypes(parts.access);
-  return buildSchema({
+  const schema = await buildSchema({
     resolvers: [...parts.resolvers] as NonEmptyArray<Function>,
     scalarsMap: [{ type: Date, scalar: DateTimeResolver }],
     // Input rules live in the services (with field paths in errors), not in class-validator.
     validate: false,
   });
+  callFieldResolversDirectly(schema, parts.resolvers);
+  return schema;
 }
 
 /**

@@ -9,7 +9,7 @@ import { fastifyApolloDrainPlugin, fastifyApolloHandler } from '@as-integrations
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { DataSource } from 'typeorm';
 import { CSRF_HEADER } from '../auth/browser-sessions';
-import type { Caller } from '../auth/principal';
+import type { Caller, Principal } from '../auth/principal';
 import { currentRequestBudget, type RequestBudgets } from '../db/request-budget';
 import type { GraphQLContext } from '../graphql/context';
 import { createFormatError } from '../graphql/format-error';
@@ -98,29 +98,20 @@ export async function registerGraphQLRoute(server: FastifyInstance, deps: GraphQ
   });
   await apollo.start();
 
+  // What every request's context shares, once per app: the prototype of each context (see requestContext).
+  const shared = sharedContext({ services, access, catalog: schema.catalog, dataSource: deps.dataSource });
+  const anonymous = anonymousContext(shared);
   const handler = fastifyApolloHandler(apollo, {
     context: async (request, reply): Promise<GraphQLContext> => {
       const principal = await deps.policy.principalFor(request, reply);
-      if (!principal) return anonymousContext({ services, access, catalog: schema.catalog });
+      if (!principal) return anonymous;
       currentRequestBudget()?.forOrganization(principal.orgId);
       const caller: Caller = {
         principal,
         ip: request.ip ?? null,
         userAgent: typeof request.headers['user-agent'] === 'string' ? request.headers['user-agent'] : null,
       };
-      // Built on first use: most requests (`viewer`, mutations) never touch a loader.
-      let loaders: GraphQLContext['loaders'] | undefined;
-      return {
-        principal,
-        caller,
-        get loaders() {
-          return (loaders ??= KEYGATE.createLoaders({ dataSource: deps.dataSource, principal, access }));
-        },
-        services,
-        access,
-        catalog: schema.catalog,
-        anonymous: false,
-      };
+      return requestContext(shared, principal, caller);
     },
   });
   const scopes = new WeakMap<FastifyRequest, RequestScope>();
@@ -167,18 +158,51 @@ async function usableRequestTarget(request: FastifyRequest): Promise<void> {
   }
 }
 
+type SharedContext = Pick<GraphQLContext, 'services' | 'access' | 'catalog'> & { dataSource: DataSource };
+
+/**
+ * The part of the context that is the same for every request, as the prototype of each request's
+ * context. Apollo clones the context per request (`Object.assign` onto an object with the same
+ * prototype), so what lives here is never copied, and the loaders' getter, read by no clone, still
+ * builds them only on first use: most requests (`viewer`, mutations) never touch a loader.
+ */
+function sharedContext(known: SharedContext): object {
+  return Object.defineProperties(Object.create(null), {
+    services: { value: known.services },
+    access: { value: known.access },
+    catalog: { value: known.catalog },
+    anonymous: { value: false, writable: true },
+    loaders: {
+      get(this: GraphQLContext & { built?: GraphQLContext['loaders'] }) {
+        return (this.built ??= KEYGATE.createLoaders({ dataSource: known.dataSource, principal: this.principal, access: known.access }));
+      },
+    },
+  });
+}
+
+/** One request's context: its principal and caller on the shared prototype (two own fields to clone). */
+function requestContext(shared: object, principal: Principal, caller: Caller): GraphQLContext {
+  const context = Object.create(shared) as GraphQLContext;
+  context.principal = principal;
+  context.caller = caller;
+  return context;
+}
+
 /**
  * The context of a request without credentials. The authorization plugin lets it run only a
  * pure introspection query, which reads none of these; should anything else ever reach a
  * resolver, touching the principal fails loudly instead of acting as anyone.
  */
-function anonymousContext(known: Pick<GraphQLContext, 'services' | 'access' | 'catalog'>): GraphQLContext {
+function anonymousContext(shared: object): GraphQLContext {
   const refuse = (): never => {
     throw new Error('No principal: a request without credentials may run only introspection.');
   };
-  return Object.defineProperties({ ...known, anonymous: true } as unknown as GraphQLContext, {
+  // Everything on the prototype: Apollo's clone keeps the prototype and copies no own field.
+  const refusing = Object.create(shared, {
+    anonymous: { value: true },
     principal: { get: refuse },
     caller: { get: refuse },
     loaders: { get: refuse },
-  });
+  }) as object;
+  return Object.create(refusing) as GraphQLContext;
 }

@@ -1,3 +1,4 @@
+import { RequestLoader, thenOrNow } from '../../core/request-loader';
 import DataLoader from 'dataloader';
 import { In } from 'typeorm';
 import type { PrincipalKind } from '../../auth/principal';
@@ -25,7 +26,7 @@ export function apiKeyLoaders({ dataSource, principal, access, loaders }: Loader
   const inOrder = <K, V>(ids: readonly K[], map: Map<K, V>, missing: V) => ids.map((id) => map.get(id) ?? missing);
 
   /** Includes deleted keys: an actor that was a key keeps its name in history. Org-scoped. */
-  const keyActors = new DataLoader<string, KeyActor | null>(async (ids) => {
+  const keyActors = new RequestLoader<string, KeyActor | null>(async (ids) => {
     const rows: KeyActor[] = await dataSource.query('SELECT id, name, prefix FROM api_keys WHERE org_id = $1 AND id = ANY($2::uuid[])', [
       orgId,
       ids,
@@ -39,7 +40,7 @@ export function apiKeyLoaders({ dataSource, principal, access, loaders }: Loader
     return inOrder(ids, new Map(rows.map((r) => [r.id, r])), null);
   });
 
-  const requestCounts = new DataLoader<string, number>(async (ids) => {
+  const requestCounts = new RequestLoader<string, number>(async (ids) => {
     const rows: { api_key_id: string; total: string }[] = await dataSource.query(
       'SELECT api_key_id, sum(requests)::bigint AS total FROM api_key_usage WHERE api_key_id = ANY($1::uuid[]) GROUP BY api_key_id',
       [ids],
@@ -79,20 +80,26 @@ export function apiKeyLoaders({ dataSource, principal, access, loaders }: Loader
     return loader;
   };
 
-  /** Who made or revoked something: a person (the members feature's `users`) or a key; the name only for readers of the actor's resource. */
-  async function actor(kind: PrincipalKind | null, id: string | null): Promise<Actor | null> {
+  /**
+   * Who made or revoked something: a person (the members feature's `users`) or a key; the name only
+   * for readers of the actor's resource. At once when a list page primed the person or key.
+   */
+  function actor(kind: PrincipalKind | null, id: string | null): Actor | null | Promise<Actor | null> {
     if (!kind || !id) return null;
     if (kind === 'USER') {
-      const user = await (loaders as unknown as MemberLoaders).users.load(id);
-      return user && { kind: PrincipalKindEnum.USER, id, name: visibleActorName(access, 'USER', user.email, principal.permissions) };
+      return thenOrNow(
+        (loaders as unknown as MemberLoaders).users.get(id),
+        (user) => user && { kind: PrincipalKindEnum.USER, id, name: visibleActorName(access, 'USER', user.email, principal.permissions) },
+      );
     }
-    const key = await keyActors.load(id);
-    return (
-      key && {
-        kind: PrincipalKindEnum.API_KEY,
-        id,
-        name: visibleActorName(access, 'API_KEY', `${key.name} (${key.prefix})`, principal.permissions),
-      }
+    return thenOrNow(
+      keyActors.get(id),
+      (key) =>
+        key && {
+          kind: PrincipalKindEnum.API_KEY,
+          id,
+          name: visibleActorName(access, 'API_KEY', `${key.name} (${key.prefix})`, principal.permissions),
+        },
     );
   }
 

@@ -108,7 +108,7 @@ export class ApiKeyResolver {
   })
   @Requires('members', 'read')
   owner(@Root() key: ApiKey, @Ctx() ctx: Context) {
-    return key.ownerUserId ? ctx.loaders.users.load(key.ownerUserId) : null;
+    return key.ownerUserId ? ctx.loaders.users.get(key.ownerUserId) : null;
   }
 
   @FieldResolver(() => PermissionSet, { description: 'As granted.' })
@@ -149,7 +149,7 @@ export class ApiKeyResolver {
 
   @FieldResolver(() => Int, { description: 'All requests made with this key (flushed every few seconds).' })
   requestCount(@Root() key: ApiKey, @Ctx() ctx: Context) {
-    return ctx.loaders.requestCounts.load(key.id);
+    return ctx.loaders.requestCounts.get(key.id);
   }
 
   @FieldResolver(() => [UsageDay], { description: 'Requests per UTC day for the last `days` days, oldest first, zero-filled.' })

@@ -1,4 +1,4 @@
-import DataLoader from 'dataloader';
+import { RequestLoader } from '../../core/request-loader';
 import type { Fold } from '../../core/list-relations';
 import type { LoaderContext } from '../../core/loaders';
 import type { OrgScopedQuery } from '../../db/org-scoped-query';
@@ -9,7 +9,7 @@ import { Domain } from './domain.entity';
 /** The caller's organization's domains by id. */
 export function domainLoaders({ dataSource, principal }: LoaderContext) {
   const shape = RowShape.of(dataSource, Domain, 'd');
-  const domains = new DataLoader<string, Domain | null>(async (ids) => {
+  const domains = new RequestLoader<string, Domain | null>(async (ids) => {
     const rows: Record<string, unknown>[] = await dataSource.query(
       `SELECT ${shape.select} FROM domains d WHERE d.org_id = $1 AND d.id = ANY($2::uuid[])`,
       [principal.orgId, ids],

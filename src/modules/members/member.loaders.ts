@@ -1,3 +1,4 @@
+import { RequestLoader } from '../../core/request-loader';
 import DataLoader from 'dataloader';
 import { In } from 'typeorm';
 import type { LoaderContext } from '../../core/loaders';
@@ -9,7 +10,7 @@ import { User } from './user.entity';
 export function memberLoaders({ dataSource, principal }: LoaderContext) {
   const { orgId } = principal;
   const userShape = RowShape.of(dataSource, User, 'u');
-  const users = new DataLoader<string, User | null>(async (ids) => {
+  const users = new RequestLoader<string, User | null>(async (ids) => {
     const rows: Record<string, unknown>[] = await dataSource.query(`SELECT ${userShape.select} FROM users u WHERE u.id = ANY($1::uuid[])`, [
       ids,
     ]);

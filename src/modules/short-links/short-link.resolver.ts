@@ -73,7 +73,7 @@ export class ShortLinkResolver {
 
   @FieldResolver(() => Domain, { nullable: true, description: 'Null on the default host.' })
   domain(@Root() link: ShortLink, @Ctx() ctx: Context) {
-    return link.domainId ? ctx.loaders.domains.load(link.domainId) : null;
+    return link.domainId ? ctx.loaders.domains.get(link.domainId) : null;
   }
 
   @FieldResolver(() => ShortLinkViewerCan, { description: 'What you may do to this link now, and why not where you may not.' })
