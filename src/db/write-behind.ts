@@ -35,6 +35,13 @@ export interface WriteBehindOptions {
  * With a journal (Redis), entries leave memory every tick for Redis, and the flush interval drains
  * Redis into PostgreSQL; entries go straight to PostgreSQL only while Redis is unreachable.
  */
+/** The journal (Redis) could not be drained; what was buffered in memory was still written. */
+export class JournalDrainError extends Error {
+  constructor(override readonly cause: unknown) {
+    super(`The write-behind journal could not be drained: ${(cause as Error)?.message ?? String(cause)}`);
+  }
+}
+
 export abstract class WriteBehindBuffer<TItem> {
   private timer?: NodeJS.Timeout;
   private tickTimer?: NodeJS.Timeout;
@@ -99,7 +106,11 @@ export abstract class WriteBehindBuffer<TItem> {
   async stop(): Promise<void> {
     clearInterval(this.timer);
     clearInterval(this.tickTimer);
-    await this.flush();
+    // Redis failing as the process stops leaves the journal's content there for the next drain
+    // (any node's, or this one's next start); what was still in memory has gone to PostgreSQL.
+    await this.flush().catch((error: unknown) => {
+      if (!(error instanceof JournalDrainError)) throw error;
+    });
     // An append whose outcome Redis never told: counting it again could count it twice.
     const unconfirmed = this.journal?.abandonUnconfirmed() ?? 0;
     if (unconfirmed > 0) {
@@ -153,7 +164,7 @@ export abstract class WriteBehindBuffer<TItem> {
     // Without a journal, or what Redis could not take: straight to PostgreSQL.
     const batch = this.take();
     if (batch !== null) await this.writeInChunks(batch);
-    if (journalError) throw journalError;
+    if (journalError) throw new JournalDrainError(journalError);
   }
 
   private reportDrops(): void {

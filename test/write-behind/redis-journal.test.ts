@@ -139,6 +139,33 @@ if (!redisUrl) {
     expect(applied.map((r: { id: string }) => r.id)).toEqual([`${left}:0`, `${left}:1`, `${left}:2`]);
   });
 
+  it('at stop, a drain that fails (Redis lost mid-command) does not fail the stop; the journal keeps its content for the next drain', async () => {
+    await reset();
+    const journalBase = `${base}stop:usage`;
+    class RedisLostOnDrain extends UsageJournal {
+      override async drain(): Promise<void> {
+        throw new Error("Stream isn't writeable and enableOfflineQueue options is false");
+      }
+    }
+    class Recorder extends UsageRecorder {
+      override journalIn(r: Redis, b: string): UsageJournal {
+        return new RedisLostOnDrain(r, b, t.dataSource, this, { chunkSize: 500 });
+      }
+    }
+    const recorder = new Recorder(t.dataSource);
+    recorder.start(3_600_000, { name: 'usage', journal: { redis, base: journalBase, tickMs: 3_600_000 } });
+    recorder.record(keys[0], at(1));
+    recorder.record(keys[0], at(2));
+    await expect(recorder.stop()).resolves.toBeUndefined();
+    expect(recorder.flushFailures).toBe(1);
+    // Appended by stop's tick, not drained: in Redis, not yet in PostgreSQL.
+    expect(await redis.hget(`${journalBase}:live`, `c:${DAY}:${keys[0]}`)).toBe('2');
+    expect(await requests([keys[0]])).toEqual({});
+    // The next drain (another node's, or the next start's) writes it, once.
+    await new UsageJournal(redis, journalBase, t.dataSource, new UsageRecorder(t.dataSource), { chunkSize: 500 }).drain();
+    expect(await requests([keys[0]])).toEqual({ 0: 2 });
+  });
+
   it('two drainers complete the same half-written drain at once: every chunk lands exactly once', async () => {
     await reset();
     const journalBase = `${base}race:usage`;
