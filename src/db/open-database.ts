@@ -4,6 +4,9 @@ import type { Config } from '../kernel/config';
 import { createDataSource } from './data-source';
 import { startEmbeddedPostgres, type EmbeddedPostgresHandle } from './embedded-postgres';
 
+/** The session advisory lock held while migrations run (any bigint, unique to this purpose). */
+export const MIGRATION_LOCK = '30229394607928422';
+
 export interface OpenDatabase {
   dataSource: DataSource;
   embedded?: EmbeddedPostgresHandle;
@@ -41,11 +44,11 @@ export async function openDatabase(
         url,
         entities,
         timeouts: { ...timeouts, statementMs: 0, idleInTransactionMs: 0 },
-        poolSize: 1,
+        poolSize: 2,
       });
       await migrations.initialize();
       try {
-        migrated = (await migrations.runMigrations({ transaction: 'each' })).map((m) => m.name);
+        migrated = await migrateUnderLock(migrations);
       } finally {
         await migrations.destroy();
       }
@@ -64,4 +67,25 @@ export async function openDatabase(
       await embedded?.stop();
     },
   };
+}
+
+/**
+ * TypeORM's runner takes no lock between processes: instances starting together on a new release
+ * would each run the same migration, and all but one fail on its DDL. A session advisory lock makes
+ * them take turns; whoever comes second finds nothing pending. It is held on a query runner of its
+ * own, so the pool needs two connections (the lock's and the migrations').
+ */
+async function migrateUnderLock(migrations: DataSource): Promise<string[]> {
+  const lock = migrations.createQueryRunner();
+  await lock.connect();
+  try {
+    await lock.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK]);
+    try {
+      return (await migrations.runMigrations({ transaction: 'each' })).map((m) => m.name);
+    } finally {
+      await lock.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK]);
+    }
+  } finally {
+    await lock.release();
+  }
 }
