@@ -1,6 +1,7 @@
 import path from 'node:path';
 import type { DataSource } from 'typeorm';
 import type { Config } from '../kernel/config';
+import { withAdvisoryLock } from './advisory-lock';
 import { createDataSource } from './data-source';
 import { startEmbeddedPostgres, type EmbeddedPostgresHandle } from './embedded-postgres';
 
@@ -39,7 +40,8 @@ export async function openDatabase(
   const dataSource = createDataSource({ url, entities, timeouts, poolSize: config.database.poolSize });
   try {
     if (options.migrate) {
-      // Migrations may rewrite large tables: they run on their own connection with no statement bound.
+      // Migrations may rewrite large tables: they run on their own connection with no statement bound
+      // (and the lock below holds a second one).
       const migrations = createDataSource({
         url,
         entities,
@@ -48,7 +50,12 @@ export async function openDatabase(
       });
       await migrations.initialize();
       try {
-        migrated = await migrateUnderLock(migrations);
+        // TypeORM's runner takes no lock between processes: instances starting together on a new
+        // release would each run the same migrations, and all but one fail on their DDL. Under the
+        // lock they take turns, and whoever comes second finds nothing pending.
+        migrated = await withAdvisoryLock(migrations, MIGRATION_LOCK, () => migrations.runMigrations({ transaction: 'each' })).then((ran) =>
+          ran.map((m) => m.name),
+        );
       } finally {
         await migrations.destroy();
       }
@@ -67,25 +74,4 @@ export async function openDatabase(
       await embedded?.stop();
     },
   };
-}
-
-/**
- * TypeORM's runner takes no lock between processes: instances starting together on a new release
- * would each run the same migration, and all but one fail on its DDL. A session advisory lock makes
- * them take turns; whoever comes second finds nothing pending. It is held on a query runner of its
- * own, so the pool needs two connections (the lock's and the migrations').
- */
-async function migrateUnderLock(migrations: DataSource): Promise<string[]> {
-  const lock = migrations.createQueryRunner();
-  await lock.connect();
-  try {
-    await lock.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK]);
-    try {
-      return (await migrations.runMigrations({ transaction: 'each' })).map((m) => m.name);
-    } finally {
-      await lock.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK]);
-    }
-  } finally {
-    await lock.release();
-  }
 }
