@@ -50,11 +50,11 @@ export class GqlClient {
           res.on('data', (d: string) => (text += d));
           res.on('error', (error) => resolve(failed(id, error)));
           res.on('end', () => {
-            let body: Answer['body'] = null;
+            let body: Answer['body'];
             try {
               body = JSON.parse(text) as Answer['body'];
             } catch {
-              body = null;
+              body = null; // not JSON: HAProxy's own error page, say
             }
             const node = res.headers['x-keygate-node'];
             resolve({ status: res.statusCode ?? 0, body, node: typeof node === 'string' ? node : undefined, at: performance.now(), id });
