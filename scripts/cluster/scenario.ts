@@ -386,7 +386,7 @@ export async function killNine(c: Cluster): Promise<Check> {
     line:
       `${victim.name} killed under ${concurrency} connections of createShortLink (HAProxy had ${atKill.scur} requests on it and ${atKill.idle} idle connections to it just before; at most ${bound} may fail: cap ${cap} + ${atKill.idle} idle): ` +
       `${load.answers.length} requests, ${load.acknowledged.length} acknowledged, ${kept} of them in PostgreSQL; ` +
-      `${load.failures.length} failed (${failedOn.map((f) => `${describe(f.answer)}, on ${f.node} ${f.termination}`).join('; ') || 'none'}); ` +
+      `${load.failures.length} failed (${failedOn.map((f) => (f.node === 'unlogged' ? `${describe(f.answer)} (not in HAProxy's log)` : `${describe(f.answer)}, on ${f.node} ${f.termination}`)).join('; ') || 'none'}); ` +
       `of the failed mutations ${await stored(c, load.failedSlugs)} were committed all the same`,
     details: notVictim.slice(0, 5).map((f) => `${describe(f.answer)} on ${f.node} (${f.termination})`),
   };
