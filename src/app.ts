@@ -12,6 +12,7 @@ import { RequestBudgets } from './db/request-budget';
 import { buildKeygateSchema, type KeygateSchema } from './graphql/schema';
 import { registerConsoleAuthRoutes } from './http/console-auth.routes';
 import { registerConsoleRoutes } from './http/console.routes';
+import { Drain } from './http/drain';
 import { registerGraphiQL } from './http/graphiql.route';
 import { OidcSignIn } from './http/oidc-sign-in';
 import { registerGraphQLRoute } from './http/graphql.route';
@@ -63,6 +64,11 @@ export interface App {
   browserSessions: BrowserSessions;
   /** Where `/metrics` is served (its own listener), or null when METRICS_PORT is unset. */
   metricsUrl: string | null;
+  /**
+   * Starts the drain before `close()`: `/readyz` answers 503 and every response closes its
+   * connection, while requests are still served (main.ts waits SHUTDOWN_DRAIN_MS in between).
+   */
+  beginDrain(): void;
   /** Stops accepting requests, drains, and flushes usage. Does not close the data source. */
   close(): Promise<void>;
 }
@@ -78,7 +84,8 @@ export function buildSchema(): Promise<KeygateSchema> {
  */
 export async function buildApp(deps: AppDeps): Promise<App> {
   const { config, dataSource } = deps;
-  const server = await createHttpServer(config, deps.logger);
+  const drain = new Drain();
+  const server = await createHttpServer(config, drain, deps.logger);
 
   const { maxEntries, ttlMs, enabled } = config.verificationCache;
   const cache = enabled ? new VerificationCache({ maxEntries, ttlMs, maxUnknown: 10_000, unknownTtlMs: 10_000 }) : null;
@@ -124,7 +131,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   });
 
   const webhookJobs = await startJobs(deps, services, (error) => server.log.error({ err: error }, 'webhook job failed'));
-  registerHealthRoutes(server, dataSource);
+  registerHealthRoutes(server, dataSource, drain);
   registerGraphiQL(server);
   const { oidc } = config;
   registerConsoleAuthRoutes(server, {
@@ -149,6 +156,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     authenticator,
     browserSessions,
     metricsUrl: metricsListener?.url ?? null,
+    beginDrain: () => drain.begin(),
     async close() {
       if (closed) return;
       closed = true;

@@ -9,7 +9,8 @@ import { KEYGATE } from './modules';
 
 /**
  * Process entry: config → database (+ migrations) → first-start bootstrap → listen.
- * On SIGTERM/SIGINT: stop accepting, drain, flush usage, close the database — the embedded
+ * On SIGTERM/SIGINT: SHUTDOWN_DRAIN_MS of serving with /readyz at 503, then stop accepting, finish
+ * in-flight requests, flush usage, close the database — the embedded
  * PostgreSQL last, which runs in its own process group so a Ctrl-C reaches only us — exit 0.
  */
 async function main(): Promise<void> {
@@ -19,10 +20,24 @@ async function main(): Promise<void> {
   let app: App | undefined;
 
   let stopping = false;
+  let endDrain: (() => void) | undefined;
   const shutdown = async (signal: string) => {
-    if (stopping) return;
+    // A second signal cuts the drain short (an operator's second Ctrl-C); the rest still runs.
+    if (stopping) return endDrain?.();
     stopping = true;
-    app?.server.log.info({ signal }, 'shutting down');
+    app?.server.log.info({ signal, drainMs: config.shutdownDrainMs }, 'shutting down');
+    // First the drain: still serving, /readyz 503, so the balancer stops sending here before the
+    // listening socket closes and no request of its finds a closed port or a cut connection.
+    app?.beginDrain();
+    if (app && config.shutdownDrainMs > 0) {
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, config.shutdownDrainMs);
+        endDrain = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+    }
     const force = setTimeout(() => process.exit(1), 15_000).unref();
     try {
       await app?.close();

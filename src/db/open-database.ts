@@ -1,8 +1,12 @@
 import path from 'node:path';
 import type { DataSource } from 'typeorm';
 import type { Config } from '../kernel/config';
+import { withAdvisoryLock } from './advisory-lock';
 import { createDataSource } from './data-source';
 import { startEmbeddedPostgres, type EmbeddedPostgresHandle } from './embedded-postgres';
+
+/** The session advisory lock held while migrations run (any bigint, unique to this purpose). */
+export const MIGRATION_LOCK = '30229394607928422';
 
 export interface OpenDatabase {
   dataSource: DataSource;
@@ -36,16 +40,22 @@ export async function openDatabase(
   const dataSource = createDataSource({ url, entities, timeouts, poolSize: config.database.poolSize });
   try {
     if (options.migrate) {
-      // Migrations may rewrite large tables: they run on their own connection with no statement bound.
+      // Migrations may rewrite large tables: they run on their own connection with no statement bound
+      // (and the lock below holds a second one).
       const migrations = createDataSource({
         url,
         entities,
         timeouts: { ...timeouts, statementMs: 0, idleInTransactionMs: 0 },
-        poolSize: 1,
+        poolSize: 2,
       });
       await migrations.initialize();
       try {
-        migrated = (await migrations.runMigrations({ transaction: 'each' })).map((m) => m.name);
+        // TypeORM's runner takes no lock between processes: instances starting together on a new
+        // release would each run the same migrations, and all but one fail on their DDL. Under the
+        // lock they take turns, and whoever comes second finds nothing pending.
+        migrated = await withAdvisoryLock(migrations, MIGRATION_LOCK, () => migrations.runMigrations({ transaction: 'each' })).then((ran) =>
+          ran.map((m) => m.name),
+        );
       } finally {
         await migrations.destroy();
       }

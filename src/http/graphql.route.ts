@@ -88,6 +88,8 @@ export async function registerGraphQLRoute(server: FastifyInstance, deps: GraphQ
     allowBatchedHttpRequests: false,
     formatError: createFormatError((error) => requestLog(server).error({ err: error }, 'unhandled error in resolver'), currentScope),
     includeStacktraceInErrorResponses: false,
+    // main.ts owns SIGTERM (a drain first); Apollo's own handler would close the server at once.
+    stopOnTerminationSignals: false,
     introspection: true,
     // Apollo refuses a GET (or a form-encodable POST) unless a header forces a CORS preflight.
     // Credentials in a header are such a header: no page can add `x-api-key` or `Authorization`

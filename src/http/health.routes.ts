@@ -1,14 +1,17 @@
 import type { FastifyInstance } from 'fastify';
 import type { DataSource } from 'typeorm';
+import type { Drain } from './drain';
 
 /**
  * `/healthz`: the process is alive; says nothing else (no versions, no dependencies).
- * `/readyz`: the database answers, so a load balancer can stop routing here while it does not.
+ * `/readyz`: the database answers and the instance is not draining (drain.ts), so a load balancer
+ * stops routing here while the database does not answer or once the instance is shutting down.
  */
-export function registerHealthRoutes(server: FastifyInstance, dataSource: DataSource): void {
+export function registerHealthRoutes(server: FastifyInstance, dataSource: DataSource, drain: Drain): void {
   server.get('/healthz', async () => ({ status: 'ok' }));
 
   server.get('/readyz', async (_request, reply) => {
+    if (drain.active) return reply.code(503).send({ status: 'draining' });
     try {
       await withTimeout(dataSource.query('SELECT 1'), 2_000);
       return { status: 'ready' };

@@ -5,6 +5,7 @@ import { isDatabaseUnavailable } from '../db/errors';
 import type { Config } from '../kernel/config';
 import { AppError, ServiceUnavailableError } from '../kernel/errors';
 import { jsonNestingBeyond, nestingError } from '../kernel/input-nesting';
+import type { Drain } from './drain';
 import { registerOriginPolicy } from './origin-policy';
 import { REQUEST_ID_HEADER, requestId } from './request-id';
 
@@ -17,8 +18,11 @@ const SLOW_REQUEST_MS = 1_000;
 /** Requests larger than this are refused (413) before anything parses them. */
 const BODY_LIMIT_BYTES = 100 * 1024;
 
-/** Fastify with keygate's HTTP policy: body limit, trusted proxies, CORS and error answers. */
-export async function createHttpServer(config: Config, logger?: boolean | Record<string, unknown>): Promise<FastifyInstance> {
+/**
+ * Fastify with keygate's HTTP policy: body limit, trusted proxies, CORS and error answers; every
+ * response closes its connection while `drain` is active.
+ */
+export async function createHttpServer(config: Config, drain: Drain, logger?: boolean | Record<string, unknown>): Promise<FastifyInstance> {
   const server = Fastify({
     logger: logger ?? { level: config.logLevel, redact: { paths: REDACTED_PATHS, censor: '[redacted]' } },
     bodyLimit: BODY_LIMIT_BYTES,
@@ -31,8 +35,10 @@ export async function createHttpServer(config: Config, logger?: boolean | Record
 
   // Every response names its request, whatever answers it (a route, a refusal, the 404 handler,
   // an error): registered first, so the header is set before any other hook can refuse.
+  // The same hook closes connections during a drain (drain.ts): no second hook per request.
   server.addHook('onRequest', (request, reply, done) => {
     reply.header(REQUEST_ID_HEADER, request.id);
+    if (drain.active) reply.header('connection', 'close');
     done();
   });
 

@@ -12,6 +12,8 @@ export const serverEnv = {
   ACCESS_LOG: z.enum(['all', 'errors', 'off']).default('errors'),
   CORS_ORIGINS: optionalString,
   TRUST_PROXY: optionalString,
+  /** How long SIGTERM keeps serving with /readyz at 503 before the server stops accepting. */
+  SHUTDOWN_DRAIN_MS: z.coerce.number().int().min(0).max(300_000).default(0),
   CLICK_COUNTRY_HEADER: optionalString.pipe(
     z
       .string()
@@ -39,6 +41,11 @@ export interface ServerConfig {
   trustProxy: boolean | string[];
   /** A header set by a trusted proxy (e.g. `cf-ipcountry`) with the client's country. */
   clickCountryHeader?: string;
+  /**
+   * On SIGTERM, how long to keep serving (with /readyz at 503 and `Connection: close`) before
+   * closing: longer than the balancer needs to see the 503 (check interval × failures to go down).
+   */
+  shutdownDrainMs: number;
 }
 
 export function serverConfig(e: ServerEnv): ServerConfig {
@@ -54,5 +61,6 @@ export function serverConfig(e: ServerEnv): ServerConfig {
     corsOrigins: parseCorsOrigins(e.CORS_ORIGINS),
     trustProxy: parseTrustProxy(e.TRUST_PROXY),
     clickCountryHeader: e.CLICK_COUNTRY_HEADER?.toLowerCase(),
+    shutdownDrainMs: e.SHUTDOWN_DRAIN_MS,
   };
 }

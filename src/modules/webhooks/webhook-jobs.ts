@@ -2,11 +2,14 @@ import { createHash } from 'node:crypto';
 import type { ClientConfig } from 'pg';
 import PgBoss from 'pg-boss';
 import type { DataSource, EntityManager } from 'typeorm';
+import { withAdvisoryLock } from '../../db/advisory-lock';
 import type { ExpiryNotifier } from '../api-keys/expiry-notifier';
 import type { DeliveryJob, DeliveryScheduler, WebhookDeliverer } from './webhook-deliverer';
 import { fetchRunnable, orgKeyOf } from './webhook-job-fetch';
 
 export const DELIVERY_QUEUE = 'webhook-delivery';
+/** The advisory lock instances take turns under to create the queue. */
+const QUEUE_LOCK = '30229394607928423';
 
 export interface WebhookJobsOptions {
   connectionString: string;
@@ -92,13 +95,17 @@ export class WebhookJobs implements DeliveryScheduler {
     });
     boss.on('error', this.options.onError);
     await boss.start();
-    await boss.createQueue(DELIVERY_QUEUE, {
-      name: DELIVERY_QUEUE,
-      retryLimit: 3,
-      retryDelay: 30,
-      retryBackoff: true,
-      expireInSeconds: 60,
-    });
+    // pg-boss's createQueue deadlocks when several instances run it at once on a new database
+    // (seen with three starting together): they take turns; after the first it changes nothing.
+    await withAdvisoryLock(this.dataSource, QUEUE_LOCK, () =>
+      boss.createQueue(DELIVERY_QUEUE, {
+        name: DELIVERY_QUEUE,
+        retryLimit: 3,
+        retryDelay: 30,
+        retryBackoff: true,
+        expireInSeconds: 60,
+      }),
+    );
     this.boss = boss;
     this.running = true;
     this.fetchLoop = this.fetchJobs();
