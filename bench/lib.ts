@@ -5,6 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Client } from 'pg';
 import { buildForBench } from './build';
+import type { CapturedStatement } from './sql-counter';
 import { KeyFormat } from '../src/auth/key-format';
 import { createDataSource } from '../src/db/data-source';
 import { startEmbeddedPostgres } from '../src/db/embedded-postgres';
@@ -201,4 +202,9 @@ export async function startServerProcess(
         child.send({ cmd: 'stop' });
       }),
   };
+}
+
+/** The statements keygate sent for one list request, without its background work (invalidation, usage flushes). */
+export function requestStatements(captured: CapturedStatement[]): CapturedStatement[] {
+  return captured.filter((s) => !/pg_notify|^\s*(LISTEN|NOTIFY)\b|unnest\(\$1::uuid\[\], \$2::date\[\]/.test(s.text));
 }

@@ -6,7 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import autocannon from 'autocannon';
 import type { HandBuiltRoute } from './handbuilt';
-import { keyFormat, openBenchDatabase, productionEnv, seed, startServerProcess, type ServerProcess } from './lib';
+import { keyFormat, openBenchDatabase, productionEnv, requestStatements, seed, startServerProcess, type ServerProcess } from './lib';
 import { writeReport, type BenchResults, type RatioResult, type ScenarioResult } from './report';
 import { runScale } from './scale-runner';
 import type { CapturedStatement } from './sql-counter';
@@ -292,11 +292,6 @@ function redisReachable(url: string): Promise<boolean> {
     socket.once('error', () => resolve(false));
     socket.once('timeout', () => (socket.destroy(), resolve(false)));
   });
-}
-
-/** The statements keygate sent for one list request, without its background work. */
-function requestStatements(captured: CapturedStatement[]): CapturedStatement[] {
-  return captured.filter((s) => !/pg_notify|^\s*(LISTEN|NOTIFY)\b|unnest\(\$1::uuid\[\], \$2::date\[\]/.test(s.text));
 }
 
 /** The same JSON text but for one trailing newline (Apollo ends its answers with one; Yoga and Mercurius do not). */
