@@ -213,7 +213,7 @@ export function writeReport(r: BenchResults, dir: string): { table: string } {
       'per-round values; req/s in the table are the median [IQR] over rounds, p50/p99 the median over rounds.',
     `- **Processes**: autocannon (${st.connections} connections, same for every scenario) in the runner process; every server in ` +
       `its own process, all on the same ${r.machine.cores}-core machine; ${st.database}.`,
-    '- **Production configuration** for every keygate server (ours, the peers, the bad-key server): `NODE_ENV=production` in the ' +
+    '- **Production configuration** for every keygate server (ours, its graphql-js, Redis and no-auth twins, the bad-key server): `NODE_ENV=production` in the ' +
       "process's environment, read by `loadConfig(process.env)`; pino at `info` to stdout, sent to a file; `ACCESS_LOG` at its " +
       'default (`errors`: a line per failed or slow request); rate limits on — in-process, and with Redis' +
       (st.redis ? ` (\`REDIS_URL=${st.redis}\`, \`RATE_LIMIT_SYNC_MS\` default 100)` : ' (**skipped: no Redis reachable**)') +

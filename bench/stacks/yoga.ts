@@ -38,7 +38,7 @@ export async function startYoga(env: NodeJS.ProcessEnv, jit: boolean): Promise<R
     useGenericAuth<Caller, Context & { request: Request }>({
       mode: 'protect-granular',
       resolveUserFn: (ctx) => keys.verify(ctx.request.headers.get('x-api-key')),
-      extractScopes: (caller) => caller.scopeList,
+      extractScopes: (caller) => caller?.scopeList ?? [],
     }) as Plugin,
   ];
   if (jit) plugins.push(useGraphQlJit({}, { cache: new LRUCache({ max: 1000 }) }) as Plugin);
