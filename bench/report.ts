@@ -237,7 +237,7 @@ export function writeReport(r: BenchResults, dir: string): { table: string } {
       '5** (`startStandaloneServer`) + graphql-shield (a rule tree, one cached rule per scope); **GraphQL Yoga 5** on Node’s http ' +
       'server + `@envelop/generic-auth` (`protect-granular`, `@authenticated` / `@requiresScopes` in the SDL), plain and with ' +
       '`@envelop/graphql-jit` (compiled queries cached by document and by text); **Mercurius** on Fastify with `jit: 1` + ' +
-      'mercurius-auth (`@auth(requires:)` directives). Peers log nothing per request.',
+      'mercurius-auth (`@auth(requires:)` directives). Peers run with `NODE_ENV=production` and log nothing per request.',
     '- **Hand-built limit**: a bare Fastify route + `pg` running the statements keygate sent for the same request (captured from ' +
       'its connection, same text and parameters, the loaders’ statements concurrently) and writing the JSON by hand; it checks ' +
       'the key as a cache hit does (SHA-256, one lookup) and does nothing else. ' +
