@@ -8,6 +8,10 @@ import type { CapturedStatement } from '../sql-counter';
  * on `pg`, the permission library of its stack — and none of them imports keygate. Only the SQL is
  * keygate's own: the runner captures the statements keygate sent for the bench's list documents
  * and hands them over (BENCH_STATEMENTS), so every server reads the same rows with the same plan.
+ *
+ * Bench-only, on loopback: the jit peers (Yoga + @envelop/graphql-jit, Mercurius) compile client
+ * documents with graphql-jit, which writes literal arguments into the code it generates (see
+ * shared/STACK.md); the bench sends three constant documents. Never serve these to a network.
  */
 export interface PeerStatements {
   /** The organization the statements were captured for: its id in their parameters is the caller's. */
