@@ -105,12 +105,14 @@ function byOwner(profile: CpuProfile): { owners: Map<string, number>; idle: numb
     if (cached) return cached;
     let at: number | undefined = id;
     let found: string | null = null;
-    while (at !== undefined && found === null) {
+    let profiler = false;
+    for (; at !== undefined; at = parent.get(at)) {
       const n = nodes.get(at)!;
-      found = ownerOf(n.callFrame.url, n.callFrame.functionName);
-      at = parent.get(at);
+      found ??= ownerOf(n.callFrame.url, n.callFrame.functionName);
+      // The profiler's own start and stop (an IPC message into node:inspector) are not the server's work.
+      if (n.callFrame.url === 'node:inspector') profiler = true;
     }
-    const result = found ?? 'other';
+    const result = profiler ? '(profiler)' : (found ?? 'other');
     ownerCache.set(id, result);
     return result;
   };
@@ -120,6 +122,7 @@ function byOwner(profile: CpuProfile): { owners: Map<string, number>; idle: numb
   profile.samples.forEach((id, i) => {
     const dt = profile.timeDeltas[i] ?? 0;
     const o = owner(id);
+    if (o === '(profiler)') return;
     if (o === '(idle)') return void (idle += dt);
     owners.set(o, (owners.get(o) ?? 0) + dt);
     const f = nodes.get(id)!.callFrame;
