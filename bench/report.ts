@@ -65,7 +65,7 @@ export interface MemoryCheck {
 }
 
 const MB = 2 ** 20;
-const mb = (bytes: number | undefined) => (bytes ? Math.round(bytes / MB) : NaN);
+const mb = (bytes: number | undefined) => (bytes ? String(Math.round(bytes / MB)) : '–');
 
 /** The memory targets of issue 21: keygate at idle ≤ 100 MB, after the load ≤ 1.5 × the plain Apollo peer's. */
 export function memoryChecks(r: BenchResults): MemoryCheck[] {
