@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify from 'fastify';
 import pg from 'pg';
 import type { CapturedStatement } from './sql-counter';
+import { reader, type Running } from './stacks/common';
 
 /**
  * The hand-built limit: a bare Fastify route and a `pg` pool (the same size as keygate's) running
@@ -14,36 +15,15 @@ import type { CapturedStatement } from './sql-counter';
 export interface HandBuiltRoute {
   /** The exact GraphQL document text this route answers. */
   query: string;
-  list: 'apiKeys' | 'shortLinks';
+  /** `viewer`: the key check, then a constant answer (no SQL). */
+  list: 'apiKeys' | 'shortLinks' | 'viewer';
   statements: CapturedStatement[];
 }
 
 type Row = Record<string, unknown>;
 
-/**
- * A column by name: plain (`owner_user_id`), aliased by TypeORM (`k_owner_user_id`) or by hand
- * (`k.ownerUserId`) — compared without the alias, case and separators.
- */
-function columnOf(row: Row, column: string): string {
-  if (column in row) return column;
-  const norm = (name: string) => name.toLowerCase().replace(/[^a-z0-9]/g, '');
-  const want = norm(column);
-  const key = Object.keys(row).find((k) => norm(k) === want) ?? Object.keys(row).find((k) => norm(k.slice(k.search(/[._]/) + 1)) === want);
-  if (!key) throw new Error(`hand-built: no column ${column} in ${Object.keys(row).join(', ')}`);
-  return key;
-}
-
-/** Reads rows by column name, resolving the aliased key once per result. */
-function reader(rows: Row[]): (row: Row, column: string) => unknown {
-  const keys = new Map<string, string>();
-  return (row, column) => {
-    let key = keys.get(column);
-    if (key === undefined) keys.set(column, (key = columnOf(rows[0], column)));
-    return row[key];
-  };
-}
-
 const str = JSON.stringify;
+const VIEWER_JSON = '{"data":{"viewer":{"kind":"API_KEY"}}}\n';
 
 function byId(rows: Row[]): Map<unknown, Row> {
   const get = reader(rows);
@@ -120,7 +100,7 @@ function shortLinksJson(list: Row[], others: { text: string; rows: Row[] }[]): s
   return out + ']}}}\n';
 }
 
-export async function startHandBuilt(env: NodeJS.ProcessEnv): Promise<{ server: FastifyInstance; close(): Promise<void> }> {
+export async function startHandBuilt(env: NodeJS.ProcessEnv): Promise<Running> {
   const routes = JSON.parse(env.BENCH_HANDBUILT ?? '[]') as HandBuiltRoute[];
   const pool = new pg.Pool({ connectionString: env.DATABASE_URL, max: Number(env.DB_POOL_SIZE ?? 10) });
   const hashes = new Set(
@@ -137,6 +117,7 @@ export async function startHandBuilt(env: NodeJS.ProcessEnv): Promise<{ server: 
     }
     const route = byQuery.get((request.body as { query?: string } | undefined)?.query ?? '');
     if (!route) return reply.code(400).send({ error: 'unknown query' });
+    if (route.list === 'viewer') return reply.type('application/json; charset=utf-8').send(VIEWER_JSON);
     const [first, ...rest] = route.statements;
     // The list, then the loaders' statements together, as keygate's DataLoaders send them.
     const list = (await pool.query(first.text, first.values)).rows as Row[];
@@ -144,8 +125,9 @@ export async function startHandBuilt(env: NodeJS.ProcessEnv): Promise<{ server: 
     const body = route.list === 'apiKeys' ? apiKeysJson(list, others) : shortLinksJson(list, others);
     return reply.type('application/json; charset=utf-8').send(body);
   });
+  await server.listen({ host: '127.0.0.1', port: 0 });
   return {
-    server,
+    port: (server.server.address() as { port: number }).port,
     async close() {
       await server.close();
       await pool.end();

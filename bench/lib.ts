@@ -1,9 +1,11 @@
 import 'reflect-metadata';
 import { fork, type ChildProcess } from 'node:child_process';
-import { chmodSync, closeSync, mkdtempSync, openSync, rmSync } from 'node:fs';
+import { chmodSync, closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Client } from 'pg';
+import { buildForBench } from './build';
+import type { CapturedStatement } from './sql-counter';
 import { KeyFormat } from '../src/auth/key-format';
 import { createDataSource } from '../src/db/data-source';
 import { startEmbeddedPostgres } from '../src/db/embedded-postgres';
@@ -123,13 +125,29 @@ export interface ServerProcess {
   port: number;
   child: ChildProcess;
   logFile: string;
-  call<T = Record<string, unknown>>(cmd: string): Promise<T>;
+  /** Resident memory of the server process now (VmRSS of /proc/<pid>/status), in bytes. */
+  rss(): number;
+  call<T = Record<string, unknown>>(cmd: string, arg?: string): Promise<T>;
   stop(): Promise<void>;
 }
 
+/** VmRSS of a process, in bytes (Linux); 0 when it cannot be read. */
+export function rssOf(pid: number | undefined): number {
+  try {
+    const line = readFileSync(`/proc/${pid}/status`, 'utf8').match(/^VmRSS:\s+(\d+) kB/m);
+    return line ? Number(line[1]) * 1024 : 0;
+  } catch {
+    return 0;
+  }
+}
+
+const built = new Map<string, string | null>();
+
 /**
- * Starts `bench/server.ts <kind>` in its own process with exactly `env` (plus PATH), its stdout —
- * the JSON log at info level — going to `logFile`.
+ * Starts a bench server of `kind` (see bench/server.ts) in its own process with exactly `env`
+ * (plus PATH), its stdout — the JSON log at info level — going to `logFile`. The server runs as
+ * JavaScript from the checkout's build (buildForBench, once per checkout and run); a checkout
+ * without a build script (an old BENCH_BASELINE_ROOT) runs through ts-node as it used to.
  */
 export async function startServerProcess(
   kind: string,
@@ -139,10 +157,12 @@ export async function startServerProcess(
   /** Another checkout of keygate (BENCH_BASELINE_ROOT): its own bench/server.ts and src, measured beside this one. */
   root = path.resolve(__dirname, '..'),
 ): Promise<ServerProcess> {
+  if (!built.has(root)) built.set(root, buildForBench(root));
+  const script = built.get(root);
   const fd = openSync(logFile, 'a');
-  const child = fork(path.join(root, 'bench', 'server.ts'), [kind], {
+  const child = fork(script ?? path.join(root, 'bench', 'server.ts'), [kind], {
     cwd: root,
-    execArgv: ['--require', 'ts-node/register/transpile-only', ...nodeFlags],
+    execArgv: script ? nodeFlags : ['--require', 'ts-node/register/transpile-only', ...nodeFlags],
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
     stdio: ['ignore', fd, 'inherit', 'ipc'],
   });
@@ -161,14 +181,15 @@ export async function startServerProcess(
     port,
     child,
     logFile,
-    call: <T>(cmd: string) =>
+    rss: () => rssOf(child.pid),
+    call: <T>(cmd: string, arg?: string) =>
       new Promise<T>((resolve) => {
         const id = nextId++;
         pending.set(id, (v) => {
           pending.delete(id);
           resolve(v as T);
         });
-        child.send({ id, cmd });
+        child.send({ id, cmd, arg });
       }),
     stop: () =>
       new Promise<void>((resolve) => {
@@ -181,4 +202,9 @@ export async function startServerProcess(
         child.send({ cmd: 'stop' });
       }),
   };
+}
+
+/** The statements keygate sent for one list request, without its background work (invalidation, usage flushes). */
+export function requestStatements(captured: CapturedStatement[]): CapturedStatement[] {
+  return captured.filter((s) => !/pg_notify|^\s*(LISTEN|NOTIFY)\b|unnest\(\$1::uuid\[\], \$2::date\[\]/.test(s.text));
 }

@@ -43,9 +43,11 @@ export interface BenchResults {
     redis: string | null;
     serverEnv: Record<string, string>;
   };
-  memoryRss: Record<string, number>;
+  /** VmRSS in bytes of every server process: after start and one request, and after the rounds. */
+  memory: { idle: Record<string, number>; afterLoad: Record<string, number>; labels: Record<string, string> };
   handBuiltSql: { list: string; statements: string[] }[];
-  identity: { list: string; server: string; identical: boolean; difference?: string }[];
+  /** `match`: the same bytes, or the same but for a trailing newline. */
+  identity: { list: string; server: string; identical: boolean; match?: 'bytes' | 'newline'; difference?: string }[];
   results: ScenarioResult[];
   ratios: RatioResult[];
   /** Null when the scale section failed (see the run's output). */
@@ -54,6 +56,75 @@ export interface BenchResults {
 
 const COMMENTARY_START = '<!-- commentary: kept when the run rewrites this file -->';
 const COMMENTARY_END = '<!-- /commentary -->';
+
+export interface MemoryCheck {
+  label: string;
+  value: string;
+  target: string;
+  pass: boolean;
+}
+
+const MB = 2 ** 20;
+const mb = (bytes: number | undefined) => (bytes ? String(Math.round(bytes / MB)) : '–');
+
+/** The memory targets of issue 21: keygate at idle ≤ 100 MB, after the load ≤ 1.5 × the plain Apollo peer's. */
+export function memoryChecks(r: BenchResults): MemoryCheck[] {
+  const { idle, afterLoad } = r.memory;
+  const checks: MemoryCheck[] = [];
+  if (idle.ours)
+    checks.push({ label: 'keygate RSS at idle', value: `${mb(idle.ours)} MB`, target: '≤ 100 MB', pass: idle.ours <= 100 * MB });
+  if (afterLoad.ours && afterLoad.apollo) {
+    const ratio = afterLoad.ours / afterLoad.apollo;
+    checks.push({
+      label: 'keygate RSS after the load ÷ plain Apollo’s',
+      value: `${fmt(ratio)} (${mb(afterLoad.ours)} / ${mb(afterLoad.apollo)} MB)`,
+      target: '≤ 1.5',
+      pass: ratio <= 1.5,
+    });
+  }
+  return checks;
+}
+
+/** The issue's table: each server's throughput ÷ the hand-built limit's, per document, and its memory. */
+function peerTable(r: BenchResults): string {
+  const columns = [
+    { name: 'keygate', server: 'ours', ratio: (doc: string) => `${doc}/handbuilt` },
+    ...['apollo', 'yoga', 'yoga-jit', 'mercurius'].map((server) => ({
+      name: r.memory.labels[server] ?? server,
+      server,
+      ratio: (doc: string) => `${doc}/${server}-handbuilt`,
+    })),
+  ];
+  const byId = new Map(r.ratios.map((x) => [x.id, x]));
+  const cell = (id: string) => {
+    const x = byId.get(id);
+    return x ? `${fmt(x.median)} [${fmt(x.q1)}–${fmt(x.q3)}]` : '–';
+  };
+  const docs = [
+    ['`viewer { kind }`', 'viewer'],
+    ['`apiKeys(first: 50)`', 'apiKeys'],
+    ['`shortLinks(first: 50)`', 'shortLinks'],
+  ];
+  return [
+    `| ÷ hand-built (per-round median [IQR]) | ${columns.map((c) => c.name).join(' | ')} |`,
+    `|---|${columns.map(() => '---:').join('|')}|`,
+    ...docs.map(([label, doc]) => `| ${label} | ${columns.map((c) => cell(c.ratio(doc))).join(' | ')} |`),
+    `| RSS idle / after load (MB) | ${columns.map((c) => `${mb(r.memory.idle[c.server])} / ${mb(r.memory.afterLoad[c.server])}`).join(' | ')} |`,
+  ].join('\n');
+}
+
+function memoryTable(r: BenchResults): string {
+  const names = [...new Set([...Object.keys(r.memory.idle), ...Object.keys(r.memory.afterLoad)])];
+  return [
+    '| server process | RSS idle (MB) | RSS after the load (MB) |',
+    '|---|---:|---:|',
+    ...names.map((n) => `| ${r.memory.labels[n] ?? n} | ${mb(r.memory.idle[n])} | ${mb(r.memory.afterLoad[n])} |`),
+    '',
+    '| memory target | value | target | verdict |',
+    '|---|---:|---:|---|',
+    ...memoryChecks(r).map((c) => `| ${c.label} | ${c.value} | ${c.target} | ${c.pass ? 'PASS' : '**FAIL**'} |`),
+  ].join('\n');
+}
 
 function tables(r: BenchResults): { scenarios: string; ratios: string; scale: string } {
   const scenarios = [
@@ -114,8 +185,15 @@ export function writeReport(r: BenchResults, dir: string): { table: string } {
   const t = tables(r);
   writeFileSync(path.join(dir, 'results.json'), JSON.stringify(r, null, 2) + '\n');
   const st = r.settings;
-  const failing = r.ratios.filter((x) => !x.pass).map((x) => `${x.label} (${fmt(x.median)} < ${x.target})`);
+  const failing = [
+    ...r.ratios.filter((x) => !x.pass).map((x) => `${x.label} (${fmt(x.median)} < ${x.target})`),
+    ...memoryChecks(r)
+      .filter((c) => !c.pass)
+      .map((c) => `${c.label} (${c.value}, target ${c.target})`),
+  ];
   const notIdentical = r.identity.filter((i) => !i.identical);
+  const sameAs = (match: 'bytes' | 'newline') =>
+    [...new Set(r.identity.filter((i) => i.match === match).map((i) => i.server))].join(', ') || 'none';
   const mdFile = path.join(dir, 'RESULTS.md');
   const commentary =
     previousCommentary(mdFile) || '_No commentary yet: write it here; `npm run bench -- --write` keeps what is between these markers._';
@@ -135,7 +213,7 @@ export function writeReport(r: BenchResults, dir: string): { table: string } {
       'per-round values; req/s in the table are the median [IQR] over rounds, p50/p99 the median over rounds.',
     `- **Processes**: autocannon (${st.connections} connections, same for every scenario) in the runner process; every server in ` +
       `its own process, all on the same ${r.machine.cores}-core machine; ${st.database}.`,
-    '- **Production configuration** for every keygate server (ours, the peers, the bad-key server): `NODE_ENV=production` in the ' +
+    '- **Production configuration** for every keygate server (ours, its graphql-js, Redis and no-auth twins, the bad-key server): `NODE_ENV=production` in the ' +
       "process's environment, read by `loadConfig(process.env)`; pino at `info` to stdout, sent to a file; `ACCESS_LOG` at its " +
       'default (`errors`: a line per failed or slow request); rate limits on — in-process, and with Redis' +
       (st.redis ? ` (\`REDIS_URL=${st.redis}\`, \`RATE_LIMIT_SYNC_MS\` default 100)` : ' (**skipped: no Redis reachable**)') +
@@ -150,17 +228,23 @@ export function writeReport(r: BenchResults, dir: string): { table: string } {
       'below 20,000 req/s per server: any 429 on a valid key is counted as unexpected. Malformed and unknown keys go to a server of ' +
       'their own (same configuration), whose per-IP failed-authentication throttle answers 429 after 30 unknown keys a minute — ' +
       'the expected answer there.',
-    '- **Peers** guard the same type-graphql schema and resolvers (keygate’s `buildUnguardedSchema`) from the same `@requires` ' +
-      'usages and are served by the same `buildApp` (same HTTP stack, context, logging, rate limits); keygate’s own up-front ' +
-      'decision sees no requirement on them. `@envelop/generic-auth` runs in `protect-granular` mode with `@requiresScopes`; as ' +
-      'Apollo has no envelop hook, its envelop lifecycle (context building, then the extended validation of the operation) runs ' +
-      'once per request from the root fields.',
+    '- **Compiled**: every server runs as JavaScript — keygate from its `npm run build` (dist/), the bench servers transpiled ' +
+      'beside it (dist/bench/) — with no TypeScript compiler in any server process.',
+    '- **Peers** (bench/stacks/): what a team would build instead of keygate, each in its own process, none importing keygate: an ' +
+      'SDL schema of the fields the bench selects (keygate’s types and nullability), resolvers on `pg` sending the statements ' +
+      'keygate sent for the same document (captured, the organization id parameter the caller’s), the same key check (the ' +
+      '`x-api-key` header’s SHA-256, looked up once, then from a Map) and permissions from the key’s scopes: **plain Apollo Server ' +
+      '5** (`startStandaloneServer`) + graphql-shield (a rule tree, one cached rule per scope); **GraphQL Yoga 5** on Node’s http ' +
+      'server + `@envelop/generic-auth` (`protect-granular`, `@authenticated` / `@requiresScopes` in the SDL), plain and with ' +
+      '`@envelop/graphql-jit` (compiled queries cached by document and by text); **Mercurius** on Fastify with `jit: 1` + ' +
+      'mercurius-auth (`@auth(requires:)` directives). Peers run with `NODE_ENV=production` and log nothing per request.',
     '- **Hand-built limit**: a bare Fastify route + `pg` running the statements keygate sent for the same request (captured from ' +
       'its connection, same text and parameters, the loaders’ statements concurrently) and writing the JSON by hand; it checks ' +
       'the key as a cache hit does (SHA-256, one lookup) and does nothing else. ' +
       (notIdentical.length
-        ? `**Not byte-identical to keygate's answer**: ${notIdentical.map((i) => `${i.list} from ${i.server} ${i.difference}`).join('; ')}.`
-        : 'Its answers, and every peer’s, were checked byte-identical to keygate’s before measuring.'),
+        ? `**Not identical to keygate's answer**: ${notIdentical.map((i) => `${i.list} from ${i.server} ${i.difference}`).join('; ')}.`
+        : 'Its answers, and every peer’s, were checked identical to keygate’s before measuring, for each document: ' +
+          `byte-identical (${sameAs('bytes')}) or identical but for Apollo’s trailing newline (${sameAs('newline')}).`),
     '- **SQL/request**: statements sent through `pg` by the server process during the scenario (including its background work: ' +
       'invalidation heartbeat, usage flushes) ÷ requests.',
     '',
@@ -168,9 +252,19 @@ export function writeReport(r: BenchResults, dir: string): { table: string } {
     '',
     t.scenarios,
     '',
+    '## Against the peers',
+    '',
+    peerTable(r),
+    '',
     '## Ratios',
     '',
     t.ratios,
+    '',
+    '## Memory',
+    '',
+    'VmRSS of each server process (/proc/<pid>/status), read by the runner: at idle after its start and one `viewer` request, and after the rounds.',
+    '',
+    memoryTable(r),
     '',
     failing.length ? `Failing: ${failing.join('; ')}.` : 'Every ratio meets its target.',
     '',
@@ -199,5 +293,5 @@ export function writeReport(r: BenchResults, dir: string): { table: string } {
     '',
   ].join('\n');
   writeFileSync(mdFile, md);
-  return { table: `${t.scenarios}\n\n${t.ratios}\n\n${t.scale}` };
+  return { table: `${t.scenarios}\n\n${peerTable(r)}\n\n${t.ratios}\n\n${memoryTable(r)}\n\n${t.scale}` };
 }

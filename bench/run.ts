@@ -6,7 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import autocannon from 'autocannon';
 import type { HandBuiltRoute } from './handbuilt';
-import { keyFormat, openBenchDatabase, productionEnv, seed, startServerProcess, type ServerProcess } from './lib';
+import { keyFormat, openBenchDatabase, productionEnv, requestStatements, seed, startServerProcess, type ServerProcess } from './lib';
 import { writeReport, type BenchResults, type RatioResult, type ScenarioResult } from './report';
 import { runScale } from './scale-runner';
 import type { CapturedStatement } from './sql-counter';
@@ -48,12 +48,37 @@ type ServerName =
   | 'baseline'
   | 'ours-redis'
   | 'noauth'
-  | 'shield'
-  | 'envelop'
-  | 'mapschema'
-  | 'unguarded'
   | 'handbuilt'
+  | 'apollo'
+  | 'yoga'
+  | 'yoga-jit'
+  | 'mercurius'
   | 'badkeys';
+
+/**
+ * The peers: what a team would build instead of keygate, each its own process on the same
+ * database, sending keygate's SQL (bench/stacks/*). In every group (viewer and each list), each
+ * beside keygate and the hand-built limit.
+ */
+const PEERS = [
+  { server: 'apollo', label: 'plain Apollo + graphql-shield' },
+  { server: 'yoga', label: 'Yoga + generic-auth' },
+  { server: 'yoga-jit', label: 'Yoga + generic-auth + jit (cached)' },
+  { server: 'mercurius', label: 'Mercurius (jit) + mercurius-auth' },
+] as const;
+
+/** What each server is, for the memory table. */
+const SERVER_LABELS: Record<ServerName, string> = {
+  ceiling: 'ceiling: bare Fastify route',
+  ours: 'keygate',
+  'ours-js': 'keygate, GRAPHQL_EXECUTOR=graphql-js',
+  baseline: 'keygate at BENCH_BASELINE_ROOT',
+  'ours-redis': 'keygate, rate limits Redis',
+  noauth: 'keygate, no-auth baseline',
+  handbuilt: 'hand-built (Fastify + pg)',
+  ...(Object.fromEntries(PEERS.map((p) => [p.server, p.label])) as Record<(typeof PEERS)[number]['server'], string>),
+  badkeys: 'keygate, bad-key server',
+};
 
 interface Scenario {
   id: string;
@@ -86,10 +111,7 @@ function scenarios(redis: boolean): Scenario[] {
     ...(BASELINE_ROOT ? [list(`${name}:baseline`, `${name}(50) — keygate at BENCH_BASELINE_ROOT`, query, 'baseline')] : []),
     list(`${name}:ours-js`, `${name}(50) — keygate, GRAPHQL_EXECUTOR=graphql-js`, query, 'ours-js'),
     list(`${name}:handbuilt`, `${name}(50) — hand-built (Fastify + pg, same SQL)`, query, 'handbuilt'),
-    list(`${name}:shield`, `${name}(50) — graphql-shield`, query, 'shield'),
-    list(`${name}:envelop`, `${name}(50) — @envelop/generic-auth`, query, 'envelop'),
-    list(`${name}:mapschema`, `${name}(50) — mapSchema async wrapper`, query, 'mapschema'),
-    list(`${name}:unguarded`, `${name}(50) — no authorization at all (reference)`, query, 'unguarded'),
+    ...PEERS.map((p) => list(`${name}:${p.server}`, `${name}(50) — ${p.label}`, query, p.server)),
   ];
   return [
     { id: 'ceiling', label: 'ceiling: bare Fastify route', server: 'ceiling', query: VIEWER, key: 'none', expect: [200] },
@@ -119,6 +141,8 @@ function scenarios(redis: boolean): Scenario[] {
           } as Scenario,
         ]
       : []),
+    list('viewer:handbuilt', 'viewer { kind } — hand-built (key check, constant answer)', VIEWER, 'handbuilt'),
+    ...PEERS.map((p) => list(`viewer:${p.server}`, `viewer { kind } — ${p.label}`, VIEWER, p.server)),
     ...lists('apiKeys', LIST_KEYS),
     ...lists('shortLinks', LIST_LINKS),
     { id: 'bad:malformed', label: 'bad keys: malformed (random)', server: 'badkeys', query: VIEWER, key: 'malformed', expect: [401] },
@@ -140,6 +164,13 @@ const RATIOS: { id: string; label: string; over: [string, string]; target?: numb
   { id: 'authredis/noauth', label: 'auth ÷ no-auth (Redis limits)', over: ['auth:redis', 'noauth'], target: 0.95 },
   { id: 'auth/ceiling', label: 'auth ÷ ceiling (in-process limits)', over: ['auth', 'ceiling'], target: 0.35 },
   { id: 'authredis/ceiling', label: 'auth ÷ ceiling (Redis limits)', over: ['auth:redis', 'ceiling'], target: 0.35 },
+  { id: 'viewer/apollo', label: 'viewer: keygate ÷ plain Apollo + graphql-shield', over: ['auth', 'viewer:apollo'], target: 0.95 },
+  { id: 'viewer/handbuilt', label: 'viewer: keygate ÷ hand-built', over: ['auth', 'viewer:handbuilt'] },
+  ...PEERS.map((p) => ({
+    id: `viewer/${p.server}-handbuilt`,
+    label: `viewer: ${p.label} ÷ hand-built`,
+    over: [`viewer:${p.server}`, 'viewer:handbuilt'] as [string, string],
+  })),
   ...(['apiKeys', 'shortLinks'] as const).flatMap((name) => [
     {
       id: `${name}/baseline`,
@@ -152,39 +183,32 @@ const RATIOS: { id: string; label: string; over: [string, string]; target?: numb
       over: [`${name}:ours`, `${name}:ours-js`] as [string, string],
     },
     {
+      id: `${name}/yoga-jit`,
+      label: `${name}: keygate ÷ Yoga + generic-auth + jit`,
+      over: [`${name}:ours`, `${name}:yoga-jit`] as [string, string],
+      target: 1.0,
+    },
+    {
+      id: `${name}/apollo`,
+      label: `${name}: keygate ÷ plain Apollo + graphql-shield`,
+      over: [`${name}:ours`, `${name}:apollo`] as [string, string],
+    },
+    {
+      id: `${name}/mercurius`,
+      label: `${name}: keygate ÷ Mercurius (jit) + mercurius-auth`,
+      over: [`${name}:ours`, `${name}:mercurius`] as [string, string],
+    },
+    {
       id: `${name}/handbuilt`,
-      label: `${name}: ours ÷ hand-built`,
+      label: `${name}: keygate ÷ hand-built`,
       over: [`${name}:ours`, `${name}:handbuilt`] as [string, string],
-      target: 0.5,
+      target: 0.75,
     },
-    {
-      id: `${name}/shield`,
-      label: `${name}: ours ÷ graphql-shield`,
-      over: [`${name}:ours`, `${name}:shield`] as [string, string],
-      target: 1.5,
-    },
-    {
-      id: `${name}/envelop`,
-      label: `${name}: ours ÷ @envelop/generic-auth`,
-      over: [`${name}:ours`, `${name}:envelop`] as [string, string],
-      target: 1.5,
-    },
-    {
-      id: `${name}/mapschema`,
-      label: `${name}: ours ÷ mapSchema wrapper`,
-      over: [`${name}:ours`, `${name}:mapschema`] as [string, string],
-      target: 1.5,
-    },
-    {
-      id: `${name}/unguarded`,
-      label: `${name}: ours ÷ no authorization at all`,
-      over: [`${name}:ours`, `${name}:unguarded`] as [string, string],
-    },
-    {
-      id: `${name}/unguarded-shield`,
-      label: `${name}: no authorization ÷ graphql-shield (the most a guard can lead by)`,
-      over: [`${name}:unguarded`, `${name}:shield`] as [string, string],
-    },
+    ...PEERS.map((p) => ({
+      id: `${name}/${p.server}-handbuilt`,
+      label: `${name}: ${p.label} ÷ hand-built`,
+      over: [`${name}:${p.server}`, `${name}:handbuilt`] as [string, string],
+    })),
   ]),
 ];
 
@@ -270,9 +294,9 @@ function redisReachable(url: string): Promise<boolean> {
   });
 }
 
-/** The statements keygate sent for one list request, without its background work. */
-function requestStatements(captured: CapturedStatement[]): CapturedStatement[] {
-  return captured.filter((s) => !/pg_notify|^\s*(LISTEN|NOTIFY)\b|unnest\(\$1::uuid\[\], \$2::date\[\]/.test(s.text));
+/** The same JSON text but for one trailing newline (Apollo ends its answers with one; Yoga and Mercurius do not). */
+function sameButNewline(a: string, b: string): boolean {
+  return a.replace(/\n$/, '') === b.replace(/\n$/, '');
 }
 
 function firstDifference(a: string, b: string): string {
@@ -289,6 +313,7 @@ async function main() {
   if (!redis) process.stderr.write(`Redis not reachable at ${redisUrl}: the Redis-limited scenario is left out.\n`);
   const db = await openBenchDatabase();
   const servers = new Map<ServerName, ServerProcess>();
+  const memory: BenchResults['memory'] = { idle: {}, afterLoad: {}, labels: SERVER_LABELS };
   try {
     process.stderr.write(`seeding ${KEYS} keys and ${LINKS} links…\n`);
     const seeded = await seed(db.url, KEYS, LINKS);
@@ -316,13 +341,17 @@ async function main() {
       ['baseline', 'ours', env],
       ['ours-redis', 'ours', redisEnv],
       ['noauth', 'noauth', { ...env, BENCH_KEY: seeded.key }],
-      ['shield', 'shield', env],
-      ['envelop', 'envelop', env],
-      ['mapschema', 'mapschema', env],
-      ['unguarded', 'unguarded', env],
       ['badkeys', 'ours', env],
     ];
     await Promise.all(starts.filter(([name]) => needed.has(name)).map(([name, kind, e]) => start(name, kind, e)));
+    // Resident memory at idle: after start and one request.
+    const recordIdle = async (names: ServerName[]) => {
+      for (const name of names.filter((n) => servers.has(n))) {
+        await post(servers.get(name)!.port, VIEWER, seeded.key);
+        memory.idle[name] = servers.get(name)!.rss();
+      }
+    };
+    await recordIdle(starts.map(([name]) => name));
 
     // The hand-built limit runs what keygate ran: capture it, start it, check the bytes.
     const ours = servers.get('ours')!;
@@ -337,17 +366,41 @@ async function main() {
       const { statements } = await ours.call<{ statements: CapturedStatement[] }>('captured');
       routes.push({ query, list, statements: requestStatements(statements) });
     }
-    if (needed.has('handbuilt')) await start('handbuilt', 'handbuilt', { ...env, BENCH_HANDBUILT: JSON.stringify(routes) });
+    routes.push({ query: VIEWER, list: 'viewer', statements: [] });
+    // The peers send the same statements (the organization's id in their parameters replaced by the caller's).
+    const statements = JSON.stringify({
+      orgId: seeded.orgId,
+      apiKeys: routes.find((r) => r.list === 'apiKeys')!.statements,
+      shortLinks: routes.find((r) => r.list === 'shortLinks')!.statements,
+    });
+    const later: [ServerName, string, Record<string, string>][] = [
+      ['handbuilt', 'handbuilt', { ...env, BENCH_HANDBUILT: JSON.stringify(routes) }],
+      ...PEERS.map((p): [ServerName, string, Record<string, string>] => [p.server, p.server, { ...env, BENCH_STATEMENTS: statements }]),
+    ];
+    await Promise.all(later.filter(([name]) => needed.has(name)).map(([name, kind, e]) => start(name, kind, e)));
+    await recordIdle(later.map(([name]) => name));
 
+    // Every server's answer to each document is keygate's: the same bytes, or the same but for
+    // the newline Apollo ends its JSON with.
     const identity: BenchResults['identity'] = [];
     for (const { list, query } of routes) {
       const reference = await post(ours.port, query, seeded.key);
-      for (const name of ['ours-js', 'baseline', 'handbuilt', 'shield', 'envelop', 'mapschema', 'unguarded'] as const) {
+      for (const name of ['ours-js', 'baseline', 'handbuilt', ...PEERS.map((p) => p.server)] as const) {
         if (!servers.has(name)) continue;
         const other = await post(servers.get(name)!.port, query, seeded.key);
-        const identical = other.status === reference.status && other.body === reference.body;
-        identity.push({ list, server: name, identical, difference: identical ? undefined : firstDifference(reference.body, other.body) });
-        if (!identical) process.stderr.write(`NOT byte-identical: ${list} from ${name} ${firstDifference(reference.body, other.body)}\n`);
+        const match =
+          other.status !== reference.status
+            ? null
+            : other.body === reference.body
+              ? 'bytes'
+              : sameButNewline(reference.body, other.body)
+                ? 'newline'
+                : null;
+        const difference = match
+          ? undefined
+          : `status ${other.status} vs ${reference.status}, ${firstDifference(reference.body, other.body)}`;
+        identity.push({ list, server: name, identical: match !== null, match: match ?? undefined, difference });
+        if (!match) process.stderr.write(`NOT identical: ${list} from ${name} ${difference}\n`);
       }
     }
 
@@ -361,7 +414,7 @@ async function main() {
       // Every key verified once on every server, so the rotation measures cache hits.
       process.stderr.write('warming the verification caches…\n');
       await Promise.all(
-        (['ours', 'ours-js', 'baseline', 'ours-redis', 'shield', 'envelop', 'mapschema', 'unguarded'] as const).map(async (name) => {
+        (['ours', 'ours-js', 'baseline', 'ours-redis', ...PEERS.map((p) => p.server)] as const).map(async (name) => {
           const server = servers.get(name);
           if (!server) return;
           for (let i = 0; i < pool.length; i += CONNECTIONS) {
@@ -396,8 +449,7 @@ async function main() {
       process.stderr.write(`round ${r + 1}/${ROUNDS} done (${Math.round((Date.now() - started) / 1000)} s)\n`);
     }
 
-    const memory: Record<string, number> = {};
-    for (const [name, server] of servers) memory[name] = (await server.call<{ rss: number }>('stats')).rss;
+    for (const [name, server] of servers) memory.afterLoad[name] = server.rss();
     await Promise.all([...servers.values()].map((s) => s.stop()));
     servers.clear();
 
@@ -463,7 +515,7 @@ async function main() {
         redis: redis ? redisUrl : null,
         serverEnv: { ...env, DATABASE_URL: '(the bench database)' },
       },
-      memoryRss: memory,
+      memory,
       handBuiltSql: routes.map((r) => ({ list: r.list, statements: r.statements.map((s) => s.text) })),
       identity,
       results,

@@ -1,77 +1,93 @@
-// First, as in src/main.ts: tracing (off unless OTEL_EXPORTER_OTLP_ENDPOINT is set) patches pg and ioredis as they load.
-import { tracing } from '../src/http/tracing/preload';
-import 'reflect-metadata';
-import Fastify, { type FastifyInstance } from 'fastify';
+import { writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector';
+import type { Running } from './stacks/common';
 import { installSqlCounter, sqlCounter } from './sql-counter';
-import { buildApp, type AppDeps } from '../src/app';
-import type { Principal } from '../src/auth/principal';
-import { createSessionTokens } from '../src/auth/session-tokens';
-import { openDatabase } from '../src/db/open-database';
-import { buildUnguardedSchema } from '../src/graphql/schema';
-import { loadConfig } from '../src/kernel/config';
-import { KEYGATE } from '../src/modules';
-import { startHandBuilt } from './handbuilt';
-import { guardWithPeer, type PeerName } from './peers';
 
 /**
- * One benchmark server per process (`bench/server.ts <kind>`), configured like production from
- * its own environment (NODE_ENV=production, logging to stdout, which the runner sends to a
- * file, rate limits as the environment says):
+ * One benchmark server per process, run from JavaScript (`dist/bench/server.js <kind>`: the
+ * runner builds dist/ with `npm run build` and transpiles bench/ beside it, so keygate is its
+ * compiled build and no TypeScript compiler sits in any server's memory). Each kind loads only
+ * its own modules:
  *   ceiling    a bare Fastify route answering a constant (the machine's limit)
- *   ours       buildApp as shipped: keys, verification cache, rate limits, @requires
- *   noauth     the same stack with authentication replaced by a fixed principal
- *   shield | envelop | mapschema   buildApp serving the unguarded schema guarded by that peer
- *   unguarded  buildApp serving the unguarded schema with no authorization at all
+ *   ours       keygate's buildApp as shipped; noauth: the same with a fixed principal
  *   handbuilt  a bare Fastify route + pg running keygate's SQL, JSON written by hand
+ *   apollo     plain Apollo Server + graphql-shield + pg           (bench/stacks/apollo.ts)
+ *   yoga       GraphQL Yoga + @envelop/generic-auth + pg; yoga-jit: + @envelop/graphql-jit
+ *   mercurius  Mercurius (jit) + mercurius-auth + pg
  * It talks to the runner over IPC: `ready` with its port, then answers `stats` (SQL statements
- * sent so far, memory), `capture` / `captured` (the statements sent meanwhile) and `stop`.
+ * sent so far, memory), `capture` / `captured` (the statements sent meanwhile), `profile-start` /
+ * `profile-stop <file>` (V8's CPU profiler through the inspector, written to the file) and `stop`.
  */
-type Kind = 'ceiling' | 'ours' | 'noauth' | 'handbuilt' | PeerName;
+export type Kind = 'ceiling' | 'ours' | 'noauth' | 'handbuilt' | 'apollo' | 'yoga' | 'yoga-jit' | 'mercurius';
 
-interface Running {
-  server: FastifyInstance;
-  close(): Promise<void>;
+/** A module of this kind only, when it starts: a peer's process never loads keygate, nor keygate a peer's libraries. */
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const load = <T>(id: string): T => require(id) as T;
+
+async function startCeiling(): Promise<Running> {
+  const { default: Fastify } = load<typeof import('fastify')>('fastify');
+  const server = Fastify({ logger: false });
+  const payload = JSON.stringify({ data: { viewer: { kind: 'API_KEY' } } });
+  server.post('/graphql', async (_req, reply) => reply.type('application/json; charset=utf-8').send(payload));
+  await server.listen({ host: '127.0.0.1', port: 0 });
+  return { port: (server.server.address() as { port: number }).port, close: () => server.close() };
 }
 
-async function startKeygate(kind: Exclude<Kind, 'ceiling' | 'handbuilt'>): Promise<Running> {
-  const config = loadConfig(process.env);
-  const db = await openDatabase(config, { entities: KEYGATE.entities, migrate: false });
-  const sessionTokens = await createSessionTokens(config);
-  const deps: AppDeps = { config, dataSource: db.dataSource, sessionTokens, tracing };
-  let principal: Principal | undefined;
-  if (kind === 'noauth') deps.authenticate = async () => principal!;
-  if (kind === 'shield' || kind === 'envelop' || kind === 'mapschema' || kind === 'unguarded') {
-    const schema = guardWithPeer(kind, await buildUnguardedSchema({ resolvers: KEYGATE.resolvers, access: KEYGATE.access }));
-    // No @requires requirement reaches keygate's own decision: the peer alone guards.
-    deps.schema = { schema, plain: schema, requirements: { of: () => 0n }, catalog: [] };
+async function start(kind: Kind, env: NodeJS.ProcessEnv): Promise<Running> {
+  switch (kind) {
+    case 'ceiling':
+      return startCeiling();
+    case 'ours':
+    case 'noauth':
+      return load<typeof import('./keygate-server')>('./keygate-server').startKeygate(kind, env);
+    case 'handbuilt':
+      return load<typeof import('./handbuilt')>('./handbuilt').startHandBuilt(env);
+    case 'apollo':
+      return load<typeof import('./stacks/apollo')>('./stacks/apollo').startApollo(env);
+    case 'yoga':
+    case 'yoga-jit':
+      return load<typeof import('./stacks/yoga')>('./stacks/yoga').startYoga(env, kind === 'yoga-jit');
+    case 'mercurius':
+      return load<typeof import('./stacks/mercurius')>('./stacks/mercurius').startMercurius(env);
+    default:
+      throw new Error(`unknown bench server kind ${String(kind)}`);
   }
-  const app = await buildApp(deps);
-  if (kind === 'noauth') principal = await app.authenticator.authenticateKey(process.env.BENCH_KEY!);
+}
+
+/** The CPU profiler of this process, on between `profile-start` and `profile-stop`. */
+function profiler() {
+  let session: Session | null = null;
+  const post = <T>(method: string, params?: object) =>
+    new Promise<T>((resolve, reject) =>
+      session!.post(method, params ?? {}, (error, result) => (error ? reject(error) : resolve(result as T))),
+    );
   return {
-    server: app.server,
-    async close() {
-      await app.close();
-      await db.close();
+    async start(intervalUs: number) {
+      session = new Session();
+      session.connect();
+      await post('Profiler.enable');
+      await post('Profiler.setSamplingInterval', { interval: intervalUs });
+      await post('Profiler.start');
+    },
+    async stop(file: string) {
+      const { profile } = await post<{ profile: object }>('Profiler.stop');
+      await post('Profiler.disable');
+      session!.disconnect();
+      session = null;
+      writeFileSync(file, JSON.stringify(profile));
     },
   };
 }
 
-function startCeiling(): Running {
-  const server = Fastify({ logger: false });
-  const payload = JSON.stringify({ data: { viewer: { kind: 'API_KEY' } } });
-  server.post('/graphql', async (_req, reply) => reply.type('application/json; charset=utf-8').send(payload));
-  return { server, close: () => server.close() };
-}
-
 async function main() {
-  installSqlCounter();
   const kind = process.argv[2] as Kind;
-  const running = kind === 'ceiling' ? startCeiling() : kind === 'handbuilt' ? await startHandBuilt(process.env) : await startKeygate(kind);
-  await running.server.listen({ host: '127.0.0.1', port: 0 });
-  const port = (running.server.server.address() as { port: number }).port;
+  // The server's modules first (keygate's tracing preload must see pg load), then the counter.
+  const running = await start(kind, process.env);
+  installSqlCounter();
+  const cpu = profiler();
 
   const reply = (id: number, body: object) => process.send!({ id, ...body });
-  process.on('message', (message: { id: number; cmd: string }) => {
+  process.on('message', (message: { id: number; cmd: string; arg?: string }) => {
     switch (message.cmd) {
       case 'stats': {
         const m = process.memoryUsage();
@@ -85,12 +101,16 @@ async function main() {
         sqlCounter.capturing = null;
         return reply(message.id, { statements });
       }
+      case 'profile-start':
+        return void cpu.start(Number(message.arg ?? 500)).then(() => reply(message.id, {}));
+      case 'profile-stop':
+        return void cpu.stop(message.arg!).then(() => reply(message.id, { file: message.arg }));
       case 'stop':
         return void running.close().finally(() => process.exit(0));
     }
   });
   process.on('disconnect', () => void running.close().finally(() => process.exit(0)));
-  process.send!({ ready: true, port });
+  process.send!({ ready: true, port: running.port });
 }
 
 main().catch((error) => {

@@ -1,5 +1,3 @@
-import pg from 'pg';
-
 /**
  * Counts every statement this process sends through `pg` (TypeORM, raw queries, the invalidation
  * listener, usage flushes: everything a request or the server's background work costs), and can
@@ -17,6 +15,9 @@ let installed = false;
 export function installSqlCounter(): void {
   if (installed) return;
   installed = true;
+  // Required here, not imported: a server's own modules load pg first (keygate's tracing patches it as it loads).
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const pg = require('pg') as typeof import('pg');
   const proto = pg.Client.prototype as unknown as { query: (...args: unknown[]) => unknown };
   const original = proto.query;
   proto.query = function (this: unknown, ...args: unknown[]) {
