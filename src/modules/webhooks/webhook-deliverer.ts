@@ -14,6 +14,11 @@ import { Webhook } from './webhook.entity';
 export const SECRET_NOT_OPENED =
   'not sent: this instance could not open the signing secret (its ENCRYPTION_KEY is not the one that sealed it)';
 
+interface Health {
+  consecutive_failures: number;
+  enabled: boolean;
+}
+
 export interface DeliveryJob {
   webhookId: string;
   /** For per-organization fairness; absent on jobs queued by older versions. */
@@ -130,19 +135,7 @@ export class WebhookDeliverer {
       // orIgnore: a job that runs twice (a crash after sending) records its attempt once.
       await m.createQueryBuilder().insert().into(WebhookDelivery).values(row).orIgnore().execute();
 
-      const [health] = receiverFailed
-        ? await rowsOf<{ consecutive_failures: number; enabled: boolean }>(
-            m,
-            `UPDATE webhooks SET last_delivery_at = now(), last_delivery_status = $2,
-                    consecutive_failures = CASE WHEN $3 THEN 0 ELSE consecutive_failures + 1 END
-              WHERE id = $1 RETURNING consecutive_failures, enabled`,
-            [webhook.id, result.statusCode, result.ok],
-          )
-        : await rowsOf<{ consecutive_failures: number; enabled: boolean }>(
-            m,
-            'SELECT consecutive_failures, enabled FROM webhooks WHERE id = $1',
-            [webhook.id],
-          );
+      const [health] = await this.recordHealth(m, webhook.id, receiverFailed ? result : null);
       const stillEnabled = health !== undefined && health.enabled;
       if (stillEnabled && receiverFailed && !result.ok && health.consecutive_failures >= this.policy.maxConsecutiveFailures) {
         await m.update(Webhook, { id: webhook.id }, { enabled: false });
@@ -162,6 +155,35 @@ export class WebhookDeliverer {
       await options.beforeCommit?.(m);
       return m.getRepository(WebhookDelivery).findOneByOrFail({ webhookId: webhook.id, eventId: event.id, attempt });
     });
+  }
+
+  /**
+   * The endpoint's health after this attempt. A failure counts under the endpoint's row lock (it
+   * may disable the endpoint). A success only resets the count and stamps the time, and skips the
+   * write when another delivery holds the row: in a burst to one endpoint every delivery, from
+   * every instance, would otherwise queue on that lock, and one that waited past the statement
+   * timeout rolled back an attempt whose request had already been answered — and was sent again
+   * (the cluster scenario saw 15 of 200 events delivered twice). `result` null: nothing was sent.
+   */
+  private async recordHealth(m: EntityManager, webhookId: string, result: SendResult | null): Promise<Health[]> {
+    if (result && !result.ok) {
+      return rowsOf<Health>(
+        m,
+        `UPDATE webhooks SET last_delivery_at = now(), last_delivery_status = $2, consecutive_failures = consecutive_failures + 1
+          WHERE id = $1 RETURNING consecutive_failures, enabled`,
+        [webhookId, result.statusCode],
+      );
+    }
+    if (result) {
+      const written = await rowsOf<Health>(
+        m,
+        `UPDATE webhooks SET last_delivery_at = now(), last_delivery_status = $2, consecutive_failures = 0
+          WHERE id = (SELECT id FROM webhooks WHERE id = $1 FOR NO KEY UPDATE SKIP LOCKED) RETURNING consecutive_failures, enabled`,
+        [webhookId, result.statusCode],
+      );
+      if (written.length) return written;
+    }
+    return rowsOf<Health>(m, 'SELECT consecutive_failures, enabled FROM webhooks WHERE id = $1', [webhookId]);
   }
 
   /**
