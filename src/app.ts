@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { DataSource } from 'typeorm';
+import { inTurn } from './kernel/in-turn';
 import { InvalidationListener } from './auth/auth-invalidation';
 import { SIGN_IN_LINK_TTL_SECONDS } from './auth/browser-sessions';
 import { BrowserSessions } from './modules/sessions/browser-sessions.service';
@@ -164,17 +165,23 @@ export async function buildApp(deps: AppDeps): Promise<App> {
       // cut idle keep-alive connections); closing Fastify a second time would never settle.
       // Called first and at once: Apollo's own SIGTERM handler must not get to stop it first
       // (an `await` before this line let it, and the drain then never settled).
-      await apollo.stop();
-      await metricsListener?.close();
-      await webhookJobs?.stop();
-      await listener?.stop();
-      rateLimiter?.stop();
-      await rateLimiter?.sync().catch(() => undefined);
-      const at = dataSource.subscribers.indexOf(invalidator);
-      if (at >= 0) dataSource.subscribers.splice(at, 1);
-      // Through Redis's journal (while it answers) into PostgreSQL, then Redis can go.
-      await Promise.all([services.usage.stop(), services.clicks.stop()]);
-      redis?.disconnect();
+      // Every step runs even when one before it failed (a stuck job worker must not leave the
+      // invalidation listener reconnecting, or usage unflushed); the first failure is rethrown.
+      await inTurn([
+        () => apollo.stop(),
+        () => metricsListener?.close(),
+        () => webhookJobs?.stop(),
+        () => listener?.stop(),
+        async () => {
+          rateLimiter?.stop();
+          await rateLimiter?.sync().catch(() => undefined);
+          const at = dataSource.subscribers.indexOf(invalidator);
+          if (at >= 0) dataSource.subscribers.splice(at, 1);
+        },
+        // Through Redis's journal (while it answers) into PostgreSQL, then Redis can go.
+        () => Promise.all([services.usage.stop(), services.clicks.stop()]),
+        () => redis?.disconnect(),
+      ]);
     },
   };
 }
