@@ -10,14 +10,21 @@ import type { Drain } from './drain';
 export function registerHealthRoutes(server: FastifyInstance, dataSource: DataSource, drain: Drain): void {
   server.get('/healthz', async () => ({ status: 'ok' }));
 
+  // Anyone may ask, on the public port: concurrent checks share one `SELECT 1`, so a flood of
+  // them takes one pool connection, not the pool (the attacker's pass of issue 20).
+  let checking: Promise<boolean> | undefined;
+  const databaseAnswers = () =>
+    (checking ??= withTimeout(dataSource.query('SELECT 1'), 2_000)
+      .then(
+        () => true,
+        () => false,
+      )
+      .finally(() => (checking = undefined)));
+
   server.get('/readyz', async (_request, reply) => {
     if (drain.active) return reply.code(503).send({ status: 'draining' });
-    try {
-      await withTimeout(dataSource.query('SELECT 1'), 2_000);
-      return { status: 'ready' };
-    } catch {
-      return reply.code(503).send({ status: 'unavailable' });
-    }
+    if (await databaseAnswers()) return { status: 'ready' };
+    return reply.code(503).send({ status: 'unavailable' });
   });
 }
 

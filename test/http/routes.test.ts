@@ -32,6 +32,14 @@ describe('health', () => {
     expect(res.json()).toEqual({ status: 'ready' });
   });
 
+  it('/readyz: 40 checks at once share one SELECT 1 (a flood takes one pool connection, not the pool)', async () => {
+    const { result, statements } = await t.countQueries(() =>
+      Promise.all(Array.from({ length: 40 }, () => t.app.server.inject({ method: 'GET', url: '/readyz' }))),
+    );
+    expect(result.map((r) => r.statusCode)).toEqual(Array(40).fill(200));
+    expect(statements.filter((s) => s === 'SELECT 1')).toEqual(['SELECT 1']);
+  });
+
   it('/readyz answers 503 when the database is unreachable, /healthz stays up', async () => {
     // A real pg pool pointed at a port nothing listens on.
     const dead = createDataSource({ entities: KEYGATE.entities, url: 'postgres://postgres@127.0.0.1:1/none' });
