@@ -81,7 +81,7 @@ export async function buildKeygateSchema(parts: SchemaParts): Promise<KeygateSch
 
 /**
  * The type-graphql schema before the @requires transform: directive usages are in its AST but
- * nothing enforces them. Only the benchmark uses it directly, to guard it another way.
+ * nothing enforces them. Built once by buildKeygateSchema; tests read its resolvers directly.
  */
 export async function buildUnguardedSchema(parts: SchemaParts): Promise<GraphQLSchema> {
   registerAccessTypes(parts.access);
