@@ -19,6 +19,9 @@ Commands:
       Change an organization's plan.
   migrate
       Apply pending database migrations.
+  reseal-webhook-secrets [--json]
+      Seal every webhook signing secret sealed with a key in ENCRYPTION_KEY_PREVIOUS again with
+      ENCRYPTION_KEY (the same secrets: receivers change nothing). The middle step of a rotation.
   help
       This text.
 

@@ -41,6 +41,8 @@ export interface ClaimNames {
 
 export interface SessionTokenOptions {
   secret?: string;
+  /** Secrets tokens may still be signed with during a rotation: verified, never used to sign. */
+  previousSecrets?: readonly string[];
   /** An identity provider: its issuer (tokens must say it) and where its signing keys are. */
   provider?: { issuer: string; jwksUrl?: string; audience?: string; claims: ClaimNames; allowHttp?: boolean };
   ttlSeconds: number;
@@ -50,10 +52,12 @@ const DISCOVERY_TIMEOUT_MS = 5_000;
 
 export class SessionTokens {
   private readonly secret?: Uint8Array;
+  private readonly previous: Uint8Array[];
   private jwks?: Promise<ReturnType<typeof createRemoteJWKSet>>;
 
   constructor(private readonly options: SessionTokenOptions) {
     if (options.secret) this.secret = new TextEncoder().encode(options.secret);
+    this.previous = this.secret ? (options.previousSecrets ?? []).map((s) => new TextEncoder().encode(s)) : [];
     if (!this.secret && !options.provider) throw new Error('SessionTokens needs a secret or an identity provider');
   }
 
@@ -87,12 +91,20 @@ export class SessionTokens {
   }
 
   private async verifyOwn(token: string): Promise<SessionClaims> {
-    let payload: JWTPayload;
-    try {
-      ({ payload } = await jwtVerify(token, this.secret!, { algorithms: ['HS256'], requiredClaims: ['sub', 'exp'] }));
-    } catch (e) {
-      throw new SessionTokenError(`keygate token: ${(e as Error).message}`);
+    let payload: JWTPayload | undefined;
+    let failure: Error | undefined;
+    // The current secret, then the previous ones; only a wrong signature moves on to the next.
+    for (const secret of [this.secret!, ...this.previous]) {
+      try {
+        ({ payload } = await jwtVerify(token, secret, { algorithms: ['HS256'], requiredClaims: ['sub', 'exp'] }));
+        break;
+      } catch (e) {
+        const signature = (e as { code?: string }).code === 'ERR_JWS_SIGNATURE_VERIFICATION_FAILED';
+        failure = signature ? (failure ?? (e as Error)) : (e as Error);
+        if (!signature) break;
+      }
     }
+    if (!payload) throw new SessionTokenError(`keygate token: ${failure!.message}`);
     return { kind: 'keygate', userId: payload.sub!, orgId: typeof payload.org === 'string' ? payload.org : null };
   }
 
@@ -167,6 +179,7 @@ export async function createSessionTokens(config: Config): Promise<SessionTokens
   const { oidc } = config;
   return new SessionTokens({
     secret: await resolveSessionSecret(config),
+    previousSecrets: config.session.previousSecrets,
     provider: oidc.issuer
       ? { issuer: oidc.issuer, jwksUrl: oidc.jwksUrl, audience: oidc.audience, claims: oidc.claims, allowHttp: !config.isProduction }
       : undefined,

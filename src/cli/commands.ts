@@ -7,6 +7,8 @@ import { openDatabase } from '../db/open-database';
 import { loadConfig, type Config } from '../kernel/config';
 import { ConflictError } from '../kernel/errors';
 import { KEYGATE } from '../modules';
+import { secretBoxFor } from '../modules/webhooks/secret-box';
+import { resealWebhookSecrets } from '../modules/webhooks/secret-reseal';
 import { createServiceGraph } from '../service-graph';
 import { CliError } from './errors';
 import type { CliValues, CommandName } from './options';
@@ -108,6 +110,19 @@ async function migrate(r: Run): Promise<void> {
   r.print(r.migrated.length ? `Applied: ${r.migrated.join(', ')}` : 'No pending migrations.');
 }
 
+/** Seals every webhook secret sealed with ENCRYPTION_KEY_PREVIOUS again with ENCRYPTION_KEY (a rotation's middle step). */
+async function resealSecrets(r: Run): Promise<void> {
+  const report = await resealWebhookSecrets(r.ds, await secretBoxFor(r.config));
+  r.print(
+    r.values.json
+      ? JSON.stringify(report)
+      : `Webhook secrets: ${report.resealed} sealed again with ENCRYPTION_KEY, ${report.current} already were` +
+          (report.unreadable.length ? `; ${report.unreadable.length} opened by no key: ${report.unreadable.join(', ')}` : '.'),
+  );
+  if (report.unreadable.length)
+    throw new CliError('Some webhook secrets are sealed with a key that is neither ENCRYPTION_KEY nor in ENCRYPTION_KEY_PREVIOUS.');
+}
+
 const COMMANDS: Record<CommandName, Command> = {
   bootstrap: { run: bootstrap },
   orgs: { run: orgs },
@@ -115,6 +130,7 @@ const COMMANDS: Record<CommandName, Command> = {
   'sign-in-link': { run: signInLink },
   'set-plan': { run: setPlan },
   migrate: { migrate: true, run: migrate },
+  'reseal-webhook-secrets': { run: resealSecrets },
 };
 
 /** Opens the database the way `npm start` does, runs the command, closes it. */

@@ -26,6 +26,7 @@ export const COMMAND_OPTIONS = {
   'sign-in-link': ['email', 'org', 'ttl'],
   'set-plan': ['org', 'plan', 'json'],
   migrate: [],
+  'reseal-webhook-secrets': ['json'],
 } as const satisfies Record<string, readonly OptionName[]>;
 
 export type CommandName = keyof typeof COMMAND_OPTIONS;
@@ -42,4 +43,5 @@ export const REQUIRED: Record<CommandName, readonly OptionName[]> = {
   'sign-in-link': ['email'],
   'set-plan': ['org', 'plan'],
   migrate: [],
+  'reseal-webhook-secrets': [],
 };

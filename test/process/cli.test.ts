@@ -1,6 +1,7 @@
 import { ViewerDocument } from '../generated/graphql';
 import { expectOk } from '../support/expect';
-import { TEST_SESSION_SECRET, TestApp } from '../support/harness';
+import { SecretBox } from '../../src/modules/webhooks/secret-box';
+import { TEST_ENCRYPTION_KEY, TEST_SESSION_SECRET, TestApp } from '../support/harness';
 import { PROCESS_TIMEOUT_MS, runTs } from '../support/processes';
 
 jest.setTimeout(PROCESS_TIMEOUT_MS);
@@ -142,6 +143,20 @@ describe('cli', () => {
     });
     expect(await t.dataSource.query('SELECT count(*)::int AS n FROM organizations')).toEqual(before);
     expect(await t.dataSource.query("SELECT count(*)::int AS n FROM users WHERE email = 'second@example.com'")).toEqual([{ n: 0 }]);
+  });
+
+  it('reseal-webhook-secrets seals secrets of a previous key with ENCRYPTION_KEY, then finds them current', async () => {
+    const { secret } = await t.app.services.webhooks.create(t.owner.caller, {
+      url: 'http://127.0.0.1:9/cli',
+      events: ['shortLink.created'],
+    });
+    const rotating = { ...env, ENCRYPTION_KEY: 'c3'.repeat(32), ENCRYPTION_KEY_PREVIOUS: TEST_ENCRYPTION_KEY };
+    const first = await runTs('src/cli.ts', ['reseal-webhook-secrets', '--json'], rotating);
+    expect([first.code, JSON.parse(first.stdout)]).toEqual([0, { resealed: 1, current: 0, unreadable: [] }]);
+    const again = await runTs('src/cli.ts', ['reseal-webhook-secrets'], rotating);
+    expect([again.code, again.stdout.trim()]).toEqual([0, 'Webhook secrets: 0 sealed again with ENCRYPTION_KEY, 1 already were.']);
+    const sealed = (await t.dataSource.query('SELECT secret_sealed AS s FROM webhooks'))[0].s as string;
+    expect(new SecretBox(Buffer.from('c3'.repeat(32), 'hex')).open(sealed)).toBe(secret);
   });
 
   it('migrate reports that nothing is pending on a migrated database', async () => {

@@ -1,10 +1,12 @@
 import { z } from 'zod';
 import { oidcConfig, oidcEnv, type OidcConfig } from './oidc';
-import { bool, ConfigError, optionalString } from './values';
+import { bool, ConfigError, listOf, optionalString } from './values';
 
 /** Keys, sessions, the identity provider and the verification cache. */
 export const authEnv = {
   SESSION_SECRET: optionalString.pipe(z.string().min(32, 'SESSION_SECRET must be at least 32 characters').optional()),
+  /** Secrets session tokens may still be signed with, comma-separated: verified, never used to sign (a rotation). */
+  SESSION_SECRET_PREVIOUS: optionalString,
   ...oidcEnv,
   /** How long a console sign-in lasts. */
   CONSOLE_SESSION_TTL_SECONDS: z.coerce
@@ -39,6 +41,8 @@ export interface AuthConfig {
   session: {
     /** HS256 secret; undefined when only a provider is used or the dev secret must be generated. */
     secret?: string;
+    /** Earlier secrets, still accepted to verify a token while a rotation is under way. */
+    previousSecrets: string[];
     ttlSeconds: number;
     /** Console (browser) sign-ins. */
     consoleTtlSeconds: number;
@@ -63,8 +67,17 @@ export function authConfig(e: AuthEnv, where: { isProduction: boolean; publicUrl
         'Set one of them and start again.',
     );
   }
+  const previousSecrets = listOf(e.SESSION_SECRET_PREVIOUS);
+  if (previousSecrets.some((secret) => secret.length < 32)) {
+    throw new ConfigError('Invalid environment:\n  SESSION_SECRET_PREVIOUS: each secret must be at least 32 characters');
+  }
   return {
-    session: { secret: e.SESSION_SECRET, ttlSeconds: e.SESSION_TTL_SECONDS, consoleTtlSeconds: e.CONSOLE_SESSION_TTL_SECONDS },
+    session: {
+      secret: e.SESSION_SECRET,
+      previousSecrets,
+      ttlSeconds: e.SESSION_TTL_SECONDS,
+      consoleTtlSeconds: e.CONSOLE_SESSION_TTL_SECONDS,
+    },
     oidc: oidcConfig(e, where.publicUrl),
     apiKeyPrefix: e.API_KEY_PREFIX,
     verificationCache: { enabled: e.VERIFICATION_CACHE_ENABLED, maxEntries: e.VERIFICATION_CACHE_SIZE, ttlMs: e.VERIFICATION_CACHE_TTL_MS },

@@ -23,6 +23,14 @@ export const optionalString = z
 /** proxy-addr's named ranges, accepted by Fastify's trustProxy list. */
 const PROXY_RANGE_NAMES = new Set(['loopback', 'linklocal', 'uniquelocal']);
 
+/** A comma-separated list: its non-empty items, trimmed; none when unset. */
+export function listOf(raw: string | undefined): string[] {
+  return (raw ?? '')
+    .split(',')
+    .map((item) => item.trim())
+    .filter(Boolean);
+}
+
 export function parseTrustProxy(raw: string | undefined): boolean | string[] {
   if (raw === undefined || raw === 'false') return false;
   if (raw === 'true') return true;

@@ -1,10 +1,12 @@
 import { z } from 'zod';
 import { parseRetrySchedule } from '../retry-schedule';
-import { bool, ConfigError, optionalString } from './values';
+import { bool, ConfigError, listOf, optionalString } from './values';
 
 /** Webhook deliveries, their queue workers, and the key that seals their signing secrets. */
 export const webhooksEnv = {
   ENCRYPTION_KEY: optionalString,
+  /** Keys secrets may still be sealed with, comma-separated: read, never used to seal (a rotation). */
+  ENCRYPTION_KEY_PREVIOUS: optionalString,
   WEBHOOK_RETRY_SCHEDULE: z.string().default('30s,2m,10m,1h,6h,12h'),
   WEBHOOK_MAX_CONSECUTIVE_FAILURES: z.coerce.number().int().min(1).max(10_000).default(20),
   WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(10_000),
@@ -20,6 +22,8 @@ type WebhooksEnv = z.infer<z.ZodObject<typeof webhooksEnv>>;
 export interface WebhooksConfig {
   /** Seals webhook signing secrets at rest; generated under DATA_DIR outside production. */
   encryptionKey?: string;
+  /** Earlier keys, still accepted to open a sealed secret while a rotation is under way. */
+  previousEncryptionKeys: string[];
   webhooks: {
     /** Delays in ms before attempts 2, 3, …. */
     retrySchedule: number[];
@@ -49,6 +53,7 @@ export function webhooksConfig(e: WebhooksEnv, where: { isProduction: boolean })
   }
   return {
     encryptionKey: e.ENCRYPTION_KEY,
+    previousEncryptionKeys: listOf(e.ENCRYPTION_KEY_PREVIOUS),
     webhooks: {
       retrySchedule,
       maxConsecutiveFailures: e.WEBHOOK_MAX_CONSECUTIVE_FAILURES,

@@ -18,10 +18,15 @@ const B64URL = /^[A-Za-z0-9_-]*$/;
  */
 export class SecretBox {
   private readonly key: Buffer;
+  private readonly previous: Buffer[];
 
-  constructor(key: Buffer) {
-    if (!Buffer.isBuffer(key) || key.length !== KEY_BYTES) throw new Error(`SecretBox needs a ${KEY_BYTES}-byte key`);
+  /** `previous`: keys a secret may still be sealed with during a rotation; opened with, never sealed with. */
+  constructor(key: Buffer, previous: readonly Buffer[] = []) {
+    for (const k of [key, ...previous]) {
+      if (!Buffer.isBuffer(k) || k.length !== KEY_BYTES) throw new Error(`SecretBox needs ${KEY_BYTES}-byte keys`);
+    }
     this.key = Buffer.from(key);
+    this.previous = previous.map((k) => Buffer.from(k));
   }
 
   seal(plaintext: string): string {
@@ -31,8 +36,21 @@ export class SecretBox {
     return [VERSION, iv.toString('base64url'), cipher.getAuthTag().toString('base64url'), ciphertext.toString('base64url')].join(':');
   }
 
-  /** Throws when `sealed` is malformed, was tampered with, or was sealed with another key. */
+  /** Throws when `sealed` is malformed, was tampered with, or was sealed with none of this box's keys. */
   open(sealed: string): string {
+    return this.openWith(sealed).plaintext;
+  }
+
+  /**
+   * The same secret sealed with the current key when it was sealed with a previous one, else null
+   * (already current). A rotation re-seals every stored secret this way: receivers keep their secret.
+   */
+  reseal(sealed: string): string | null {
+    const { plaintext, current } = this.openWith(sealed);
+    return current ? null : this.seal(plaintext);
+  }
+
+  private openWith(sealed: string): { plaintext: string; current: boolean } {
     const parts = sealed.split(':');
     if (parts.length !== 4 || parts[0] !== VERSION || !parts.slice(1).every((p) => B64URL.test(p))) {
       throw new Error('Not a sealed secret (expected v1:<iv>:<tag>:<ciphertext>)');
@@ -42,13 +60,17 @@ export class SecretBox {
     const ciphertext = Buffer.from(parts[3], 'base64url');
     // A fixed tag length: GCM would otherwise accept a truncated tag, which is far easier to forge.
     if (iv.length !== IV_BYTES || tag.length !== TAG_BYTES) throw new Error('Not a sealed secret (bad IV or tag length)');
-    const decipher = createDecipheriv('aes-256-gcm', this.key, iv, { authTagLength: TAG_BYTES });
-    decipher.setAuthTag(tag);
-    try {
-      return Buffer.concat([decipher.update(ciphertext), decipher.final()]).toString('utf8');
-    } catch {
-      throw new Error('Sealed secret failed authentication: it was tampered with or sealed with another key');
+    for (const key of [this.key, ...this.previous]) {
+      const decipher = createDecipheriv('aes-256-gcm', key, iv, { authTagLength: TAG_BYTES });
+      decipher.setAuthTag(tag);
+      try {
+        const plaintext = Buffer.concat([decipher.update(ciphertext), decipher.final()]).toString('utf8');
+        return { plaintext, current: key === this.key };
+      } catch {
+        // Not this key (or tampered with): the next one, if any.
+      }
     }
+    throw new Error('Sealed secret failed authentication: it was tampered with or sealed with another key');
   }
 }
 
@@ -102,4 +124,18 @@ export async function resolveEncryptionKey(opts: { encryptionKey?: string; dataD
     await fs.rm(tmp, { force: true });
   }
   return parseEncryptionKey(await fs.readFile(file, 'utf8'), describe);
+}
+
+/** The box of a configuration: ENCRYPTION_KEY (or the development key) to seal, ENCRYPTION_KEY_PREVIOUS also to open. */
+export async function secretBoxFor(config: {
+  encryptionKey?: string;
+  previousEncryptionKeys: string[];
+  dataDir: string;
+  isProduction: boolean;
+}): Promise<SecretBox> {
+  const { encryptionKey, dataDir, isProduction } = config;
+  return new SecretBox(
+    await resolveEncryptionKey({ encryptionKey, dataDir, isProduction }),
+    config.previousEncryptionKeys.map((key, i) => parseEncryptionKey(key, `ENCRYPTION_KEY_PREVIOUS (item ${i + 1})`)),
+  );
 }

@@ -1,7 +1,7 @@
 import { WEBHOOK_OPERATIONS } from './webhook.rules';
 import { defineResource } from '../../kernel/access';
 import { defineModule } from '../../core/module';
-import { resolveEncryptionKey, SecretBox } from './secret-box';
+import { secretBoxFor } from './secret-box';
 import { defaultLookup, type Lookup } from './ssrf-guard';
 import { WebhookDeliverer } from './webhook-deliverer';
 import { WebhookDelivery } from './webhook-delivery.entity';
@@ -41,8 +41,8 @@ export const webhooksModule = defineModule({
   operations: WEBHOOK_OPERATIONS,
   audit: [WEBHOOK_AUDIT],
   async services({ dataSource, config, access, eventLog, changes, events, overrides }) {
-    const { encryptionKey, dataDir, isProduction, webhooks } = config;
-    const secretBox = new SecretBox(await resolveEncryptionKey({ encryptionKey, dataDir, isProduction }));
+    const { isProduction, webhooks } = config;
+    const secretBox = await secretBoxFor(config);
     const lookup = overrides.webhookLookup ?? defaultLookup;
     const sender = new WebhookSender({ lookup, allowPrivate: webhooks.allowPrivate, timeoutMs: webhooks.timeoutMs });
     const deliverer = new WebhookDeliverer(dataSource, secretBox, sender, eventLog, {
