@@ -117,7 +117,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     ? new RequestRateLimiter(redis, config.redisKeyPrefix, { syncIntervalMs: config.rateLimitSyncMs })
     : null;
   const policy = new RequestPolicy({ authenticator, authenticate: deps.authenticate, rateLimiter, usage: services.usage });
-  const requestBudgets = new RequestBudgets(config.database.budget);
+  const requestBudgets = new RequestBudgets(config.database.budget, dataSource, config.database.timeouts.connectMs);
   const schema = deps.schema ?? (await buildSchema());
   const apollo = await registerGraphQLRoute(server, {
     config,

@@ -1,3 +1,4 @@
+import type { DataSource } from 'typeorm';
 import type { Role } from '../kernel/access';
 import type { PermissionMask } from '../kernel/permissions';
 import type { Plan } from '../kernel/plans';
@@ -47,6 +48,12 @@ export interface Caller {
    * commits only if its principal still holds them, checked inside the change's transaction.
    */
   admitted?: PermissionMask;
+  /**
+   * The database this caller's work runs on within a GraphQL request: the app's data source seen
+   * through the request's budget (db/request-budget.ts). Unset outside a request (jobs, the CLI,
+   * tests calling services directly), where services use their own data source.
+   */
+  db?: DataSource;
 }
 
 export function actorOf(principal: Principal): { kind: PrincipalKind; id: string; name: string } {

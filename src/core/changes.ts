@@ -53,7 +53,7 @@ export class Changes {
     const mask = this.access.maskFromScopes([needed]);
     for (let attempt = 1; ; attempt++) {
       try {
-        return await this.dataSource.transaction(async (m) =>
+        return await (caller.db ?? this.dataSource).transaction(async (m) =>
           change(this.changeIn(m, await this.authority.confirmWithin(m, caller, mask))),
         );
       } catch (error) {
@@ -70,7 +70,7 @@ export class Changes {
    */
   async confirm(caller: Caller, needed: Scope): Promise<Caller> {
     const mask = this.access.maskFromScopes([needed]);
-    return this.dataSource.transaction((m) => this.authority.confirmWithin(m, caller, mask));
+    return (caller.db ?? this.dataSource).transaction((m) => this.authority.confirmWithin(m, caller, mask));
   }
 
   /** A change inside a transaction someone else opened (the organization bootstrap). */

@@ -1,16 +1,16 @@
 import 'reflect-metadata';
 import pg from 'pg';
-import { DataSource, type Logger } from 'typeorm';
+import { DataSource, type Logger, type QueryRunner } from 'typeorm';
 import { MIGRATIONS } from '../../migrations';
 import type { DatabaseTimeouts } from '../kernel/config';
-import { BudgetedPool, StatementBudgetSubscriber } from './request-budget';
+import { DatabasePool } from './database-pool';
 
 export interface DataSourceOptions {
   url: string;
   /** The entity classes of every module (modules/index.ts: KEYGATE.entities). */
   entities: readonly Function[];
-  /** Sees every SQL statement; tests use it to count queries. */
-  queryObserver?: (sql: string) => void;
+  /** Sees every SQL statement and the query runner that sends it; tests use it to count queries. */
+  queryObserver?: (sql: string, runner: QueryRunner | undefined) => void;
   poolSize?: number;
   /** Bounds on connections and statements; the defaults of the configuration when omitted. */
   timeouts?: DatabaseTimeouts;
@@ -42,9 +42,9 @@ export function pgClientOptions(timeouts: DatabaseTimeouts, applicationName: str
 }
 
 class ObservingLogger implements Logger {
-  constructor(private readonly observe: (sql: string) => void) {}
-  logQuery(query: string) {
-    this.observe(query);
+  constructor(private readonly observe: (sql: string, runner: QueryRunner | undefined) => void) {}
+  logQuery(query: string, _parameters?: unknown[], runner?: QueryRunner) {
+    this.observe(query, runner);
   }
   logQueryError() {}
   logQuerySlow() {}
@@ -53,21 +53,20 @@ class ObservingLogger implements Logger {
   log() {}
 }
 
-/** pg with keygate's pool, which enforces per-request connection budgets. */
-const pgWithBudgetedPool = Object.create(pg, { Pool: { value: BudgetedPool } }) as typeof pg;
+/** pg with keygate's pool (database-pool.ts): a busy pool is a 503, a client owed an answer is not reused. */
+const pgWithDatabasePool = Object.create(pg, { Pool: { value: DatabasePool } }) as typeof pg;
 
 export function createDataSource(options: DataSourceOptions): DataSource {
   return new DataSource({
     type: 'postgres',
     url: options.url,
-    driver: pgWithBudgetedPool,
+    driver: pgWithDatabasePool,
     entities: [...options.entities],
     migrations: MIGRATIONS,
     migrationsTableName: 'migrations',
     migrationsTransactionMode: 'each',
     uuidExtension: 'pgcrypto',
     synchronize: false,
-    subscribers: [StatementBudgetSubscriber],
     logging: options.queryObserver ? ['query'] : false,
     logger: options.queryObserver ? new ObservingLogger(options.queryObserver) : undefined,
     extra: {

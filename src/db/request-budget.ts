@@ -1,14 +1,20 @@
-import { AsyncLocalStorage } from 'node:async_hooks';
-import pg from 'pg';
-import { EventSubscriber, type BeforeQueryEvent, type EntitySubscriberInterface } from 'typeorm';
+import { QueryRunnerAlreadyReleasedError, type DataSource, type QueryRunner, type ReplicationMode } from 'typeorm';
+import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver';
+import { PostgresQueryRunner } from 'typeorm/driver/postgres/PostgresQueryRunner';
 import { AppError, ErrorCode, ServiceUnavailableError } from '../kernel/errors';
 
 /**
  * What one GraphQL request may use of the database: a number of SQL statements, and a number of
  * the pool's connections at once (also per organization), so a heavy request waits for its own
- * connections instead of taking everybody's. The budget of the request being served travels in
- * an AsyncLocalStorage; the pool and a TypeORM subscriber consult it. Work outside a request
- * (usage flushes, webhook jobs, redirects) has no budget and only the pool's own bound.
+ * connections instead of taking everybody's.
+ *
+ * The budget travels explicitly, not in an AsyncLocalStorage: on Node 20 any AsyncLocalStorage
+ * turns on promise hooks for every promise of the process (8–50 µs per request in the bench's
+ * profile). Each request's caller carries a view of the data source (`Caller.db`) whose query
+ * runners count their statements and take their connections from the request's budget; the
+ * services and loaders of a request use that view. Work outside a request (usage flushes,
+ * webhook jobs, redirects, finding the principal) uses the app's data source: only the pool's own
+ * bound applies. test/faults/budget-coverage.test.ts proves no request reaches the pool another way.
  */
 export interface RequestBudgetLimits {
   statementsPerRequest: number;
@@ -85,12 +91,7 @@ export class RequestBudget {
   constructor(
     readonly limits: RequestBudgetLimits,
     private readonly organizations: Map<string, Gate>,
-    /**
-     * What the layers above know of the request (http/request-scope.ts: its id, logger, what
-     * metrics count), carried by this one AsyncLocalStorage: a second one would copy its store
-     * onto every promise of every request too (5–10% of a `viewer { kind }` request in the bench).
-     */
-    readonly request?: object,
+    private readonly waitMs: number,
   ) {
     this.own = new Gate(limits.connectionsPerRequest);
   }
@@ -108,7 +109,8 @@ export class RequestBudget {
   }
 
   /** Waits for a connection slot of this request and of its organization; returns their release. */
-  async acquire(timeoutMs: number): Promise<() => void> {
+  async acquire(): Promise<() => void> {
+    const timeoutMs = this.waitMs;
     await this.own.acquire(timeoutMs);
     const orgId = this.organizationId;
     let org: Gate | undefined;
@@ -138,93 +140,121 @@ export class RequestBudget {
   }
 }
 
-const scope = new AsyncLocalStorage<RequestBudget>();
+/**
+ * A query runner of one request: each statement counts against the request's budget before it
+ * is sent, and its connection is taken only once the request (and its organization) has a slot
+ * free, which the runner gives back when it is released.
+ */
+class BudgetedQueryRunner extends PostgresQueryRunner {
+  private slots: (() => void) | undefined;
+  private connecting: Promise<unknown> | undefined;
 
-/** The budget of the GraphQL request being served, if any. */
-export function currentRequestBudget(): RequestBudget | undefined {
-  return scope.getStore();
+  constructor(
+    driver: PostgresDriver,
+    mode: ReplicationMode,
+    readonly budget: RequestBudget,
+  ) {
+    super(driver, mode);
+  }
+
+  override connect(): ReturnType<PostgresQueryRunner['connect']> {
+    if (this.databaseConnection) return Promise.resolve(this.databaseConnection);
+    return (this.connecting ??= this.connectWithinBudget());
+  }
+
+  private async connectWithinBudget(): Promise<unknown> {
+    this.slots = await this.budget.acquire();
+    if (this.isReleased) {
+      // Released while it waited for its slot: a connection taken now would never be given back.
+      this.freeSlots();
+      throw new QueryRunnerAlreadyReleasedError();
+    }
+    try {
+      return await super.connect();
+    } catch (error) {
+      this.freeSlots();
+      throw error;
+    }
+  }
+
+  override release(): Promise<void> {
+    const released = super.release();
+    this.freeSlots();
+    return released;
+  }
+
+  override query(query: string, parameters?: unknown[], useStructuredResult?: boolean): ReturnType<PostgresQueryRunner['query']> {
+    try {
+      this.budget.countStatement(query);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return super.query(query, parameters, useStructuredResult);
+  }
+
+  private freeSlots(): void {
+    const free = this.slots;
+    this.slots = undefined;
+    free?.();
+  }
 }
 
-/** Runs each GraphQL request inside its own budget; one per app, holding the per-organization gates. */
+/** The budget a query runner counts against: none for one outside a request. */
+export function budgetOf(runner: QueryRunner | undefined): RequestBudget | undefined {
+  return runner instanceof BudgetedQueryRunner ? runner.budget : undefined;
+}
+
+/** A request's budget with the view of the data source its work runs on. */
+export interface OpenBudget {
+  readonly budget: RequestBudget;
+  /** The app's data source, except that every query runner it makes is one of the request's (BudgetedQueryRunner). */
+  readonly db: DataSource;
+}
+
+/**
+ * Opens each GraphQL request's budget; one per app, holding the per-organization gates. The view
+ * of the data source is an object whose prototype is the app's data source: TypeORM's data
+ * source and entity manager make every query runner through `createQueryRunner`, so overriding
+ * that one method (and the `manager` built on it) routes repositories, query builders, `query()`
+ * and transactions alike through the request's budget.
+ */
 export class RequestBudgets {
   private readonly organizations = new Map<string, Gate>();
+  private readonly viewPrototype: DataSource;
   /** Sees each request's budget once it has been answered (tests and diagnostics). */
   onSettled?: (budget: RequestBudget) => void;
 
-  constructor(readonly limits: RequestBudgetLimits) {}
-
-  run<T>(fn: () => Promise<T>, request?: object): Promise<T> {
-    const budget = new RequestBudget(this.limits, this.organizations, request);
-    return scope.run(budget, fn).finally(() => this.onSettled?.(budget));
-  }
-}
-
-/** Counts every statement TypeORM sends against the current request's budget (registered on the data source). */
-@EventSubscriber()
-export class StatementBudgetSubscriber implements EntitySubscriberInterface {
-  beforeQuery(event: BeforeQueryEvent): void {
-    currentRequestBudget()?.countStatement(event.query);
-  }
-}
-
-type Client = pg.PoolClient & { readyForQuery?: boolean; connection?: { stream?: { destroy(): void } } };
-
-/**
- * The pg pool keygate's data source uses. Each checkout first takes a slot of the current
- * request's budget (when there is one), and a wait for a free connection that times out is a
- * DatabaseBusyError (503 "busy"), not a connection failure ("unreachable"). A client released
- * while a query it gave up on (the client-side query timeout) is still unanswered is destroyed
- * rather than reused: the next query would queue behind the lost one.
- */
-export class BudgetedPool extends pg.Pool {
-  private readonly waitMs: number;
-
-  constructor(config?: pg.PoolConfig) {
-    super(config);
-    this.waitMs = config?.connectionTimeoutMillis || 5_000;
+  constructor(
+    readonly limits: RequestBudgetLimits,
+    dataSource: DataSource,
+    private readonly waitMs: number,
+  ) {
+    type View = DataSource & { budget: RequestBudget; ownManager?: DataSource['manager'] };
+    this.viewPrototype = Object.create(dataSource, {
+      manager: {
+        get(this: View) {
+          return (this.ownManager ??= this.createEntityManager());
+        },
+      },
+      createQueryRunner: {
+        value(this: View, mode: ReplicationMode = 'master') {
+          const runner = new BudgetedQueryRunner(this.driver as PostgresDriver, mode, this.budget);
+          // As DataSource.createQueryRunner does: the runner's own manager, on this view.
+          Object.assign(runner, { manager: this.createEntityManager(runner) });
+          return runner;
+        },
+      },
+    }) as DataSource;
   }
 
-  // pg's callback form is what TypeORM uses; the promise form is kept for everything else.
-  override connect(): Promise<pg.PoolClient>;
-  override connect(
-    callback: (err: Error | undefined, client: pg.PoolClient | undefined, done: (release?: Error | boolean) => void) => void,
-  ): void;
-  override connect(
-    callback?: (err: Error | undefined, client: pg.PoolClient | undefined, done: (release?: Error | boolean) => void) => void,
-  ): Promise<pg.PoolClient> | void {
-    const checkout = this.checkout();
-    if (!callback) return checkout;
-    checkout.then(
-      (client) => callback(undefined, client, client.release),
-      (error: Error) => callback(error, undefined, () => undefined),
-    );
+  open(): OpenBudget {
+    const budget = new RequestBudget(this.limits, this.organizations, this.waitMs);
+    const db = Object.create(this.viewPrototype) as DataSource & { budget: RequestBudget };
+    db.budget = budget;
+    return { budget, db };
   }
 
-  private async checkout(): Promise<pg.PoolClient> {
-    const budget = currentRequestBudget();
-    const releaseSlots = budget ? await budget.acquire(this.waitMs) : () => undefined;
-    let client: Client;
-    try {
-      client = (await super.connect()) as Client;
-    } catch (error) {
-      releaseSlots();
-      // pg-pool's message when no pooled connection became free in time.
-      if ((error as Error).message === 'timeout exceeded when trying to connect') throw new DatabaseBusyError();
-      throw error;
-    }
-    const release = client.release.bind(client);
-    let released = false;
-    client.release = (err?: Error | boolean) => {
-      if (released) return;
-      released = true;
-      releaseSlots();
-      // Not ready for a query after its user is done: an answer is still owed (a client-side timeout).
-      if (!err && client.readyForQuery === false) {
-        client.connection?.stream?.destroy();
-        return release(new Error('a query was still unanswered'));
-      }
-      return release(err);
-    };
-    return client;
+  settle(budget: RequestBudget): void {
+    this.onSettled?.(budget);
   }
 }

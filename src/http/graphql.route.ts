@@ -5,14 +5,14 @@ import {
   ApolloServerPluginSchemaReportingDisabled,
   ApolloServerPluginUsageReportingDisabled,
 } from '@apollo/server/plugin/disabled';
-import { fastifyApolloDrainPlugin, fastifyApolloHandler } from '@as-integrations/fastify';
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { fastifyApolloDrainPlugin } from '@as-integrations/fastify';
+import type { FastifyBaseLogger, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { DataSource } from 'typeorm';
 import { CSRF_HEADER } from '../auth/browser-sessions';
 import type { Caller, Principal } from '../auth/principal';
-import { currentRequestBudget, type RequestBudgets } from '../db/request-budget';
+import type { RequestBudgets } from '../db/request-budget';
 import type { GraphQLContext } from '../graphql/context';
-import { createFormatError } from '../graphql/format-error';
+import { createFormatError, reportUnexpected } from '../graphql/format-error';
 import { NONE_LABEL } from '../graphql/pipeline/operation-label';
 import { graphqlPipeline } from '../graphql/pipeline/pipeline';
 import type { KeygateSchema } from '../graphql/schema';
@@ -22,7 +22,8 @@ import type { Config } from '../kernel/config';
 import { KEYGATE } from '../modules';
 import type { KeygateMetrics } from './metrics/metrics';
 import { outcomeOf } from './metrics/outcome';
-import { currentScope, type RequestScope } from './request-scope';
+import { apolloHandler } from './apollo-handler';
+import { scopeOf, type RequestScope } from './request-scope';
 import type { RequestPolicy } from './request-policy';
 import type { RequestSpans } from './tracing/request-spans';
 
@@ -43,14 +44,11 @@ export interface GraphQLRouteDeps {
   spans: RequestSpans | null;
 }
 
-/** The request's own logger (its lines carry `reqId`) while one is served, else the server's. */
-const requestLog = (server: FastifyInstance) => currentScope()?.log ?? server.log;
-
 /**
  * `/graphql`: the request's principal (request-policy.ts), then the GraphQL pipeline
- * (graphql/pipeline/pipeline.ts lists its stages, in order), each request inside its own database
- * budget and its scope (request-scope.ts: its id for every error, its logger, what metrics count),
- * and its span when tracing is on.
+ * (graphql/pipeline/pipeline.ts lists its stages, in order), each request with its own scope
+ * (request-scope.ts: its database budget, its id for every error, its logger, what metrics
+ * count), and its span when tracing is on.
  * What Apollo adds beyond the pipeline is switched off here.
  */
 export async function registerGraphQLRoute(server: FastifyInstance, deps: GraphQLRouteDeps): Promise<ApolloServer<GraphQLContext>> {
@@ -59,13 +57,14 @@ export async function registerGraphQLRoute(server: FastifyInstance, deps: GraphQ
   const pipeline = graphqlPipeline({
     schema,
     config,
-    warn: (details, message) => requestLog(server).warn(details, message),
+    warn: (details, message) => server.log.warn(details, message),
     observe: metrics
-      ? (operation) => {
-          const scope = currentScope();
+      ? (operation, http) => {
+          const scope = scopeOf(http);
           if (scope) scope.operation = operation;
         }
       : undefined,
+    unexpected: (error, http) => reportUnexpected(error, (original) => logUnexpected(scopeOf(http)?.log ?? server.log, original)),
     decided: spans?.decided,
   });
   const apollo = new ApolloServer<GraphQLContext>({
@@ -86,7 +85,7 @@ export async function registerGraphQLRoute(server: FastifyInstance, deps: GraphQ
     parseOptions: pipeline.parseOptions,
     // One operation per request: batched HTTP requests stay off.
     allowBatchedHttpRequests: false,
-    formatError: createFormatError((error) => requestLog(server).error({ err: error }, 'unhandled error in resolver'), currentScope),
+    formatError: createFormatError((error) => logUnexpected(server.log, error)),
     includeStacktraceInErrorResponses: false,
     // main.ts owns SIGTERM (a drain first); Apollo's own handler would close the server at once.
     stopOnTerminationSignals: false,
@@ -103,29 +102,40 @@ export async function registerGraphQLRoute(server: FastifyInstance, deps: GraphQ
   // What every request's context shares, once per app: the prototype of each context (see requestContext).
   const shared = sharedContext({ services, access, catalog: schema.catalog, dataSource: deps.dataSource });
   const anonymous = anonymousContext(shared);
-  const handler = fastifyApolloHandler(apollo, {
-    context: async (request, reply): Promise<GraphQLContext> => {
-      const principal = await deps.policy.principalFor(request, reply);
+  const handler = apolloHandler(
+    apollo,
+    async (request, reply, scope): Promise<GraphQLContext> => {
+      let principal: Principal | null;
+      try {
+        principal = await deps.policy.principalFor(request, reply);
+      } catch (error) {
+        // Logged here, where the request's logger is known; formatError then only shapes it.
+        reportUnexpected(error, (original) => logUnexpected(request.log, original));
+        throw error;
+      }
       if (!principal) return anonymous;
-      currentRequestBudget()?.forOrganization(principal.orgId);
+      scope.database.budget.forOrganization(principal.orgId);
       const caller: Caller = {
         principal,
         ip: request.ip ?? null,
         userAgent: typeof request.headers['user-agent'] === 'string' ? request.headers['user-agent'] : null,
+        db: scope.database.db,
       };
       return requestContext(shared, principal, caller);
     },
-  });
+    Boolean(metrics || spans),
+  );
   const scopes = new WeakMap<FastifyRequest, RequestScope>();
   server.route({
     url: '/graphql',
     method: ['GET', 'POST', 'OPTIONS'],
-    onRequest: spans ? [spans.start, usableRequestTarget] : usableRequestTarget,
+    onRequest: spans ? [spans.start, usableHost] : usableHost,
     preHandler: pipeline.limits,
     handler: (request, reply) => {
-      const scope: RequestScope = { id: request.id, log: request.log };
+      const database = deps.budgets.open();
+      const scope: RequestScope = { id: request.id, log: request.log, database };
       if (metrics || spans) scopes.set(request, scope);
-      const run = () => deps.budgets.run(async () => handler.call(server, request as never, reply as never), scope);
+      const run = () => handler(request, reply, scope).finally(() => deps.budgets.settle(database.budget));
       return spans ? spans.within(request, run) : run();
     },
     ...((metrics || spans) && {
@@ -147,17 +157,23 @@ function count(metrics: KeygateMetrics, request: FastifyRequest, reply: FastifyR
   metrics.graphqlRequest(scope?.operation ?? NONE_LABEL, outcomeOf(reply.statusCode, scope), reply.elapsedTime / 1000);
 }
 
+function logUnexpected(log: FastifyBaseLogger, error: unknown): void {
+  log.error({ err: error }, 'unhandled error in resolver');
+}
+
+/** A host name, an IPv4 address or a bracketed IPv6 one, with an optional port; or no Host at all (HTTP/1.0). */
+const HOST = /^(?:[A-Za-z0-9._~%!$&'()*+,;=-]+|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?$/;
+
 /**
- * Apollo's Fastify integration builds `new URL(url, protocol://hostname/)` for every request, and
- * a Host header that is no host (`Host: a b`) made that throw: an unauthenticated 500 with an
- * error-level log line. The same construction here turns it into a 400 first.
+ * A Host header that is no host (`Host: a b`) is refused first, with a 400: Apollo's Fastify
+ * integration, which keygate used before apollo-handler.ts, built a URL from it and turned it into
+ * an unauthenticated 500. A callback hook: no promise per request for a check.
  */
-async function usableRequestTarget(request: FastifyRequest): Promise<void> {
-  try {
-    new URL(request.url, `${request.protocol}://${request.hostname}/`);
-  } catch {
-    throw new BadRequestError('The request target or its Host header is not a valid URL.');
-  }
+function usableHost(request: FastifyRequest, _reply: FastifyReply, done: (error?: Error) => void): void {
+  const host = request.headers.host;
+  done(
+    host === undefined || HOST.test(host) ? undefined : new BadRequestError('The request target or its Host header is not a valid URL.'),
+  );
 }
 
 type SharedContext = Pick<GraphQLContext, 'services' | 'access' | 'catalog'> & { dataSource: DataSource };
@@ -176,7 +192,9 @@ function sharedContext(known: SharedContext): object {
     anonymous: { value: false, writable: true },
     loaders: {
       get(this: GraphQLContext & { built?: GraphQLContext['loaders'] }) {
-        return (this.built ??= KEYGATE.createLoaders({ dataSource: known.dataSource, principal: this.principal, access: known.access }));
+        // The request's budgeted view of the database (Caller.db): every loader's statements count against it.
+        const dataSource = this.caller.db ?? known.dataSource;
+        return (this.built ??= KEYGATE.createLoaders({ dataSource, principal: this.principal, access: known.access }));
       },
     },
   });

@@ -52,7 +52,7 @@ async function stopGroup(server: ServerProcess, signal: NodeJS.Signals) {
     .filter(
       (line) =>
         line.trim() &&
-        !/^keygate is listening on |^ {2}GraphQL: |^ {2}GraphiQL: |^ {2}Console: |^keygate: (building|sources changed|built) /.test(line),
+        !/^keygate is listening on |^ {2}GraphQL: |^ {2}GraphiQL: |^ {2}Console: |^keygate: (building|sources changed|built)\b/.test(line),
     );
   expect({ code: result.code, unexpected }).toEqual({ code: 0, unexpected: [] });
   // keygate stopped its database on the way out.

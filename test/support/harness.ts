@@ -1,5 +1,6 @@
 import 'reflect-metadata';
-import type { DataSource } from 'typeorm';
+import { AsyncLocalStorage } from 'node:async_hooks';
+import type { DataSource, QueryRunner } from 'typeorm';
 import { buildApp, buildSchema, type App, type AppDeps } from '../../src/app';
 import { ALL_PERMISSIONS, storedJsonFromMask } from './access';
 import { type PermissionMask, type PermissionsJson } from '../../src/kernel/permissions';
@@ -10,6 +11,7 @@ import { SessionTokens } from '../../src/auth/session-tokens';
 import { loadConfig, type Config } from '../../src/kernel/config';
 import { KEYGATE } from '../../src/modules';
 import { createDataSource } from '../../src/db/data-source';
+import { budgetOf } from '../../src/db/request-budget';
 import type { KeygateSchema } from '../../src/graphql/schema';
 import { ApiKeyType } from '../../src/auth/api-key-states';
 import { Membership } from '../../src/modules/members/membership.entity';
@@ -18,6 +20,9 @@ import type { Organization } from '../../src/modules/organizations/organization.
 import { injectGql, type GqlDocument, type GqlResponse } from './graphql-request';
 import { createTestDatabase } from './test-database';
 import { REDACTED_PATHS } from '../../src/http/server';
+
+/** The statements outsideBudgets is collecting, in the async context of its callback. */
+const budgetWatch = new AsyncLocalStorage<string[]>();
 
 export type { GqlResponse } from './graphql-request';
 
@@ -97,7 +102,7 @@ export class TestApp {
     const dataSource = createDataSource({
       entities: KEYGATE.entities,
       url: db.url,
-      queryObserver: (sql) => self?.observe(sql),
+      queryObserver: (sql, runner) => self?.observe(sql, runner),
       poolSize: 5,
       timeouts: config.database.timeouts,
     });
@@ -121,8 +126,21 @@ export class TestApp {
     return self;
   }
 
-  private observe(sql: string) {
+  private observe(sql: string, runner: QueryRunner | undefined) {
     if (this.recording) this.queryLog.push(sql);
+    const watch = budgetWatch.getStore();
+    if (watch && !budgetOf(runner)) watch.push(sql);
+  }
+
+  /**
+   * Runs `fn` and returns, beside its result, every SQL statement sent on its behalf (in its
+   * async context: requests it makes through `server.inject` included) that no request budget
+   * counted (db/request-budget.ts). The AsyncLocalStorage is the test's own: keygate has none.
+   */
+  async outsideBudgets<T>(fn: () => Promise<T>): Promise<{ result: T; outside: string[] }> {
+    const outside: string[] = [];
+    const result = await budgetWatch.run(outside, fn);
+    return { result, outside };
   }
 
   private async bootstrap() {

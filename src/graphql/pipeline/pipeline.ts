@@ -1,4 +1,4 @@
-import type { ApolloServerPlugin, GraphQLRequestListener } from '@apollo/server';
+import type { ApolloServerPlugin, GraphQLRequestListener, HTTPGraphQLRequest } from '@apollo/server';
 import type { ValidationRule } from 'graphql';
 import type { Config } from '../../kernel/config';
 import { OperationRequirements } from '../authorization/operation-requirements';
@@ -42,7 +42,7 @@ import { textStage } from './text.stage';
  *
  * Beside the stages, `observe` (metrics) hears each resolved operation's bounded label
  * (operation-label.ts), before stage 2 can refuse it; `decided` (traces) hears stage 2's decision,
- * REFUSED when it threw.
+ * REFUSED when it threw; `unexpected` (logs) hears every error Apollo met.
  */
 export interface GraphQLPipeline {
   /** Stage 1, for the route's pre-handler. */
@@ -60,8 +60,10 @@ export interface PipelineDeps {
   schema: KeygateSchema;
   config: Config;
   warn: Warn;
-  /** Hears the label of every resolved operation; unset when metrics are off. */
-  observe?: (operation: string) => void;
+  /** Hears the label of every resolved operation (with the HTTP request it came in); unset when metrics are off. */
+  observe?: (operation: string, http: HTTPGraphQLRequest | undefined) => void;
+  /** Hears every error of a request once it has a request context (to log the unexpected ones with the request's logger). */
+  unexpected?: (error: unknown, http: HTTPGraphQLRequest | undefined) => void;
   /** Hears stage 2's decision for every resolved operation, after stages 2–4; unset when tracing is off. */
   decided?: (request: StageRequest, decision: Decision) => void;
 }
@@ -70,7 +72,7 @@ export interface PipelineDeps {
 export type Decision = 'ALLOWED' | 'PARTIAL' | 'REFUSED';
 
 export function graphqlPipeline(deps: PipelineDeps): GraphQLPipeline {
-  const { schema, config, observe, decided } = deps;
+  const { schema, config, observe, decided, unexpected } = deps;
   const stages: Stage[] = [
     decisionStage(new OperationRequirements(schema.schema, schema.requirements), { anonymousIntrospection: !config.isProduction }),
     costStage(),
@@ -80,12 +82,15 @@ export function graphqlPipeline(deps: PipelineDeps): GraphQLPipeline {
   // (no closures, and one settled promise for requestDidStart) is made per request.
   const hooks: GraphQLRequestListener<GraphQLContext> = {
     async didResolveOperation(request) {
-      observe?.(operationLabel(request));
+      observe?.(operationLabel(request), request.request.http);
       try {
         for (const stage of stages) stage(request);
       } finally {
         decided?.(request, request.contextValue.authorization ?? 'REFUSED');
       }
+    },
+    async didEncounterErrors({ errors, request }) {
+      if (unexpected) for (const error of errors) unexpected(error, request.http);
     },
     async willSendResponse({ response, request }) {
       collapseListRefusals(response);

@@ -8,7 +8,7 @@ import { ScrapeQueries } from './scrape-queries';
 /** keygate's metrics when METRICS_PORT is set; null (and nothing recorded anywhere) when it is not. */
 export function createMetrics(config: Config, dataSource: DataSource, cache: VerificationCache | null, log: FastifyBaseLogger) {
   if (!config.metrics) return null;
-  // TypeORM's PostgreSQL driver keeps pg's Pool (db/request-budget.ts's BudgetedPool) as `master`.
+  // TypeORM's PostgreSQL driver keeps pg's Pool (db/database-pool.ts) as `master`.
   const driver = dataSource.driver as unknown as { master?: PoolCounts };
   return new KeygateMetrics({
     cache,

@@ -81,7 +81,7 @@ export class ApiKeyQueries {
       const like = q.param(`%${search.replace(/[\\%_]/g, '\\$&')}%`);
       q.where(`k.name ILIKE ${like} ESCAPE '\\' OR k.prefix = ${q.param(search)}`);
     }
-    const ds = this.dataSource;
+    const ds = caller.db ?? this.dataSource;
     const folds: Fold[] = [];
     if (selected.has('owner')) folds.push(userFold(ds, 'ou', 'k.owner_user_id'));
     if (selected.has('createdBy')) folds.push(actorFold(ds, q, 'cb', 'k.created_by_kind', 'k.created_by_id'));
@@ -92,19 +92,19 @@ export class ApiKeyQueries {
     const orderBy = args.orderBy ?? { field: 'CREATED_AT', direction: 'DESC' };
     const { column, ...order } = ORDER_COLUMNS[orderBy.field];
     const page = await orderedSqlPage(ds, { query: q, select, joins, column, map }, args, { ...order, direction: orderBy.direction }, 20);
-    if (!isFiltered(f)) page.totalCount = () => this.liveCount(caller.principal.orgId);
+    if (!isFiltered(f)) page.totalCount = () => this.liveCount(ds, caller.principal.orgId);
     return { ...page, related };
   }
 
   /** Every key not deleted: a counter the database keeps (migration LiveApiKeyCount), not a count over the keys. */
-  private async liveCount(orgId: string): Promise<number> {
-    const rows: { n: number }[] = await this.dataSource.query('SELECT live_api_keys AS n FROM organizations WHERE id = $1', [orgId]);
+  private async liveCount(ds: DataSource, orgId: string): Promise<number> {
+    const rows: { n: number }[] = await ds.query('SELECT live_api_keys AS n FROM organizations WHERE id = $1', [orgId]);
     return rows[0]?.n ?? 0;
   }
 
   async get(caller: Caller, id: string): Promise<ApiKey | null> {
     if (!isUuid(id)) return null;
-    return this.dataSource
+    return (caller.db ?? this.dataSource)
       .getRepository(ApiKey)
       .createQueryBuilder('k')
       .where('k.id = :id AND k.orgId = :orgId AND k.deletedAt IS NULL', { id, orgId: caller.principal.orgId })

@@ -9,7 +9,8 @@ const VERDICT_COLUMNS = `s.id AS secret_id, k.id AS key_id, k.org_id, k.name, k.
  * Everything authentication needs of a key, in one indexed query: the secret by its hash, its
  * key, the organization's plan and, for USER keys, the owner's current role.
  */
-const BY_SECRET_HASH = `
+/** The lookup that finds a principal by its secret (outside any request budget: db/request-budget.ts). */
+export const BY_SECRET_HASH = `
   SELECT ${VERDICT_COLUMNS}, m.role AS owner_role
     FROM api_key_secrets s
     JOIN api_keys k ON k.id = s.api_key_id

@@ -68,9 +68,10 @@ export class AuditService implements EventSink {
       q.where(`e.target_id = ${q.param(filter.targetId)}`);
     }
     if (filter.since) q.where(`e.created_at >= ${q.param(filter.since)}`);
-    const shape = RowShape.of(this.dataSource, AuditEvent, 'e');
+    const db = caller.db ?? this.dataSource;
+    const shape = RowShape.of(db, AuditEvent, 'e');
     const page = await newestFirstSqlPage(
-      this.dataSource,
+      db,
       { query: q, select: shape.select, column: 'e.created_at', map: (row) => shape.from(row)! },
       args,
       50,

@@ -42,7 +42,7 @@ export class DomainService {
   ) {}
 
   async list(caller: Caller): Promise<Domain[]> {
-    return this.dataSource.getRepository(Domain).find({
+    return (caller.db ?? this.dataSource).getRepository(Domain).find({
       where: { orgId: caller.principal.orgId },
       order: { createdAt: 'DESC', id: 'DESC' },
     });
@@ -77,7 +77,7 @@ export class DomainService {
 
   /** Looks up `_keygate.<hostname>` TXT and marks the domain verified when it holds the token. */
   async verify(caller: Caller, id: string): Promise<Domain> {
-    const domain = await this.find(this.dataSource.manager, caller, id);
+    const domain = await this.find((caller.db ?? this.dataSource).manager, caller, id);
     if (domain.verifiedAt) return domain;
     const { name, value } = domain.verificationRecord;
     let records: string[][];

@@ -40,7 +40,7 @@ export class MemberService {
   ) {}
 
   async list(caller: Caller): Promise<Membership[]> {
-    return this.dataSource
+    return (caller.db ?? this.dataSource)
       .getRepository(Membership)
       .createQueryBuilder('ms')
       .innerJoinAndSelect('ms.user', 'u')
@@ -51,8 +51,8 @@ export class MemberService {
   }
 
   /** Every organization a person belongs to, oldest membership first (the console's switcher). */
-  async membershipsOf(userId: string): Promise<Membership[]> {
-    return this.dataSource
+  async membershipsOf(caller: Caller, userId: string): Promise<Membership[]> {
+    return (caller.db ?? this.dataSource)
       .getRepository(Membership)
       .createQueryBuilder('ms')
       .innerJoinAndSelect('ms.organization', 'o')

@@ -25,7 +25,8 @@ const principalLookup = (kind: PersonRef['kind']) => `
     LEFT JOIN organizations o ON o.id = m.org_id
    WHERE u.id = ${USER_ID_OF[kind]}`;
 
-const LOOKUPS = Object.fromEntries((Object.keys(USER_ID_OF) as PersonRef['kind'][]).map((k) => [k, principalLookup(k)])) as Record<
+/** The lookups that find a signed-in principal (outside any request budget: db/request-budget.ts). */
+export const LOOKUPS = Object.fromEntries((Object.keys(USER_ID_OF) as PersonRef['kind'][]).map((k) => [k, principalLookup(k)])) as Record<
   PersonRef['kind'],
   string
 >;

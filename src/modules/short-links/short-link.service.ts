@@ -63,7 +63,7 @@ export class ShortLinkService {
     }
     if (f.domainId) q.where(isUuid(f.domainId) ? `l.domain_id = ${q.param(f.domainId)}` : 'false');
     if (f.tag) q.where(`${q.param(f.tag.trim().toLowerCase())} = ANY(l.tags)`);
-    const ds = this.dataSource;
+    const ds = caller.db ?? this.dataSource;
     const folds: Fold[] = [];
     if (selected.has('domain')) folds.push(domainFold(ds, q, 'd', 'l.domain_id'));
     if (selected.has('createdBy')) folds.push(actorFold(ds, q, 'cb', 'l.created_by_kind', 'l.created_by_id'));
@@ -75,7 +75,7 @@ export class ShortLinkService {
 
   async get(caller: Caller, id: string): Promise<ShortLink | null> {
     if (!isUuid(id)) return null;
-    return this.dataSource.getRepository(ShortLink).findOneBy({ id, orgId: caller.principal.orgId });
+    return (caller.db ?? this.dataSource).getRepository(ShortLink).findOneBy({ id, orgId: caller.principal.orgId });
   }
 
   async create(caller: Caller, input: CreateShortLinkArgs): Promise<ShortLink> {

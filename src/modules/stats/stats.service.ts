@@ -83,6 +83,7 @@ export class StatsService {
     filter: StatsFilterArgs | null | undefined,
     interval: StatsInterval = StatsInterval.DAY,
   ): Promise<LinkStatsResult> {
+    const db = caller.db ?? this.dataSource;
     const f = filter ?? {};
     const { from, to } = statsRange(interval, f.from, f.to);
     checkRange(from, to);
@@ -101,7 +102,7 @@ export class StatsService {
     };
     // Unknown ids match nothing, exactly like another organization's ids.
     if ((f.linkId && !isUuid(f.linkId)) || (f.domainId && !isUuid(f.domainId)))
-      return { ...empty, series: await this.zeroSeries(unit, from, to) };
+      return { ...empty, series: await this.zeroSeries(db, unit, from, to) };
 
     const params: unknown[] = [caller.principal.orgId, from, to];
     let scope = 'c.org_id = $1 AND c.clicked_at >= $2 AND c.clicked_at < $3';
@@ -115,7 +116,7 @@ export class StatsService {
     }
 
     // One round trip: the zero-filled series plus the three top lists, as JSON.
-    const [row] = await this.dataSource.query(
+    const [row] = await db.query(
       `WITH scoped AS (SELECT * FROM link_clicks c WHERE ${scope}),
        buckets AS (
          SELECT generate_series(date_trunc('${unit}', $2::timestamptz, 'UTC'), date_trunc('${unit}', $3::timestamptz, 'UTC'), interval '1 ${unit}') AS bucket
@@ -224,8 +225,8 @@ export class StatsService {
     });
   }
 
-  private async zeroSeries(unit: string, from: Date, to: Date) {
-    const rows: { bucket: Date }[] = await this.dataSource.query(
+  private async zeroSeries(db: DataSource, unit: string, from: Date, to: Date) {
+    const rows: { bucket: Date }[] = await db.query(
       `SELECT generate_series(date_trunc('${unit}', $1::timestamptz, 'UTC'), date_trunc('${unit}', $2::timestamptz, 'UTC'), interval '1 ${unit}') AS bucket`,
       [from, to],
     );

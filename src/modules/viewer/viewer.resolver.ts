@@ -49,7 +49,7 @@ export class ViewerResolver {
   })
   async organizations(@Ctx() ctx: Context): Promise<ViewerMembership[]> {
     if (ctx.principal.kind !== 'USER') return [];
-    const memberships = await ctx.services.members.membershipsOf(ctx.principal.userId);
+    const memberships = await ctx.services.members.membershipsOf(ctx.caller, ctx.principal.userId);
     // membershipsOf joins each membership's organization.
     return memberships.map((m) => ({ organization: m.organization as Organization, role: m.role }));
   }

@@ -43,6 +43,8 @@ export interface AttemptHooks {
   onSent?: () => void;
   /** Runs in the transaction that records the attempt, before it commits (the job's completion). */
   beforeCommit?: (manager: EntityManager) => Promise<void>;
+  /** Where the attempt is recorded when a request makes it (a test ping, a redelivery): the request's budgeted view (Caller.db). */
+  db?: DataSource;
 }
 
 export interface DeliveryPolicy {
@@ -116,7 +118,7 @@ export class WebhookDeliverer {
     // Nothing was sent: the endpoint did nothing wrong, so its health is left as it was.
     const receiverFailed = secret !== null;
 
-    return this.dataSource.transaction(async (m) => {
+    return (options.db ?? this.dataSource).transaction(async (m) => {
       const attempt = number === 'next' ? await this.nextAttempt(m, webhook, event) : number;
       const retryDelay = !result.ok && options.retry ? this.policy.retrySchedule[attempt - 1] : undefined;
       const nextRetryAt = retryDelay === undefined ? null : new Date(Date.now() + withJitter(retryDelay));

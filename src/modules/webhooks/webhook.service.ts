@@ -56,7 +56,7 @@ export class WebhookService {
   ) {}
 
   async list(caller: Caller): Promise<Webhook[]> {
-    return this.dataSource
+    return (caller.db ?? this.dataSource)
       .getRepository(Webhook)
       .find({ where: { orgId: caller.principal.orgId }, order: { createdAt: 'DESC', id: 'DESC' } });
   }
@@ -166,13 +166,9 @@ export class WebhookService {
     await this.find(caller, webhookId);
     const q = new OrgScopedQuery('webhook_deliveries d', 'd', caller.principal.orgId);
     q.where(`d.webhook_id = ${q.param(webhookId)}`);
-    const shape = RowShape.of(this.dataSource, WebhookDelivery, 'd');
-    return newestFirstSqlPage(
-      this.dataSource,
-      { query: q, select: shape.select, column: 'd.created_at', map: (row) => shape.from(row)! },
-      args,
-      20,
-    );
+    const db = caller.db ?? this.dataSource;
+    const shape = RowShape.of(db, WebhookDelivery, 'd');
+    return newestFirstSqlPage(db, { query: q, select: shape.select, column: 'd.created_at', map: (row) => shape.from(row)! }, args, 20);
   }
 
   /** Sends a `ping` now, outside the queue, and returns the attempt. */
@@ -180,7 +176,7 @@ export class WebhookService {
     // Nothing commits before the ping leaves, so authority is confirmed right before it does.
     caller = await this.changes.confirm(caller, WEBHOOK_OPERATIONS.testWebhook);
     const webhook = await this.find(caller, id);
-    const event = await this.dataSource.getRepository(WebhookEvent).save({
+    const event = await (caller.db ?? this.dataSource).getRepository(WebhookEvent).save({
       id: randomUUID(),
       orgId: webhook.orgId,
       type: PING_EVENT,
@@ -188,7 +184,7 @@ export class WebhookService {
       // Never fanned out: a ping is for this endpoint only.
       dispatchedAt: new Date(),
     });
-    return this.deliverer.attempt(webhook, event, 1, { retry: false });
+    return this.deliverer.attempt(webhook, event, 1, { retry: false, db: caller.db });
   }
 
   /**
@@ -218,7 +214,7 @@ export class WebhookService {
       });
       return { webhook, event };
     });
-    return this.deliverer.attempt(webhook, event, 'next', { retry: true });
+    return this.deliverer.attempt(webhook, event, 'next', { retry: true, db: caller.db });
   }
 
   /**
@@ -275,7 +271,7 @@ export class WebhookService {
   }
 
   private find(caller: Caller, id: string): Promise<Webhook> {
-    return findOrgRow(this.dataSource.manager, Webhook, caller.principal.orgId, id, { what: 'Webhook' });
+    return findOrgRow((caller.db ?? this.dataSource).manager, Webhook, caller.principal.orgId, id, { what: 'Webhook' });
   }
 
   private lock(m: EntityManager, caller: Caller, id: string): Promise<Webhook> {
