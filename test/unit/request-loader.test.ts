@@ -54,6 +54,18 @@ describe('RequestLoader', () => {
     expect(batches).toEqual([['c']]);
   });
 
+  it('keeps the first prime of a key, answers loadMany from primes, and clearAll forgets them', async () => {
+    const { l, batches } = loader();
+    l.prime('p', 'first');
+    l.prime('p', 'second');
+    expect(l.get('p')).toBe('first');
+    await expect(l.loadMany(['p', 'q'])).resolves.toEqual(['first', 'loaded q']);
+    expect(batches).toEqual([['q']]);
+    l.clearAll();
+    await expect(l.get('p')).resolves.toBe('loaded p');
+    expect(batches).toEqual([['q'], ['p']]);
+  });
+
   it('thenOrNow maps a value at once and a promise after it', async () => {
     expect(thenOrNow(2, (v) => v * 10)).toBe(20);
     await expect(thenOrNow(Promise.resolve(3), (v) => v * 10)).resolves.toBe(30);
