@@ -169,12 +169,22 @@ class BudgetedQueryRunner extends PostgresQueryRunner {
       this.freeSlots();
       throw new QueryRunnerAlreadyReleasedError();
     }
+    let connection: unknown;
     try {
-      return await super.connect();
+      connection = await super.connect();
     } catch (error) {
       this.freeSlots();
       throw error;
     }
+    if (this.isReleased) {
+      // Released while it waited for the pool: TypeORM attached the client after its release ran.
+      this.releaseCallback?.(undefined);
+      this.releaseCallback = undefined;
+      const at = this.driver.connectedQueryRunners.indexOf(this);
+      if (at >= 0) this.driver.connectedQueryRunners.splice(at, 1);
+      throw new QueryRunnerAlreadyReleasedError();
+    }
+    return connection;
   }
 
   override release(): Promise<void> {

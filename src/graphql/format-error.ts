@@ -20,6 +20,14 @@ export interface ErrorScope {
  */
 export const REQUEST_ID_SLOT = `kg-request-id-${randomBytes(12).toString('hex')}`;
 
+let errorsFormatted = 0;
+
+/**
+ * How many errors formatError has shaped in this process so far: an answer needs its placeholder
+ * replaced only if this moved while it was made (so a 10 KB page without errors is not searched).
+ */
+export const formattedErrorCount = (): number => errorsFormatted;
+
 /** Unexpected errors already logged with their request's logger (see reportUnexpected): formatError logs the others. */
 const reported = new WeakSet<object>();
 
@@ -49,11 +57,18 @@ export function reportUnexpected(error: unknown, log: (error: unknown) => void):
  */
 export function createFormatError(log: (error: unknown) => void) {
   return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
+    errorsFormatted++;
     const result = format(formatted, error, (original) => {
-      if (typeof original !== 'object' || original === null || !reported.has(original)) log(original);
+      // Apollo wraps an error thrown while building the context in a GraphQLError of its own.
+      const inner = (original as { originalError?: unknown } | null)?.originalError;
+      if (!isReported(original) && !isReported(inner)) log(original);
     });
     return { ...result, extensions: { ...result.extensions, requestId: REQUEST_ID_SLOT } };
   };
+}
+
+function isReported(error: unknown): boolean {
+  return typeof error === 'object' && error !== null && reported.has(error);
 }
 
 /** Whether an error is none of the kinds a client is told about (format's last case). */

@@ -1,7 +1,7 @@
 import { HeaderMap, type ApolloServer, type BaseContext, type HTTPGraphQLRequest } from '@apollo/server';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Readable } from 'node:stream';
-import { REQUEST_ID_SLOT } from '../graphql/format-error';
+import { formattedErrorCount, REQUEST_ID_SLOT } from '../graphql/format-error';
 import { attachScope, type RequestScope } from './request-scope';
 
 /**
@@ -20,14 +20,17 @@ export function apolloHandler<C extends BaseContext>(
 ) {
   apollo.assertStarted('apolloHandler()');
   return async (request: FastifyRequest, reply: FastifyReply, scope: RequestScope): Promise<string | FastifyReply> => {
+    const formattedBefore = formattedErrorCount();
     const { headers, body, status } = await apollo.executeHTTPGraphQLRequest({
       httpGraphQLRequest: attachScope(graphQLRequestOf(request), scope),
       context: () => context(request, reply, scope),
     });
     for (const [name, value] of headers) reply.header(name, value);
     reply.code(status ?? 200);
-    if (body.kind === 'complete') return withRequestId(body.string, scope, noteFirstError);
-    return reply.send(Readable.from(body.asyncIterator));
+    if (body.kind !== 'complete') return reply.send(Readable.from(body.asyncIterator));
+    // No error was formatted anywhere meanwhile: this answer has none, nor a placeholder to replace.
+    if (formattedErrorCount() === formattedBefore) return body.string;
+    return withRequestId(body.string, scope, noteFirstError);
   };
 }
 

@@ -154,3 +154,34 @@ describe('an exhausted pool', () => {
     expectOk(await t.gql(ApiKeyTotalDocument));
   });
 });
+
+describe('a request’s query runner released while it waits', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await TestApp.create({ env: { DB_CONNECT_TIMEOUT_MS: '60000' } });
+  });
+  afterAll(() => t.close());
+
+  const pool = () => (t.dataSource.driver as unknown as { master: PoolCounts & { connect(): Promise<PoolClient> } }).master;
+  interface PoolCounts {
+    totalCount: number;
+    idleCount: number;
+    waitingCount: number;
+  }
+
+  it('for the pool gives its connection back when it arrives, and its slots too', async () => {
+    const { budget, db } = t.app.requestBudgets.open();
+    // Every connection of the pool (5) held from outside any request: the runner waits for one.
+    const held = await Promise.all(Array.from({ length: 5 }, () => pool().connect()));
+    const runner = db.createQueryRunner();
+    const connecting = runner.connect();
+    while (pool().waitingCount === 0) await new Promise((resolve) => setImmediate(resolve));
+    await runner.release();
+    expect(budget.connections).toBe(0);
+    held[0].release();
+    await expect(connecting).rejects.toThrow('Query runner already released');
+    for (const client of held.slice(1)) client.release();
+    expect([pool().totalCount, pool().idleCount, pool().waitingCount]).toEqual([5, 5, 0]);
+    expect((t.dataSource.driver as unknown as { connectedQueryRunners: unknown[] }).connectedQueryRunners).not.toContain(runner);
+  });
+});

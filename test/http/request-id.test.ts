@@ -131,6 +131,30 @@ describe('every response carries an id', () => {
     }
   });
 
+  it.each([
+    [
+      'while finding the principal',
+      () => jest.spyOn(t.app.authenticator, 'authenticateKey').mockRejectedValueOnce(new TypeError('principal boom')),
+      '{ viewer { kind } }',
+      500,
+    ],
+    [
+      'in a resolver',
+      () => jest.spyOn(t.app.services.domains, 'list').mockRejectedValueOnce(new TypeError('resolver boom')),
+      '{ domains { id } }',
+      500,
+    ],
+  ])('an unexpected error %s is logged once, with its reqId, and answered as internal', async (_, breakIt, query, status) => {
+    breakIt();
+    const from = lines.length;
+    const res = await post({ 'x-request-id': 'unexpected-1', 'x-api-key': t.rootKey }, query);
+    expect(res.statusCode).toBe(status);
+    const errors = res.json().errors as { extensions: Record<string, unknown> }[];
+    expect(errors.map((e) => e.extensions)).toEqual([{ code: 'INTERNAL_SERVER_ERROR', requestId: 'unexpected-1' }]);
+    const errorLines = logged(from).filter((l) => (l.level as number) >= 50);
+    expect(errorLines.map((l) => [l.reqId, l.msg])).toEqual([['unexpected-1', 'unhandled error in resolver']]);
+  });
+
   it('an error logged while serving a request carries its reqId', async () => {
     const from = lines.length;
     await post({ 'x-request-id': 'with-a-log-line', 'x-api-key': 'sk_live_' + 'a'.repeat(40) });
