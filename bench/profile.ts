@@ -6,7 +6,7 @@ import { openBenchDatabase, productionEnv, requestStatements, seed, startServerP
 import type { CapturedStatement } from './sql-counter';
 
 /**
- * `npm run bench:profile -- [--servers=ours,apollo] [--seconds=10] [--docs=viewer,apiKeys,shortLinks]`:
+ * `npm run bench:profile -- [--servers=ours,apollo] [--seconds=10] [--docs=viewer,apiKeys,shortLinks] [--allocations]`:
  * each server alone on the machine (one at a time, compiled, in the bench's production
  * configuration), under the bench's load (10 connections, the keys rotating) with V8's CPU
  * profiler on for the measured window only (started and stopped over IPC through the inspector,
@@ -16,12 +16,16 @@ import type { CapturedStatement } from './sql-counter';
  * collection, other packages. Self time: a function's own samples; a native function without a
  * script (a hash, a socket write) counts for the nearest JavaScript caller's owner. One table per
  * document; the .cpuprofile files stay behind for Chrome DevTools, with each run's hottest functions.
+ * With `--allocations`, a second window of the same load runs under V8's sampling heap profiler
+ * (collected objects included) and a second table gives the KB each request allocates, by the
+ * same owners: what the garbage collector's share above is made of (.heapprofile files beside).
  */
 const arg = (name: string, fallback: string) => process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3) ?? fallback;
 const SERVERS = arg('servers', 'ours,apollo').split(',');
 const SECONDS = Number(arg('seconds', '10'));
 const WARMUP = Number(arg('warmup', '3'));
 const INTERVAL_US = Number(arg('interval', '250'));
+const ALLOCATIONS = process.argv.includes('--allocations');
 const DOCS: Record<string, string> = {
   viewer: '{ viewer { kind } }',
   apiKeys: '{ apiKeys(first: 50) { nodes { id name owner { email } createdBy { kind name } requestCount } } }',
@@ -42,6 +46,12 @@ interface ProfileNode {
   callFrame: { functionName: string; url: string; lineNumber: number };
   children?: number[];
 }
+interface HeapProfileNode {
+  callFrame: { functionName: string; url: string };
+  selfSize: number;
+  children?: HeapProfileNode[];
+}
+
 interface CpuProfile {
   nodes: ProfileNode[];
   startTime: number;
@@ -92,6 +102,19 @@ function ownerOf(url: string, fn: string): string | null {
   if (url.includes('/bench/stacks/')) return "the peer's own code (bench/stacks)";
   if (url.includes('/bench/')) return 'bench harness (IPC, SQL counter)';
   return 'other';
+}
+
+/** Bytes allocated per owner in a sampling heap profile; a native frame's bytes go to its nearest scripted caller's owner. */
+function allocatedByOwner(head: HeapProfileNode): Map<string, number> {
+  const owners = new Map<string, number>();
+  const visit = (node: HeapProfileNode, inherited: string) => {
+    const own = ownerOf(node.callFrame.url, node.callFrame.functionName);
+    const owner = own === '(program: V8 and native code outside JavaScript)' || own === '(idle)' || own === null ? inherited : own;
+    if (node.selfSize) owners.set(owner, (owners.get(owner) ?? 0) + node.selfSize);
+    for (const child of node.children ?? []) visit(child, owner);
+  };
+  visit(head, 'other');
+  return owners;
 }
 
 /** Busy time per owner (µs) in a profile; the nearest scripted caller's owner for native frames. */
@@ -172,6 +195,9 @@ interface Measured {
   busyUs: number;
   idleUs: number;
   file: string;
+  /** Bytes allocated per owner over `allocRequests` requests (--allocations). */
+  allocated?: Map<string, number>;
+  allocRequests?: number;
 }
 
 async function main() {
@@ -230,17 +256,48 @@ async function main() {
             .map(([k, v]) => `${(v / Math.max(1, result.requests.total)).toFixed(2).padStart(8)} µs/req  ${k}`);
           writeFileSync(file.replace(/\.cpuprofile$/, '.hot.txt'), hot.join('\n') + '\n');
           process.stderr.write(`${name} ${doc}: ${Math.round(result.requests.total / SECONDS)} req/s, ${result.non2xx} non-2xx\n`);
+          if (ALLOCATIONS) {
+            const heapFile = path.join(dir, `${name}-${doc}.heapprofile`);
+            await server.call('alloc-start');
+            const sampled = await load(server.port, DOCS[doc], seeded.keys, SECONDS);
+            await server.call('alloc-stop', heapFile);
+            const measured = results.get(doc)!.get(name)!;
+            measured.allocated = allocatedByOwner((JSON.parse(readFileSync(heapFile, 'utf8')) as { head: HeapProfileNode }).head);
+            measured.allocRequests = sampled.requests.total;
+          }
         }
       } finally {
         await server.stop();
       }
     }
-    const report = DOC_NAMES.map((doc) => table(doc, results.get(doc)!)).join('\n\n');
+    const report = DOC_NAMES.flatMap((doc) => [
+      table(doc, results.get(doc)!),
+      ...(ALLOCATIONS ? [allocationTable(doc, results.get(doc)!)] : []),
+    ]).join('\n\n');
     writeFileSync(path.join(dir, 'PROFILE.md'), report + '\n');
     console.log(`\n${report}\n\nprofiles, hottest functions (*.hot.txt) and this report (PROFILE.md) in ${dir}`);
   } finally {
     await db.cleanup();
   }
+}
+
+/** KB allocated per request by owner, one column per server (--allocations). */
+function allocationTable(doc: string, measured: Map<string, Measured>): string {
+  const servers = [...measured.keys()];
+  const perReq = (m: Measured, bytes: number) => (bytes / 1024 / Math.max(1, m.allocRequests ?? 0)).toFixed(1);
+  const owners = new Map<string, number>();
+  for (const m of measured.values())
+    for (const [o, b] of m.allocated ?? []) owners.set(o, Math.max(owners.get(o) ?? 0, b / (m.allocRequests ?? 1)));
+  const rows = [...owners].sort((a, b) => b[1] - a[1]).map(([o]) => o);
+  const total = (m: Measured) => [...(m.allocated ?? new Map<string, number>()).values()].reduce((a, b) => a + b, 0);
+  return [
+    `### \`${DOCS[doc]}\`: KB allocated per request, by owner (sampling heap profiler, collected objects included, ${SECONDS} s)`,
+    '',
+    `| owner | ${servers.map((s) => NAMES[s] ?? s).join(' | ')} |`,
+    `|---|${servers.map(() => '---:').join('|')}|`,
+    ...rows.map((o) => `| ${o} | ${servers.map((s) => perReq(measured.get(s)!, measured.get(s)!.allocated?.get(o) ?? 0)).join(' | ')} |`),
+    `| **allocated per request** | ${servers.map((s) => `**${perReq(measured.get(s)!, total(measured.get(s)!))}**`).join(' | ')} |`,
+  ].join('\n');
 }
 
 function table(doc: string, measured: Map<string, Measured>): string {

@@ -16,7 +16,8 @@ import { installSqlCounter, sqlCounter } from './sql-counter';
  *   mercurius  Mercurius (jit) + mercurius-auth + pg
  * It talks to the runner over IPC: `ready` with its port, then answers `stats` (SQL statements
  * sent so far, memory), `capture` / `captured` (the statements sent meanwhile), `profile-start` /
- * `profile-stop <file>` (V8's CPU profiler through the inspector, written to the file) and `stop`.
+ * `profile-stop <file>` (V8's CPU profiler through the inspector, written to the file),
+ * `alloc-start` / `alloc-stop <file>` (its sampling heap profiler, the same way) and `stop`.
  */
 export type Kind = 'ceiling' | 'ours' | 'noauth' | 'handbuilt' | 'apollo' | 'yoga' | 'yoga-jit' | 'mercurius';
 
@@ -79,12 +80,45 @@ function profiler() {
   };
 }
 
+/**
+ * V8's sampling heap profiler, on between `alloc-start` and `alloc-stop`: every allocation
+ * sampled (one per 16 KB on average), those the GC has since collected included, so a profile
+ * shows what each request allocates, not only what it keeps.
+ */
+function allocations() {
+  let session: Session | null = null;
+  const post = <T>(method: string, params?: object) =>
+    new Promise<T>((resolve, reject) =>
+      session!.post(method, params ?? {}, (error, result) => (error ? reject(error) : resolve(result as T))),
+    );
+  return {
+    async start() {
+      session = new Session();
+      session.connect();
+      await post('HeapProfiler.enable');
+      await post('HeapProfiler.startSampling', {
+        samplingInterval: 16_384,
+        includeObjectsCollectedByMajorGC: true,
+        includeObjectsCollectedByMinorGC: true,
+      });
+    },
+    async stop(file: string) {
+      const { profile } = await post<{ profile: object }>('HeapProfiler.stopSampling');
+      await post('HeapProfiler.disable');
+      session!.disconnect();
+      session = null;
+      writeFileSync(file, JSON.stringify(profile));
+    },
+  };
+}
+
 async function main() {
   const kind = process.argv[2] as Kind;
   // The server's modules first (keygate's tracing preload must see pg load), then the counter.
   const running = await start(kind, process.env);
   installSqlCounter();
   const cpu = profiler();
+  const heap = allocations();
 
   const reply = (id: number, body: object) => process.send!({ id, ...body });
   process.on('message', (message: { id: number; cmd: string; arg?: string }) => {
@@ -105,6 +139,10 @@ async function main() {
         return void cpu.start(Number(message.arg ?? 500)).then(() => reply(message.id, {}));
       case 'profile-stop':
         return void cpu.stop(message.arg!).then(() => reply(message.id, { file: message.arg }));
+      case 'alloc-start':
+        return void heap.start().then(() => reply(message.id, {}));
+      case 'alloc-stop':
+        return void heap.stop(message.arg!).then(() => reply(message.id, { file: message.arg }));
       case 'stop':
         return void running.close().finally(() => process.exit(0));
     }
