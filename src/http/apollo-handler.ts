@@ -2,6 +2,7 @@ import { HeaderMap, type ApolloServer, type BaseContext, type HTTPGraphQLRequest
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Readable } from 'node:stream';
 import { formattedErrorCount, REQUEST_ID_SLOT } from '../graphql/format-error';
+import { queryString } from '../kernel/query-string';
 import { attachScope, type RequestScope } from './request-scope';
 
 /**
@@ -43,14 +44,6 @@ function graphQLRequestOf(request: FastifyRequest): HTTPGraphQLRequest {
     if (value) headers.set(name, Array.isArray(value) ? value.join(', ') : value);
   }
   return { method: request.method, headers, search: queryString(request.url), body: request.body };
-}
-
-/** The `?…` part of a request target, without a fragment (what `new URL(target).search` holds). */
-export function queryString(target: string): string {
-  const start = target.indexOf('?');
-  if (start < 0) return '';
-  const end = target.indexOf('#', start);
-  return end < 0 ? target.slice(start) : target.slice(start, end);
 }
 
 /**

@@ -104,3 +104,20 @@ describe('the Host header', () => {
     expect([res.status, JSON.parse(res.body)]).toEqual([200, { data: { viewer: { kind: 'API_KEY' } } }]);
   });
 });
+
+describe('a fragment in the request target', () => {
+  // find-my-way routes `/graphql#…` to /graphql. A `?` after the `#` starts no query for the
+  // pre-handler limits (they read the target as a URL does), so Apollo must not find one there either.
+  it('hides no document from the limits: a query after # is no query at all', async () => {
+    const deep = `{ viewer ${'{ organization '.repeat(30)}${'}'.repeat(30)} }`;
+    const before = errorLines().length;
+    const res = await raw(
+      `GET /graphql#x?query=${encodeURIComponent(deep)} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nx-api-key: ${key}\r\napollo-require-preflight: 1\r\nConnection: close\r\n\r\n`,
+    );
+    expect(res.status).toBe(400);
+    expect(JSON.parse(res.body).errors[0].message).toBe(
+      'GraphQL operations must contain a non-empty `query` or a `persistedQuery` extension.',
+    );
+    expect(errorLines().length).toBe(before);
+  });
+});

@@ -4,6 +4,7 @@ import { fragmentsOf } from '../analysis/selection-walk';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { LRUCache } from 'lru-cache';
 import { documentNestingBeyond, jsonNestingBeyond, nestingError } from '../../kernel/input-nesting';
+import { queryString } from '../../kernel/query-string';
 
 /**
  * Limits that keep one request from costing the server more than a request should. The shape
@@ -112,7 +113,7 @@ export async function documentLimitsHook(request: FastifyRequest, reply: Fastify
   // A GET's parameters read exactly as Apollo reads them (URLSearchParams), not through Fastify's
   // parser: that one keeps a whole value percent-encoded when one escape is not UTF-8, and a
   // document Apollo decoded anyway would pass here unmeasured.
-  const inUrl = request.method === 'GET' ? new URL(request.url, 'http://keygate/').searchParams : null;
+  const inUrl = request.method === 'GET' ? new URLSearchParams(queryString(request.url)) : null;
   // A GET carries its variables and extensions as JSON text, which Apollo parses: bound them as the body parser bounds a POST's.
   for (const name of ['variables', 'extensions'] as const) {
     const text = inUrl?.get(name);
