@@ -55,46 +55,55 @@ async function start(kind: Kind, env: NodeJS.ProcessEnv): Promise<Running> {
   }
 }
 
-/** The CPU profiler of this process, on between `profile-start` and `profile-stop`. */
-function profiler() {
+/**
+ * One of V8's profilers through the inspector, on between its start and stop commands: `begin`
+ * switches it on, `end` switches it off and returns its profile, which `stop` writes to the file.
+ */
+function inspectorProfiler<A>(begin: (post: Post, arg: A) => Promise<void>, end: (post: Post) => Promise<object>) {
   let session: Session | null = null;
-  const post = <T>(method: string, params?: object) =>
-    new Promise<T>((resolve, reject) =>
-      session!.post(method, params ?? {}, (error, result) => (error ? reject(error) : resolve(result as T))),
+  const post: Post = (method, params) =>
+    new Promise((resolve, reject) =>
+      session!.post(method, params ?? {}, (error, result) => (error ? reject(error) : resolve(result as never))),
     );
   return {
-    async start(intervalUs: number) {
+    async start(arg: A) {
       session = new Session();
       session.connect();
-      await post('Profiler.enable');
-      await post('Profiler.setSamplingInterval', { interval: intervalUs });
-      await post('Profiler.start');
+      await begin(post, arg);
     },
     async stop(file: string) {
-      const { profile } = await post<{ profile: object }>('Profiler.stop');
-      await post('Profiler.disable');
+      const profile = await end(post);
       session!.disconnect();
       session = null;
       writeFileSync(file, JSON.stringify(profile));
     },
   };
 }
+type Post = <T>(method: string, params?: object) => Promise<T>;
+
+/** The CPU profiler of this process, on between `profile-start` and `profile-stop`. */
+const profiler = () =>
+  inspectorProfiler<number>(
+    async (post, intervalUs) => {
+      await post('Profiler.enable');
+      await post('Profiler.setSamplingInterval', { interval: intervalUs });
+      await post('Profiler.start');
+    },
+    async (post) => {
+      const { profile } = await post<{ profile: object }>('Profiler.stop');
+      await post('Profiler.disable');
+      return profile;
+    },
+  );
 
 /**
  * V8's sampling heap profiler, on between `alloc-start` and `alloc-stop`: every allocation
  * sampled (one per 16 KB on average), those the GC has since collected included, so a profile
  * shows what each request allocates, not only what it keeps.
  */
-function allocations() {
-  let session: Session | null = null;
-  const post = <T>(method: string, params?: object) =>
-    new Promise<T>((resolve, reject) =>
-      session!.post(method, params ?? {}, (error, result) => (error ? reject(error) : resolve(result as T))),
-    );
-  return {
-    async start() {
-      session = new Session();
-      session.connect();
+const allocations = () =>
+  inspectorProfiler<void>(
+    async (post) => {
       await post('HeapProfiler.enable');
       await post('HeapProfiler.startSampling', {
         samplingInterval: 16_384,
@@ -102,15 +111,12 @@ function allocations() {
         includeObjectsCollectedByMinorGC: true,
       });
     },
-    async stop(file: string) {
+    async (post) => {
       const { profile } = await post<{ profile: object }>('HeapProfiler.stopSampling');
       await post('HeapProfiler.disable');
-      session!.disconnect();
-      session = null;
-      writeFileSync(file, JSON.stringify(profile));
+      return profile;
     },
-  };
-}
+  );
 
 async function main() {
   const kind = process.argv[2] as Kind;
