@@ -5,6 +5,19 @@ import { ErrorCode, ForbiddenRule } from '../kernel/errors';
 /** The paths a browser page on another origin might call: the API. */
 const API_PATHS = new Set(['/graphql']);
 
+/**
+ * Whether a request is for the API: by the route Fastify matched, whose router decodes the path
+ * (`/%67raphql` is `/graphql` to it), as well as by the path as sent (a catch-all route, a 404).
+ * The path as sent alone let `/%67raphql` reach the GraphQL route past the origin policy
+ * (the attacker's pass of issue 21).
+ */
+export function isApiRequest(request: FastifyRequest): boolean {
+  const route = request.routeOptions.url;
+  if (route !== undefined && API_PATHS.has(route)) return true;
+  const at = request.url.indexOf('?');
+  return API_PATHS.has(at < 0 ? request.url : request.url.slice(0, at));
+}
+
 /** `https://a.example:443` → `https://a.example`; null when it is no origin at all (`null`, garbage). */
 export function originOf(url: string): string | null {
   try {
@@ -44,8 +57,7 @@ export function registerOriginPolicy(server: FastifyInstance, config: Config): v
   server.addHook('onRequest', async (request, reply) => {
     const origin = request.headers.origin;
     if (origin === undefined) return;
-    const at = request.url.indexOf('?');
-    if (!API_PATHS.has(at < 0 ? request.url : request.url.slice(0, at))) return;
+    if (!isApiRequest(request)) return;
     if (allowed(request, origin)) return;
     const message = corsRefusal(origin, config.corsOrigins);
     request.log.info({ origin, preflight: request.method === 'OPTIONS' }, 'cross-origin request refused');

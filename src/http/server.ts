@@ -6,7 +6,7 @@ import type { Config } from '../kernel/config';
 import { AppError, ServiceUnavailableError } from '../kernel/errors';
 import { jsonNestingBeyond, nestingError } from '../kernel/input-nesting';
 import type { Drain } from './drain';
-import { registerOriginPolicy } from './origin-policy';
+import { isApiRequest, registerOriginPolicy } from './origin-policy';
 import { REQUEST_ID_HEADER, requestId } from './request-id';
 
 /** Headers that carry secrets; never logged. */
@@ -71,7 +71,7 @@ export async function createHttpServer(config: Config, drain: Drain, logger?: bo
   server.setErrorHandler((error: Error & { statusCode?: number }, request, reply) => {
     const status = error instanceof AppError ? error.httpStatus : (error.statusCode ?? 500);
     // keygate's own refusals on the GraphQL route are answered as GraphQL errors, code and all.
-    if (status < 500 && error instanceof AppError && request.url.startsWith('/graphql')) {
+    if (status < 500 && error instanceof AppError && isApiRequest(request)) {
       const { http: _http, ...extensions } = error.extensions as Record<string, unknown>;
       return reply.code(status).send({ errors: [{ message: error.message, extensions: { ...extensions, requestId: request.id } }] });
     }
