@@ -152,9 +152,11 @@ export class StatsService {
   /**
    * The stats of many links over one range, in one statement: what `ShortLink.stats` of every
    * link in a page needs (through a per-request DataLoader), instead of one statement per link.
-   * Each result equals what `stats` with that `linkId` returns.
+   * Each result equals what `stats` with that `linkId` returns. On the request's budgeted view of
+   * the database (`db`, as the loaders have it): static, so no call can reach for an app-wide one.
    */
-  async forLinks(
+  static async forLinks(
+    db: DataSource,
     orgId: string,
     linkIds: readonly string[],
     range: { from?: Date | null; to?: Date | null },
@@ -171,7 +173,7 @@ export class StatsService {
       countries: CountedValue[];
       agents: CountedValue[];
       devices: CountedValue[];
-    }[] = await this.dataSource.query(
+    }[] = await db.query(
       `WITH ids AS (SELECT DISTINCT unnest($4::uuid[]) AS link_id),
          scoped AS (
            SELECT c.link_id, c.clicked_at, coalesce(c.referrer_host, '(direct)')::text AS referrer,
