@@ -7,7 +7,7 @@ import type { GraphQLContext } from '../context';
 import type { KeygateSchema } from '../schema';
 import { costStage } from './cost.stage';
 import { decisionStage } from './decision.stage';
-import { decidedExecutor } from './execute.stage';
+import { decidedExecutor, type DecidedExecution } from './execute.stage';
 import { aliasLimitRule, documentLimitsHook, MAX_TOKENS } from './limits.stage';
 import { operationLabel } from './operation-label';
 import { oneOutboundSendRule } from './outbound.rule';
@@ -34,8 +34,10 @@ import { textStage } from './text.stage';
  *  3. cost       cost.stage.ts: the operation's cost with its variables, against the limit.
  *  4. text       text.stage.ts: text PostgreSQL cannot store, in literals and variables.
  *  5. execute    execute.stage.ts: what was decided runs — allowed on the plain schema (compiled
- *                once repeated: compiled/), partly allowed on the guarded one. It is Apollo's
- *                `gateway` option, used as what it is: a pluggable executor.
+ *                once repeated: compiled/), partly allowed on the guarded one. The plugin's
+ *                `responseForOperation` runs it and answers a result without errors itself; one
+ *                with errors goes on through Apollo's `gateway` option (a pluggable executor), which
+ *                returns it unrun, so Apollo formats and reports its errors.
  *  6. refusals   refusals.stage.ts: a field refused in a list is one error per selection path, not per row.
  *  7. status     status.stage.ts: the response's HTTP status, from its data and first error
  *                (and the media type the client accepts).
@@ -52,8 +54,8 @@ export interface GraphQLPipeline {
   parseOptions: { maxTokens: number };
   /** Stages 2–4, 6 and 7, as one Apollo plugin that runs them in this file's order. */
   plugin: ApolloServerPlugin<GraphQLContext>;
-  /** Stage 5, Apollo's `gateway`. */
-  gateway: ReturnType<typeof decidedExecutor>;
+  /** Stage 5, Apollo's `gateway` (the plugin's `responseForOperation` runs it first: execute.stage.ts). */
+  gateway: DecidedExecution['gateway'];
 }
 
 export interface PipelineDeps {
@@ -80,6 +82,7 @@ export function graphqlPipeline(deps: PipelineDeps): GraphQLPipeline {
   ];
   // One object for every request: the hooks read all they need from their arguments, so nothing
   // (no closures, and one settled promise for requestDidStart) is made per request.
+  const execution = decidedExecutor({ plain: schema.plain, guarded: schema.schema }, config.graphql, deps.warn);
   const hooks: GraphQLRequestListener<GraphQLContext> = {
     async didResolveOperation(request) {
       observe?.(operationLabel(request), request.request.http);
@@ -89,6 +92,7 @@ export function graphqlPipeline(deps: PipelineDeps): GraphQLPipeline {
         decided?.(request, request.contextValue.authorization ?? 'REFUSED');
       }
     },
+    responseForOperation: (request) => execution.respond(request),
     async didEncounterErrors({ errors, request }) {
       if (unexpected) for (const error of errors) unexpected(error, request.http);
     },
@@ -103,6 +107,6 @@ export function graphqlPipeline(deps: PipelineDeps): GraphQLPipeline {
     validationRules: [aliasLimitRule(), oneOutboundSendRule()],
     parseOptions: { maxTokens: MAX_TOKENS },
     plugin: { requestDidStart: () => started },
-    gateway: decidedExecutor({ plain: schema.plain, guarded: schema.schema }, config.graphql, deps.warn),
+    gateway: execution.gateway,
   };
 }
