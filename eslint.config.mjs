@@ -104,6 +104,16 @@ export default tseslint.config(
       'no-eval': 'error',
       'no-implied-eval': 'error',
       'no-new-func': 'error',
+      // An object literal's getter is a new closure each time: V8 keeps the object in dictionary
+      // mode with accessor pairs made in old space, which keep what the getter sees alive through
+      // every scavenge (docs/hot-path.md, "Garbage"). A class's getters are shared.
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: "ObjectExpression > Property[kind='get'], ObjectExpression > Property[kind='set']",
+          message: 'No getters or setters in object literals: use a class (docs/hot-path.md, "Garbage").',
+        },
+      ],
     },
   },
   ...LAYERS.map((layer) => layerRule(layer)),

@@ -42,32 +42,63 @@ export function Connection<T extends object>(node: ClassType<T>, name = node.nam
   return ConnectionType;
 }
 
+/**
+ * A page as its connection. Classes, not object literals with getters: a literal's getters are new
+ * closures each time, so V8 keeps each such object in dictionary mode with accessor pairs of its
+ * own, which it makes in old space. Dead, those pairs still pointed at the page until the next full
+ * collection, and every scavenge copied the page's rows into old space (docs/hot-path.md,
+ * "Garbage"). Getters on a prototype are shared; the page rides in a field.
+ */
 export function toConnection<T>(page: Page<T>): ConnectionShape<T> {
-  const { nodes } = page;
-  const last = nodes.length - 1;
-  // Getters: edges and cursors are built only when the operation selects them.
-  return {
-    nodes,
-    get edges() {
-      return nodes.map((node, i) => ({
-        get cursor() {
-          return page.cursor(i);
-        },
-        node,
-      }));
-    },
-    pageInfo: {
-      hasNextPage: page.hasNextPage,
-      get endCursor() {
-        return last >= 0 ? page.cursor(last) : null;
-      },
-      hasPreviousPage: page.hasPreviousPage ?? false,
-      get startCursor() {
-        return last >= 0 ? page.cursor(0) : null;
-      },
-    },
-    get totalCount() {
-      return page.totalCount();
-    },
-  };
+  return new PageConnection(page);
+}
+
+/** Edges, cursors and the count are computed only when the operation selects them. */
+class PageConnection<T> implements ConnectionShape<T> {
+  readonly nodes: T[];
+  readonly pageInfo: PageInfo;
+
+  constructor(private readonly page: Page<T>) {
+    this.nodes = page.nodes;
+    this.pageInfo = new PageCursors(page);
+  }
+
+  get edges(): { cursor: string; node: T }[] {
+    return this.nodes.map((node, i) => new PageEdge(this.page, i, node));
+  }
+
+  get totalCount(): Promise<number> {
+    return this.page.totalCount();
+  }
+}
+
+class PageCursors<T> implements PageInfo {
+  readonly hasNextPage: boolean;
+  readonly hasPreviousPage: boolean;
+
+  constructor(private readonly page: Page<T>) {
+    this.hasNextPage = page.hasNextPage;
+    this.hasPreviousPage = page.hasPreviousPage ?? false;
+  }
+
+  get endCursor(): string | null {
+    const last = this.page.nodes.length - 1;
+    return last >= 0 ? this.page.cursor(last) : null;
+  }
+
+  get startCursor(): string | null {
+    return this.page.nodes.length > 0 ? this.page.cursor(0) : null;
+  }
+}
+
+class PageEdge<T> {
+  constructor(
+    private readonly page: Page<T>,
+    private readonly index: number,
+    readonly node: T,
+  ) {}
+
+  get cursor(): string {
+    return this.page.cursor(this.index);
+  }
 }
