@@ -1,4 +1,5 @@
-// First, as in src/main.ts: tracing (off unless OTEL_EXPORTER_OTLP_ENDPOINT is set) patches pg and ioredis as they load.
+// First, as in src/main.ts: V8's pretenuring off (src/kernel/heap-tuning.ts); then tracing (off unless OTEL_EXPORTER_OTLP_ENDPOINT is set) patches pg and ioredis as they load.
+import '../src/kernel/heap-tuning';
 import { tracing } from '../src/http/tracing/preload';
 import 'reflect-metadata';
 import { buildApp, type AppDeps } from '../src/app';

@@ -1,4 +1,6 @@
-// First: OpenTelemetry patches `pg` and `ioredis` as they are required (off unless configured).
+// First: V8's allocation-site pretenuring off, before anything allocates (kernel/heap-tuning.ts says why).
+import './kernel/heap-tuning';
+// Then: OpenTelemetry patches `pg` and `ioredis` as they are required (off unless configured).
 import { tracing } from './http/tracing/preload';
 import 'reflect-metadata';
 import { buildApp, type App } from './app';
