@@ -34,6 +34,7 @@ const DOCS: Record<string, string> = {
 const DOC_NAMES = arg('docs', Object.keys(DOCS).join(',')).split(',');
 const NAMES: Record<string, string> = {
   ours: 'keygate',
+  noauth: 'keygate, no-auth twin',
   apollo: 'plain Apollo + shield',
   yoga: 'Yoga + generic-auth',
   'yoga-jit': 'Yoga + generic-auth + jit',
@@ -209,7 +210,7 @@ async function main() {
     const env = productionEnv(db.url);
     let statements: string | undefined;
     for (const name of SERVERS) {
-      if (name !== 'ours' && !statements) {
+      if (name !== 'ours' && name !== 'noauth' && !statements) {
         // The peers send keygate's statements: capture them from a keygate started for that alone.
         const ours = await startServerProcess('ours', env, path.join(dir, 'capture.log'));
         const captured: Record<string, CapturedStatement[]> = {};
@@ -222,7 +223,8 @@ async function main() {
         await ours.stop();
         statements = JSON.stringify({ orgId: seeded.orgId, ...captured });
       }
-      const extra: Record<string, string> = name === 'ours' ? {} : { BENCH_STATEMENTS: statements! };
+      const extra: Record<string, string> =
+        name === 'ours' ? {} : name === 'noauth' ? { BENCH_KEY: seeded.key } : { BENCH_STATEMENTS: statements! };
       if (name === 'handbuilt') throw new Error('the hand-built limit is not profiled here (it has no GraphQL to look into)');
       const server: ServerProcess = await startServerProcess(name, { ...env, ...extra }, path.join(dir, `${name}.log`));
       try {
