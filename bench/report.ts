@@ -35,6 +35,8 @@ export interface BenchResults {
     rounds: number;
     secondsPerScenario: number;
     warmupSeconds: number;
+    /** How long after its last request each server's idle memory was read (absent in older results: 0). */
+    idleSeconds?: number;
     connections: number;
     keys: number;
     links: number;
@@ -278,9 +280,9 @@ export function writeReport(r: BenchResults, dir: string): { table: string } {
     '',
     '## Memory',
     '',
-    'VmRSS of each server process (/proc/<pid>/status), read by the runner: right after its start and one `viewer` request; at idle, ' +
-      'the same servers 30 s later with no request meanwhile (V8 gives back the young generation that start-up grew once its memory ' +
-      'reducer sees an idle heap); and after the rounds.',
+    `VmRSS of each server process (/proc/<pid>/status), read by the runner: right after its start and one \`viewer\` request; at idle, ` +
+      `${r.settings.idleSeconds ?? 0} s after its last request (start-up grows V8's young generation to its largest, and V8 gives it ` +
+      `back when its memory reducer finds the heap idle — within that wait for some processes, not for others); and after the rounds.`,
     '',
     memoryTable(r),
     '',

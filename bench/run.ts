@@ -345,11 +345,13 @@ async function main() {
       ['badkeys', 'ours', env],
     ];
     await Promise.all(starts.filter(([name]) => needed.has(name)).map(([name, kind, e]) => start(name, kind, e)));
-    // Resident memory after start and one request; `idle` is read once every server has been started.
+    // Resident memory after start and one request; `idle` is read IDLE_SECONDS after each server's last request.
+    const lastRequest = new Map<ServerName, number>();
     const recordStart = async (names: ServerName[]) => {
       for (const name of names.filter((n) => servers.has(n))) {
         await post(servers.get(name)!.port, VIEWER, seeded.key);
         memory.afterStart![name] = servers.get(name)!.rss();
+        lastRequest.set(name, Date.now());
       }
     };
     await recordStart(starts.map(([name]) => name));
@@ -367,6 +369,7 @@ async function main() {
       const { statements } = await ours.call<{ statements: CapturedStatement[] }>('captured');
       routes.push({ query, list, statements: requestStatements(statements) });
     }
+    lastRequest.set('ours', Date.now());
     routes.push({ query: VIEWER, list: 'viewer', statements: [] });
     // The peers send the same statements (the organization's id in their parameters replaced by the caller's).
     const statements = JSON.stringify({
@@ -380,14 +383,16 @@ async function main() {
     ];
     await Promise.all(later.filter(([name]) => needed.has(name)).map(([name, kind, e]) => start(name, kind, e)));
     await recordStart(later.map(([name]) => name));
-    // Resident memory at idle: every server IDLE_SECONDS later, no request meanwhile. Start-up grows
-    // V8's young generation to its largest, and V8 gives it back only when its memory reducer finds
-    // the heap idle (~8 s after a full collection): an idle server is one that has been idle.
-    if (IDLE_SECONDS > 0) {
-      process.stderr.write(`waiting ${IDLE_SECONDS} s with every server idle…\n`);
-      await new Promise((resolve) => setTimeout(resolve, IDLE_SECONDS * 1000));
+    // Resident memory at idle: each server IDLE_SECONDS after its last request, the same wait for
+    // every one. Start-up grows V8's young generation to its largest, and V8 gives it back only when
+    // its memory reducer finds the heap idle (it arms ~8 s after a full collection; keygate's drops
+    // 10–20 s after start): an idle server is one that has been idle.
+    if (IDLE_SECONDS > 0) process.stderr.write(`reading each server's memory ${IDLE_SECONDS} s after its last request…\n`);
+    for (const [name, at] of [...lastRequest].sort((a, b) => a[1] - b[1])) {
+      const wait = at + IDLE_SECONDS * 1000 - Date.now();
+      if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+      memory.idle[name] = servers.get(name)!.rss();
     }
-    for (const [name, server] of servers) memory.idle[name] = server.rss();
 
     // Every server's answer to each document is keygate's: the same bytes, or the same but for
     // the newline Apollo ends its JSON with.
@@ -516,6 +521,7 @@ async function main() {
         rounds: ROUNDS,
         secondsPerScenario: SECONDS,
         warmupSeconds: WARMUP,
+        idleSeconds: IDLE_SECONDS,
         connections: CONNECTIONS,
         keys: KEYS,
         links: LINKS,

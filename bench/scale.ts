@@ -1,3 +1,5 @@
+// First, as in src/main.ts: V8's allocation-site pretenuring off (src/kernel/heap-tuning.ts).
+import '../src/kernel/heap-tuning';
 import 'reflect-metadata';
 import { randomUUID } from 'node:crypto';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';

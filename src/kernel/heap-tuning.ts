@@ -11,8 +11,9 @@ import { setFlagsFromString } from 'node:v8';
  * page's objects — because ten requests in flight keep them alive at every scavenge. Made in old
  * space they die there, and until the next full collection they still point at the young objects
  * they held (the page's rows, strings, dates), so every scavenge copies those into old space as
- * well: `apiKeys(first: 50)` promoted 90 KB per request and spent 239 µs per request collecting
- * garbage; without pretenuring 5.5 KB and 92 µs (docs/hot-path.md, "Garbage").
+ * well: with connections already classes, `apiKeys(first: 50)` still promoted 90 KB per request
+ * and spent 239 µs per request collecting garbage; without pretenuring 5.5 KB and 92 µs
+ * (docs/hot-path.md, "Garbage").
  *
  * A flag V8 reads when it makes an allocation site and at every collection: set before the
  * application's modules load, it holds for the process's whole life (test/unit/heap-tuning.test.ts).
