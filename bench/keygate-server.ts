@@ -1,5 +1,5 @@
 // First, as in src/main.ts: V8's pretenuring off (src/kernel/heap-tuning.ts); then tracing (off unless OTEL_EXPORTER_OTLP_ENDPOINT is set) patches pg and ioredis as they load.
-import '../src/kernel/heap-tuning';
+import { releaseStartupMemory } from '../src/kernel/heap-tuning';
 import { tracing } from '../src/http/tracing/preload';
 import 'reflect-metadata';
 import { buildApp, type AppDeps } from '../src/app';
@@ -24,6 +24,7 @@ export async function startKeygate(kind: 'ours' | 'noauth', env: NodeJS.ProcessE
   if (kind === 'noauth') deps.authenticate = async () => principal!;
   const app = await buildApp(deps);
   if (kind === 'noauth') principal = await app.authenticator.authenticateKey(env.BENCH_KEY!);
+  await releaseStartupMemory();
   await app.server.listen({ host: '127.0.0.1', port: 0 });
   return {
     port: (app.server.server.address() as { port: number }).port,

@@ -1,5 +1,5 @@
 // First: V8's allocation-site pretenuring off, before anything allocates (kernel/heap-tuning.ts says why).
-import './kernel/heap-tuning';
+import { releaseStartupMemory } from './kernel/heap-tuning';
 // Then: OpenTelemetry patches `pg` and `ioredis` as they are required (off unless configured).
 import { tracing } from './http/tracing/preload';
 import 'reflect-metadata';
@@ -68,6 +68,7 @@ async function main(): Promise<void> {
     : null;
   // Outside production, the owner made on first start gets a one-time link into the console.
   const signInLink = bootstrap && !config.isProduction ? await app.browserSessions.createSignInLink(bootstrap.owner.id) : null;
+  await releaseStartupMemory();
   await app.server.listen({ host: config.host, port: config.port });
   const ms = Number(process.hrtime.bigint() - startedAt) / 1e6;
 

@@ -43,6 +43,33 @@ async function probe(loadTuning: boolean): Promise<{ young: boolean; kept: numbe
   return JSON.parse(stdout) as { young: boolean; kept: number };
 }
 
+/**
+ * Grows the young generation the way start-up does (objects that survive scavenges), lets them go,
+ * then calls releaseStartupMemory (or not) and reports the young generation's committed size.
+ */
+const STARTUP = `
+  const v8 = require('node:v8');
+  const { releaseStartupMemory } = require('./src/kernel/heap-tuning');
+  const newSpace = () => v8.getHeapSpaceStatistics().find((s) => s.space_name === 'new_space').space_size;
+  let kept = [];
+  for (let i = 0; i < 300000; i++) kept.push({ i, name: 'module ' + i, tags: [i] });
+  const grown = newSpace();
+  kept = null;
+  (process.env.RELEASE ? releaseStartupMemory() : Promise.resolve()).then(() => {
+    process.stdout.write(JSON.stringify({ grown: grown >= 16 * 2 ** 20, released: newSpace() <= 2 * 2 ** 20 }));
+  });
+`;
+
+async function startupProbe(release: boolean): Promise<{ grown: boolean; released: boolean }> {
+  const child = spawn(process.execPath, ['--require', 'ts-node/register/transpile-only', '-e', STARTUP], {
+    cwd: ROOT,
+    env: { ...process.env, RELEASE: release ? '1' : '' },
+  });
+  const { code, stdout, stderr } = await finished(child);
+  expect({ code, stderr }).toEqual({ code: 0, stderr: '' });
+  return JSON.parse(stdout) as { grown: boolean; released: boolean };
+}
+
 describe('heap tuning', () => {
   it('without it V8 pretenures a site whose objects survive: the control that shows the probe can tell', async () => {
     expect(await probe(false)).toEqual({ young: false, kept: 20_000 });
@@ -54,6 +81,11 @@ describe('heap tuning', () => {
 
   it('main.ts loads it before any other module', () => {
     const imports = readFileSync(path.join(ROOT, 'src', 'main.ts'), 'utf8').match(/^import .*$/gm) ?? [];
-    expect(imports[0]).toBe("import './kernel/heap-tuning';");
+    expect(imports[0]).toMatch(/ from '\.\/kernel\/heap-tuning';$/);
+  });
+
+  it('gives back the young generation start-up grew (and without it V8 keeps it)', async () => {
+    expect(await startupProbe(false)).toEqual({ grown: true, released: false });
+    expect(await startupProbe(true)).toEqual({ grown: true, released: true });
   });
 });
