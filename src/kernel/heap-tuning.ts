@@ -1,4 +1,4 @@
-import type { Session } from 'node:inspector';
+import type { Session } from 'node:inspector/promises';
 import { setFlagsFromString } from 'node:v8';
 
 /**
@@ -34,17 +34,15 @@ setFlagsFromString('--no-allocation-site-pretenuring');
 export async function releaseStartupMemory(): Promise<void> {
   let session: Session;
   try {
-    // Required here: `node:inspector` throws as it loads on a Node built without the inspector.
+    // Required here: the inspector module throws as it loads on a Node built without the inspector.
     // eslint-disable-next-line @typescript-eslint/no-require-imports
-    session = new (require('node:inspector') as typeof import('node:inspector')).Session();
+    session = new (require('node:inspector/promises') as typeof import('node:inspector/promises')).Session();
   } catch {
     return;
   }
   session.connect();
   try {
-    await new Promise<void>((resolve, reject) =>
-      session.post('HeapProfiler.collectGarbage', (error) => (error ? reject(error) : resolve())),
-    );
+    await session.post('HeapProfiler.collectGarbage');
   } finally {
     session.disconnect();
   }

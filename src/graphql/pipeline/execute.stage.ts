@@ -15,13 +15,12 @@ import { compiledExecutor, interpreted, type Warn } from '../compiled/compiled-e
 
 type GatewayInterface = ApolloServerOptionsWithGateway<BaseContext>['gateway'];
 
-/** What an operation's execution needs, as Apollo's request context has it. */
+/** What an operation's execution needs, as both of Apollo's request contexts have it. */
 interface Operation {
   document: DocumentNode;
   operation: OperationDefinitionNode;
-  operationName: string | null | undefined;
-  context: GraphQLContext;
-  variables: Record<string, unknown>;
+  operationName?: string | null;
+  request: { variables?: Record<string, unknown> };
 }
 
 export interface DecidedExecution {
@@ -53,7 +52,8 @@ export function decidedExecutor(
   const runAllowed =
     options.executor === 'jit' ? compiledExecutor(schemas.plain, { compileAfter: options.compileAfter, warn }) : interpreted(schemas.plain);
   const runGuarded = interpreted(schemas.guarded);
-  const execute = async ({ document, operation, operationName, context, variables }: Operation): Promise<ExecutionResult> => {
+  const execute = async ({ document, operation, operationName, request }: Operation, context: GraphQLContext): Promise<ExecutionResult> => {
+    const variables = request.variables ?? {};
     const refused = conditionVariableErrors(analyzeDocument(schemas.guarded, document), operation.variableDefinitions, variables);
     if (refused.length) return { errors: refused };
     const run = context.authorization === 'ALLOWED' ? runAllowed : runGuarded;
@@ -68,13 +68,7 @@ export function decidedExecutor(
   const kept = new WeakMap<object, ExecutionResult>();
   return {
     async respond(request) {
-      const result = await execute({
-        document: request.document,
-        operation: request.operation,
-        operationName: request.operationName,
-        context: request.contextValue,
-        variables: request.request.variables ?? {},
-      });
+      const result = await execute(request, request.contextValue);
       if (!result.errors?.length)
         return { http: { headers: new HeaderMap(), status: undefined }, body: { kind: 'single', singleResult: result } };
       kept.set(request.metrics, result);
@@ -89,13 +83,7 @@ export function decidedExecutor(
               kept.delete(request.metrics);
               return result;
             }
-            return execute({
-              document: request.document,
-              operation: request.operation,
-              operationName: request.operationName,
-              context: request.context as GraphQLContext,
-              variables: request.request.variables ?? {},
-            });
+            return execute(request, request.context as GraphQLContext);
           },
         };
       },
